@@ -1,0 +1,91 @@
+//! Command-line types (clap derive) — no behaviour here.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "migration-harness",
+    version,
+    about = "Tests database schema migrations against a throwaway MySQL/MariaDB server"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// harness.toml to use (default: ./harness.toml).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Scenarios to run: `all` or a comma-separated list of ids.
+    #[arg(long, default_value = "all")]
+    pub scenario: String,
+
+    /// Where the server comes from.
+    #[arg(long, value_enum)]
+    pub db: Option<DbMode>,
+
+    /// Container image for `--db container` (default mysql:8.0).
+    #[arg(long)]
+    pub image: Option<String>,
+
+    /// Existing server for `--db url`, e.g. mysql://user:pass@host:3306/ (or MH_DATABASE_URL).
+    #[arg(long, env = "MH_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Server binary for `--db local` (default: mariadbd or mysqld on PATH or in /usr/sbin).
+    #[arg(long)]
+    pub server_binary: Option<PathBuf>,
+
+    /// Revision production is at before this change (default: head's parent).
+    #[arg(long)]
+    pub baseline: Option<String>,
+
+    /// Report formats, comma-separated: md,html,json,junit.
+    #[arg(long, default_value = "md,html,json,junit")]
+    pub format: String,
+
+    /// Report directory (default: reports/<UTC timestamp>-<head>/ plus reports/latest/).
+    #[arg(long)]
+    pub output_dir: Option<PathBuf>,
+
+    /// Scenarios run at once, each on its own database (default: number of cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+
+    /// Step timeout in seconds (overrides harness.toml).
+    #[arg(long)]
+    pub timeout: Option<u64>,
+
+    /// List the scenarios with one line each and exit.
+    #[arg(long)]
+    pub list_scenarios: bool,
+
+    /// Stream tool output and debug logs.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report what this machine offers: Docker engine, server binaries, Python and tools.
+    Doctor,
+    /// Create the Python venv the config names (so later runs need no network).
+    Prepare,
+    /// Remove leftovers of crashed runs: labelled containers, stale temp dirs, old mh_ databases.
+    Clean {
+        /// In URL mode, drop `mh_` databases older than this many minutes.
+        #[arg(long, default_value_t = 60)]
+        older_than_minutes: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DbMode {
+    Auto,
+    Container,
+    Local,
+    Url,
+}

@@ -1,0 +1,333 @@
+//! `Config`: `harness.toml` parsed and validated; errors carry file, line and column.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::cli::DbMode;
+use crate::error::{HarnessError, Result};
+
+/// The file as written. Unknown keys are errors: a typo must not silently disable a check.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub project: ProjectConfig,
+    #[serde(default)]
+    pub server: ServerConfig,
+    pub migrations: MigrationsConfig,
+    #[serde(default)]
+    pub python: PythonConfig,
+    #[serde(default)]
+    pub baseline: BaselineConfig,
+    #[serde(default)]
+    pub scenarios: ScenariosConfig,
+    #[serde(default)]
+    pub probes: Vec<ProbeConfig>,
+    pub app_command: Option<AppCommandConfig>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectConfig {
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub db: Option<DbMode>,
+    pub image: Option<String>,
+    pub binary: Option<PathBuf>,
+    /// Name of an environment variable holding the URL; URLs never live in the file.
+    pub database_url_env: Option<String>,
+    /// Seconds to wait for a server to accept connections.
+    pub startup_timeout: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ToolKind {
+    Alembic,
+    Flask,
+    Sqldir,
+    Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum SqlFormat {
+    #[serde(rename = "golang-migrate")]
+    GolangMigrate,
+    #[serde(rename = "dbmate")]
+    Dbmate,
+    #[serde(rename = "sqlx")]
+    Sqlx,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigrationsConfig {
+    pub tool: ToolKind,
+    /// alembic/flask: the versions directory (default `migrations/versions`);
+    /// sqldir: the SQL directory.
+    pub dir: Option<PathBuf>,
+    /// Directory the tool runs in (default: the config file's directory).
+    pub workdir: Option<PathBuf>,
+    /// alembic: the ini file (default alembic.ini).
+    pub alembic_ini: Option<PathBuf>,
+    /// alembic: extra `-x key=value` arguments.
+    #[serde(default)]
+    pub x_args: Vec<String>,
+    /// flask: the `--app` value.
+    pub app: Option<String>,
+    /// Environment variable the project reads its database URL from.
+    pub url_env: Option<String>,
+    /// URL scheme handed to the tool: `mysql+pymysql` (SQLAlchemy) or `mysql`.
+    pub url_scheme: Option<String>,
+    /// sqldir: file layout and version table.
+    pub format: Option<SqlFormat>,
+    /// sqldir: SQL run at the start of every migration session.
+    #[serde(default)]
+    pub init_sql: Vec<String>,
+    /// command: templates with `{url}`, `{target}`, `{python}` placeholders.
+    pub upgrade: Option<String>,
+    pub downgrade: Option<String>,
+    pub stamp: Option<String>,
+    pub current: Option<String>,
+    /// command: the ordered revision list, when the tool cannot print one.
+    #[serde(default)]
+    pub revisions: Vec<String>,
+    /// command: where the tool keeps its version (default schema_migrations.version).
+    pub version_table: Option<String>,
+    pub version_column: Option<String>,
+    /// Extra environment for the tool processes.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Empty downgrades are errors instead of warnings.
+    #[serde(default)]
+    pub require_downgrades: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PythonConfig {
+    /// Interpreter to run the tools with (a venv's `bin/python`).
+    pub python: Option<PathBuf>,
+    /// Requirements file: the harness creates and reuses a venv for it.
+    pub requirements: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineConfig {
+    pub revision: Option<String>,
+    /// Drift fixture: SQL that turns the clean baseline into what production really holds.
+    #[serde(default)]
+    pub setup_sql: Vec<String>,
+    /// Hand-applied fix for the hot-fix variant of `reapply` (default: derived from the diff).
+    #[serde(default)]
+    pub hotfix_sql: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strictness {
+    #[default]
+    Required,
+    Warn,
+    Off,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenariosConfig {
+    #[serde(default)]
+    pub idempotency: Strictness,
+    /// Step timeout in seconds (default 300).
+    pub timeout: Option<u64>,
+    pub jobs: Option<usize>,
+    /// Project scenario files (default `scenarios/` beside the config, if present).
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeConfig {
+    pub name: String,
+    pub sql: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppCommandConfig {
+    /// e.g. `flask db current`; `flask`/`alembic`/`python` run from the project's Python.
+    pub run: String,
+}
+
+/// A loaded config: the raw file plus where it lives (paths resolve against `dir`).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub dir: PathBuf,
+    pub raw: RawConfig,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            HarnessError::usage(format!(
+                "cannot read config {}: {e} (pass --config FILE or run where harness.toml is)",
+                path.display()
+            ))
+        })?;
+        let raw = parse(&text, path)?;
+        let dir = path
+            .parent()
+            .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+        let cfg = Config {
+            path: path.to_path_buf(),
+            dir,
+            raw,
+        };
+        cfg.validate(&text)?;
+        Ok(cfg)
+    }
+
+    /// Resolves a path from the file against the file's directory.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.dir.join(p)
+        }
+    }
+
+    pub fn workdir(&self) -> PathBuf {
+        self.raw
+            .migrations
+            .workdir
+            .as_deref()
+            .map(|p| self.resolve(p))
+            .unwrap_or_else(|| self.dir.clone())
+    }
+
+    pub fn migrations_dir(&self) -> PathBuf {
+        let m = &self.raw.migrations;
+        match (&m.dir, m.tool) {
+            (Some(d), _) => self.resolve(d),
+            (None, ToolKind::Sqldir) => self.resolve(Path::new("migrations")),
+            (None, _) => self.resolve(Path::new("migrations/versions")),
+        }
+    }
+
+    /// Checks that need more than types; points at the key's line.
+    fn validate(&self, text: &str) -> Result<()> {
+        let m = &self.raw.migrations;
+        let missing = |key: &str, why: &str| -> HarnessError {
+            let (line, column) = find_key(text, "tool").unwrap_or((1, 1));
+            HarnessError::Config {
+                file: self.path.clone(),
+                line,
+                column,
+                message: format!("[migrations] needs `{key}` {why}"),
+            }
+        };
+        match m.tool {
+            ToolKind::Flask if m.app.is_none() => {
+                return Err(missing("app", "for tool = \"flask\" (the --app value, e.g. \"app\")"))
+            }
+            ToolKind::Sqldir if m.format.is_none() => {
+                return Err(missing(
+                    "format",
+                    "for tool = \"sqldir\": \"golang-migrate\", \"dbmate\" or \"sqlx\"",
+                ))
+            }
+            ToolKind::Command if m.upgrade.is_none() || m.downgrade.is_none() => {
+                return Err(missing("upgrade and downgrade", "templates for tool = \"command\""))
+            }
+            _ => {}
+        }
+        if let Some(0) = self.raw.scenarios.timeout {
+            let (line, column) = find_key(text, "timeout").unwrap_or((1, 1));
+            return Err(HarnessError::Config {
+                file: self.path.clone(),
+                line,
+                column,
+                message: "`timeout` must be at least 1 second".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Parses TOML into `RawConfig`, turning the parser's byte span into line:column.
+pub fn parse(text: &str, path: &Path) -> Result<RawConfig> {
+    toml::from_str::<RawConfig>(text).map_err(|e| {
+        let (line, column) = e
+            .span()
+            .map(|s| line_col(text, s.start))
+            .unwrap_or((1, 1));
+        HarnessError::Config {
+            file: path.to_path_buf(),
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        }
+    })
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, column)
+}
+
+fn find_key(text: &str, key: &str) -> Option<(usize, usize)> {
+    text.lines().enumerate().find_map(|(i, l)| {
+        let t = l.trim_start();
+        (t.starts_with(key) && t[key.len()..].trim_start().starts_with('='))
+            .then(|| (i + 1, l.len() - t.len() + 1))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_toml_names_line_and_column() {
+        let text = "[migrations]\ntool = \"flask\"\napp = \"app\"\n[scenarios]\ntimeout = \"soon\"\n";
+        let err = parse(text, Path::new("h.toml")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("h.toml:5:11:"), "{msg}");
+        assert!(msg.contains("integer"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_position() {
+        let text = "[migrations]\ntool = \"flask\"\napp = \"app\"\nrequire_downgrade = true\n";
+        let msg = parse(text, Path::new("h.toml")).unwrap_err().to_string();
+        assert!(msg.starts_with("h.toml:4:1:"), "{msg}");
+        assert!(msg.contains("unknown field `require_downgrade`"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_tool_lists_the_valid_ones() {
+        let text = "[migrations]\ntool = \"liquibase\"\n";
+        let msg = parse(text, Path::new("h.toml")).unwrap_err().to_string();
+        assert!(msg.contains("h.toml:2:8"), "{msg}");
+        assert!(msg.contains("alembic") && msg.contains("sqldir"), "{msg}");
+    }
+
+    #[test]
+    fn line_col_counts_from_one() {
+        assert_eq!(line_col("ab\ncd", 0), (1, 1));
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
+}

@@ -1,0 +1,227 @@
+//! Connections to the server under test (mysql_async over TCP only), URLs for the tools,
+//! and server errors as data.
+
+use std::time::Duration;
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, Opts, OptsBuilder};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::{Deserialize, Serialize};
+
+/// Characters kept as-is in URL userinfo; everything else is percent-encoded.
+const USERINFO: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+pub fn url_encode(s: &str) -> String {
+    utf8_percent_encode(s, USERINFO).to_string()
+}
+
+/// Where a server listens and how to log in. The password is never printed by `Debug`.
+#[derive(Clone)]
+pub struct ConnInfo {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for ConnInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}:{}", self.user, self.host, self.port)
+    }
+}
+
+impl ConnInfo {
+    /// Options for mysql_async. `prefer_socket(false)`: with the default, the driver reads
+    /// `@@socket` after a TCP login and reconnects to *this machine's* socket — which may be
+    /// a different server than the one we started.
+    pub fn opts(&self, db: Option<&str>) -> Opts {
+        OptsBuilder::default()
+            .ip_or_hostname(self.host.clone())
+            .tcp_port(self.port)
+            .user(Some(self.user.clone()))
+            .pass(Some(self.password.clone()))
+            .db_name(db.map(str::to_string))
+            .prefer_socket(false)
+            .into()
+    }
+
+    pub async fn connect(&self, db: Option<&str>) -> Result<Conn, mysql_async::Error> {
+        Conn::new(self.opts(db)).await
+    }
+
+    /// URL in the given scheme (`mysql+pymysql`, `mysql`), credentials percent-encoded.
+    pub fn url(&self, scheme: &str, db: Option<&str>) -> String {
+        let auth = if self.password.is_empty() {
+            url_encode(&self.user)
+        } else {
+            format!("{}:{}", url_encode(&self.user), url_encode(&self.password))
+        };
+        let mut u = format!("{scheme}://{auth}@{}:{}/{}", self.host, self.port, db.unwrap_or(""));
+        if scheme.starts_with("mysql+") {
+            u.push_str("?charset=utf8mb4");
+        }
+        u
+    }
+
+    /// Parses `mysql://user:pass@host:port/` (scheme variants accepted).
+    pub fn parse_url(url: &str) -> Result<(ConnInfo, Option<String>), String> {
+        let rest = url
+            .split_once("://")
+            .map(|(_, r)| r)
+            .ok_or("expected mysql://user:password@host:port/")?;
+        let (auth, hostpart) = rest.rsplit_once('@').unwrap_or(("root", rest));
+        let (user, password) = auth.split_once(':').unwrap_or((auth, ""));
+        let (hostport, db) = hostpart.split_once('/').unwrap_or((hostpart, ""));
+        let db = db.split('?').next().unwrap_or("");
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse::<u16>().map_err(|_| format!("bad port `{p}`"))?),
+            None => (hostport, 3306),
+        };
+        if host.is_empty() {
+            return Err("URL has no host".into());
+        }
+        let dec = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+        Ok((
+            ConnInfo {
+                host: host.to_string(),
+                port,
+                user: dec(user),
+                password: dec(password),
+            },
+            (!db.is_empty()).then(|| db.to_string()),
+        ))
+    }
+}
+
+/// What the server refused, as data: `1054 Unknown column 'user.api_token' in 'SELECT'`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerError {
+    pub code: u16,
+    pub message: String,
+}
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.code, self.message)
+    }
+}
+
+/// The server's own error, if this is one (not an I/O or driver failure).
+pub fn server_error(e: &mysql_async::Error) -> Option<ServerError> {
+    match e {
+        mysql_async::Error::Server(s) => Some(ServerError {
+            code: s.code,
+            message: s.message.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// True when the failure means the connection or server is gone rather than a refusal.
+pub fn is_connection_lost(e: &mysql_async::Error) -> bool {
+    matches!(e, mysql_async::Error::Io(_) | mysql_async::Error::Driver(_))
+        || matches!(e, mysql_async::Error::Server(s) if matches!(s.code, 1927 | 2006 | 2013 | 1053))
+}
+
+/// Finds the last server error a tool printed: PyMySQL/MySQLdb `(1054, "Unknown column ...")`,
+/// mysql client `ERROR 1060 (42S21) at line 1: ...`, Go `Error 1060 (42S21): ...`.
+pub fn parse_error_text(text: &str) -> Option<ServerError> {
+    static RES: std::sync::OnceLock<Vec<regex::Regex>> = std::sync::OnceLock::new();
+    let res = RES.get_or_init(|| {
+        [
+            r#"\((\d{4}), "((?:[^"\\]|\\.)*)"\)"#,
+            r#"\((\d{4}), '((?:[^'\\]|\\.)*)'\)"#,
+            r"ERROR (\d{4}) \([0-9A-Z]{5}\)(?: at line \d+)?: (.*)",
+            r"Error (\d{4})(?: \([0-9A-Z]{5}\))?: (.*)",
+        ]
+        .iter()
+        .map(|p| regex::Regex::new(p).expect("regex"))
+        .collect()
+    });
+    let mut best: Option<(usize, ServerError)> = None;
+    for re in res {
+        for c in re.captures_iter(text) {
+            let pos = c.get(0).map(|m| m.start()).unwrap_or(0);
+            let code: u16 = match c[1].parse() {
+                Ok(v) if (1000..5000).contains(&v) => v,
+                _ => continue,
+            };
+            let message = c[2].replace("\\'", "'").replace("\\\"", "\"").trim().to_string();
+            if best.as_ref().is_none_or(|(p, _)| pos >= *p) {
+                best = Some((pos, ServerError { code, message }));
+            }
+        }
+    }
+    best.map(|(_, e)| e)
+}
+
+/// Quotes an identifier with backticks.
+pub fn ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// Quotes a string literal.
+pub fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+/// Tries `SELECT 1` until it works or the deadline passes; returns the last error text.
+pub async fn wait_ready(info: &ConnInfo, deadline: Duration) -> Result<(), String> {
+    let start = std::time::Instant::now();
+    let mut last = String::from("no attempt");
+    while start.elapsed() < deadline {
+        let attempt = tokio::time::timeout(Duration::from_secs(5), async {
+            let mut c = info.connect(None).await?;
+            let v: Option<i64> = c.query_first("SELECT 1").await?;
+            let _ = c.disconnect().await;
+            Ok::<_, mysql_async::Error>(v)
+        })
+        .await;
+        match attempt {
+            Ok(Ok(Some(1))) => return Ok(()),
+            Ok(Ok(_)) => last = "SELECT 1 returned no row".into(),
+            Ok(Err(e)) => last = e.to_string(),
+            Err(_) => last = "connection attempt timed out".into(),
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Err(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_pymysql_tracebacks() {
+        let t = "Traceback...\npymysql.err.OperationalError: (1054, \"Unknown column 'user.api_token' in 'SELECT'\")\n[SQL: SELECT ...]";
+        let e = parse_error_text(t).unwrap();
+        assert_eq!(e.code, 1054);
+        assert_eq!(e.message, "Unknown column 'user.api_token' in 'SELECT'");
+    }
+
+    #[test]
+    fn parses_client_and_go_errors_taking_the_last() {
+        let t = "ERROR 1060 (42S21) at line 1: Duplicate column name 'api_token'\nError 1091 (42000): Can't DROP INDEX `ix`; check that it exists";
+        let e = parse_error_text(t).unwrap();
+        assert_eq!(e.code, 1091);
+        assert!(parse_error_text("all good (200, \"ok\")").is_none());
+    }
+
+    #[test]
+    fn urls_encode_credentials_and_round_trip() {
+        let c = ConnInfo {
+            host: "127.0.0.1".into(),
+            port: 3307,
+            user: "ro ot".into(),
+            password: "p@ss:w/rd".into(),
+        };
+        let u = c.url("mysql+pymysql", Some("mh_1"));
+        assert_eq!(u, "mysql+pymysql://ro%20ot:p%40ss%3Aw%2Frd@127.0.0.1:3307/mh_1?charset=utf8mb4");
+        let (back, db) = ConnInfo::parse_url(&u).unwrap();
+        assert_eq!(back.password, "p@ss:w/rd");
+        assert_eq!(back.user, "ro ot");
+        assert_eq!(back.port, 3307);
+        assert_eq!(db.as_deref(), Some("mh_1"));
+    }
+}

@@ -1,0 +1,11 @@
+//! migration-harness: tests schema migrations against a throwaway MySQL/MariaDB server.
+//!
+//! Data flows one way: [`config`] → [`scenario::plan`] → [`provision`] → [`scenario::runner`]
+//! (events) → [`report::RunSummary`] → renderers in [`report`].
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod provision;
+pub mod redact;

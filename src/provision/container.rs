@@ -1,0 +1,196 @@
+//! `ContainerProvisioner`: a MySQL/MariaDB container through testcontainers, labelled with the
+//! run id, removed at the end; readiness is the final server's `port: 3306` line plus `SELECT 1`.
+
+use std::time::{Duration, Instant};
+
+use testcontainers_modules::testcontainers::{
+    core::{IntoContainerPort, WaitFor},
+    runners::AsyncRunner,
+    ContainerAsync, GenericImage, ImageExt,
+};
+use tokio::io::AsyncReadExt;
+
+use super::docker::{self, RUN_LABEL};
+use super::{alternatives, Provisioner, ProviderKind, Server, ServerHandle};
+use crate::db::{wait_ready, ConnInfo};
+use crate::error::{HarnessError, Result};
+use crate::redact::Redactor;
+
+pub struct ContainerProvisioner {
+    image: String,
+    timeout: Duration,
+}
+
+impl ContainerProvisioner {
+    pub fn new(image: &str, timeout: Duration) -> Self {
+        ContainerProvisioner {
+            image: image.to_string(),
+            timeout,
+        }
+    }
+}
+
+fn split_image(image: &str) -> (String, String) {
+    // A registry port (`host:5000/img`) is not a tag: only a colon after the last slash is.
+    let last_slash = image.rfind('/').map(|i| i + 1).unwrap_or(0);
+    match image[last_slash..].rfind(':') {
+        Some(i) => (
+            image[..last_slash + i].to_string(),
+            image[last_slash + i + 1..].to_string(),
+        ),
+        None => (image.to_string(), "latest".to_string()),
+    }
+}
+
+fn random_password() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    format!("mh-{:016x}", h.finish())
+}
+
+#[async_trait::async_trait]
+impl Provisioner for ContainerProvisioner {
+    async fn provision(&self, run_id: &str, redactor: &Redactor) -> Result<Server> {
+        let started = Instant::now();
+        if let Err(e) = docker::docker_engine().await {
+            return Err(HarnessError::env(format!(
+                "--db container: Docker engine unreachable at {e}.\n{}",
+                alternatives()
+            )));
+        }
+        let password = random_password();
+        redactor.add(&password);
+        let (name, tag) = split_image(&self.image);
+        let request = GenericImage::new(name, tag)
+            .with_exposed_port(3306.tcp())
+            .with_wait_for(WaitFor::Nothing)
+            .with_env_var("MYSQL_ROOT_PASSWORD", password.clone())
+            .with_env_var("MARIADB_ROOT_PASSWORD", password.clone())
+            .with_label(RUN_LABEL, run_id)
+            .with_startup_timeout(self.timeout);
+        let container = request.start().await.map_err(|e| {
+            HarnessError::env(format!(
+                "could not start container {}: {e}\n(no image registry? build or load the image locally; or use --db local)",
+                self.image
+            ))
+        })?;
+        let id = container.id().to_string();
+        match wait_until_ready(&container, &password, self.timeout).await {
+            Ok(conn) => {
+                let version = Server::read_version(&conn).await?;
+                let mut server = Server::new(
+                    ProviderKind::Container,
+                    conn,
+                    version,
+                    run_id,
+                    Some(Box::new(ContainerHandle { container: Some(container), id })),
+                );
+                server.image = Some(self.image.clone());
+                server.startup_ms = started.elapsed().as_millis() as u64;
+                Ok(server)
+            }
+            Err(msg) => {
+                let logs = last_log_lines(&container, 20).await;
+                let _ = container.rm().await;
+                Err(HarnessError::env(format!(
+                    "container {} did not become ready within {} s: {msg}\nlast log lines:\n{}",
+                    self.image,
+                    self.timeout.as_secs(),
+                    logs
+                )))
+            }
+        }
+    }
+}
+
+/// Waits for the final server's `port: 3306` line (the official images' init server says
+/// `port: 0`), then for `SELECT 1` — both before one deadline.
+async fn wait_until_ready(
+    container: &ContainerAsync<GenericImage>,
+    password: &str,
+    timeout: Duration,
+) -> std::result::Result<ConnInfo, String> {
+    let start = Instant::now();
+    let port = container
+        .get_host_port_ipv4(3306.tcp())
+        .await
+        .map_err(|e| format!("no mapped port for 3306: {e}"))?;
+    let conn = ConnInfo {
+        host: "127.0.0.1".into(),
+        port,
+        user: "root".into(),
+        password: password.to_string(),
+    };
+    loop {
+        if start.elapsed() > timeout {
+            return Err("no `port: 3306` line in the server log".into());
+        }
+        if !docker::container_running(container.id()).await {
+            return Err("the container exited".into());
+        }
+        let logs = all_logs(container).await;
+        if logs.lines().any(|l| l.contains("port: 3306")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    wait_ready(&conn, timeout.saturating_sub(start.elapsed())).await?;
+    Ok(conn)
+}
+
+async fn all_logs(container: &ContainerAsync<GenericImage>) -> String {
+    let mut out = Vec::new();
+    let _ = container.stdout(false).read_to_end(&mut out).await;
+    let _ = container.stderr(false).read_to_end(&mut out).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn last_log_lines(container: &ContainerAsync<GenericImage>, n: usize) -> String {
+    let logs = all_logs(container).await;
+    let lines: Vec<&str> = logs.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+struct ContainerHandle {
+    container: Option<ContainerAsync<GenericImage>>,
+    id: String,
+}
+
+#[async_trait::async_trait]
+impl ServerHandle for ContainerHandle {
+    async fn stop(mut self: Box<Self>) -> Result<()> {
+        if let Some(c) = self.container.take() {
+            if let Err(e) = c.rm().await {
+                // Fall back to a forced removal through the engine API.
+                docker::remove_container(&self.id)
+                    .await
+                    .map_err(|e2| HarnessError::env(format!("could not remove container {}: {e}; {e2}", self.id)))?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn alive(&self) -> bool {
+        docker::container_running(&self.id).await
+    }
+
+    async fn kill(&self) -> Result<()> {
+        docker::kill_container(&self.id).await.map_err(HarnessError::env)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_image;
+
+    #[test]
+    fn splits_image_names() {
+        assert_eq!(split_image("mysql:8.0"), ("mysql".into(), "8.0".into()));
+        assert_eq!(split_image("mariadb"), ("mariadb".into(), "latest".into()));
+        assert_eq!(
+            split_image("localhost:5000/mh/mariadb:10.11"),
+            ("localhost:5000/mh/mariadb".into(), "10.11".into())
+        );
+    }
+}

@@ -1,0 +1,259 @@
+//! `LocalProvisioner`: a `mariadbd`/`mysqld` started with `--no-defaults` in a fresh temp
+//! datadir on a free loopback port; stopped and deleted at the end.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::process::{Child, Command};
+
+use super::{Engine, Provisioner, ProviderKind, Server, ServerHandle};
+use crate::db::{wait_ready, ConnInfo};
+use crate::error::{HarnessError, Result};
+use crate::redact::Redactor;
+
+/// Prefix of the temp dirs holding local servers (`clean` looks for it).
+pub const TEMP_PREFIX: &str = "mh-local-";
+
+pub struct LocalProvisioner {
+    binary: PathBuf,
+    timeout: Duration,
+}
+
+const SEARCH_DIRS: &[&str] = &["/usr/sbin", "/usr/local/sbin", "/usr/local/mysql/bin", "/usr/bin"];
+
+/// `mariadbd` or `mysqld` on PATH or in the usual sbin directories.
+pub fn find_server_binary() -> Option<PathBuf> {
+    for name in ["mariadbd", "mysqld"] {
+        if let Ok(p) = which::which(name) {
+            return Some(p);
+        }
+        for d in SEARCH_DIRS {
+            let p = Path::new(d).join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+fn sibling_tool(binary: &Path, names: &[&str]) -> Option<PathBuf> {
+    let dirs = binary
+        .parent()
+        .into_iter()
+        .map(Path::to_path_buf)
+        .chain(binary.parent().and_then(Path::parent).map(|p| p.join("bin")))
+        .chain(SEARCH_DIRS.iter().map(PathBuf::from));
+    let dirs: Vec<PathBuf> = dirs.collect();
+    for n in names {
+        if let Ok(p) = which::which(n) {
+            return Some(p);
+        }
+        for d in &dirs {
+            let p = d.join(n);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+fn is_root() -> bool {
+    nix::unistd::Uid::effective().is_root()
+}
+
+fn free_port() -> std::io::Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(l.local_addr()?.port())
+}
+
+impl LocalProvisioner {
+    pub fn new(binary: PathBuf, timeout: Duration) -> Self {
+        LocalProvisioner { binary, timeout }
+    }
+
+    async fn engine(&self) -> Result<Engine> {
+        let out = Command::new(&self.binary)
+            .arg("--version")
+            .output()
+            .await
+            .map_err(|e| {
+                HarnessError::env(format!(
+                    "cannot run {}: {e} (install mariadb-server, or pass --server-binary PATH)",
+                    self.binary.display()
+                ))
+            })?;
+        Ok(Engine::from_version(&String::from_utf8_lossy(&out.stdout)))
+    }
+
+    async fn init_datadir(&self, engine: Engine, data: &Path) -> Result<()> {
+        let mut cmd = match engine {
+            Engine::Mariadb => {
+                let tool = sibling_tool(&self.binary, &["mariadb-install-db", "mysql_install_db"])
+                    .ok_or_else(|| HarnessError::env("mariadb-install-db not found (apt-get install mariadb-server)"))?;
+                let mut c = Command::new(tool);
+                c.arg("--no-defaults")
+                    .arg(format!("--datadir={}", data.display()))
+                    .arg("--auth-root-authentication-method=normal")
+                    .arg("--skip-test-db");
+                c
+            }
+            Engine::Mysql => {
+                let mut c = Command::new(&self.binary);
+                c.arg("--no-defaults")
+                    .arg("--initialize-insecure")
+                    .arg(format!("--datadir={}", data.display()));
+                c
+            }
+        };
+        if is_root() {
+            cmd.arg("--user=root");
+        }
+        let out = cmd
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .map_err(|e| HarnessError::env(format!("cannot initialise a datadir: {e}")))?;
+        if !out.status.success() {
+            return Err(HarnessError::env(format!(
+                "initialising the datadir failed ({}):\n{}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        Ok(())
+    }
+
+    fn spawn(&self, engine: Engine, dir: &Path, port: u16) -> Result<Child> {
+        let mut cmd = Command::new(&self.binary);
+        cmd.arg("--no-defaults")
+            .arg(format!("--datadir={}", dir.join("data").display()))
+            .arg(format!("--socket={}", dir.join("sock").display()))
+            .arg(format!("--pid-file={}", dir.join("pid").display()))
+            .arg(format!("--log-error={}", dir.join("error.log").display()))
+            .arg(format!("--port={port}"))
+            .arg("--bind-address=127.0.0.1")
+            .arg("--skip-log-bin")
+            .arg("--innodb-buffer-pool-size=64M");
+        if engine == Engine::Mysql {
+            cmd.arg("--mysqlx=OFF");
+        }
+        if is_root() {
+            cmd.arg("--user=root");
+        }
+        // Own process group: a Ctrl-C at the terminal reaches the harness, which stops the
+        // server in order, instead of killing the server under a running migration.
+        cmd.process_group(0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        cmd.spawn()
+            .map_err(|e| HarnessError::env(format!("cannot start {}: {e}", self.binary.display())))
+    }
+}
+
+#[async_trait::async_trait]
+impl Provisioner for LocalProvisioner {
+    async fn provision(&self, run_id: &str, _redactor: &Redactor) -> Result<Server> {
+        let started = Instant::now();
+        let engine = self.engine().await?;
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("{TEMP_PREFIX}{run_id}-"))
+            .tempdir()
+            .map_err(|e| HarnessError::env(format!("cannot create a temp dir: {e}")))?;
+        let data = dir.path().join("data");
+        self.init_datadir(engine, &data).await?;
+
+        // A free port can be taken between our probe and the server's bind: retry.
+        let mut last_err = String::new();
+        for _attempt in 0..3 {
+            let port = free_port().map_err(|e| HarnessError::env(format!("no free port: {e}")))?;
+            let mut child = self.spawn(engine, dir.path(), port)?;
+            let conn = ConnInfo {
+                host: "127.0.0.1".into(),
+                port,
+                user: "root".into(),
+                password: String::new(),
+            };
+            let deadline = self.timeout.saturating_sub(started.elapsed());
+            let ready = tokio::select! {
+                r = wait_ready(&conn, deadline) => r,
+                status = child.wait() => Err(format!("server exited: {}", status.map(|s| s.to_string()).unwrap_or_default())),
+            };
+            match ready {
+                Ok(()) => {
+                    let version = Server::read_version(&conn).await?;
+                    let mut server = Server::new(
+                        ProviderKind::Local,
+                        conn,
+                        version,
+                        run_id,
+                        Some(Box::new(LocalHandle { child: tokio::sync::Mutex::new(Some(child)), dir: Some(dir) })),
+                    );
+                    server.startup_ms = started.elapsed().as_millis() as u64;
+                    return Ok(server);
+                }
+                Err(e) => {
+                    let _ = child.kill().await;
+                    let log = std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
+                    let tail: Vec<&str> = log.lines().rev().take(15).collect();
+                    last_err = format!("{e}\nlast log lines:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+                    if !log.contains("Address already in use") && !log.contains("Can't start server: Bind") {
+                        break;
+                    }
+                }
+            }
+        }
+        Err(HarnessError::env(format!(
+            "local server {} did not start: {last_err}",
+            self.binary.display()
+        )))
+    }
+}
+
+struct LocalHandle {
+    child: tokio::sync::Mutex<Option<Child>>,
+    dir: Option<tempfile::TempDir>,
+}
+
+#[async_trait::async_trait]
+impl ServerHandle for LocalHandle {
+    async fn stop(mut self: Box<Self>) -> Result<()> {
+        if let Some(mut child) = self.child.lock().await.take() {
+            if let Some(pid) = child.id() {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid as i32),
+                    nix::sys::signal::Signal::SIGTERM,
+                );
+            }
+            if tokio::time::timeout(Duration::from_secs(20), child.wait()).await.is_err() {
+                let _ = child.kill().await;
+            }
+        }
+        if let Some(dir) = self.dir.take() {
+            let path = dir.path().to_path_buf();
+            dir.close()
+                .map_err(|e| HarnessError::env(format!("cannot remove {}: {e}", path.display())))?;
+        }
+        Ok(())
+    }
+
+    async fn alive(&self) -> bool {
+        match self.child.lock().await.as_mut() {
+            Some(c) => matches!(c.try_wait(), Ok(None)),
+            None => false,
+        }
+    }
+
+    async fn kill(&self) -> Result<()> {
+        if let Some(c) = self.child.lock().await.as_mut() {
+            c.start_kill().map_err(|e| HarnessError::env(e.to_string()))?;
+            let _ = c.wait().await;
+        }
+        Ok(())
+    }
+}
