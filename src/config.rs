@@ -306,7 +306,7 @@ mod tests {
         let err = parse(text, Path::new("h.toml")).unwrap_err();
         let msg = err.to_string();
         assert!(msg.starts_with("h.toml:5:11:"), "{msg}");
-        assert!(msg.contains("integer"), "{msg}");
+        assert!(msg.contains("expected u64"), "{msg}");
     }
 
     #[test]

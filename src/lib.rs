@@ -3,9 +3,11 @@
 //! Data flows one way: [`config`] → [`scenario::plan`] → [`provision`] → [`scenario::runner`]
 //! (events) → [`report::RunSummary`] → renderers in [`report`].
 
+pub mod chain;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod provision;
 pub mod redact;
+pub mod schema;
