@@ -7,6 +7,7 @@ pub mod chain;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod driver;
 pub mod error;
 pub mod provision;
 pub mod redact;

@@ -1,0 +1,267 @@
+//! `PythonToolDriver`: Alembic (`python -m alembic -c alembic.ini …`) and Flask-Migrate
+//! (`python -m flask --app APP db …`), given the database URL in the env var the project reads.
+
+use std::path::PathBuf;
+
+use mysql_async::prelude::Queryable;
+
+use super::process::{run_process, ProcessEnd, ProcessResult, ProcessSpec};
+use super::python::{require_modules, resolve_python, versions};
+use super::{DbTarget, Execution, MigrationDriver, Outcome, Target, ToolCommands, VersionState, VersionStyle};
+use crate::chain::{parse_alembic_dir, Chain};
+use crate::config::{Config, ToolKind};
+use crate::db::{ident, parse_error_text, server_error};
+use crate::error::{HarnessError, Result};
+use crate::redact::Redactor;
+
+pub struct PythonToolDriver {
+    kind: ToolKind,
+    python: PathBuf,
+    workdir: PathBuf,
+    prefix: Vec<String>,
+    url_env: String,
+    url_scheme: String,
+    env: Vec<(String, String)>,
+    chain: Chain,
+    redactor: Redactor,
+    verbose: bool,
+    versions: Vec<(String, String)>,
+}
+
+impl PythonToolDriver {
+    pub async fn load(cfg: &Config, redactor: &Redactor, verbose: bool) -> Result<Self> {
+        let m = &cfg.raw.migrations;
+        let python = resolve_python(cfg).await?;
+        let (module, dist) = match m.tool {
+            ToolKind::Flask => ("flask_migrate", "Flask-Migrate"),
+            _ => ("alembic", "alembic"),
+        };
+        require_modules(&python, &[(module, dist), ("pymysql", "PyMySQL")]).await?;
+        let dir = cfg.migrations_dir();
+        let mut chain = parse_alembic_dir(&dir)
+            .map_err(|e| HarnessError::usage(format!("cannot read {}: {e}", dir.display())))?;
+        chain.require_downgrades = m.require_downgrades;
+        let py = python.display().to_string();
+        let prefix = match m.tool {
+            ToolKind::Flask => vec![py, "-m".into(), "flask".into(), "--app".into(), m.app.clone().unwrap_or_default(), "db".into()],
+            _ => {
+                let ini = m.alembic_ini.clone().unwrap_or_else(|| PathBuf::from("alembic.ini"));
+                let mut v = vec![py, "-m".into(), "alembic".into(), "-c".into(), cfg.resolve(&ini).display().to_string()];
+                for x in &m.x_args {
+                    v.push("-x".into());
+                    v.push(x.clone());
+                }
+                v
+            }
+        };
+        let versions = versions(&python, &["alembic", "SQLAlchemy", "Flask", "Flask-Migrate", "Flask-SQLAlchemy", "PyMySQL"]).await;
+        Ok(PythonToolDriver {
+            kind: m.tool,
+            python,
+            workdir: cfg.workdir(),
+            prefix,
+            url_env: m.url_env.clone().unwrap_or_else(|| "DATABASE_URL".into()),
+            url_scheme: m.url_scheme.clone().unwrap_or_else(|| "mysql+pymysql".into()),
+            env: m.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            chain,
+            redactor: redactor.clone(),
+            verbose,
+            versions,
+        })
+    }
+
+    fn display_name(&self) -> &'static str {
+        match self.kind {
+            ToolKind::Flask => "flask db",
+            _ => "alembic",
+        }
+    }
+
+    fn spec(&self, db: &DbTarget, args: &[String]) -> ProcessSpec {
+        let mut env = self.env.clone();
+        env.push((self.url_env.clone(), db.conn.url(&self.url_scheme, Some(&db.database))));
+        let mut argv = self.prefix.clone();
+        argv.extend(args.iter().cloned());
+        ProcessSpec { argv, env, cwd: self.workdir.clone(), timeout: db.timeout }
+    }
+
+    fn shown(&self, args: &[String]) -> String {
+        format!("{} {}", self.display_name(), args.join(" "))
+    }
+
+    async fn run(&self, db: &DbTarget, args: Vec<String>) -> Execution {
+        let spec = self.spec(db, &args);
+        let r = run_process(&spec, &self.redactor, self.verbose).await;
+        to_execution(self.shown(&args), r, db)
+    }
+}
+
+/// The revision a failed run was applying: the last `Running upgrade A -> B` names B,
+/// the last `Running downgrade B -> A` names B.
+pub fn failed_revision(log: &str) -> Option<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"Running (upgrade|downgrade|stamp_revision) ([^\s,]*) -> ([^\s,]+)").expect("regex")
+    });
+    re.captures_iter(log).last().map(|c| match &c[1] {
+        "downgrade" => c[2].to_string(),
+        _ => c[3].to_string(),
+    })
+}
+
+fn to_execution(command: String, r: ProcessResult, db: &DbTarget) -> Execution {
+    let outcome = match &r.end {
+        ProcessEnd::Exited(0) => Outcome::Succeeded,
+        ProcessEnd::Exited(_) | ProcessEnd::Signalled => Outcome::Failed,
+        ProcessEnd::TimedOut => Outcome::TimedOut { seconds: db.timeout.as_secs() },
+        ProcessEnd::SpawnFailed(e) => Outcome::NotStarted { reason: e.clone() },
+    };
+    let combined = r.combined();
+    let failed = outcome != Outcome::Succeeded;
+    Execution {
+        command,
+        exit_code: r.exit_code(),
+        duration_ms: r.duration.as_millis() as u64,
+        error: if failed { parse_error_text(&combined) } else { None },
+        failed_revision: if failed { failed_revision(&r.stderr) } else { None },
+        failed_statement: None,
+        stdout: r.stdout,
+        stderr: r.stderr,
+        outcome,
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationDriver for PythonToolDriver {
+    fn tool(&self) -> ToolKind {
+        self.kind
+    }
+
+    fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
+    fn version_table(&self) -> &str {
+        "alembic_version"
+    }
+
+    async fn upgrade(&self, db: &DbTarget, target: &Target) -> Execution {
+        self.run(db, vec!["upgrade".into(), target.to_string()]).await
+    }
+
+    async fn downgrade(&self, db: &DbTarget, target: &Target) -> Execution {
+        self.run(db, vec!["downgrade".into(), target.to_string()]).await
+    }
+
+    async fn stamp(&self, db: &DbTarget, target: &Target) -> Execution {
+        // `stamp` cannot take relative steps; resolve them against the version table first.
+        let t = match target {
+            Target::Relative(_) => {
+                let order = self.chain.verify().order;
+                let cur = self.version(db).await.ok().and_then(|v| v.current(&order));
+                match target.resolve(&order, cur.as_deref()) {
+                    Ok(Some(r)) => r,
+                    Ok(None) => "base".into(),
+                    Err(e) => return Execution::not_started(self.shown(&["stamp".into(), target.to_string()]), e),
+                }
+            }
+            t => t.to_string(),
+        };
+        self.run(db, vec!["stamp".into(), "--purge".into(), t]).await
+    }
+
+    async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, String> {
+        let mut c = db.conn.connect(Some(&db.database)).await.map_err(|e| e.to_string())?;
+        let rows: std::result::Result<Vec<String>, _> = c
+            .query(format!("SELECT version_num FROM {}", ident("alembic_version")))
+            .await;
+        let _ = c.disconnect().await;
+        let rows = match rows {
+            Ok(r) => r,
+            Err(e) if server_error(&e).is_some_and(|s| s.code == 1146) => Vec::new(),
+            Err(e) => return Err(e.to_string()),
+        };
+        Ok(VersionState { rows, dirty: false, style: VersionStyle::Single })
+    }
+
+    async fn model_check(&self, db: &DbTarget) -> Option<Execution> {
+        let mut e = self.run(db, vec!["check".into()]).await;
+        let text = e.log();
+        if !e.ok() && (text.contains("does not provide a MetaData") || text.contains("No such command 'check'")) {
+            e.outcome = Outcome::NotStarted { reason: "env.py has no target metadata to compare".into() };
+        }
+        Some(e)
+    }
+
+    async fn tool_heads(&self, db: &DbTarget) -> Option<std::result::Result<Vec<String>, String>> {
+        let e = self.run(db, vec!["heads".into()]).await;
+        if !e.ok() {
+            return Some(Err(e.log()));
+        }
+        Some(Ok(e
+            .stdout
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|w| w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .map(str::to_string)
+            .collect()))
+    }
+
+    async fn app_command(&self, db: &DbTarget, command: &str) -> Execution {
+        let words: Vec<String> = command.split_whitespace().map(str::to_string).collect();
+        let py = self.python.display().to_string();
+        let argv: Vec<String> = match words.first().map(String::as_str) {
+            Some("flask") => {
+                let mut v = vec![py, "-m".into(), "flask".into()];
+                if !words.iter().any(|w| w == "--app") {
+                    if let Some(i) = self.prefix.iter().position(|w| w == "--app") {
+                        v.extend(self.prefix[i..i + 2].iter().cloned());
+                    }
+                }
+                v.extend(words[1..].iter().cloned());
+                v
+            }
+            Some("alembic") => {
+                let mut v = self.prefix.clone();
+                if self.kind == ToolKind::Flask {
+                    v = vec![py, "-m".into(), "alembic".into()];
+                }
+                v.extend(words[1..].iter().cloned());
+                v
+            }
+            Some("python") | Some("python3") => std::iter::once(py).chain(words[1..].iter().cloned()).collect(),
+            _ => words.clone(),
+        };
+        let mut env = self.env.clone();
+        env.push((self.url_env.clone(), db.conn.url(&self.url_scheme, Some(&db.database))));
+        let spec = ProcessSpec { argv, env, cwd: self.workdir.clone(), timeout: db.timeout };
+        let r = run_process(&spec, &self.redactor, self.verbose).await;
+        to_execution(command.to_string(), r, db)
+    }
+
+    fn commands(&self) -> ToolCommands {
+        let n = self.display_name();
+        ToolCommands {
+            upgrade: format!("{n} upgrade"),
+            current: format!("{n} current"),
+            downgrade_to: format!("{n} downgrade"),
+        }
+    }
+
+    fn versions(&self) -> Vec<(String, String)> {
+        self.versions.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::failed_revision;
+
+    #[test]
+    fn failed_revision_is_the_last_running_line() {
+        let log = "INFO  [alembic.runtime.migration] Running upgrade  -> 6793349c088c, Initial\nINFO  [alembic.runtime.migration] Running upgrade c682ef478e45 -> d1f2e3c4b5a6, Fix API\nTraceback";
+        assert_eq!(failed_revision(log).as_deref(), Some("d1f2e3c4b5a6"));
+        let down = "Running downgrade d1f2e3c4b5a6 -> c682ef478e45, Fix\nRunning downgrade 3e5106ee570c -> 366e5694a9ad, API";
+        assert_eq!(failed_revision(down).as_deref(), Some("3e5106ee570c"));
+    }
+}

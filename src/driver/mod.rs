@@ -1,0 +1,297 @@
+//! Migration drivers: the `MigrationDriver` trait, its targets (`Target`), what every call
+//! returns (`Execution`), and `load_driver()`, which builds the one `harness.toml` names.
+
+mod alembic;
+mod command;
+pub mod process;
+pub mod python;
+mod sqldir;
+mod sqlsplit;
+
+pub use alembic::PythonToolDriver;
+pub use command::CommandDriver;
+pub use sqldir::SqlDirDriver;
+pub use sqlsplit::split_statements;
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::chain::Chain;
+use crate::config::{Config, ToolKind};
+use crate::db::{ConnInfo, ServerError};
+use crate::error::{HarnessError, Result};
+use crate::redact::Redactor;
+
+/// Where to move the schema: `head`, `base`, a revision, or relative steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub enum Target {
+    Head,
+    Base,
+    Revision(String),
+    Relative(i32),
+}
+
+impl From<Target> for String {
+    fn from(t: Target) -> String {
+        t.to_string()
+    }
+}
+
+impl Target {
+    pub fn parse(s: &str) -> Target {
+        match s.trim() {
+            "head" | "heads" => Target::Head,
+            "base" => Target::Base,
+            t if (t.starts_with('+') || t.starts_with('-')) && t[1..].parse::<i32>().is_ok() => {
+                Target::Relative(t.parse().expect("checked"))
+            }
+            t => Target::Revision(t.to_string()),
+        }
+    }
+
+    /// The revision id this target names, given the chain order and the current version.
+    pub fn resolve(&self, order: &[String], current: Option<&str>) -> std::result::Result<Option<String>, String> {
+        let idx_of = |r: &str| order.iter().position(|o| o == r);
+        match self {
+            Target::Head => Ok(order.last().cloned()),
+            Target::Base => Ok(None),
+            Target::Revision(r) => idx_of(r)
+                .map(|_| Some(r.clone()))
+                .ok_or_else(|| format!("unknown revision {r}")),
+            Target::Relative(n) => {
+                let cur = match current {
+                    Some(c) => idx_of(c).map(|i| i as i64).ok_or_else(|| format!("unknown current revision {c}"))?,
+                    None => -1,
+                };
+                let to = cur + *n as i64;
+                if to < -1 || to >= order.len() as i64 {
+                    return Err(format!("{n:+} from {} is outside the chain", current.unwrap_or("base")));
+                }
+                Ok((to >= 0).then(|| order[to as usize].clone()))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Head => f.write_str("head"),
+            Target::Base => f.write_str("base"),
+            Target::Revision(r) => f.write_str(r),
+            Target::Relative(n) => write!(f, "{n:+}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Outcome {
+    Succeeded,
+    Failed,
+    TimedOut { seconds: u64 },
+    /// The tool could not be started (missing binary, bad interpreter).
+    NotStarted { reason: String },
+}
+
+/// One tool call, as data: what ran, how it ended, what it printed, what the server refused.
+#[derive(Debug, Clone, Serialize)]
+pub struct Execution {
+    /// The command line, credentials redacted.
+    pub command: String,
+    pub outcome: Outcome,
+    pub exit_code: Option<i32>,
+    pub duration_ms: u64,
+    pub stdout: String,
+    pub stderr: String,
+    pub error: Option<ServerError>,
+    /// The revision that was running when it failed.
+    pub failed_revision: Option<String>,
+    /// For native SQL: the statement the server refused.
+    pub failed_statement: Option<String>,
+}
+
+impl Execution {
+    pub fn ok(&self) -> bool {
+        self.outcome == Outcome::Succeeded
+    }
+
+    /// The tool's own log lines (stderr then stdout, as the seed quotes them).
+    pub fn log(&self) -> String {
+        let mut s = self.stderr.trim_end().to_string();
+        if !self.stdout.trim().is_empty() {
+            if !s.is_empty() {
+                s.push('\n');
+            }
+            s.push_str(self.stdout.trim_end());
+        }
+        s
+    }
+
+    pub fn not_started(command: String, reason: String) -> Execution {
+        Execution {
+            command,
+            outcome: Outcome::NotStarted { reason },
+            exit_code: None,
+            duration_ms: 0,
+            stdout: String::new(),
+            stderr: String::new(),
+            error: None,
+            failed_revision: None,
+            failed_statement: None,
+        }
+    }
+}
+
+/// How a tool records its version: one row (Alembic, golang-migrate) or a row per applied
+/// revision (dbmate, sqlx).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionStyle {
+    Single,
+    PerRevision,
+}
+
+/// The version table's content, read from the database itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionState {
+    pub rows: Vec<String>,
+    pub dirty: bool,
+    pub style: VersionStyle,
+}
+
+impl VersionState {
+    /// The newest applied revision in chain order.
+    pub fn current(&self, order: &[String]) -> Option<String> {
+        order.iter().rev().find(|r| self.rows.contains(r)).cloned().or_else(|| self.rows.last().cloned())
+    }
+
+    /// Checks the table says exactly `rev` (None = base) and nothing else.
+    pub fn check_at(&self, rev: Option<&str>, order: &[String]) -> std::result::Result<(), String> {
+        if self.dirty {
+            return Err(format!("version table is dirty at {}", self.rows.join(", ")));
+        }
+        let expected: Vec<String> = match (self.style, rev) {
+            (_, None) => vec![],
+            (VersionStyle::Single, Some(r)) => vec![r.to_string()],
+            (VersionStyle::PerRevision, Some(r)) => {
+                let i = order.iter().position(|o| o == r).unwrap_or(0);
+                order[..=i].to_vec()
+            }
+        };
+        let mut got = self.rows.clone();
+        got.sort();
+        let mut want = expected.clone();
+        want.sort();
+        if got == want {
+            Ok(())
+        } else {
+            Err(format!(
+                "version table holds [{}], expected [{}]",
+                self.rows.join(", "),
+                expected.join(", ")
+            ))
+        }
+    }
+}
+
+/// The database a driver works on, and how long one call may take.
+#[derive(Debug, Clone)]
+pub struct DbTarget {
+    pub conn: ConnInfo,
+    pub database: String,
+    pub timeout: Duration,
+}
+
+/// Human commands for the report's recommendations (`flask db upgrade`, …).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ToolCommands {
+    pub upgrade: String,
+    pub current: String,
+    pub downgrade_to: String,
+}
+
+#[async_trait::async_trait]
+pub trait MigrationDriver: Send + Sync {
+    fn tool(&self) -> ToolKind;
+    fn chain(&self) -> &Chain;
+    /// Table the tool keeps its version in (left out of schema snapshots).
+    fn version_table(&self) -> &str;
+    async fn upgrade(&self, db: &DbTarget, target: &Target) -> Execution;
+    async fn downgrade(&self, db: &DbTarget, target: &Target) -> Execution;
+    /// Moves the version marker without running DDL.
+    async fn stamp(&self, db: &DbTarget, target: &Target) -> Execution;
+    /// Reads the version table itself (never the tool's `current`, which walks the graph).
+    async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, String>;
+    /// `alembic check` / `flask db check`; None when the tool has no such check.
+    async fn model_check(&self, _db: &DbTarget) -> Option<Execution> {
+        None
+    }
+    /// The heads the tool itself reports, to cross-check the parsed graph.
+    async fn tool_heads(&self, _db: &DbTarget) -> Option<std::result::Result<Vec<String>, String>> {
+        None
+    }
+    /// Runs a project command (e.g. `flask db current`) against the database.
+    async fn app_command(&self, db: &DbTarget, command: &str) -> Execution;
+    fn commands(&self) -> ToolCommands;
+    /// Tool and runtime versions for the report.
+    fn versions(&self) -> Vec<(String, String)>;
+}
+
+/// Builds the driver `[migrations]` names, parsing its revision chain.
+pub async fn load_driver(cfg: &Config, redactor: &Redactor, verbose: bool) -> Result<Box<dyn MigrationDriver>> {
+    let m = &cfg.raw.migrations;
+    let dir = cfg.migrations_dir();
+    if !dir.is_dir() {
+        return Err(HarnessError::usage(format!(
+            "{}: migrations directory {} does not exist (set [migrations] dir)",
+            cfg.path.display(),
+            dir.display()
+        )));
+    }
+    let mut driver: Box<dyn MigrationDriver> = match m.tool {
+        ToolKind::Alembic | ToolKind::Flask => Box::new(PythonToolDriver::load(cfg, redactor, verbose).await?),
+        ToolKind::Sqldir => Box::new(SqlDirDriver::load(cfg, redactor)?),
+        ToolKind::Command => Box::new(CommandDriver::load(cfg, redactor, verbose).await?),
+    };
+    let _ = &mut driver;
+    Ok(driver)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order() -> Vec<String> {
+        ["a", "b", "c"].iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn targets_parse_and_resolve() {
+        assert_eq!(Target::parse("-1"), Target::Relative(-1));
+        assert_eq!(Target::parse("+2"), Target::Relative(2));
+        assert_eq!(Target::parse("head"), Target::Head);
+        let o = order();
+        assert_eq!(Target::Relative(-1).resolve(&o, Some("b")).unwrap().as_deref(), Some("a"));
+        assert_eq!(Target::Relative(-1).resolve(&o, Some("a")).unwrap(), None);
+        assert!(Target::Relative(-2).resolve(&o, Some("a")).is_err());
+        assert_eq!(Target::Relative(1).resolve(&o, None).unwrap().as_deref(), Some("a"));
+        assert_eq!(Target::Head.resolve(&o, None).unwrap().as_deref(), Some("c"));
+    }
+
+    #[test]
+    fn version_state_checks_both_styles() {
+        let o = order();
+        let single = VersionState { rows: vec!["b".into()], dirty: false, style: VersionStyle::Single };
+        assert!(single.check_at(Some("b"), &o).is_ok());
+        assert!(single.check_at(Some("c"), &o).is_err());
+        let per = VersionState { rows: vec!["a".into(), "b".into()], dirty: false, style: VersionStyle::PerRevision };
+        assert!(per.check_at(Some("b"), &o).is_ok());
+        assert_eq!(per.current(&o).as_deref(), Some("b"));
+        let dirty = VersionState { rows: vec!["b".into()], dirty: true, style: VersionStyle::Single };
+        assert!(dirty.check_at(Some("b"), &o).unwrap_err().contains("dirty"));
+    }
+}

@@ -1,0 +1,131 @@
+//! The Python the tools run with: an explicit interpreter, a venv the harness builds from a
+//! requirements file (cached by the file's hash), or `python3` on PATH.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use tokio::process::Command;
+
+use crate::config::Config;
+use crate::error::{HarnessError, Result};
+
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("migration-harness")
+}
+
+/// Picks the interpreter: `MH_PYTHON`, then `[python] python`, then a venv for
+/// `[python] requirements`, then `python3` on PATH.
+pub async fn resolve_python(cfg: &Config) -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("MH_PYTHON") {
+        return Ok(PathBuf::from(p));
+    }
+    if let Some(p) = &cfg.raw.python.python {
+        let p = cfg.resolve(p);
+        if !p.exists() {
+            return Err(HarnessError::env(format!(
+                "[python] python = {} does not exist (create it: python3 -m venv {} && {}/bin/pip install -r requirements.txt)",
+                p.display(),
+                p.parent().and_then(Path::parent).unwrap_or(Path::new(".venv")).display(),
+                p.parent().and_then(Path::parent).unwrap_or(Path::new(".venv")).display(),
+            )));
+        }
+        return Ok(p);
+    }
+    if let Some(req) = &cfg.raw.python.requirements {
+        return ensure_venv(&cfg.resolve(req)).await;
+    }
+    which::which("python3").map_err(|_| {
+        HarnessError::env("python3 not found: install it (Debian: apt-get install python3 python3-venv)")
+    })
+}
+
+/// A venv with `requirements` installed, reused while the file's content is unchanged.
+/// Built in a scratch dir and renamed into place, so concurrent runs never see half a venv
+/// (tools are started as `python -m tool`, so the venv's scripts' shebangs never matter).
+pub async fn ensure_venv(requirements: &Path) -> Result<PathBuf> {
+    let content = std::fs::read(requirements).map_err(|e| {
+        HarnessError::usage(format!("cannot read requirements file {}: {e}", requirements.display()))
+    })?;
+    let hash = format!("{:x}", Sha256::digest(&content));
+    let dir = cache_dir().join("venvs").join(&hash[..16]);
+    let python = dir.join("bin/python");
+    if python.exists() && dir.join(".complete").exists() {
+        return Ok(python);
+    }
+    let base = which::which("python3")
+        .map_err(|_| HarnessError::env("python3 not found: install it (Debian: apt-get install python3 python3-venv)"))?;
+    std::fs::create_dir_all(dir.parent().expect("has parent"))
+        .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", cache_dir().display())))?;
+    let scratch = tempfile::Builder::new()
+        .prefix(&format!("{}.building-", &hash[..16]))
+        .tempdir_in(dir.parent().expect("has parent"))
+        .map_err(|e| HarnessError::env(format!("cannot create a venv dir: {e}")))?;
+    eprintln!("creating a Python venv for {} (once; cached in {})", requirements.display(), dir.display());
+    let run = |mut c: Command, what: String| async move {
+        let out = tokio::time::timeout(Duration::from_secs(900), c.output())
+            .await
+            .map_err(|_| HarnessError::env(format!("{what} timed out")))?
+            .map_err(|e| HarnessError::env(format!("{what}: {e}")))?;
+        if !out.status.success() {
+            return Err(HarnessError::env(format!(
+                "{what} failed:\n{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        Ok(())
+    };
+    let mut venv = Command::new(&base);
+    venv.arg("-m").arg("venv").arg(scratch.path());
+    run(venv, format!("{} -m venv (Debian: apt-get install python3-venv)", base.display())).await?;
+    let mut pip = Command::new(scratch.path().join("bin/python"));
+    pip.args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r"])
+        .arg(requirements);
+    run(pip, format!("pip install -r {}", requirements.display())).await?;
+    std::fs::write(scratch.path().join(".complete"), &hash).ok();
+    let built = scratch.keep();
+    if std::fs::rename(&built, &dir).is_err() {
+        // Another run finished first; use its venv.
+        let _ = std::fs::remove_dir_all(&built);
+    }
+    Ok(python)
+}
+
+/// Fails with the exact install command when a module is missing.
+pub async fn require_modules(python: &Path, modules: &[(&str, &str)]) -> Result<()> {
+    for (module, dist) in modules {
+        let ok = Command::new(python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .await
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        if !ok {
+            return Err(HarnessError::env(format!(
+                "{module} is not importable by {py}: install it with `{py} -m pip install {dist}` \
+                 (or name a requirements file under [python] in harness.toml)",
+                py = python.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Versions of Python and of the given distributions, for the report.
+pub async fn versions(python: &Path, dists: &[&str]) -> Vec<(String, String)> {
+    let script = format!(
+        "import sys, importlib.metadata as m\nprint('Python', sys.version.split()[0])\nfor d in {dists:?}:\n    try: print(d, m.version(d))\n    except Exception: pass\n"
+    );
+    let out = match Command::new(python).args(["-c", &script]).output().await {
+        Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Err(_) => return Vec::new(),
+    };
+    out.lines()
+        .filter_map(|l| l.split_once(' ').map(|(a, b)| (a.to_string(), b.trim().to_string())))
+        .collect()
+}
