@@ -6,6 +6,7 @@
 pub mod chain;
 pub mod cli;
 pub mod config;
+pub mod data;
 pub mod db;
 pub mod driver;
 pub mod error;

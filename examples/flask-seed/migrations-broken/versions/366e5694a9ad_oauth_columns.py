@@ -1,0 +1,1 @@
+../../migrations/versions/366e5694a9ad_oauth_columns.py

@@ -1,0 +1,1 @@
+../../migrations/versions/3e5106ee570c_api_token_fields.py

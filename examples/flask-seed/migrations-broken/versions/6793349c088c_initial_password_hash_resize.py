@@ -1,0 +1,1 @@
+../../migrations/versions/6793349c088c_initial_password_hash_resize.py

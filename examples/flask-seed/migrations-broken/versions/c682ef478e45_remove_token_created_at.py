@@ -1,0 +1,1 @@
+../../migrations/versions/c682ef478e45_remove_token_created_at.py

@@ -1,0 +1,10 @@
+//! Seed data: `generate` plans a few valid rows for every table (types, FK order, uniques),
+//! `compare` tells which seeded values a later state lost; `io` runs both against a server.
+
+mod compare;
+mod generate;
+mod io;
+
+pub use compare::{compare, DataLoss, TableContents};
+pub use generate::{generate, InsertPlan, SeedPlan};
+pub use io::{apply_seed, read_contents};
