@@ -3,7 +3,10 @@
 //! Data flows one way: [`config`] → [`scenario::plan`] → [`provision`] → [`scenario::runner`]
 //! (events) → [`report::RunSummary`] → renderers in [`report`].
 
+pub mod app;
 pub mod chain;
+pub mod clean;
+pub mod doctor;
 pub mod cli;
 pub mod config;
 pub mod data;
@@ -12,4 +15,6 @@ pub mod driver;
 pub mod error;
 pub mod provision;
 pub mod redact;
+pub mod report;
+pub mod scenario;
 pub mod schema;

@@ -10,7 +10,7 @@ use testcontainers_modules::testcontainers::{
 };
 use tokio::io::AsyncReadExt;
 
-use super::docker::{self, RUN_LABEL};
+use super::docker::{self, PID_LABEL, RUN_LABEL};
 use super::{alternatives, Provisioner, ProviderKind, Server, ServerHandle};
 use crate::db::{wait_ready, ConnInfo};
 use crate::error::{HarnessError, Result};
@@ -68,6 +68,7 @@ impl Provisioner for ContainerProvisioner {
             .with_env_var("MYSQL_ROOT_PASSWORD", password.clone())
             .with_env_var("MARIADB_ROOT_PASSWORD", password.clone())
             .with_label(RUN_LABEL, run_id)
+            .with_label(PID_LABEL, std::process::id().to_string())
             .with_startup_timeout(self.timeout);
         let container = request.start().await.map_err(|e| {
             HarnessError::env(format!(

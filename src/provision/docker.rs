@@ -11,6 +11,8 @@ use testcontainers_modules::testcontainers::bollard::{
 
 /// Label put on every container the harness starts; its value is the run id.
 pub const RUN_LABEL: &str = "io.migration-harness.run";
+/// The harness process that owns the container (`clean` keeps containers of live ones).
+pub const PID_LABEL: &str = "io.migration-harness.pid";
 
 #[derive(Debug, Clone)]
 pub struct DockerEngine {
@@ -62,6 +64,26 @@ pub async fn labelled_containers(run_id: Option<&str>) -> Result<Vec<String>, St
         .await
         .map_err(|e| e.to_string())?;
     Ok(list.into_iter().filter_map(|c| c.id).collect())
+}
+
+/// Labelled containers with the pid of the harness that started them.
+pub async fn labelled_containers_with_pids() -> Result<Vec<(String, Option<i32>)>, String> {
+    let docker = client()?;
+    let list = docker
+        .list_containers(Some(ListContainersOptions {
+            all: true,
+            filters: Some(label_filter(None)),
+            ..Default::default()
+        }))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(list
+        .into_iter()
+        .filter_map(|c| {
+            let pid = c.labels.as_ref().and_then(|l| l.get(PID_LABEL)).and_then(|p| p.parse().ok());
+            c.id.map(|id| (id, pid))
+        })
+        .collect())
 }
 
 pub async fn remove_container(id: &str) -> Result<(), String> {

@@ -165,6 +165,7 @@ impl Provisioner for LocalProvisioner {
             .prefix(&format!("{TEMP_PREFIX}{run_id}-"))
             .tempdir()
             .map_err(|e| HarnessError::env(format!("cannot create a temp dir: {e}")))?;
+        let _ = std::fs::write(dir.path().join("harness.pid"), std::process::id().to_string());
         let data = dir.path().join("data");
         self.init_datadir(engine, &data).await?;
 

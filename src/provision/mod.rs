@@ -8,8 +8,10 @@ mod server;
 mod url;
 
 pub use container::ContainerProvisioner;
-pub use docker::{docker_engine, DockerEngine, RUN_LABEL};
-pub use local::{find_server_binary, LocalProvisioner};
+pub use docker::{
+    docker_engine, labelled_containers, labelled_containers_with_pids, remove_container, DockerEngine, PID_LABEL, RUN_LABEL,
+};
+pub use local::{find_server_binary, LocalProvisioner, TEMP_PREFIX};
 pub use server::{Engine, ProviderKind, Server, ServerHandle};
 pub use url::UrlProvisioner;
 

@@ -1,0 +1,266 @@
+//! The run, end to end: config → plan → provision → run (events) → summary → renderers,
+//! with cleanup on every exit path (error, panic, SIGINT, SIGTERM).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::FutureExt;
+
+use crate::cli::{Cli, DbMode};
+use crate::config::Config;
+use crate::driver::{load_driver, process, MigrationDriver};
+use crate::error::{HarnessError, Result};
+use crate::provision::{self, ProvisionRequest, Server};
+use crate::redact::Redactor;
+use crate::report::{self, ChainView, Console, Format, HarnessInfo, RevisionView, RunStatus, RunSummary, ServerInfo, Timings, ToolInfo};
+use crate::scenario::{self, builtin::all_scenarios, Event, RunContext, Status};
+
+/// `YYMMDDHHMMSS` + 4 hex digits: sortable, and `clean` can read the age from it.
+pub fn new_run_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    format!("{}{:04x}", chrono::Utc::now().format("%y%m%d%H%M%S"), h.finish() & 0xffff)
+}
+
+pub fn config_path(cli: &Cli) -> PathBuf {
+    cli.config.clone().unwrap_or_else(|| PathBuf::from("harness.toml"))
+}
+
+fn os_name() -> String {
+    let pretty = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|t| t.lines().find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string())));
+    format!("{} ({})", pretty.unwrap_or_else(|| std::env::consts::OS.into()), std::env::consts::ARCH)
+}
+
+/// Provision request from CLI flags over `[server]` keys over defaults.
+pub fn provision_request(cli: &Cli, cfg: &Config) -> ProvisionRequest {
+    let s = &cfg.raw.server;
+    ProvisionRequest {
+        mode: cli.db.or(s.db).unwrap_or(DbMode::Auto),
+        image: cli
+            .image
+            .clone()
+            .or_else(|| std::env::var("MH_IMAGE").ok())
+            .or_else(|| s.image.clone())
+            .unwrap_or_else(|| provision::DEFAULT_IMAGE.to_string()),
+        binary: cli.server_binary.clone().or_else(|| s.binary.as_ref().map(|b| cfg.resolve(b))),
+        database_url: cli
+            .database_url
+            .clone()
+            .or_else(|| s.database_url_env.as_ref().and_then(|v| std::env::var(v).ok())),
+        startup_timeout: Duration::from_secs(s.startup_timeout.unwrap_or(180)),
+    }
+}
+
+enum Interrupt {
+    Int,
+    Term,
+}
+
+async fn wait_signal() -> Interrupt {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+        std::future::pending::<()>().await;
+        unreachable!()
+    };
+    tokio::select! {
+        _ = int.recv() => Interrupt::Int,
+        _ = term.recv() => Interrupt::Term,
+    }
+}
+
+/// Removes containers of this run that a cancelled start may have left without an owner.
+async fn remove_run_containers(run_id: &str) {
+    if let Ok(ids) = provision::labelled_containers(Some(run_id)).await {
+        for id in ids {
+            let _ = provision::remove_container(&id).await;
+        }
+    }
+}
+
+pub async fn run(cli: &Cli) -> Result<i32> {
+    let cfg = Config::load(&config_path(cli))?;
+    let redactor = Redactor::new();
+    let scenario_dir = cfg
+        .raw
+        .scenarios
+        .dir
+        .as_ref()
+        .map(|d| cfg.resolve(d))
+        .unwrap_or_else(|| cfg.dir.join("scenarios"));
+    let scenarios = all_scenarios(Some(&scenario_dir))?;
+    if cli.list_scenarios {
+        for s in &scenarios {
+            println!("{:<18} {}  [{}]", s.id, s.summary, s.source);
+        }
+        return Ok(0);
+    }
+    let formats = Format::parse_list(&cli.format)?;
+    let req = provision_request(cli, &cfg);
+    if req.mode == DbMode::Url && req.database_url.is_none() {
+        return Err(HarnessError::usage("--db url needs --database-url mysql://USER:PASS@HOST:PORT/ (or MH_DATABASE_URL)"));
+    }
+    let driver: Arc<dyn MigrationDriver> = Arc::from(load_driver(&cfg, &redactor, cli.verbose).await?);
+    let baseline = cli.baseline.as_deref().or(cfg.raw.baseline.revision.as_deref());
+    let plan = scenario::plan(driver.chain(), scenarios, &cli.scenario, baseline, cfg.raw.scenarios.idempotency)?;
+
+    let run_id = new_run_id();
+    let slot: Arc<Mutex<Option<Arc<Server>>>> = Arc::new(Mutex::new(None));
+    let started_at = chrono::Utc::now();
+    let t0 = Instant::now();
+    let work = {
+        let slot = slot.clone();
+        let redactor = redactor.clone();
+        let cfg = cfg.clone();
+        let driver = driver.clone();
+        let run_id = run_id.clone();
+        async move {
+            let mut console = Console::new();
+            console.line(&format!("provisioning a server (--db {:?}) for run {run_id}", req.mode).to_lowercase());
+            let server = Arc::new(provision::provision(&req, &run_id, &redactor).await?);
+            *slot.lock().expect("slot") = Some(server.clone());
+            console.line(&format!(
+                "server ready: {} via {:?} in {:.1} s",
+                server.version,
+                server.provider,
+                server.startup_ms as f64 / 1000.0
+            ));
+            let m = &cfg.raw;
+            let ctx = Arc::new(RunContext {
+                server: server.clone(),
+                driver: driver.clone(),
+                plan,
+                setup_sql: m.baseline.setup_sql.clone(),
+                hotfix_sql: m.baseline.hotfix_sql.clone(),
+                probes: m.probes.clone(),
+                app_command: m.app_command.as_ref().map(|a| a.run.clone()),
+                idempotency: m.scenarios.idempotency,
+                timeout: Duration::from_secs(cli.timeout.or(m.scenarios.timeout).unwrap_or(300)),
+                jobs: cli.jobs.or(m.scenarios.jobs).unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+                server_lost: Default::default(),
+            });
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+            let printer = tokio::spawn(async move {
+                while let Some(ev) = rx.recv().await {
+                    console.handle(&ev);
+                }
+                console
+            });
+            let results = scenario::run_plan(ctx.clone(), tx).await;
+            let console = printer.await.unwrap_or_default();
+            let lost = ctx.server_lost.load(Ordering::SeqCst);
+            Ok::<_, HarnessError>((summarize(&cfg, &ctx, results, lost, started_at, t0), console))
+        }
+    };
+    let outcome = tokio::select! {
+        r = std::panic::AssertUnwindSafe(work).catch_unwind() => Ok(r),
+        s = wait_signal() => Err(s),
+    };
+    // Cleanup on every path: tool processes, databases, the server, stray containers.
+    process::kill_all_running();
+    let server = slot.lock().expect("slot").take();
+    if let Some(server) = server {
+        if let Err(e) = server.teardown().await {
+            eprintln!("warning: {}", redactor.redact(&e.to_string()));
+        }
+    }
+    remove_run_containers(&run_id).await;
+
+    let (summary, mut console) = match outcome {
+        Err(Interrupt::Int) => return Err(HarnessError::Interrupted("SIGINT")),
+        Err(Interrupt::Term) => return Err(HarnessError::Interrupted("SIGTERM")),
+        Ok(Err(panic)) => {
+            let msg = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            return Err(HarnessError::env(format!("internal error (panic): {msg}; cleanup done")));
+        }
+        Ok(Ok(r)) => r?,
+    };
+    let dir = output_dir(cli, &summary);
+    let paths = report::write_reports(&summary, &formats, &dir)?;
+    if cli.output_dir.is_none() {
+        let latest = dir.parent().unwrap_or(Path::new("reports")).join("latest");
+        let _ = std::fs::remove_dir_all(&latest);
+        let _ = report::write_reports(&summary, &formats, &latest);
+    }
+    if let Ok(true) = report::append_step_summary(&report::render_markdown(&summary)) {
+        console.line("appended the report to $GITHUB_STEP_SUMMARY");
+    }
+    if std::env::var_os("GITHUB_ACTIONS").is_some() {
+        for a in report::annotations(&summary, &std::env::current_dir().unwrap_or_default()) {
+            println!("{a}");
+        }
+    }
+    console.finish(&summary, &paths);
+    if let Some(e) = &summary.error {
+        eprintln!("error: {e}");
+    }
+    Ok(summary.status.exit_code())
+}
+
+fn output_dir(cli: &Cli, s: &RunSummary) -> PathBuf {
+    match &cli.output_dir {
+        Some(d) => d.clone(),
+        None => PathBuf::from("reports").join(format!(
+            "{}-{}",
+            s.started_at.format("%Y%m%dT%H%M%SZ"),
+            s.head.as_deref().unwrap_or("nohead")
+        )),
+    }
+}
+
+fn summarize(
+    cfg: &Config,
+    ctx: &RunContext,
+    scenarios: Vec<crate::scenario::ScenarioResult>,
+    server_lost: bool,
+    started_at: chrono::DateTime<chrono::Utc>,
+    t0: Instant,
+) -> RunSummary {
+    let driver = &ctx.driver;
+    let order = ctx.plan.order();
+    let chain = driver.chain();
+    let mut revisions: Vec<RevisionView> = order
+        .iter()
+        .filter_map(|id| chain.get(id))
+        .chain(chain.revisions.iter().filter(|r| !order.contains(&r.id)))
+        .map(|r| RevisionView {
+            id: r.id.clone(),
+            description: r.description.clone(),
+            parents: r.parents.clone(),
+            status: Status::Skipped,
+            file: r.file.as_ref().map(|f| f.display().to_string()),
+            line: r.line,
+        })
+        .collect();
+    report::summary_marks(&mut revisions, &scenarios);
+    let total_ms = t0.elapsed().as_millis() as u64;
+    let tool_ms: u64 = scenarios.iter().flat_map(|s| s.steps.iter()).map(|s| s.tool_ms).sum();
+    let server_start_ms = ctx.server.startup_ms;
+    let status = RunStatus::of(&scenarios, server_lost);
+    RunSummary {
+        schema_version: 1,
+        status,
+        project: cfg.raw.project.name.clone().unwrap_or_else(|| cfg.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+        head: ctx.plan.head.clone(),
+        baseline: ctx.plan.baseline.clone(),
+        started_at,
+        finished_at: chrono::Utc::now(),
+        harness: HarnessInfo { name: "migration-harness".into(), version: env!("CARGO_PKG_VERSION").into() },
+        server: ServerInfo {
+            engine: ctx.server.engine,
+            version: ctx.server.version.clone(),
+            provider: ctx.server.provider,
+            image: ctx.server.image.clone(),
+        },
+        tool: ToolInfo { kind: driver.tool(), commands: driver.commands(), versions: driver.versions() },
+        os: os_name(),
+        chain: ChainView { revisions, heads: ctx.plan.chain.heads.clone(), findings: ctx.plan.chain.findings.clone() },
+        scenarios,
+        timings: Timings { total_ms, server_start_ms, tool_ms, harness_ms: total_ms.saturating_sub(server_start_ms + tool_ms) },
+        error: server_lost.then(|| "the server stopped answering during the run; remaining scenarios were not run".to_string()),
+    }
+}

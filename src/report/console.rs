@@ -1,0 +1,137 @@
+//! Live progress on the terminal: a spinner per scenario on a TTY (indicatif), plain
+//! timestamped lines elsewhere (CI); colours only when allowed (`NO_COLOR`).
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+use super::summary::{RunStatus, RunSummary};
+use crate::scenario::{Event, Status};
+
+pub struct Console {
+    color: bool,
+    multi: Option<MultiProgress>,
+    bars: HashMap<String, ProgressBar>,
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Console {
+    pub fn new() -> Self {
+        let tty = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        let color = tty && std::env::var_os("NO_COLOR").is_none();
+        Console { color, multi: tty.then(MultiProgress::new), bars: HashMap::new() }
+    }
+
+    fn paint(&self, st: Status, s: &str) -> String {
+        if !self.color {
+            return s.to_string();
+        }
+        let code = match st {
+            Status::Passed => "32",
+            Status::Failed => "31",
+            Status::Skipped => "90",
+            Status::Error => "33",
+        };
+        format!("\x1b[{code}m{s}\x1b[0m")
+    }
+
+    /// A line of its own (above the spinners on a TTY).
+    pub fn line(&self, msg: &str) {
+        let stamped = format!("[{}] {msg}", chrono::Utc::now().format("%H:%M:%S"));
+        match &self.multi {
+            Some(m) => {
+                let _ = m.println(msg);
+            }
+            None => eprintln!("{stamped}"),
+        }
+    }
+
+    pub fn handle(&mut self, ev: &Event) {
+        match ev {
+            Event::ScenarioStarted { id, title } => match &self.multi {
+                Some(m) => {
+                    let pb = m.add(ProgressBar::new_spinner());
+                    pb.set_style(ProgressStyle::with_template("{spinner} {prefix:16} {msg} {elapsed}").expect("style"));
+                    pb.set_prefix(id.clone());
+                    pb.set_message(title.clone());
+                    pb.enable_steady_tick(Duration::from_millis(120));
+                    self.bars.insert(id.clone(), pb);
+                }
+                None => self.line(&format!("▶ {id:16} {title}")),
+            },
+            Event::StepFinished { scenario, step } => {
+                if let Some(pb) = self.bars.get(scenario) {
+                    pb.set_message(format!("{} {}", step.status.mark(), step.title));
+                } else if step.status != Status::Passed {
+                    self.line(&format!(
+                        "  {scenario:16} {} {}{}",
+                        step.status.word(),
+                        step.title,
+                        step.message.as_ref().map(|m| format!(": {m}")).unwrap_or_default()
+                    ));
+                }
+            }
+            Event::ScenarioFinished { result } => {
+                let word = self.paint(result.status, result.status.word());
+                let line = format!("{} {:16} {word:5} {:>6.1} s  {}", result.status.mark(), result.id, result.duration_ms as f64 / 1000.0, result.details);
+                match self.bars.remove(&result.id) {
+                    Some(pb) => pb.finish_with_message(format!("{word} {}", result.details)),
+                    None => self.line(&line),
+                }
+                if self.multi.is_some() {
+                    // The spinner line shows the outcome already.
+                } else {
+                    let _ = &line;
+                }
+            }
+        }
+    }
+
+    pub fn finish(&mut self, s: &RunSummary, paths: &[PathBuf]) {
+        if let Some(m) = self.multi.take() {
+            let _ = m.clear();
+        }
+        eprintln!();
+        eprintln!("{:<4} {:<18} {:<6} {:>8}  Details", "", "Scenario", "Result", "Time");
+        for r in &s.scenarios {
+            eprintln!(
+                "{:<4} {:<18} {:<6} {:>7.1}s  {}",
+                r.status.mark(),
+                r.id,
+                self.paint(r.status, r.status.word()),
+                r.duration_ms as f64 / 1000.0,
+                r.details
+            );
+        }
+        let verdict = match s.status {
+            RunStatus::Passed => self.paint(Status::Passed, "PASSED — GO"),
+            RunStatus::Failed => self.paint(Status::Failed, "FAILED — NO-GO"),
+            RunStatus::Error => self.paint(Status::Error, "ERROR — run incomplete"),
+        };
+        eprintln!(
+            "\n{verdict}: {} passed, {} failed, {} errors, {} skipped in {:.1} s (server {} {} via {:?})",
+            s.count(Status::Passed),
+            s.count(Status::Failed),
+            s.count(Status::Error),
+            s.count(Status::Skipped),
+            s.timings.total_ms as f64 / 1000.0,
+            match s.server.engine {
+                crate::provision::Engine::Mariadb => "MariaDB",
+                crate::provision::Engine::Mysql => "MySQL",
+            },
+            s.server.version,
+            s.server.provider
+        );
+        for p in paths {
+            eprintln!("report: {}", p.display());
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! `RunSummary`: the whole run folded into one serialisable value — the JSON contract
+//! (`schema_version: 1`) and the input of every renderer.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::chain::{Finding, Severity};
+use crate::driver::ToolCommands;
+use crate::provision::{Engine, ProviderKind};
+use crate::scenario::{ScenarioResult, Status};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Passed,
+    Failed,
+    /// The run could not finish its job (server died, environment broke).
+    Error,
+}
+
+impl RunStatus {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            RunStatus::Passed => crate::error::exit::PASSED,
+            RunStatus::Failed => crate::error::exit::FAILED,
+            RunStatus::Error => crate::error::exit::ENVIRONMENT,
+        }
+    }
+
+    /// Folds scenario results: a lost server is an environment error; any failed or
+    /// errored scenario fails the run.
+    pub fn of(scenarios: &[ScenarioResult], server_lost: bool) -> RunStatus {
+        if server_lost {
+            RunStatus::Error
+        } else if scenarios.iter().any(|s| matches!(s.status, Status::Failed | Status::Error)) {
+            RunStatus::Failed
+        } else {
+            RunStatus::Passed
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HarnessInfo {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerInfo {
+    pub engine: Engine,
+    pub version: String,
+    pub provider: ProviderKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolInfo {
+    pub kind: crate::config::ToolKind,
+    pub commands: ToolCommands,
+    /// `[name, version]` pairs: Python, alembic, Flask-Migrate, …
+    pub versions: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionView {
+    pub id: String,
+    pub description: String,
+    pub parents: Vec<String>,
+    /// passed/failed from the chain walk; `skipped` when the walk did not reach it.
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainView {
+    /// Base first, head last.
+    pub revisions: Vec<RevisionView>,
+    pub heads: Vec<String>,
+    pub findings: Vec<Finding>,
+}
+
+impl ChainView {
+    pub fn errors(&self) -> usize {
+        self.findings.iter().filter(|f| f.severity == Severity::Error).count()
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    pub total_ms: u64,
+    pub server_start_ms: u64,
+    /// Time spent in migration-tool processes (summed over concurrent scenarios).
+    pub tool_ms: u64,
+    /// Everything else: snapshots, data, probes, database setup and the harness itself.
+    pub harness_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub schema_version: u32,
+    pub status: RunStatus,
+    pub project: String,
+    pub head: Option<String>,
+    pub baseline: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub harness: HarnessInfo,
+    pub server: ServerInfo,
+    pub tool: ToolInfo,
+    pub os: String,
+    pub chain: ChainView,
+    pub scenarios: Vec<ScenarioResult>,
+    pub timings: Timings,
+    /// Why the run as a whole stopped early, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl RunSummary {
+    pub fn scenario(&self, id: &str) -> Option<&ScenarioResult> {
+        self.scenarios.iter().find(|s| s.id == id)
+    }
+
+    pub fn count(&self, st: Status) -> usize {
+        self.scenarios.iter().filter(|s| s.status == st).count()
+    }
+}
+
+/// Marks each revision from the chain walk's steps (worst status wins).
+pub fn revision_marks(revisions: &mut [RevisionView], scenarios: &[ScenarioResult]) {
+    let Some(chain) = scenarios.iter().find(|s| s.id == "chain") else { return };
+    if chain.status == Status::Skipped {
+        return;
+    }
+    for r in revisions.iter_mut() {
+        let steps: Vec<&crate::scenario::StepResult> = chain
+            .steps
+            .iter()
+            .filter(|s| s.revision.as_deref() == Some(&r.id))
+            .collect();
+        r.status = if steps.iter().any(|s| matches!(s.status, Status::Failed | Status::Error)) {
+            Status::Failed
+        } else if steps.is_empty() {
+            Status::Skipped
+        } else {
+            Status::Passed
+        };
+    }
+}

@@ -1,0 +1,17 @@
+//! Scenarios: files in one step vocabulary (`model`), the built-in ones (`builtin`), the
+//! plan of what runs (`plan`, pure), the runner that executes steps and emits events
+//! (`runner`), and the results it produces (`result`).
+
+pub mod builtin;
+pub mod events;
+pub mod model;
+pub mod plan;
+pub mod result;
+pub mod runner;
+mod steps;
+
+pub use events::Event;
+pub use model::{Expect, ScenarioFile, Start, Step};
+pub use plan::{plan, Disposition, Plan, PlannedScenario};
+pub use result::{ScenarioResult, Status, StepResult};
+pub use runner::{run_plan, RunContext};

@@ -1,0 +1,153 @@
+//! What running a scenario produced: `StepResult`s inside a `ScenarioResult`, as data.
+
+use serde::Serialize;
+
+use crate::data::DataLoss;
+use crate::db::ServerError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Passed,
+    Failed,
+    Skipped,
+    Error,
+}
+
+impl Status {
+    pub fn mark(self) -> &'static str {
+        match self {
+            Status::Passed => "✅",
+            Status::Failed => "❌",
+            Status::Skipped => "⏭️",
+            Status::Error => "⚠️",
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Passed => "PASS",
+            Status::Failed => "FAIL",
+            Status::Skipped => "SKIP",
+            Status::Error => "ERROR",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepResult {
+    pub action: String,
+    /// Human line: `upgrade c682ef478e45 → head`.
+    pub title: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    pub duration_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// The tool's own output (bounded, redacted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ServerError>,
+    /// What went wrong, in words (expected vs actual).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    /// Verification bullets: what was checked and what was found.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub diff: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data_loss: Vec<DataLoss>,
+    /// Tool time in this step (child processes), for the timing split.
+    #[serde(skip)]
+    pub tool_ms: u64,
+}
+
+impl StepResult {
+    pub fn new(action: &str, title: impl Into<String>) -> Self {
+        StepResult {
+            action: action.into(),
+            title: title.into(),
+            status: Status::Passed,
+            revision: None,
+            duration_ms: 0,
+            command: None,
+            exit_code: None,
+            log: None,
+            error: None,
+            message: None,
+            statement: None,
+            details: vec![],
+            diff: vec![],
+            data_loss: vec![],
+            tool_ms: 0,
+        }
+    }
+
+    pub fn fail(mut self, message: impl Into<String>) -> Self {
+        self.status = Status::Failed;
+        self.message = Some(message.into());
+        self
+    }
+
+    pub fn skip(mut self, message: impl Into<String>) -> Self {
+        self.status = Status::Skipped;
+        self.message = Some(message.into());
+        self
+    }
+
+    pub fn error(mut self, message: impl Into<String>) -> Self {
+        self.status = Status::Error;
+        self.message = Some(message.into());
+        self
+    }
+
+    pub fn detail(mut self, d: impl Into<String>) -> Self {
+        self.details.push(d.into());
+        self
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioResult {
+    pub id: String,
+    pub title: String,
+    pub status: Status,
+    pub duration_ms: u64,
+    /// One line for the summary table (the seed's "Details" column).
+    pub details: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    pub steps: Vec<StepResult>,
+}
+
+impl ScenarioResult {
+    pub fn skipped(id: &str, title: &str, reason: &str) -> Self {
+        ScenarioResult {
+            id: id.into(),
+            title: title.into(),
+            status: Status::Skipped,
+            duration_ms: 0,
+            details: reason.into(),
+            reason: Some(reason.into()),
+            warnings: vec![],
+            database: None,
+            steps: vec![],
+        }
+    }
+
+    /// First step that did not pass, for one-line explanations.
+    pub fn first_problem(&self) -> Option<&StepResult> {
+        self.steps.iter().find(|s| matches!(s.status, Status::Failed | Status::Error))
+    }
+}

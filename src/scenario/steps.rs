@@ -1,0 +1,269 @@
+//! Executes one `Step` against a scenario's database and turns what happened into
+//! `StepResult`s (expected vs actual). The chain walk and probes live in their own files.
+
+mod checks;
+mod walk;
+
+use std::collections::HashMap;
+
+use mysql_async::prelude::Queryable;
+
+use super::model::{Expect, Step};
+use super::result::{Status, StepResult};
+use super::runner::RunContext;
+use crate::data::TableContents;
+use crate::db::{server_error, ServerError};
+use crate::driver::{DbTarget, Execution, Outcome, Target};
+use crate::schema::{self, Snapshot};
+
+/// What one scenario accumulates as it goes: its database, named snapshots, seeded data.
+pub struct ScenarioState {
+    pub db: DbTarget,
+    pub snapshots: HashMap<String, Snapshot>,
+    pub seeded: Option<(Snapshot, Vec<TableContents>)>,
+    used: Vec<String>,
+}
+
+impl ScenarioState {
+    pub fn new(db: DbTarget) -> Self {
+        let used = vec![db.database.clone()];
+        ScenarioState { db, snapshots: HashMap::new(), seeded: None, used }
+    }
+
+    /// Every database this scenario created (to drop at the end).
+    pub fn databases(&self) -> Vec<String> {
+        self.used.clone()
+    }
+}
+
+pub struct StepOutcome {
+    pub results: Vec<StepResult>,
+    /// Set when the scenario as a whole does not apply (e.g. nothing to reproduce).
+    pub skip_scenario: Option<String>,
+}
+
+impl From<StepResult> for StepOutcome {
+    fn from(r: StepResult) -> Self {
+        StepOutcome { results: vec![r], skip_scenario: None }
+    }
+}
+
+/// `baseline`/`head`/`base`/revision/`±N` → a driver target.
+pub fn target_of(ctx: &RunContext, t: &str) -> Target {
+    match t {
+        "baseline" => match &ctx.plan.baseline {
+            Some(b) => Target::Revision(b.clone()),
+            None => Target::Base,
+        },
+        other => Target::parse(other),
+    }
+}
+
+/// `head (d1f2e3c4b5a6)`, `baseline (c682ef478e45)`, or the target as written.
+pub fn label(ctx: &RunContext, t: &str) -> String {
+    match t {
+        "baseline" => format!("baseline ({})", ctx.plan.baseline.as_deref().unwrap_or("base")),
+        "head" => format!("head ({})", ctx.plan.head.as_deref().unwrap_or("?")),
+        other => other.to_string(),
+    }
+}
+
+/// The revision a target names, for the version assertion and the report.
+pub fn revision_of(ctx: &RunContext, t: &str) -> Option<String> {
+    match target_of(ctx, t) {
+        Target::Head => ctx.plan.head.clone(),
+        Target::Base => None,
+        Target::Revision(r) => Some(r),
+        Target::Relative(_) => None,
+    }
+}
+
+/// Turns a tool call into a step result: pass, fail (with the server's error), or error
+/// (timed out, tool missing).
+pub fn from_execution(action: &str, title: String, e: &Execution, revision: Option<String>) -> StepResult {
+    let mut s = StepResult::new(action, title);
+    s.command = Some(e.command.clone());
+    s.exit_code = e.exit_code;
+    s.duration_ms = e.duration_ms;
+    s.tool_ms = e.duration_ms;
+    let log = e.log();
+    s.log = (!log.trim().is_empty()).then_some(log);
+    s.error = e.error.clone();
+    s.statement = e.failed_statement.clone();
+    s.revision = e.failed_revision.clone().or(revision);
+    match &e.outcome {
+        Outcome::Succeeded => s,
+        Outcome::Failed => {
+            let what = match (&e.error, &e.failed_revision) {
+                (Some(err), Some(r)) => format!("`{}` failed at {r}: {err}", e.command),
+                (Some(err), None) => format!("`{}` failed: {err}", e.command),
+                (None, _) => format!(
+                    "`{}` failed{}: {}",
+                    e.command,
+                    e.exit_code.map(|c| format!(" (exit {c})")).unwrap_or_default(),
+                    last_line(&e.log())
+                ),
+            };
+            s.fail(what)
+        }
+        Outcome::TimedOut { seconds } => s.error(format!("`{}` timed out after {seconds} s and was killed", e.command)),
+        Outcome::NotStarted { reason } => s.error(format!("`{}` could not run: {reason}", e.command)),
+    }
+}
+
+fn last_line(log: &str) -> String {
+    log.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string()
+}
+
+/// Kills every server connection still working in `db` (after a timeout, a hung
+/// migration's session keeps its locks until killed).
+pub async fn kill_connections(ctx: &RunContext, db: &str) {
+    let Ok(mut c) = ctx.server.admin().await else { return };
+    let ids: Vec<u64> = c
+        .exec("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()", (db,))
+        .await
+        .unwrap_or_default();
+    for id in ids {
+        let _ = c.query_drop(format!("KILL {id}")).await;
+    }
+    let _ = c.disconnect().await;
+}
+
+async fn after(ctx: &RunContext, db: &DbTarget, e: &Execution) {
+    if matches!(e.outcome, Outcome::TimedOut { .. }) {
+        kill_connections(ctx, &db.database).await;
+    }
+}
+
+pub async fn snapshot(ctx: &RunContext, db: &DbTarget) -> Result<Snapshot, String> {
+    let mut c = db.conn.connect(Some(&db.database)).await.map_err(|e| e.to_string())?;
+    let s = schema::take_snapshot(&mut c, &db.database, ctx.server.engine, &ctx.exclude())
+        .await
+        .map_err(|e| e.to_string());
+    let _ = c.disconnect().await;
+    s
+}
+
+/// Upgrades a fresh database to the baseline and applies the drift fixture.
+pub async fn prepare_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Vec<StepResult> {
+    let mut out = Vec::new();
+    if let Some(b) = &ctx.plan.baseline {
+        let e = ctx.driver.upgrade(&state.db, &Target::Revision(b.clone())).await;
+        after(ctx, &state.db, &e).await;
+        let r = from_execution("upgrade", format!("prepare: upgrade base → baseline ({b})"), &e, Some(b.clone()));
+        let ok = r.status == Status::Passed;
+        out.push(r);
+        if !ok {
+            return out;
+        }
+    }
+    if !ctx.setup_sql.is_empty() {
+        let mut r = StepResult::new("sql", "prepare: drift fixture ([baseline] setup_sql)");
+        match run_sql_list(&state.db, &ctx.setup_sql).await {
+            Ok(ms) => {
+                r.duration_ms = ms;
+                r.details = ctx.setup_sql.iter().map(|s| format!("applied `{s}`")).collect();
+            }
+            Err((stmt, err)) => {
+                r = r.fail(format!("drift fixture statement `{stmt}` refused: {err}"));
+                r.error = server_error_of(&err);
+                out.push(r);
+                return out;
+            }
+        }
+        out.push(r);
+    }
+    match snapshot(ctx, &state.db).await {
+        Ok(s) => {
+            state.snapshots.insert("baseline".into(), s);
+        }
+        Err(e) => out.push(StepResult::new("snapshot", "snapshot baseline").error(e)),
+    }
+    out
+}
+
+fn server_error_of(e: &mysql_async::Error) -> Option<ServerError> {
+    server_error(e)
+}
+
+async fn run_sql_list(db: &DbTarget, sql: &[String]) -> Result<u64, (String, mysql_async::Error)> {
+    let start = std::time::Instant::now();
+    let mut c = db.conn.connect(Some(&db.database)).await.map_err(|e| (String::new(), e))?;
+    for s in sql {
+        let r = tokio::time::timeout(db.timeout, c.query_drop(s.as_str())).await;
+        match r {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err((s.clone(), e)),
+            Err(_) => return Err((s.clone(), mysql_async::Error::Other(format!("timed out after {} s", db.timeout.as_secs()).into()))),
+        }
+    }
+    let _ = c.disconnect().await;
+    Ok(start.elapsed().as_millis() as u64)
+}
+
+pub async fn run_step(ctx: &RunContext, state: &mut ScenarioState, step: &Step) -> StepOutcome {
+    let started = std::time::Instant::now();
+    let mut outcome = run_step_inner(ctx, state, step).await;
+    if let [one] = outcome.results.as_mut_slice() {
+        if one.duration_ms == 0 {
+            one.duration_ms = started.elapsed().as_millis() as u64;
+        }
+    }
+    outcome
+}
+
+async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step) -> StepOutcome {
+    let db = state.db.clone();
+    match step {
+        Step::Upgrade { target } | Step::Downgrade { target } | Step::Stamp { target } => {
+            let t = target_of(ctx, target);
+            let e = match step {
+                Step::Upgrade { .. } => ctx.driver.upgrade(&db, &t).await,
+                Step::Downgrade { .. } => ctx.driver.downgrade(&db, &t).await,
+                _ => ctx.driver.stamp(&db, &t).await,
+            };
+            after(ctx, &db, &e).await;
+            let title = format!("{} → {}", step.action(), label(ctx, target));
+            from_execution(step.action(), title, &e, revision_of(ctx, target)).into()
+        }
+        Step::Snapshot { name } => match snapshot(ctx, &db).await {
+            Ok(s) => {
+                let r = StepResult::new("snapshot", format!("snapshot `{name}`"))
+                    .detail(format!("{} tables captured as `{name}`", s.tables.len()));
+                state.snapshots.insert(name.clone(), s);
+                r.into()
+            }
+            Err(e) => StepResult::new("snapshot", format!("snapshot `{name}`")).error(e).into(),
+        },
+        Step::ReferenceSnapshot { name, target } => checks::reference_snapshot(ctx, state, name, target).await.into(),
+        Step::AssertSchemaEquals { name } => checks::assert_schema_equals(ctx, state, name).await.into(),
+        Step::AssertVersion { target } => checks::assert_version(ctx, &db, target).await.into(),
+        Step::ReportDiff { from, to } => checks::report_diff(state, from, to).into(),
+        Step::Sql { sql, expect } => checks::sql_step(ctx, &db, sql, *expect).await.into(),
+        Step::SeedData => checks::seed_data(ctx, state).await.into(),
+        Step::AssertDataPreserved => checks::assert_data_preserved(state).await.into(),
+        Step::Probes { model, against, expect, skip_if_none } => {
+            checks::probes(ctx, state, model, against.as_deref(), *expect, *skip_if_none).await
+        }
+        Step::AppCommand { expect } => checks::app_command(ctx, &db, *expect).await.into(),
+        Step::ModelCheck => checks::model_check(ctx, &db).await.into(),
+        Step::ChainChecks => walk::chain_checks(ctx, &db).await.into(),
+        Step::Walk => walk::walk(ctx, state).await,
+        Step::Reset => checks::reset(ctx, state).await,
+        Step::Hotfix { from, to } => checks::hotfix(ctx, state, from, to).await.into(),
+    }
+}
+
+/// Does `(ok, error)` meet `expect`? Returns what was expected vs what happened on failure.
+pub fn meets(expect: Expect, ok: bool, error: Option<&ServerError>) -> Result<(), String> {
+    match (expect, ok, error) {
+        (Expect::Ok, true, _) => Ok(()),
+        (Expect::Ok, false, Some(e)) => Err(format!("expected success, got {e}")),
+        (Expect::Ok, false, None) => Err("expected success, it failed".into()),
+        (Expect::AnyError, false, _) => Ok(()),
+        (Expect::Error(c), false, Some(e)) if e.code == c => Ok(()),
+        (Expect::Error(c), false, Some(e)) => Err(format!("expected error {c}, got {e}")),
+        (Expect::Error(c), false, None) => Err(format!("expected error {c}, it failed without a server error")),
+        (Expect::AnyError | Expect::Error(_), true, _) => Err(format!("expected {}, it succeeded", String::from(expect))),
+    }
+}

@@ -1,0 +1,407 @@
+//! Check and fixture steps: schema and version assertions, data seeding and preservation,
+//! probes, the app command, the model check, reset and hot-fix.
+
+use mysql_async::prelude::Queryable;
+
+use super::super::model::Expect;
+use super::super::result::{Status, StepResult};
+use super::super::runner::RunContext;
+use super::{from_execution, label, meets, prepare_baseline, revision_of, run_sql_list, snapshot, target_of, ScenarioState, StepOutcome};
+use crate::data;
+use crate::db::{ident, server_error};
+use crate::driver::{DbTarget, Outcome};
+use crate::schema::{diff, hotfix_ddl, Snapshot};
+
+pub async fn reference_snapshot(ctx: &RunContext, state: &mut ScenarioState, name: &str, target: &str) -> StepResult {
+    let title = format!("clean install base → {} as `{name}`", label(ctx, target));
+    let mut r = StepResult::new("reference_snapshot", title.clone());
+    let scratch = match ctx.server.create_database().await {
+        Ok(d) => d,
+        Err(e) => return r.error(e.to_string()),
+    };
+    let db = ctx.db(&scratch);
+    let e = ctx.driver.upgrade(&db, &target_of(ctx, target)).await;
+    let mut out = from_execution("reference_snapshot", title, &e, revision_of(ctx, target));
+    if out.status == Status::Passed {
+        match snapshot(ctx, &db).await {
+            Ok(s) => {
+                out.details.push(format!("{} tables in a clean install at {}", s.tables.len(), label(ctx, target)));
+                state.snapshots.insert(name.to_string(), s);
+            }
+            Err(e) => out = out.error(e),
+        }
+    }
+    let _ = ctx.server.drop_database(&scratch).await;
+    r = out;
+    r
+}
+
+pub async fn assert_schema_equals(ctx: &RunContext, state: &ScenarioState, name: &str) -> StepResult {
+    let r = StepResult::new("assert_schema_equals", format!("schema equals `{name}`"));
+    let Some(expected) = state.snapshots.get(name) else {
+        return r.error(format!("no snapshot named `{name}` was taken before this step"));
+    };
+    let actual = match snapshot(ctx, &state.db).await {
+        Ok(s) => s,
+        Err(e) => return r.error(e),
+    };
+    let changes = diff(expected, &actual);
+    if changes.is_empty() {
+        return r.detail(format!("schema identical to `{name}` ({} tables compared)", actual.tables.len()));
+    }
+    let mut r = r.fail(format!("schema differs from `{name}`: {} difference(s)", changes.len()));
+    r.diff = changes.iter().map(|c| c.to_string()).collect();
+    r
+}
+
+pub async fn assert_version(ctx: &RunContext, db: &DbTarget, target: &str) -> StepResult {
+    let rev = revision_of(ctx, target);
+    let r = StepResult::new("assert_version", format!("version table says {}", label(ctx, target)));
+    match ctx.driver.version(db).await {
+        Err(e) => r.error(format!("cannot read the version table: {e}")),
+        Ok(state) => {
+            let shown = if state.rows.is_empty() { "(empty)".to_string() } else { state.rows.join(", ") };
+            match state.check_at(rev.as_deref(), ctx.plan.order()) {
+                Ok(()) => r.detail(format!("{} holds {shown}", ctx.driver.version_table())),
+                Err(e) => {
+                    let mut r = r.fail(e);
+                    r.revision = rev;
+                    r
+                }
+            }
+        }
+    }
+}
+
+pub fn report_diff(state: &ScenarioState, from: &str, to: &str) -> StepResult {
+    let mut r = StepResult::new("report_diff", format!("schema diff {from} → {to}"));
+    match (state.snapshots.get(from), state.snapshots.get(to)) {
+        (Some(a), Some(b)) => {
+            r.diff = diff(a, b).iter().map(|c| c.to_string()).collect();
+            let n = r.diff.len();
+            r.detail(if n == 0 { "no schema change".to_string() } else { format!("{n} schema change(s)") })
+        }
+        _ => r.error(format!("snapshots `{from}` and `{to}` are needed first")),
+    }
+}
+
+pub async fn sql_step(ctx: &RunContext, db: &DbTarget, sql: &str, expect: Expect) -> StepResult {
+    let r = StepResult::new("sql", format!("sql `{}` expecting {}", short(sql, 80), String::from(expect)));
+    let result = async {
+        let mut c = db.conn.connect(Some(&db.database)).await?;
+        let r = c.query_drop(sql).await;
+        let _ = c.disconnect().await;
+        r
+    };
+    match tokio::time::timeout(db.timeout, result).await {
+        Err(_) => {
+            super::kill_connections(ctx, &db.database).await;
+            r.error(format!("timed out after {} s and was killed", db.timeout.as_secs()))
+        }
+        Ok(res) => {
+            let err = res.as_ref().err().and_then(server_error);
+            let mut r = r;
+            r.error = err.clone();
+            match meets(expect, res.is_ok(), err.as_ref()) {
+                Ok(()) => r,
+                Err(m) => r.fail(m),
+            }
+        }
+    }
+}
+
+pub async fn seed_data(ctx: &RunContext, state: &mut ScenarioState) -> StepResult {
+    let r = StepResult::new("seed_data", "seed rows in every table");
+    let snap = match snapshot(ctx, &state.db).await {
+        Ok(s) => s,
+        Err(e) => return r.error(e),
+    };
+    let plan = data::generate(&snap, &ctx.exclude());
+    let work = async {
+        let mut c = state.db.conn.connect(Some(&state.db.database)).await?;
+        let problems = data::apply_seed(&mut c, &plan).await?;
+        let tables: Vec<String> = plan.inserts.iter().map(|i| i.table.clone()).collect();
+        let contents = data::read_contents(&mut c, &state.db.database, &snap, &tables).await?;
+        let _ = c.disconnect().await;
+        Ok::<_, mysql_async::Error>((problems, contents))
+    };
+    match work.await {
+        Err(e) => r.error(format!("seeding failed: {e}")),
+        Ok((problems, contents)) => {
+            let mut r = r;
+            let rows: usize = contents.iter().map(|t| t.rows.len()).sum();
+            r.details.push(format!(
+                "{rows} rows seeded in {} table(s): {}",
+                contents.len(),
+                contents.iter().map(|t| t.table.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+            r.details.extend(problems.into_iter().map(|p| format!("warning: {p}")));
+            state.seeded = Some((snap, contents));
+            r
+        }
+    }
+}
+
+pub async fn assert_data_preserved(state: &ScenarioState) -> StepResult {
+    let r = StepResult::new("assert_data_preserved", "seeded data still there");
+    let Some((shape, before)) = &state.seeded else {
+        return r.error("no seed_data step ran before this one");
+    };
+    let tables: Vec<String> = before.iter().map(|t| t.table.clone()).collect();
+    let work = async {
+        let mut c = state.db.conn.connect(Some(&state.db.database)).await?;
+        let after = data::read_contents(&mut c, &state.db.database, shape, &tables).await?;
+        let _ = c.disconnect().await;
+        Ok::<_, mysql_async::Error>(after)
+    };
+    let after = match work.await {
+        Ok(a) => a,
+        Err(e) => return r.error(e.to_string()),
+    };
+    let values: usize = before.iter().map(|t| t.rows.len() * t.columns.len()).sum();
+    let loss = data::compare(before, &after);
+    if loss.is_empty() {
+        return r.detail(format!("all {values} seeded values in {} table(s) intact", before.len()));
+    }
+    let lost: usize = loss.iter().map(|l| l.lost).sum();
+    let mut r = r.fail(format!("data lost on rollback: {lost} seeded value(s)/row(s) in {}", describe_loss(&loss)));
+    r.details = loss.iter().map(|l| l.to_string()).collect();
+    r.data_loss = loss;
+    r
+}
+
+fn describe_loss(loss: &[data::DataLoss]) -> String {
+    loss.iter()
+        .map(|l| match &l.column {
+            Some(c) => format!("{}.{c}", l.table),
+            None => l.table.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// ORM-style probe: `SELECT user.id AS user_id, … FROM user`, as SQLAlchemy writes it.
+fn orm_select(table: &crate::schema::Table) -> String {
+    let mut cols: Vec<&crate::schema::Column> = table.columns.values().collect();
+    cols.sort_by_key(|c| c.position);
+    format!(
+        "SELECT {} FROM {} LIMIT 1",
+        cols.iter()
+            .map(|c| format!("{}.{} AS {}", ident(&table.name), ident(&c.name), ident(&format!("{}_{}", table.name, c.name))))
+            .collect::<Vec<_>>()
+            .join(", "),
+        ident(&table.name)
+    )
+}
+
+struct Probe {
+    name: String,
+    sql: String,
+    /// Columns one of which the error must name (derived probes).
+    missing: Vec<String>,
+}
+
+fn derive_probes(model: &Snapshot, against: Option<&Snapshot>, exclude: &[String]) -> Vec<Probe> {
+    let mut out = Vec::new();
+    for (name, t) in &model.tables {
+        if exclude.iter().any(|e| e.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        let missing: Vec<String> = match against {
+            None => vec![],
+            Some(a) => match a.tables.get(name) {
+                None => continue,
+                Some(at) => t.columns.keys().filter(|c| !at.columns.contains_key(*c)).cloned().collect(),
+            },
+        };
+        if against.is_some() && missing.is_empty() {
+            continue;
+        }
+        out.push(Probe { name: format!("model query on {name}"), sql: orm_select(t), missing });
+    }
+    out
+}
+
+pub async fn probes(
+    ctx: &RunContext,
+    state: &ScenarioState,
+    model: &str,
+    against: Option<&str>,
+    expect: Expect,
+    skip_if_none: bool,
+) -> StepOutcome {
+    let r = StepResult::new("probes", format!("application queries expecting {}", String::from(expect)));
+    let Some(m) = state.snapshots.get(model) else {
+        return r.error(format!("no snapshot named `{model}`")).into();
+    };
+    let a = match against {
+        Some(n) => match state.snapshots.get(n) {
+            Some(s) => Some(s),
+            None => return r.error(format!("no snapshot named `{n}`")).into(),
+        },
+        None => None,
+    };
+    let mut list = derive_probes(m, a, &ctx.exclude());
+    list.extend(ctx.probes.iter().map(|p| Probe { name: p.name.clone(), sql: p.sql.clone(), missing: vec![] }));
+    if list.is_empty() {
+        let why = "the rolled-back schema misses nothing the head needs: no application query can fail";
+        if skip_if_none {
+            return StepOutcome { results: vec![r.skip(why)], skip_scenario: Some(why.into()) };
+        }
+        return r.skip("no probes: nothing derived and no [[probes]] in harness.toml").into();
+    }
+    let mut r = r;
+    let mut conn = match state.db.conn.connect(Some(&state.db.database)).await {
+        Ok(c) => c,
+        Err(e) => return r.error(e.to_string()).into(),
+    };
+    let mut failures = Vec::new();
+    for p in &list {
+        let res = tokio::time::timeout(state.db.timeout, conn.query_drop(p.sql.as_str())).await;
+        let res = match res {
+            Ok(x) => x,
+            Err(_) => {
+                failures.push(format!("{}: timed out", p.name));
+                break;
+            }
+        };
+        let err = res.as_ref().err().and_then(server_error);
+        let verdict = meets(expect, res.is_ok(), err.as_ref()).and_then(|()| {
+            match (&err, p.missing.is_empty()) {
+                (Some(e), false) if !p.missing.iter().any(|c| e.message.contains(&format!("{c}'")) || e.message.contains(&format!(".{c}"))) => {
+                    Err(format!("error names none of the missing columns {}: {e}", p.missing.join(", ")))
+                }
+                _ => Ok(()),
+            }
+        });
+        let outcome = match &err {
+            Some(e) => format!("{} {}", e.code, e.message),
+            None => "succeeded".to_string(),
+        };
+        if r.error.is_none() {
+            r.error = err.clone();
+        }
+        match verdict {
+            Ok(()) => r.details.push(format!("{}: {outcome} (as expected)", p.name)),
+            Err(why) => {
+                r.details.push(format!("{}: {why}", p.name));
+                failures.push(format!("{}: {why}", p.name));
+            }
+        }
+        r.details.push(format!("query: {}", short(&p.sql, 300)));
+    }
+    let _ = conn.disconnect().await;
+    if expect == Expect::Ok {
+        r.error = None;
+    }
+    if failures.is_empty() {
+        r.into()
+    } else {
+        r.fail(failures.join("; ")).into()
+    }
+}
+
+pub async fn app_command(ctx: &RunContext, db: &DbTarget, expect: Expect) -> StepResult {
+    let Some(cmd) = &ctx.app_command else {
+        return StepResult::new("app_command", "application command").skip("no [app_command] in harness.toml");
+    };
+    let e = ctx.driver.app_command(db, cmd).await;
+    let title = format!("`{cmd}` expecting {}", String::from(expect));
+    let mut r = from_execution("app_command", title, &e, None);
+    match &e.outcome {
+        Outcome::TimedOut { .. } | Outcome::NotStarted { .. } => r,
+        _ => {
+            r.status = Status::Passed;
+            r.message = None;
+            match meets(expect, e.ok(), e.error.as_ref()) {
+                Ok(()) => {
+                    let seen = e.error.as_ref().map(|x| x.to_string()).unwrap_or_else(|| format!("exit {}", e.exit_code.unwrap_or(0)));
+                    r.detail(format!("`{cmd}`: {seen} (as expected)"))
+                }
+                Err(m) => r.fail(format!("`{cmd}`: {m}")),
+            }
+        }
+    }
+}
+
+pub async fn model_check(ctx: &RunContext, db: &DbTarget) -> StepResult {
+    let Some(e) = ctx.driver.model_check(db).await else {
+        return StepResult::new("model_check", "model matches schema").skip("this migration tool has no model check");
+    };
+    if let Outcome::NotStarted { reason } = &e.outcome {
+        return StepResult::new("model_check", "model matches schema").skip(reason.clone());
+    }
+    let r = from_execution("model_check", format!("`{}`: model matches schema", e.command), &e, None);
+    if r.status == Status::Passed {
+        r.detail("no pending model changes")
+    } else {
+        let msg = e
+            .log()
+            .lines()
+            .filter(|l| l.contains("New upgrade operations") || l.contains("detected"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut r = r;
+        if !msg.is_empty() {
+            r.message = Some(format!("model and schema disagree: {}", short(&msg, 400)));
+        }
+        r
+    }
+}
+
+pub async fn reset(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
+    let mut r = StepResult::new("reset", "fresh database at the baseline");
+    let name = match ctx.server.create_database().await {
+        Ok(n) => n,
+        Err(e) => return r.error(e.to_string()).into(),
+    };
+    let old = std::mem::replace(&mut state.db, ctx.db(&name));
+    state.used.push(name.clone());
+    let _ = ctx.server.drop_database(&old.database).await;
+    let baseline_snapshot = state.snapshots.remove("baseline");
+    let mut results = prepare_baseline(ctx, state).await;
+    if let Some(s) = baseline_snapshot {
+        state.snapshots.entry("baseline".into()).or_insert(s);
+    }
+    let ok = results.iter().all(|s| s.status == Status::Passed);
+    r = if ok { r.detail(format!("now working in {name}")) } else { r.fail("could not bring the new database to the baseline") };
+    results.insert(0, r);
+    StepOutcome { results, skip_scenario: None }
+}
+
+pub async fn hotfix(ctx: &RunContext, state: &ScenarioState, from: &str, to: &str) -> StepResult {
+    let r = StepResult::new("hotfix", format!("apply the {from} → {to} change by hand"));
+    let (Some(a), Some(b)) = (state.snapshots.get(from), state.snapshots.get(to)) else {
+        return r.error(format!("snapshots `{from}` and `{to}` are needed first"));
+    };
+    let (sql, source) = if ctx.hotfix_sql.is_empty() {
+        (hotfix_ddl(&diff(a, b), b), "derived from the schema diff")
+    } else {
+        (ctx.hotfix_sql.clone(), "[baseline] hotfix_sql")
+    };
+    if sql.is_empty() {
+        return r.detail(format!("{from} and {to} have the same schema: nothing to apply by hand"));
+    }
+    let mut r = r;
+    r.details.push(format!("hot-fix DDL ({source}):"));
+    r.details.extend(sql.iter().map(|s| format!("`{s}`")));
+    match run_sql_list(&state.db, &sql).await {
+        Ok(ms) => {
+            r.duration_ms = ms;
+            r
+        }
+        Err((stmt, e)) => {
+            r.error = server_error(&e);
+            r.fail(format!("hot-fix statement `{}` refused: {e}", short(&stmt, 200)))
+        }
+    }
+}
+
+fn short(s: &str, n: usize) -> String {
+    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() <= n {
+        one
+    } else {
+        format!("{}…", one.chars().take(n).collect::<String>())
+    }
+}
