@@ -103,6 +103,34 @@ fn class(st: Status) -> &'static str {
     }
 }
 
+/// Python tracebacks shrink to their last frame and the exception line: the frames of
+/// SQLAlchemy and PyMySQL tell a release manager nothing.
+fn condense(log: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut frames = 0usize;
+    let mut in_tb = false;
+    for line in log.lines() {
+        if line.starts_with("Traceback (most recent call last)") {
+            in_tb = true;
+            frames = 0;
+            out.push(line.to_string());
+            continue;
+        }
+        if in_tb && (line.starts_with(' ') || line.trim().is_empty()) {
+            frames += 1;
+            continue;
+        }
+        if in_tb {
+            in_tb = false;
+            if frames > 0 {
+                out.push(format!("  [… {frames} traceback lines omitted …]"));
+            }
+        }
+        out.push(line.to_string());
+    }
+    out.join("\n")
+}
+
 /// Keeps the last `n` lines of a log: the end is where the failure is.
 fn tail_lines(s: &str, n: usize) -> String {
     let lines: Vec<&str> = s.lines().collect();
@@ -122,7 +150,7 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary) -> Section {
             if let Some(c) = &st.command {
                 log.push_str(&format!("$ {c}\n"));
             }
-            log.push_str(&tail_lines(&l.join("\n"), 25));
+            log.push_str(&tail_lines(&condense(&l.join("\n")), 25));
             log.push('\n');
         }
     }

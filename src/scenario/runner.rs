@@ -195,12 +195,21 @@ async fn finish(ctx: &RunContext, f: &ScenarioFile, result: &mut ScenarioResult,
             result.reason = Some(why.clone());
             why.clone()
         }
+        (None, Status::Passed) if !result.warnings.is_empty() => format!("passed with warnings: {}", result.warnings.join("; ")),
         (None, Status::Passed) => fill(f.on_pass.as_deref().unwrap_or(&f.summary), ctx, first_error),
-        (None, _) => match (&result.reason, result.first_problem()) {
-            (Some(r), Some(s)) => format!("{r}: {}", s.message.clone().unwrap_or_default()),
-            (Some(r), None) => r.clone(),
-            (None, Some(s)) => s.message.clone().unwrap_or_else(|| s.title.clone()),
-            (None, None) => String::new(),
-        },
+        (None, _) => {
+            let problems: Vec<String> = result
+                .steps
+                .iter()
+                .filter(|s| matches!(s.status, Status::Failed | Status::Error))
+                .map(|s| s.message.clone().unwrap_or_else(|| s.title.clone()))
+                .collect();
+            let what = problems.join("; ");
+            match &result.reason {
+                Some(r) if what.is_empty() => r.clone(),
+                Some(r) => format!("{r}: {what}"),
+                None => what,
+            }
+        }
     };
 }

@@ -162,10 +162,10 @@ pub async fn prepare_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Ve
         match run_sql_list(&state.db, &ctx.setup_sql).await {
             Ok(ms) => {
                 r.duration_ms = ms;
-                r.details = ctx.setup_sql.iter().map(|s| format!("applied `{s}`")).collect();
+                r.details = ctx.setup_sql.iter().map(|s| format!("applied: {s}")).collect();
             }
             Err((stmt, err)) => {
-                r = r.fail(format!("drift fixture statement `{stmt}` refused: {err}"));
+                r = r.fail(format!("drift fixture statement refused: {err} (statement: {stmt})"));
                 r.error = server_error_of(&err);
                 out.push(r);
                 return out;

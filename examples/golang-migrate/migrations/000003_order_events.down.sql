@@ -1,0 +1,2 @@
+DROP PROCEDURE IF EXISTS order_event_count;
+DROP TABLE IF EXISTS order_events;
