@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a machine for the test suite, idempotently: Debian packages (Docker engine,
 # debootstrap, MariaDB server and client), a running dockerd, the locally built MariaDB
-# image (nothing can be pulled here) and the Python venv with the pinned migration tools.
+# image (nothing can be pulled here), Chromium for the HTML report check, and the Python venv
+# with the pinned migration tools (built by the harness itself, where every run finds it).
 # Every step checks first and skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ log() { printf '[setup %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
 # 1. Debian packages ------------------------------------------------------------------
 need=()
-for pkg in docker.io debootstrap mariadb-server mariadb-client; do
+for pkg in docker.io debootstrap mariadb-server mariadb-client chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -68,12 +69,8 @@ else
 fi
 
 # 4. Python venv with the pinned migration tools ------------------------------------------
-if [ ! -x .venv/bin/python ] || ! cmp -s requirements.txt .venv/.mh-requirements; then
-  log "creating .venv from requirements.txt"
-  python3 -m venv .venv
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
-  cp requirements.txt .venv/.mh-requirements
-else
-  log ".venv up to date"
-fi
+# `prepare` builds the venv for requirements.txt in the harness's cache (keyed by the file's
+# hash) and reuses it when it is already there.
+log "preparing the Python venv for requirements.txt"
+cargo run --quiet --locked -- prepare --config harness.toml
 log "environment ready"

@@ -23,19 +23,19 @@ pub struct Cli {
     pub scenario: String,
 
     /// Where the server comes from.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, global = true)]
     pub db: Option<DbMode>,
 
     /// Container image for `--db container` (default mysql:8.0).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub image: Option<String>,
 
     /// Existing server for `--db url`, e.g. mysql://user:pass@host:3306/ (or MH_DATABASE_URL).
-    #[arg(long, env = "MH_DATABASE_URL", hide_env_values = true)]
+    #[arg(long, env = "MH_DATABASE_URL", hide_env_values = true, global = true)]
     pub database_url: Option<String>,
 
     /// Server binary for `--db local` (default: mariadbd or mysqld on PATH or in /usr/sbin).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub server_binary: Option<PathBuf>,
 
     /// Revision production is at before this change (default: head's parent).

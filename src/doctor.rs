@@ -29,11 +29,13 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         Err(e) => println!("✘ Docker engine: unreachable ({e})"),
     }
     match cli.server_binary.clone().or_else(find_server_binary) {
-        Some(b) => {
-            let v = first_line(&b, "--version").await.unwrap_or_else(|| "version unknown".into());
-            println!("✔ server binary {}: {v}", b.display());
-            usable.push("--db local");
-        }
+        Some(b) => match first_line(&b, "--version").await {
+            Some(v) => {
+                println!("✔ server binary {}: {v}", b.display());
+                usable.push("--db local");
+            }
+            None => println!("✘ server binary {}: cannot be run", b.display()),
+        },
         None => println!("✘ server binary: no mariadbd or mysqld (Debian: apt-get install mariadb-server)"),
     }
     if cli.database_url.is_some() {
@@ -69,7 +71,7 @@ pub async fn run(cli: &Cli) -> Result<i32> {
 async fn report_python(cfg: &Config) {
     let cached = cfg.raw.python.requirements.as_ref().map(|r| cfg.resolve(r));
     if let (None, Some(req)) = (&cfg.raw.python.python, &cached) {
-        if std::env::var_os("MH_PYTHON").is_none() {
+        if std::env::var_os("MH_PYTHON").is_none() && python::cached_venv(req).is_none() {
             println!("· Python tools come from a venv built for {} (run `migration-harness prepare` to build it now)", req.display());
             return;
         }

@@ -44,6 +44,14 @@ pub async fn resolve_python(cfg: &Config) -> Result<PathBuf> {
     })
 }
 
+/// The cached venv for `requirements`, if one was built already.
+pub fn cached_venv(requirements: &Path) -> Option<PathBuf> {
+    let content = std::fs::read(requirements).ok()?;
+    let hash = format!("{:x}", Sha256::digest(&content));
+    let dir = cache_dir().join("venvs").join(&hash[..16]);
+    (dir.join(".complete").exists()).then(|| dir.join("bin/python"))
+}
+
 /// A venv with `requirements` installed, reused while the file's content is unchanged.
 /// Built in a scratch dir and renamed into place, so concurrent runs never see half a venv
 /// (tools are started as `python -m tool`, so the venv's scripts' shebangs never matter).

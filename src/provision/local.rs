@@ -81,8 +81,9 @@ impl LocalProvisioner {
             .await
             .map_err(|e| {
                 HarnessError::env(format!(
-                    "cannot run {}: {e} (install mariadb-server, or pass --server-binary PATH)",
-                    self.binary.display()
+                    "--db local: cannot run {}: {e}.\n{}",
+                    self.binary.display(),
+                    super::alternatives()
                 ))
             })?;
         Ok(Engine::from_version(&String::from_utf8_lossy(&out.stdout)))

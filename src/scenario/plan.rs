@@ -64,7 +64,14 @@ pub fn plan(
     let head = report.head().map(str::to_string);
     let baseline = match (baseline, &head) {
         (Some(b), _) => {
-            let b = chain.resolve(b).map_err(|e| HarnessError::usage(format!("bad --baseline: {e}")))?;
+            let b = chain.resolve(b).map_err(|e| {
+                // List the valid revisions base → head, as a person reads the chain.
+                let e = match e.split_once("; valid: ") {
+                    Some((head, _)) if !report.order.is_empty() => format!("{head}; valid: {}", report.order.join(", ")),
+                    _ => e,
+                };
+                HarnessError::usage(format!("bad --baseline: {e}"))
+            })?;
             if let Some(h) = &head {
                 let bi = report.order.iter().position(|o| *o == b);
                 let hi = report.order.iter().position(|o| o == h);

@@ -1,0 +1,135 @@
+//! Helpers shared by the integration tests: run the real binary, read its JSON report, and
+//! look for leftovers (containers, processes, temp dirs, databases).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// The locally built MariaDB image (`scripts/setup-env.sh`); nothing can be pulled here.
+pub fn image() -> String {
+    std::env::var("MH_TEST_IMAGE").unwrap_or_else(|_| "migration-harness/mariadb:10.11".into())
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_migration-harness"))
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub out: tempfile::TempDir,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        let p = self.out.path().join("report.json");
+        let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("no report.json ({e}); stderr:\n{}", self.stderr));
+        serde_json::from_str(&text).expect("report.json parses")
+    }
+
+    pub fn file(&self, name: &str) -> String {
+        std::fs::read_to_string(self.out.path().join(name)).unwrap_or_default()
+    }
+
+    pub fn scenario(&self, id: &str) -> Value {
+        let j = self.json();
+        j["scenarios"]
+            .as_array()
+            .expect("scenarios")
+            .iter()
+            .find(|s| s["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no scenario {id} in report"))
+    }
+
+    pub fn status(&self, id: &str) -> String {
+        self.scenario(id)["status"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+/// Runs the harness with `args` (plus `--output-dir` into a temp dir) in the repo root.
+pub fn harness(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut cmd = Command::new(bin());
+    cmd.current_dir(repo()).args(args).arg("--output-dir").arg(out.path()).env("CI", "1").env_remove("GITHUB_STEP_SUMMARY").env_remove("GITHUB_ACTIONS");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let Output { status, stdout, stderr } = cmd.output().expect("run harness");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        out,
+    }
+}
+
+/// Processes whose command line contains `needle`.
+pub fn processes_matching(needle: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir("/proc") else { return out };
+    for e in rd.flatten() {
+        if let Ok(cmd) = std::fs::read(e.path().join("cmdline")) {
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            if cmd.contains(needle) && !cmd.contains("cargo") {
+                out.push(cmd);
+            }
+        }
+    }
+    out
+}
+
+/// Temp dirs of local servers whose name contains `needle`.
+pub fn temp_dirs_matching(needle: &str) -> Vec<PathBuf> {
+    std::fs::read_dir(std::env::temp_dir())
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("mh-local-") && n.to_string_lossy().contains(needle)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The run id from a JSON report's database names (`mh_<run>_<n>`).
+pub fn run_id_of(run: &Run) -> String {
+    let j = run.json();
+    let db = j["scenarios"]
+        .as_array()
+        .and_then(|a| a.iter().find_map(|s| s["database"].as_str().map(str::to_string)))
+        .expect("a scenario with a database");
+    db.trim_start_matches("mh_").rsplit_once('_').map(|(r, _)| r.to_string()).expect("run id")
+}
+
+pub fn wait_until(deadline: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < deadline {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    false
+}
+
+/// Copies an example project into a temp dir (following the broken example's symlinks).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        let t = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &t);
+        } else {
+            std::fs::copy(&p, &t).unwrap();
+        }
+    }
+}
