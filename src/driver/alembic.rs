@@ -89,7 +89,13 @@ impl PythonToolDriver {
         format!("{} {}", self.display_name(), args.join(" "))
     }
 
-    async fn run(&self, db: &DbTarget, args: Vec<String>) -> Execution {
+    async fn run(&self, db: &DbTarget, mut args: Vec<String>) -> Execution {
+        // click (flask) reads `-1` as an option; `--` ends options for click and argparse.
+        if args.last().is_some_and(|a| a.starts_with('-') && a[1..].parse::<i32>().is_ok()) {
+            let last = args.pop().expect("checked");
+            args.push("--".into());
+            args.push(last);
+        }
         let spec = self.spec(db, &args);
         let r = run_process(&spec, &self.redactor, self.verbose).await;
         to_execution(self.shown(&args), r, db)

@@ -132,21 +132,20 @@ impl SqlDirDriver {
     /// Runs `sql` as one multi-statement batch; on failure names the statement the server
     /// refused (earlier statements stay applied — MySQL DDL does not roll back).
     async fn run_batch(&self, c: &mut Conn, sql: &str) -> std::result::Result<(), (mysql_async::Error, usize)> {
-        let mut done = 0usize;
+        // `QueryResult::is_empty()` reports true while an error packet for a later statement
+        // is still pending, so walk as many result sets as the batch has statements, then
+        // drain whatever remains (a miscount of the splitter cannot hide an error).
+        let expected = split_statements(sql).len().max(1);
         let mut result = match c.query_iter(sql).await {
             Ok(r) => r,
             Err(e) => return Err((e, 0)),
         };
-        loop {
+        for i in 0..expected {
             if let Err(e) = result.collect::<Row>().await {
-                return Err((e, done));
-            }
-            done += 1;
-            if result.is_empty() {
-                break;
+                return Err((e, i));
             }
         }
-        Ok(())
+        result.drop_result().await.map_err(|e| (e, expected))
     }
 
     fn file_name(&self, m: &SqlMigration, dir: &Direction) -> String {
