@@ -133,3 +133,33 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Makes a report comparable across runs and machines: times, durations, run ids, server
+/// and Python versions, cache paths.
+pub fn normalize(text: &str) -> String {
+    let rules: &[(&str, &str)] = &[
+        (r"mh_[0-9a-z]+_\d+", "mh_RUN_N"),
+        (r"mh-local-[0-9a-z]+-\w+", "mh-local-RUN"),
+        (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", "TIMESTAMP"),
+        (r"[A-Z][a-z]+ \d{1,2}, \d{4} \d{2}:\d{2} UTC", "DATE"),
+        (r#""(duration_ms|total_ms|server_start_ms|tool_ms|harness_ms)": \d+"#, r#""$1": 0"#),
+        (r"\d+(\.\d+)? s\b", "N s"),
+        (r"\(\d+ ms\)", "(N ms)"),
+        (r#"time="[\d.]+""#, r#"time="N""#),
+        (r#"timestamp="[^"]+""#, r#"timestamp="T""#),
+        (r#" (x|width)="[\d.]+""#, r#" $1="N""#),
+        (r"10\.11\.\d+-MariaDB[\w.+~-]*", "SERVER_VERSION"),
+        (r#"(Python"?[,:]? "?)\d+\.\d+\.\d+"#, "${1}PY_VERSION"),
+        (r#"[^\s"'(]*/site-packages/"#, "SITE/"),
+        (r#"[^\s"'(]*/venvs/[0-9a-f]+/bin/python"#, "VENV/bin/python"),
+        (r"(?m)^(- OS: |\| OS \| ).*$", "${1}OS"),
+        (r#""os": "[^"]*""#, r#""os": "OS""#),
+        (r"<dt>OS</dt><dd>[^<]*</dd>", "<dt>OS</dt><dd>OS</dd>"),
+    ];
+    let mut out = text.to_string();
+    for (pat, rep) in rules {
+        out = regex::Regex::new(pat).unwrap().replace_all(&out, *rep).into_owned();
+    }
+    let repo = repo().display().to_string();
+    out.replace(&repo, "REPO")
+}

@@ -1,0 +1,218 @@
+//! Issue 5: every format renders the same truth; snapshots of a passing and a failing run of
+//! the seed example; the committed sample is current; secrets and markup never leak.
+
+mod common;
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use common::{harness, normalize, Run};
+
+const PASSING: &str = "upgrade,idempotency,downgrade,reproduce-error,reapply,verify-head";
+
+/// The demo run (all scenarios, chain fails) — shared by the tests that read it.
+fn failing_run() -> &'static Run {
+    static RUN: OnceLock<Run> = OnceLock::new();
+    RUN.get_or_init(|| harness(&["--db", "local", "--scenario", "all", "--jobs", "2"], &[]))
+}
+
+fn passing_run() -> &'static Run {
+    static RUN: OnceLock<Run> = OnceLock::new();
+    RUN.get_or_init(|| harness(&["--db", "local", "--scenario", PASSING], &[]))
+}
+
+fn snapshot_all(prefix: &str, run: &Run) {
+    for (name, file) in [("md", "report.md"), ("html", "report.html"), ("json", "report.json"), ("junit", "junit.xml")] {
+        let text = run.file(file);
+        assert!(!text.is_empty(), "{file} missing: {}", run.stderr);
+        insta::assert_snapshot!(format!("{prefix}_{name}"), normalize(&text));
+    }
+}
+
+#[test]
+fn passing_run_snapshots() {
+    let r = passing_run();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["status"], "passed");
+    assert!(r.file("report.md").contains("🟢 **GO FOR PRODUCTION**"));
+    snapshot_all("passing", r);
+}
+
+#[test]
+fn failing_run_snapshots() {
+    let r = failing_run();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.json()["status"], "failed");
+    let md = r.file("report.md");
+    assert!(md.contains("🔴 **NO-GO**"));
+    assert!(md.contains("NOT RECOMMENDED FOR PRODUCTION DEPLOYMENT"));
+    snapshot_all("failing", r);
+}
+
+#[test]
+fn committed_sample_report_is_current() {
+    let r = failing_run();
+    let sample = common::repo().join("reports/sample");
+    for file in ["report.md", "report.html", "report.json", "junit.xml"] {
+        let committed = std::fs::read_to_string(sample.join(file))
+            .unwrap_or_else(|_| panic!("reports/sample/{file} missing: regenerate with `cargo run -- --scenario all --db local --jobs 2 --output-dir reports/sample`"));
+        assert_eq!(
+            normalize(&committed),
+            normalize(&r.file(file)),
+            "reports/sample/{file} is stale: regenerate with `cargo run -- --scenario all --db local --jobs 2 --output-dir reports/sample`"
+        );
+    }
+}
+
+#[test]
+fn report_status_and_exit_code_agree() {
+    for (r, code, status) in [(passing_run(), 0, "passed"), (failing_run(), 1, "failed")] {
+        assert_eq!(r.code, code);
+        assert_eq!(r.json()["status"], status);
+    }
+}
+
+#[test]
+fn junit_parses_and_counts_the_failures_json_reports() {
+    use quick_xml::events::Event;
+    let r = failing_run();
+    let xml = r.file("junit.xml");
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut cases, mut failures, mut skipped) = (0, 0, 0);
+    loop {
+        match reader.read_event().expect("well-formed JUnit XML") {
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                b"testcase" => cases += 1,
+                b"failure" | b"error" => failures += 1,
+                b"skipped" => skipped += 1,
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let j = r.json();
+    let scenarios = j["scenarios"].as_array().unwrap();
+    let count = |st: &str| scenarios.iter().filter(|s| s["status"] == st).count();
+    assert_eq!(cases, scenarios.len());
+    assert_eq!(failures, count("failed") + count("error"));
+    assert_eq!(skipped, count("skipped"));
+    assert!(failures > 0);
+}
+
+#[test]
+fn html_renders_in_headless_chromium_without_console_errors() {
+    let r = failing_run();
+    let html = r.out.path().join("report.html");
+    let shot = r.out.path().join("report.png");
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=390,2400",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("chromium (installed by scripts/setup-env.sh)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let png = std::fs::read(&shot).expect("screenshot written");
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "screenshot too small: {} bytes", png.len());
+    let console: Vec<&str> = stderr.lines().filter(|l| l.contains("CONSOLE") || l.contains("Uncaught")).collect();
+    assert!(console.is_empty(), "console errors: {console:?}");
+    if let Ok(dir) = std::env::var("MH_KEEP_SCREENSHOT") {
+        std::fs::copy(&shot, Path::new(&dir).join("report.png")).unwrap();
+    }
+}
+
+#[test]
+fn planted_password_and_script_tag_never_leak() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let bin = migration_harness::provision::find_server_binary().unwrap();
+    let outer = rt.block_on(async {
+        use migration_harness::provision::Provisioner;
+        migration_harness::provision::LocalProvisioner::new(bin, std::time::Duration::from_secs(60))
+            .provision("tleak", &migration_harness::redact::Redactor::new())
+            .await
+            .unwrap()
+    });
+    let secret = "Pl4nted-S3cret!x";
+    rt.block_on(async {
+        use mysql_async::prelude::Queryable;
+        let mut c = outer.conn.connect(None).await.unwrap();
+        c.query_drop(format!("CREATE USER 'planted'@'%' IDENTIFIED BY '{secret}'")).await.unwrap();
+        c.query_drop("GRANT ALL ON *.* TO 'planted'@'%'").await.unwrap();
+        c.query_drop(format!("CREATE USER 'planted'@'localhost' IDENTIFIED BY '{secret}'")).await.unwrap();
+        c.query_drop("GRANT ALL ON *.* TO 'planted'@'localhost'").await.unwrap();
+        c.disconnect().await.unwrap();
+    });
+    let proj = tempfile::tempdir().unwrap();
+    common::copy_dir(&common::repo().join("examples/alembic-basic"), proj.path());
+    std::fs::write(
+        proj.path().join("migrations/versions/d4e5f6a7b8c9_noisy.py"),
+        format!(
+            r#""""noisy <script>alert('x')</script> | pipe
+
+Revision ID: d4e5f6a7b8c9
+"""
+import os, sys
+from alembic import op
+
+revision = "d4e5f6a7b8c9"
+down_revision = "c3d2e1f0a9b8"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    url = os.environ["DATABASE_URL"]
+    print("connecting to", url, "<script>alert('out')</script>")
+    print("password is {secret} ```", file=sys.stderr)
+    raise RuntimeError("cannot reach " + url + " <script>alert('err')</script>")
+
+
+def downgrade():
+    pass
+"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        proj.path().join("harness.toml"),
+        format!(
+            "[migrations]\ntool = \"alembic\"\ndir = \"migrations/versions\"\n[python]\nrequirements = \"{}\"\n",
+            common::repo().join("requirements.txt").display()
+        ),
+    )
+    .unwrap();
+    let url = format!("mysql://planted:{}@127.0.0.1:{}/", "Pl4nted-S3cret%21x", outer.conn.port);
+    let cfg = proj.path().join("harness.toml");
+    let r = harness(&["--config", cfg.to_str().unwrap(), "--db", "url", "--database-url", &url, "--scenario", "chain,upgrade", "--verbose"], &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let mut everything = format!("{}{}", r.stdout, r.stderr);
+    for f in ["report.md", "report.html", "report.json", "junit.xml"] {
+        everything.push_str(&r.file(f));
+    }
+    assert!(everything.contains("connecting to"), "the migration's output is in the report");
+    for leak in [secret, "Pl4nted-S3cret", "S3cret%21x"] {
+        assert!(!everything.contains(leak), "leaked {leak}");
+    }
+    let html = r.file("report.html");
+    assert!(!html.contains("<script>"), "unescaped <script> in HTML");
+    assert!(html.contains("&#60;script&#62;alert") || html.contains("&lt;script&gt;alert"), "escaped text missing");
+    // The markdown fence around the log is longer than the ``` the migration printed.
+    let md = r.file("report.md");
+    assert!(md.contains("````text"), "fence not lengthened");
+    rt.block_on(outer.teardown()).unwrap();
+}
