@@ -14,7 +14,10 @@ use crate::driver::{load_driver, process, MigrationDriver};
 use crate::error::{HarnessError, Result};
 use crate::provision::{self, ProvisionRequest, Server};
 use crate::redact::Redactor;
-use crate::report::{self, ChainView, Console, Format, HarnessInfo, RevisionView, RunStatus, RunSummary, ServerInfo, Timings, ToolInfo};
+use crate::report::{
+    self, ChainView, Console, Format, HarnessInfo, RevisionView, RunStatus, RunSummary, ServerInfo,
+    Timings, ToolInfo,
+};
 use crate::scenario::{self, builtin::all_scenarios, Event, RunContext, Status};
 
 /// `YYMMDDHHMMSS` + 4 hex digits: sortable, and `clean` can read the age from it.
@@ -22,18 +25,33 @@ pub fn new_run_id() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u32(std::process::id());
-    format!("{}{:04x}", chrono::Utc::now().format("%y%m%d%H%M%S"), h.finish() & 0xffff)
+    format!(
+        "{}{:04x}",
+        chrono::Utc::now().format("%y%m%d%H%M%S"),
+        h.finish() & 0xffff
+    )
 }
 
 pub fn config_path(cli: &Cli) -> PathBuf {
-    cli.config.clone().unwrap_or_else(|| PathBuf::from("harness.toml"))
+    cli.config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("harness.toml"))
 }
 
 fn os_name() -> String {
     let pretty = std::fs::read_to_string("/etc/os-release")
         .ok()
-        .and_then(|t| t.lines().find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string())));
-    format!("{} ({})", pretty.unwrap_or_else(|| std::env::consts::OS.into()), std::env::consts::ARCH)
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.strip_prefix("PRETTY_NAME=")
+                    .map(|v| v.trim_matches('"').to_string())
+            })
+        });
+    format!(
+        "{} ({})",
+        pretty.unwrap_or_else(|| std::env::consts::OS.into()),
+        std::env::consts::ARCH
+    )
 }
 
 /// Provision request from CLI flags over `[server]` keys over defaults.
@@ -47,11 +65,15 @@ pub fn provision_request(cli: &Cli, cfg: &Config) -> ProvisionRequest {
             .or_else(|| std::env::var("MH_IMAGE").ok())
             .or_else(|| s.image.clone())
             .unwrap_or_else(|| provision::DEFAULT_IMAGE.to_string()),
-        binary: cli.server_binary.clone().or_else(|| s.binary.as_ref().map(|b| cfg.resolve(b))),
-        database_url: cli
-            .database_url
+        binary: cli
+            .server_binary
             .clone()
-            .or_else(|| s.database_url_env.as_ref().and_then(|v| std::env::var(v).ok())),
+            .or_else(|| s.binary.as_ref().map(|b| cfg.resolve(b))),
+        database_url: cli.database_url.clone().or_else(|| {
+            s.database_url_env
+                .as_ref()
+                .and_then(|v| std::env::var(v).ok())
+        }),
         startup_timeout: Duration::from_secs(s.startup_timeout.unwrap_or(180)),
     }
 }
@@ -63,7 +85,10 @@ enum Interrupt {
 
 async fn wait_signal() -> Interrupt {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
         std::future::pending::<()>().await;
         unreachable!()
     };
@@ -102,11 +127,23 @@ pub async fn run(cli: &Cli) -> Result<i32> {
     let formats = Format::parse_list(&cli.format)?;
     let req = provision_request(cli, &cfg);
     if req.mode == DbMode::Url && req.database_url.is_none() {
-        return Err(HarnessError::usage("--db url needs --database-url mysql://USER:PASS@HOST:PORT/ (or MH_DATABASE_URL)"));
+        return Err(HarnessError::usage(
+            "--db url needs --database-url mysql://USER:PASS@HOST:PORT/ (or MH_DATABASE_URL)",
+        ));
     }
-    let driver: Arc<dyn MigrationDriver> = Arc::from(load_driver(&cfg, &redactor, cli.verbose).await?);
-    let baseline = cli.baseline.as_deref().or(cfg.raw.baseline.revision.as_deref());
-    let plan = scenario::plan(driver.chain(), scenarios, &cli.scenario, baseline, cfg.raw.scenarios.idempotency)?;
+    let driver: Arc<dyn MigrationDriver> =
+        Arc::from(load_driver(&cfg, &redactor, cli.verbose).await?);
+    let baseline = cli
+        .baseline
+        .as_deref()
+        .or(cfg.raw.baseline.revision.as_deref());
+    let plan = scenario::plan(
+        driver.chain(),
+        scenarios,
+        &cli.scenario,
+        baseline,
+        cfg.raw.scenarios.idempotency,
+    )?;
 
     let run_id = new_run_id();
     let slot: Arc<Mutex<Option<Arc<Server>>>> = Arc::new(Mutex::new(None));
@@ -120,7 +157,13 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         let run_id = run_id.clone();
         async move {
             let mut console = Console::new();
-            console.line(&format!("provisioning a server (--db {:?}) for run {run_id}", req.mode).to_lowercase());
+            console.line(
+                &format!(
+                    "provisioning a server (--db {:?}) for run {run_id}",
+                    req.mode
+                )
+                .to_lowercase(),
+            );
             let server = Arc::new(provision::provision(&req, &run_id, &redactor).await?);
             *slot.lock().expect("slot") = Some(server.clone());
             console.line(&format!(
@@ -140,7 +183,11 @@ pub async fn run(cli: &Cli) -> Result<i32> {
                 app_command: m.app_command.as_ref().map(|a| a.run.clone()),
                 idempotency: m.scenarios.idempotency,
                 timeout: Duration::from_secs(cli.timeout.or(m.scenarios.timeout).unwrap_or(300)),
-                jobs: cli.jobs.or(m.scenarios.jobs).unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+                jobs: cli.jobs.or(m.scenarios.jobs).unwrap_or_else(|| {
+                    std::thread::available_parallelism()
+                        .map(|n| n.get())
+                        .unwrap_or(2)
+                }),
                 server_lost: Default::default(),
             });
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
@@ -153,7 +200,10 @@ pub async fn run(cli: &Cli) -> Result<i32> {
             let results = scenario::run_plan(ctx.clone(), tx).await;
             let console = printer.await.unwrap_or_default();
             let lost = ctx.server_lost.load(Ordering::SeqCst);
-            Ok::<_, HarnessError>((summarize(&cfg, &ctx, results, lost, started_at, t0), console))
+            Ok::<_, HarnessError>((
+                summarize(&cfg, &ctx, results, lost, started_at, t0),
+                console,
+            ))
         }
     };
     let outcome = tokio::select! {
@@ -174,8 +224,14 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         Err(Interrupt::Int) => return Err(HarnessError::Interrupted("SIGINT")),
         Err(Interrupt::Term) => return Err(HarnessError::Interrupted("SIGTERM")),
         Ok(Err(panic)) => {
-            let msg = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
-            return Err(HarnessError::env(format!("internal error (panic): {msg}; cleanup done")));
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            return Err(HarnessError::env(format!(
+                "internal error (panic): {msg}; cleanup done"
+            )));
         }
         Ok(Ok(r)) => r?,
     };
@@ -238,29 +294,57 @@ fn summarize(
         .collect();
     report::summary_marks(&mut revisions, &scenarios);
     let total_ms = t0.elapsed().as_millis() as u64;
-    let tool_ms: u64 = scenarios.iter().flat_map(|s| s.steps.iter()).map(|s| s.tool_ms).sum();
+    let tool_ms: u64 = scenarios
+        .iter()
+        .flat_map(|s| s.steps.iter())
+        .map(|s| s.tool_ms)
+        .sum();
     let server_start_ms = ctx.server.startup_ms;
     let status = RunStatus::of(&scenarios, server_lost);
     RunSummary {
         schema_version: 1,
         status,
-        project: cfg.raw.project.name.clone().unwrap_or_else(|| cfg.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+        project: cfg.raw.project.name.clone().unwrap_or_else(|| {
+            cfg.dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        }),
         head: ctx.plan.head.clone(),
         baseline: ctx.plan.baseline.clone(),
         started_at,
         finished_at: chrono::Utc::now(),
-        harness: HarnessInfo { name: "migration-harness".into(), version: env!("CARGO_PKG_VERSION").into() },
+        harness: HarnessInfo {
+            name: "migration-harness".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
         server: ServerInfo {
             engine: ctx.server.engine,
             version: ctx.server.version.clone(),
             provider: ctx.server.provider,
             image: ctx.server.image.clone(),
         },
-        tool: ToolInfo { kind: driver.tool(), commands: driver.commands(), versions: driver.versions() },
+        tool: ToolInfo {
+            kind: driver.tool(),
+            commands: driver.commands(),
+            versions: driver.versions(),
+        },
         os: os_name(),
-        chain: ChainView { revisions, heads: ctx.plan.chain.heads.clone(), findings: ctx.plan.chain.findings.clone() },
+        chain: ChainView {
+            revisions,
+            heads: ctx.plan.chain.heads.clone(),
+            findings: ctx.plan.chain.findings.clone(),
+        },
         scenarios,
-        timings: Timings { total_ms, server_start_ms, tool_ms, harness_ms: total_ms.saturating_sub(server_start_ms + tool_ms) },
-        error: server_lost.then(|| "the server stopped answering during the run; remaining scenarios were not run".to_string()),
+        timings: Timings {
+            total_ms,
+            server_start_ms,
+            tool_ms,
+            harness_ms: total_ms.saturating_sub(server_start_ms + tool_ms),
+        },
+        error: server_lost.then(|| {
+            "the server stopped answering during the run; remaining scenarios were not run"
+                .to_string()
+        }),
     }
 }

@@ -28,10 +28,16 @@ pub async fn run(cli: &Cli, older_than_minutes: u64) -> Result<i32> {
         Ok(list) => {
             for (id, pid) in list {
                 if pid.is_some_and(pid_alive) {
-                    println!("· container {} belongs to a running harness (pid {}), kept", &id[..12.min(id.len())], pid.unwrap_or(0));
+                    println!(
+                        "· container {} belongs to a running harness (pid {}), kept",
+                        &id[..12.min(id.len())],
+                        pid.unwrap_or(0)
+                    );
                     continue;
                 }
-                provision::remove_container(&id).await.map_err(HarnessError::env)?;
+                provision::remove_container(&id)
+                    .await
+                    .map_err(HarnessError::env)?;
                 println!("removed container {}", &id[..12.min(id.len())]);
                 removed += 1;
             }
@@ -39,12 +45,19 @@ pub async fn run(cli: &Cli, older_than_minutes: u64) -> Result<i32> {
         Err(e) => println!("· Docker not reachable ({e}); no containers checked"),
     }
     for dir in local_temp_dirs() {
-        let pid_of = |f: &str| std::fs::read_to_string(dir.join(f)).ok().and_then(|s| s.trim().parse::<i32>().ok());
+        let pid_of = |f: &str| {
+            std::fs::read_to_string(dir.join(f))
+                .ok()
+                .and_then(|s| s.trim().parse::<i32>().ok())
+        };
         if pid_of("harness.pid").is_some_and(pid_alive) {
             continue;
         }
         if let Some(p) = pid_of("pid").filter(|p| pid_alive(*p)) {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), nix::sys::signal::Signal::SIGKILL);
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(p),
+                nix::sys::signal::Signal::SIGKILL,
+            );
         }
         if std::fs::remove_dir_all(&dir).is_ok() {
             println!("removed {}", dir.display());
@@ -60,17 +73,28 @@ pub async fn run(cli: &Cli, older_than_minutes: u64) -> Result<i32> {
 }
 
 fn local_temp_dirs() -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(std::env::temp_dir()) else { return vec![] };
+    let Ok(rd) = std::fs::read_dir(std::env::temp_dir()) else {
+        return vec![];
+    };
     rd.filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with(provision::TEMP_PREFIX))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(provision::TEMP_PREFIX)
+        })
         .map(|e| e.path())
         .collect()
 }
 
 async fn drop_stale_databases(conn: &ConnInfo, older_than: u64) -> Result<usize> {
-    let mut c = conn.connect(None).await.map_err(|e| HarnessError::env(format!("--database-url: {e}")))?;
+    let mut c = conn
+        .connect(None)
+        .await
+        .map_err(|e| HarnessError::env(format!("--database-url: {e}")))?;
     let names: Vec<String> = c
-        .query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'mh\\_%'")
+        .query(
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'mh\\_%'",
+        )
         .await
         .map_err(|e| HarnessError::env(e.to_string()))?;
     let now = chrono::Utc::now();
@@ -78,7 +102,9 @@ async fn drop_stale_databases(conn: &ConnInfo, older_than: u64) -> Result<usize>
     for name in names {
         match database_age_minutes(&name, now) {
             Some(age) if age >= older_than as i64 => {
-                c.query_drop(format!("DROP DATABASE {}", ident(&name))).await.map_err(|e| HarnessError::env(e.to_string()))?;
+                c.query_drop(format!("DROP DATABASE {}", ident(&name)))
+                    .await
+                    .map_err(|e| HarnessError::env(e.to_string()))?;
                 println!("dropped database {name} ({age} min old)");
                 n += 1;
             }
@@ -95,7 +121,9 @@ mod tests {
 
     #[test]
     fn database_age_comes_from_the_name() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T06:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T06:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
         assert_eq!(database_age_minutes("mh_261124045000a3f9_3", now), Some(70));
         assert_eq!(database_age_minutes("mh_notatime", now), None);
         assert_eq!(database_age_minutes("production", now), None);

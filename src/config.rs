@@ -184,7 +184,13 @@ impl Config {
         let raw = parse(&text, path)?;
         let dir = path
             .parent()
-            .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                }
+            })
             .unwrap_or(Path::new("."))
             .to_path_buf();
         let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
@@ -238,7 +244,10 @@ impl Config {
         };
         match m.tool {
             ToolKind::Flask if m.app.is_none() => {
-                return Err(missing("app", "for tool = \"flask\" (the --app value, e.g. \"app\")"))
+                return Err(missing(
+                    "app",
+                    "for tool = \"flask\" (the --app value, e.g. \"app\")",
+                ))
             }
             ToolKind::Sqldir if m.format.is_none() => {
                 return Err(missing(
@@ -247,7 +256,10 @@ impl Config {
                 ))
             }
             ToolKind::Command if m.upgrade.is_none() || m.downgrade.is_none() => {
-                return Err(missing("upgrade and downgrade", "templates for tool = \"command\""))
+                return Err(missing(
+                    "upgrade and downgrade",
+                    "templates for tool = \"command\"",
+                ))
             }
             _ => {}
         }
@@ -267,10 +279,7 @@ impl Config {
 /// Parses TOML into `RawConfig`, turning the parser's byte span into line:column.
 pub fn parse(text: &str, path: &Path) -> Result<RawConfig> {
     toml::from_str::<RawConfig>(text).map_err(|e| {
-        let (line, column) = e
-            .span()
-            .map(|s| line_col(text, s.start))
-            .unwrap_or((1, 1));
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
         HarnessError::Config {
             file: path.to_path_buf(),
             line,
@@ -284,7 +293,12 @@ pub fn parse(text: &str, path: &Path) -> Result<RawConfig> {
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, column)
 }
 
@@ -302,7 +316,8 @@ mod tests {
 
     #[test]
     fn malformed_toml_names_line_and_column() {
-        let text = "[migrations]\ntool = \"flask\"\napp = \"app\"\n[scenarios]\ntimeout = \"soon\"\n";
+        let text =
+            "[migrations]\ntool = \"flask\"\napp = \"app\"\n[scenarios]\ntimeout = \"soon\"\n";
         let err = parse(text, Path::new("h.toml")).unwrap_err();
         let msg = err.to_string();
         assert!(msg.starts_with("h.toml:5:11:"), "{msg}");

@@ -9,7 +9,11 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 
 /// Characters kept as-is in URL userinfo; everything else is percent-encoded.
-const USERINFO: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const USERINFO: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 pub fn url_encode(s: &str) -> String {
     utf8_percent_encode(s, USERINFO).to_string()
@@ -56,7 +60,12 @@ impl ConnInfo {
         } else {
             format!("{}:{}", url_encode(&self.user), url_encode(&self.password))
         };
-        let mut u = format!("{scheme}://{auth}@{}:{}/{}", self.host, self.port, db.unwrap_or(""));
+        let mut u = format!(
+            "{scheme}://{auth}@{}:{}/{}",
+            self.host,
+            self.port,
+            db.unwrap_or("")
+        );
         if scheme.starts_with("mysql+") {
             u.push_str("?charset=utf8mb4");
         }
@@ -80,7 +89,11 @@ impl ConnInfo {
         if host.is_empty() {
             return Err("URL has no host".into());
         }
-        let dec = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+        let dec = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
         Ok((
             ConnInfo {
                 host: host.to_string(),
@@ -146,7 +159,11 @@ pub fn parse_error_text(text: &str) -> Option<ServerError> {
                 Ok(v) if (1000..5000).contains(&v) => v,
                 _ => continue,
             };
-            let message = c[2].replace("\\'", "'").replace("\\\"", "\"").trim().to_string();
+            let message = c[2]
+                .replace("\\'", "'")
+                .replace("\\\"", "\"")
+                .trim()
+                .to_string();
             if best.as_ref().is_none_or(|(p, _)| pos >= *p) {
                 best = Some((pos, ServerError { code, message }));
             }
@@ -217,7 +234,10 @@ mod tests {
             password: "p@ss:w/rd".into(),
         };
         let u = c.url("mysql+pymysql", Some("mh_1"));
-        assert_eq!(u, "mysql+pymysql://ro%20ot:p%40ss%3Aw%2Frd@127.0.0.1:3307/mh_1?charset=utf8mb4");
+        assert_eq!(
+            u,
+            "mysql+pymysql://ro%20ot:p%40ss%3Aw%2Frd@127.0.0.1:3307/mh_1?charset=utf8mb4"
+        );
         let (back, db) = ConnInfo::parse_url(&u).unwrap();
         assert_eq!(back.password, "p@ss:w/rd");
         assert_eq!(back.user, "ro ot");

@@ -13,8 +13,15 @@ use crate::provision::{docker_engine, find_server_binary};
 
 async fn first_line(program: &Path, arg: &str) -> Option<String> {
     let out = Command::new(program).arg(arg).output().await.ok()?;
-    let text = if out.stdout.is_empty() { out.stderr } else { out.stdout };
-    String::from_utf8_lossy(&text).lines().next().map(|l| l.trim().to_string())
+    let text = if out.stdout.is_empty() {
+        out.stderr
+    } else {
+        out.stdout
+    };
+    String::from_utf8_lossy(&text)
+        .lines()
+        .next()
+        .map(|l| l.trim().to_string())
 }
 
 pub async fn run(cli: &Cli) -> Result<i32> {
@@ -23,7 +30,10 @@ pub async fn run(cli: &Cli) -> Result<i32> {
 
     match docker_engine().await {
         Ok(e) => {
-            println!("✔ Docker engine {} (API {}) at {}", e.version, e.api_version, e.host);
+            println!(
+                "✔ Docker engine {} (API {}) at {}",
+                e.version, e.api_version, e.host
+            );
             usable.push("--db container");
         }
         Err(e) => println!("✘ Docker engine: unreachable ({e})"),
@@ -36,21 +46,31 @@ pub async fn run(cli: &Cli) -> Result<i32> {
             }
             None => println!("✘ server binary {}: cannot be run", b.display()),
         },
-        None => println!("✘ server binary: no mariadbd or mysqld (Debian: apt-get install mariadb-server)"),
+        None => println!(
+            "✘ server binary: no mariadbd or mysqld (Debian: apt-get install mariadb-server)"
+        ),
     }
     if cli.database_url.is_some() {
         usable.push("--db url");
         println!("✔ --database-url given (not contacted by doctor)");
     }
     match which::which("python3") {
-        Ok(p) => println!("✔ python3 {}: {}", p.display(), first_line(&p, "--version").await.unwrap_or_default()),
+        Ok(p) => println!(
+            "✔ python3 {}: {}",
+            p.display(),
+            first_line(&p, "--version").await.unwrap_or_default()
+        ),
         Err(_) => println!("✘ python3: not found (apt-get install python3 python3-venv)"),
     }
     let cfg_path = crate::app::config_path(cli);
     if cfg_path.exists() {
         match Config::load(&cfg_path) {
             Ok(cfg) => {
-                println!("✔ config {}: tool = {:?}", cfg_path.display(), cfg.raw.migrations.tool);
+                println!(
+                    "✔ config {}: tool = {:?}",
+                    cfg_path.display(),
+                    cfg.raw.migrations.tool
+                );
                 if matches!(cfg.raw.migrations.tool, ToolKind::Alembic | ToolKind::Flask) {
                     report_python(&cfg).await;
                 }
@@ -58,10 +78,16 @@ pub async fn run(cli: &Cli) -> Result<i32> {
             Err(e) => println!("✘ config: {e}"),
         }
     } else {
-        println!("· no {} here (pass --config FILE to check a project's Python tools)", cfg_path.display());
+        println!(
+            "· no {} here (pass --config FILE to check a project's Python tools)",
+            cfg_path.display()
+        );
     }
     if usable.is_empty() {
-        println!("\nNo way to get a server. {}", crate::provision::alternatives());
+        println!(
+            "\nNo way to get a server. {}",
+            crate::provision::alternatives()
+        );
         return Ok(exit::ENVIRONMENT);
     }
     println!("\nusable: {}", usable.join(", "));
@@ -78,7 +104,8 @@ async fn report_python(cfg: &Config) {
     }
     match python::resolve_python(cfg).await {
         Ok(py) => {
-            let v = python::versions(&py, &["alembic", "Flask-Migrate", "SQLAlchemy", "PyMySQL"]).await;
+            let v =
+                python::versions(&py, &["alembic", "Flask-Migrate", "SQLAlchemy", "PyMySQL"]).await;
             let shown: Vec<String> = v.iter().map(|(k, v)| format!("{k} {v}")).collect();
             println!("✔ {}: {}", py.display(), shown.join(", "));
         }
@@ -90,6 +117,13 @@ pub async fn prepare(cli: &Cli) -> Result<i32> {
     let cfg = Config::load(&crate::app::config_path(cli))?;
     let py = python::resolve_python(&cfg).await?;
     let v = python::versions(&py, &["alembic", "Flask-Migrate", "SQLAlchemy", "PyMySQL"]).await;
-    println!("{}: {}", py.display(), v.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "));
+    println!(
+        "{}: {}",
+        py.display(),
+        v.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     Ok(exit::PASSED)
 }

@@ -6,11 +6,11 @@
 pub mod app;
 pub mod chain;
 pub mod clean;
-pub mod doctor;
 pub mod cli;
 pub mod config;
 pub mod data;
 pub mod db;
+pub mod doctor;
 pub mod driver;
 pub mod error;
 pub mod provision;

@@ -6,18 +6,29 @@ use migration_harness::{app, clean, doctor};
 
 fn main() {
     let cli = Cli::parse();
-    let filter = if cli.verbose { "migration_harness=debug" } else { "migration_harness=warn" };
+    let filter = if cli.verbose {
+        "migration_harness=debug"
+    } else {
+        "migration_harness=warn"
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()),
+        )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     let code = runtime.block_on(async {
         let result = match &cli.command {
             None => app::run(&cli).await,
             Some(Command::Doctor) => doctor::run(&cli).await,
             Some(Command::Prepare) => doctor::prepare(&cli).await,
-            Some(Command::Clean { older_than_minutes }) => clean::run(&cli, *older_than_minutes).await,
+            Some(Command::Clean { older_than_minutes }) => {
+                clean::run(&cli, *older_than_minutes).await
+            }
         };
         match result {
             Ok(code) => code,

@@ -41,7 +41,9 @@ impl Redactor {
 
     pub fn redact(&self, text: &str) -> String {
         let mut out = url_password_pattern()
-            .replace_all(text, |c: &regex::Captures| format!("{}{}{}", &c[1], MASK, &c[3]))
+            .replace_all(text, |c: &regex::Captures| {
+                format!("{}{}{}", &c[1], MASK, &c[3])
+            })
             .into_owned();
         for s in self.secrets.read().expect("redactor lock").iter() {
             if out.contains(s.as_str()) {
@@ -71,13 +73,19 @@ mod tests {
         let out = r.redact(text);
         assert!(!out.contains("s3cr3t"), "{out}");
         assert!(!out.contains("other"), "{out}");
-        assert!(out.contains("mysql+pymysql://root:***@127.0.0.1:3306/db"), "{out}");
+        assert!(
+            out.contains("mysql+pymysql://root:***@127.0.0.1:3306/db"),
+            "{out}"
+        );
     }
 
     #[test]
     fn leaves_plain_text_alone() {
         let r = Redactor::new();
         r.add("pw");
-        assert_eq!(r.redact("Running upgrade pw -> x"), "Running upgrade pw -> x");
+        assert_eq!(
+            r.redact("Running upgrade pw -> x"),
+            "Running upgrade pw -> x"
+        );
     }
 }

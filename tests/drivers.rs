@@ -14,12 +14,17 @@ use mysql_async::prelude::Queryable;
 
 async fn server(run: &str) -> Server {
     let bin = migration_harness::provision::find_server_binary().expect("mariadbd");
-    LocalProvisioner::new(bin, Duration::from_secs(60)).provision(run, &Redactor::new()).await.expect("server")
+    LocalProvisioner::new(bin, Duration::from_secs(60))
+        .provision(run, &Redactor::new())
+        .await
+        .expect("server")
 }
 
 async fn driver(config: &str) -> Box<dyn MigrationDriver> {
     let cfg = Config::load(&common::repo().join(config)).expect("config");
-    load_driver(&cfg, &Redactor::new(), false).await.expect("driver")
+    load_driver(&cfg, &Redactor::new(), false)
+        .await
+        .expect("driver")
 }
 
 async fn column_exists(s: &Server, db: &str, table: &str, column: &str) -> bool {
@@ -70,48 +75,86 @@ async fn lifecycle(config: &str, head_object: (&str, Option<&str>)) {
     let s = server(&format!("drv{}", config.len())).await;
     let d = driver(config).await;
     let order = d.chain().verify().order;
-    let (head, parent) = (order[order.len() - 1].clone(), order[order.len() - 2].clone());
-    let db = DbTarget { conn: s.conn.clone(), database: s.create_database().await.unwrap(), timeout: Duration::from_secs(120) };
+    let (head, parent) = (
+        order[order.len() - 1].clone(),
+        order[order.len() - 2].clone(),
+    );
+    let db = DbTarget {
+        conn: s.conn.clone(),
+        database: s.create_database().await.unwrap(),
+        timeout: Duration::from_secs(120),
+    };
     let (table, column) = head_object;
 
     let e = d.upgrade(&db, &Target::Head).await;
     assert!(e.ok(), "{config}: upgrade head: {}", e.log());
     let v = d.version(&db).await.unwrap();
-    v.check_at(Some(&head), &order).unwrap_or_else(|m| panic!("{config}: {m}"));
+    v.check_at(Some(&head), &order)
+        .unwrap_or_else(|m| panic!("{config}: {m}"));
     assert!(object_exists(&s, &db.database, table, column).await);
 
     let e = d.downgrade(&db, &Target::Relative(-1)).await;
     assert!(e.ok(), "{config}: downgrade -1: {}", e.log());
-    d.version(&db).await.unwrap().check_at(Some(&parent), &order).unwrap_or_else(|m| panic!("{config}: {m}"));
-    assert!(!object_exists(&s, &db.database, table, column).await, "{config}: head's change still there after downgrade");
+    d.version(&db)
+        .await
+        .unwrap()
+        .check_at(Some(&parent), &order)
+        .unwrap_or_else(|m| panic!("{config}: {m}"));
+    assert!(
+        !object_exists(&s, &db.database, table, column).await,
+        "{config}: head's change still there after downgrade"
+    );
 
     let e = d.stamp(&db, &Target::Head).await;
     assert!(e.ok(), "{config}: stamp head: {}", e.log());
-    d.version(&db).await.unwrap().check_at(Some(&head), &order).unwrap_or_else(|m| panic!("{config}: {m}"));
-    assert!(!object_exists(&s, &db.database, table, column).await, "{config}: stamp ran DDL");
+    d.version(&db)
+        .await
+        .unwrap()
+        .check_at(Some(&head), &order)
+        .unwrap_or_else(|m| panic!("{config}: {m}"));
+    assert!(
+        !object_exists(&s, &db.database, table, column).await,
+        "{config}: stamp ran DDL"
+    );
 
     let e = d.stamp(&db, &Target::Relative(-1)).await;
     assert!(e.ok(), "{config}: stamp -1: {}", e.log());
     let e = d.upgrade(&db, &Target::Head).await;
     assert!(e.ok(), "{config}: upgrade again: {}", e.log());
-    d.version(&db).await.unwrap().check_at(Some(&head), &order).unwrap_or_else(|m| panic!("{config}: {m}"));
+    d.version(&db)
+        .await
+        .unwrap()
+        .check_at(Some(&head), &order)
+        .unwrap_or_else(|m| panic!("{config}: {m}"));
     assert!(object_exists(&s, &db.database, table, column).await);
     s.teardown().await.unwrap();
 }
 
 #[tokio::test]
 async fn alembic_driver_lifecycle() {
-    lifecycle("examples/alembic-basic/harness.toml", ("widget", Some("ix_widget_name"))).await;
+    lifecycle(
+        "examples/alembic-basic/harness.toml",
+        ("widget", Some("ix_widget_name")),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn flask_driver_lifecycle() {
-    lifecycle("examples/flask-seed/harness.clean.toml", ("user", Some("api_token"))).await;
+    lifecycle(
+        "examples/flask-seed/harness.clean.toml",
+        ("user", Some("api_token")),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn golang_migrate_driver_lifecycle() {
-    lifecycle("examples/golang-migrate/harness.toml", ("order_events", None)).await;
+    lifecycle(
+        "examples/golang-migrate/harness.toml",
+        ("order_events", None),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -121,15 +164,26 @@ async fn dbmate_driver_lifecycle() {
 
 #[tokio::test]
 async fn command_driver_lifecycle() {
-    lifecycle("examples/alembic-basic/harness.command.toml", ("widget", Some("ix_widget_name"))).await;
+    lifecycle(
+        "examples/alembic-basic/harness.command.toml",
+        ("widget", Some("ix_widget_name")),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn sqlx_layout_lifecycle() {
     // sqlx reversible migrations use golang-migrate's file names; only the version table differs.
     let d = tempfile::tempdir().unwrap();
-    common::copy_dir(&common::repo().join("examples/golang-migrate/migrations"), &d.path().join("migrations"));
-    std::fs::write(d.path().join("harness.toml"), "[migrations]\ntool = \"sqldir\"\nformat = \"sqlx\"\n").unwrap();
+    common::copy_dir(
+        &common::repo().join("examples/golang-migrate/migrations"),
+        &d.path().join("migrations"),
+    );
+    std::fs::write(
+        d.path().join("harness.toml"),
+        "[migrations]\ntool = \"sqldir\"\nformat = \"sqlx\"\n",
+    )
+    .unwrap();
     let cfg = d.path().join("harness.toml");
     lifecycle(cfg.to_str().unwrap(), ("order_events", None)).await;
 }
@@ -138,7 +192,11 @@ async fn sqlx_layout_lifecycle() {
 async fn broken_seed_fails_at_d1f2_with_1060_and_fixed_upgrades_cleanly() {
     let s = server("drvbroken").await;
     let broken = driver("examples/flask-seed/harness.broken.toml").await;
-    let db = DbTarget { conn: s.conn.clone(), database: s.create_database().await.unwrap(), timeout: Duration::from_secs(120) };
+    let db = DbTarget {
+        conn: s.conn.clone(),
+        database: s.create_database().await.unwrap(),
+        timeout: Duration::from_secs(120),
+    };
     let e = broken.upgrade(&db, &Target::Head).await;
     assert_eq!(e.outcome, Outcome::Failed);
     assert_eq!(e.failed_revision.as_deref(), Some("d1f2e3c4b5a6"));
@@ -146,14 +204,32 @@ async fn broken_seed_fails_at_d1f2_with_1060_and_fixed_upgrades_cleanly() {
     assert_eq!(err.code, 1060);
     assert_eq!(err.message, "Duplicate column name 'api_token'");
     // MySQL DDL is not transactional, but the version did not move.
-    broken.version(&db).await.unwrap().check_at(Some("c682ef478e45"), &broken.chain().verify().order).unwrap();
-    assert!(!e.command.contains("mysql+pymysql"), "command line carries the URL: {}", e.command);
+    broken
+        .version(&db)
+        .await
+        .unwrap()
+        .check_at(Some("c682ef478e45"), &broken.chain().verify().order)
+        .unwrap();
+    assert!(
+        !e.command.contains("mysql+pymysql"),
+        "command line carries the URL: {}",
+        e.command
+    );
 
     let fixed = driver("examples/flask-seed/harness.clean.toml").await;
-    let db2 = DbTarget { conn: s.conn.clone(), database: s.create_database().await.unwrap(), timeout: Duration::from_secs(120) };
+    let db2 = DbTarget {
+        conn: s.conn.clone(),
+        database: s.create_database().await.unwrap(),
+        timeout: Duration::from_secs(120),
+    };
     let e = fixed.upgrade(&db2, &Target::Head).await;
     assert!(e.ok(), "{}", e.log());
-    assert!(e.log().contains("Running upgrade c682ef478e45 -> d1f2e3c4b5a6"), "{}", e.log());
+    assert!(
+        e.log()
+            .contains("Running upgrade c682ef478e45 -> d1f2e3c4b5a6"),
+        "{}",
+        e.log()
+    );
     s.teardown().await.unwrap();
 }
 
@@ -178,41 +254,69 @@ async fn sqldir_runs_procedures_and_marks_a_failed_batch_dirty_naming_the_statem
     let s = server("drvsql").await;
     let cfg = Config::load(&proj.path().join("harness.toml")).unwrap();
     let d = load_driver(&cfg, &Redactor::new(), false).await.unwrap();
-    let db = DbTarget { conn: s.conn.clone(), database: s.create_database().await.unwrap(), timeout: Duration::from_secs(60) };
+    let db = DbTarget {
+        conn: s.conn.clone(),
+        database: s.create_database().await.unwrap(),
+        timeout: Duration::from_secs(60),
+    };
 
     let e = d.upgrade(&db, &Target::Revision("1".into())).await;
     assert!(e.ok(), "{}", e.log());
     let mut c = s.conn.connect(Some(&db.database)).await.unwrap();
     let n: Option<i64> = c.query_first("SELECT n FROM counter").await.unwrap();
-    assert_eq!(n, Some(1), "the procedure was created and called in the same batch");
+    assert_eq!(
+        n,
+        Some(1),
+        "the procedure was created and called in the same batch"
+    );
 
     let e = d.upgrade(&db, &Target::Head).await;
     assert_eq!(e.outcome, Outcome::Failed);
     assert_eq!(e.error.as_ref().map(|x| x.code), Some(1146));
     assert_eq!(e.failed_revision.as_deref(), Some("2"));
-    let stmt = e.failed_statement.clone().unwrap_or_else(|| panic!("{e:?}"));
-    assert!(stmt.starts_with("statement 2 of 3: INSERT INTO missing_table"), "{stmt}");
+    let stmt = e
+        .failed_statement
+        .clone()
+        .unwrap_or_else(|| panic!("{e:?}"));
+    assert!(
+        stmt.starts_with("statement 2 of 3: INSERT INTO missing_table"),
+        "{stmt}"
+    );
     let v = d.version(&db).await.unwrap();
     assert!(v.dirty, "golang-migrate marks the version dirty");
     assert_eq!(v.rows, ["2"]);
-    let dirty: Vec<(i64, i64)> = c.query("SELECT version, dirty FROM schema_migrations").await.unwrap();
+    let dirty: Vec<(i64, i64)> = c
+        .query("SELECT version, dirty FROM schema_migrations")
+        .await
+        .unwrap();
     assert_eq!(dirty, [(2, 1)]);
     // The first statement stayed applied: MySQL DDL does not roll back.
     assert!(object_exists(&s, &db.database, "a", None).await);
     assert!(!object_exists(&s, &db.database, "b", None).await);
     // A dirty database refuses further upgrades, as golang-migrate does.
     let e = d.upgrade(&db, &Target::Head).await;
-    assert!(e.stderr.contains("Dirty database version 2"), "{}", e.stderr);
+    assert!(
+        e.stderr.contains("Dirty database version 2"),
+        "{}",
+        e.stderr
+    );
     c.disconnect().await.unwrap();
     s.teardown().await.unwrap();
 }
 
 #[test]
 fn chain_of_the_seed_renders_base_to_head_with_descriptions() {
-    let chain = migration_harness::chain::parse_alembic_dir(Path::new(&common::repo().join("examples/flask-seed/migrations/versions"))).unwrap();
+    let chain = migration_harness::chain::parse_alembic_dir(Path::new(
+        &common::repo().join("examples/flask-seed/migrations/versions"),
+    ))
+    .unwrap();
     let report = chain.verify();
     assert!(report.findings.is_empty(), "{:?}", report.findings);
-    let lines: Vec<String> = report.order.iter().map(|id| format!("{id} ({})", chain.get(id).unwrap().description)).collect();
+    let lines: Vec<String> = report
+        .order
+        .iter()
+        .map(|id| format!("{id} ({})", chain.get(id).unwrap().description))
+        .collect();
     assert_eq!(
         lines,
         [

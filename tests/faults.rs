@@ -12,10 +12,21 @@ use mysql_async::prelude::Queryable;
 
 fn sql_project(up3: &str) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
-    common::copy_dir(&common::repo().join("examples/golang-migrate/migrations"), &d.path().join("migrations"));
+    common::copy_dir(
+        &common::repo().join("examples/golang-migrate/migrations"),
+        &d.path().join("migrations"),
+    );
     std::fs::write(d.path().join("migrations/000004_slow.up.sql"), up3).unwrap();
-    std::fs::write(d.path().join("migrations/000004_slow.down.sql"), "SELECT 1;").unwrap();
-    std::fs::write(d.path().join("harness.toml"), "[migrations]\ntool = \"sqldir\"\nformat = \"golang-migrate\"\n").unwrap();
+    std::fs::write(
+        d.path().join("migrations/000004_slow.down.sql"),
+        "SELECT 1;",
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("harness.toml"),
+        "[migrations]\ntool = \"sqldir\"\nformat = \"golang-migrate\"\n",
+    )
+    .unwrap();
     d
 }
 
@@ -27,10 +38,18 @@ fn cfg(d: &tempfile::TempDir) -> String {
 fn children(pid: u32, needle: &str) -> Vec<u32> {
     let mut out = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
         let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-        let ppid = stat.rsplit(')').next().and_then(|r| r.split_whitespace().nth(1)).and_then(|x| x.parse::<u32>().ok());
-        let cmd = std::fs::read(e.path().join("cmdline")).map(|c| String::from_utf8_lossy(&c).replace('\0', " ")).unwrap_or_default();
+        let ppid = stat
+            .rsplit(')')
+            .next()
+            .and_then(|r| r.split_whitespace().nth(1))
+            .and_then(|x| x.parse::<u32>().ok());
+        let cmd = std::fs::read(e.path().join("cmdline"))
+            .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+            .unwrap_or_default();
         if ppid == Some(pid) && cmd.contains(needle) {
             out.push(p);
         }
@@ -53,22 +72,44 @@ fn spawn(args: &[&str], out: &Path) -> Child {
 
 fn finish(child: Child) -> (i32, String) {
     let out = child.wait_with_output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn run_dirs_gone(run_id: &str) -> bool {
-    temp_dirs_matching(run_id).is_empty() && processes_matching(&format!("mh-local-{run_id}")).is_empty()
+    temp_dirs_matching(run_id).is_empty()
+        && processes_matching(&format!("mh-local-{run_id}")).is_empty()
 }
 
 #[test]
 fn hung_sql_is_killed_at_the_timeout_and_the_run_continues() {
     let d = sql_project("SELECT SLEEP(600);");
-    let r = harness(&["--db", "local", "--config", &cfg(&d), "--scenario", "upgrade,chain", "--timeout", "3"], &[]);
+    let r = harness(
+        &[
+            "--db",
+            "local",
+            "--config",
+            &cfg(&d),
+            "--scenario",
+            "upgrade,chain",
+            "--timeout",
+            "3",
+        ],
+        &[],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     for id in ["upgrade", "chain"] {
         let s = r.scenario(id);
         assert_eq!(s["status"], "error", "{id}: {s}");
-        assert!(s["details"].as_str().unwrap().contains("timed out after 3 s"), "{s}");
+        assert!(
+            s["details"]
+                .as_str()
+                .unwrap()
+                .contains("timed out after 3 s"),
+            "{s}"
+        );
         assert!(s["duration_ms"].as_u64().unwrap() < 60_000);
     }
     assert!(run_dirs_gone(&common::run_id_of(&r)));
@@ -83,12 +124,30 @@ fn hung_tool_process_is_killed_at_the_timeout() {
         "\"\"\"hang\"\"\"\nimport time\nrevision = 'd4e5f6a7b8c9'\ndown_revision = 'c3d2e1f0a9b8'\nbranch_labels = None\ndepends_on = None\n\ndef upgrade():\n    time.sleep(600)\n\ndef downgrade():\n    pass\n",
     )
     .unwrap();
-    let r = harness(&["--db", "local", "--config", proj.path().join("harness.toml").to_str().unwrap(), "--scenario", "upgrade", "--timeout", "4"], &[("MH_PYTHON", &venv_python())]);
+    let r = harness(
+        &[
+            "--db",
+            "local",
+            "--config",
+            proj.path().join("harness.toml").to_str().unwrap(),
+            "--scenario",
+            "upgrade",
+            "--timeout",
+            "4",
+        ],
+        &[("MH_PYTHON", &venv_python())],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(r.status("upgrade"), "error");
-    assert!(r.scenario("upgrade")["details"].as_str().unwrap().contains("timed out after 4 s and was killed"));
+    assert!(r.scenario("upgrade")["details"]
+        .as_str()
+        .unwrap()
+        .contains("timed out after 4 s and was killed"));
     assert!(processes_matching("d4e5f6a7b8c9").is_empty());
-    assert!(processes_matching(proj.path().to_str().unwrap()).is_empty(), "alembic process survived");
+    assert!(
+        processes_matching(proj.path().to_str().unwrap()).is_empty(),
+        "alembic process survived"
+    );
 }
 
 fn venv_python() -> String {
@@ -102,41 +161,95 @@ fn venv_python() -> String {
 fn server_killed_mid_run_exits_3_with_remaining_scenarios_in_error() {
     let d = sql_project("SELECT SLEEP(20);");
     let out = tempfile::tempdir().unwrap();
-    let child = spawn(&["--db", "local", "--config", &cfg(&d), "--scenario", "upgrade,downgrade,verify-head", "--jobs", "1"], out.path());
+    let child = spawn(
+        &[
+            "--db",
+            "local",
+            "--config",
+            &cfg(&d),
+            "--scenario",
+            "upgrade,downgrade,verify-head",
+            "--jobs",
+            "1",
+        ],
+        out.path(),
+    );
     let pid = child.id();
-    assert!(wait_until(Duration::from_secs(60), || !children(pid, "mariadbd").is_empty()), "server never started");
+    assert!(
+        wait_until(Duration::from_secs(60), || !children(pid, "mariadbd")
+            .is_empty()),
+        "server never started"
+    );
     std::thread::sleep(Duration::from_secs(4));
     for p in children(pid, "mariadbd") {
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(p as i32), nix::sys::signal::Signal::SIGKILL).unwrap();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(p as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .unwrap();
     }
     let (code, stderr) = finish(child);
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("server stopped answering"), "{stderr}");
-    let j: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap()).unwrap();
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
+            .unwrap();
     assert_eq!(j["status"], "error");
     for s in j["scenarios"].as_array().unwrap() {
         assert_eq!(s["status"], "error", "{s}");
     }
-    assert!(temp_dirs_matching("").iter().all(|p| !std::fs::read_to_string(p.join("harness.pid")).unwrap_or_default().contains(&pid.to_string())));
+    assert!(temp_dirs_matching("")
+        .iter()
+        .all(|p| !std::fs::read_to_string(p.join("harness.pid"))
+            .unwrap_or_default()
+            .contains(&pid.to_string())));
 }
 
 #[test]
 fn sigterm_during_a_local_run_cleans_up_and_exits_143() {
     let d = sql_project("SELECT SLEEP(60);");
     let out = tempfile::tempdir().unwrap();
-    let child = spawn(&["--db", "local", "--config", &cfg(&d), "--scenario", "upgrade"], out.path());
+    let child = spawn(
+        &[
+            "--db",
+            "local",
+            "--config",
+            &cfg(&d),
+            "--scenario",
+            "upgrade",
+        ],
+        out.path(),
+    );
     let pid = child.id();
-    assert!(wait_until(Duration::from_secs(60), || !children(pid, "mariadbd").is_empty()));
+    assert!(wait_until(Duration::from_secs(60), || !children(
+        pid, "mariadbd"
+    )
+    .is_empty()));
     let server = children(pid, "mariadbd")[0];
     std::thread::sleep(Duration::from_secs(3));
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
     let (code, stderr) = finish(child);
     assert_eq!(code, 143, "{stderr}");
     assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
-    assert!(!Path::new(&format!("/proc/{server}")).exists() || std::fs::read_to_string(format!("/proc/{server}/stat")).unwrap_or_default().contains(") Z"), "mariadbd survived");
+    assert!(
+        !Path::new(&format!("/proc/{server}")).exists()
+            || std::fs::read_to_string(format!("/proc/{server}/stat"))
+                .unwrap_or_default()
+                .contains(") Z"),
+        "mariadbd survived"
+    );
     let mine: Vec<PathBuf> = temp_dirs_matching("")
         .into_iter()
-        .filter(|p| std::fs::read_to_string(p.join("harness.pid")).unwrap_or_default().trim() == pid.to_string())
+        .filter(|p| {
+            std::fs::read_to_string(p.join("harness.pid"))
+                .unwrap_or_default()
+                .trim()
+                == pid.to_string()
+        })
         .collect();
     assert!(mine.is_empty(), "temp dirs left: {mine:?}");
 }
@@ -145,7 +258,19 @@ fn sigterm_during_a_local_run_cleans_up_and_exits_143() {
 fn sigint_during_a_container_run_removes_the_container_and_exits_130() {
     let d = sql_project("SELECT SLEEP(60);");
     let out = tempfile::tempdir().unwrap();
-    let child = spawn(&["--db", "container", "--image", &common::image(), "--config", &cfg(&d), "--scenario", "upgrade"], out.path());
+    let child = spawn(
+        &[
+            "--db",
+            "container",
+            "--image",
+            &common::image(),
+            "--config",
+            &cfg(&d),
+            "--scenario",
+            "upgrade",
+        ],
+        out.path(),
+    );
     let pid = child.id() as i32;
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mine = || {
@@ -155,9 +280,16 @@ fn sigint_during_a_container_run_removes_the_container_and_exits_130() {
             .filter(|(_, p)| *p == Some(pid))
             .count()
     };
-    assert!(wait_until(Duration::from_secs(90), || mine() == 1), "container never started");
+    assert!(
+        wait_until(Duration::from_secs(90), || mine() == 1),
+        "container never started"
+    );
     std::thread::sleep(Duration::from_secs(8));
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGINT).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
     let (code, stderr) = finish(child);
     assert_eq!(code, 130, "{stderr}");
     assert_eq!(mine(), 0, "container left behind");
@@ -165,7 +297,15 @@ fn sigint_during_a_container_run_removes_the_container_and_exits_130() {
 
 #[test]
 fn auto_falls_back_to_local_when_docker_is_unreachable() {
-    let r = harness(&["--config", "examples/golang-migrate/harness.toml", "--scenario", "upgrade"], &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")]);
+    let r = harness(
+        &[
+            "--config",
+            "examples/golang-migrate/harness.toml",
+            "--scenario",
+            "upgrade",
+        ],
+        &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.json()["server"]["provider"], "local");
 }
@@ -179,14 +319,27 @@ fn ten_megabytes_of_binary_ansi_output_stay_bounded() {
         "\"\"\"noisy\"\"\"\nimport sys\nrevision = 'd4e5f6a7b8c9'\ndown_revision = 'c3d2e1f0a9b8'\nbranch_labels = None\ndepends_on = None\n\ndef upgrade():\n    chunk = b'\\x1b[31mred\\x1b[0m \\xff\\xfe not utf-8 ' * 1000 + b'\\n'\n    for _ in range(400):\n        sys.stdout.buffer.write(chunk)\n    sys.stdout.buffer.write(b'THE END\\n')\n    sys.stdout.flush()\n\ndef downgrade():\n    pass\n",
     )
     .unwrap();
-    let r = harness(&["--db", "local", "--config", proj.path().join("harness.toml").to_str().unwrap(), "--scenario", "upgrade"], &[("MH_PYTHON", &venv_python())]);
+    let r = harness(
+        &[
+            "--db",
+            "local",
+            "--config",
+            proj.path().join("harness.toml").to_str().unwrap(),
+            "--scenario",
+            "upgrade",
+        ],
+        &[("MH_PYTHON", &venv_python())],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     for f in ["report.md", "report.html", "report.json", "junit.xml"] {
         let text = r.file(f);
         assert!(text.len() < 1_000_000, "{f} is {} bytes", text.len());
         assert!(!text.contains('\u{1b}'), "ANSI escape in {f}");
     }
-    assert!(r.file("report.json").contains("THE END"), "the tail of the output is kept");
+    assert!(
+        r.file("report.json").contains("THE END"),
+        "the tail of the output is kept"
+    );
     assert!(r.file("report.json").contains("bytes of output omitted"));
 }
 
@@ -224,18 +377,33 @@ fn url_mode_leaves_every_other_database_unchanged() {
         let mut c = outer.conn.connect(None).await.unwrap();
         for db in ["shop", "mh_other_team"] {
             c.query_drop(format!("CREATE DATABASE {db}")).await.unwrap();
-            c.query_drop(format!("CREATE TABLE {db}.user (id int PRIMARY KEY, api_token varchar(64))")).await.unwrap();
-            c.query_drop(format!("INSERT INTO {db}.user VALUES (1, 'a'), (2, 'b')")).await.unwrap();
+            c.query_drop(format!(
+                "CREATE TABLE {db}.user (id int PRIMARY KEY, api_token varchar(64))"
+            ))
+            .await
+            .unwrap();
+            c.query_drop(format!("INSERT INTO {db}.user VALUES (1, 'a'), (2, 'b')"))
+                .await
+                .unwrap();
         }
         c.disconnect().await.unwrap();
     });
     let before = checksums();
     let url = outer.conn.url("mysql", None);
-    let r = harness(&["--db", "url", "--database-url", &url, "--scenario", "all"], &[]);
+    let r = harness(
+        &["--db", "url", "--database-url", &url, "--scenario", "all"],
+        &[],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     let after = checksums();
-    assert_eq!(before, after, "a database the harness did not create changed");
-    assert!(before.0.contains(&"mh_other_team".to_string()), "a foreign mh_ database survives");
+    assert_eq!(
+        before, after,
+        "a database the harness did not create changed"
+    );
+    assert!(
+        before.0.contains(&"mh_other_team".to_string()),
+        "a foreign mh_ database survives"
+    );
     rt.block_on(outer.teardown()).unwrap();
 }
 
@@ -244,11 +412,37 @@ fn clean_removes_leftovers_of_dead_runs_only() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     // A container and a temp dir whose harness (pid 999999) is dead, and a live one's.
     let run = |args: &[&str]| Command::new("docker").args(args).output().unwrap();
-    let dead = run(&["run", "-d", "--label", "io.migration-harness.run=deadrun", "--label", "io.migration-harness.pid=999999", "--entrypoint", "sleep", &common::image(), "300"]);
-    assert!(dead.status.success(), "{}", String::from_utf8_lossy(&dead.stderr));
+    let dead = run(&[
+        "run",
+        "-d",
+        "--label",
+        "io.migration-harness.run=deadrun",
+        "--label",
+        "io.migration-harness.pid=999999",
+        "--entrypoint",
+        "sleep",
+        &common::image(),
+        "300",
+    ]);
+    assert!(
+        dead.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dead.stderr)
+    );
     let dead_id = String::from_utf8_lossy(&dead.stdout).trim().to_string();
     let me = std::process::id().to_string();
-    let live = run(&["run", "-d", "--label", "io.migration-harness.run=liverun", "--label", &format!("io.migration-harness.pid={me}"), "--entrypoint", "sleep", &common::image(), "300"]);
+    let live = run(&[
+        "run",
+        "-d",
+        "--label",
+        "io.migration-harness.run=liverun",
+        "--label",
+        &format!("io.migration-harness.pid={me}"),
+        "--entrypoint",
+        "sleep",
+        &common::image(),
+        "300",
+    ]);
     let live_id = String::from_utf8_lossy(&live.stdout).trim().to_string();
     let dead_dir = std::env::temp_dir().join("mh-local-deadrun-test");
     std::fs::create_dir_all(&dead_dir).unwrap();
@@ -267,23 +461,34 @@ fn clean_removes_leftovers_of_dead_runs_only() {
     });
     rt.block_on(async {
         let mut c = outer.conn.connect(None).await.unwrap();
-        c.query_drop("CREATE DATABASE mh_200101000000abcd_1").await.unwrap();
+        c.query_drop("CREATE DATABASE mh_200101000000abcd_1")
+            .await
+            .unwrap();
         c.query_drop("CREATE DATABASE customers").await.unwrap();
         c.disconnect().await.unwrap();
     });
     let url = outer.conn.url("mysql", None);
-    let out = Command::new(common::bin()).args(["clean", "--database-url", &url]).output().unwrap();
+    let out = Command::new(common::bin())
+        .args(["clean", "--database-url", &url])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    let ids = rt.block_on(migration_harness::provision::labelled_containers(None)).unwrap();
-    assert!(!ids.iter().any(|i| *i == dead_id), "dead run's container kept");
-    assert!(ids.iter().any(|i| *i == live_id), "live run's container removed");
+    let ids = rt
+        .block_on(migration_harness::provision::labelled_containers(None))
+        .unwrap();
+    assert!(!ids.contains(&dead_id), "dead run's container kept");
+    assert!(ids.contains(&live_id), "live run's container removed");
     assert!(!dead_dir.exists() && live_dir.exists());
     let dbs: Vec<String> = rt.block_on(async {
         let mut c = outer.conn.connect(None).await.unwrap();
         c.query("SHOW DATABASES").await.unwrap()
     });
-    assert!(!dbs.contains(&"mh_200101000000abcd_1".to_string()) && dbs.contains(&"customers".to_string()), "{dbs:?}");
+    assert!(
+        !dbs.contains(&"mh_200101000000abcd_1".to_string())
+            && dbs.contains(&"customers".to_string()),
+        "{dbs:?}"
+    );
     run(&["rm", "-f", &live_id]);
     let _ = std::fs::remove_dir_all(&live_dir);
     rt.block_on(outer.teardown()).unwrap();

@@ -22,7 +22,12 @@ fn passing_run() -> &'static Run {
 }
 
 fn snapshot_all(prefix: &str, run: &Run) {
-    for (name, file) in [("md", "report.md"), ("html", "report.html"), ("json", "report.json"), ("junit", "junit.xml")] {
+    for (name, file) in [
+        ("md", "report.md"),
+        ("html", "report.html"),
+        ("json", "report.json"),
+        ("junit", "junit.xml"),
+    ] {
         let text = run.file(file);
         assert!(!text.is_empty(), "{file} missing: {}", run.stderr);
         insta::assert_snapshot!(format!("{prefix}_{name}"), normalize(&text));
@@ -128,8 +133,15 @@ fn html_renders_in_headless_chromium_without_console_errors() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let png = std::fs::read(&shot).expect("screenshot written");
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "screenshot too small: {} bytes", png.len());
-    let console: Vec<&str> = stderr.lines().filter(|l| l.contains("CONSOLE") || l.contains("Uncaught")).collect();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "screenshot too small: {} bytes",
+        png.len()
+    );
+    let console: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
+        .collect();
     assert!(console.is_empty(), "console errors: {console:?}");
     if let Ok(dir) = std::env::var("MH_KEEP_SCREENSHOT") {
         std::fs::copy(&shot, Path::new(&dir).join("report.png")).unwrap();
@@ -151,16 +163,29 @@ fn planted_password_and_script_tag_never_leak() {
     rt.block_on(async {
         use mysql_async::prelude::Queryable;
         let mut c = outer.conn.connect(None).await.unwrap();
-        c.query_drop(format!("CREATE USER 'planted'@'%' IDENTIFIED BY '{secret}'")).await.unwrap();
-        c.query_drop("GRANT ALL ON *.* TO 'planted'@'%'").await.unwrap();
-        c.query_drop(format!("CREATE USER 'planted'@'localhost' IDENTIFIED BY '{secret}'")).await.unwrap();
-        c.query_drop("GRANT ALL ON *.* TO 'planted'@'localhost'").await.unwrap();
+        c.query_drop(format!(
+            "CREATE USER 'planted'@'%' IDENTIFIED BY '{secret}'"
+        ))
+        .await
+        .unwrap();
+        c.query_drop("GRANT ALL ON *.* TO 'planted'@'%'")
+            .await
+            .unwrap();
+        c.query_drop(format!(
+            "CREATE USER 'planted'@'localhost' IDENTIFIED BY '{secret}'"
+        ))
+        .await
+        .unwrap();
+        c.query_drop("GRANT ALL ON *.* TO 'planted'@'localhost'")
+            .await
+            .unwrap();
         c.disconnect().await.unwrap();
     });
     let proj = tempfile::tempdir().unwrap();
     common::copy_dir(&common::repo().join("examples/alembic-basic"), proj.path());
     std::fs::write(
-        proj.path().join("migrations/versions/d4e5f6a7b8c9_noisy.py"),
+        proj.path()
+            .join("migrations/versions/d4e5f6a7b8c9_noisy.py"),
         format!(
             r#""""noisy <script>alert('x')</script> | pipe
 
@@ -196,21 +221,43 @@ def downgrade():
         ),
     )
     .unwrap();
-    let url = format!("mysql://planted:{}@127.0.0.1:{}/", "Pl4nted-S3cret%21x", outer.conn.port);
+    let url = format!(
+        "mysql://planted:{}@127.0.0.1:{}/",
+        "Pl4nted-S3cret%21x", outer.conn.port
+    );
     let cfg = proj.path().join("harness.toml");
-    let r = harness(&["--config", cfg.to_str().unwrap(), "--db", "url", "--database-url", &url, "--scenario", "chain,upgrade", "--verbose"], &[]);
+    let r = harness(
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--db",
+            "url",
+            "--database-url",
+            &url,
+            "--scenario",
+            "chain,upgrade",
+            "--verbose",
+        ],
+        &[],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     let mut everything = format!("{}{}", r.stdout, r.stderr);
     for f in ["report.md", "report.html", "report.json", "junit.xml"] {
         everything.push_str(&r.file(f));
     }
-    assert!(everything.contains("connecting to"), "the migration's output is in the report");
+    assert!(
+        everything.contains("connecting to"),
+        "the migration's output is in the report"
+    );
     for leak in [secret, "Pl4nted-S3cret", "S3cret%21x"] {
         assert!(!everything.contains(leak), "leaked {leak}");
     }
     let html = r.file("report.html");
     assert!(!html.contains("<script>"), "unescaped <script> in HTML");
-    assert!(html.contains("&#60;script&#62;alert") || html.contains("&lt;script&gt;alert"), "escaped text missing");
+    assert!(
+        html.contains("&#60;script&#62;alert") || html.contains("&lt;script&gt;alert"),
+        "escaped text missing"
+    );
     // The markdown fence around the log is longer than the ``` the migration printed.
     let md = r.file("report.md");
     assert!(md.contains("````text"), "fence not lengthened");

@@ -18,17 +18,44 @@ fn all_text(s: &Value) -> String {
 fn seed_with_production_drift_passes_the_seeds_six_and_flags_the_chain() {
     let r = harness(&["--db", "local", "--scenario", "all"], &[]);
     assert_eq!(r.code, 1, "chain fails, so the run fails: {}", r.stderr);
-    for id in ["upgrade", "idempotency", "downgrade", "reproduce-error", "reapply", "verify-head", "api-token-unique"] {
-        assert_eq!(r.status(id), "passed", "{id}: {}", r.scenario(id)["details"]);
+    for id in [
+        "upgrade",
+        "idempotency",
+        "downgrade",
+        "reproduce-error",
+        "reapply",
+        "verify-head",
+        "api-token-unique",
+    ] {
+        assert_eq!(
+            r.status(id),
+            "passed",
+            "{id}: {}",
+            r.scenario(id)["details"]
+        );
     }
     let repro = r.scenario("reproduce-error");
-    assert!(repro["details"].as_str().unwrap().contains("1054 Unknown column 'user.api_token'"), "{}", repro["details"]);
+    assert!(
+        repro["details"]
+            .as_str()
+            .unwrap()
+            .contains("1054 Unknown column 'user.api_token'"),
+        "{}",
+        repro["details"]
+    );
     // The app command fails exactly as production did, and works at head.
-    let app = steps(&repro).into_iter().find(|s| s["action"] == "app_command").unwrap();
+    let app = steps(&repro)
+        .into_iter()
+        .find(|s| s["action"] == "app_command")
+        .unwrap();
     assert_eq!(app["status"], "passed");
     assert_eq!(app["error"]["code"], 1054);
     let head = steps(&r.scenario("verify-head"));
-    assert!(head.iter().any(|s| s["action"] == "model_check" && s["status"] == "passed"), "{head:?}");
+    assert!(
+        head.iter()
+            .any(|s| s["action"] == "model_check" && s["status"] == "passed"),
+        "{head:?}"
+    );
     assert_eq!(r.status("chain"), "failed");
     let j = r.json();
     assert_eq!(j["status"], "failed");
@@ -40,14 +67,37 @@ fn seed_with_production_drift_passes_the_seeds_six_and_flags_the_chain() {
 
 #[test]
 fn seed_from_a_clean_chain_reports_what_the_seed_missed() {
-    let r = harness(&["--db", "local", "--config", "examples/flask-seed/harness.clean.toml", "--scenario", "chain,downgrade"], &[]);
+    let r = harness(
+        &[
+            "--db",
+            "local",
+            "--config",
+            "examples/flask-seed/harness.clean.toml",
+            "--scenario",
+            "chain,downgrade",
+        ],
+        &[],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     let chain = r.scenario("chain");
     assert_eq!(chain["status"], "failed");
     let st = steps(&chain);
-    let d1f2 = st.iter().find(|s| s["title"].as_str().unwrap_or("").contains("downgrade d1f2e3c4b5a6")).unwrap();
+    let d1f2 = st
+        .iter()
+        .find(|s| {
+            s["title"]
+                .as_str()
+                .unwrap_or("")
+                .contains("downgrade d1f2e3c4b5a6")
+        })
+        .unwrap();
     assert_eq!(d1f2["status"], "failed");
-    let diff = d1f2["diff"].as_array().unwrap().iter().map(|d| d.as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let diff = d1f2["diff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap().to_string())
+        .collect::<Vec<_>>();
     assert_eq!(
         diff,
         [
@@ -55,7 +105,15 @@ fn seed_from_a_clean_chain_reports_what_the_seed_missed() {
             "- index ix_user_api_token on user (api_token) UNIQUE (created by 3e5106ee570c)"
         ]
     );
-    let e3 = st.iter().find(|s| s["title"].as_str().unwrap_or("").contains("downgrade 3e5106ee570c")).unwrap();
+    let e3 = st
+        .iter()
+        .find(|s| {
+            s["title"]
+                .as_str()
+                .unwrap_or("")
+                .contains("downgrade 3e5106ee570c")
+        })
+        .unwrap();
     assert_eq!(e3["status"], "failed");
     assert_eq!(e3["error"]["code"], 1091);
     assert_eq!(e3["revision"], "3e5106ee570c");
@@ -63,8 +121,14 @@ fn seed_from_a_clean_chain_reports_what_the_seed_missed() {
     let down = r.scenario("downgrade");
     assert_eq!(down["status"], "failed");
     let text = all_text(&down);
-    assert!(text.contains("- column user.api_token varchar(64) NULL"), "{text}");
-    let loss: Vec<Value> = steps(&down).iter().flat_map(|s| s["data_loss"].as_array().cloned().unwrap_or_default()).collect();
+    assert!(
+        text.contains("- column user.api_token varchar(64) NULL"),
+        "{text}"
+    );
+    let loss: Vec<Value> = steps(&down)
+        .iter()
+        .flat_map(|s| s["data_loss"].as_array().cloned().unwrap_or_default())
+        .collect();
     assert_eq!(loss.len(), 1, "{loss:?}");
     assert_eq!(loss[0]["table"], "user");
     assert_eq!(loss[0]["column"], "api_token");
@@ -74,16 +138,36 @@ fn seed_from_a_clean_chain_reports_what_the_seed_missed() {
 
 #[test]
 fn broken_seed_fails_idempotency_and_hotfix_with_1060() {
-    let r = harness(&["--db", "local", "--config", "examples/flask-seed/harness.broken.toml", "--scenario", "upgrade,idempotency,reapply"], &[]);
+    let r = harness(
+        &[
+            "--db",
+            "local",
+            "--config",
+            "examples/flask-seed/harness.broken.toml",
+            "--scenario",
+            "upgrade,idempotency,reapply",
+        ],
+        &[],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert_eq!(r.status("upgrade"), "passed", "the first run works on drifted production");
+    assert_eq!(
+        r.status("upgrade"),
+        "passed",
+        "the first run works on drifted production"
+    );
     for id in ["idempotency", "reapply"] {
         let s = r.scenario(id);
         assert_eq!(s["status"], "failed", "{id}");
-        let bad = steps(&s).into_iter().find(|x| x["status"] == "failed").unwrap();
+        let bad = steps(&s)
+            .into_iter()
+            .find(|x| x["status"] == "failed")
+            .unwrap();
         assert_eq!(bad["revision"], "d1f2e3c4b5a6", "{id}");
         assert_eq!(bad["error"]["code"], 1060, "{id}");
-        assert_eq!(bad["error"]["message"], "Duplicate column name 'api_token'", "{id}");
+        assert_eq!(
+            bad["error"]["message"], "Duplicate column name 'api_token'",
+            "{id}"
+        );
     }
     // In reapply it is the hot-fix variant that fails: the re-apply after rollback worked.
     let re = steps(&r.scenario("reapply"));
@@ -94,34 +178,87 @@ fn broken_seed_fails_idempotency_and_hotfix_with_1060() {
 
 #[test]
 fn golang_migrate_example_runs_all_scenarios_truthfully() {
-    let r = harness(&["--db", "local", "--config", "examples/golang-migrate/harness.toml"], &[]);
+    let r = harness(
+        &[
+            "--db",
+            "local",
+            "--config",
+            "examples/golang-migrate/harness.toml",
+        ],
+        &[],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    for id in ["chain", "upgrade", "idempotency", "downgrade", "reproduce-error", "reapply", "verify-head"] {
-        assert_eq!(r.status(id), "passed", "{id}: {}", r.scenario(id)["details"]);
+    for id in [
+        "chain",
+        "upgrade",
+        "idempotency",
+        "downgrade",
+        "reproduce-error",
+        "reapply",
+        "verify-head",
+    ] {
+        assert_eq!(
+            r.status(id),
+            "passed",
+            "{id}: {}",
+            r.scenario(id)["details"]
+        );
     }
-    assert!(r.scenario("reproduce-error")["details"].as_str().unwrap().contains("1146"));
+    assert!(r.scenario("reproduce-error")["details"]
+        .as_str()
+        .unwrap()
+        .contains("1146"));
     let verify = steps(&r.scenario("verify-head"));
-    assert!(verify.iter().any(|s| s["action"] == "model_check" && s["status"] == "skipped"));
+    assert!(verify
+        .iter()
+        .any(|s| s["action"] == "model_check" && s["status"] == "skipped"));
 }
 
 #[test]
 fn dbmate_example_warns_on_idempotency_and_fails_the_hotfix() {
-    let r = harness(&["--db", "local", "--config", "examples/dbmate/harness.toml"], &[]);
+    let r = harness(
+        &["--db", "local", "--config", "examples/dbmate/harness.toml"],
+        &[],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     let idem = r.scenario("idempotency");
     assert_eq!(idem["status"], "passed");
-    assert!(idem["warnings"][0].as_str().unwrap().contains("1060 Duplicate column name 'slug'"), "{idem}");
+    assert!(
+        idem["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("1060 Duplicate column name 'slug'"),
+        "{idem}"
+    );
     assert_eq!(r.status("reapply"), "failed");
-    assert!(r.scenario("reproduce-error")["details"].as_str().unwrap().contains("1054 Unknown column 'books.slug'"));
+    assert!(r.scenario("reproduce-error")["details"]
+        .as_str()
+        .unwrap()
+        .contains("1054 Unknown column 'books.slug'"));
     for id in ["chain", "upgrade", "downgrade", "verify-head"] {
-        assert_eq!(r.status(id), "passed", "{id}: {}", r.scenario(id)["details"]);
+        assert_eq!(
+            r.status(id),
+            "passed",
+            "{id}: {}",
+            r.scenario(id)["details"]
+        );
     }
 }
 
 #[test]
 fn container_provider_runs_the_demo_scenarios() {
     let image = common::image();
-    let r = harness(&["--db", "container", "--image", &image, "--scenario", "upgrade,downgrade,verify-head"], &[]);
+    let r = harness(
+        &[
+            "--db",
+            "container",
+            "--image",
+            &image,
+            "--scenario",
+            "upgrade,downgrade,verify-head",
+        ],
+        &[],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let j = r.json();
     assert_eq!(j["server"]["provider"], "container");
@@ -129,26 +266,50 @@ fn container_provider_runs_the_demo_scenarios() {
     assert_eq!(j["server"]["image"], image.as_str());
     let run_id = common::run_id_of(&r);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let left = rt.block_on(migration_harness::provision::labelled_containers(Some(&run_id))).unwrap();
+    let left = rt
+        .block_on(migration_harness::provision::labelled_containers(Some(
+            &run_id,
+        )))
+        .unwrap();
     assert!(left.is_empty(), "containers left: {left:?}");
 }
 
 #[test]
 fn broken_revision_graph_fails_chain_and_skips_the_rest() {
     let d = tempfile::tempdir().unwrap();
-    common::copy_dir(&common::repo().join("examples/golang-migrate/migrations"), &d.path().join("migrations"));
+    common::copy_dir(
+        &common::repo().join("examples/golang-migrate/migrations"),
+        &d.path().join("migrations"),
+    );
     // A down file without its up: the graph has an orphan, and no 000004 can be applied.
-    std::fs::write(d.path().join("migrations/000004_gone.down.sql"), "DROP TABLE x;").unwrap();
+    std::fs::write(
+        d.path().join("migrations/000004_gone.down.sql"),
+        "DROP TABLE x;",
+    )
+    .unwrap();
     std::fs::remove_file(d.path().join("migrations/000002_create_orders.down.sql")).unwrap();
-    std::fs::write(d.path().join("harness.toml"), "[migrations]\ntool = \"sqldir\"\nformat = \"golang-migrate\"\nrequire_downgrades = true\n").unwrap();
+    std::fs::write(
+        d.path().join("harness.toml"),
+        "[migrations]\ntool = \"sqldir\"\nformat = \"golang-migrate\"\nrequire_downgrades = true\n",
+    )
+    .unwrap();
     let cfg = d.path().join("harness.toml");
     let r = harness(&["--db", "local", "--config", cfg.to_str().unwrap()], &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(r.status("chain"), "failed");
-    assert!(r.scenario("chain")["details"].as_str().unwrap().contains("000002 has no down migration"));
+    assert!(r.scenario("chain")["details"]
+        .as_str()
+        .unwrap()
+        .contains("000002 has no down migration"));
     for id in ["upgrade", "downgrade", "verify-head"] {
         let s = r.scenario(id);
         assert_eq!(s["status"], "skipped", "{id}");
-        assert!(s["reason"].as_str().unwrap().contains("revision graph is broken"), "{s}");
+        assert!(
+            s["reason"]
+                .as_str()
+                .unwrap()
+                .contains("revision graph is broken"),
+            "{s}"
+        );
     }
 }

@@ -7,14 +7,20 @@ mod common;
 use serde_yaml::Value;
 
 fn load(path: &str) -> Value {
-    let text = std::fs::read_to_string(common::repo().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let text = std::fs::read_to_string(common::repo().join(path))
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 fn help_flags() -> Vec<String> {
-    let out = std::process::Command::new(common::bin()).arg("--help").output().unwrap();
+    let out = std::process::Command::new(common::bin())
+        .arg("--help")
+        .output()
+        .unwrap();
     let re = regex::Regex::new(r"--[a-z][a-z-]*").unwrap();
-    re.find_iter(&String::from_utf8_lossy(&out.stdout)).map(|m| m.as_str().to_string()).collect()
+    re.find_iter(&String::from_utf8_lossy(&out.stdout))
+        .map(|m| m.as_str().to_string())
+        .collect()
 }
 
 /// Shell commands of every `run:` step, continuation lines joined.
@@ -43,9 +49,18 @@ fn check_harness_flags(doc: &Value, file: &str) {
     let re = regex::Regex::new(r"--[a-z][a-z-]*").unwrap();
     let mut checked = 0;
     for cmd in run_commands(doc) {
-        let Some(i) = cmd.find("migration-harness\"").or_else(|| cmd.find("migration-harness ")) else { continue };
+        let Some(i) = cmd
+            .find("migration-harness\"")
+            .or_else(|| cmd.find("migration-harness "))
+        else {
+            continue;
+        };
         for f in re.find_iter(&cmd[i..]) {
-            assert!(flags.iter().any(|x| x == f.as_str()), "{file}: migration-harness has no flag {}", f.as_str());
+            assert!(
+                flags.iter().any(|x| x == f.as_str()),
+                "{file}: migration-harness has no flag {}",
+                f.as_str()
+            );
             checked += 1;
         }
     }
@@ -56,7 +71,9 @@ fn check_harness_flags(doc: &Value, file: &str) {
 fn migrations_workflow_is_consistent() {
     let doc = load(".github/workflows/migrations.yml");
     let on = &doc["on"];
-    assert!(on["pull_request"]["paths"].as_sequence().is_some_and(|p| !p.is_empty()));
+    assert!(on["pull_request"]["paths"]
+        .as_sequence()
+        .is_some_and(|p| !p.is_empty()));
     let images: Vec<&str> = doc["jobs"]["scenarios"]["strategy"]["matrix"]["image"]
         .as_sequence()
         .unwrap()
@@ -68,12 +85,20 @@ fn migrations_workflow_is_consistent() {
     }
     check_harness_flags(&doc, "migrations.yml");
     for cmd in run_commands(&doc) {
-        for word in cmd.split_whitespace().filter(|w| w.ends_with("harness.toml")) {
-            assert!(common::repo().join(word).exists(), "migrations.yml names {word}, which does not exist");
+        for word in cmd
+            .split_whitespace()
+            .filter(|w| w.ends_with("harness.toml"))
+        {
+            assert!(
+                common::repo().join(word).exists(),
+                "migrations.yml names {word}, which does not exist"
+            );
         }
     }
     let steps = doc["jobs"]["scenarios"]["steps"].as_sequence().unwrap();
-    assert!(steps.iter().any(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/upload-artifact"))));
+    assert!(steps.iter().any(|s| s["uses"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("actions/upload-artifact"))));
 }
 
 #[test]
@@ -91,11 +116,19 @@ fn composite_action_declares_what_it_uses() {
     let text = std::fs::read_to_string(common::repo().join("action.yml")).unwrap();
     let re = regex::Regex::new(r"inputs\.([a-z-]+)").unwrap();
     for c in re.captures_iter(&text) {
-        assert!(inputs.contains_key(&c[1]), "action.yml uses undeclared input {}", &c[1]);
+        assert!(
+            inputs.contains_key(&c[1]),
+            "action.yml uses undeclared input {}",
+            &c[1]
+        );
     }
     let re = regex::Regex::new(r"steps\.run\.outputs\.([a-z-]+)").unwrap();
     for c in re.captures_iter(&text) {
-        assert!(text.contains(&format!("echo \"{}=", &c[1])), "output {} is never written", &c[1]);
+        assert!(
+            text.contains(&format!("echo \"{}=", &c[1])),
+            "output {} is never written",
+            &c[1]
+        );
     }
     check_harness_flags(&doc, "action.yml");
 }
@@ -106,7 +139,10 @@ fn release_workflow_attaches_files_the_harness_writes() {
     check_harness_flags(&doc, "release.yml");
     let cmds = run_commands(&doc).join("\n");
     for f in ["report.md", "report.html"] {
-        assert!(cmds.contains(&format!("release-report/{f}")), "release.yml does not attach {f}");
+        assert!(
+            cmds.contains(&format!("release-report/{f}")),
+            "release.yml does not attach {f}"
+        );
     }
     assert!(cmds.contains("--output-dir release-report"));
 }

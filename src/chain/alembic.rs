@@ -12,7 +12,10 @@ fn assignment(src: &str, name: &str) -> Option<(String, usize)> {
     // `name = ...` or `name: Union[str, None] = ...` at the start of a line.
     let re = Regex::new(&format!(r"(?m)^{name}\s*(?::[^=\n]*)?=\s*(.+)$")).expect("regex");
     re.captures(src).map(|c| {
-        let line = src[..c.get(0).expect("match").start()].matches('\n').count() + 1;
+        let line = src[..c.get(0).expect("match").start()]
+            .matches('\n')
+            .count()
+            + 1;
         (c[1].trim().to_string(), line)
     })
 }
@@ -90,8 +93,12 @@ pub fn parse_alembic_file(src: &str, path: &Path) -> Option<Revision> {
         file: Some(path.to_path_buf()),
         line: Some(line),
         downgrade: downgrade_kind(src),
-        branch_labels: assignment(src, "branch_labels").map(|(e, _)| string_list(&e)).unwrap_or_default(),
-        depends_on: assignment(src, "depends_on").map(|(e, _)| string_list(&e)).unwrap_or_default(),
+        branch_labels: assignment(src, "branch_labels")
+            .map(|(e, _)| string_list(&e))
+            .unwrap_or_default(),
+        depends_on: assignment(src, "depends_on")
+            .map(|(e, _)| string_list(&e))
+            .unwrap_or_default(),
     })
 }
 
@@ -147,7 +154,10 @@ def downgrade():
         let r = parse_alembic_file(FILE, Path::new("v.py")).unwrap();
         assert_eq!(r.id, "d1f2e3c4b5a6");
         assert_eq!(r.parents, ["c682ef478e45"]);
-        assert_eq!(r.description, "Fix API token column - ensure api_token exists");
+        assert_eq!(
+            r.description,
+            "Fix API token column - ensure api_token exists"
+        );
         assert_eq!(r.downgrade, DowngradeKind::Empty);
         assert_eq!(r.line, Some(8));
     }
@@ -158,7 +168,8 @@ def downgrade():
         let r = parse_alembic_file(src, Path::new("m.py")).unwrap();
         assert_eq!(r.parents, ["a", "b"]);
         assert_eq!(r.downgrade, DowngradeKind::Present);
-        let base = parse_alembic_file("revision = 'a'\ndown_revision = None\n", Path::new("a.py")).unwrap();
+        let base = parse_alembic_file("revision = 'a'\ndown_revision = None\n", Path::new("a.py"))
+            .unwrap();
         assert!(base.parents.is_empty());
         assert_eq!(base.downgrade, DowngradeKind::Missing);
     }

@@ -145,7 +145,11 @@ impl Chain {
             [one] => Ok(one.to_string()),
             [] => Err(format!(
                 "unknown revision `{id}`; valid: {}",
-                self.revisions.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+                self.revisions
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             many => Err(format!("`{id}` is ambiguous: {}", many.join(", "))),
         }
@@ -181,7 +185,10 @@ impl Chain {
                     err(
                         FindingKind::MissingParent { parent: p.clone() },
                         Some(&r.id),
-                        format!("{} names {} as its parent, but no such revision exists", r.id, p),
+                        format!(
+                            "{} names {} as its parent, but no such revision exists",
+                            r.id, p
+                        ),
                     );
                 }
             }
@@ -206,9 +213,15 @@ impl Chain {
             .collect();
         if heads.len() > 1 {
             err(
-                FindingKind::MultipleHeads { heads: heads.clone() },
+                FindingKind::MultipleHeads {
+                    heads: heads.clone(),
+                },
                 None,
-                format!("{} heads: {} (merge them into one)", heads.len(), heads.join(", ")),
+                format!(
+                    "{} heads: {} (merge them into one)",
+                    heads.len(),
+                    heads.join(", ")
+                ),
             );
         }
         for f in &self.orphans {
@@ -220,14 +233,21 @@ impl Chain {
             });
         }
         for r in &self.revisions {
-            let severity = if self.require_downgrades { Severity::Error } else { Severity::Warning };
+            let severity = if self.require_downgrades {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
             match r.downgrade {
                 DowngradeKind::Present => {}
                 DowngradeKind::Empty => findings.push(Finding {
                     severity,
                     kind: FindingKind::IrreversibleDowngrade,
                     revision: Some(r.id.clone()),
-                    message: format!("{} has an empty downgrade: rolling it back changes nothing", r.id),
+                    message: format!(
+                        "{} has an empty downgrade: rolling it back changes nothing",
+                        r.id
+                    ),
                 }),
                 DowngradeKind::Missing => findings.push(Finding {
                     severity,
@@ -237,15 +257,20 @@ impl Chain {
                 }),
             }
         }
-        let order = if findings.iter().any(|f| {
-            matches!(f.kind, FindingKind::Cycle { .. } | FindingKind::DuplicateId)
-        }) {
+        let order = if findings
+            .iter()
+            .any(|f| matches!(f.kind, FindingKind::Cycle { .. } | FindingKind::DuplicateId))
+        {
             Vec::new()
         } else {
             topo_order(&self.revisions)
         };
-        findings.sort_by(|a, b| b.severity.cmp(&a.severity));
-        ChainReport { order, heads, findings }
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        ChainReport {
+            order,
+            heads,
+            findings,
+        }
     }
 }
 
@@ -254,7 +279,15 @@ fn topo_order(revs: &[Revision]) -> Vec<String> {
     let ids: BTreeSet<&str> = revs.iter().map(|r| r.id.as_str()).collect();
     let mut indeg: BTreeMap<&str, usize> = revs
         .iter()
-        .map(|r| (r.id.as_str(), r.parents.iter().filter(|p| ids.contains(p.as_str())).count()))
+        .map(|r| {
+            (
+                r.id.as_str(),
+                r.parents
+                    .iter()
+                    .filter(|p| ids.contains(p.as_str()))
+                    .count(),
+            )
+        })
         .collect();
     let mut out = Vec::new();
     let mut ready: Vec<&str> = revs
@@ -326,7 +359,11 @@ mod tests {
     use super::*;
 
     fn chain(revs: Vec<Revision>) -> ChainReport {
-        Chain { revisions: revs, ..Default::default() }.verify()
+        Chain {
+            revisions: revs,
+            ..Default::default()
+        }
+        .verify()
     }
 
     #[test]
@@ -362,14 +399,23 @@ mod tests {
             Revision::new("b1", &["a"], ""),
             Revision::new("b2", &["a"], ""),
         ]);
-        assert!(r.findings.iter().any(|f| matches!(&f.kind, FindingKind::MultipleHeads { heads } if heads == &["b1", "b2"])));
+        assert!(r.findings.iter().any(
+            |f| matches!(&f.kind, FindingKind::MultipleHeads { heads } if heads == &["b1", "b2"])
+        ));
         assert_eq!(r.head(), None);
     }
 
     #[test]
     fn missing_parent_is_named() {
-        let r = chain(vec![Revision::new("a", &[], ""), Revision::new("b", &["zz"], "")]);
-        let f = r.findings.iter().find(|f| matches!(&f.kind, FindingKind::MissingParent { parent } if parent == "zz")).unwrap();
+        let r = chain(vec![
+            Revision::new("a", &[], ""),
+            Revision::new("b", &["zz"], ""),
+        ]);
+        let f = r
+            .findings
+            .iter()
+            .find(|f| matches!(&f.kind, FindingKind::MissingParent { parent } if parent == "zz"))
+            .unwrap();
         assert_eq!(f.revision.as_deref(), Some("b"));
         assert_eq!(f.severity, Severity::Error);
     }
@@ -381,22 +427,39 @@ mod tests {
             Revision::new("b", &["a", "c"], ""),
             Revision::new("c", &["b"], ""),
         ]);
-        let f = r.findings.iter().find(|f| matches!(f.kind, FindingKind::Cycle { .. })).unwrap();
-        assert!(f.message.contains("b") && f.message.contains("c"), "{}", f.message);
+        let f = r
+            .findings
+            .iter()
+            .find(|f| matches!(f.kind, FindingKind::Cycle { .. }))
+            .unwrap();
+        assert!(
+            f.message.contains("b") && f.message.contains("c"),
+            "{}",
+            f.message
+        );
         assert!(r.order.is_empty());
     }
 
     #[test]
     fn duplicate_id_is_an_error() {
-        let r = chain(vec![Revision::new("a", &[], ""), Revision::new("a", &[], "again")]);
-        assert!(r.findings.iter().any(|f| f.kind == FindingKind::DuplicateId));
+        let r = chain(vec![
+            Revision::new("a", &[], ""),
+            Revision::new("a", &[], "again"),
+        ]);
+        assert!(r
+            .findings
+            .iter()
+            .any(|f| f.kind == FindingKind::DuplicateId));
     }
 
     #[test]
     fn irreversible_downgrade_warns_or_fails_by_config() {
         let mut rev = Revision::new("a", &[], "");
         rev.downgrade = DowngradeKind::Empty;
-        let mut c = Chain { revisions: vec![rev], ..Default::default() };
+        let mut c = Chain {
+            revisions: vec![rev],
+            ..Default::default()
+        };
         let w = c.verify();
         assert_eq!(w.findings[0].kind, FindingKind::IrreversibleDowngrade);
         assert_eq!(w.findings[0].severity, Severity::Warning);
@@ -406,9 +469,18 @@ mod tests {
 
     #[test]
     fn resolve_accepts_unique_prefixes() {
-        let c = Chain { revisions: vec![Revision::new("c682ef478e45", &[], ""), Revision::new("c6ff", &[], "")], ..Default::default() };
+        let c = Chain {
+            revisions: vec![
+                Revision::new("c682ef478e45", &[], ""),
+                Revision::new("c6ff", &[], ""),
+            ],
+            ..Default::default()
+        };
         assert_eq!(c.resolve("c682").unwrap(), "c682ef478e45");
         assert!(c.resolve("c6").unwrap_err().contains("ambiguous"));
-        assert!(c.resolve("zz").unwrap_err().contains("valid: c682ef478e45, c6ff"));
+        assert!(c
+            .resolve("zz")
+            .unwrap_err()
+            .contains("valid: c682ef478e45, c6ff"));
     }
 }

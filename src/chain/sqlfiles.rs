@@ -20,7 +20,8 @@ pub struct SqlMigration {
 
 fn split_version(stem: &str) -> Option<(String, String)> {
     let (v, name) = stem.split_once('_').unwrap_or((stem, ""));
-    (!v.is_empty() && v.chars().all(|c| c.is_ascii_digit())).then(|| (v.to_string(), name.replace('_', " ")))
+    (!v.is_empty() && v.chars().all(|c| c.is_ascii_digit()))
+        .then(|| (v.to_string(), name.replace('_', " ")))
 }
 
 /// Splits a dbmate file into its up and down sections.
@@ -68,7 +69,10 @@ pub fn parse_sql_dir(dir: &Path, format: SqlFormat) -> std::io::Result<(Chain, V
     let mut by_version: BTreeMap<u128, SqlMigration> = BTreeMap::new();
     let mut orphans = Vec::new();
     for f in files {
-        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let text = || std::fs::read(&f).map(|b| String::from_utf8_lossy(&b).into_owned());
         let (stem, kind) = if let Some(s) = name.strip_suffix(".up.sql") {
             (s, "up")
@@ -117,7 +121,10 @@ pub fn parse_sql_dir(dir: &Path, format: SqlFormat) -> std::io::Result<(Chain, V
             _ => orphans.push(f.clone()),
         }
     }
-    let mut chain = Chain { orphans, ..Default::default() };
+    let mut chain = Chain {
+        orphans,
+        ..Default::default()
+    };
     let mut migrations = Vec::new();
     let mut prev: Option<String> = None;
     for (_, m) in by_version {
@@ -149,7 +156,9 @@ mod tests {
 
     #[test]
     fn dbmate_sections_split() {
-        let (up, down) = dbmate_sections("-- migrate:up\nCREATE TABLE t (id int);\n\n-- migrate:down\nDROP TABLE t;\n");
+        let (up, down) = dbmate_sections(
+            "-- migrate:up\nCREATE TABLE t (id int);\n\n-- migrate:down\nDROP TABLE t;\n",
+        );
         assert_eq!(up.unwrap().trim(), "CREATE TABLE t (id int);");
         assert_eq!(down.unwrap().trim(), "DROP TABLE t;");
     }
@@ -167,7 +176,10 @@ mod tests {
         assert_eq!(chain.revisions[1].parents, ["1"]);
         assert_eq!(chain.revisions[1].downgrade, DowngradeKind::Missing);
         let report = chain.verify();
-        assert!(report.findings.iter().any(|f| f.kind == crate::chain::FindingKind::MissingDown));
+        assert!(report
+            .findings
+            .iter()
+            .any(|f| f.kind == crate::chain::FindingKind::MissingDown));
         assert_eq!(chain.orphans.len(), 2, "{:?}", chain.orphans);
     }
 }

@@ -19,7 +19,13 @@ impl TableContents {
         }
         self.key
             .iter()
-            .map(|k| self.columns.iter().position(|c| c == k).map(|i| row[i].clone()).unwrap_or_default())
+            .map(|k| {
+                self.columns
+                    .iter()
+                    .position(|c| c == k)
+                    .map(|i| row[i].clone())
+                    .unwrap_or_default()
+            })
             .collect()
     }
 }
@@ -36,8 +42,16 @@ pub struct DataLoss {
 impl std::fmt::Display for DataLoss {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.column {
-            Some(c) => write!(f, "{}.{c}: {} of {} seeded values lost ({})", self.table, self.lost, self.total, self.reason),
-            None => write!(f, "{}: {} of {} seeded rows lost ({})", self.table, self.lost, self.total, self.reason),
+            Some(c) => write!(
+                f,
+                "{}.{c}: {} of {} seeded values lost ({})",
+                self.table, self.lost, self.total, self.reason
+            ),
+            None => write!(
+                f,
+                "{}: {} of {} seeded rows lost ({})",
+                self.table, self.lost, self.total, self.reason
+            ),
         }
     }
 }
@@ -52,14 +66,25 @@ pub fn compare(before: &[TableContents], after: &[TableContents]) -> Vec<DataLos
             continue;
         }
         let Some(a) = after.iter().find(|a| a.table == b.table) else {
-            out.push(DataLoss { table: b.table.clone(), column: None, lost: total, total, reason: "table dropped".into() });
+            out.push(DataLoss {
+                table: b.table.clone(),
+                column: None,
+                lost: total,
+                total,
+                reason: "table dropped".into(),
+            });
             continue;
         };
         let mut rows_missing = 0;
         let mut per_col: Vec<usize> = vec![0; b.columns.len()];
         for (i, row) in b.rows.iter().enumerate() {
             let k = b.key_of(row, i);
-            let found = a.rows.iter().enumerate().find(|(j, r)| a.key_of(r, *j) == k).map(|(_, r)| r);
+            let found = a
+                .rows
+                .iter()
+                .enumerate()
+                .find(|(j, r)| a.key_of(r, *j) == k)
+                .map(|(_, r)| r);
             let Some(arow) = found else {
                 rows_missing += 1;
                 continue;
@@ -72,7 +97,13 @@ pub fn compare(before: &[TableContents], after: &[TableContents]) -> Vec<DataLos
             }
         }
         if rows_missing > 0 {
-            out.push(DataLoss { table: b.table.clone(), column: None, lost: rows_missing, total, reason: "rows deleted".into() });
+            out.push(DataLoss {
+                table: b.table.clone(),
+                column: None,
+                lost: rows_missing,
+                total,
+                reason: "rows deleted".into(),
+            });
         }
         for (ci, col) in b.columns.iter().enumerate() {
             if per_col[ci] == 0 {
@@ -84,7 +115,11 @@ pub fn compare(before: &[TableContents], after: &[TableContents]) -> Vec<DataLos
                 column: Some(col.clone()),
                 lost: per_col[ci],
                 total: total - rows_missing,
-                reason: if dropped { "column dropped".into() } else { "values changed".into() },
+                reason: if dropped {
+                    "column dropped".into()
+                } else {
+                    "values changed".into()
+                },
             });
         }
     }
@@ -100,7 +135,10 @@ mod tests {
             table: "user".into(),
             columns: cols.iter().map(|s| s.to_string()).collect(),
             key: vec!["id".into()],
-            rows: rows.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect(),
+            rows: rows
+                .iter()
+                .map(|r| r.iter().map(|s| s.to_string()).collect())
+                .collect(),
         }
     }
 
@@ -113,7 +151,14 @@ mod tests {
 
     #[test]
     fn dropped_column_and_deleted_rows_are_counted() {
-        let b = tc(&["id", "name", "api_token"], &[&["1", "'x'", "'a'"], &["2", "'y'", "'b'"], &["3", "'z'", "'c'"]]);
+        let b = tc(
+            &["id", "name", "api_token"],
+            &[
+                &["1", "'x'", "'a'"],
+                &["2", "'y'", "'b'"],
+                &["3", "'z'", "'c'"],
+            ],
+        );
         let a = tc(&["id", "name"], &[&["1", "'x'"], &["2", "'CHANGED'"]]);
         let loss = compare(&[b], &[a]);
         let text: Vec<String> = loss.iter().map(|l| l.to_string()).collect();

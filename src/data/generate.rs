@@ -21,8 +21,16 @@ impl InsertPlan {
         format!(
             "INSERT INTO {} ({}) VALUES {}",
             ident(&self.table),
-            self.columns.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", "),
-            self.rows.iter().map(|r| format!("({})", r.join(", "))).collect::<Vec<_>>().join(", ")
+            self.columns
+                .iter()
+                .map(|c| ident(c))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.rows
+                .iter()
+                .map(|r| format!("({})", r.join(", ")))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     }
 }
@@ -71,7 +79,9 @@ fn fk_order(snap: &Snapshot) -> Vec<String> {
 }
 
 fn type_args(t: &str) -> Vec<String> {
-    let Some(open) = t.find('(') else { return vec![] };
+    let Some(open) = t.find('(') else {
+        return vec![];
+    };
     let close = t.rfind(')').unwrap_or(t.len());
     let inner = &t[open + 1..close];
     let mut out = Vec::new();
@@ -110,7 +120,9 @@ pub fn value_for(table: &Table, col: &Column, i: usize) -> Option<String> {
     let unsigned = t.contains("unsigned");
     let v = match base {
         "tinyint" if t.starts_with("tinyint(1)") => (i % 2).to_string(),
-        "tinyint" | "smallint" | "mediumint" | "int" | "bigint" => (i + if unsigned { 0 } else { 10 }).to_string(),
+        "tinyint" | "smallint" | "mediumint" | "int" | "bigint" => {
+            (i + if unsigned { 0 } else { 10 }).to_string()
+        }
         "decimal" | "numeric" => {
             let scale: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(0);
             let int_digits = n.saturating_sub(scale);
@@ -126,10 +138,16 @@ pub fn value_for(table: &Table, col: &Column, i: usize) -> Option<String> {
             let s = format!("{i}_{}", col.name);
             literal(&s.chars().take(n.max(1)).collect::<String>())
         }
-        "binary" | "varbinary" => literal(&format!("b{i}").chars().take(n.max(1)).collect::<String>()),
-        "tinytext" | "text" | "mediumtext" | "longtext" if is_json(table, col) => literal(&format!("{{\"seed\": {i}}}")),
+        "binary" | "varbinary" => {
+            literal(&format!("b{i}").chars().take(n.max(1)).collect::<String>())
+        }
+        "tinytext" | "text" | "mediumtext" | "longtext" if is_json(table, col) => {
+            literal(&format!("{{\"seed\": {i}}}"))
+        }
         "json" => literal(&format!("{{\"seed\": {i}}}")),
-        "tinytext" | "text" | "mediumtext" | "longtext" => literal(&format!("{} row {i}", col.name)),
+        "tinytext" | "text" | "mediumtext" | "longtext" => {
+            literal(&format!("{} row {i}", col.name))
+        }
         "tinyblob" | "blob" | "mediumblob" | "longblob" => literal(&format!("blob {i}")),
         "date" => literal(&format!("2024-01-0{i}")),
         "datetime" | "timestamp" => literal(&format!("2024-01-0{i} 10:00:0{i}")),
@@ -157,7 +175,11 @@ pub fn generate(snap: &Snapshot, exclude: &[String]) -> SeedPlan {
                 fk_source.insert(c.as_str(), (fk.ref_table.as_str(), rc.as_str()));
             }
         }
-        let mut cols: Vec<&Column> = table.columns.values().filter(|c| !c.is_generated()).collect();
+        let mut cols: Vec<&Column> = table
+            .columns
+            .values()
+            .filter(|c| !c.is_generated())
+            .collect();
         cols.sort_by_key(|c| c.position);
         let mut columns = Vec::new();
         let mut rows: Vec<Vec<String>> = vec![Vec::new(); ROWS];
@@ -182,7 +204,10 @@ pub fn generate(snap: &Snapshot, exclude: &[String]) -> SeedPlan {
                 if col.nullable || col.default.is_some() {
                     continue; // leave it to NULL / its default
                 }
-                unsupported = Some(format!("column {} has type {} the generator cannot fill", col.name, col.column_type));
+                unsupported = Some(format!(
+                    "column {} has type {} the generator cannot fill",
+                    col.name, col.column_type
+                ));
                 break;
             }
             columns.push(col.name.clone());
@@ -192,8 +217,14 @@ pub fn generate(snap: &Snapshot, exclude: &[String]) -> SeedPlan {
         }
         match unsupported {
             Some(why) => plan.skipped.push((name.clone(), why)),
-            None if columns.is_empty() => plan.skipped.push((name.clone(), "no column to fill".into())),
-            None => plan.inserts.push(InsertPlan { table: name.clone(), columns, rows }),
+            None if columns.is_empty() => plan
+                .skipped
+                .push((name.clone(), "no column to fill".into())),
+            None => plan.inserts.push(InsertPlan {
+                table: name.clone(),
+                columns,
+                rows,
+            }),
         }
     }
     plan
@@ -205,11 +236,19 @@ mod tests {
     use crate::schema::{ForeignKey, Index, IndexColumn};
 
     fn col(name: &str, t: &str, pos: u32) -> Column {
-        Column { name: name.into(), column_type: t.into(), position: pos, ..Default::default() }
+        Column {
+            name: name.into(),
+            column_type: t.into(),
+            position: pos,
+            ..Default::default()
+        }
     }
 
     fn table(name: &str, cols: Vec<Column>) -> Table {
-        let mut t = Table { name: name.into(), ..Default::default() };
+        let mut t = Table {
+            name: name.into(),
+            ..Default::default()
+        };
         for c in cols {
             t.columns.insert(c.name.clone(), c);
         }
@@ -240,9 +279,16 @@ mod tests {
             ("bit(1)", "1"),
         ];
         for (ty, want) in cases {
-            assert_eq!(value_for(&t, &col("c", ty, 1), 1).as_deref(), Some(want), "{ty}");
+            assert_eq!(
+                value_for(&t, &col("c", ty, 1), 1).as_deref(),
+                Some(want),
+                "{ty}"
+            );
         }
-        assert_eq!(value_for(&t, &col("c", "enum('a','b''c')", 1), 2).as_deref(), Some("'b''c'"));
+        assert_eq!(
+            value_for(&t, &col("c", "enum('a','b''c')", 1), 2).as_deref(),
+            Some("'b''c'")
+        );
         assert_eq!(value_for(&t, &col("c", "geometry", 1), 1), None);
     }
 
@@ -250,31 +296,65 @@ mod tests {
     fn mariadb_json_alias_gets_json() {
         let mut t = table("t", vec![col("doc", "longtext", 1)]);
         t.checks.insert("doc".into(), "json_valid(`doc`)".into());
-        assert_eq!(value_for(&t, &t.columns["doc"], 2).as_deref(), Some("'{\"seed\": 2}'"));
+        assert_eq!(
+            value_for(&t, &t.columns["doc"], 2).as_deref(),
+            Some("'{\"seed\": 2}'")
+        );
     }
 
     #[test]
     fn parents_come_first_and_fks_point_at_parent_rows() {
         let mut snap = Snapshot::default();
-        let mut user = table("user", vec![col("id", "int", 1), col("name", "varchar(64)", 2)]);
-        user.indexes.insert("PRIMARY".into(), Index { name: "PRIMARY".into(), unique: true, columns: vec![IndexColumn { name: "id".into(), sub_part: None }] });
+        let mut user = table(
+            "user",
+            vec![col("id", "int", 1), col("name", "varchar(64)", 2)],
+        );
+        user.indexes.insert(
+            "PRIMARY".into(),
+            Index {
+                name: "PRIMARY".into(),
+                unique: true,
+                columns: vec![IndexColumn {
+                    name: "id".into(),
+                    sub_part: None,
+                }],
+            },
+        );
         let mut post = table("post", vec![col("id", "int", 1), col("user_id", "int", 2)]);
         post.foreign_keys.insert(
             "fk".into(),
-            ForeignKey { name: "fk".into(), columns: vec!["user_id".into()], ref_table: "user".into(), ref_columns: vec!["id".into()], on_update: "RESTRICT".into(), on_delete: "RESTRICT".into() },
+            ForeignKey {
+                name: "fk".into(),
+                columns: vec!["user_id".into()],
+                ref_table: "user".into(),
+                ref_columns: vec!["id".into()],
+                on_update: "RESTRICT".into(),
+                on_delete: "RESTRICT".into(),
+            },
         );
-        let mut audit = table("audit", vec![col("id", "int", 1), col("shape", "geometry", 2)]);
+        let mut audit = table(
+            "audit",
+            vec![col("id", "int", 1), col("shape", "geometry", 2)],
+        );
         audit.columns.get_mut("shape").unwrap().nullable = false;
         snap.tables.insert("post".into(), post);
         snap.tables.insert("user".into(), user);
         snap.tables.insert("audit".into(), audit);
-        snap.tables.insert("alembic_version".into(), table("alembic_version", vec![col("version_num", "varchar(32)", 1)]));
+        snap.tables.insert(
+            "alembic_version".into(),
+            table(
+                "alembic_version",
+                vec![col("version_num", "varchar(32)", 1)],
+            ),
+        );
         let plan = generate(&snap, &["alembic_version".into()]);
         let order: Vec<&str> = plan.inserts.iter().map(|i| i.table.as_str()).collect();
         assert_eq!(order, ["user", "post"]);
         assert_eq!(plan.inserts[1].rows[2], ["13", "13"]);
         assert_eq!(plan.inserts[0].rows[0], ["11", "'1_name'"]);
         assert_eq!(plan.skipped.len(), 1);
-        assert!(plan.inserts[0].sql().starts_with("INSERT INTO `user` (`id`, `name`) VALUES (11, '1_name'), "));
+        assert!(plan.inserts[0]
+            .sql()
+            .starts_with("INSERT INTO `user` (`id`, `name`) VALUES (11, '1_name'), "));
     }
 }

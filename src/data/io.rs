@@ -9,18 +9,30 @@ use crate::db::{ident, ServerError};
 use crate::schema::Snapshot;
 
 /// Inserts the plan's rows; returns one line per table that could not be seeded.
-pub async fn apply_seed(conn: &mut Conn, plan: &SeedPlan) -> Result<Vec<String>, mysql_async::Error> {
-    let mut problems: Vec<String> = plan.skipped.iter().map(|(t, why)| format!("{t}: not seeded, {why}")).collect();
-    conn.query_drop("SET SESSION FOREIGN_KEY_CHECKS = 0").await?;
+pub async fn apply_seed(
+    conn: &mut Conn,
+    plan: &SeedPlan,
+) -> Result<Vec<String>, mysql_async::Error> {
+    let mut problems: Vec<String> = plan
+        .skipped
+        .iter()
+        .map(|(t, why)| format!("{t}: not seeded, {why}"))
+        .collect();
+    conn.query_drop("SET SESSION FOREIGN_KEY_CHECKS = 0")
+        .await?;
     for ins in &plan.inserts {
         if let Err(e) = conn.query_drop(ins.sql()).await {
             match crate::db::server_error(&e) {
-                Some(ServerError { code, message }) => problems.push(format!("{}: not seeded, server said {code} {message}", ins.table)),
+                Some(ServerError { code, message }) => problems.push(format!(
+                    "{}: not seeded, server said {code} {message}",
+                    ins.table
+                )),
                 None => return Err(e),
             }
         }
     }
-    conn.query_drop("SET SESSION FOREIGN_KEY_CHECKS = 1").await?;
+    conn.query_drop("SET SESSION FOREIGN_KEY_CHECKS = 1")
+        .await?;
     Ok(problems)
 }
 
@@ -28,7 +40,10 @@ fn literal(v: &Value) -> String {
     match v {
         Value::Bytes(b) => match std::str::from_utf8(b) {
             Ok(s) => crate::db::literal(s),
-            Err(_) => format!("x'{}'", b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
+            Err(_) => format!(
+                "x'{}'",
+                b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+            ),
         },
         other => other.as_sql(false),
     }
@@ -43,7 +58,9 @@ pub async fn read_contents(
 ) -> Result<Vec<TableContents>, mysql_async::Error> {
     let mut out = Vec::new();
     for t in tables {
-        let Some(table) = shape.tables.get(t) else { continue };
+        let Some(table) = shape.tables.get(t) else {
+            continue;
+        };
         let mut cols: Vec<&crate::schema::Column> = table.columns.values().collect();
         cols.sort_by_key(|c| c.position);
         let names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
@@ -54,7 +71,11 @@ pub async fn read_contents(
             .unwrap_or_default();
         let sql = format!(
             "SELECT {} FROM {}.{}",
-            names.iter().map(|n| ident(n)).collect::<Vec<_>>().join(", "),
+            names
+                .iter()
+                .map(|n| ident(n))
+                .collect::<Vec<_>>()
+                .join(", "),
             ident(db),
             ident(t)
         );
@@ -67,8 +88,16 @@ pub async fn read_contents(
             }
             Err(e) => return Err(e),
         };
-        let rows = rows.into_iter().map(|r| r.unwrap().iter().map(literal).collect()).collect();
-        out.push(TableContents { table: t.clone(), columns: names, key, rows });
+        let rows = rows
+            .into_iter()
+            .map(|r| r.unwrap().iter().map(literal).collect())
+            .collect();
+        out.push(TableContents {
+            table: t.clone(),
+            columns: names,
+            key,
+            rows,
+        });
     }
     Ok(out)
 }
@@ -89,7 +118,11 @@ async fn read_surviving(
     if present.is_empty() {
         return Ok(None);
     }
-    let cols: Vec<String> = names.iter().filter(|n| present.contains(n)).cloned().collect();
+    let cols: Vec<String> = names
+        .iter()
+        .filter(|n| present.contains(n))
+        .cloned()
+        .collect();
     if cols.is_empty() {
         return Ok(None);
     }
@@ -105,6 +138,9 @@ async fn read_surviving(
         table: table.to_string(),
         columns: cols,
         key: key.to_vec(),
-        rows: rows.into_iter().map(|r| r.unwrap().iter().map(literal).collect()).collect(),
+        rows: rows
+            .into_iter()
+            .map(|r| r.unwrap().iter().map(literal).collect())
+            .collect(),
     }))
 }

@@ -7,7 +7,9 @@ use mysql_async::prelude::Queryable;
 
 use super::process::{run_process, ProcessEnd, ProcessResult, ProcessSpec};
 use super::python::{require_modules, resolve_python, versions};
-use super::{DbTarget, Execution, MigrationDriver, Outcome, Target, ToolCommands, VersionState, VersionStyle};
+use super::{
+    DbTarget, Execution, MigrationDriver, Outcome, Target, ToolCommands, VersionState, VersionStyle,
+};
 use crate::chain::{parse_alembic_dir, Chain};
 use crate::config::{Config, ToolKind};
 use crate::db::{ident, parse_error_text, server_error};
@@ -43,10 +45,26 @@ impl PythonToolDriver {
         chain.require_downgrades = m.require_downgrades;
         let py = python.display().to_string();
         let prefix = match m.tool {
-            ToolKind::Flask => vec![py, "-m".into(), "flask".into(), "--app".into(), m.app.clone().unwrap_or_default(), "db".into()],
+            ToolKind::Flask => vec![
+                py,
+                "-m".into(),
+                "flask".into(),
+                "--app".into(),
+                m.app.clone().unwrap_or_default(),
+                "db".into(),
+            ],
             _ => {
-                let ini = m.alembic_ini.clone().unwrap_or_else(|| PathBuf::from("alembic.ini"));
-                let mut v = vec![py, "-m".into(), "alembic".into(), "-c".into(), cfg.resolve(&ini).display().to_string()];
+                let ini = m
+                    .alembic_ini
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("alembic.ini"));
+                let mut v = vec![
+                    py,
+                    "-m".into(),
+                    "alembic".into(),
+                    "-c".into(),
+                    cfg.resolve(&ini).display().to_string(),
+                ];
                 for x in &m.x_args {
                     v.push("-x".into());
                     v.push(x.clone());
@@ -54,14 +72,28 @@ impl PythonToolDriver {
                 v
             }
         };
-        let versions = versions(&python, &["alembic", "SQLAlchemy", "Flask", "Flask-Migrate", "Flask-SQLAlchemy", "PyMySQL"]).await;
+        let versions = versions(
+            &python,
+            &[
+                "alembic",
+                "SQLAlchemy",
+                "Flask",
+                "Flask-Migrate",
+                "Flask-SQLAlchemy",
+                "PyMySQL",
+            ],
+        )
+        .await;
         Ok(PythonToolDriver {
             kind: m.tool,
             python,
             workdir: cfg.workdir(),
             prefix,
             url_env: m.url_env.clone().unwrap_or_else(|| "DATABASE_URL".into()),
-            url_scheme: m.url_scheme.clone().unwrap_or_else(|| "mysql+pymysql".into()),
+            url_scheme: m
+                .url_scheme
+                .clone()
+                .unwrap_or_else(|| "mysql+pymysql".into()),
             env: m.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             chain,
             redactor: redactor.clone(),
@@ -79,10 +111,18 @@ impl PythonToolDriver {
 
     fn spec(&self, db: &DbTarget, args: &[String]) -> ProcessSpec {
         let mut env = self.env.clone();
-        env.push((self.url_env.clone(), db.conn.url(&self.url_scheme, Some(&db.database))));
+        env.push((
+            self.url_env.clone(),
+            db.conn.url(&self.url_scheme, Some(&db.database)),
+        ));
         let mut argv = self.prefix.clone();
         argv.extend(args.iter().cloned());
-        ProcessSpec { argv, env, cwd: self.workdir.clone(), timeout: db.timeout }
+        ProcessSpec {
+            argv,
+            env,
+            cwd: self.workdir.clone(),
+            timeout: db.timeout,
+        }
     }
 
     fn shown(&self, args: &[String]) -> String {
@@ -91,7 +131,10 @@ impl PythonToolDriver {
 
     async fn run(&self, db: &DbTarget, mut args: Vec<String>) -> Execution {
         // click (flask) reads `-1` as an option; `--` ends options for click and argparse.
-        if args.last().is_some_and(|a| a.starts_with('-') && a[1..].parse::<i32>().is_ok()) {
+        if args
+            .last()
+            .is_some_and(|a| a.starts_with('-') && a[1..].parse::<i32>().is_ok())
+        {
             let last = args.pop().expect("checked");
             args.push("--".into());
             args.push(last);
@@ -107,7 +150,8 @@ impl PythonToolDriver {
 pub fn failed_revision(log: &str) -> Option<String> {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
-        regex::Regex::new(r"Running (upgrade|downgrade|stamp_revision) ([^\s,]*) -> ([^\s,]+)").expect("regex")
+        regex::Regex::new(r"Running (upgrade|downgrade|stamp_revision) ([^\s,]*) -> ([^\s,]+)")
+            .expect("regex")
     });
     re.captures_iter(log).last().map(|c| match &c[1] {
         "downgrade" => c[2].to_string(),
@@ -119,7 +163,9 @@ fn to_execution(command: String, r: ProcessResult, db: &DbTarget) -> Execution {
     let outcome = match &r.end {
         ProcessEnd::Exited(0) => Outcome::Succeeded,
         ProcessEnd::Exited(_) | ProcessEnd::Signalled => Outcome::Failed,
-        ProcessEnd::TimedOut => Outcome::TimedOut { seconds: db.timeout.as_secs() },
+        ProcessEnd::TimedOut => Outcome::TimedOut {
+            seconds: db.timeout.as_secs(),
+        },
         ProcessEnd::SpawnFailed(e) => Outcome::NotStarted { reason: e.clone() },
     };
     let combined = r.combined();
@@ -128,8 +174,16 @@ fn to_execution(command: String, r: ProcessResult, db: &DbTarget) -> Execution {
         command,
         exit_code: r.exit_code(),
         duration_ms: r.duration.as_millis() as u64,
-        error: if failed { parse_error_text(&combined) } else { None },
-        failed_revision: if failed { failed_revision(&r.stderr) } else { None },
+        error: if failed {
+            parse_error_text(&combined)
+        } else {
+            None
+        },
+        failed_revision: if failed {
+            failed_revision(&r.stderr)
+        } else {
+            None
+        },
         failed_statement: None,
         stdout: r.stdout,
         stderr: r.stderr,
@@ -152,11 +206,13 @@ impl MigrationDriver for PythonToolDriver {
     }
 
     async fn upgrade(&self, db: &DbTarget, target: &Target) -> Execution {
-        self.run(db, vec!["upgrade".into(), target.to_string()]).await
+        self.run(db, vec!["upgrade".into(), target.to_string()])
+            .await
     }
 
     async fn downgrade(&self, db: &DbTarget, target: &Target) -> Execution {
-        self.run(db, vec!["downgrade".into(), target.to_string()]).await
+        self.run(db, vec!["downgrade".into(), target.to_string()])
+            .await
     }
 
     async fn stamp(&self, db: &DbTarget, target: &Target) -> Execution {
@@ -168,18 +224,31 @@ impl MigrationDriver for PythonToolDriver {
                 match target.resolve(&order, cur.as_deref()) {
                     Ok(Some(r)) => r,
                     Ok(None) => "base".into(),
-                    Err(e) => return Execution::not_started(self.shown(&["stamp".into(), target.to_string()]), e),
+                    Err(e) => {
+                        return Execution::not_started(
+                            self.shown(&["stamp".into(), target.to_string()]),
+                            e,
+                        )
+                    }
                 }
             }
             t => t.to_string(),
         };
-        self.run(db, vec!["stamp".into(), "--purge".into(), t]).await
+        self.run(db, vec!["stamp".into(), "--purge".into(), t])
+            .await
     }
 
     async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, String> {
-        let mut c = db.conn.connect(Some(&db.database)).await.map_err(|e| e.to_string())?;
+        let mut c = db
+            .conn
+            .connect(Some(&db.database))
+            .await
+            .map_err(|e| e.to_string())?;
         let rows: std::result::Result<Vec<String>, _> = c
-            .query(format!("SELECT version_num FROM {}", ident("alembic_version")))
+            .query(format!(
+                "SELECT version_num FROM {}",
+                ident("alembic_version")
+            ))
             .await;
         let _ = c.disconnect().await;
         let rows = match rows {
@@ -187,14 +256,23 @@ impl MigrationDriver for PythonToolDriver {
             Err(e) if server_error(&e).is_some_and(|s| s.code == 1146) => Vec::new(),
             Err(e) => return Err(e.to_string()),
         };
-        Ok(VersionState { rows, dirty: false, style: VersionStyle::Single })
+        Ok(VersionState {
+            rows,
+            dirty: false,
+            style: VersionStyle::Single,
+        })
     }
 
     async fn model_check(&self, db: &DbTarget) -> Option<Execution> {
         let mut e = self.run(db, vec!["check".into()]).await;
         let text = e.log();
-        if !e.ok() && (text.contains("does not provide a MetaData") || text.contains("No such command 'check'")) {
-            e.outcome = Outcome::NotStarted { reason: "env.py has no target metadata to compare".into() };
+        if !e.ok()
+            && (text.contains("does not provide a MetaData")
+                || text.contains("No such command 'check'"))
+        {
+            e.outcome = Outcome::NotStarted {
+                reason: "env.py has no target metadata to compare".into(),
+            };
         }
         Some(e)
     }
@@ -235,12 +313,22 @@ impl MigrationDriver for PythonToolDriver {
                 v.extend(words[1..].iter().cloned());
                 v
             }
-            Some("python") | Some("python3") => std::iter::once(py).chain(words[1..].iter().cloned()).collect(),
+            Some("python") | Some("python3") => std::iter::once(py)
+                .chain(words[1..].iter().cloned())
+                .collect(),
             _ => words.clone(),
         };
         let mut env = self.env.clone();
-        env.push((self.url_env.clone(), db.conn.url(&self.url_scheme, Some(&db.database))));
-        let spec = ProcessSpec { argv, env, cwd: self.workdir.clone(), timeout: db.timeout };
+        env.push((
+            self.url_env.clone(),
+            db.conn.url(&self.url_scheme, Some(&db.database)),
+        ));
+        let spec = ProcessSpec {
+            argv,
+            env,
+            cwd: self.workdir.clone(),
+            timeout: db.timeout,
+        };
         let r = run_process(&spec, &self.redactor, self.verbose).await;
         to_execution(command.to_string(), r, db)
     }

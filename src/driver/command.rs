@@ -7,7 +7,9 @@ use mysql_async::prelude::Queryable;
 
 use super::process::{run_process, ProcessEnd, ProcessSpec};
 use super::python::resolve_python;
-use super::{DbTarget, Execution, MigrationDriver, Outcome, Target, ToolCommands, VersionState, VersionStyle};
+use super::{
+    DbTarget, Execution, MigrationDriver, Outcome, Target, ToolCommands, VersionState, VersionStyle,
+};
 use crate::chain::{parse_sql_dir, Chain, Revision};
 use crate::config::{Config, ToolKind};
 use crate::db::{ident, parse_error_text, server_error};
@@ -53,9 +55,13 @@ pub(crate) async fn run_shell(
     let r = run_process(&spec, redactor, verbose).await;
     let outcome = match &r.end {
         ProcessEnd::Exited(0) => Outcome::Succeeded,
-        ProcessEnd::Exited(127) => Outcome::NotStarted { reason: format!("command not found: {}", r.stderr.trim()) },
+        ProcessEnd::Exited(127) => Outcome::NotStarted {
+            reason: format!("command not found: {}", r.stderr.trim()),
+        },
         ProcessEnd::Exited(_) | ProcessEnd::Signalled => Outcome::Failed,
-        ProcessEnd::TimedOut => Outcome::TimedOut { seconds: db.timeout.as_secs() },
+        ProcessEnd::TimedOut => Outcome::TimedOut {
+            seconds: db.timeout.as_secs(),
+        },
         ProcessEnd::SpawnFailed(e) => Outcome::NotStarted { reason: e.clone() },
     };
     let failed = outcome != Outcome::Succeeded;
@@ -63,7 +69,11 @@ pub(crate) async fn run_shell(
         command: redactor.redact(line),
         exit_code: r.exit_code(),
         duration_ms: r.duration.as_millis() as u64,
-        error: if failed { parse_error_text(&r.combined()) } else { None },
+        error: if failed {
+            parse_error_text(&r.combined())
+        } else {
+            None
+        },
         failed_revision: None,
         failed_statement: None,
         stdout: r.stdout,
@@ -99,13 +109,20 @@ impl CommandDriver {
         let needs_python = [&m.upgrade, &m.downgrade, &m.stamp, &m.current]
             .iter()
             .any(|t| t.as_deref().is_some_and(|t| t.contains("{python}")));
-        let python = if needs_python { Some(resolve_python(cfg).await?) } else { None };
+        let python = if needs_python {
+            Some(resolve_python(cfg).await?)
+        } else {
+            None
+        };
         Ok(CommandDriver {
             upgrade: m.upgrade.clone().expect("validated"),
             downgrade: m.downgrade.clone().expect("validated"),
             stamp: m.stamp.clone(),
             current: m.current.clone(),
-            version_table: m.version_table.clone().unwrap_or_else(|| "schema_migrations".into()),
+            version_table: m
+                .version_table
+                .clone()
+                .unwrap_or_else(|| "schema_migrations".into()),
             version_column: m.version_column.clone().unwrap_or_else(|| "version".into()),
             url_scheme: m.url_scheme.clone().unwrap_or_else(|| "mysql".into()),
             url_env: m.url_env.clone().unwrap_or_else(|| "DATABASE_URL".into()),
@@ -127,14 +144,30 @@ impl CommandDriver {
             .replace("{database}", &shell_quote(&db.database))
             .replace(
                 "{python}",
-                &shell_quote(&self.python.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "python3".into())),
+                &shell_quote(
+                    &self
+                        .python
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| "python3".into()),
+                ),
             )
     }
 
     /// Targets become explicit revision ids (`base` stays `base`): tools differ in syntax.
-    async fn target_id(&self, db: &DbTarget, target: &Target) -> std::result::Result<String, String> {
-        let cur = self.version(db).await.ok().and_then(|v| v.current(&self.order));
-        Ok(target.resolve(&self.order, cur.as_deref())?.unwrap_or_else(|| "base".into()))
+    async fn target_id(
+        &self,
+        db: &DbTarget,
+        target: &Target,
+    ) -> std::result::Result<String, String> {
+        let cur = self
+            .version(db)
+            .await
+            .ok()
+            .and_then(|v| v.current(&self.order));
+        Ok(target
+            .resolve(&self.order, cur.as_deref())?
+            .unwrap_or_else(|| "base".into()))
     }
 
     async fn run_template(&self, template: &str, db: &DbTarget, target: &Target) -> Execution {
@@ -144,7 +177,10 @@ impl CommandDriver {
         };
         let line = self.render(template, db, &t);
         let mut e = self.env.clone();
-        e.push((self.url_env.clone(), db.conn.url(&self.url_scheme, Some(&db.database))));
+        e.push((
+            self.url_env.clone(),
+            db.conn.url(&self.url_scheme, Some(&db.database)),
+        ));
         let spec = ProcessSpec {
             argv: vec!["sh".into(), "-c".into(), line.clone()],
             env: e,
@@ -154,9 +190,13 @@ impl CommandDriver {
         let r = run_process(&spec, &self.redactor, self.verbose).await;
         let outcome = match &r.end {
             ProcessEnd::Exited(0) => Outcome::Succeeded,
-            ProcessEnd::Exited(127) => Outcome::NotStarted { reason: format!("command not found: {}", r.stderr.trim()) },
+            ProcessEnd::Exited(127) => Outcome::NotStarted {
+                reason: format!("command not found: {}", r.stderr.trim()),
+            },
             ProcessEnd::Exited(_) | ProcessEnd::Signalled => Outcome::Failed,
-            ProcessEnd::TimedOut => Outcome::TimedOut { seconds: db.timeout.as_secs() },
+            ProcessEnd::TimedOut => Outcome::TimedOut {
+                seconds: db.timeout.as_secs(),
+            },
             ProcessEnd::SpawnFailed(e) => Outcome::NotStarted { reason: e.clone() },
         };
         let failed = outcome != Outcome::Succeeded;
@@ -164,8 +204,16 @@ impl CommandDriver {
             command: self.redactor.redact(&line),
             exit_code: r.exit_code(),
             duration_ms: r.duration.as_millis() as u64,
-            error: if failed { parse_error_text(&r.combined()) } else { None },
-            failed_revision: if failed { super::alembic::failed_revision(&r.stderr) } else { None },
+            error: if failed {
+                parse_error_text(&r.combined())
+            } else {
+                None
+            },
+            failed_revision: if failed {
+                super::alembic::failed_revision(&r.stderr)
+            } else {
+                None
+            },
             failed_statement: None,
             stdout: r.stdout,
             stderr: r.stderr,
@@ -175,7 +223,9 @@ impl CommandDriver {
 }
 
 fn shell_quote(s: &str) -> String {
-    if s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c)) {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c))
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -207,14 +257,24 @@ impl MigrationDriver for CommandDriver {
     async fn stamp(&self, db: &DbTarget, target: &Target) -> Execution {
         match &self.stamp {
             Some(t) => self.run_template(t, db, target).await,
-            None => Execution::not_started("stamp".into(), "no `stamp` template in [migrations]".into()),
+            None => {
+                Execution::not_started("stamp".into(), "no `stamp` template in [migrations]".into())
+            }
         }
     }
 
     async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, String> {
-        let mut c = db.conn.connect(Some(&db.database)).await.map_err(|e| e.to_string())?;
+        let mut c = db
+            .conn
+            .connect(Some(&db.database))
+            .await
+            .map_err(|e| e.to_string())?;
         let rows: std::result::Result<Vec<mysql_async::Value>, _> = c
-            .query(format!("SELECT {} FROM {}", ident(&self.version_column), ident(&self.version_table)))
+            .query(format!(
+                "SELECT {} FROM {}",
+                ident(&self.version_column),
+                ident(&self.version_table)
+            ))
             .await;
         let _ = c.disconnect().await;
         let rows = match rows {
@@ -229,19 +289,44 @@ impl MigrationDriver for CommandDriver {
                 other => other.as_sql(true).trim_matches('\'').to_string(),
             })
             .collect();
-        let style = if rows.len() > 1 { VersionStyle::PerRevision } else { VersionStyle::Single };
-        Ok(VersionState { rows, dirty: false, style })
+        let style = if rows.len() > 1 {
+            VersionStyle::PerRevision
+        } else {
+            VersionStyle::Single
+        };
+        Ok(VersionState {
+            rows,
+            dirty: false,
+            style,
+        })
     }
 
     async fn app_command(&self, db: &DbTarget, command: &str) -> Execution {
-        run_shell(command, db, &self.env, &self.redactor, &self.url_scheme, &self.url_env, self.verbose).await
+        run_shell(
+            command,
+            db,
+            &self.env,
+            &self.redactor,
+            &self.url_scheme,
+            &self.url_env,
+            self.verbose,
+        )
+        .await
     }
 
     fn commands(&self) -> ToolCommands {
         ToolCommands {
-            upgrade: self.upgrade.replace("{target}", "<head>").replace("{url}", "$DATABASE_URL"),
-            current: self.current.clone().unwrap_or_else(|| format!("SELECT {} FROM {}", self.version_column, self.version_table)),
-            downgrade_to: self.downgrade.replace("{target}", "<revision>").replace("{url}", "$DATABASE_URL"),
+            upgrade: self
+                .upgrade
+                .replace("{target}", "<head>")
+                .replace("{url}", "$DATABASE_URL"),
+            current: self.current.clone().unwrap_or_else(|| {
+                format!("SELECT {} FROM {}", self.version_column, self.version_table)
+            }),
+            downgrade_to: self
+                .downgrade
+                .replace("{target}", "<revision>")
+                .replace("{url}", "$DATABASE_URL"),
         }
     }
 

@@ -53,7 +53,11 @@ impl Target {
     }
 
     /// The revision id this target names, given the chain order and the current version.
-    pub fn resolve(&self, order: &[String], current: Option<&str>) -> std::result::Result<Option<String>, String> {
+    pub fn resolve(
+        &self,
+        order: &[String],
+        current: Option<&str>,
+    ) -> std::result::Result<Option<String>, String> {
         let idx_of = |r: &str| order.iter().position(|o| o == r);
         match self {
             Target::Head => Ok(order.last().cloned()),
@@ -63,12 +67,17 @@ impl Target {
                 .ok_or_else(|| format!("unknown revision {r}")),
             Target::Relative(n) => {
                 let cur = match current {
-                    Some(c) => idx_of(c).map(|i| i as i64).ok_or_else(|| format!("unknown current revision {c}"))?,
+                    Some(c) => idx_of(c)
+                        .map(|i| i as i64)
+                        .ok_or_else(|| format!("unknown current revision {c}"))?,
                     None => -1,
                 };
                 let to = cur + *n as i64;
                 if to < -1 || to >= order.len() as i64 {
-                    return Err(format!("{n:+} from {} is outside the chain", current.unwrap_or("base")));
+                    return Err(format!(
+                        "{n:+} from {} is outside the chain",
+                        current.unwrap_or("base")
+                    ));
                 }
                 Ok((to >= 0).then(|| order[to as usize].clone()))
             }
@@ -92,9 +101,13 @@ impl fmt::Display for Target {
 pub enum Outcome {
     Succeeded,
     Failed,
-    TimedOut { seconds: u64 },
+    TimedOut {
+        seconds: u64,
+    },
     /// The tool could not be started (missing binary, bad interpreter).
-    NotStarted { reason: String },
+    NotStarted {
+        reason: String,
+    },
 }
 
 /// One tool call, as data: what ran, how it ended, what it printed, what the server refused.
@@ -166,13 +179,21 @@ pub struct VersionState {
 impl VersionState {
     /// The newest applied revision in chain order.
     pub fn current(&self, order: &[String]) -> Option<String> {
-        order.iter().rev().find(|r| self.rows.contains(r)).cloned().or_else(|| self.rows.last().cloned())
+        order
+            .iter()
+            .rev()
+            .find(|r| self.rows.contains(r))
+            .cloned()
+            .or_else(|| self.rows.last().cloned())
     }
 
     /// Checks the table says exactly `rev` (None = base) and nothing else.
     pub fn check_at(&self, rev: Option<&str>, order: &[String]) -> std::result::Result<(), String> {
         if self.dirty {
-            return Err(format!("version table is dirty at {}", self.rows.join(", ")));
+            return Err(format!(
+                "version table is dirty at {}",
+                self.rows.join(", ")
+            ));
         }
         let expected: Vec<String> = match (self.style, rev) {
             (_, None) => vec![],
@@ -242,7 +263,11 @@ pub trait MigrationDriver: Send + Sync {
 }
 
 /// Builds the driver `[migrations]` names, parsing its revision chain.
-pub async fn load_driver(cfg: &Config, redactor: &Redactor, verbose: bool) -> Result<Box<dyn MigrationDriver>> {
+pub async fn load_driver(
+    cfg: &Config,
+    redactor: &Redactor,
+    verbose: bool,
+) -> Result<Box<dyn MigrationDriver>> {
     let m = &cfg.raw.migrations;
     let dir = cfg.migrations_dir();
     if !dir.is_dir() {
@@ -253,7 +278,9 @@ pub async fn load_driver(cfg: &Config, redactor: &Redactor, verbose: bool) -> Re
         )));
     }
     let mut driver: Box<dyn MigrationDriver> = match m.tool {
-        ToolKind::Alembic | ToolKind::Flask => Box::new(PythonToolDriver::load(cfg, redactor, verbose).await?),
+        ToolKind::Alembic | ToolKind::Flask => {
+            Box::new(PythonToolDriver::load(cfg, redactor, verbose).await?)
+        }
         ToolKind::Sqldir => Box::new(SqlDirDriver::load(cfg, redactor)?),
         ToolKind::Command => Box::new(CommandDriver::load(cfg, redactor, verbose).await?),
     };
@@ -275,23 +302,47 @@ mod tests {
         assert_eq!(Target::parse("+2"), Target::Relative(2));
         assert_eq!(Target::parse("head"), Target::Head);
         let o = order();
-        assert_eq!(Target::Relative(-1).resolve(&o, Some("b")).unwrap().as_deref(), Some("a"));
+        assert_eq!(
+            Target::Relative(-1)
+                .resolve(&o, Some("b"))
+                .unwrap()
+                .as_deref(),
+            Some("a")
+        );
         assert_eq!(Target::Relative(-1).resolve(&o, Some("a")).unwrap(), None);
         assert!(Target::Relative(-2).resolve(&o, Some("a")).is_err());
-        assert_eq!(Target::Relative(1).resolve(&o, None).unwrap().as_deref(), Some("a"));
-        assert_eq!(Target::Head.resolve(&o, None).unwrap().as_deref(), Some("c"));
+        assert_eq!(
+            Target::Relative(1).resolve(&o, None).unwrap().as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            Target::Head.resolve(&o, None).unwrap().as_deref(),
+            Some("c")
+        );
     }
 
     #[test]
     fn version_state_checks_both_styles() {
         let o = order();
-        let single = VersionState { rows: vec!["b".into()], dirty: false, style: VersionStyle::Single };
+        let single = VersionState {
+            rows: vec!["b".into()],
+            dirty: false,
+            style: VersionStyle::Single,
+        };
         assert!(single.check_at(Some("b"), &o).is_ok());
         assert!(single.check_at(Some("c"), &o).is_err());
-        let per = VersionState { rows: vec!["a".into(), "b".into()], dirty: false, style: VersionStyle::PerRevision };
+        let per = VersionState {
+            rows: vec!["a".into(), "b".into()],
+            dirty: false,
+            style: VersionStyle::PerRevision,
+        };
         assert!(per.check_at(Some("b"), &o).is_ok());
         assert_eq!(per.current(&o).as_deref(), Some("b"));
-        let dirty = VersionState { rows: vec!["b".into()], dirty: true, style: VersionStyle::Single };
+        let dirty = VersionState {
+            rows: vec!["b".into()],
+            dirty: true,
+            style: VersionStyle::Single,
+        };
         assert!(dirty.check_at(Some("b"), &o).unwrap_err().contains("dirty"));
     }
 }

@@ -21,9 +21,15 @@ const TAIL: usize = 96 * 1024;
 static RUNNING: Mutex<Option<HashSet<i32>>> = Mutex::new(None);
 
 pub fn kill_all_running() {
-    let groups: Vec<i32> = RUNNING.lock().map(|g| g.iter().flatten().copied().collect()).unwrap_or_default();
+    let groups: Vec<i32> = RUNNING
+        .lock()
+        .map(|g| g.iter().flatten().copied().collect())
+        .unwrap_or_default();
     for pgid in groups {
-        let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), nix::sys::signal::Signal::SIGKILL);
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pgid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
     }
 }
 
@@ -41,7 +47,10 @@ impl Registered {
 impl Drop for Registered {
     fn drop(&mut self) {
         // Kill the group if it still runs (cancelled future, timeout); harmless otherwise.
-        let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(self.0), nix::sys::signal::Signal::SIGKILL);
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(self.0),
+            nix::sys::signal::Signal::SIGKILL,
+        );
         if let Ok(mut g) = RUNNING.lock() {
             if let Some(s) = g.as_mut() {
                 s.remove(&self.0);
@@ -117,7 +126,10 @@ impl Bounded {
     fn text(&self) -> String {
         let mut s = String::from_utf8_lossy(&self.head).into_owned();
         if self.dropped > 0 {
-            s.push_str(&format!("\n[… {} bytes of output omitted …]\n", self.dropped));
+            s.push_str(&format!(
+                "\n[… {} bytes of output omitted …]\n",
+                self.dropped
+            ));
         }
         let tail: Vec<u8> = self.tail.iter().copied().collect();
         s.push_str(&String::from_utf8_lossy(&tail));
@@ -128,7 +140,9 @@ impl Bounded {
 /// Removes ANSI escape sequences and other control characters except newline and tab.
 pub fn clean_text(s: &str) -> String {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| regex::Regex::new(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b.").expect("regex"));
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b.").expect("regex")
+    });
     re.replace_all(s, "")
         .chars()
         .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')

@@ -40,7 +40,9 @@ pub async fn resolve_python(cfg: &Config) -> Result<PathBuf> {
         return ensure_venv(&cfg.resolve(req)).await;
     }
     which::which("python3").map_err(|_| {
-        HarnessError::env("python3 not found: install it (Debian: apt-get install python3 python3-venv)")
+        HarnessError::env(
+            "python3 not found: install it (Debian: apt-get install python3 python3-venv)",
+        )
     })
 }
 
@@ -57,7 +59,10 @@ pub fn cached_venv(requirements: &Path) -> Option<PathBuf> {
 /// (tools are started as `python -m tool`, so the venv's scripts' shebangs never matter).
 pub async fn ensure_venv(requirements: &Path) -> Result<PathBuf> {
     let content = std::fs::read(requirements).map_err(|e| {
-        HarnessError::usage(format!("cannot read requirements file {}: {e}", requirements.display()))
+        HarnessError::usage(format!(
+            "cannot read requirements file {}: {e}",
+            requirements.display()
+        ))
     })?;
     let hash = format!("{:x}", Sha256::digest(&content));
     let dir = cache_dir().join("venvs").join(&hash[..16]);
@@ -65,15 +70,22 @@ pub async fn ensure_venv(requirements: &Path) -> Result<PathBuf> {
     if python.exists() && dir.join(".complete").exists() {
         return Ok(python);
     }
-    let base = which::which("python3")
-        .map_err(|_| HarnessError::env("python3 not found: install it (Debian: apt-get install python3 python3-venv)"))?;
+    let base = which::which("python3").map_err(|_| {
+        HarnessError::env(
+            "python3 not found: install it (Debian: apt-get install python3 python3-venv)",
+        )
+    })?;
     std::fs::create_dir_all(dir.parent().expect("has parent"))
         .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", cache_dir().display())))?;
     let scratch = tempfile::Builder::new()
         .prefix(&format!("{}.building-", &hash[..16]))
         .tempdir_in(dir.parent().expect("has parent"))
         .map_err(|e| HarnessError::env(format!("cannot create a venv dir: {e}")))?;
-    eprintln!("creating a Python venv for {} (once; cached in {})", requirements.display(), dir.display());
+    eprintln!(
+        "creating a Python venv for {} (once; cached in {})",
+        requirements.display(),
+        dir.display()
+    );
     let run = |mut c: Command, what: String| async move {
         let out = tokio::time::timeout(Duration::from_secs(900), c.output())
             .await
@@ -90,10 +102,24 @@ pub async fn ensure_venv(requirements: &Path) -> Result<PathBuf> {
     };
     let mut venv = Command::new(&base);
     venv.arg("-m").arg("venv").arg(scratch.path());
-    run(venv, format!("{} -m venv (Debian: apt-get install python3-venv)", base.display())).await?;
+    run(
+        venv,
+        format!(
+            "{} -m venv (Debian: apt-get install python3-venv)",
+            base.display()
+        ),
+    )
+    .await?;
     let mut pip = Command::new(scratch.path().join("bin/python"));
-    pip.args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r"])
-        .arg(requirements);
+    pip.args([
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+        "-r",
+    ])
+    .arg(requirements);
     run(pip, format!("pip install -r {}", requirements.display())).await?;
     std::fs::write(scratch.path().join(".complete"), &hash).ok();
     let built = scratch.keep();
@@ -134,6 +160,9 @@ pub async fn versions(python: &Path, dists: &[&str]) -> Vec<(String, String)> {
         Err(_) => return Vec::new(),
     };
     out.lines()
-        .filter_map(|l| l.split_once(' ').map(|(a, b)| (a.to_string(), b.trim().to_string())))
+        .filter_map(|l| {
+            l.split_once(' ')
+                .map(|(a, b)| (a.to_string(), b.trim().to_string()))
+        })
         .collect()
 }

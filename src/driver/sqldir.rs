@@ -7,7 +7,9 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
 
 use super::sqlsplit::split_statements;
-use super::{DbTarget, Execution, MigrationDriver, Outcome, Target, ToolCommands, VersionState, VersionStyle};
+use super::{
+    DbTarget, Execution, MigrationDriver, Outcome, Target, ToolCommands, VersionState, VersionStyle,
+};
 use crate::chain::{parse_sql_dir, Chain, SqlMigration};
 use crate::config::{Config, SqlFormat, ToolKind};
 use crate::db::{is_connection_lost, server_error, ServerError};
@@ -37,7 +39,14 @@ impl SqlDirDriver {
             .map_err(|e| HarnessError::usage(format!("cannot read {}: {e}", dir.display())))?;
         chain.require_downgrades = m.require_downgrades;
         let order = chain.revisions.iter().map(|r| r.id.clone()).collect();
-        Ok(SqlDirDriver { format, chain, order, migrations, init_sql: m.init_sql.clone(), redactor: redactor.clone() })
+        Ok(SqlDirDriver {
+            format,
+            chain,
+            order,
+            migrations,
+            init_sql: m.init_sql.clone(),
+            redactor: redactor.clone(),
+        })
     }
 
     fn tool_name(&self) -> &'static str {
@@ -73,28 +82,60 @@ impl SqlDirDriver {
         Ok(c)
     }
 
-    async fn read_state(&self, c: &mut Conn) -> std::result::Result<VersionState, mysql_async::Error> {
+    async fn read_state(
+        &self,
+        c: &mut Conn,
+    ) -> std::result::Result<VersionState, mysql_async::Error> {
         let (rows, dirty) = match self.format {
             SqlFormat::GolangMigrate => {
-                let r: Vec<(i64, i64)> = c.query("SELECT version, dirty FROM `schema_migrations`").await?;
-                (r.iter().map(|(v, _)| v.to_string()).collect(), r.iter().any(|(_, d)| *d != 0))
+                let r: Vec<(i64, i64)> = c
+                    .query("SELECT version, dirty FROM `schema_migrations`")
+                    .await?;
+                (
+                    r.iter().map(|(v, _)| v.to_string()).collect(),
+                    r.iter().any(|(_, d)| *d != 0),
+                )
             }
-            SqlFormat::Dbmate => (c.query("SELECT version FROM `schema_migrations` ORDER BY version").await?, false),
+            SqlFormat::Dbmate => (
+                c.query("SELECT version FROM `schema_migrations` ORDER BY version")
+                    .await?,
+                false,
+            ),
             SqlFormat::Sqlx => {
-                let r: Vec<(i64, i64)> = c.query("SELECT version, success FROM `_sqlx_migrations` ORDER BY version").await?;
-                (r.iter().map(|(v, _)| v.to_string()).collect(), r.iter().any(|(_, s)| *s == 0))
+                let r: Vec<(i64, i64)> = c
+                    .query("SELECT version, success FROM `_sqlx_migrations` ORDER BY version")
+                    .await?;
+                (
+                    r.iter().map(|(v, _)| v.to_string()).collect(),
+                    r.iter().any(|(_, s)| *s == 0),
+                )
             }
         };
         // golang-migrate stores the number: map it back to the file's spelling (leading zeros).
         let rows = rows
             .into_iter()
-            .map(|v| self.order.iter().find(|o| o.parse::<u128>().ok() == v.parse::<u128>().ok()).cloned().unwrap_or(v))
+            .map(|v| {
+                self.order
+                    .iter()
+                    .find(|o| o.parse::<u128>().ok() == v.parse::<u128>().ok())
+                    .cloned()
+                    .unwrap_or(v)
+            })
             .collect();
-        Ok(VersionState { rows, dirty, style: self.style() })
+        Ok(VersionState {
+            rows,
+            dirty,
+            style: self.style(),
+        })
     }
 
     /// Records that `version` is being applied (golang-migrate: dirty; sqlx: success = false).
-    async fn mark_start(&self, c: &mut Conn, m: &SqlMigration, dir: &Direction) -> std::result::Result<(), mysql_async::Error> {
+    async fn mark_start(
+        &self,
+        c: &mut Conn,
+        m: &SqlMigration,
+        dir: &Direction,
+    ) -> std::result::Result<(), mysql_async::Error> {
         match (self.format, dir) {
             (SqlFormat::GolangMigrate, _) => {
                 c.query_drop("DELETE FROM `schema_migrations`").await?;
@@ -112,7 +153,14 @@ impl SqlDirDriver {
     }
 
     /// Records the result of a successful step: the version is now `now` (None = base).
-    async fn mark_done(&self, c: &mut Conn, m: &SqlMigration, dir: &Direction, now: Option<&str>, ms: u64) -> std::result::Result<(), mysql_async::Error> {
+    async fn mark_done(
+        &self,
+        c: &mut Conn,
+        m: &SqlMigration,
+        dir: &Direction,
+        now: Option<&str>,
+        ms: u64,
+    ) -> std::result::Result<(), mysql_async::Error> {
         let v = m.version.parse::<i64>().unwrap_or(0);
         match (self.format, dir) {
             (SqlFormat::GolangMigrate, _) => {
@@ -131,7 +179,11 @@ impl SqlDirDriver {
 
     /// Runs `sql` as one multi-statement batch; on failure names the statement the server
     /// refused (earlier statements stay applied — MySQL DDL does not roll back).
-    async fn run_batch(&self, c: &mut Conn, sql: &str) -> std::result::Result<(), (mysql_async::Error, usize)> {
+    async fn run_batch(
+        &self,
+        c: &mut Conn,
+        sql: &str,
+    ) -> std::result::Result<(), (mysql_async::Error, usize)> {
         // `QueryResult::is_empty()` reports true while an error packet for a later statement
         // is still pending, so walk as many result sets as the batch has statements, then
         // drain whatever remains (a miscount of the splitter cannot hide an error).
@@ -173,22 +225,58 @@ impl SqlDirDriver {
         let deadline = db.timeout;
         let work = async {
             let mut log = Vec::new();
-            let mut c = self.connect(db).await.map_err(|e| (e, None, None, log.clone()))?;
-            let state = self.read_state(&mut c).await.map_err(|e| (e, None, None, log.clone()))?;
+            let mut c = self
+                .connect(db)
+                .await
+                .map_err(|e| (e, None, None, log.clone()))?;
+            let state = self
+                .read_state(&mut c)
+                .await
+                .map_err(|e| (e, None, None, log.clone()))?;
             if state.dirty && self.format == SqlFormat::GolangMigrate {
-                let msg = format!("Dirty database version {}. Fix and force version.", state.rows.join(","));
-                return Ok::<_, (mysql_async::Error, Option<String>, Option<String>, Vec<String>)>((log, Some(msg)));
+                let msg = format!(
+                    "Dirty database version {}. Fix and force version.",
+                    state.rows.join(",")
+                );
+                return Ok::<
+                    _,
+                    (
+                        mysql_async::Error,
+                        Option<String>,
+                        Option<String>,
+                        Vec<String>,
+                    ),
+                >((log, Some(msg)));
             }
             let current = state.current(&self.order);
-            let cur_idx = current.as_ref().and_then(|c| self.order.iter().position(|o| o == c)).map(|i| i as i64).unwrap_or(-1);
+            let cur_idx = current
+                .as_ref()
+                .and_then(|c| self.order.iter().position(|o| o == c))
+                .map(|i| i as i64)
+                .unwrap_or(-1);
             let to = match target.resolve(&self.order, current.as_deref()) {
-                Ok(t) => t.and_then(|r| self.order.iter().position(|o| *o == r)).map(|i| i as i64).unwrap_or(-1),
+                Ok(t) => t
+                    .and_then(|r| self.order.iter().position(|o| *o == r))
+                    .map(|i| i as i64)
+                    .unwrap_or(-1),
                 Err(e) => return Ok((log, Some(e))),
             };
             let steps: Vec<usize> = match direction {
-                Direction::Up if to >= cur_idx => ((cur_idx + 1)..=to).map(|i| i as usize).collect(),
-                Direction::Down if to <= cur_idx => ((to + 1)..=cur_idx).rev().map(|i| i as usize).collect(),
-                _ => return Ok((log, Some(format!("target {target} is on the wrong side of {}", current.as_deref().unwrap_or("base"))))),
+                Direction::Up if to >= cur_idx => {
+                    ((cur_idx + 1)..=to).map(|i| i as usize).collect()
+                }
+                Direction::Down if to <= cur_idx => {
+                    ((to + 1)..=cur_idx).rev().map(|i| i as usize).collect()
+                }
+                _ => {
+                    return Ok((
+                        log,
+                        Some(format!(
+                            "target {target} is on the wrong side of {}",
+                            current.as_deref().unwrap_or("base")
+                        )),
+                    ))
+                }
             };
             for i in steps {
                 let m = &self.migrations[i];
@@ -196,16 +284,23 @@ impl SqlDirDriver {
                     Direction::Up => m.up.clone().unwrap_or_default(),
                     Direction::Down => match &m.down {
                         Some(d) => d.clone(),
-                        None => return Ok((log, Some(format!("{} has no down migration", m.version)))),
+                        None => {
+                            return Ok((log, Some(format!("{} has no down migration", m.version))))
+                        }
                     },
                 };
                 let file = self.file_name(m, &direction);
-                self.mark_start(&mut c, m, &direction).await.map_err(|e| (e, Some(m.version.clone()), None, log.clone()))?;
+                self.mark_start(&mut c, m, &direction)
+                    .await
+                    .map_err(|e| (e, Some(m.version.clone()), None, log.clone()))?;
                 let t0 = Instant::now();
                 if !sql.trim().is_empty() {
                     if let Err((e, n)) = self.run_batch(&mut c, &sql).await {
                         let stmts = split_statements(&sql);
-                        let stmt = stmts.get(n).cloned().map(|s| format!("statement {} of {}: {s}", n + 1, stmts.len()));
+                        let stmt = stmts
+                            .get(n)
+                            .cloned()
+                            .map(|s| format!("statement {} of {}: {s}", n + 1, stmts.len()));
                         log.push(format!("FAILED {file}"));
                         return Err((e, Some(m.version.clone()), stmt, log));
                     }
@@ -215,7 +310,9 @@ impl SqlDirDriver {
                     Direction::Up => Some(m.version.as_str()),
                     Direction::Down => (i > 0).then(|| self.order[i - 1].as_str()),
                 };
-                self.mark_done(&mut c, m, &direction, now, ms).await.map_err(|e| (e, Some(m.version.clone()), None, log.clone()))?;
+                self.mark_done(&mut c, m, &direction, now, ms)
+                    .await
+                    .map_err(|e| (e, Some(m.version.clone()), None, log.clone()))?;
                 log.push(format!("applied {file} ({ms} ms)"));
             }
             let _ = c.disconnect().await;
@@ -235,7 +332,11 @@ impl SqlDirDriver {
             failed_statement: None,
         };
         match result {
-            Err(_) => exec.outcome = Outcome::TimedOut { seconds: deadline.as_secs() },
+            Err(_) => {
+                exec.outcome = Outcome::TimedOut {
+                    seconds: deadline.as_secs(),
+                }
+            }
             Ok(Ok((log, None))) => exec.stdout = log.join("\n"),
             Ok(Ok((log, Some(msg)))) => {
                 exec.outcome = Outcome::Failed;
@@ -244,7 +345,9 @@ impl SqlDirDriver {
             }
             Ok(Err((e, rev, stmt, log))) => {
                 exec.outcome = if is_connection_lost(&e) && server_error(&e).is_none() {
-                    Outcome::NotStarted { reason: format!("connection lost: {e}") }
+                    Outcome::NotStarted {
+                        reason: format!("connection lost: {e}"),
+                    }
                 } else {
                     Outcome::Failed
                 };
@@ -312,17 +415,27 @@ impl MigrationDriver for SqlDirDriver {
             let to = target
                 .resolve(&self.order, state.current(&self.order).as_deref())
                 .map_err(|e| mysql_async::Error::Other(e.into()))?;
-            let upto = to.as_ref().and_then(|r| self.order.iter().position(|o| o == r));
+            let upto = to
+                .as_ref()
+                .and_then(|r| self.order.iter().position(|o| o == r));
             let table = self.version_table().to_string();
             c.query_drop(format!("DELETE FROM `{table}`")).await?;
             match (self.format, upto) {
                 (_, None) => {}
                 (SqlFormat::GolangMigrate, Some(i)) => {
-                    c.exec_drop("INSERT INTO `schema_migrations` (version, dirty) VALUES (?, 0)", (self.order[i].parse::<i64>().unwrap_or(0),)).await?
+                    c.exec_drop(
+                        "INSERT INTO `schema_migrations` (version, dirty) VALUES (?, 0)",
+                        (self.order[i].parse::<i64>().unwrap_or(0),),
+                    )
+                    .await?
                 }
                 (SqlFormat::Dbmate, Some(i)) => {
                     for v in &self.order[..=i] {
-                        c.exec_drop("INSERT INTO `schema_migrations` (version) VALUES (?)", (v.clone(),)).await?;
+                        c.exec_drop(
+                            "INSERT INTO `schema_migrations` (version) VALUES (?)",
+                            (v.clone(),),
+                        )
+                        .await?;
                     }
                 }
                 (SqlFormat::Sqlx, Some(i)) => {
@@ -348,7 +461,11 @@ impl MigrationDriver for SqlDirDriver {
                 e.error = server_error(&err);
                 e.stderr = self.redactor.redact(&err.to_string());
             }
-            Err(_) => e.outcome = Outcome::TimedOut { seconds: db.timeout.as_secs() },
+            Err(_) => {
+                e.outcome = Outcome::TimedOut {
+                    seconds: db.timeout.as_secs(),
+                }
+            }
         }
         e
     }
@@ -367,7 +484,16 @@ impl MigrationDriver for SqlDirDriver {
     }
 
     async fn app_command(&self, db: &DbTarget, command: &str) -> Execution {
-        super::command::run_shell(command, db, &[], &self.redactor, "mysql", "DATABASE_URL", false).await
+        super::command::run_shell(
+            command,
+            db,
+            &[],
+            &self.redactor,
+            "mysql",
+            "DATABASE_URL",
+            false,
+        )
+        .await
     }
 
     fn commands(&self) -> ToolCommands {
@@ -391,6 +517,9 @@ impl MigrationDriver for SqlDirDriver {
     }
 
     fn versions(&self) -> Vec<(String, String)> {
-        vec![(format!("{} (native)", self.tool_name()), env!("CARGO_PKG_VERSION").to_string())]
+        vec![(
+            format!("{} (native)", self.tool_name()),
+            env!("CARGO_PKG_VERSION").to_string(),
+        )]
     }
 }

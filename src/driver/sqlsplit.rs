@@ -14,16 +14,27 @@ pub fn split_statements(sql: &str) -> Vec<String> {
         match w.as_str() {
             // `BEGIN` opens a compound body unless it starts a transaction (`BEGIN;`, `BEGIN WORK`).
             "BEGIN" => {
-                let rest = std::str::from_utf8(next).unwrap_or("").trim_start().to_ascii_uppercase();
-                if !(rest.starts_with(';') || rest.starts_with("WORK") || rest.starts_with("TRANSACTION") || rest.is_empty()) {
+                let rest = std::str::from_utf8(next)
+                    .unwrap_or("")
+                    .trim_start()
+                    .to_ascii_uppercase();
+                if !(rest.starts_with(';')
+                    || rest.starts_with("WORK")
+                    || rest.starts_with("TRANSACTION")
+                    || rest.is_empty())
+                {
                     *depth += 1;
                 }
             }
             "END" => {
-                let rest = std::str::from_utf8(next).unwrap_or("").trim_start().to_ascii_uppercase();
+                let rest = std::str::from_utf8(next)
+                    .unwrap_or("")
+                    .trim_start()
+                    .to_ascii_uppercase();
                 // `END IF`, `END LOOP`, `END WHILE`, `END CASE`, `END REPEAT` close inner blocks we never opened.
                 let inner = ["IF", "LOOP", "WHILE", "CASE", "REPEAT"].iter().any(|k| {
-                    rest.starts_with(k) && !rest[k.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                    rest.starts_with(k)
+                        && !rest[k.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
                 });
                 if !inner && *depth > 0 {
                     *depth -= 1;
@@ -131,6 +142,9 @@ mod tests {
 
     #[test]
     fn transaction_begin_is_not_a_block() {
-        assert_eq!(split_statements("BEGIN; UPDATE t SET a=1; COMMIT;").len(), 3);
+        assert_eq!(
+            split_statements("BEGIN; UPDATE t SET a=1; COMMIT;").len(),
+            3
+        );
     }
 }

@@ -11,7 +11,7 @@ use testcontainers_modules::testcontainers::{
 use tokio::io::AsyncReadExt;
 
 use super::docker::{self, PID_LABEL, RUN_LABEL};
-use super::{alternatives, Provisioner, ProviderKind, Server, ServerHandle};
+use super::{alternatives, ProviderKind, Provisioner, Server, ServerHandle};
 use crate::db::{wait_ready, ConnInfo};
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
@@ -45,7 +45,12 @@ fn split_image(image: &str) -> (String, String) {
 fn random_password() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
     format!("mh-{:016x}", h.finish())
 }
 
@@ -85,7 +90,10 @@ impl Provisioner for ContainerProvisioner {
                     conn,
                     version,
                     run_id,
-                    Some(Box::new(ContainerHandle { container: Some(container), id })),
+                    Some(Box::new(ContainerHandle {
+                        container: Some(container),
+                        id,
+                    })),
                 );
                 server.image = Some(self.image.clone());
                 server.startup_ms = started.elapsed().as_millis() as u64;
@@ -164,9 +172,9 @@ impl ServerHandle for ContainerHandle {
         if let Some(c) = self.container.take() {
             if let Err(e) = c.rm().await {
                 // Fall back to a forced removal through the engine API.
-                docker::remove_container(&self.id)
-                    .await
-                    .map_err(|e2| HarnessError::env(format!("could not remove container {}: {e}; {e2}", self.id)))?;
+                docker::remove_container(&self.id).await.map_err(|e2| {
+                    HarnessError::env(format!("could not remove container {}: {e}; {e2}", self.id))
+                })?;
             }
         }
         Ok(())
@@ -177,7 +185,9 @@ impl ServerHandle for ContainerHandle {
     }
 
     async fn kill(&self) -> Result<()> {
-        docker::kill_container(&self.id).await.map_err(HarnessError::env)
+        docker::kill_container(&self.id)
+            .await
+            .map_err(HarnessError::env)
     }
 }
 

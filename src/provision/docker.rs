@@ -80,7 +80,11 @@ pub async fn labelled_containers_with_pids() -> Result<Vec<(String, Option<i32>)
     Ok(list
         .into_iter()
         .filter_map(|c| {
-            let pid = c.labels.as_ref().and_then(|l| l.get(PID_LABEL)).and_then(|p| p.parse().ok());
+            let pid = c
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(PID_LABEL))
+                .and_then(|p| p.parse().ok());
             c.id.map(|id| (id, pid))
         })
         .collect())

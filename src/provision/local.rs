@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
 
-use super::{Engine, Provisioner, ProviderKind, Server, ServerHandle};
+use super::{Engine, ProviderKind, Provisioner, Server, ServerHandle};
 use crate::db::{wait_ready, ConnInfo};
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
@@ -20,7 +20,12 @@ pub struct LocalProvisioner {
     timeout: Duration,
 }
 
-const SEARCH_DIRS: &[&str] = &["/usr/sbin", "/usr/local/sbin", "/usr/local/mysql/bin", "/usr/bin"];
+const SEARCH_DIRS: &[&str] = &[
+    "/usr/sbin",
+    "/usr/local/sbin",
+    "/usr/local/mysql/bin",
+    "/usr/bin",
+];
 
 /// `mariadbd` or `mysqld` on PATH or in the usual sbin directories.
 pub fn find_server_binary() -> Option<PathBuf> {
@@ -43,7 +48,12 @@ fn sibling_tool(binary: &Path, names: &[&str]) -> Option<PathBuf> {
         .parent()
         .into_iter()
         .map(Path::to_path_buf)
-        .chain(binary.parent().and_then(Path::parent).map(|p| p.join("bin")))
+        .chain(
+            binary
+                .parent()
+                .and_then(Path::parent)
+                .map(|p| p.join("bin")),
+        )
         .chain(SEARCH_DIRS.iter().map(PathBuf::from));
     let dirs: Vec<PathBuf> = dirs.collect();
     for n in names {
@@ -93,7 +103,11 @@ impl LocalProvisioner {
         let mut cmd = match engine {
             Engine::Mariadb => {
                 let tool = sibling_tool(&self.binary, &["mariadb-install-db", "mysql_install_db"])
-                    .ok_or_else(|| HarnessError::env("mariadb-install-db not found (apt-get install mariadb-server)"))?;
+                    .ok_or_else(|| {
+                        HarnessError::env(
+                            "mariadb-install-db not found (apt-get install mariadb-server)",
+                        )
+                    })?;
                 let mut c = Command::new(tool);
                 c.arg("--no-defaults")
                     .arg(format!("--datadir={}", data.display()))
@@ -166,7 +180,10 @@ impl Provisioner for LocalProvisioner {
             .prefix(&format!("{TEMP_PREFIX}{run_id}-"))
             .tempdir()
             .map_err(|e| HarnessError::env(format!("cannot create a temp dir: {e}")))?;
-        let _ = std::fs::write(dir.path().join("harness.pid"), std::process::id().to_string());
+        let _ = std::fs::write(
+            dir.path().join("harness.pid"),
+            std::process::id().to_string(),
+        );
         let data = dir.path().join("data");
         self.init_datadir(engine, &data).await?;
 
@@ -194,17 +211,26 @@ impl Provisioner for LocalProvisioner {
                         conn,
                         version,
                         run_id,
-                        Some(Box::new(LocalHandle { child: tokio::sync::Mutex::new(Some(child)), dir: Some(dir) })),
+                        Some(Box::new(LocalHandle {
+                            child: tokio::sync::Mutex::new(Some(child)),
+                            dir: Some(dir),
+                        })),
                     );
                     server.startup_ms = started.elapsed().as_millis() as u64;
                     return Ok(server);
                 }
                 Err(e) => {
                     let _ = child.kill().await;
-                    let log = std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
+                    let log =
+                        std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
                     let tail: Vec<&str> = log.lines().rev().take(15).collect();
-                    last_err = format!("{e}\nlast log lines:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
-                    if !log.contains("Address already in use") && !log.contains("Can't start server: Bind") {
+                    last_err = format!(
+                        "{e}\nlast log lines:\n{}",
+                        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                    );
+                    if !log.contains("Address already in use")
+                        && !log.contains("Can't start server: Bind")
+                    {
                         break;
                     }
                 }
@@ -232,7 +258,10 @@ impl ServerHandle for LocalHandle {
                     nix::sys::signal::Signal::SIGTERM,
                 );
             }
-            if tokio::time::timeout(Duration::from_secs(20), child.wait()).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(20), child.wait())
+                .await
+                .is_err()
+            {
                 let _ = child.kill().await;
             }
         }
@@ -253,7 +282,8 @@ impl ServerHandle for LocalHandle {
 
     async fn kill(&self) -> Result<()> {
         if let Some(c) = self.child.lock().await.as_mut() {
-            c.start_kill().map_err(|e| HarnessError::env(e.to_string()))?;
+            c.start_kill()
+                .map_err(|e| HarnessError::env(e.to_string()))?;
             let _ = c.wait().await;
         }
         Ok(())

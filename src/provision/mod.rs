@@ -9,7 +9,8 @@ mod url;
 
 pub use container::ContainerProvisioner;
 pub use docker::{
-    docker_engine, labelled_containers, labelled_containers_with_pids, remove_container, DockerEngine, PID_LABEL, RUN_LABEL,
+    docker_engine, labelled_containers, labelled_containers_with_pids, remove_container,
+    DockerEngine, PID_LABEL, RUN_LABEL,
 };
 pub use local::{find_server_binary, LocalProvisioner, TEMP_PREFIX};
 pub use server::{Engine, ProviderKind, Server, ServerHandle};
@@ -48,7 +49,11 @@ pub fn alternatives() -> &'static str {
 }
 
 /// Provisions the server the request names; `auto` prefers a container, then a local binary.
-pub async fn provision(req: &ProvisionRequest, run_id: &str, redactor: &Redactor) -> Result<Server> {
+pub async fn provision(
+    req: &ProvisionRequest,
+    run_id: &str,
+    redactor: &Redactor,
+) -> Result<Server> {
     match req.mode {
         DbMode::Container => container_of(req).provision(run_id, redactor).await,
         DbMode::Local => local_of(req)?.provision(run_id, redactor).await,

@@ -62,7 +62,11 @@ pub struct Server {
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Server({:?} {} via {:?} at {:?})", self.engine, self.version, self.provider, self.conn)
+        write!(
+            f,
+            "Server({:?} {} via {:?} at {:?})",
+            self.engine, self.version, self.provider, self.conn
+        )
     }
 }
 
@@ -156,7 +160,9 @@ impl Server {
     pub async fn alive(&self) -> bool {
         match self.handle.lock().await.as_ref() {
             Some(h) => h.alive().await,
-            None => crate::db::wait_ready(&self.conn, std::time::Duration::from_secs(2)).await.is_ok(),
+            None => crate::db::wait_ready(&self.conn, std::time::Duration::from_secs(2))
+                .await
+                .is_ok(),
         }
     }
 
@@ -190,7 +196,10 @@ impl Server {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(HarnessError::env(format!("cleanup incomplete: {}", errors.join("; "))))
+            Err(HarnessError::env(format!(
+                "cleanup incomplete: {}",
+                errors.join("; ")
+            )))
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::{Provisioner, ProviderKind, Server};
+use super::{ProviderKind, Provisioner, Server};
 use crate::db::ConnInfo;
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;

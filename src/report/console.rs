@@ -27,7 +27,11 @@ impl Console {
     pub fn new() -> Self {
         let tty = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
         let color = tty && std::env::var_os("NO_COLOR").is_none();
-        Console { color, multi: tty.then(MultiProgress::new), bars: HashMap::new() }
+        Console {
+            color,
+            multi: tty.then(MultiProgress::new),
+            bars: HashMap::new(),
+        }
     }
 
     fn paint(&self, st: Status, s: &str) -> String {
@@ -59,7 +63,10 @@ impl Console {
             Event::ScenarioStarted { id, title } => match &self.multi {
                 Some(m) => {
                     let pb = m.add(ProgressBar::new_spinner());
-                    pb.set_style(ProgressStyle::with_template("{spinner} {prefix:16} {msg} {elapsed}").expect("style"));
+                    pb.set_style(
+                        ProgressStyle::with_template("{spinner} {prefix:16} {msg} {elapsed}")
+                            .expect("style"),
+                    );
                     pb.set_prefix(id.clone());
                     pb.set_message(title.clone());
                     pb.enable_steady_tick(Duration::from_millis(120));
@@ -75,13 +82,22 @@ impl Console {
                         "  {scenario:16} {} {}{}",
                         step.status.word(),
                         step.title,
-                        step.message.as_ref().map(|m| format!(": {m}")).unwrap_or_default()
+                        step.message
+                            .as_ref()
+                            .map(|m| format!(": {m}"))
+                            .unwrap_or_default()
                     ));
                 }
             }
             Event::ScenarioFinished { result } => {
                 let word = self.paint(result.status, result.status.word());
-                let line = format!("{} {:16} {word:5} {:>6.1} s  {}", result.status.mark(), result.id, result.duration_ms as f64 / 1000.0, result.details);
+                let line = format!(
+                    "{} {:16} {word:5} {:>6.1} s  {}",
+                    result.status.mark(),
+                    result.id,
+                    result.duration_ms as f64 / 1000.0,
+                    result.details
+                );
                 match self.bars.remove(&result.id) {
                     Some(pb) => pb.finish_with_message(format!("{word} {}", result.details)),
                     None => self.line(&line),
@@ -100,7 +116,10 @@ impl Console {
             let _ = m.clear();
         }
         eprintln!();
-        eprintln!("{:<4} {:<18} {:<6} {:>8}  Details", "", "Scenario", "Result", "Time");
+        eprintln!(
+            "{:<4} {:<18} {:<6} {:>8}  Details",
+            "", "Scenario", "Result", "Time"
+        );
         for r in &s.scenarios {
             eprintln!(
                 "{:<4} {:<18} {:<6} {:>7.1}s  {}",

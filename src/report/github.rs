@@ -9,15 +9,22 @@ use crate::scenario::Status;
 
 /// Appends the report to `$GITHUB_STEP_SUMMARY` when the variable is set.
 pub fn append_step_summary(markdown: &str) -> std::io::Result<bool> {
-    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else { return Ok(false) };
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+        return Ok(false);
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
     f.write_all(markdown.as_bytes())?;
     f.write_all(b"\n")?;
     Ok(true)
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_prop(s: &str) -> String {
@@ -27,16 +34,30 @@ fn escape_prop(s: &str) -> String {
 /// `::error file=…,line=…,title=…::message` lines for failing revisions, paths relative to `root`.
 pub fn annotations(s: &RunSummary, root: &Path) -> Vec<String> {
     let mut out = Vec::new();
-    for sc in s.scenarios.iter().filter(|x| matches!(x.status, Status::Failed | Status::Error)) {
-        for st in sc.steps.iter().filter(|x| matches!(x.status, Status::Failed | Status::Error)) {
-            let rev = st.revision.as_ref().and_then(|r| s.chain.revisions.iter().find(|x| &x.id == r));
+    for sc in s
+        .scenarios
+        .iter()
+        .filter(|x| matches!(x.status, Status::Failed | Status::Error))
+    {
+        for st in sc
+            .steps
+            .iter()
+            .filter(|x| matches!(x.status, Status::Failed | Status::Error))
+        {
+            let rev = st
+                .revision
+                .as_ref()
+                .and_then(|r| s.chain.revisions.iter().find(|x| &x.id == r));
             let msg = escape_data(st.message.as_deref().unwrap_or(&st.title));
             let title = escape_prop(&format!("migration-harness {}", sc.id));
             match rev.and_then(|r| r.file.as_ref().map(|f| (f, r.line.unwrap_or(1)))) {
                 Some((file, line)) => {
                     let p = Path::new(file);
                     let rel = p.strip_prefix(root).unwrap_or(p);
-                    out.push(format!("::error file={},line={line},title={title}::{msg}", escape_prop(&rel.display().to_string())));
+                    out.push(format!(
+                        "::error file={},line={line},title={title}::{msg}",
+                        escape_prop(&rel.display().to_string())
+                    ));
                 }
                 None => out.push(format!("::error title={title}::{msg}")),
             }

@@ -42,5 +42,7 @@ impl HtmlReport<'_> {
 
 pub fn render_html(s: &RunSummary) -> String {
     let v = view::build(s);
-    HtmlReport { s, v: &v }.render().expect("html template renders")
+    HtmlReport { s, v: &v }
+        .render()
+        .expect("html template renders")
 }

@@ -11,7 +11,12 @@ use crate::scenario::Status;
 fn step_log(s: &crate::scenario::ScenarioResult) -> String {
     let mut out = String::new();
     for st in &s.steps {
-        out.push_str(&format!("[{}] {} ({} ms)\n", st.status.word(), st.title, st.duration_ms));
+        out.push_str(&format!(
+            "[{}] {} ({} ms)\n",
+            st.status.word(),
+            st.title,
+            st.duration_ms
+        ));
         if let Some(m) = &st.message {
             out.push_str(&format!("    {m}\n"));
         }
@@ -20,7 +25,14 @@ fn step_log(s: &crate::scenario::ScenarioResult) -> String {
         }
         if let Some(l) = &st.log {
             if st.status != Status::Passed {
-                for line in l.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev() {
+                for line in l
+                    .lines()
+                    .rev()
+                    .take(40)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                {
                     out.push_str(&format!("    | {line}\n"));
                 }
             }
@@ -47,7 +59,11 @@ pub fn render_junit(s: &RunSummary) -> String {
                     NonSuccessKind::Error
                 });
                 st.set_message(sc.details.clone());
-                st.set_type(sc.first_problem().map(|p| p.action.clone()).unwrap_or_else(|| "scenario".into()));
+                st.set_type(
+                    sc.first_problem()
+                        .map(|p| p.action.clone())
+                        .unwrap_or_else(|| "scenario".into()),
+                );
                 st.set_description(step_log(sc));
                 st
             }

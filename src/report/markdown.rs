@@ -49,5 +49,7 @@ impl MarkdownReport<'_> {
 
 pub fn render_markdown(s: &RunSummary) -> String {
     let v = view::build(s);
-    MarkdownReport { s, v: &v }.render().expect("markdown template renders")
+    MarkdownReport { s, v: &v }
+        .render()
+        .expect("markdown template renders")
 }

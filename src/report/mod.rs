@@ -16,7 +16,10 @@ pub use html::render_html;
 pub use json::render_json;
 pub use junit::render_junit;
 pub use markdown::render_markdown;
-pub use summary::{revision_marks as summary_marks, ChainView, HarnessInfo, RevisionView, RunStatus, RunSummary, ServerInfo, Timings, ToolInfo};
+pub use summary::{
+    revision_marks as summary_marks, ChainView, HarnessInfo, RevisionView, RunStatus, RunSummary,
+    ServerInfo, Timings, ToolInfo,
+};
 
 use std::path::{Path, PathBuf};
 
@@ -40,7 +43,9 @@ impl Format {
                 "html" => Ok(Format::Html),
                 "json" => Ok(Format::Json),
                 "junit" | "xml" => Ok(Format::Junit),
-                other => Err(HarnessError::usage(format!("unknown format `{other}`; valid: md, html, json, junit"))),
+                other => Err(HarnessError::usage(format!(
+                    "unknown format `{other}`; valid: md, html, json, junit"
+                ))),
             })
             .collect()
     }
@@ -66,11 +71,13 @@ impl Format {
 
 /// Writes each format into `dir`; returns the paths written.
 pub fn write_reports(s: &RunSummary, formats: &[Format], dir: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|e| HarnessError::env(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", dir.display())))?;
     let mut out = Vec::new();
     for f in formats {
         let p = dir.join(f.file_name());
-        std::fs::write(&p, f.render(s)).map_err(|e| HarnessError::env(format!("cannot write {}: {e}", p.display())))?;
+        std::fs::write(&p, f.render(s))
+            .map_err(|e| HarnessError::env(format!("cannot write {}: {e}", p.display())))?;
         out.push(p);
     }
     Ok(out)

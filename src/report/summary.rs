@@ -32,7 +32,10 @@ impl RunStatus {
     pub fn of(scenarios: &[ScenarioResult], server_lost: bool) -> RunStatus {
         if server_lost {
             RunStatus::Error
-        } else if scenarios.iter().any(|s| matches!(s.status, Status::Failed | Status::Error)) {
+        } else if scenarios
+            .iter()
+            .any(|s| matches!(s.status, Status::Failed | Status::Error))
+        {
             RunStatus::Failed
         } else {
             RunStatus::Passed
@@ -86,7 +89,10 @@ pub struct ChainView {
 
 impl ChainView {
     pub fn errors(&self) -> usize {
-        self.findings.iter().filter(|f| f.severity == Severity::Error).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
     }
 }
 
@@ -133,7 +139,9 @@ impl RunSummary {
 
 /// Marks each revision from the chain walk's steps (worst status wins).
 pub fn revision_marks(revisions: &mut [RevisionView], scenarios: &[ScenarioResult]) {
-    let Some(chain) = scenarios.iter().find(|s| s.id == "chain") else { return };
+    let Some(chain) = scenarios.iter().find(|s| s.id == "chain") else {
+        return;
+    };
     if chain.status == Status::Skipped {
         return;
     }
@@ -143,7 +151,10 @@ pub fn revision_marks(revisions: &mut [RevisionView], scenarios: &[ScenarioResul
             .iter()
             .filter(|s| s.revision.as_deref() == Some(&r.id))
             .collect();
-        r.status = if steps.iter().any(|s| matches!(s.status, Status::Failed | Status::Error)) {
+        r.status = if steps
+            .iter()
+            .any(|s| matches!(s.status, Status::Failed | Status::Error))
+        {
             Status::Failed
         } else if steps.is_empty() {
             Status::Skipped

@@ -137,11 +137,19 @@ fn tail_lines(s: &str, n: usize) -> String {
     if lines.len() <= n {
         return s.to_string();
     }
-    format!("[… {} earlier lines omitted …]\n{}", lines.len() - n, lines[lines.len() - n..].join("\n"))
+    format!(
+        "[… {} earlier lines omitted …]\n{}",
+        lines.len() - n,
+        lines[lines.len() - n..].join("\n")
+    )
 }
 
 fn section(n: usize, s: &ScenarioResult, summary: &RunSummary) -> Section {
-    let main_steps: Vec<&crate::scenario::StepResult> = s.steps.iter().filter(|st| !st.title.starts_with("prepare:")).collect();
+    let main_steps: Vec<&crate::scenario::StepResult> = s
+        .steps
+        .iter()
+        .filter(|st| !st.title.starts_with("prepare:"))
+        .collect();
     let command = main_steps.iter().find_map(|st| st.command.clone());
     let mut log = String::new();
     for st in &main_steps {
@@ -156,13 +164,24 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary) -> Section {
     }
     let (from, to) = match s.id.as_str() {
         "chain" => ("base".to_string(), summary.head.clone().unwrap_or_default()),
-        "downgrade" => (summary.head.clone().unwrap_or_default(), summary.baseline.clone().unwrap_or_else(|| "base".into())),
-        _ => (summary.baseline.clone().unwrap_or_else(|| "base".into()), summary.head.clone().unwrap_or_default()),
+        "downgrade" => (
+            summary.head.clone().unwrap_or_default(),
+            summary.baseline.clone().unwrap_or_else(|| "base".into()),
+        ),
+        _ => (
+            summary.baseline.clone().unwrap_or_else(|| "base".into()),
+            summary.head.clone().unwrap_or_default(),
+        ),
     };
     let quoted_error = if s.id == "reproduce-error" && s.status == Status::Passed {
-        s.steps.iter().find_map(|st| st.error.as_ref()).map(|e| format!("({}, \"{}\")", e.code, e.message))
+        s.steps
+            .iter()
+            .find_map(|st| st.error.as_ref())
+            .map(|e| format!("({}, \"{}\")", e.code, e.message))
     } else {
-        s.first_problem().and_then(|p| p.error.as_ref()).map(|e| format!("({}, \"{}\")", e.code, e.message))
+        s.first_problem()
+            .and_then(|p| p.error.as_ref())
+            .map(|e| format!("({}, \"{}\")", e.code, e.message))
     };
     Section {
         number: n,
@@ -186,8 +205,16 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary) -> Section {
                 details: st.details.clone(),
             })
             .collect(),
-        diff: s.steps.iter().flat_map(|st| st.diff.iter().cloned()).collect(),
-        data_loss: s.steps.iter().flat_map(|st| st.data_loss.iter().map(|d| d.to_string())).collect(),
+        diff: s
+            .steps
+            .iter()
+            .flat_map(|st| st.diff.iter().cloned())
+            .collect(),
+        data_loss: s
+            .steps
+            .iter()
+            .flat_map(|st| st.data_loss.iter().map(|d| d.to_string()))
+            .collect(),
         quoted_error,
         reason: s.reason.clone(),
         warnings: s.warnings.clone(),
@@ -203,12 +230,20 @@ fn stars(st: Option<Status>, warnings: bool) -> (String, u8) {
         (Some(Status::Failed), _) => 1,
         _ => 0,
     };
-    let s = if n == 0 { "— not rated".to_string() } else { format!("{}{}", "⭐".repeat(n as usize), "☆".repeat(5 - n as usize)) };
+    let s = if n == 0 {
+        "— not rated".to_string()
+    } else {
+        format!("{}{}", "⭐".repeat(n as usize), "☆".repeat(5 - n as usize))
+    };
     (s, n)
 }
 
 fn aspect(summary: &RunSummary, name: &'static str, ids: &[&str]) -> Aspect {
-    let results: Vec<&ScenarioResult> = ids.iter().filter_map(|i| summary.scenario(i)).filter(|s| s.status != Status::Skipped).collect();
+    let results: Vec<&ScenarioResult> = ids
+        .iter()
+        .filter_map(|i| summary.scenario(i))
+        .filter(|s| s.status != Status::Skipped)
+        .collect();
     let worst = results.iter().map(|s| s.status).max_by_key(|s| match s {
         Status::Passed => 0,
         Status::Skipped => 1,
@@ -235,7 +270,12 @@ fn mermaid(summary: &RunSummary) -> String {
     let mut m = String::from("graph TD\n");
     let esc = |s: &str| s.replace('"', "#quot;").replace(['\n', '\r'], " ");
     for (i, r) in summary.chain.revisions.iter().enumerate() {
-        m.push_str(&format!("  r{i}[\"{} {}<br/>{}\"]\n", r.status.mark(), esc(&r.id), esc(&r.description)));
+        m.push_str(&format!(
+            "  r{i}[\"{} {}<br/>{}\"]\n",
+            r.status.mark(),
+            esc(&r.id),
+            esc(&r.description)
+        ));
     }
     for (i, r) in summary.chain.revisions.iter().enumerate() {
         for p in &r.parents {
@@ -248,19 +288,37 @@ fn mermaid(summary: &RunSummary) -> String {
 }
 
 pub fn build(summary: &RunSummary) -> ReportView {
-    let head = summary.head.clone().unwrap_or_else(|| "(no single head)".into());
+    let head = summary
+        .head
+        .clone()
+        .unwrap_or_else(|| "(no single head)".into());
     let go = summary.status == RunStatus::Passed;
     let cmds = &summary.tool.commands;
     let baseline = summary.baseline.clone().unwrap_or_else(|| "base".into());
-    let failing: Vec<&ScenarioResult> = summary.scenarios.iter().filter(|s| matches!(s.status, Status::Failed | Status::Error)).collect();
+    let failing: Vec<&ScenarioResult> = summary
+        .scenarios
+        .iter()
+        .filter(|s| matches!(s.status, Status::Failed | Status::Error))
+        .collect();
 
     let rows = summary
         .scenarios
         .iter()
         .enumerate()
-        .map(|(i, s)| SummaryRow { number: i + 1, title: s.title.clone(), mark: s.status.mark(), word: s.status.word(), details: s.details.clone() })
+        .map(|(i, s)| SummaryRow {
+            number: i + 1,
+            title: s.title.clone(),
+            mark: s.status.mark(),
+            word: s.status.word(),
+            details: s.details.clone(),
+        })
         .collect();
-    let sections = summary.scenarios.iter().enumerate().map(|(i, s)| section(i + 1, s, summary)).collect();
+    let sections = summary
+        .scenarios
+        .iter()
+        .enumerate()
+        .map(|(i, s)| section(i + 1, s, summary))
+        .collect();
 
     let baseline_id = summary.baseline.clone();
     let chain = summary
@@ -284,17 +342,44 @@ pub fn build(summary: &RunSummary) -> ReportView {
         .chain
         .findings
         .iter()
-        .map(|f| format!("{}: {}", match f.severity { crate::chain::Severity::Error => "error", _ => "warning" }, f.message))
+        .map(|f| {
+            format!(
+                "{}: {}",
+                match f.severity {
+                    crate::chain::Severity::Error => "error",
+                    _ => "warning",
+                },
+                f.message
+            )
+        })
         .chain(summary.scenario("chain").into_iter().flat_map(|c| {
-            c.steps.iter().filter(|s| matches!(s.status, Status::Failed | Status::Error) && s.action != "chain_checks").filter_map(|s| s.message.clone())
+            c.steps
+                .iter()
+                .filter(|s| {
+                    matches!(s.status, Status::Failed | Status::Error) && s.action != "chain_checks"
+                })
+                .filter_map(|s| s.message.clone())
         }))
         .collect();
     let n = summary.chain.revisions.len();
     let chain_status = if summary.chain.errors() > 0 {
-        format!("{n} migrations; the revision graph is broken ({} error(s))", summary.chain.errors())
-    } else if summary.chain.revisions.iter().any(|r| r.status == Status::Failed) {
+        format!(
+            "{n} migrations; the revision graph is broken ({} error(s))",
+            summary.chain.errors()
+        )
+    } else if summary
+        .chain
+        .revisions
+        .iter()
+        .any(|r| r.status == Status::Failed)
+    {
         format!("{n} migrations linked by down_revision into one chain, but the walk base → head → base found defects")
-    } else if summary.chain.revisions.iter().all(|r| r.status == Status::Passed) {
+    } else if summary
+        .chain
+        .revisions
+        .iter()
+        .all(|r| r.status == Status::Passed)
+    {
         format!("All {n} migrations properly linked, each upgrade and downgrade verified against real schema snapshots")
     } else {
         format!("{n} migrations properly linked (the walk did not cover every revision)")
@@ -306,9 +391,21 @@ pub fn build(summary: &RunSummary) -> ReportView {
         aspect(summary, "Rollback Safety", &["downgrade", "chain"]),
         aspect(summary, "Error Reproduction", &["reproduce-error"]),
         {
-            let mut a = aspect(summary, "Production Ready", &summary.scenarios.iter().map(|s| s.id.as_str()).collect::<Vec<_>>());
+            let mut a = aspect(
+                summary,
+                "Production Ready",
+                &summary
+                    .scenarios
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>(),
+            );
             if go {
-                a.notes = format!("{} of {} scenarios passed", summary.count(Status::Passed), summary.scenarios.len());
+                a.notes = format!(
+                    "{} of {} scenarios passed",
+                    summary.count(Status::Passed),
+                    summary.scenarios.len()
+                );
             }
             a
         },
@@ -326,7 +423,10 @@ pub fn build(summary: &RunSummary) -> ReportView {
         "Verify: the application starts without \"Unknown column\" (1054) errors".to_string(),
         "Monitor logs for errors".to_string(),
     ];
-    let blockers: Vec<String> = failing.iter().map(|s| format!("{} ({}): {}", s.title, s.id, s.details)).collect();
+    let blockers: Vec<String> = failing
+        .iter()
+        .map(|s| format!("{} ({}): {}", s.title, s.id, s.details))
+        .collect();
     let down = summary.scenario("downgrade");
     let down_ok = down.is_some_and(|d| d.status == Status::Passed);
     let (rollback_note, rollback_steps) = if down_ok {
@@ -343,12 +443,17 @@ pub fn build(summary: &RunSummary) -> ReportView {
     } else {
         (
             match down {
-                Some(d) if d.status != Status::Skipped => format!("Do NOT rely on the downgrade: {}. Restore from the backup instead.", d.details),
-                _ => "The downgrade was not verified in this run: restore from the backup.".to_string(),
+                Some(d) if d.status != Status::Skipped => format!(
+                    "Do NOT rely on the downgrade: {}. Restore from the backup instead.",
+                    d.details
+                ),
+                _ => "The downgrade was not verified in this run: restore from the backup."
+                    .to_string(),
             },
             vec![
                 "Stop the application".to_string(),
-                "Restore the database from the backup: `mysql -u USER -p DB < backup.sql`".to_string(),
+                "Restore the database from the backup: `mysql -u USER -p DB < backup.sql`"
+                    .to_string(),
                 "Redeploy the previous code version".to_string(),
                 "Restart the application".to_string(),
             ],
@@ -357,29 +462,74 @@ pub fn build(summary: &RunSummary) -> ReportView {
 
     let mut environment = vec![
         ("OS".to_string(), summary.os.clone()),
-        ("Harness".to_string(), format!("{} {}", summary.harness.name, summary.harness.version)),
+        (
+            "Harness".to_string(),
+            format!("{} {}", summary.harness.name, summary.harness.version),
+        ),
     ];
-    environment.extend(summary.tool.versions.iter().map(|(k, v)| (k.clone(), v.clone())));
+    environment.extend(
+        summary
+            .tool
+            .versions
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
     environment.push((
         "Database".to_string(),
-        format!("{} {}", match summary.server.engine { crate::provision::Engine::Mariadb => "MariaDB", _ => "MySQL" }, summary.server.version),
+        format!(
+            "{} {}",
+            match summary.server.engine {
+                crate::provision::Engine::Mariadb => "MariaDB",
+                _ => "MySQL",
+            },
+            summary.server.version
+        ),
     ));
-    environment.push(("Server provider".to_string(), format!("{:?}", summary.server.provider).to_lowercase()));
+    environment.push((
+        "Server provider".to_string(),
+        format!("{:?}", summary.server.provider).to_lowercase(),
+    ));
     if let Some(i) = &summary.server.image {
         environment.push(("Image".to_string(), i.clone()));
     }
-    environment.push(("Database names".to_string(), "a fresh `mh_<run>_<n>` database per scenario, dropped afterwards".into()));
+    environment.push((
+        "Database names".to_string(),
+        "a fresh `mh_<run>_<n>` database per scenario, dropped afterwards".into(),
+    ));
     let t = &summary.timings;
-    environment.push(("Test duration".to_string(), format!("{} (server start {}, tool processes {}, harness {})", secs(t.total_ms), secs(t.server_start_ms), secs(t.tool_ms), secs(t.harness_ms))));
+    environment.push((
+        "Test duration".to_string(),
+        format!(
+            "{} (server start {}, tool processes {}, harness {})",
+            secs(t.total_ms),
+            secs(t.server_start_ms),
+            secs(t.tool_ms),
+            secs(t.harness_ms)
+        ),
+    ));
 
     let conclusion = if go {
-        summary.scenarios.iter().filter(|s| s.status == Status::Passed).map(|s| format!("✅ {}: {}", s.title, s.details)).collect()
+        summary
+            .scenarios
+            .iter()
+            .filter(|s| s.status == Status::Passed)
+            .map(|s| format!("✅ {}: {}", s.title, s.details))
+            .collect()
     } else {
-        failing.iter().map(|s| format!("❌ {}: {}", s.title, s.details)).collect()
+        failing
+            .iter()
+            .map(|s| format!("❌ {}: {}", s.title, s.details))
+            .collect()
     };
 
     // Timeline: one row per scenario, its steps side by side, scaled to the longest one.
-    let longest = summary.scenarios.iter().map(|s| s.steps.iter().map(|x| x.duration_ms).sum::<u64>()).max().unwrap_or(1).max(1);
+    let longest = summary
+        .scenarios
+        .iter()
+        .map(|s| s.steps.iter().map(|x| x.duration_ms).sum::<u64>())
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let width = 560.0;
     let mut bars = Vec::new();
     for (i, s) in summary.scenarios.iter().enumerate() {
@@ -399,13 +549,32 @@ pub fn build(summary: &RunSummary) -> ReportView {
 
     ReportView {
         head: head.clone(),
-        date: summary.started_at.format("%B %-d, %Y %H:%M UTC").to_string(),
-        tester: format!("{} {} (automated)", summary.harness.name, summary.harness.version),
-        status_mark: if go { "✅" } else if summary.status == RunStatus::Error { "⚠️" } else { "❌" },
+        date: summary
+            .started_at
+            .format("%B %-d, %Y %H:%M UTC")
+            .to_string(),
+        tester: format!(
+            "{} {} (automated)",
+            summary.harness.name, summary.harness.version
+        ),
+        status_mark: if go {
+            "✅"
+        } else if summary.status == RunStatus::Error {
+            "⚠️"
+        } else {
+            "❌"
+        },
         status_text: match summary.status {
             RunStatus::Passed => "PASSED - PRODUCTION READY".into(),
             RunStatus::Failed => "FAILED - NOT READY FOR PRODUCTION".into(),
-            RunStatus::Error => format!("ERROR - RUN INCOMPLETE{}", summary.error.as_ref().map(|e| format!(" ({e})")).unwrap_or_default()),
+            RunStatus::Error => format!(
+                "ERROR - RUN INCOMPLETE{}",
+                summary
+                    .error
+                    .as_ref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            ),
         },
         go,
         rows,
@@ -430,7 +599,9 @@ pub fn build(summary: &RunSummary) -> ReportView {
 
 /// Markdown table cell: no pipe or newline may break the row.
 pub fn md_cell(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('|', "\\|").replace(['\n', '\r'], " ")
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
 }
 
 /// Markdown inline text on one line (bullets): newlines flattened.

@@ -9,18 +9,31 @@ use crate::error::{HarnessError, Result};
 const BUILTIN: &[(&str, &str)] = &[
     ("chain.toml", include_str!("../../scenarios/chain.toml")),
     ("upgrade.toml", include_str!("../../scenarios/upgrade.toml")),
-    ("idempotency.toml", include_str!("../../scenarios/idempotency.toml")),
-    ("downgrade.toml", include_str!("../../scenarios/downgrade.toml")),
-    ("reproduce-error.toml", include_str!("../../scenarios/reproduce-error.toml")),
+    (
+        "idempotency.toml",
+        include_str!("../../scenarios/idempotency.toml"),
+    ),
+    (
+        "downgrade.toml",
+        include_str!("../../scenarios/downgrade.toml"),
+    ),
+    (
+        "reproduce-error.toml",
+        include_str!("../../scenarios/reproduce-error.toml"),
+    ),
     ("reapply.toml", include_str!("../../scenarios/reapply.toml")),
-    ("verify-head.toml", include_str!("../../scenarios/verify-head.toml")),
+    (
+        "verify-head.toml",
+        include_str!("../../scenarios/verify-head.toml"),
+    ),
 ];
 
 pub fn builtin() -> Vec<ScenarioFile> {
     BUILTIN
         .iter()
         .map(|(name, text)| {
-            let mut f = ScenarioFile::parse(text, Path::new(&format!("scenarios/{name}"))).expect("built-in scenarios parse");
+            let mut f = ScenarioFile::parse(text, Path::new(&format!("scenarios/{name}")))
+                .expect("built-in scenarios parse");
             f.source = "built-in".into();
             f
         })
@@ -38,7 +51,8 @@ pub fn all_scenarios(project_dir: Option<&Path>) -> Result<Vec<ScenarioFile>> {
             .collect();
         files.sort();
         for f in files {
-            let text = std::fs::read_to_string(&f).map_err(|e| HarnessError::usage(format!("cannot read {}: {e}", f.display())))?;
+            let text = std::fs::read_to_string(&f)
+                .map_err(|e| HarnessError::usage(format!("cannot read {}: {e}", f.display())))?;
             // The repository's own scenarios/ holds the built-ins; reading them again is no clash.
             if BUILTIN.iter().any(|(_, b)| *b == text) {
                 continue;
@@ -65,6 +79,17 @@ mod tests {
     #[test]
     fn builtins_parse_in_contract_order() {
         let ids: Vec<String> = builtin().into_iter().map(|s| s.id).collect();
-        assert_eq!(ids, ["chain", "upgrade", "idempotency", "downgrade", "reproduce-error", "reapply", "verify-head"]);
+        assert_eq!(
+            ids,
+            [
+                "chain",
+                "upgrade",
+                "idempotency",
+                "downgrade",
+                "reproduce-error",
+                "reapply",
+                "verify-head"
+            ]
+        );
     }
 }

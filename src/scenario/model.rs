@@ -52,7 +52,11 @@ impl<'de> Deserialize<'de> for Expect {
                 .strip_prefix("error:")
                 .and_then(|c| c.parse().ok())
                 .map(Expect::Error)
-                .ok_or_else(|| serde::de::Error::custom(format!("expected \"ok\", \"error\" or \"error:CODE\", found \"{s}\""))),
+                .ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "expected \"ok\", \"error\" or \"error:CODE\", found \"{s}\""
+                    ))
+                }),
         }
     }
 }
@@ -61,17 +65,38 @@ impl<'de> Deserialize<'de> for Expect {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
-    Upgrade { target: String },
-    Downgrade { target: String },
-    Stamp { target: String },
-    Snapshot { name: String },
+    Upgrade {
+        target: String,
+    },
+    Downgrade {
+        target: String,
+    },
+    Stamp {
+        target: String,
+    },
+    Snapshot {
+        name: String,
+    },
     /// Builds a scratch database from empty to `target` and snapshots it as `name`.
-    ReferenceSnapshot { name: String, target: String },
-    AssertSchemaEquals { name: String },
-    AssertVersion { target: String },
+    ReferenceSnapshot {
+        name: String,
+        target: String,
+    },
+    AssertSchemaEquals {
+        name: String,
+    },
+    AssertVersion {
+        target: String,
+    },
     /// Records the diff between two snapshots (no verdict).
-    ReportDiff { from: String, to: String },
-    Sql { sql: String, expect: Expect },
+    ReportDiff {
+        from: String,
+        to: String,
+    },
+    Sql {
+        sql: String,
+        expect: Expect,
+    },
     SeedData,
     AssertDataPreserved,
     /// Runs the model's queries: derived from snapshot `model` (only for tables whose
@@ -84,14 +109,19 @@ pub enum Step {
         #[serde(default)]
         skip_if_none: bool,
     },
-    AppCommand { expect: Expect },
+    AppCommand {
+        expect: Expect,
+    },
     ModelCheck,
     ChainChecks,
     Walk,
     /// A fresh database at the baseline (drift fixture applied) replaces the current one.
     Reset,
     /// Applies by hand the DDL from snapshot `from` to `to` (or `[baseline] hotfix_sql`).
-    Hotfix { from: String, to: String },
+    Hotfix {
+        from: String,
+        to: String,
+    },
 }
 
 impl Step {
@@ -157,7 +187,10 @@ pub struct ScenarioFile {
 impl ScenarioFile {
     pub fn parse(text: &str, source: &Path) -> Result<ScenarioFile> {
         let mut f: ScenarioFile = toml::from_str(text).map_err(|e| {
-            let (line, column) = e.span().map(|s| crate::config::line_col(text, s.start)).unwrap_or((1, 1));
+            let (line, column) = e
+                .span()
+                .map(|s| crate::config::line_col(text, s.start))
+                .unwrap_or((1, 1));
             HarnessError::Config {
                 file: source.to_path_buf(),
                 line,
@@ -166,7 +199,12 @@ impl ScenarioFile {
             }
         })?;
         f.source = source.display().to_string();
-        if f.id.is_empty() || !f.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        if f.id.is_empty()
+            || !f
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             return Err(HarnessError::Config {
                 file: source.to_path_buf(),
                 line: 1,
@@ -189,16 +227,25 @@ mod tests {
             Path::new("x.toml"),
         )
         .unwrap();
-        assert_eq!(f.steps[0], Step::Sql { sql: "SELECT 1".into(), expect: Expect::Error(1054) });
+        assert_eq!(
+            f.steps[0],
+            Step::Sql {
+                sql: "SELECT 1".into(),
+                expect: Expect::Error(1054)
+            }
+        );
         assert_eq!(f.steps[1], Step::Walk);
         assert_eq!(f.start, Start::Baseline);
     }
 
     #[test]
     fn unknown_action_and_bad_expect_point_at_the_line() {
-        let e = ScenarioFile::parse("id = \"x\"\ntitle = \"X\"\nsummary = \"s\"\n[[steps]]\naction = \"explode\"\n", Path::new("x.toml"))
-            .unwrap_err()
-            .to_string();
+        let e = ScenarioFile::parse(
+            "id = \"x\"\ntitle = \"X\"\nsummary = \"s\"\n[[steps]]\naction = \"explode\"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.starts_with("x.toml:"), "{e}");
         assert!(e.contains("explode"), "{e}");
         let e = ScenarioFile::parse(

@@ -42,20 +42,38 @@ pub fn plan(
     baseline: Option<&str>,
     idempotency: Strictness,
 ) -> Result<Plan> {
-    let valid = || available.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ");
+    let valid = || {
+        available
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let selected: Vec<ScenarioFile> = if selection.trim() == "all" {
         available.clone()
     } else {
         let mut v = Vec::new();
-        for id in selection.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        for id in selection
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             match available.iter().find(|s| s.id == id) {
                 Some(s) if !v.iter().any(|x: &ScenarioFile| x.id == id) => v.push(s.clone()),
                 Some(_) => {}
-                None => return Err(HarnessError::usage(format!("unknown scenario `{id}`; valid: all, {}", valid()))),
+                None => {
+                    return Err(HarnessError::usage(format!(
+                        "unknown scenario `{id}`; valid: all, {}",
+                        valid()
+                    )))
+                }
             }
         }
         if v.is_empty() {
-            return Err(HarnessError::usage(format!("--scenario is empty; valid: all, {}", valid())));
+            return Err(HarnessError::usage(format!(
+                "--scenario is empty; valid: all, {}",
+                valid()
+            )));
         }
         v
     };
@@ -67,7 +85,9 @@ pub fn plan(
             let b = chain.resolve(b).map_err(|e| {
                 // List the valid revisions base → head, as a person reads the chain.
                 let e = match e.split_once("; valid: ") {
-                    Some((head, _)) if !report.order.is_empty() => format!("{head}; valid: {}", report.order.join(", ")),
+                    Some((head, _)) if !report.order.is_empty() => {
+                        format!("{head}; valid: {}", report.order.join(", "))
+                    }
                     _ => e,
                 };
                 HarnessError::usage(format!("bad --baseline: {e}"))
@@ -88,7 +108,9 @@ pub fn plan(
         (None, None) => None,
     };
 
-    let broken = report.has_errors().then(|| format!("revision graph is broken: {}", report.error_summary()));
+    let broken = report
+        .has_errors()
+        .then(|| format!("revision graph is broken: {}", report.error_summary()));
     let scenarios = selected
         .into_iter()
         .map(|file| {
@@ -103,7 +125,12 @@ pub fn plan(
             PlannedScenario { file, disposition }
         })
         .collect();
-    Ok(Plan { chain: report, head, baseline, scenarios })
+    Ok(Plan {
+        chain: report,
+        head,
+        baseline,
+        scenarios,
+    })
 }
 
 #[cfg(test)]
@@ -131,25 +158,60 @@ mod tests {
         assert_eq!(p.head.as_deref(), Some("d1f2e3c4b5a6"));
         assert_eq!(p.baseline.as_deref(), Some("c682ef478e45"));
         assert_eq!(p.scenarios.len(), 7);
-        assert!(p.scenarios.iter().all(|s| s.disposition == Disposition::Run));
+        assert!(p
+            .scenarios
+            .iter()
+            .all(|s| s.disposition == Disposition::Run));
     }
 
     #[test]
     fn baseline_by_prefix_and_bad_baselines() {
-        let p = plan(&seed_chain(), builtin(), "upgrade", Some("366e"), Strictness::Required).unwrap();
+        let p = plan(
+            &seed_chain(),
+            builtin(),
+            "upgrade",
+            Some("366e"),
+            Strictness::Required,
+        )
+        .unwrap();
         assert_eq!(p.baseline.as_deref(), Some("366e5694a9ad"));
-        let e = plan(&seed_chain(), builtin(), "all", Some("nope"), Strictness::Required).unwrap_err();
+        let e = plan(
+            &seed_chain(),
+            builtin(),
+            "all",
+            Some("nope"),
+            Strictness::Required,
+        )
+        .unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("valid: 6793349c088c"), "{e}");
-        let e = plan(&seed_chain(), builtin(), "all", Some("d1f2e3c4b5a6"), Strictness::Required).unwrap_err();
+        let e = plan(
+            &seed_chain(),
+            builtin(),
+            "all",
+            Some("d1f2e3c4b5a6"),
+            Strictness::Required,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("not before head"), "{e}");
     }
 
     #[test]
     fn unknown_scenario_lists_valid_ids() {
-        let e = plan(&seed_chain(), builtin(), "upgrade,bogus", None, Strictness::Required).unwrap_err();
+        let e = plan(
+            &seed_chain(),
+            builtin(),
+            "upgrade,bogus",
+            None,
+            Strictness::Required,
+        )
+        .unwrap_err();
         assert_eq!(e.exit_code(), 2);
-        assert!(e.to_string().contains("unknown scenario `bogus`; valid: all, chain, upgrade"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("unknown scenario `bogus`; valid: all, chain, upgrade"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -166,7 +228,14 @@ mod tests {
 
     #[test]
     fn idempotency_off_is_skipped() {
-        let p = plan(&seed_chain(), builtin(), "idempotency", None, Strictness::Off).unwrap();
+        let p = plan(
+            &seed_chain(),
+            builtin(),
+            "idempotency",
+            None,
+            Strictness::Off,
+        )
+        .unwrap();
         assert!(matches!(p.scenarios[0].disposition, Disposition::Skip(_)));
     }
 }

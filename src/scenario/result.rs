@@ -148,6 +148,8 @@ impl ScenarioResult {
 
     /// First step that did not pass, for one-line explanations.
     pub fn first_problem(&self) -> Option<&StepResult> {
-        self.steps.iter().find(|s| matches!(s.status, Status::Failed | Status::Error))
+        self.steps
+            .iter()
+            .find(|s| matches!(s.status, Status::Failed | Status::Error))
     }
 }

@@ -35,7 +35,11 @@ pub struct RunContext {
 
 impl RunContext {
     pub fn db(&self, name: &str) -> DbTarget {
-        DbTarget { conn: self.server.conn.clone(), database: name.to_string(), timeout: self.timeout }
+        DbTarget {
+            conn: self.server.conn.clone(),
+            database: name.to_string(),
+            timeout: self.timeout,
+        }
     }
 
     pub fn exclude(&self) -> Vec<String> {
@@ -64,14 +68,21 @@ fn fill(template: &str, ctx: &RunContext, first_error: Option<String>) -> String
         .replace("{error}", &first_error.unwrap_or_default())
 }
 
-async fn run_scenario(ctx: &RunContext, p: &PlannedScenario, events: &UnboundedSender<Event>) -> ScenarioResult {
+async fn run_scenario(
+    ctx: &RunContext,
+    p: &PlannedScenario,
+    events: &UnboundedSender<Event>,
+) -> ScenarioResult {
     let f = &p.file;
     if let Disposition::Skip(why) = &p.disposition {
         let r = ScenarioResult::skipped(&f.id, &f.title, why);
         let _ = events.send(Event::ScenarioFinished { result: r.clone() });
         return r;
     }
-    let _ = events.send(Event::ScenarioStarted { id: f.id.clone(), title: f.title.clone() });
+    let _ = events.send(Event::ScenarioStarted {
+        id: f.id.clone(),
+        title: f.title.clone(),
+    });
     let started = Instant::now();
     let mut result = ScenarioResult {
         id: f.id.clone(),
@@ -88,7 +99,9 @@ async fn run_scenario(ctx: &RunContext, p: &PlannedScenario, events: &UnboundedS
         result.status = Status::Error;
         result.reason = Some("the server stopped answering earlier in this run".into());
         result.details = result.reason.clone().unwrap_or_default();
-        let _ = events.send(Event::ScenarioFinished { result: result.clone() });
+        let _ = events.send(Event::ScenarioFinished {
+            result: result.clone(),
+        });
         return result;
     }
     let db = match ctx.server.create_database().await {
@@ -97,8 +110,11 @@ async fn run_scenario(ctx: &RunContext, p: &PlannedScenario, events: &UnboundedS
             result.status = Status::Error;
             result.reason = Some(e.to_string());
             result.details = e.to_string();
-            ctx.server_lost.store(!ctx.server.alive().await, Ordering::SeqCst);
-            let _ = events.send(Event::ScenarioFinished { result: result.clone() });
+            ctx.server_lost
+                .store(!ctx.server.alive().await, Ordering::SeqCst);
+            let _ = events.send(Event::ScenarioFinished {
+                result: result.clone(),
+            });
             return result;
         }
     };
@@ -110,7 +126,9 @@ async fn run_scenario(ctx: &RunContext, p: &PlannedScenario, events: &UnboundedS
         let _ = ctx.server.drop_database(&name).await;
     }
     finish(ctx, f, &mut result, outcome, started).await;
-    let _ = events.send(Event::ScenarioFinished { result: result.clone() });
+    let _ = events.send(Event::ScenarioFinished {
+        result: result.clone(),
+    });
     result
 }
 
@@ -123,7 +141,10 @@ async fn execute(
     events: &UnboundedSender<Event>,
 ) -> Option<String> {
     let push = |result: &mut ScenarioResult, s: StepResult| {
-        let _ = events.send(Event::StepFinished { scenario: f.id.clone(), step: s.clone() });
+        let _ = events.send(Event::StepFinished {
+            scenario: f.id.clone(),
+            step: s.clone(),
+        });
         result.steps.push(s);
     };
     if f.start == Start::Baseline {
@@ -141,8 +162,14 @@ async fn execute(
         }
     }
     for step in &f.steps {
-        let StepOutcome { results, skip_scenario } = steps::run_step(ctx, state, step).await;
-        let stop = results.iter().any(|r| matches!(r.status, Status::Failed | Status::Error)) && !step.is_check();
+        let StepOutcome {
+            results,
+            skip_scenario,
+        } = steps::run_step(ctx, state, step).await;
+        let stop = results
+            .iter()
+            .any(|r| matches!(r.status, Status::Failed | Status::Error))
+            && !step.is_check();
         for r in results {
             push(result, r);
         }
@@ -156,7 +183,13 @@ async fn execute(
     None
 }
 
-async fn finish(ctx: &RunContext, f: &ScenarioFile, result: &mut ScenarioResult, skip: Option<String>, started: Instant) {
+async fn finish(
+    ctx: &RunContext,
+    f: &ScenarioFile,
+    result: &mut ScenarioResult,
+    skip: Option<String>,
+    started: Instant,
+) {
     result.duration_ms = started.elapsed().as_millis() as u64;
     let any = |st: Status| result.steps.iter().any(|s| s.status == st);
     result.status = if skip.is_some() {
@@ -171,13 +204,20 @@ async fn finish(ctx: &RunContext, f: &ScenarioFile, result: &mut ScenarioResult,
     if matches!(result.status, Status::Error | Status::Failed) && !ctx.server.alive().await {
         ctx.server_lost.store(true, Ordering::SeqCst);
         result.status = Status::Error;
-        result.reason = Some("the server stopped answering (died or was killed) during this scenario".into());
+        result.reason =
+            Some("the server stopped answering (died or was killed) during this scenario".into());
     }
     // `warn` strictness: report the failure, do not fail the run.
-    if f.strictness == Some(StrictnessKey::Idempotency) && ctx.idempotency == Strictness::Warn && result.status == Status::Failed {
+    if f.strictness == Some(StrictnessKey::Idempotency)
+        && ctx.idempotency == Strictness::Warn
+        && result.status == Status::Failed
+    {
         result.warnings.push(format!(
             "idempotency = \"warn\": {}",
-            result.first_problem().and_then(|s| s.message.clone()).unwrap_or_default()
+            result
+                .first_problem()
+                .and_then(|s| s.message.clone())
+                .unwrap_or_default()
         ));
         result.status = Status::Passed;
     }
@@ -189,14 +229,22 @@ async fn finish(ctx: &RunContext, f: &ScenarioFile, result: &mut ScenarioResult,
             .filter(|d| d.starts_with("warning:"))
             .cloned(),
     );
-    let first_error = result.steps.iter().find_map(|s| s.error.as_ref()).map(|e| format!("{} {}", e.code, e.message));
+    let first_error = result
+        .steps
+        .iter()
+        .find_map(|s| s.error.as_ref())
+        .map(|e| format!("{} {}", e.code, e.message));
     result.details = match (&skip, result.status) {
         (Some(why), _) => {
             result.reason = Some(why.clone());
             why.clone()
         }
-        (None, Status::Passed) if !result.warnings.is_empty() => format!("passed with warnings: {}", result.warnings.join("; ")),
-        (None, Status::Passed) => fill(f.on_pass.as_deref().unwrap_or(&f.summary), ctx, first_error),
+        (None, Status::Passed) if !result.warnings.is_empty() => {
+            format!("passed with warnings: {}", result.warnings.join("; "))
+        }
+        (None, Status::Passed) => {
+            fill(f.on_pass.as_deref().unwrap_or(&f.summary), ctx, first_error)
+        }
         (None, _) => {
             let problems: Vec<String> = result
                 .steps

@@ -27,7 +27,12 @@ pub struct ScenarioState {
 impl ScenarioState {
     pub fn new(db: DbTarget) -> Self {
         let used = vec![db.database.clone()];
-        ScenarioState { db, snapshots: HashMap::new(), seeded: None, used }
+        ScenarioState {
+            db,
+            snapshots: HashMap::new(),
+            seeded: None,
+            used,
+        }
     }
 
     /// Every database this scenario created (to drop at the end).
@@ -44,7 +49,10 @@ pub struct StepOutcome {
 
 impl From<StepResult> for StepOutcome {
     fn from(r: StepResult) -> Self {
-        StepOutcome { results: vec![r], skip_scenario: None }
+        StepOutcome {
+            results: vec![r],
+            skip_scenario: None,
+        }
     }
 }
 
@@ -62,7 +70,10 @@ pub fn target_of(ctx: &RunContext, t: &str) -> Target {
 /// `head (d1f2e3c4b5a6)`, `baseline (c682ef478e45)`, or the target as written.
 pub fn label(ctx: &RunContext, t: &str) -> String {
     match t {
-        "baseline" => format!("baseline ({})", ctx.plan.baseline.as_deref().unwrap_or("base")),
+        "baseline" => format!(
+            "baseline ({})",
+            ctx.plan.baseline.as_deref().unwrap_or("base")
+        ),
         "head" => format!("head ({})", ctx.plan.head.as_deref().unwrap_or("?")),
         other => other.to_string(),
     }
@@ -80,7 +91,12 @@ pub fn revision_of(ctx: &RunContext, t: &str) -> Option<String> {
 
 /// Turns a tool call into a step result: pass, fail (with the server's error), or error
 /// (timed out, tool missing).
-pub fn from_execution(action: &str, title: String, e: &Execution, revision: Option<String>) -> StepResult {
+pub fn from_execution(
+    action: &str,
+    title: String,
+    e: &Execution,
+    revision: Option<String>,
+) -> StepResult {
     let mut s = StepResult::new(action, title);
     s.command = Some(e.command.clone());
     s.exit_code = e.exit_code;
@@ -100,27 +116,44 @@ pub fn from_execution(action: &str, title: String, e: &Execution, revision: Opti
                 (None, _) => format!(
                     "`{}` failed{}: {}",
                     e.command,
-                    e.exit_code.map(|c| format!(" (exit {c})")).unwrap_or_default(),
+                    e.exit_code
+                        .map(|c| format!(" (exit {c})"))
+                        .unwrap_or_default(),
                     last_line(&e.log())
                 ),
             };
             s.fail(what)
         }
-        Outcome::TimedOut { seconds } => s.error(format!("`{}` timed out after {seconds} s and was killed", e.command)),
-        Outcome::NotStarted { reason } => s.error(format!("`{}` could not run: {reason}", e.command)),
+        Outcome::TimedOut { seconds } => s.error(format!(
+            "`{}` timed out after {seconds} s and was killed",
+            e.command
+        )),
+        Outcome::NotStarted { reason } => {
+            s.error(format!("`{}` could not run: {reason}", e.command))
+        }
     }
 }
 
 fn last_line(log: &str) -> String {
-    log.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string()
+    log.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+        .to_string()
 }
 
 /// Kills every server connection still working in `db` (after a timeout, a hung
 /// migration's session keeps its locks until killed).
 pub async fn kill_connections(ctx: &RunContext, db: &str) {
-    let Ok(mut c) = ctx.server.admin().await else { return };
+    let Ok(mut c) = ctx.server.admin().await else {
+        return;
+    };
     let ids: Vec<u64> = c
-        .exec("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()", (db,))
+        .exec(
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()",
+            (db,),
+        )
         .await
         .unwrap_or_default();
     for id in ids {
@@ -136,7 +169,11 @@ async fn after(ctx: &RunContext, db: &DbTarget, e: &Execution) {
 }
 
 pub async fn snapshot(ctx: &RunContext, db: &DbTarget) -> Result<Snapshot, String> {
-    let mut c = db.conn.connect(Some(&db.database)).await.map_err(|e| e.to_string())?;
+    let mut c = db
+        .conn
+        .connect(Some(&db.database))
+        .await
+        .map_err(|e| e.to_string())?;
     let s = schema::take_snapshot(&mut c, &db.database, ctx.server.engine, &ctx.exclude())
         .await
         .map_err(|e| e.to_string());
@@ -148,9 +185,17 @@ pub async fn snapshot(ctx: &RunContext, db: &DbTarget) -> Result<Snapshot, Strin
 pub async fn prepare_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Vec<StepResult> {
     let mut out = Vec::new();
     if let Some(b) = &ctx.plan.baseline {
-        let e = ctx.driver.upgrade(&state.db, &Target::Revision(b.clone())).await;
+        let e = ctx
+            .driver
+            .upgrade(&state.db, &Target::Revision(b.clone()))
+            .await;
         after(ctx, &state.db, &e).await;
-        let r = from_execution("upgrade", format!("prepare: upgrade base → baseline ({b})"), &e, Some(b.clone()));
+        let r = from_execution(
+            "upgrade",
+            format!("prepare: upgrade base → baseline ({b})"),
+            &e,
+            Some(b.clone()),
+        );
         let ok = r.status == Status::Passed;
         out.push(r);
         if !ok {
@@ -162,10 +207,16 @@ pub async fn prepare_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Ve
         match run_sql_list(&state.db, &ctx.setup_sql).await {
             Ok(ms) => {
                 r.duration_ms = ms;
-                r.details = ctx.setup_sql.iter().map(|s| format!("applied: {s}")).collect();
+                r.details = ctx
+                    .setup_sql
+                    .iter()
+                    .map(|s| format!("applied: {s}"))
+                    .collect();
             }
             Err((stmt, err)) => {
-                r = r.fail(format!("drift fixture statement refused: {err} (statement: {stmt})"));
+                r = r.fail(format!(
+                    "drift fixture statement refused: {err} (statement: {stmt})"
+                ));
                 r.error = server_error_of(&err);
                 out.push(r);
                 return out;
@@ -188,13 +239,24 @@ fn server_error_of(e: &mysql_async::Error) -> Option<ServerError> {
 
 async fn run_sql_list(db: &DbTarget, sql: &[String]) -> Result<u64, (String, mysql_async::Error)> {
     let start = std::time::Instant::now();
-    let mut c = db.conn.connect(Some(&db.database)).await.map_err(|e| (String::new(), e))?;
+    let mut c = db
+        .conn
+        .connect(Some(&db.database))
+        .await
+        .map_err(|e| (String::new(), e))?;
     for s in sql {
         let r = tokio::time::timeout(db.timeout, c.query_drop(s.as_str())).await;
         match r {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err((s.clone(), e)),
-            Err(_) => return Err((s.clone(), mysql_async::Error::Other(format!("timed out after {} s", db.timeout.as_secs()).into()))),
+            Err(_) => {
+                return Err((
+                    s.clone(),
+                    mysql_async::Error::Other(
+                        format!("timed out after {} s", db.timeout.as_secs()).into(),
+                    ),
+                ))
+            }
         }
     }
     let _ = c.disconnect().await;
@@ -233,17 +295,38 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
                 state.snapshots.insert(name.clone(), s);
                 r.into()
             }
-            Err(e) => StepResult::new("snapshot", format!("snapshot `{name}`")).error(e).into(),
+            Err(e) => StepResult::new("snapshot", format!("snapshot `{name}`"))
+                .error(e)
+                .into(),
         },
-        Step::ReferenceSnapshot { name, target } => checks::reference_snapshot(ctx, state, name, target).await.into(),
-        Step::AssertSchemaEquals { name } => checks::assert_schema_equals(ctx, state, name).await.into(),
+        Step::ReferenceSnapshot { name, target } => {
+            checks::reference_snapshot(ctx, state, name, target)
+                .await
+                .into()
+        }
+        Step::AssertSchemaEquals { name } => {
+            checks::assert_schema_equals(ctx, state, name).await.into()
+        }
         Step::AssertVersion { target } => checks::assert_version(ctx, &db, target).await.into(),
         Step::ReportDiff { from, to } => checks::report_diff(state, from, to).into(),
         Step::Sql { sql, expect } => checks::sql_step(ctx, &db, sql, *expect).await.into(),
         Step::SeedData => checks::seed_data(ctx, state).await.into(),
         Step::AssertDataPreserved => checks::assert_data_preserved(state).await.into(),
-        Step::Probes { model, against, expect, skip_if_none } => {
-            checks::probes(ctx, state, model, against.as_deref(), *expect, *skip_if_none).await
+        Step::Probes {
+            model,
+            against,
+            expect,
+            skip_if_none,
+        } => {
+            checks::probes(
+                ctx,
+                state,
+                model,
+                against.as_deref(),
+                *expect,
+                *skip_if_none,
+            )
+            .await
         }
         Step::AppCommand { expect } => checks::app_command(ctx, &db, *expect).await.into(),
         Step::ModelCheck => checks::model_check(ctx, &db).await.into(),
@@ -263,7 +346,11 @@ pub fn meets(expect: Expect, ok: bool, error: Option<&ServerError>) -> Result<()
         (Expect::AnyError, false, _) => Ok(()),
         (Expect::Error(c), false, Some(e)) if e.code == c => Ok(()),
         (Expect::Error(c), false, Some(e)) => Err(format!("expected error {c}, got {e}")),
-        (Expect::Error(c), false, None) => Err(format!("expected error {c}, it failed without a server error")),
-        (Expect::AnyError | Expect::Error(_), true, _) => Err(format!("expected {}, it succeeded", String::from(expect))),
+        (Expect::Error(c), false, None) => Err(format!(
+            "expected error {c}, it failed without a server error"
+        )),
+        (Expect::AnyError | Expect::Error(_), true, _) => {
+            Err(format!("expected {}, it succeeded", String::from(expect)))
+        }
     }
 }

@@ -12,20 +12,67 @@ use crate::db::ident;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "change")]
 pub enum Change {
-    AddTable { table: String },
-    DropTable { table: String },
-    AddColumn { table: String, column: Column },
-    DropColumn { table: String, column: Column },
-    ModifyColumn { table: String, before: Column, after: Column },
-    AddIndex { table: String, index: Index },
-    DropIndex { table: String, index: Index },
-    ModifyIndex { table: String, before: Index, after: Index },
-    AddForeignKey { table: String, fk: ForeignKey },
-    DropForeignKey { table: String, fk: ForeignKey },
-    ModifyForeignKey { table: String, before: ForeignKey, after: ForeignKey },
-    AddCheck { table: String, name: String, clause: String },
-    DropCheck { table: String, name: String, clause: String },
-    ModifyCheck { table: String, name: String, before: String, after: String },
+    AddTable {
+        table: String,
+    },
+    DropTable {
+        table: String,
+    },
+    AddColumn {
+        table: String,
+        column: Column,
+    },
+    DropColumn {
+        table: String,
+        column: Column,
+    },
+    ModifyColumn {
+        table: String,
+        before: Column,
+        after: Column,
+    },
+    AddIndex {
+        table: String,
+        index: Index,
+    },
+    DropIndex {
+        table: String,
+        index: Index,
+    },
+    ModifyIndex {
+        table: String,
+        before: Index,
+        after: Index,
+    },
+    AddForeignKey {
+        table: String,
+        fk: ForeignKey,
+    },
+    DropForeignKey {
+        table: String,
+        fk: ForeignKey,
+    },
+    ModifyForeignKey {
+        table: String,
+        before: ForeignKey,
+        after: ForeignKey,
+    },
+    AddCheck {
+        table: String,
+        name: String,
+        clause: String,
+    },
+    DropCheck {
+        table: String,
+        name: String,
+        clause: String,
+    },
+    ModifyCheck {
+        table: String,
+        name: String,
+        before: String,
+        after: String,
+    },
 }
 
 impl Change {
@@ -62,24 +109,65 @@ impl fmt::Display for Change {
         match self {
             Change::AddTable { table } => write!(f, "+ table {table}"),
             Change::DropTable { table } => write!(f, "- table {table}"),
-            Change::AddColumn { table, column } => write!(f, "+ column {table}.{} {column}", column.name),
-            Change::DropColumn { table, column } => write!(f, "- column {table}.{} {column}", column.name),
-            Change::ModifyColumn { table, before, after } => {
+            Change::AddColumn { table, column } => {
+                write!(f, "+ column {table}.{} {column}", column.name)
+            }
+            Change::DropColumn { table, column } => {
+                write!(f, "- column {table}.{} {column}", column.name)
+            }
+            Change::ModifyColumn {
+                table,
+                before,
+                after,
+            } => {
                 write!(f, "~ column {table}.{}: {before} → {after}", after.name)
             }
-            Change::AddIndex { table, index } => write!(f, "+ {} on {table} {index}", index_label(index)),
-            Change::DropIndex { table, index } => write!(f, "- {} on {table} {index}", index_label(index)),
-            Change::ModifyIndex { table, before, after } => {
+            Change::AddIndex { table, index } => {
+                write!(f, "+ {} on {table} {index}", index_label(index))
+            }
+            Change::DropIndex { table, index } => {
+                write!(f, "- {} on {table} {index}", index_label(index))
+            }
+            Change::ModifyIndex {
+                table,
+                before,
+                after,
+            } => {
                 write!(f, "~ {} on {table}: {before} → {after}", index_label(after))
             }
-            Change::AddForeignKey { table, fk } => write!(f, "+ foreign key {table}.{} {fk}", fk.name),
-            Change::DropForeignKey { table, fk } => write!(f, "- foreign key {table}.{} {fk}", fk.name),
-            Change::ModifyForeignKey { table, before, after } => {
-                write!(f, "~ foreign key {table}.{}: {before} → {after}", after.name)
+            Change::AddForeignKey { table, fk } => {
+                write!(f, "+ foreign key {table}.{} {fk}", fk.name)
             }
-            Change::AddCheck { table, name, clause } => write!(f, "+ check {table}.{name} ({clause})"),
-            Change::DropCheck { table, name, clause } => write!(f, "- check {table}.{name} ({clause})"),
-            Change::ModifyCheck { table, name, before, after } => {
+            Change::DropForeignKey { table, fk } => {
+                write!(f, "- foreign key {table}.{} {fk}", fk.name)
+            }
+            Change::ModifyForeignKey {
+                table,
+                before,
+                after,
+            } => {
+                write!(
+                    f,
+                    "~ foreign key {table}.{}: {before} → {after}",
+                    after.name
+                )
+            }
+            Change::AddCheck {
+                table,
+                name,
+                clause,
+            } => write!(f, "+ check {table}.{name} ({clause})"),
+            Change::DropCheck {
+                table,
+                name,
+                clause,
+            } => write!(f, "- check {table}.{name} ({clause})"),
+            Change::ModifyCheck {
+                table,
+                name,
+                before,
+                after,
+            } => {
                 write!(f, "~ check {table}.{name}: ({before}) → ({after})")
             }
         }
@@ -118,13 +206,17 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<Change> {
     let mut out = Vec::new();
     for (name, b) in &before.tables {
         match after.tables.get(name) {
-            None => out.push(Change::DropTable { table: name.clone() }),
+            None => out.push(Change::DropTable {
+                table: name.clone(),
+            }),
             Some(a) => diff_table(b, a, &mut out),
         }
     }
     for name in after.tables.keys() {
         if !before.tables.contains_key(name) {
-            out.push(Change::AddTable { table: name.clone() });
+            out.push(Change::AddTable {
+                table: name.clone(),
+            });
         }
     }
     out
@@ -135,28 +227,62 @@ fn diff_table(b: &Table, a: &Table, out: &mut Vec<Change>) {
     let mut v = Vec::new();
     for d in diff_maps(&b.columns, &a.columns, |x, y| x.same_definition(y)) {
         v.push(match d {
-            Delta::Added(c) => Change::AddColumn { table: t.clone(), column: c.clone() },
-            Delta::Dropped(c) => Change::DropColumn { table: t.clone(), column: c.clone() },
-            Delta::Modified(x, y) => Change::ModifyColumn { table: t.clone(), before: x.clone(), after: y.clone() },
+            Delta::Added(c) => Change::AddColumn {
+                table: t.clone(),
+                column: c.clone(),
+            },
+            Delta::Dropped(c) => Change::DropColumn {
+                table: t.clone(),
+                column: c.clone(),
+            },
+            Delta::Modified(x, y) => Change::ModifyColumn {
+                table: t.clone(),
+                before: x.clone(),
+                after: y.clone(),
+            },
         });
     }
     for d in diff_maps(&b.indexes, &a.indexes, |x, y| x == y) {
         v.push(match d {
-            Delta::Added(i) => Change::AddIndex { table: t.clone(), index: i.clone() },
-            Delta::Dropped(i) => Change::DropIndex { table: t.clone(), index: i.clone() },
-            Delta::Modified(x, y) => Change::ModifyIndex { table: t.clone(), before: x.clone(), after: y.clone() },
+            Delta::Added(i) => Change::AddIndex {
+                table: t.clone(),
+                index: i.clone(),
+            },
+            Delta::Dropped(i) => Change::DropIndex {
+                table: t.clone(),
+                index: i.clone(),
+            },
+            Delta::Modified(x, y) => Change::ModifyIndex {
+                table: t.clone(),
+                before: x.clone(),
+                after: y.clone(),
+            },
         });
     }
     for d in diff_maps(&b.foreign_keys, &a.foreign_keys, |x, y| x == y) {
         v.push(match d {
-            Delta::Added(f) => Change::AddForeignKey { table: t.clone(), fk: f.clone() },
-            Delta::Dropped(f) => Change::DropForeignKey { table: t.clone(), fk: f.clone() },
-            Delta::Modified(x, y) => Change::ModifyForeignKey { table: t.clone(), before: x.clone(), after: y.clone() },
+            Delta::Added(f) => Change::AddForeignKey {
+                table: t.clone(),
+                fk: f.clone(),
+            },
+            Delta::Dropped(f) => Change::DropForeignKey {
+                table: t.clone(),
+                fk: f.clone(),
+            },
+            Delta::Modified(x, y) => Change::ModifyForeignKey {
+                table: t.clone(),
+                before: x.clone(),
+                after: y.clone(),
+            },
         });
     }
     for (name, clause) in &b.checks {
         match a.checks.get(name) {
-            None => v.push(Change::DropCheck { table: t.clone(), name: name.clone(), clause: clause.clone() }),
+            None => v.push(Change::DropCheck {
+                table: t.clone(),
+                name: name.clone(),
+                clause: clause.clone(),
+            }),
             Some(c) if c != clause => v.push(Change::ModifyCheck {
                 table: t.clone(),
                 name: name.clone(),
@@ -168,7 +294,11 @@ fn diff_table(b: &Table, a: &Table, out: &mut Vec<Change>) {
     }
     for (name, clause) in &a.checks {
         if !b.checks.contains_key(name) {
-            v.push(Change::AddCheck { table: t.clone(), name: name.clone(), clause: clause.clone() });
+            v.push(Change::AddCheck {
+                table: t.clone(),
+                name: name.clone(),
+                clause: clause.clone(),
+            });
         }
     }
     out.extend(v);
@@ -178,7 +308,8 @@ fn column_def(c: &Column) -> String {
     let mut s = format!("{} {}", ident(&c.name), c.column_type);
     s.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
     if let Some(d) = &c.default {
-        let is_expr = d.starts_with("CURRENT_TIMESTAMP") || d.parse::<f64>().is_ok() || d.starts_with("b'");
+        let is_expr =
+            d.starts_with("CURRENT_TIMESTAMP") || d.parse::<f64>().is_ok() || d.starts_with("b'");
         if is_expr {
             s.push_str(&format!(" DEFAULT {d}"));
         } else {
@@ -279,26 +410,49 @@ mod tests {
     use super::*;
 
     fn user_table(with_token: bool) -> Snapshot {
-        let mut t = Table { name: "user".into(), ..Default::default() };
+        let mut t = Table {
+            name: "user".into(),
+            ..Default::default()
+        };
         t.columns.insert(
             "id".into(),
-            Column { name: "id".into(), column_type: "int".into(), extra: "auto_increment".into(), ..Default::default() },
+            Column {
+                name: "id".into(),
+                column_type: "int".into(),
+                extra: "auto_increment".into(),
+                ..Default::default()
+            },
         );
         t.indexes.insert(
             "PRIMARY".into(),
-            Index { name: "PRIMARY".into(), unique: true, columns: vec![IndexColumn { name: "id".into(), sub_part: None }] },
+            Index {
+                name: "PRIMARY".into(),
+                unique: true,
+                columns: vec![IndexColumn {
+                    name: "id".into(),
+                    sub_part: None,
+                }],
+            },
         );
         if with_token {
             t.columns.insert(
                 "api_token".into(),
-                Column { name: "api_token".into(), column_type: "varchar(64)".into(), nullable: true, ..Default::default() },
+                Column {
+                    name: "api_token".into(),
+                    column_type: "varchar(64)".into(),
+                    nullable: true,
+                    ..Default::default()
+                },
             );
             t.indexes.insert(
                 "ix_user_api_token".into(),
                 Index {
                     name: "ix_user_api_token".into(),
                     unique: true,
-                    columns: vec![IndexColumn { name: "api_token".into(), sub_part: None }],
+                    columns: vec![IndexColumn {
+                        name: "api_token".into(),
+                        sub_part: None,
+                    }],
                 },
             );
         }
@@ -314,7 +468,10 @@ mod tests {
 
     #[test]
     fn dropped_column_and_index_read_like_the_issue() {
-        let d: Vec<String> = diff(&user_table(true), &user_table(false)).iter().map(|c| c.to_string()).collect();
+        let d: Vec<String> = diff(&user_table(true), &user_table(false))
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
         assert_eq!(
             d,
             [
@@ -341,9 +498,18 @@ mod tests {
     fn modified_column_is_one_change() {
         let a = user_table(true);
         let mut b = a.clone();
-        b.tables.get_mut("user").unwrap().columns.get_mut("api_token").unwrap().column_type = "varchar(128)".into();
+        b.tables
+            .get_mut("user")
+            .unwrap()
+            .columns
+            .get_mut("api_token")
+            .unwrap()
+            .column_type = "varchar(128)".into();
         let d = diff(&a, &b);
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].to_string(), "~ column user.api_token: varchar(64) NULL → varchar(128) NULL");
+        assert_eq!(
+            d[0].to_string(),
+            "~ column user.api_token: varchar(64) NULL → varchar(128) NULL"
+        );
     }
 }

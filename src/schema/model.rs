@@ -56,7 +56,12 @@ impl Column {
 
 impl fmt::Display for Column {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.column_type, if self.nullable { "NULL" } else { "NOT NULL" })?;
+        write!(
+            f,
+            "{} {}",
+            self.column_type,
+            if self.nullable { "NULL" } else { "NOT NULL" }
+        )?;
         if let Some(d) = &self.default {
             write!(f, " DEFAULT {d}")?;
         }

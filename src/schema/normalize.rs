@@ -13,13 +13,16 @@ fn re(cell: &'static OnceLock<Regex>, pat: &str) -> &'static Regex {
 pub fn normalize_type(t: &str) -> String {
     static INT: OnceLock<Regex> = OnceLock::new();
     let t = t.trim().to_ascii_lowercase().replace("integer", "int");
-    let t = re(&INT, r"\b(tinyint|smallint|mediumint|int|bigint)\((\d+)\)").replace_all(&t, |c: &regex::Captures| {
-        if &c[1] == "tinyint" && &c[2] == "1" {
-            "tinyint(1)".to_string()
-        } else {
-            c[1].to_string()
-        }
-    });
+    let t = re(&INT, r"\b(tinyint|smallint|mediumint|int|bigint)\((\d+)\)").replace_all(
+        &t,
+        |c: &regex::Captures| {
+            if &c[1] == "tinyint" && &c[2] == "1" {
+                "tinyint(1)".to_string()
+            } else {
+                c[1].to_string()
+            }
+        },
+    );
     t.replace("utf8mb3", "utf8")
 }
 
@@ -36,7 +39,11 @@ pub fn normalize_default(d: Option<&str>) -> Option<String> {
     } else {
         d.to_string()
     };
-    let d = re(&CT, r"(?i)^(current_timestamp|now|localtimestamp)\s*(\((\d*)\))?$").replace(&d, |c: &regex::Captures| {
+    let d = re(
+        &CT,
+        r"(?i)^(current_timestamp|now|localtimestamp)\s*(\((\d*)\))?$",
+    )
+    .replace(&d, |c: &regex::Captures| {
         match c.get(3).map(|m| m.as_str()).filter(|s| !s.is_empty()) {
             Some(p) => format!("CURRENT_TIMESTAMP({p})"),
             None => "CURRENT_TIMESTAMP".to_string(),
@@ -67,18 +74,33 @@ mod tests {
         assert_eq!(normalize_type("tinyint(1)"), "tinyint(1)");
         assert_eq!(normalize_type("tinyint(4)"), "tinyint");
         assert_eq!(normalize_type("VARCHAR(64)"), "varchar(64)");
-        assert_eq!(normalize_type("varchar(10) character set utf8mb3"), "varchar(10) character set utf8");
+        assert_eq!(
+            normalize_type("varchar(10) character set utf8mb3"),
+            "varchar(10) character set utf8"
+        );
     }
 
     #[test]
     fn defaults_from_both_engines_agree() {
-        assert_eq!(normalize_default(Some("current_timestamp()")), normalize_default(Some("CURRENT_TIMESTAMP")));
-        assert_eq!(normalize_default(Some("current_timestamp(6)")).as_deref(), Some("CURRENT_TIMESTAMP(6)"));
-        assert_eq!(normalize_default(Some("'abc'")), normalize_default(Some("abc")));
+        assert_eq!(
+            normalize_default(Some("current_timestamp()")),
+            normalize_default(Some("CURRENT_TIMESTAMP"))
+        );
+        assert_eq!(
+            normalize_default(Some("current_timestamp(6)")).as_deref(),
+            Some("CURRENT_TIMESTAMP(6)")
+        );
+        assert_eq!(
+            normalize_default(Some("'abc'")),
+            normalize_default(Some("abc"))
+        );
         assert_eq!(normalize_default(Some("'it''s'")).as_deref(), Some("it's"));
         assert_eq!(normalize_default(Some("NULL")), normalize_default(None));
         assert_eq!(normalize_default(Some("0")).as_deref(), Some("0"));
-        assert_eq!(normalize_default(Some("(uuid())")), normalize_default(Some("uuid()")));
+        assert_eq!(
+            normalize_default(Some("(uuid())")),
+            normalize_default(Some("uuid()"))
+        );
     }
 
     #[test]

@@ -36,7 +36,13 @@ pub async fn take_snapshot(
     for r in &tables {
         let name = s(r, 0).unwrap_or_default();
         if !skip(&name) {
-            snap.tables.insert(name.clone(), Table { name, ..Default::default() });
+            snap.tables.insert(
+                name.clone(),
+                Table {
+                    name,
+                    ..Default::default()
+                },
+            );
         }
     }
 
@@ -48,7 +54,9 @@ pub async fn take_snapshot(
         )
         .await?;
     for r in &cols {
-        let Some(t) = snap.tables.get_mut(&s(r, 0).unwrap_or_default()) else { continue };
+        let Some(t) = snap.tables.get_mut(&s(r, 0).unwrap_or_default()) else {
+            continue;
+        };
         let name = s(r, 1).unwrap_or_default();
         t.columns.insert(
             name.clone(),
@@ -72,7 +80,9 @@ pub async fn take_snapshot(
         )
         .await?;
     for r in &stats {
-        let Some(t) = snap.tables.get_mut(&s(r, 0).unwrap_or_default()) else { continue };
+        let Some(t) = snap.tables.get_mut(&s(r, 0).unwrap_or_default()) else {
+            continue;
+        };
         let name = s(r, 1).unwrap_or_default();
         let idx = t.indexes.entry(name.clone()).or_insert_with(|| Index {
             name,
@@ -98,16 +108,21 @@ pub async fn take_snapshot(
         )
         .await?;
     for r in &fks {
-        let Some(t) = snap.tables.get_mut(&s(r, 0).unwrap_or_default()) else { continue };
+        let Some(t) = snap.tables.get_mut(&s(r, 0).unwrap_or_default()) else {
+            continue;
+        };
         let name = s(r, 1).unwrap_or_default();
-        let fk = t.foreign_keys.entry(name.clone()).or_insert_with(|| ForeignKey {
-            name,
-            columns: Vec::new(),
-            ref_table: s(r, 3).unwrap_or_default(),
-            ref_columns: Vec::new(),
-            on_update: s(r, 5).unwrap_or_default(),
-            on_delete: s(r, 6).unwrap_or_default(),
-        });
+        let fk = t
+            .foreign_keys
+            .entry(name.clone())
+            .or_insert_with(|| ForeignKey {
+                name,
+                columns: Vec::new(),
+                ref_table: s(r, 3).unwrap_or_default(),
+                ref_columns: Vec::new(),
+                on_update: s(r, 5).unwrap_or_default(),
+                on_delete: s(r, 6).unwrap_or_default(),
+            });
         fk.columns.push(s(r, 2).unwrap_or_default());
         fk.ref_columns.push(s(r, 4).unwrap_or_default());
     }
@@ -123,7 +138,11 @@ pub async fn take_snapshot(
         Ok(rows) => {
             for r in &rows {
                 if let Some(t) = snap.tables.get_mut(&s(r, 0).unwrap_or_default()) {
-                    let clause = s(r, 2).unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
+                    let clause = s(r, 2)
+                        .unwrap_or_default()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
                     t.checks.insert(s(r, 1).unwrap_or_default(), clause);
                 }
             }
@@ -135,7 +154,11 @@ pub async fn take_snapshot(
 
     for t in snap.tables.values_mut() {
         let row: Option<Row> = conn
-            .query_first(format!("SHOW CREATE TABLE {}.{}", ident(db), ident(&t.name)))
+            .query_first(format!(
+                "SHOW CREATE TABLE {}.{}",
+                ident(db),
+                ident(&t.name)
+            ))
             .await?;
         let create = row.and_then(|r| s(&r, 1)).unwrap_or_default();
         t.create_sql = strip_auto_increment(&create);

@@ -31,7 +31,8 @@ pub struct Run {
 impl Run {
     pub fn json(&self) -> Value {
         let p = self.out.path().join("report.json");
-        let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("no report.json ({e}); stderr:\n{}", self.stderr));
+        let text = std::fs::read_to_string(&p)
+            .unwrap_or_else(|e| panic!("no report.json ({e}); stderr:\n{}", self.stderr));
         serde_json::from_str(&text).expect("report.json parses")
     }
 
@@ -51,7 +52,10 @@ impl Run {
     }
 
     pub fn status(&self, id: &str) -> String {
-        self.scenario(id)["status"].as_str().unwrap_or_default().to_string()
+        self.scenario(id)["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 }
 
@@ -59,11 +63,21 @@ impl Run {
 pub fn harness(args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = tempfile::tempdir().expect("tempdir");
     let mut cmd = Command::new(bin());
-    cmd.current_dir(repo()).args(args).arg("--output-dir").arg(out.path()).env("CI", "1").env_remove("GITHUB_STEP_SUMMARY").env_remove("GITHUB_ACTIONS");
+    cmd.current_dir(repo())
+        .args(args)
+        .arg("--output-dir")
+        .arg(out.path())
+        .env("CI", "1")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_ACTIONS");
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let Output { status, stdout, stderr } = cmd.output().expect("run harness");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("run harness");
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -75,7 +89,9 @@ pub fn harness(args: &[&str], env: &[(&str, &str)]) -> Run {
 /// Processes whose command line contains `needle`.
 pub fn processes_matching(needle: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir("/proc") else { return out };
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return out;
+    };
     for e in rd.flatten() {
         if let Ok(cmd) = std::fs::read(e.path().join("cmdline")) {
             let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
@@ -93,7 +109,12 @@ pub fn temp_dirs_matching(needle: &str) -> Vec<PathBuf> {
         .map(|rd| {
             rd.flatten()
                 .map(|e| e.path())
-                .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("mh-local-") && n.to_string_lossy().contains(needle)))
+                .filter(|p| {
+                    p.file_name().is_some_and(|n| {
+                        n.to_string_lossy().starts_with("mh-local-")
+                            && n.to_string_lossy().contains(needle)
+                    })
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -104,9 +125,15 @@ pub fn run_id_of(run: &Run) -> String {
     let j = run.json();
     let db = j["scenarios"]
         .as_array()
-        .and_then(|a| a.iter().find_map(|s| s["database"].as_str().map(str::to_string)))
+        .and_then(|a| {
+            a.iter()
+                .find_map(|s| s["database"].as_str().map(str::to_string))
+        })
         .expect("a scenario with a database");
-    db.trim_start_matches("mh_").rsplit_once('_').map(|(r, _)| r.to_string()).expect("run id")
+    db.trim_start_matches("mh_")
+        .rsplit_once('_')
+        .map(|(r, _)| r.to_string())
+        .expect("run id")
 }
 
 pub fn wait_until(deadline: Duration, mut f: impl FnMut() -> bool) -> bool {
@@ -140,9 +167,15 @@ pub fn normalize(text: &str) -> String {
     let rules: &[(&str, &str)] = &[
         (r"mh_[0-9a-z]+_\d+", "mh_RUN_N"),
         (r"mh-local-[0-9a-z]+-\w+", "mh-local-RUN"),
-        (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", "TIMESTAMP"),
+        (
+            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})",
+            "TIMESTAMP",
+        ),
         (r"[A-Z][a-z]+ \d{1,2}, \d{4} \d{2}:\d{2} UTC", "DATE"),
-        (r#""(duration_ms|total_ms|server_start_ms|tool_ms|harness_ms)": \d+"#, r#""$1": 0"#),
+        (
+            r#""(duration_ms|total_ms|server_start_ms|tool_ms|harness_ms)": \d+"#,
+            r#""$1": 0"#,
+        ),
         (r"\d+(\.\d+)? s\b", "N s"),
         (r"\(\d+ ms\)", "(N ms)"),
         (r#"time="[\d.]+""#, r#"time="N""#),
@@ -158,7 +191,10 @@ pub fn normalize(text: &str) -> String {
     ];
     let mut out = text.to_string();
     for (pat, rep) in rules {
-        out = regex::Regex::new(pat).unwrap().replace_all(&out, *rep).into_owned();
+        out = regex::Regex::new(pat)
+            .unwrap()
+            .replace_all(&out, *rep)
+            .into_owned();
     }
     let repo = repo().display().to_string();
     out.replace(&repo, "REPO")

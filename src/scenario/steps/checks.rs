@@ -6,13 +6,21 @@ use mysql_async::prelude::Queryable;
 use super::super::model::Expect;
 use super::super::result::{Status, StepResult};
 use super::super::runner::RunContext;
-use super::{from_execution, label, meets, prepare_baseline, revision_of, run_sql_list, snapshot, target_of, ScenarioState, StepOutcome};
+use super::{
+    from_execution, label, meets, prepare_baseline, revision_of, run_sql_list, snapshot, target_of,
+    ScenarioState, StepOutcome,
+};
 use crate::data;
 use crate::db::{ident, server_error};
 use crate::driver::{DbTarget, Outcome};
 use crate::schema::{diff, hotfix_ddl, Snapshot};
 
-pub async fn reference_snapshot(ctx: &RunContext, state: &mut ScenarioState, name: &str, target: &str) -> StepResult {
+pub async fn reference_snapshot(
+    ctx: &RunContext,
+    state: &mut ScenarioState,
+    name: &str,
+    target: &str,
+) -> StepResult {
     let title = format!("clean install base → {} as `{name}`", label(ctx, target));
     let mut r = StepResult::new("reference_snapshot", title.clone());
     let scratch = match ctx.server.create_database().await {
@@ -25,7 +33,11 @@ pub async fn reference_snapshot(ctx: &RunContext, state: &mut ScenarioState, nam
     if out.status == Status::Passed {
         match snapshot(ctx, &db).await {
             Ok(s) => {
-                out.details.push(format!("{} tables in a clean install at {}", s.tables.len(), label(ctx, target)));
+                out.details.push(format!(
+                    "{} tables in a clean install at {}",
+                    s.tables.len(),
+                    label(ctx, target)
+                ));
                 state.snapshots.insert(name.to_string(), s);
             }
             Err(e) => out = out.error(e),
@@ -36,10 +48,16 @@ pub async fn reference_snapshot(ctx: &RunContext, state: &mut ScenarioState, nam
     r
 }
 
-pub async fn assert_schema_equals(ctx: &RunContext, state: &ScenarioState, name: &str) -> StepResult {
+pub async fn assert_schema_equals(
+    ctx: &RunContext,
+    state: &ScenarioState,
+    name: &str,
+) -> StepResult {
     let r = StepResult::new("assert_schema_equals", format!("schema equals `{name}`"));
     let Some(expected) = state.snapshots.get(name) else {
-        return r.error(format!("no snapshot named `{name}` was taken before this step"));
+        return r.error(format!(
+            "no snapshot named `{name}` was taken before this step"
+        ));
     };
     let actual = match snapshot(ctx, &state.db).await {
         Ok(s) => s,
@@ -47,20 +65,33 @@ pub async fn assert_schema_equals(ctx: &RunContext, state: &ScenarioState, name:
     };
     let changes = diff(expected, &actual);
     if changes.is_empty() {
-        return r.detail(format!("schema identical to `{name}` ({} tables compared)", actual.tables.len()));
+        return r.detail(format!(
+            "schema identical to `{name}` ({} tables compared)",
+            actual.tables.len()
+        ));
     }
-    let mut r = r.fail(format!("schema differs from `{name}`: {} difference(s)", changes.len()));
+    let mut r = r.fail(format!(
+        "schema differs from `{name}`: {} difference(s)",
+        changes.len()
+    ));
     r.diff = changes.iter().map(|c| c.to_string()).collect();
     r
 }
 
 pub async fn assert_version(ctx: &RunContext, db: &DbTarget, target: &str) -> StepResult {
     let rev = revision_of(ctx, target);
-    let r = StepResult::new("assert_version", format!("version table says {}", label(ctx, target)));
+    let r = StepResult::new(
+        "assert_version",
+        format!("version table says {}", label(ctx, target)),
+    );
     match ctx.driver.version(db).await {
         Err(e) => r.error(format!("cannot read the version table: {e}")),
         Ok(state) => {
-            let shown = if state.rows.is_empty() { "(empty)".to_string() } else { state.rows.join(", ") };
+            let shown = if state.rows.is_empty() {
+                "(empty)".to_string()
+            } else {
+                state.rows.join(", ")
+            };
             match state.check_at(rev.as_deref(), ctx.plan.order()) {
                 Ok(()) => r.detail(format!("{} holds {shown}", ctx.driver.version_table())),
                 Err(e) => {
@@ -79,14 +110,25 @@ pub fn report_diff(state: &ScenarioState, from: &str, to: &str) -> StepResult {
         (Some(a), Some(b)) => {
             r.diff = diff(a, b).iter().map(|c| c.to_string()).collect();
             let n = r.diff.len();
-            r.detail(if n == 0 { "no schema change".to_string() } else { format!("{n} schema change(s)") })
+            r.detail(if n == 0 {
+                "no schema change".to_string()
+            } else {
+                format!("{n} schema change(s)")
+            })
         }
         _ => r.error(format!("snapshots `{from}` and `{to}` are needed first")),
     }
 }
 
 pub async fn sql_step(ctx: &RunContext, db: &DbTarget, sql: &str, expect: Expect) -> StepResult {
-    let r = StepResult::new("sql", format!("sql expecting {}: {}", String::from(expect), short(sql, 100)));
+    let r = StepResult::new(
+        "sql",
+        format!(
+            "sql expecting {}: {}",
+            String::from(expect),
+            short(sql, 100)
+        ),
+    );
     let result = async {
         let mut c = db.conn.connect(Some(&db.database)).await?;
         let r = c.query_drop(sql).await;
@@ -96,7 +138,10 @@ pub async fn sql_step(ctx: &RunContext, db: &DbTarget, sql: &str, expect: Expect
     match tokio::time::timeout(db.timeout, result).await {
         Err(_) => {
             super::kill_connections(ctx, &db.database).await;
-            r.error(format!("timed out after {} s and was killed", db.timeout.as_secs()))
+            r.error(format!(
+                "timed out after {} s and was killed",
+                db.timeout.as_secs()
+            ))
         }
         Ok(res) => {
             let err = res.as_ref().err().and_then(server_error);
@@ -133,9 +178,14 @@ pub async fn seed_data(ctx: &RunContext, state: &mut ScenarioState) -> StepResul
             r.details.push(format!(
                 "{rows} rows seeded in {} table(s): {}",
                 contents.len(),
-                contents.iter().map(|t| t.table.as_str()).collect::<Vec<_>>().join(", ")
+                contents
+                    .iter()
+                    .map(|t| t.table.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
-            r.details.extend(problems.into_iter().map(|p| format!("warning: {p}")));
+            r.details
+                .extend(problems.into_iter().map(|p| format!("warning: {p}")));
             state.seeded = Some((snap, contents));
             r
         }
@@ -161,10 +211,16 @@ pub async fn assert_data_preserved(state: &ScenarioState) -> StepResult {
     let values: usize = before.iter().map(|t| t.rows.len() * t.columns.len()).sum();
     let loss = data::compare(before, &after);
     if loss.is_empty() {
-        return r.detail(format!("all {values} seeded values in {} table(s) intact", before.len()));
+        return r.detail(format!(
+            "all {values} seeded values in {} table(s) intact",
+            before.len()
+        ));
     }
     let lost: usize = loss.iter().map(|l| l.lost).sum();
-    let mut r = r.fail(format!("data lost on rollback: {lost} seeded value(s)/row(s) in {}", describe_loss(&loss)));
+    let mut r = r.fail(format!(
+        "data lost on rollback: {lost} seeded value(s)/row(s) in {}",
+        describe_loss(&loss)
+    ));
     r.details = loss.iter().map(|l| l.to_string()).collect();
     r.data_loss = loss;
     r
@@ -187,7 +243,12 @@ fn orm_select(table: &crate::schema::Table) -> String {
     format!(
         "SELECT {} FROM {} LIMIT 1",
         cols.iter()
-            .map(|c| format!("{}.{} AS {}", ident(&table.name), ident(&c.name), ident(&format!("{}_{}", table.name, c.name))))
+            .map(|c| format!(
+                "{}.{} AS {}",
+                ident(&table.name),
+                ident(&c.name),
+                ident(&format!("{}_{}", table.name, c.name))
+            ))
             .collect::<Vec<_>>()
             .join(", "),
         ident(&table.name)
@@ -214,13 +275,23 @@ fn derive_probes(model: &Snapshot, against: Option<&Snapshot>, exclude: &[String
             None => vec![],
             Some(a) => match a.tables.get(name) {
                 None => continue,
-                Some(at) => t.columns.keys().filter(|c| !at.columns.contains_key(*c)).cloned().collect(),
+                Some(at) => t
+                    .columns
+                    .keys()
+                    .filter(|c| !at.columns.contains_key(*c))
+                    .cloned()
+                    .collect(),
             },
         };
         if against.is_some() && missing.is_empty() {
             continue;
         }
-        out.push(Probe { name: format!("model query on {name}"), sql: orm_select(t), missing, declared: false });
+        out.push(Probe {
+            name: format!("model query on {name}"),
+            sql: orm_select(t),
+            missing,
+            declared: false,
+        });
     }
     out
 }
@@ -233,7 +304,10 @@ pub async fn probes(
     expect: Expect,
     skip_if_none: bool,
 ) -> StepOutcome {
-    let r = StepResult::new("probes", format!("application queries expecting {}", String::from(expect)));
+    let r = StepResult::new(
+        "probes",
+        format!("application queries expecting {}", String::from(expect)),
+    );
     let Some(m) = state.snapshots.get(model) else {
         return r.error(format!("no snapshot named `{model}`")).into();
     };
@@ -245,13 +319,24 @@ pub async fn probes(
         None => None,
     };
     let mut list = derive_probes(m, a, &ctx.exclude());
-    list.extend(ctx.probes.iter().map(|p| Probe { name: p.name.clone(), sql: p.sql.clone(), missing: vec![], declared: true }));
+    list.extend(ctx.probes.iter().map(|p| Probe {
+        name: p.name.clone(),
+        sql: p.sql.clone(),
+        missing: vec![],
+        declared: true,
+    }));
     if list.is_empty() {
-        let why = "the rolled-back schema misses nothing the head needs: no application query can fail";
+        let why =
+            "the rolled-back schema misses nothing the head needs: no application query can fail";
         if skip_if_none {
-            return StepOutcome { results: vec![r.skip(why)], skip_scenario: Some(why.into()) };
+            return StepOutcome {
+                results: vec![r.skip(why)],
+                skip_scenario: Some(why.into()),
+            };
         }
-        return r.skip("no probes: nothing derived and no [[probes]] in harness.toml").into();
+        return r
+            .skip("no probes: nothing derived and no [[probes]] in harness.toml")
+            .into();
     }
     let mut r = r;
     let mut conn = match state.db.conn.connect(Some(&state.db.database)).await {
@@ -275,8 +360,15 @@ pub async fn probes(
         };
         let verdict = meets(wanted, res.is_ok(), err.as_ref()).and_then(|()| {
             match (&err, p.missing.is_empty()) {
-                (Some(e), false) if !p.missing.iter().any(|c| e.message.contains(&format!("{c}'")) || e.message.contains(&format!(".{c}"))) => {
-                    Err(format!("error names none of the missing columns {}: {e}", p.missing.join(", ")))
+                (Some(e), false)
+                    if !p.missing.iter().any(|c| {
+                        e.message.contains(&format!("{c}'")) || e.message.contains(&format!(".{c}"))
+                    }) =>
+                {
+                    Err(format!(
+                        "error names none of the missing columns {}: {e}",
+                        p.missing.join(", ")
+                    ))
                 }
                 _ => Ok(()),
             }
@@ -289,7 +381,9 @@ pub async fn probes(
             r.error = err.clone();
         }
         match verdict {
-            Ok(()) => r.details.push(format!("{}: {outcome} (as expected)", p.name)),
+            Ok(()) => r
+                .details
+                .push(format!("{}: {outcome} (as expected)", p.name)),
             Err(why) => {
                 r.details.push(format!("{}: {why}", p.name));
                 failures.push(format!("{}: {why}", p.name));
@@ -310,7 +404,8 @@ pub async fn probes(
 
 pub async fn app_command(ctx: &RunContext, db: &DbTarget, expect: Expect) -> StepResult {
     let Some(cmd) = &ctx.app_command else {
-        return StepResult::new("app_command", "application command").skip("no [app_command] in harness.toml");
+        return StepResult::new("app_command", "application command")
+            .skip("no [app_command] in harness.toml");
     };
     let e = ctx.driver.app_command(db, cmd).await;
     let title = format!("`{cmd}` expecting {}", String::from(expect));
@@ -322,7 +417,11 @@ pub async fn app_command(ctx: &RunContext, db: &DbTarget, expect: Expect) -> Ste
             r.message = None;
             match meets(expect, e.ok(), e.error.as_ref()) {
                 Ok(()) => {
-                    let seen = e.error.as_ref().map(|x| x.to_string()).unwrap_or_else(|| format!("exit {}", e.exit_code.unwrap_or(0)));
+                    let seen = e
+                        .error
+                        .as_ref()
+                        .map(|x| x.to_string())
+                        .unwrap_or_else(|| format!("exit {}", e.exit_code.unwrap_or(0)));
                     r.detail(format!("`{cmd}`: {seen} (as expected)"))
                 }
                 Err(m) => r.fail(format!("`{cmd}`: {m}")),
@@ -333,12 +432,18 @@ pub async fn app_command(ctx: &RunContext, db: &DbTarget, expect: Expect) -> Ste
 
 pub async fn model_check(ctx: &RunContext, db: &DbTarget) -> StepResult {
     let Some(e) = ctx.driver.model_check(db).await else {
-        return StepResult::new("model_check", "model matches schema").skip("this migration tool has no model check");
+        return StepResult::new("model_check", "model matches schema")
+            .skip("this migration tool has no model check");
     };
     if let Outcome::NotStarted { reason } = &e.outcome {
         return StepResult::new("model_check", "model matches schema").skip(reason.clone());
     }
-    let r = from_execution("model_check", format!("`{}`: model matches schema", e.command), &e, None);
+    let r = from_execution(
+        "model_check",
+        format!("`{}`: model matches schema", e.command),
+        &e,
+        None,
+    );
     if r.status == Status::Passed {
         r.detail("no pending model changes")
     } else {
@@ -371,9 +476,16 @@ pub async fn reset(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
         state.snapshots.entry("baseline".into()).or_insert(s);
     }
     let ok = results.iter().all(|s| s.status == Status::Passed);
-    r = if ok { r.detail(format!("now working in {name}")) } else { r.fail("could not bring the new database to the baseline") };
+    r = if ok {
+        r.detail(format!("now working in {name}"))
+    } else {
+        r.fail("could not bring the new database to the baseline")
+    };
     results.insert(0, r);
-    StepOutcome { results, skip_scenario: None }
+    StepOutcome {
+        results,
+        skip_scenario: None,
+    }
 }
 
 pub async fn hotfix(ctx: &RunContext, state: &ScenarioState, from: &str, to: &str) -> StepResult {
@@ -387,11 +499,14 @@ pub async fn hotfix(ctx: &RunContext, state: &ScenarioState, from: &str, to: &st
         (ctx.hotfix_sql.clone(), "[baseline] hotfix_sql")
     };
     if sql.is_empty() {
-        return r.detail(format!("{from} and {to} have the same schema: nothing to apply by hand"));
+        return r.detail(format!(
+            "{from} and {to} have the same schema: nothing to apply by hand"
+        ));
     }
     let mut r = r;
     r.details.push(format!("hot-fix DDL ({source}):"));
-    r.details.extend(sql.iter().map(|s| format!("applied: {s}")));
+    r.details
+        .extend(sql.iter().map(|s| format!("applied: {s}")));
     match run_sql_list(&state.db, &sql).await {
         Ok(ms) => {
             r.duration_ms = ms;
@@ -399,7 +514,10 @@ pub async fn hotfix(ctx: &RunContext, state: &ScenarioState, from: &str, to: &st
         }
         Err((stmt, e)) => {
             r.error = server_error(&e);
-            r.fail(format!("hot-fix statement refused: {e} (statement: {})", short(&stmt, 200)))
+            r.fail(format!(
+                "hot-fix statement refused: {e} (statement: {})",
+                short(&stmt, 200)
+            ))
         }
     }
 }

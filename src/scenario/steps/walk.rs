@@ -16,7 +16,14 @@ pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
     let mut r = StepResult::new("chain_checks", "revision graph checks");
     r.details.push(match report.head() {
         Some(h) => format!("{n} revisions, single head {h}"),
-        None => format!("{n} revisions, heads: {}", if report.heads.is_empty() { "none".into() } else { report.heads.join(", ") }),
+        None => format!(
+            "{n} revisions, heads: {}",
+            if report.heads.is_empty() {
+                "none".into()
+            } else {
+                report.heads.join(", ")
+            }
+        ),
     });
     for f in &report.findings {
         let prefix = match f.severity {
@@ -37,7 +44,8 @@ pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
                 let mine: BTreeSet<&String> = report.heads.iter().collect();
                 let theirs: BTreeSet<&String> = tool.iter().collect();
                 if mine == theirs {
-                    r.details.push(format!("the tool agrees: heads = {}", tool.join(", ")));
+                    r.details
+                        .push(format!("the tool agrees: heads = {}", tool.join(", ")));
                 } else {
                     errors.push(format!(
                         "the tool reports heads [{}] but the files say [{}]",
@@ -46,7 +54,10 @@ pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
                     ));
                 }
             }
-            Some(Err(e)) => r.details.push(format!("warning: could not ask the tool for its heads: {}", e.lines().last().unwrap_or(""))),
+            Some(Err(e)) => r.details.push(format!(
+                "warning: could not ask the tool for its heads: {}",
+                e.lines().last().unwrap_or("")
+            )),
             None => {}
         }
     }
@@ -61,7 +72,9 @@ pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
 fn dropped_object(c: &Change) -> Option<(&'static str, String, String)> {
     match c {
         Change::DropTable { table } => Some(("table", table.clone(), String::new())),
-        Change::DropColumn { table, column } => Some(("column", table.clone(), column.name.clone())),
+        Change::DropColumn { table, column } => {
+            Some(("column", table.clone(), column.name.clone()))
+        }
         Change::DropIndex { table, index } => Some(("index", table.clone(), index.name.clone())),
         Change::DropForeignKey { table, fk } => Some(("fk", table.clone(), fk.name.clone())),
         _ => None,
@@ -69,7 +82,9 @@ fn dropped_object(c: &Change) -> Option<(&'static str, String, String)> {
 }
 
 fn has(s: &Snapshot, kind: &str, table: &str, name: &str) -> bool {
-    let Some(t) = s.tables.get(table) else { return false };
+    let Some(t) = s.tables.get(table) else {
+        return false;
+    };
     match kind {
         "table" => true,
         "column" => t.columns.contains_key(name),
@@ -80,12 +95,19 @@ fn has(s: &Snapshot, kind: &str, table: &str, name: &str) -> bool {
 
 /// `- column user.api_token … (created by 3e5106ee570c)`: the first revision on the way up
 /// whose schema had the object.
-fn annotate(changes: &[Change], order: &[String], snaps: &HashMap<String, Snapshot>) -> Vec<String> {
+fn annotate(
+    changes: &[Change],
+    order: &[String],
+    snaps: &HashMap<String, Snapshot>,
+) -> Vec<String> {
     changes
         .iter()
         .map(|c| {
             let origin = dropped_object(c).and_then(|(kind, t, n)| {
-                order.iter().find(|r| snaps.get(*r).is_some_and(|s| has(s, kind, &t, &n))).cloned()
+                order
+                    .iter()
+                    .find(|r| snaps.get(*r).is_some_and(|s| has(s, kind, &t, &n)))
+                    .cloned()
             });
             match origin {
                 Some(r) => format!("{c} (created by {r})"),
@@ -98,8 +120,14 @@ fn annotate(changes: &[Change], order: &[String], snaps: &HashMap<String, Snapsh
 pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
     let mut out = Vec::new();
     if ctx.plan.chain.has_errors() {
-        out.push(StepResult::new("walk", "walk base → head → base → head").skip("the revision graph is broken"));
-        return StepOutcome { results: out, skip_scenario: None };
+        out.push(
+            StepResult::new("walk", "walk base → head → base → head")
+                .skip("the revision graph is broken"),
+        );
+        return StepOutcome {
+            results: out,
+            skip_scenario: None,
+        };
     }
     let order = ctx.plan.order().to_vec();
     let db = state.db.clone();
@@ -108,14 +136,25 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
         Ok(s) => s,
         Err(e) => {
             out.push(StepResult::new("walk", "snapshot of the empty database").error(e));
-            return StepOutcome { results: out, skip_scenario: None };
+            return StepOutcome {
+                results: out,
+                skip_scenario: None,
+            };
         }
     };
 
     // Up, one revision at a time.
     for rev in &order {
-        let e = ctx.driver.upgrade(&db, &Target::Revision(rev.clone())).await;
-        let mut r = from_execution("upgrade", format!("walk up: upgrade → {rev}"), &e, Some(rev.clone()));
+        let e = ctx
+            .driver
+            .upgrade(&db, &Target::Revision(rev.clone()))
+            .await;
+        let mut r = from_execution(
+            "upgrade",
+            format!("walk up: upgrade → {rev}"),
+            &e,
+            Some(rev.clone()),
+        );
         if r.status == Status::Passed {
             match snapshot(ctx, &db).await {
                 Ok(s) => {
@@ -127,7 +166,10 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
         let ok = r.status == Status::Passed;
         out.push(r);
         if !ok {
-            return StepOutcome { results: out, skip_scenario: None };
+            return StepOutcome {
+                results: out,
+                skip_scenario: None,
+            };
         }
     }
 
@@ -138,10 +180,19 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
         let (target, expected, to_name) = if i == 0 {
             (Target::Base, &base, "base".to_string())
         } else {
-            (Target::Revision(order[i - 1].clone()), &snaps[&order[i - 1]], order[i - 1].clone())
+            (
+                Target::Revision(order[i - 1].clone()),
+                &snaps[&order[i - 1]],
+                order[i - 1].clone(),
+            )
         };
         let e = ctx.driver.downgrade(&db, &target).await;
-        let mut r = from_execution("downgrade", format!("walk down: downgrade {rev} → {to_name}"), &e, Some(rev.clone()));
+        let mut r = from_execution(
+            "downgrade",
+            format!("walk down: downgrade {rev} → {to_name}"),
+            &e,
+            Some(rev.clone()),
+        );
         r.revision = Some(rev.clone());
         if r.status != Status::Passed {
             if let Some(err) = &e.error {
@@ -161,12 +212,20 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
         };
         let changes = diff(expected, &actual);
         let now: BTreeSet<String> = changes.iter().map(|c| c.to_string()).collect();
-        let new: Vec<Change> = changes.into_iter().filter(|c| !carried.contains(&c.to_string())).collect();
+        let new: Vec<Change> = changes
+            .into_iter()
+            .filter(|c| !carried.contains(&c.to_string()))
+            .collect();
         if new.is_empty() {
-            r.details.push(format!("schema equals the one recorded at {to_name} on the way up"));
+            r.details.push(format!(
+                "schema equals the one recorded at {to_name} on the way up"
+            ));
         } else {
             r.diff = annotate(&new, &order, &snaps);
-            let msg = format!("downgrade of {rev} does not restore the schema of {to_name}: {}", r.diff.join("; "));
+            let msg = format!(
+                "downgrade of {rev} does not restore the schema of {to_name}: {}",
+                r.diff.join("; ")
+            );
             r = r.fail(msg);
         }
         carried = now;
@@ -177,10 +236,18 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
     let mut r = StepResult::new("upgrade", "walk up again: upgrade base → head");
     if !down_ok || !carried.is_empty() {
         out.push(r.skip("the walk down did not return to a clean base"));
-        return StepOutcome { results: out, skip_scenario: None };
+        return StepOutcome {
+            results: out,
+            skip_scenario: None,
+        };
     }
     let e = ctx.driver.upgrade(&db, &Target::Head).await;
-    r = from_execution("upgrade", "walk up again: upgrade base → head".into(), &e, order.last().cloned());
+    r = from_execution(
+        "upgrade",
+        "walk up again: upgrade base → head".into(),
+        &e,
+        order.last().cloned(),
+    );
     if r.status == Status::Passed {
         match snapshot(ctx, &db).await {
             Ok(s) => {
@@ -189,12 +256,16 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
                     r.details.push("schema equals the first head".into());
                 } else {
                     r.diff = changes.iter().map(|c| c.to_string()).collect();
-                    r = r.fail("the second upgrade to head gives a different schema than the first");
+                    r = r
+                        .fail("the second upgrade to head gives a different schema than the first");
                 }
             }
             Err(err) => r = r.error(err),
         }
     }
     out.push(r);
-    StepOutcome { results: out, skip_scenario: None }
+    StepOutcome {
+        results: out,
+        skip_scenario: None,
+    }
 }
