@@ -117,13 +117,7 @@ fn hung_sql_is_killed_at_the_timeout_and_the_run_continues() {
 
 #[test]
 fn hung_tool_process_is_killed_at_the_timeout() {
-    let proj = tempfile::tempdir().unwrap();
-    common::copy_dir(&common::repo().join("examples/alembic-basic"), proj.path());
-    std::fs::write(
-        proj.path().join("migrations/versions/d4e5f6a7b8c9_hang.py"),
-        "\"\"\"hang\"\"\"\nimport time\nrevision = 'd4e5f6a7b8c9'\ndown_revision = 'c3d2e1f0a9b8'\nbranch_labels = None\ndepends_on = None\n\ndef upgrade():\n    time.sleep(600)\n\ndef downgrade():\n    pass\n",
-    )
-    .unwrap();
+    let proj = common::alembic_project_with_head("import time", "    time.sleep(600)");
     let r = harness(
         &[
             "--db",
@@ -312,13 +306,10 @@ fn auto_falls_back_to_local_when_docker_is_unreachable() {
 
 #[test]
 fn ten_megabytes_of_binary_ansi_output_stay_bounded() {
-    let proj = tempfile::tempdir().unwrap();
-    common::copy_dir(&common::repo().join("examples/alembic-basic"), proj.path());
-    std::fs::write(
-        proj.path().join("migrations/versions/d4e5f6a7b8c9_noisy.py"),
-        "\"\"\"noisy\"\"\"\nimport sys\nrevision = 'd4e5f6a7b8c9'\ndown_revision = 'c3d2e1f0a9b8'\nbranch_labels = None\ndepends_on = None\n\ndef upgrade():\n    chunk = b'\\x1b[31mred\\x1b[0m \\xff\\xfe not utf-8 ' * 1000 + b'\\n'\n    for _ in range(400):\n        sys.stdout.buffer.write(chunk)\n    sys.stdout.buffer.write(b'THE END\\n')\n    sys.stdout.flush()\n\ndef downgrade():\n    pass\n",
-    )
-    .unwrap();
+    let proj = common::alembic_project_with_head(
+        "import sys",
+        "    chunk = b'\\x1b[31mred\\x1b[0m \\xff\\xfe not utf-8 ' * 1000 + b'\\n'\n    for _ in range(400):\n        sys.stdout.buffer.write(chunk)\n    sys.stdout.buffer.write(b'THE END\\n')\n    sys.stdout.flush()",
+    );
     let r = harness(
         &[
             "--db",
@@ -346,14 +337,7 @@ fn ten_megabytes_of_binary_ansi_output_stay_bounded() {
 #[test]
 fn url_mode_leaves_every_other_database_unchanged() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let bin = migration_harness::provision::find_server_binary().unwrap();
-    let outer = rt.block_on(async {
-        use migration_harness::provision::Provisioner;
-        migration_harness::provision::LocalProvisioner::new(bin, Duration::from_secs(60))
-            .provision("tchecksum", &migration_harness::redact::Redactor::new())
-            .await
-            .unwrap()
-    });
+    let outer = common::local_server(&rt, "tchecksum");
     let checksums = || {
         rt.block_on(async {
             let mut c = outer.conn.connect(None).await.unwrap();
@@ -451,14 +435,7 @@ fn clean_removes_leftovers_of_dead_runs_only() {
     std::fs::create_dir_all(&live_dir).unwrap();
     std::fs::write(live_dir.join("harness.pid"), &me).unwrap();
 
-    let bin = migration_harness::provision::find_server_binary().unwrap();
-    let outer = rt.block_on(async {
-        use migration_harness::provision::Provisioner;
-        migration_harness::provision::LocalProvisioner::new(bin, Duration::from_secs(60))
-            .provision("tclean", &migration_harness::redact::Redactor::new())
-            .await
-            .unwrap()
-    });
+    let outer = common::local_server(&rt, "tclean");
     rt.block_on(async {
         let mut c = outer.conn.connect(None).await.unwrap();
         c.query_drop("CREATE DATABASE mh_200101000000abcd_1")

@@ -151,14 +151,7 @@ fn html_renders_in_headless_chromium_without_console_errors() {
 #[test]
 fn planted_password_and_script_tag_never_leak() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let bin = migration_harness::provision::find_server_binary().unwrap();
-    let outer = rt.block_on(async {
-        use migration_harness::provision::Provisioner;
-        migration_harness::provision::LocalProvisioner::new(bin, std::time::Duration::from_secs(60))
-            .provision("tleak", &migration_harness::redact::Redactor::new())
-            .await
-            .unwrap()
-    });
+    let outer = common::local_server(&rt, "tleak");
     let secret = "Pl4nted-S3cret!x";
     rt.block_on(async {
         use mysql_async::prelude::Queryable;

@@ -3,16 +3,13 @@
 
 use std::path::PathBuf;
 
-use mysql_async::prelude::Queryable;
-
-use super::process::{run_process, ProcessEnd, ProcessResult, ProcessSpec};
+use super::process::{run_process, ProcessResult, ProcessSpec};
 use super::python::{require_modules, resolve_python, versions};
 use super::{
     DbTarget, Execution, MigrationDriver, Outcome, Target, ToolCommands, VersionState, VersionStyle,
 };
 use crate::chain::{parse_alembic_dir, Chain};
 use crate::config::{Config, ToolKind};
-use crate::db::{ident, parse_error_text, server_error};
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
 
@@ -160,35 +157,7 @@ pub fn failed_revision(log: &str) -> Option<String> {
 }
 
 fn to_execution(command: String, r: ProcessResult, db: &DbTarget) -> Execution {
-    let outcome = match &r.end {
-        ProcessEnd::Exited(0) => Outcome::Succeeded,
-        ProcessEnd::Exited(_) | ProcessEnd::Signalled => Outcome::Failed,
-        ProcessEnd::TimedOut => Outcome::TimedOut {
-            seconds: db.timeout.as_secs(),
-        },
-        ProcessEnd::SpawnFailed(e) => Outcome::NotStarted { reason: e.clone() },
-    };
-    let combined = r.combined();
-    let failed = outcome != Outcome::Succeeded;
-    Execution {
-        command,
-        exit_code: r.exit_code(),
-        duration_ms: r.duration.as_millis() as u64,
-        error: if failed {
-            parse_error_text(&combined)
-        } else {
-            None
-        },
-        failed_revision: if failed {
-            failed_revision(&r.stderr)
-        } else {
-            None
-        },
-        failed_statement: None,
-        stdout: r.stdout,
-        stderr: r.stderr,
-        outcome,
-    }
+    Execution::from_process(command, r, db.timeout)
 }
 
 #[async_trait::async_trait]
@@ -239,23 +208,7 @@ impl MigrationDriver for PythonToolDriver {
     }
 
     async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, String> {
-        let mut c = db
-            .conn
-            .connect(Some(&db.database))
-            .await
-            .map_err(|e| e.to_string())?;
-        let rows: std::result::Result<Vec<String>, _> = c
-            .query(format!(
-                "SELECT version_num FROM {}",
-                ident("alembic_version")
-            ))
-            .await;
-        let _ = c.disconnect().await;
-        let rows = match rows {
-            Ok(r) => r,
-            Err(e) if server_error(&e).is_some_and(|s| s.code == 1146) => Vec::new(),
-            Err(e) => return Err(e.to_string()),
-        };
+        let rows = super::read_version_rows(db, "alembic_version", "version_num").await?;
         Ok(VersionState {
             rows,
             dirty: false,

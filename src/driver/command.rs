@@ -3,16 +3,13 @@
 
 use std::path::PathBuf;
 
-use mysql_async::prelude::Queryable;
-
-use super::process::{run_process, ProcessEnd, ProcessSpec};
+use super::process::{run_process, ProcessSpec};
 use super::python::resolve_python;
 use super::{
-    DbTarget, Execution, MigrationDriver, Outcome, Target, ToolCommands, VersionState, VersionStyle,
+    DbTarget, Execution, MigrationDriver, Target, ToolCommands, VersionState, VersionStyle,
 };
 use crate::chain::{parse_sql_dir, Chain, Revision};
 use crate::config::{Config, ToolKind};
-use crate::db::{ident, parse_error_text, server_error};
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
 
@@ -53,33 +50,7 @@ pub(crate) async fn run_shell(
         timeout: db.timeout,
     };
     let r = run_process(&spec, redactor, verbose).await;
-    let outcome = match &r.end {
-        ProcessEnd::Exited(0) => Outcome::Succeeded,
-        ProcessEnd::Exited(127) => Outcome::NotStarted {
-            reason: format!("command not found: {}", r.stderr.trim()),
-        },
-        ProcessEnd::Exited(_) | ProcessEnd::Signalled => Outcome::Failed,
-        ProcessEnd::TimedOut => Outcome::TimedOut {
-            seconds: db.timeout.as_secs(),
-        },
-        ProcessEnd::SpawnFailed(e) => Outcome::NotStarted { reason: e.clone() },
-    };
-    let failed = outcome != Outcome::Succeeded;
-    Execution {
-        command: redactor.redact(line),
-        exit_code: r.exit_code(),
-        duration_ms: r.duration.as_millis() as u64,
-        error: if failed {
-            parse_error_text(&r.combined())
-        } else {
-            None
-        },
-        failed_revision: None,
-        failed_statement: None,
-        stdout: r.stdout,
-        stderr: r.stderr,
-        outcome,
-    }
+    Execution::from_process(redactor.redact(line), r, db.timeout)
 }
 
 impl CommandDriver {
@@ -188,37 +159,7 @@ impl CommandDriver {
             timeout: db.timeout,
         };
         let r = run_process(&spec, &self.redactor, self.verbose).await;
-        let outcome = match &r.end {
-            ProcessEnd::Exited(0) => Outcome::Succeeded,
-            ProcessEnd::Exited(127) => Outcome::NotStarted {
-                reason: format!("command not found: {}", r.stderr.trim()),
-            },
-            ProcessEnd::Exited(_) | ProcessEnd::Signalled => Outcome::Failed,
-            ProcessEnd::TimedOut => Outcome::TimedOut {
-                seconds: db.timeout.as_secs(),
-            },
-            ProcessEnd::SpawnFailed(e) => Outcome::NotStarted { reason: e.clone() },
-        };
-        let failed = outcome != Outcome::Succeeded;
-        Execution {
-            command: self.redactor.redact(&line),
-            exit_code: r.exit_code(),
-            duration_ms: r.duration.as_millis() as u64,
-            error: if failed {
-                parse_error_text(&r.combined())
-            } else {
-                None
-            },
-            failed_revision: if failed {
-                super::alembic::failed_revision(&r.stderr)
-            } else {
-                None
-            },
-            failed_statement: None,
-            stdout: r.stdout,
-            stderr: r.stderr,
-            outcome,
-        }
+        Execution::from_process(self.redactor.redact(&line), r, db.timeout)
     }
 }
 
@@ -264,31 +205,7 @@ impl MigrationDriver for CommandDriver {
     }
 
     async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, String> {
-        let mut c = db
-            .conn
-            .connect(Some(&db.database))
-            .await
-            .map_err(|e| e.to_string())?;
-        let rows: std::result::Result<Vec<mysql_async::Value>, _> = c
-            .query(format!(
-                "SELECT {} FROM {}",
-                ident(&self.version_column),
-                ident(&self.version_table)
-            ))
-            .await;
-        let _ = c.disconnect().await;
-        let rows = match rows {
-            Ok(r) => r,
-            Err(e) if server_error(&e).is_some_and(|s| s.code == 1146) => Vec::new(),
-            Err(e) => return Err(e.to_string()),
-        };
-        let rows: Vec<String> = rows
-            .into_iter()
-            .map(|v| match v {
-                mysql_async::Value::Bytes(b) => String::from_utf8_lossy(&b).into_owned(),
-                other => other.as_sql(true).trim_matches('\'').to_string(),
-            })
-            .collect();
+        let rows = super::read_version_rows(db, &self.version_table, &self.version_column).await?;
         let style = if rows.len() > 1 {
             VersionStyle::PerRevision
         } else {

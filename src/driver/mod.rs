@@ -144,6 +144,47 @@ impl Execution {
         s
     }
 
+    /// A finished tool process as data: exit 127 (shell: not found) and spawn failures are
+    /// `NotStarted`; on failure the server error and the failing revision are parsed out.
+    pub fn from_process(
+        command: String,
+        r: process::ProcessResult,
+        timeout: Duration,
+    ) -> Execution {
+        use process::ProcessEnd;
+        let outcome = match &r.end {
+            ProcessEnd::Exited(0) => Outcome::Succeeded,
+            ProcessEnd::Exited(127) => Outcome::NotStarted {
+                reason: format!("command not found: {}", r.stderr.trim()),
+            },
+            ProcessEnd::Exited(_) | ProcessEnd::Signalled => Outcome::Failed,
+            ProcessEnd::TimedOut => Outcome::TimedOut {
+                seconds: timeout.as_secs(),
+            },
+            ProcessEnd::SpawnFailed(e) => Outcome::NotStarted { reason: e.clone() },
+        };
+        let failed = outcome != Outcome::Succeeded;
+        Execution {
+            command,
+            exit_code: r.exit_code(),
+            duration_ms: r.duration.as_millis() as u64,
+            error: if failed {
+                crate::db::parse_error_text(&r.combined())
+            } else {
+                None
+            },
+            failed_revision: if failed {
+                alembic::failed_revision(&r.stderr)
+            } else {
+                None
+            },
+            failed_statement: None,
+            stdout: r.stdout,
+            stderr: r.stderr,
+            outcome,
+        }
+    }
+
     pub fn not_started(command: String, reason: String) -> Execution {
         Execution {
             command,
@@ -216,6 +257,39 @@ impl VersionState {
                 expected.join(", ")
             ))
         }
+    }
+}
+
+/// Rows of a version table read from the database itself; a missing table is "no version".
+pub async fn read_version_rows(
+    db: &DbTarget,
+    table: &str,
+    column: &str,
+) -> std::result::Result<Vec<String>, String> {
+    use mysql_async::prelude::Queryable;
+    let mut c = db
+        .conn
+        .connect(Some(&db.database))
+        .await
+        .map_err(|e| e.to_string())?;
+    let rows: std::result::Result<Vec<mysql_async::Value>, _> = c
+        .query(format!(
+            "SELECT {} FROM {}",
+            crate::db::ident(column),
+            crate::db::ident(table)
+        ))
+        .await;
+    let _ = c.disconnect().await;
+    match rows {
+        Ok(r) => Ok(r
+            .into_iter()
+            .map(|v| match v {
+                mysql_async::Value::Bytes(b) => String::from_utf8_lossy(&b).into_owned(),
+                other => other.as_sql(true).trim_matches('\'').to_string(),
+            })
+            .collect()),
+        Err(e) if crate::db::server_error(&e).is_some_and(|s| s.code == 1146) => Ok(Vec::new()),
+        Err(e) => Err(e.to_string()),
     }
 }
 

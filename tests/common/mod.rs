@@ -199,3 +199,33 @@ pub fn normalize(text: &str) -> String {
     let repo = repo().display().to_string();
     out.replace(&repo, "REPO")
 }
+
+/// A throwaway local server for tests that play "an existing server" (URL mode).
+pub fn local_server(
+    rt: &tokio::runtime::Runtime,
+    run_id: &str,
+) -> migration_harness::provision::Server {
+    use migration_harness::provision::Provisioner;
+    let bin = migration_harness::provision::find_server_binary()
+        .expect("mariadbd installed by scripts/setup-env.sh");
+    rt.block_on(
+        migration_harness::provision::LocalProvisioner::new(bin, Duration::from_secs(60))
+            .provision(run_id, &migration_harness::redact::Redactor::new()),
+    )
+    .expect("local server starts")
+}
+
+/// The alembic example plus a fourth revision `d4e5f6a7b8c9` whose upgrade is `body`
+/// (Python, indented four spaces).
+pub fn alembic_project_with_head(imports: &str, body: &str) -> tempfile::TempDir {
+    let proj = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("examples/alembic-basic"), proj.path());
+    std::fs::write(
+        proj.path().join("migrations/versions/d4e5f6a7b8c9_extra.py"),
+        format!(
+            "\"\"\"extra\"\"\"\n{imports}\nrevision = 'd4e5f6a7b8c9'\ndown_revision = 'c3d2e1f0a9b8'\nbranch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n{body}\n\n\ndef downgrade():\n    pass\n"
+        ),
+    )
+    .unwrap();
+    proj
+}
