@@ -256,3 +256,45 @@ def downgrade():
     assert!(md.contains("````text"), "fence not lengthened");
     rt.block_on(outer.teardown()).unwrap();
 }
+
+#[test]
+fn github_step_summary_and_annotations_point_at_the_failing_migration() {
+    let summary = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(summary.path(), "previous step\n").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(common::bin())
+        .current_dir(common::repo())
+        .args([
+            "--db",
+            "local",
+            "--config",
+            "examples/flask-seed/harness.broken.toml",
+            "--scenario",
+            "idempotency",
+        ])
+        .arg("--output-dir")
+        .arg(out.path())
+        .env("GITHUB_STEP_SUMMARY", summary.path())
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let text = std::fs::read_to_string(summary.path()).unwrap();
+    assert!(
+        text.starts_with("previous step\n# Migration Test Results - d1f2e3c4b5a6"),
+        "appended, not replaced"
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("::error file="))
+        .unwrap_or_else(|| panic!("no annotation: {stdout}"));
+    assert!(
+        line.starts_with("::error file=examples/flask-seed/migrations-broken/versions/d1f2e3c4b5a6_fix_api_token_column.py,line="),
+        "{line}"
+    );
+    assert!(
+        line.contains("1060 Duplicate column name 'api_token'"),
+        "{line}"
+    );
+}
