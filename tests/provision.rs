@@ -168,3 +168,30 @@ fn url_rendering_encodes_credentials() {
         "mysql://app:p%40ss%2Fword@127.0.0.1:3310/d"
     );
 }
+
+#[tokio::test]
+async fn local_provider_never_hands_out_a_server_it_did_not_start() {
+    // Another server already listens on the port ours is told to use: SELECT 1 would answer,
+    // but from the wrong server. Provisioning must fail instead of returning it.
+    let other = LocalProvisioner::new(mariadbd(), Duration::from_secs(60))
+        .provision("t5other", &Redactor::new())
+        .await
+        .unwrap();
+    let err = LocalProvisioner::new(mariadbd(), Duration::from_secs(60))
+        .with_port(other.conn.port)
+        .provision("t5mine", &Redactor::new())
+        .await
+        .expect_err("a foreign server must not be used");
+    eprintln!("refused: {err}");
+    assert!(
+        err.to_string().contains("Address already in use")
+            || err.to_string().contains("another server"),
+        "{err}"
+    );
+    assert!(
+        common::temp_dirs_matching("t5mine").is_empty(),
+        "temp dir of the failed start left behind"
+    );
+    assert!(common::processes_matching("mh-local-t5mine-").is_empty());
+    other.teardown().await.unwrap();
+}

@@ -18,6 +18,8 @@ pub const TEMP_PREFIX: &str = "mh-local-";
 pub struct LocalProvisioner {
     binary: PathBuf,
     timeout: Duration,
+    /// A fixed port instead of a free one picked at start.
+    port: Option<u16>,
 }
 
 const SEARCH_DIRS: &[&str] = &[
@@ -81,7 +83,16 @@ fn free_port() -> std::io::Result<u16> {
 
 impl LocalProvisioner {
     pub fn new(binary: PathBuf, timeout: Duration) -> Self {
-        LocalProvisioner { binary, timeout }
+        LocalProvisioner {
+            binary,
+            timeout,
+            port: None,
+        }
+    }
+
+    pub fn with_port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
     }
 
     async fn engine(&self) -> Result<Engine> {
@@ -190,7 +201,10 @@ impl Provisioner for LocalProvisioner {
         // A free port can be taken between our probe and the server's bind: retry.
         let mut last_err = String::new();
         for _attempt in 0..3 {
-            let port = free_port().map_err(|e| HarnessError::env(format!("no free port: {e}")))?;
+            let port = match self.port {
+                Some(p) => p,
+                None => free_port().map_err(|e| HarnessError::env(format!("no free port: {e}")))?,
+            };
             let mut child = self.spawn(engine, dir.path(), port)?;
             let conn = ConnInfo {
                 host: "127.0.0.1".into(),
@@ -202,6 +216,17 @@ impl Provisioner for LocalProvisioner {
             let ready = tokio::select! {
                 r = wait_ready(&conn, deadline) => r,
                 status = child.wait() => Err(format!("server exited: {}", status.map(|s| s.to_string()).unwrap_or_default())),
+            };
+            // Between our port probe and the server's bind, another process may take the
+            // port; then `SELECT 1` answers from a server that is not ours. Only one whose
+            // datadir is ours counts.
+            let ready = match ready {
+                Ok(()) => match datadir_of(&conn).await {
+                    Some(d) if same_dir(&d, &data) => Ok(()),
+                    Some(d) => Err(format!("port {port} answered with another server (datadir {d}): Address already in use")),
+                    None => Err(format!("port {port}: cannot read @@datadir: Address already in use")),
+                },
+                Err(e) => Err(e),
             };
             match ready {
                 Ok(()) => {
@@ -228,7 +253,8 @@ impl Provisioner for LocalProvisioner {
                         "{e}\nlast log lines:\n{}",
                         tail.into_iter().rev().collect::<Vec<_>>().join("\n")
                     );
-                    if !log.contains("Address already in use")
+                    if !e.contains("Address already in use")
+                        && !log.contains("Address already in use")
                         && !log.contains("Can't start server: Bind")
                     {
                         break;
@@ -241,6 +267,19 @@ impl Provisioner for LocalProvisioner {
             self.binary.display()
         )))
     }
+}
+
+async fn datadir_of(conn: &ConnInfo) -> Option<String> {
+    use mysql_async::prelude::Queryable;
+    let mut c = conn.connect(None).await.ok()?;
+    let d: Option<String> = c.query_first("SELECT @@datadir").await.ok()?;
+    let _ = c.disconnect().await;
+    d
+}
+
+fn same_dir(reported: &str, ours: &Path) -> bool {
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    canon(Path::new(reported.trim_end_matches('/'))) == canon(ours)
 }
 
 struct LocalHandle {
