@@ -236,13 +236,18 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         Ok(Ok(r)) => r?,
     };
     let dir = output_dir(cli, &summary);
-    let paths = report::write_reports(&summary, &formats, &dir)?;
+    let rendered = report::render_all(&summary, &formats);
+    let paths = report::write_reports(&rendered, &dir)?;
     if cli.output_dir.is_none() {
         let latest = dir.parent().unwrap_or(Path::new("reports")).join("latest");
         let _ = std::fs::remove_dir_all(&latest);
-        let _ = report::write_reports(&summary, &formats, &latest);
+        let _ = report::write_reports(&rendered, &latest);
     }
-    if let Ok(true) = report::append_step_summary(&report::render_markdown(&summary)) {
+    let markdown = match rendered.iter().find(|(f, _)| *f == Format::Markdown) {
+        Some((_, md)) => md.clone(),
+        None => report::render_markdown(&summary),
+    };
+    if let Ok(true) = report::append_step_summary(&markdown) {
         console.line("appended the report to $GITHUB_STEP_SUMMARY");
     }
     if std::env::var_os("GITHUB_ACTIONS").is_some() {
@@ -292,12 +297,12 @@ fn summarize(
             line: r.line,
         })
         .collect();
-    report::summary_marks(&mut revisions, &scenarios);
+    report::revision_marks(&mut revisions, &scenarios);
     let total_ms = t0.elapsed().as_millis() as u64;
     let tool_ms: u64 = scenarios
         .iter()
         .flat_map(|s| s.steps.iter())
-        .map(|s| s.tool_ms)
+        .map(|s| s.tool_ms())
         .sum();
     let server_start_ms = ctx.server.startup_ms;
     let status = RunStatus::of(&scenarios, server_lost);

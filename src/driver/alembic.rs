@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::process::{run_process, ProcessResult, ProcessSpec};
-use super::python::{require_modules, resolve_python, versions};
+use super::python::{probe, resolve_python};
+use super::tool::ToolRunner;
 use super::{
     DbTarget, Execution, MigrationDriver, Outcome, Target, ToolCommands, VersionState, VersionStyle,
 };
@@ -16,14 +16,10 @@ use crate::redact::Redactor;
 pub struct PythonToolDriver {
     kind: ToolKind,
     python: PathBuf,
-    workdir: PathBuf,
     prefix: Vec<String>,
-    url_env: String,
-    url_scheme: String,
-    env: Vec<(String, String)>,
+    tool: ToolRunner,
     chain: Chain,
-    redactor: Redactor,
-    verbose: bool,
+    order: Vec<String>,
     versions: Vec<(String, String)>,
 }
 
@@ -35,7 +31,6 @@ impl PythonToolDriver {
             ToolKind::Flask => ("flask_migrate", "Flask-Migrate"),
             _ => ("alembic", "alembic"),
         };
-        require_modules(&python, &[(module, dist), ("pymysql", "PyMySQL")]).await?;
         let dir = cfg.migrations_dir();
         let mut chain = parse_alembic_dir(&dir)
             .map_err(|e| HarnessError::usage(format!("cannot read {}: {e}", dir.display())))?;
@@ -69,8 +64,9 @@ impl PythonToolDriver {
                 v
             }
         };
-        let versions = versions(
+        let versions = probe(
             &python,
+            &[(module, dist), ("pymysql", "PyMySQL")],
             &[
                 "alembic",
                 "SQLAlchemy",
@@ -80,21 +76,25 @@ impl PythonToolDriver {
                 "PyMySQL",
             ],
         )
-        .await;
+        .await?;
+        let order = chain.verify().order;
         Ok(PythonToolDriver {
             kind: m.tool,
             python,
-            workdir: cfg.workdir(),
             prefix,
-            url_env: m.url_env.clone().unwrap_or_else(|| "DATABASE_URL".into()),
-            url_scheme: m
-                .url_scheme
-                .clone()
-                .unwrap_or_else(|| "mysql+pymysql".into()),
-            env: m.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            tool: ToolRunner {
+                cwd: cfg.workdir(),
+                env: m.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                url_env: m.url_env.clone().unwrap_or_else(|| "DATABASE_URL".into()),
+                url_scheme: m
+                    .url_scheme
+                    .clone()
+                    .unwrap_or_else(|| "mysql+pymysql".into()),
+                redactor: redactor.clone(),
+                verbose,
+            },
             chain,
-            redactor: redactor.clone(),
-            verbose,
+            order,
             versions,
         })
     }
@@ -103,22 +103,6 @@ impl PythonToolDriver {
         match self.kind {
             ToolKind::Flask => "flask db",
             _ => "alembic",
-        }
-    }
-
-    fn spec(&self, db: &DbTarget, args: &[String]) -> ProcessSpec {
-        let mut env = self.env.clone();
-        env.push((
-            self.url_env.clone(),
-            db.conn.url(&self.url_scheme, Some(&db.database)),
-        ));
-        let mut argv = self.prefix.clone();
-        argv.extend(args.iter().cloned());
-        ProcessSpec {
-            argv,
-            env,
-            cwd: self.workdir.clone(),
-            timeout: db.timeout,
         }
     }
 
@@ -136,9 +120,9 @@ impl PythonToolDriver {
             args.push("--".into());
             args.push(last);
         }
-        let spec = self.spec(db, &args);
-        let r = run_process(&spec, &self.redactor, self.verbose).await;
-        to_execution(self.shown(&args), r, db)
+        let mut argv = self.prefix.clone();
+        argv.extend(args.iter().cloned());
+        self.tool.run(db, argv, &self.shown(&args)).await
     }
 }
 
@@ -154,10 +138,6 @@ pub fn failed_revision(log: &str) -> Option<String> {
         "downgrade" => c[2].to_string(),
         _ => c[3].to_string(),
     })
-}
-
-fn to_execution(command: String, r: ProcessResult, db: &DbTarget) -> Execution {
-    Execution::from_process(command, r, db.timeout)
 }
 
 #[async_trait::async_trait]
@@ -188,9 +168,12 @@ impl MigrationDriver for PythonToolDriver {
         // `stamp` cannot take relative steps; resolve them against the version table first.
         let t = match target {
             Target::Relative(_) => {
-                let order = self.chain.verify().order;
-                let cur = self.version(db).await.ok().and_then(|v| v.current(&order));
-                match target.resolve(&order, cur.as_deref()) {
+                let cur = self
+                    .version(db)
+                    .await
+                    .ok()
+                    .and_then(|v| v.current(&self.order));
+                match target.resolve(&self.order, cur.as_deref()) {
                     Ok(Some(r)) => r,
                     Ok(None) => "base".into(),
                     Err(e) => {
@@ -271,19 +254,7 @@ impl MigrationDriver for PythonToolDriver {
                 .collect(),
             _ => words.clone(),
         };
-        let mut env = self.env.clone();
-        env.push((
-            self.url_env.clone(),
-            db.conn.url(&self.url_scheme, Some(&db.database)),
-        ));
-        let spec = ProcessSpec {
-            argv,
-            env,
-            cwd: self.workdir.clone(),
-            timeout: db.timeout,
-        };
-        let r = run_process(&spec, &self.redactor, self.verbose).await;
-        to_execution(command.to_string(), r, db)
+        self.tool.run(db, argv, command).await
     }
 
     fn commands(&self) -> ToolCommands {

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::process::{run_process, ProcessSpec};
 use super::python::resolve_python;
+use super::tool::ToolRunner;
 use super::{
     DbTarget, Execution, MigrationDriver, Target, ToolCommands, VersionState, VersionStyle,
 };
@@ -20,37 +20,10 @@ pub struct CommandDriver {
     current: Option<String>,
     version_table: String,
     version_column: String,
-    url_scheme: String,
-    url_env: String,
     python: Option<PathBuf>,
-    workdir: PathBuf,
-    env: Vec<(String, String)>,
+    tool: ToolRunner,
     chain: Chain,
     order: Vec<String>,
-    redactor: Redactor,
-    verbose: bool,
-}
-
-/// Runs one shell command line against `db`, with `DATABASE_URL` (or `url_env`) set.
-pub(crate) async fn run_shell(
-    line: &str,
-    db: &DbTarget,
-    env: &[(String, String)],
-    redactor: &Redactor,
-    scheme: &str,
-    url_env: &str,
-    verbose: bool,
-) -> Execution {
-    let mut e: Vec<(String, String)> = env.to_vec();
-    e.push((url_env.to_string(), db.conn.url(scheme, Some(&db.database))));
-    let spec = ProcessSpec {
-        argv: vec!["sh".into(), "-c".into(), line.to_string()],
-        env: e,
-        cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-        timeout: db.timeout,
-    };
-    let r = run_process(&spec, redactor, verbose).await;
-    Execution::from_process(redactor.redact(line), r, db.timeout)
 }
 
 impl CommandDriver {
@@ -95,20 +68,22 @@ impl CommandDriver {
                 .clone()
                 .unwrap_or_else(|| "schema_migrations".into()),
             version_column: m.version_column.clone().unwrap_or_else(|| "version".into()),
-            url_scheme: m.url_scheme.clone().unwrap_or_else(|| "mysql".into()),
-            url_env: m.url_env.clone().unwrap_or_else(|| "DATABASE_URL".into()),
             python,
-            workdir: cfg.workdir(),
-            env: m.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            tool: ToolRunner {
+                cwd: cfg.workdir(),
+                env: m.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                url_env: m.url_env.clone().unwrap_or_else(|| "DATABASE_URL".into()),
+                url_scheme: m.url_scheme.clone().unwrap_or_else(|| "mysql".into()),
+                redactor: redactor.clone(),
+                verbose,
+            },
             chain,
             order,
-            redactor: redactor.clone(),
-            verbose,
         })
     }
 
     fn render(&self, template: &str, db: &DbTarget, target: &str) -> String {
-        let url = db.conn.url(&self.url_scheme, Some(&db.database));
+        let url = self.tool.url(db);
         template
             .replace("{url}", &shell_quote(&url))
             .replace("{target}", &shell_quote(target))
@@ -147,19 +122,7 @@ impl CommandDriver {
             Err(e) => return Execution::not_started(template.to_string(), e),
         };
         let line = self.render(template, db, &t);
-        let mut e = self.env.clone();
-        e.push((
-            self.url_env.clone(),
-            db.conn.url(&self.url_scheme, Some(&db.database)),
-        ));
-        let spec = ProcessSpec {
-            argv: vec!["sh".into(), "-c".into(), line.clone()],
-            env: e,
-            cwd: self.workdir.clone(),
-            timeout: db.timeout,
-        };
-        let r = run_process(&spec, &self.redactor, self.verbose).await;
-        Execution::from_process(self.redactor.redact(&line), r, db.timeout)
+        self.tool.shell(db, &line).await
     }
 }
 
@@ -219,16 +182,7 @@ impl MigrationDriver for CommandDriver {
     }
 
     async fn app_command(&self, db: &DbTarget, command: &str) -> Execution {
-        run_shell(
-            command,
-            db,
-            &self.env,
-            &self.redactor,
-            &self.url_scheme,
-            &self.url_env,
-            self.verbose,
-        )
-        .await
+        self.tool.shell(db, command).await
     }
 
     fn commands(&self) -> ToolCommands {

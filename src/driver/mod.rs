@@ -7,6 +7,7 @@ pub mod process;
 pub mod python;
 mod sqldir;
 mod sqlsplit;
+mod tool;
 
 pub use alembic::PythonToolDriver;
 pub use command::CommandDriver;
@@ -351,14 +352,13 @@ pub async fn load_driver(
             dir.display()
         )));
     }
-    let mut driver: Box<dyn MigrationDriver> = match m.tool {
+    let driver: Box<dyn MigrationDriver> = match m.tool {
         ToolKind::Alembic | ToolKind::Flask => {
             Box::new(PythonToolDriver::load(cfg, redactor, verbose).await?)
         }
         ToolKind::Sqldir => Box::new(SqlDirDriver::load(cfg, redactor)?),
         ToolKind::Command => Box::new(CommandDriver::load(cfg, redactor, verbose).await?),
     };
-    let _ = &mut driver;
     Ok(driver)
 }
 

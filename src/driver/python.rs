@@ -130,39 +130,53 @@ pub async fn ensure_venv(requirements: &Path) -> Result<PathBuf> {
     Ok(python)
 }
 
-/// Fails with the exact install command when a module is missing.
-pub async fn require_modules(python: &Path, modules: &[(&str, &str)]) -> Result<()> {
-    for (module, dist) in modules {
-        let ok = Command::new(python)
-            .args(["-c", &format!("import {module}")])
-            .output()
-            .await
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        if !ok {
-            return Err(HarnessError::env(format!(
-                "{module} is not importable by {py}: install it with `{py} -m pip install {dist}` \
-                 (or name a requirements file under [python] in harness.toml)",
-                py = python.display()
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Versions of Python and of the given distributions, for the report.
-pub async fn versions(python: &Path, dists: &[&str]) -> Vec<(String, String)> {
+/// One interpreter run: every `required` module must import — the first that does not is
+/// an error with its exact install command — and the versions of Python and of `dists`.
+pub async fn probe(
+    python: &Path,
+    required: &[(&str, &str)],
+    dists: &[&str],
+) -> Result<Vec<(String, String)>> {
+    let modules: Vec<&str> = required.iter().map(|(m, _)| *m).collect();
     let script = format!(
-        "import sys, importlib.metadata as m\nprint('Python', sys.version.split()[0])\nfor d in {dists:?}:\n    try: print(d, m.version(d))\n    except Exception: pass\n"
+        "import sys, importlib, importlib.metadata as m\n\
+         for mod in {modules:?}:\n    try: importlib.import_module(mod)\n    except Exception: print('MISSING', mod); sys.exit(3)\n\
+         print('Python', sys.version.split()[0])\n\
+         for d in {dists:?}:\n    try: print(d, m.version(d))\n    except Exception: pass\n"
     );
-    let out = match Command::new(python).args(["-c", &script]).output().await {
-        Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
-        Err(_) => return Vec::new(),
-    };
-    out.lines()
+    let out = Command::new(python).args(["-c", &script]).output().await;
+    let stdout = out
+        .as_ref()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let ran = out.as_ref().is_ok_and(|o| o.status.success());
+    if !ran && !required.is_empty() {
+        // Not runnable at all counts as missing the first module: the fix is the same.
+        let missing = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("MISSING "))
+            .unwrap_or(required[0].0);
+        let dist = required
+            .iter()
+            .find(|(m, _)| *m == missing)
+            .map(|(_, d)| *d)
+            .unwrap_or(missing);
+        return Err(HarnessError::env(format!(
+            "{missing} is not importable by {py}: install it with `{py} -m pip install {dist}` \
+             (or name a requirements file under [python] in harness.toml)",
+            py = python.display()
+        )));
+    }
+    Ok(stdout
+        .lines()
         .filter_map(|l| {
             l.split_once(' ')
                 .map(|(a, b)| (a.to_string(), b.trim().to_string()))
         })
-        .collect()
+        .collect())
+}
+
+/// Versions of Python and of the given distributions, for the report.
+pub async fn versions(python: &Path, dists: &[&str]) -> Vec<(String, String)> {
+    probe(python, &[], dists).await.unwrap_or_default()
 }

@@ -7,6 +7,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
 
 use super::sqlsplit::split_statements;
+use super::tool::ToolRunner;
 use super::{
     DbTarget, Execution, MigrationDriver, Outcome, Target, ToolCommands, VersionState, VersionStyle,
 };
@@ -23,6 +24,8 @@ pub struct SqlDirDriver {
     migrations: Vec<SqlMigration>,
     init_sql: Vec<String>,
     redactor: Redactor,
+    /// Runs the project's `[app_command]`.
+    tool: ToolRunner,
 }
 
 enum Direction {
@@ -46,6 +49,14 @@ impl SqlDirDriver {
             migrations,
             init_sql: m.init_sql.clone(),
             redactor: redactor.clone(),
+            tool: ToolRunner {
+                cwd: cfg.workdir(),
+                env: m.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                url_env: m.url_env.clone().unwrap_or_else(|| "DATABASE_URL".into()),
+                url_scheme: m.url_scheme.clone().unwrap_or_else(|| "mysql".into()),
+                redactor: redactor.clone(),
+                verbose: false,
+            },
         })
     }
 
@@ -484,16 +495,7 @@ impl MigrationDriver for SqlDirDriver {
     }
 
     async fn app_command(&self, db: &DbTarget, command: &str) -> Execution {
-        super::command::run_shell(
-            command,
-            db,
-            &[],
-            &self.redactor,
-            "mysql",
-            "DATABASE_URL",
-            false,
-        )
-        .await
+        self.tool.shell(db, command).await
     }
 
     fn commands(&self) -> ToolCommands {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use testcontainers_modules::testcontainers::bollard::{
+    models::ContainerSummary,
     query_parameters::{ListContainersOptions, RemoveContainerOptions},
     Docker,
 };
@@ -52,32 +53,31 @@ fn label_filter(run_id: Option<&str>) -> HashMap<String, Vec<String>> {
     HashMap::from([("label".to_string(), vec![value])])
 }
 
-/// Ids of containers carrying the harness label (of one run, or of any run).
-pub async fn labelled_containers(run_id: Option<&str>) -> Result<Vec<String>, String> {
-    let docker = client()?;
-    let list = docker
+/// Containers carrying the harness label (of one run, or of any run).
+async fn list_labelled(run_id: Option<&str>) -> Result<Vec<ContainerSummary>, String> {
+    client()?
         .list_containers(Some(ListContainersOptions {
             all: true,
             filters: Some(label_filter(run_id)),
             ..Default::default()
         }))
         .await
-        .map_err(|e| e.to_string())?;
-    Ok(list.into_iter().filter_map(|c| c.id).collect())
+        .map_err(|e| e.to_string())
+}
+
+/// Ids of containers carrying the harness label (of one run, or of any run).
+pub async fn labelled_containers(run_id: Option<&str>) -> Result<Vec<String>, String> {
+    Ok(list_labelled(run_id)
+        .await?
+        .into_iter()
+        .filter_map(|c| c.id)
+        .collect())
 }
 
 /// Labelled containers with the pid of the harness that started them.
 pub async fn labelled_containers_with_pids() -> Result<Vec<(String, Option<i32>)>, String> {
-    let docker = client()?;
-    let list = docker
-        .list_containers(Some(ListContainersOptions {
-            all: true,
-            filters: Some(label_filter(None)),
-            ..Default::default()
-        }))
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(list
+    Ok(list_labelled(None)
+        .await?
         .into_iter()
         .filter_map(|c| {
             let pid = c

@@ -57,19 +57,12 @@ pub async fn provision(
     match req.mode {
         DbMode::Container => container_of(req).provision(run_id, redactor).await,
         DbMode::Local => local_of(req)?.provision(run_id, redactor).await,
-        DbMode::Url => {
-            let url = req.database_url.clone().ok_or_else(|| {
-                HarnessError::usage("--db url needs --database-url mysql://USER:PASS@HOST:PORT/ (or MH_DATABASE_URL)")
-            })?;
-            redactor.add(&url);
-            UrlProvisioner::new(&url)?.provision(run_id, redactor).await
+        DbMode::Url => url_of(req, redactor)?.provision(run_id, redactor).await,
+        // A URL given with `auto` means that server.
+        DbMode::Auto if req.database_url.is_some() => {
+            url_of(req, redactor)?.provision(run_id, redactor).await
         }
         DbMode::Auto => {
-            if req.database_url.is_some() {
-                let mut r = req.clone();
-                r.mode = DbMode::Url;
-                return Box::pin(provision(&r, run_id, redactor)).await;
-            }
             let engine = docker_engine().await;
             let local = local_of(req).ok();
             match (engine, local) {
@@ -94,6 +87,16 @@ pub async fn provision(
             }
         }
     }
+}
+
+fn url_of(req: &ProvisionRequest, redactor: &Redactor) -> Result<UrlProvisioner> {
+    let url = req.database_url.as_deref().ok_or_else(|| {
+        HarnessError::usage(
+            "--db url needs --database-url mysql://USER:PASS@HOST:PORT/ (or MH_DATABASE_URL)",
+        )
+    })?;
+    redactor.add(url);
+    UrlProvisioner::new(url)
 }
 
 fn container_of(req: &ProvisionRequest) -> ContainerProvisioner {

@@ -102,11 +102,6 @@ impl Console {
                     Some(pb) => pb.finish_with_message(format!("{word} {}", result.details)),
                     None => self.line(&line),
                 }
-                if self.multi.is_some() {
-                    // The spinner line shows the outcome already.
-                } else {
-                    let _ = &line;
-                }
             }
         }
     }

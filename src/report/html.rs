@@ -41,8 +41,9 @@ impl HtmlReport<'_> {
 }
 
 pub fn render_html(s: &RunSummary) -> String {
-    let v = view::build(s);
-    HtmlReport { s, v: &v }
-        .render()
-        .expect("html template renders")
+    render_view(s, &view::build(s))
+}
+
+pub(super) fn render_view(s: &RunSummary, v: &ReportView) -> String {
+    HtmlReport { s, v }.render().expect("html template renders")
 }

@@ -48,8 +48,11 @@ impl MarkdownReport<'_> {
 }
 
 pub fn render_markdown(s: &RunSummary) -> String {
-    let v = view::build(s);
-    MarkdownReport { s, v: &v }
+    render_view(s, &view::build(s))
+}
+
+pub(super) fn render_view(s: &RunSummary, v: &ReportView) -> String {
+    MarkdownReport { s, v }
         .render()
         .expect("markdown template renders")
 }

@@ -17,8 +17,8 @@ pub use json::render_json;
 pub use junit::render_junit;
 pub use markdown::render_markdown;
 pub use summary::{
-    revision_marks as summary_marks, ChainView, HarnessInfo, RevisionView, RunStatus, RunSummary,
-    ServerInfo, Timings, ToolInfo,
+    revision_marks, ChainView, HarnessInfo, RevisionView, RunStatus, RunSummary, ServerInfo,
+    Timings, ToolInfo,
 };
 
 use std::path::{Path, PathBuf};
@@ -58,25 +58,33 @@ impl Format {
             Format::Junit => "junit.xml",
         }
     }
-
-    pub fn render(self, s: &RunSummary) -> String {
-        match self {
-            Format::Markdown => render_markdown(s),
-            Format::Html => render_html(s),
-            Format::Json => render_json(s),
-            Format::Junit => render_junit(s),
-        }
-    }
 }
 
-/// Writes each format into `dir`; returns the paths written.
-pub fn write_reports(s: &RunSummary, formats: &[Format], dir: &Path) -> Result<Vec<PathBuf>> {
+/// Renders each requested format once; markdown and HTML share one view model.
+pub fn render_all(s: &RunSummary, formats: &[Format]) -> Vec<(Format, String)> {
+    let v = view::build(s);
+    formats
+        .iter()
+        .map(|f| {
+            let text = match f {
+                Format::Markdown => markdown::render_view(s, &v),
+                Format::Html => html::render_view(s, &v),
+                Format::Json => render_json(s),
+                Format::Junit => render_junit(s),
+            };
+            (*f, text)
+        })
+        .collect()
+}
+
+/// Writes rendered reports into `dir`; returns the paths written.
+pub fn write_reports(rendered: &[(Format, String)], dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)
         .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", dir.display())))?;
     let mut out = Vec::new();
-    for f in formats {
+    for (f, text) in rendered {
         let p = dir.join(f.file_name());
-        std::fs::write(&p, f.render(s))
+        std::fs::write(&p, text)
             .map_err(|e| HarnessError::env(format!("cannot write {}: {e}", p.display())))?;
         out.push(p);
     }

@@ -53,10 +53,6 @@ pub fn all_scenarios(project_dir: Option<&Path>) -> Result<Vec<ScenarioFile>> {
         for f in files {
             let text = std::fs::read_to_string(&f)
                 .map_err(|e| HarnessError::usage(format!("cannot read {}: {e}", f.display())))?;
-            // The repository's own scenarios/ holds the built-ins; reading them again is no clash.
-            if BUILTIN.iter().any(|(_, b)| *b == text) {
-                continue;
-            }
             let s = ScenarioFile::parse(&text, &f)?;
             if out.iter().any(|o| o.id == s.id) {
                 return Err(HarnessError::Config {

@@ -64,9 +64,6 @@ pub struct StepResult {
     pub diff: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub data_loss: Vec<DataLoss>,
-    /// Tool time in this step (child processes), for the timing split.
-    #[serde(skip)]
-    pub tool_ms: u64,
 }
 
 impl StepResult {
@@ -86,7 +83,15 @@ impl StepResult {
             details: vec![],
             diff: vec![],
             data_loss: vec![],
-            tool_ms: 0,
+        }
+    }
+
+    /// Time spent in the migration tool: all of a step that ran a tool command.
+    pub fn tool_ms(&self) -> u64 {
+        if self.command.is_some() {
+            self.duration_ms
+        } else {
+            0
         }
     }
 

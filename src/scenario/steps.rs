@@ -101,7 +101,6 @@ pub fn from_execution(
     s.command = Some(e.command.clone());
     s.exit_code = e.exit_code;
     s.duration_ms = e.duration_ms;
-    s.tool_ms = e.duration_ms;
     let log = e.log();
     s.log = (!log.trim().is_empty()).then_some(log);
     s.error = e.error.clone();
@@ -217,7 +216,7 @@ pub async fn prepare_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Ve
                 r = r.fail(format!(
                     "drift fixture statement refused: {err} (statement: {stmt})"
                 ));
-                r.error = server_error_of(&err);
+                r.error = server_error(&err);
                 out.push(r);
                 return out;
             }
@@ -231,10 +230,6 @@ pub async fn prepare_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Ve
         Err(e) => out.push(StepResult::new("snapshot", "snapshot baseline").error(e)),
     }
     out
-}
-
-fn server_error_of(e: &mysql_async::Error) -> Option<ServerError> {
-    server_error(e)
 }
 
 async fn run_sql_list(db: &DbTarget, sql: &[String]) -> Result<u64, (String, mysql_async::Error)> {

@@ -22,10 +22,9 @@ pub async fn reference_snapshot(
     target: &str,
 ) -> StepResult {
     let title = format!("clean install base → {} as `{name}`", label(ctx, target));
-    let mut r = StepResult::new("reference_snapshot", title.clone());
     let scratch = match ctx.server.create_database().await {
         Ok(d) => d,
-        Err(e) => return r.error(e.to_string()),
+        Err(e) => return StepResult::new("reference_snapshot", title).error(e.to_string()),
     };
     let db = ctx.db(&scratch);
     let e = ctx.driver.upgrade(&db, &target_of(ctx, target)).await;
@@ -44,8 +43,7 @@ pub async fn reference_snapshot(
         }
     }
     let _ = ctx.server.drop_database(&scratch).await;
-    r = out;
-    r
+    out
 }
 
 pub async fn assert_schema_equals(

@@ -1,0 +1,45 @@
+//! `ToolRunner`: how a migration tool's process is started against one database — the
+//! project's env plus the database URL in the variable the project reads — as an `Execution`.
+
+use std::path::PathBuf;
+
+use super::process::{run_process, ProcessSpec};
+use super::{DbTarget, Execution};
+use crate::redact::Redactor;
+
+pub struct ToolRunner {
+    pub cwd: PathBuf,
+    pub env: Vec<(String, String)>,
+    /// Environment variable the project reads its database URL from.
+    pub url_env: String,
+    /// `mysql+pymysql` (SQLAlchemy) or `mysql`.
+    pub url_scheme: String,
+    pub redactor: Redactor,
+    pub verbose: bool,
+}
+
+impl ToolRunner {
+    pub fn url(&self, db: &DbTarget) -> String {
+        db.conn.url(&self.url_scheme, Some(&db.database))
+    }
+
+    /// Runs `argv`; `shown` is the command line the report prints (redacted here).
+    pub async fn run(&self, db: &DbTarget, argv: Vec<String>, shown: &str) -> Execution {
+        let mut env = self.env.clone();
+        env.push((self.url_env.clone(), self.url(db)));
+        let spec = ProcessSpec {
+            argv,
+            env,
+            cwd: self.cwd.clone(),
+            timeout: db.timeout,
+        };
+        let r = run_process(&spec, &self.redactor, self.verbose).await;
+        Execution::from_process(self.redactor.redact(shown), r, db.timeout)
+    }
+
+    /// Runs one shell command line.
+    pub async fn shell(&self, db: &DbTarget, line: &str) -> Execution {
+        self.run(db, vec!["sh".into(), "-c".into(), line.to_string()], line)
+            .await
+    }
+}
