@@ -7,12 +7,14 @@ pub mod process;
 pub mod python;
 mod sqldir;
 mod sqlsplit;
+mod statement;
 mod tool;
 
 pub use alembic::PythonToolDriver;
 pub use command::CommandDriver;
 pub use sqldir::SqlDirDriver;
 pub use sqlsplit::split_statements;
+pub use statement::{FailurePoint, StatementOutcome, StatementRecord, StatementSource};
 
 use std::fmt;
 use std::time::Duration;
@@ -124,8 +126,11 @@ pub struct Execution {
     pub error: Option<ServerError>,
     /// The revision that was running when it failed.
     pub failed_revision: Option<String>,
-    /// For native SQL: the statement the server refused.
+    /// The statement the server refused.
     pub failed_statement: Option<String>,
+    /// Every statement sent, in order, when the driver can see them (native SQL, the
+    /// Alembic worker); empty for opaque tool processes.
+    pub statements: Vec<StatementRecord>,
 }
 
 impl Execution {
@@ -180,6 +185,7 @@ impl Execution {
                 None
             },
             failed_statement: None,
+            statements: Vec::new(),
             stdout: r.stdout,
             stderr: r.stderr,
             outcome,
@@ -197,7 +203,13 @@ impl Execution {
             error: None,
             failed_revision: None,
             failed_statement: None,
+            statements: Vec::new(),
         }
+    }
+
+    /// Where the migration stopped, from the statement capture.
+    pub fn failure_point(&self) -> Option<FailurePoint> {
+        FailurePoint::of(&self.statements)
     }
 }
 
@@ -318,6 +330,17 @@ pub trait MigrationDriver: Send + Sync {
     fn version_table(&self) -> &str;
     async fn upgrade(&self, db: &DbTarget, target: &Target) -> Execution;
     async fn downgrade(&self, db: &DbTarget, target: &Target) -> Execution;
+    /// Upgrades to `target` but stops the migration of `target` after `stop_after` of its
+    /// own statements were applied, as a crash would (the version table is not moved).
+    /// None when the driver cannot interrupt a migration between statements.
+    async fn upgrade_interrupted(
+        &self,
+        _db: &DbTarget,
+        _target: &Target,
+        _stop_after: usize,
+    ) -> Option<Execution> {
+        None
+    }
     /// Moves the version marker without running DDL.
     async fn stamp(&self, db: &DbTarget, target: &Target) -> Execution;
     /// Reads the version table itself (never the tool's `current`, which walks the graph).

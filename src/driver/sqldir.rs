@@ -341,6 +341,7 @@ impl SqlDirDriver {
             error: None,
             failed_revision: None,
             failed_statement: None,
+            statements: Vec::new(),
         };
         match result {
             Err(_) => {

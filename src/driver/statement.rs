@@ -1,0 +1,120 @@
+//! `StatementRecord`: one SQL statement a migration sent and how the server answered it —
+//! the base for "failed at statement 3 of 5", half-applied states and crash-resume.
+
+use serde::Serialize;
+
+use crate::db::ServerError;
+
+/// Who sent a statement: the migration itself, or the tool keeping its version table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatementSource {
+    Migration,
+    VersionTable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum StatementOutcome {
+    /// The server accepted it.
+    Applied,
+    Failed {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<ServerError>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatementRecord {
+    /// The revision whose migration was running.
+    pub revision: Option<String>,
+    pub source: StatementSource,
+    pub sql: String,
+    #[serde(flatten)]
+    pub outcome: StatementOutcome,
+    pub duration_ms: u64,
+}
+
+impl StatementRecord {
+    pub fn applied(&self) -> bool {
+        self.outcome == StatementOutcome::Applied
+    }
+}
+
+/// Where a failed migration stopped: its statement `index` (1-based) of those it sent,
+/// and the ones that ran before it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailurePoint {
+    pub revision: Option<String>,
+    pub index: usize,
+    /// Statements the migration would send in all, when known (from a clean run).
+    pub total: Option<usize>,
+    pub statement: String,
+    pub applied_before: Vec<String>,
+}
+
+impl FailurePoint {
+    /// The first failed migration statement of a capture, with what its revision had
+    /// already applied.
+    pub fn of(statements: &[StatementRecord]) -> Option<FailurePoint> {
+        let failed = statements
+            .iter()
+            .position(|s| s.source == StatementSource::Migration && !s.applied())?;
+        let rev = statements[failed].revision.clone();
+        let applied_before: Vec<String> = statements[..failed]
+            .iter()
+            .filter(|s| s.source == StatementSource::Migration && s.revision == rev && s.applied())
+            .map(|s| s.sql.clone())
+            .collect();
+        Some(FailurePoint {
+            revision: rev,
+            index: applied_before.len() + 1,
+            total: None,
+            statement: statements[failed].sql.clone(),
+            applied_before,
+        })
+    }
+
+    /// "statement 3 of 5" or "statement 3".
+    pub fn position(&self) -> String {
+        match self.total {
+            Some(t) => format!("statement {} of {t}", self.index),
+            None => format!("statement {}", self.index),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(rev: &str, sql: &str, ok: bool) -> StatementRecord {
+        StatementRecord {
+            revision: Some(rev.into()),
+            source: StatementSource::Migration,
+            sql: sql.into(),
+            outcome: if ok {
+                StatementOutcome::Applied
+            } else {
+                StatementOutcome::Failed { error: None }
+            },
+            duration_ms: 0,
+        }
+    }
+
+    #[test]
+    fn failure_point_counts_only_the_failing_revision() {
+        let s = vec![
+            rec("a", "CREATE TABLE t (id int)", true),
+            rec("b", "ALTER TABLE t ADD x int", true),
+            rec("b", "ALTER TABLE t ADD y int", true),
+            rec("b", "ALTER TABLE t ADD x int", false),
+        ];
+        let f = FailurePoint::of(&s).unwrap();
+        assert_eq!(f.revision.as_deref(), Some("b"));
+        assert_eq!(f.index, 3);
+        assert_eq!(f.applied_before.len(), 2);
+        assert_eq!(f.position(), "statement 3");
+        assert!(FailurePoint::of(&s[..3]).is_none());
+    }
+}
