@@ -81,8 +81,9 @@ pub struct MigrationsConfig {
     pub x_args: Vec<String>,
     /// flask: the `--app` value.
     pub app: Option<String>,
-    /// Environment variable the project reads its database URL from.
-    pub url_env: Option<String>,
+    /// Environment variable(s) the project reads its database URL from; every one named is
+    /// set (`url_env = ["DATABASE_URL", "SQLALCHEMY_DATABASE_URI"]`).
+    pub url_env: Option<OneOrMany>,
     /// URL scheme handed to the tool: `mysql+pymysql` (SQLAlchemy) or `mysql`.
     pub url_scheme: Option<String>,
     /// sqldir: file layout and version table.
@@ -107,6 +108,25 @@ pub struct MigrationsConfig {
     /// Empty downgrades are errors instead of warnings.
     #[serde(default)]
     pub require_downgrades: bool,
+}
+
+/// A key that takes one string or a list of them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged, expecting = "a string or a list of strings")]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl MigrationsConfig {
+    /// The variables the database URL is handed in (default `DATABASE_URL`).
+    pub fn url_envs(&self) -> Vec<String> {
+        match &self.url_env {
+            None => vec!["DATABASE_URL".into()],
+            Some(OneOrMany::One(v)) => vec![v.clone()],
+            Some(OneOrMany::Many(v)) => v.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

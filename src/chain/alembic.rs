@@ -9,14 +9,23 @@ use regex::Regex;
 use super::{Chain, DowngradeKind, Revision};
 
 fn assignment(src: &str, name: &str) -> Option<(String, usize)> {
-    // `name = ...` or `name: Union[str, None] = ...` at the start of a line.
+    // `name = ...` or `name: Union[str, None] = ...` at the start of a line; a bracket left
+    // open (black's multi-line tuples) continues the value until it closes.
     let re = Regex::new(&format!(r"(?m)^{name}\s*(?::[^=\n]*)?=\s*(.+)$")).expect("regex");
     re.captures(src).map(|c| {
+        let whole = c.get(1).expect("group");
         let line = src[..c.get(0).expect("match").start()]
             .matches('\n')
             .count()
             + 1;
-        (c[1].trim().to_string(), line)
+        let mut value = whole.as_str().to_string();
+        let opens = |v: &str| v.matches(['(', '[']).count() > v.matches([')', ']']).count();
+        if opens(&value) {
+            let rest = &src[whole.end()..];
+            let close = rest.find([')', ']']).map(|i| i + 1).unwrap_or(rest.len());
+            value.push_str(&rest[..close]);
+        }
+        (value.trim().to_string(), line)
     })
 }
 
@@ -160,6 +169,14 @@ def downgrade():
         );
         assert_eq!(r.downgrade, DowngradeKind::Empty);
         assert_eq!(r.line, Some(8));
+    }
+
+    #[test]
+    fn reads_black_formatted_multiline_tuples() {
+        let src = "revision = \"m2\"\ndown_revision = (\n    \"a\",\n    \"b\",\n)\nbranch_labels = None\n";
+        let r = parse_alembic_file(src, Path::new("m.py")).unwrap();
+        assert_eq!(r.parents, ["a", "b"]);
+        assert!(r.branch_labels.is_empty());
     }
 
     #[test]

@@ -86,10 +86,37 @@ pub struct Finding {
     pub message: String,
 }
 
+/// Where the graph came from: the tool itself, or the files read without executing them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum GraphSource {
+    /// Migration files are the graph (SQL directories).
+    #[default]
+    Files,
+    /// Loaded by the tool's own code (Alembic's `ScriptDirectory`).
+    Tool { name: String },
+    /// The tool could not load the scripts, so the files were parsed instead.
+    FilesFallback { reason: String },
+}
+
+impl std::fmt::Display for GraphSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GraphSource::Files => f.write_str("read from the migration files"),
+            GraphSource::Tool { name } => write!(f, "loaded by {name}"),
+            GraphSource::FilesFallback { reason } => write!(
+                f,
+                "parsed from the files without executing them (the scripts could not be imported: {reason})"
+            ),
+        }
+    }
+}
+
 /// The revisions of a project as its tool knows them, plus files that fit no revision.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Chain {
     pub revisions: Vec<Revision>,
+    pub source: GraphSource,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub orphans: Vec<PathBuf>,
     /// Downgrades are required: an empty one is an error, not a warning.
@@ -130,10 +157,26 @@ impl Chain {
         self.revisions.iter().find(|r| r.id == id)
     }
 
-    /// Resolves a user-given revision: exact id, or a unique prefix (as Alembic does).
+    /// Resolves a user-given revision as Alembic does: exact id, a branch label (`label` or
+    /// `label@head`, the newest revision of that branch), or a unique id prefix.
     pub fn resolve(&self, id: &str) -> Result<String, String> {
         if self.get(id).is_some() {
             return Ok(id.to_string());
+        }
+        let (label, at_head) = match id.strip_suffix("@head") {
+            Some(l) => (l, true),
+            None => (id, false),
+        };
+        if let Some(labelled) = self
+            .revisions
+            .iter()
+            .find(|r| r.branch_labels.iter().any(|b| b == label))
+        {
+            return Ok(if at_head {
+                self.branch_head(&labelled.id)
+            } else {
+                labelled.id.clone()
+            });
         }
         let matches: Vec<&str> = self
             .revisions
@@ -152,6 +195,23 @@ impl Chain {
                     .join(", ")
             )),
             many => Err(format!("`{id}` is ambiguous: {}", many.join(", "))),
+        }
+    }
+
+    /// The newest revision reachable upwards from `from` along one line of children
+    /// (Alembic's `label@head`); stops at a fork, a merge still counts as the branch's head.
+    fn branch_head(&self, from: &str) -> String {
+        let mut cur = from.to_string();
+        loop {
+            let children: Vec<&Revision> = self
+                .revisions
+                .iter()
+                .filter(|r| r.parents.iter().any(|p| *p == cur))
+                .collect();
+            match children.as_slice() {
+                [one] => cur = one.id.clone(),
+                _ => return cur,
+            }
         }
     }
 
@@ -274,20 +334,21 @@ impl Chain {
     }
 }
 
-/// Kahn's algorithm over parent edges; ties keep file order so the result is stable.
+/// Kahn's algorithm over parent and `depends_on` edges (a dependency is applied first, as
+/// Alembic does); ties keep file order so the result is stable.
 fn topo_order(revs: &[Revision]) -> Vec<String> {
     let ids: BTreeSet<&str> = revs.iter().map(|r| r.id.as_str()).collect();
+    let before = |r: &Revision| -> BTreeSet<String> {
+        r.parents
+            .iter()
+            .chain(r.depends_on.iter())
+            .filter(|p| ids.contains(p.as_str()))
+            .cloned()
+            .collect()
+    };
     let mut indeg: BTreeMap<&str, usize> = revs
         .iter()
-        .map(|r| {
-            (
-                r.id.as_str(),
-                r.parents
-                    .iter()
-                    .filter(|p| ids.contains(p.as_str()))
-                    .count(),
-            )
-        })
+        .map(|r| (r.id.as_str(), before(r).len()))
         .collect();
     let mut out = Vec::new();
     let mut ready: Vec<&str> = revs
@@ -297,7 +358,7 @@ fn topo_order(revs: &[Revision]) -> Vec<String> {
         .collect();
     while let Some(id) = (!ready.is_empty()).then(|| ready.remove(0)) {
         out.push(id.to_string());
-        for r in revs.iter().filter(|r| r.parents.iter().any(|p| p == id)) {
+        for r in revs.iter().filter(|r| before(r).contains(id)) {
             let d = indeg.get_mut(r.id.as_str()).expect("known id");
             *d -= 1;
             if *d == 0 {
@@ -465,6 +526,27 @@ mod tests {
         assert_eq!(w.findings[0].severity, Severity::Warning);
         c.require_downgrades = true;
         assert!(c.verify().has_errors());
+    }
+
+    #[test]
+    fn branch_labels_resolve_to_their_revision_or_branch_head() {
+        let mut a = Revision::new("a", &[], "");
+        a.branch_labels = vec!["core".into()];
+        let mut f = Revision::new("f1", &["a"], "");
+        f.branch_labels = vec!["feature".into()];
+        let c = Chain {
+            revisions: vec![
+                a,
+                Revision::new("b", &["a"], ""),
+                f,
+                Revision::new("f2", &["f1"], ""),
+                Revision::new("m", &["b", "f2"], "merge"),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(c.resolve("feature").unwrap(), "f1");
+        assert_eq!(c.resolve("feature@head").unwrap(), "m");
+        assert_eq!(c.resolve("core").unwrap(), "a");
     }
 
     #[test]

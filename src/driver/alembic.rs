@@ -1,98 +1,155 @@
-//! `PythonToolDriver`: Alembic (`python -m alembic -c alembic.ini …`) and Flask-Migrate
-//! (`python -m flask --app APP db …`), given the database URL in the env var the project reads.
+//! `PythonToolDriver`: Alembic and Flask-Migrate projects. Migrations run in warm in-process
+//! workers (`worker`), with every statement captured; the user's app and the real CLI run only
+//! where they are the point (`app_command`, Flask's model check, the deploy rehearsal).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use super::python::{probe, resolve_python};
+use serde_json::json;
+
+use super::python::resolve_python;
 use super::tool::ToolRunner;
+use super::worker::{Reply, WorkerFailure, WorkerPool, WorkerSpec};
 use super::{
     DbTarget, Execution, MigrationDriver, Outcome, Target, ToolCommands, VersionState, VersionStyle,
 };
-use crate::chain::{parse_alembic_dir, Chain};
+use crate::chain::{parse_alembic_dir, Chain, DowngradeKind, GraphSource, Revision};
 use crate::config::{Config, ToolKind};
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
 
+/// How long loading the revision graph may take (imports every revision file once).
+const GRAPH_TIMEOUT: Duration = Duration::from_secs(180);
+
 pub struct PythonToolDriver {
     kind: ToolKind,
     python: PathBuf,
+    /// The CLI the project's own commands run through (`python -m flask --app APP db`).
     prefix: Vec<String>,
     tool: ToolRunner,
+    pool: WorkerPool,
+    redactor: Redactor,
     chain: Chain,
     order: Vec<String>,
     versions: Vec<(String, String)>,
+}
+
+/// The Flask-Migrate directory: the one holding env.py (`[migrations] dir` may name it or
+/// its `versions/`).
+fn flask_directory(dir: &Path) -> PathBuf {
+    if dir.join("env.py").exists() {
+        dir.to_path_buf()
+    } else {
+        dir.parent().unwrap_or(dir).to_path_buf()
+    }
 }
 
 impl PythonToolDriver {
     pub async fn load(cfg: &Config, redactor: &Redactor, verbose: bool) -> Result<Self> {
         let m = &cfg.raw.migrations;
         let python = resolve_python(cfg).await?;
-        let (module, dist) = match m.tool {
-            ToolKind::Flask => ("flask_migrate", "Flask-Migrate"),
-            _ => ("alembic", "alembic"),
-        };
-        let dir = cfg.migrations_dir();
-        let mut chain = parse_alembic_dir(&dir)
-            .map_err(|e| HarnessError::usage(format!("cannot read {}: {e}", dir.display())))?;
-        chain.require_downgrades = m.require_downgrades;
         let py = python.display().to_string();
-        let prefix = match m.tool {
-            ToolKind::Flask => vec![
-                py,
-                "-m".into(),
-                "flask".into(),
-                "--app".into(),
-                m.app.clone().unwrap_or_default(),
-                "db".into(),
-            ],
+        let dir = cfg.migrations_dir();
+        let ini = cfg.resolve(m.alembic_ini.as_deref().unwrap_or(Path::new("alembic.ini")));
+        let (prefix, conf) = match m.tool {
+            ToolKind::Flask => (
+                vec![
+                    py,
+                    "-m".into(),
+                    "flask".into(),
+                    "--app".into(),
+                    m.app.clone().unwrap_or_default(),
+                    "db".into(),
+                ],
+                json!({
+                    "mode": "flask",
+                    "directory": flask_directory(&dir),
+                    "required": [["flask_migrate", "Flask-Migrate"], ["flask_sqlalchemy", "Flask-SQLAlchemy"], ["pymysql", "PyMySQL"]],
+                }),
+            ),
             _ => {
-                let ini = m
-                    .alembic_ini
-                    .clone()
-                    .unwrap_or_else(|| PathBuf::from("alembic.ini"));
+                if !ini.exists() {
+                    return Err(HarnessError::usage(format!(
+                        "{}: {} does not exist (set [migrations] alembic_ini)",
+                        cfg.path.display(),
+                        ini.display()
+                    )));
+                }
                 let mut v = vec![
                     py,
                     "-m".into(),
                     "alembic".into(),
                     "-c".into(),
-                    cfg.resolve(&ini).display().to_string(),
+                    ini.display().to_string(),
                 ];
                 for x in &m.x_args {
                     v.push("-x".into());
                     v.push(x.clone());
                 }
-                v
+                (
+                    v,
+                    json!({
+                        "mode": "alembic",
+                        "ini": ini,
+                        "required": [["alembic", "alembic"], ["pymysql", "PyMySQL"]],
+                    }),
+                )
             }
         };
-        let versions = probe(
-            &python,
-            &[(module, dist), ("pymysql", "PyMySQL")],
-            &[
-                "alembic",
-                "SQLAlchemy",
-                "Flask",
-                "Flask-Migrate",
-                "Flask-SQLAlchemy",
-                "PyMySQL",
-            ],
-        )
+        let mut conf = conf;
+        conf["workdir"] = json!(cfg.workdir());
+        conf["x_args"] = json!(m.x_args);
+        conf["url_env"] = json!(m.url_envs());
+        conf["version_table"] = json!("alembic_version");
+        let env: Vec<(String, String)> =
+            m.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let (pool, mut versions) = WorkerPool::start(WorkerSpec {
+            python: python.clone(),
+            cwd: cfg.workdir(),
+            env: env.clone(),
+            conf,
+        })
         .await?;
+        versions.push((
+            "runner".into(),
+            "in-process Alembic worker (warm Python processes, statement capture)".into(),
+        ));
+        let tool = ToolRunner {
+            cwd: cfg.workdir(),
+            env,
+            url_env: m.url_envs(),
+            url_scheme: m
+                .url_scheme
+                .clone()
+                .unwrap_or_else(|| "mysql+pymysql".into()),
+            redactor: redactor.clone(),
+            verbose,
+        };
+        let mut chain = match pool.call(json!({"cmd": "graph"}), GRAPH_TIMEOUT).await {
+            Ok(r) if r.ok => chain_from_graph(&r.result).map_err(HarnessError::env)?,
+            other => {
+                let reason = match other {
+                    Ok(r) => last_line(r.exception.as_deref().unwrap_or("")),
+                    Err(f) => format!("{f:?}"),
+                };
+                let mut c = parse_alembic_dir(&dir).map_err(|e| {
+                    HarnessError::usage(format!("cannot read {}: {e}", dir.display()))
+                })?;
+                c.source = GraphSource::FilesFallback {
+                    reason: redactor.redact(&reason),
+                };
+                c
+            }
+        };
+        chain.require_downgrades = m.require_downgrades;
         let order = chain.verify().order;
         Ok(PythonToolDriver {
             kind: m.tool,
             python,
             prefix,
-            tool: ToolRunner {
-                cwd: cfg.workdir(),
-                env: m.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                url_env: m.url_env.clone().unwrap_or_else(|| "DATABASE_URL".into()),
-                url_scheme: m
-                    .url_scheme
-                    .clone()
-                    .unwrap_or_else(|| "mysql+pymysql".into()),
-                redactor: redactor.clone(),
-                verbose,
-            },
+            tool,
+            pool,
+            redactor: redactor.clone(),
             chain,
             order,
             versions,
@@ -110,7 +167,8 @@ impl PythonToolDriver {
         format!("{} {}", self.display_name(), args.join(" "))
     }
 
-    async fn run(&self, db: &DbTarget, mut args: Vec<String>) -> Execution {
+    /// Runs the project's CLI (the user's app for Flask) as a real process.
+    async fn run_cli(&self, db: &DbTarget, mut args: Vec<String>) -> Execution {
         // click (flask) reads `-1` as an option; `--` ends options for click and argparse.
         if args
             .last()
@@ -124,19 +182,169 @@ impl PythonToolDriver {
         argv.extend(args.iter().cloned());
         self.tool.run(db, argv, &self.shown(&args)).await
     }
+
+    /// One migration command in a worker.
+    async fn migrate(
+        &self,
+        db: &DbTarget,
+        cmd: &str,
+        target: String,
+        stop: Option<(String, usize)>,
+    ) -> Execution {
+        let shown = self.shown(&[cmd.to_string(), target.clone()]);
+        let mut req = json!({"cmd": cmd, "target": target, "url": self.tool.url(db)});
+        if let Some((rev, k)) = stop {
+            req["stop_revision"] = json!(rev);
+            req["stop_after"] = json!(k);
+        }
+        let reply = self.pool.call(req, db.timeout).await;
+        execution(shown, reply, db.timeout, &self.redactor)
+    }
+
+    fn resolve_stamp_target(&self, target: &Target, current: Option<&str>) -> Result<String> {
+        match target {
+            Target::Relative(_) => match target.resolve(&self.order, current) {
+                Ok(Some(r)) => Ok(r),
+                Ok(None) => Ok("base".into()),
+                Err(e) => Err(HarnessError::usage(e)),
+            },
+            t => Ok(t.to_string()),
+        }
+    }
+
+    /// The worker pool (tests kill its processes to check recovery).
+    pub fn pool(&self) -> &WorkerPool {
+        &self.pool
+    }
 }
 
-/// The revision a failed run was applying: the last `Running upgrade A -> B` names B,
-/// the last `Running downgrade B -> A` names B.
-pub fn failed_revision(log: &str) -> Option<String> {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(r"Running (upgrade|downgrade|stamp_revision) ([^\s,]*) -> ([^\s,]+)")
-            .expect("regex")
-    });
-    re.captures_iter(log).last().map(|c| match &c[1] {
-        "downgrade" => c[2].to_string(),
-        _ => c[3].to_string(),
+fn last_line(s: &str) -> String {
+    s.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+/// A worker's reply (or its absence) as an `Execution`.
+fn execution(
+    command: String,
+    reply: std::result::Result<Reply, WorkerFailure>,
+    timeout: Duration,
+    redactor: &Redactor,
+) -> Execution {
+    let mut e = Execution::not_started(redactor.redact(&command), String::new());
+    match reply {
+        Ok(r) => {
+            let mut log = r.log.trim_end().to_string();
+            if log.trim().is_empty() {
+                // env.py without logging config: say what ran, as Alembic's own log would.
+                log = r
+                    .steps
+                    .iter()
+                    .map(|s| {
+                        let (from, to) = if s.direction == "upgrade" {
+                            (s.from.join(", "), s.revision.clone())
+                        } else {
+                            (s.revision.clone(), String::new())
+                        };
+                        format!(
+                            "INFO  [alembic.runtime.migration] Running {} {from} -> {to}, {}",
+                            s.direction, s.doc
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n");
+            }
+            if let Some(x) = r.exception.as_deref().filter(|_| !r.ok) {
+                log.push_str(if log.is_empty() { "" } else { "\n" });
+                log.push_str(x.trim_end());
+            }
+            e.stderr = redactor.redact(&super::process::clean_text(&log));
+            e.duration_ms = r.duration_ms;
+            e.outcome = if r.ok {
+                Outcome::Succeeded
+            } else {
+                Outcome::Failed
+            };
+            if !r.ok {
+                e.error = r
+                    .error
+                    .or_else(|| crate::db::parse_error_text(r.exception.as_deref().unwrap_or("")));
+                e.failed_revision = r.failed_revision;
+            }
+            e.statements = r.statements;
+            for s in &mut e.statements {
+                s.sql = redactor.redact(&s.sql);
+            }
+            e.failed_statement = e.failure_point().map(|f| f.statement);
+            if r.crashed {
+                e.error = None;
+            }
+        }
+        Err(WorkerFailure::TimedOut) => {
+            e.outcome = Outcome::TimedOut {
+                seconds: timeout.as_secs(),
+            };
+            e.duration_ms = timeout.as_millis() as u64;
+            e.stderr = format!(
+                "no answer from the Alembic worker within {} s; it was killed (the next command starts a fresh one)",
+                timeout.as_secs()
+            );
+        }
+        Err(WorkerFailure::Died { detail }) => {
+            e.outcome = Outcome::Failed;
+            e.stderr = redactor.redact(&format!(
+                "{detail}\n(the next command starts a fresh worker)"
+            ));
+        }
+        Err(WorkerFailure::NotStarted { reason }) => {
+            e.outcome = Outcome::NotStarted {
+                reason: redactor.redact(&reason),
+            };
+        }
+    }
+    e
+}
+
+/// The graph as Alembic's `ScriptDirectory` loaded it.
+fn chain_from_graph(v: &serde_json::Value) -> std::result::Result<Chain, String> {
+    let strings = |x: &serde_json::Value| -> Vec<String> {
+        x.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let revs = v["revisions"]
+        .as_array()
+        .ok_or("the Alembic worker returned no revision list")?;
+    let revisions = revs
+        .iter()
+        .map(|r| Revision {
+            id: r["id"].as_str().unwrap_or_default().to_string(),
+            parents: strings(&r["parents"]),
+            description: r["description"].as_str().unwrap_or_default().to_string(),
+            file: r["file"].as_str().map(PathBuf::from),
+            line: r["line"].as_u64().map(|l| l as usize),
+            downgrade: match r["downgrade"].as_str() {
+                Some("empty") => DowngradeKind::Empty,
+                Some("missing") => DowngradeKind::Missing,
+                _ => DowngradeKind::Present,
+            },
+            branch_labels: strings(&r["branch_labels"]),
+            depends_on: strings(&r["depends_on"]),
+        })
+        .collect();
+    Ok(Chain {
+        revisions,
+        source: GraphSource::Tool {
+            name: "Alembic ScriptDirectory".into(),
+        },
+        ..Default::default()
     })
 }
 
@@ -155,39 +363,48 @@ impl MigrationDriver for PythonToolDriver {
     }
 
     async fn upgrade(&self, db: &DbTarget, target: &Target) -> Execution {
-        self.run(db, vec!["upgrade".into(), target.to_string()])
-            .await
+        self.migrate(db, "upgrade", target.to_string(), None).await
+    }
+
+    async fn upgrade_interrupted(
+        &self,
+        db: &DbTarget,
+        target: &Target,
+        stop_after: usize,
+    ) -> Option<Execution> {
+        let rev = match target {
+            Target::Revision(r) => r.clone(),
+            Target::Head => self.order.last()?.clone(),
+            _ => return None,
+        };
+        Some(
+            self.migrate(db, "upgrade", target.to_string(), Some((rev, stop_after)))
+                .await,
+        )
     }
 
     async fn downgrade(&self, db: &DbTarget, target: &Target) -> Execution {
-        self.run(db, vec!["downgrade".into(), target.to_string()])
+        self.migrate(db, "downgrade", target.to_string(), None)
             .await
     }
 
     async fn stamp(&self, db: &DbTarget, target: &Target) -> Execution {
         // `stamp` cannot take relative steps; resolve them against the version table first.
-        let t = match target {
-            Target::Relative(_) => {
-                let cur = self
-                    .version(db)
-                    .await
-                    .ok()
-                    .and_then(|v| v.current(&self.order));
-                match target.resolve(&self.order, cur.as_deref()) {
-                    Ok(Some(r)) => r,
-                    Ok(None) => "base".into(),
-                    Err(e) => {
-                        return Execution::not_started(
-                            self.shown(&["stamp".into(), target.to_string()]),
-                            e,
-                        )
-                    }
-                }
-            }
-            t => t.to_string(),
+        let cur = match target {
+            Target::Relative(_) => self
+                .version(db)
+                .await
+                .ok()
+                .and_then(|v| v.current(&self.order)),
+            _ => None,
         };
-        self.run(db, vec!["stamp".into(), "--purge".into(), t])
-            .await
+        match self.resolve_stamp_target(target, cur.as_deref()) {
+            Ok(t) => self.migrate(db, "stamp", t, None).await,
+            Err(e) => Execution::not_started(
+                self.shown(&["stamp".into(), target.to_string()]),
+                e.to_string(),
+            ),
+        }
     }
 
     async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, String> {
@@ -200,7 +417,13 @@ impl MigrationDriver for PythonToolDriver {
     }
 
     async fn model_check(&self, db: &DbTarget) -> Option<Execution> {
-        let mut e = self.run(db, vec!["check".into()]).await;
+        // Flask's models live in the user's app, so its check runs the real CLI; a plain
+        // Alembic env.py imports its own metadata, so the worker runs it.
+        let mut e = match self.kind {
+            ToolKind::Flask => self.run_cli(db, vec!["check".into()]).await,
+            _ => self.migrate(db, "check", String::new(), None).await,
+        };
+        e.command = format!("{} check", self.display_name());
         let text = e.log();
         if !e.ok()
             && (text.contains("does not provide a MetaData")
@@ -213,18 +436,12 @@ impl MigrationDriver for PythonToolDriver {
         Some(e)
     }
 
-    async fn tool_heads(&self, db: &DbTarget) -> Option<std::result::Result<Vec<String>, String>> {
-        let e = self.run(db, vec!["heads".into()]).await;
-        if !e.ok() {
-            return Some(Err(e.log()));
-        }
-        Some(Ok(e
-            .stdout
-            .lines()
-            .filter_map(|l| l.split_whitespace().next())
-            .filter(|w| w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-            .map(str::to_string)
-            .collect()))
+    async fn deploy(&self, db: &DbTarget) -> Option<Execution> {
+        let args = match self.kind {
+            ToolKind::Flask => vec!["upgrade".into()],
+            _ => vec!["upgrade".into(), "head".into()],
+        };
+        Some(self.run_cli(db, args).await)
     }
 
     async fn app_command(&self, db: &DbTarget, command: &str) -> Execution {
@@ -258,11 +475,18 @@ impl MigrationDriver for PythonToolDriver {
     }
 
     fn commands(&self) -> ToolCommands {
-        let n = self.display_name();
-        ToolCommands {
-            upgrade: format!("{n} upgrade"),
-            current: format!("{n} current"),
-            downgrade_to: format!("{n} downgrade"),
+        // Valid commands as a person types them (`alembic upgrade` alone is rejected).
+        match self.kind {
+            ToolKind::Flask => ToolCommands {
+                upgrade: "flask db upgrade".into(),
+                current: "flask db current".into(),
+                downgrade_to: "flask db downgrade".into(),
+            },
+            _ => ToolCommands {
+                upgrade: "alembic upgrade head".into(),
+                current: "alembic current".into(),
+                downgrade_to: "alembic downgrade".into(),
+            },
         }
     }
 
@@ -271,9 +495,23 @@ impl MigrationDriver for PythonToolDriver {
     }
 }
 
+/// The revision a failed CLI run was applying: the last `Running upgrade A -> B` names B,
+/// the last `Running downgrade B -> A` names B.
+pub fn failed_revision(log: &str) -> Option<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"Running (upgrade|downgrade|stamp_revision) ([^\s,]*) -> ([^\s,]+)")
+            .expect("regex")
+    });
+    re.captures_iter(log).last().map(|c| match &c[1] {
+        "downgrade" => c[2].to_string(),
+        _ => c[3].to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::failed_revision;
+    use super::*;
 
     #[test]
     fn failed_revision_is_the_last_running_line() {
@@ -281,5 +519,26 @@ mod tests {
         assert_eq!(failed_revision(log).as_deref(), Some("d1f2e3c4b5a6"));
         let down = "Running downgrade d1f2e3c4b5a6 -> c682ef478e45, Fix\nRunning downgrade 3e5106ee570c -> 366e5694a9ad, API";
         assert_eq!(failed_revision(down).as_deref(), Some("3e5106ee570c"));
+    }
+
+    #[test]
+    fn graph_from_alembic_keeps_merges_labels_and_odd_ids() {
+        let v = json!({"revisions": [
+            {"id": "v3.2.0.a", "parents": [], "branch_labels": ["core"], "depends_on": [], "description": "base", "file": "/x/a.py", "line": 7, "downgrade": "present"},
+            {"id": "b-1", "parents": ["v3.2.0.a"], "branch_labels": [], "depends_on": [], "description": "", "file": null, "line": null, "downgrade": "empty"},
+            {"id": "b-2", "parents": ["v3.2.0.a"], "branch_labels": [], "depends_on": ["b-1"], "description": "", "file": null, "line": null, "downgrade": "missing"},
+            {"id": "m", "parents": ["b-1", "b-2"], "branch_labels": [], "depends_on": [], "description": "merge", "file": null, "line": null, "downgrade": "present"}
+        ], "heads": ["m"]});
+        let c = chain_from_graph(&v).unwrap();
+        assert_eq!(c.revisions[3].parents, ["b-1", "b-2"]);
+        assert_eq!(c.revisions[0].branch_labels, ["core"]);
+        assert_eq!(c.revisions[1].downgrade, DowngradeKind::Empty);
+        assert_eq!(c.revisions[2].downgrade, DowngradeKind::Missing);
+        let r = c.verify();
+        assert_eq!(r.heads, ["m"]);
+        assert_eq!(r.order.first().map(String::as_str), Some("v3.2.0.a"));
+        let b1 = r.order.iter().position(|x| x == "b-1").unwrap();
+        let b2 = r.order.iter().position(|x| x == "b-2").unwrap();
+        assert!(b1 < b2, "depends_on orders b-2 after b-1: {:?}", r.order);
     }
 }

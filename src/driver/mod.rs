@@ -9,6 +9,7 @@ mod sqldir;
 mod sqlsplit;
 mod statement;
 mod tool;
+pub mod worker;
 
 pub use alembic::PythonToolDriver;
 pub use command::CommandDriver;
@@ -339,6 +340,12 @@ pub trait MigrationDriver: Send + Sync {
         _target: &Target,
         _stop_after: usize,
     ) -> Option<Execution> {
+        None
+    }
+    /// The production deploy command, run as a real process with the project's own app
+    /// (`flask db upgrade`, `alembic upgrade head`); None when the tool has no such command
+    /// apart from the migrations the harness runs natively.
+    async fn deploy(&self, _db: &DbTarget) -> Option<Execution> {
         None
     }
     /// Moves the version marker without running DDL.

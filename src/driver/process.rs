@@ -33,10 +33,11 @@ pub fn kill_all_running() {
     }
 }
 
-struct Registered(i32);
+/// Kills its process group when dropped, and lets `kill_all_running` find it meanwhile.
+pub struct Registered(i32);
 
 impl Registered {
-    fn new(pgid: i32) -> Self {
+    pub fn new(pgid: i32) -> Self {
         if let Ok(mut g) = RUNNING.lock() {
             g.get_or_insert_with(HashSet::new).insert(pgid);
         }

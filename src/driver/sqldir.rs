@@ -52,7 +52,7 @@ impl SqlDirDriver {
             tool: ToolRunner {
                 cwd: cfg.workdir(),
                 env: m.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                url_env: m.url_env.clone().unwrap_or_else(|| "DATABASE_URL".into()),
+                url_env: m.url_envs(),
                 url_scheme: m.url_scheme.clone().unwrap_or_else(|| "mysql".into()),
                 redactor: redactor.clone(),
                 verbose: false,

@@ -9,7 +9,10 @@ use crate::db::ServerError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StatementSource {
+    /// A statement of the migration's own that may change something.
     Migration,
+    /// A read-only statement the migration sent (SELECT, SHOW, …) to inspect the schema.
+    Introspection,
     VersionTable,
 }
 

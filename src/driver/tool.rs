@@ -10,8 +10,8 @@ use crate::redact::Redactor;
 pub struct ToolRunner {
     pub cwd: PathBuf,
     pub env: Vec<(String, String)>,
-    /// Environment variable the project reads its database URL from.
-    pub url_env: String,
+    /// Environment variables the project reads its database URL from.
+    pub url_env: Vec<String>,
     /// `mysql+pymysql` (SQLAlchemy) or `mysql`.
     pub url_scheme: String,
     pub redactor: Redactor,
@@ -26,7 +26,8 @@ impl ToolRunner {
     /// Runs `argv`; `shown` is the command line the report prints (redacted here).
     pub async fn run(&self, db: &DbTarget, argv: Vec<String>, shown: &str) -> Execution {
         let mut env = self.env.clone();
-        env.push((self.url_env.clone(), self.url(db)));
+        let url = self.url(db);
+        env.extend(self.url_env.iter().map(|k| (k.clone(), url.clone())));
         let spec = ProcessSpec {
             argv,
             env,

@@ -26,6 +26,7 @@ const BUILTIN: &[(&str, &str)] = &[
         "verify-head.toml",
         include_str!("../../scenarios/verify-head.toml"),
     ),
+    ("deploy.toml", include_str!("../../scenarios/deploy.toml")),
 ];
 
 pub fn builtin() -> Vec<ScenarioFile> {

@@ -115,6 +115,8 @@ pub enum Step {
     ModelCheck,
     ChainChecks,
     Walk,
+    /// Runs the production deploy command once, as a real process with the project's app.
+    Deploy,
     /// A fresh database at the baseline (drift fixture applied) replaces the current one.
     Reset,
     /// Applies by hand the DDL from snapshot `from` to `to` (or `[baseline] hotfix_sql`).
@@ -143,6 +145,7 @@ impl Step {
             Step::ModelCheck => "model_check",
             Step::ChainChecks => "chain_checks",
             Step::Walk => "walk",
+            Step::Deploy => "deploy",
             Step::Reset => "reset",
             Step::Hotfix { .. } => "hotfix",
         }

@@ -2,6 +2,7 @@
 //! `StepResult`s (expected vs actual). The chain walk and probes live in their own files.
 
 mod checks;
+mod deploy;
 mod walk;
 
 use std::collections::HashMap;
@@ -109,8 +110,27 @@ pub fn from_execution(
     match &e.outcome {
         Outcome::Succeeded => s,
         Outcome::Failed => {
+            let point = e.failure_point();
+            if let Some(p) = &point {
+                s.details.push(format!(
+                    "failed at {}: {}",
+                    p.position(),
+                    one_line(&p.statement)
+                ));
+                for (i, a) in p.applied_before.iter().enumerate() {
+                    s.details.push(format!(
+                        "statement {} had run and stays applied (MySQL DDL commits as it goes): {}",
+                        i + 1,
+                        one_line(a)
+                    ));
+                }
+            }
+            let at = |r: &str| match &point {
+                Some(p) => format!("{r}, {}", p.position()),
+                None => r.to_string(),
+            };
             let what = match (&e.error, &e.failed_revision) {
-                (Some(err), Some(r)) => format!("`{}` failed at {r}: {err}", e.command),
+                (Some(err), Some(r)) => format!("`{}` failed at {}: {err}", e.command, at(r)),
                 (Some(err), None) => format!("`{}` failed: {err}", e.command),
                 (None, _) => format!(
                     "`{}` failed{}: {}",
@@ -130,6 +150,16 @@ pub fn from_execution(
         Outcome::NotStarted { reason } => {
             s.error(format!("`{}` could not run: {reason}", e.command))
         }
+    }
+}
+
+/// A statement on one line, shortened for a message.
+pub fn one_line(sql: &str) -> String {
+    let s = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() > 300 {
+        format!("{}…", s.chars().take(300).collect::<String>())
+    } else {
+        s
     }
 }
 
@@ -161,7 +191,7 @@ pub async fn kill_connections(ctx: &RunContext, db: &str) {
     let _ = c.disconnect().await;
 }
 
-async fn after(ctx: &RunContext, db: &DbTarget, e: &Execution) {
+pub(super) async fn after(ctx: &RunContext, db: &DbTarget, e: &Execution) {
     if matches!(e.outcome, Outcome::TimedOut { .. }) {
         kill_connections(ctx, &db.database).await;
     }
@@ -327,6 +357,7 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
         Step::ModelCheck => checks::model_check(ctx, &db).await.into(),
         Step::ChainChecks => walk::chain_checks(ctx, &db).await.into(),
         Step::Walk => walk::walk(ctx, state).await,
+        Step::Deploy => deploy::deploy(ctx, state).await,
         Step::Reset => checks::reset(ctx, state).await,
         Step::Hotfix { from, to } => checks::hotfix(ctx, state, from, to).await.into(),
     }

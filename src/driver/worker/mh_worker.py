@@ -1,0 +1,412 @@
+"""migration-harness worker: runs Alembic (or Flask-Migrate's environment) in-process.
+
+Started once from the project's Python and kept warm, it answers one JSON request per line on
+stdin with one JSON response per line on a private copy of stdout. Every SQL statement a
+migration sends is recorded through SQLAlchemy's cursor events with the revision running,
+so a failure names its statement and what ran before it. Shipped inside the migration-harness
+binary; not meant to be edited in place.
+"""
+import ast
+import functools
+import io
+import json
+import os
+import sys
+import time
+import traceback
+
+# The protocol owns a private copy of fd 1; anything else written to stdout (user code,
+# C extensions) lands on stderr and cannot corrupt a response.
+_PROTO = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+os.dup2(2, 1)
+
+STATE = {
+    "rev": None,  # revision whose upgrade()/downgrade() is running
+    "count": 0,  # migration statements of that revision the server accepted
+    "stop": None,  # (revision, k): simulated crash before its statement k+1
+    "records": [],
+    "steps": [],
+    "failed_rev": None,
+    "engines": set(),
+}
+CONF = {}
+_SCRIPTS = {}
+
+READ_ONLY = ("SELECT", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "WITH")
+
+
+class SimulatedCrash(Exception):
+    """Raised before a statement to stop a migration as a crash would."""
+
+
+def _server_error(exc):
+    """(code, message) of a DBAPI error (PyMySQL / mysqlclient carry them in args)."""
+    args = getattr(exc, "args", ())
+    if len(args) >= 2 and isinstance(args[0], int) and 1000 <= args[0] < 5000:
+        return {"code": args[0], "message": str(args[1])}
+    return None
+
+
+def _render(cursor, statement, parameters, executemany):
+    try:
+        if executemany and parameters:
+            first = cursor.mogrify(statement, parameters[0])
+            return "%s  -- x%d rows" % (first, len(parameters)) if len(parameters) > 1 else first
+        if parameters:
+            return cursor.mogrify(statement, parameters)
+    except Exception:
+        pass
+    return statement
+
+
+def _classify(statement):
+    if STATE["rev"] is not None:
+        word = statement.lstrip(" (\n\t").split(None, 1)[0].upper() if statement.strip() else ""
+        return "introspection" if word in READ_ONLY else "migration"
+    if CONF.get("version_table", "alembic_version") in statement:
+        return "version_table"
+    return None  # dialect start-up queries and other tool noise
+
+
+def install_hooks():
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "engine_connect")
+    def _track(conn, *args):
+        STATE["engines"].add(conn.engine)
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        source = _classify(statement)
+        if source is None:
+            return
+        stop = STATE["stop"]
+        if (
+            stop is not None
+            and source == "migration"
+            and STATE["rev"] == stop[0]
+            and STATE["count"] >= stop[1]
+        ):
+            raise SimulatedCrash(
+                "stopped before statement %d of %s (simulated crash)" % (stop[1] + 1, stop[0])
+            )
+        rec = {
+            "revision": STATE["rev"],
+            "source": source,
+            "sql": _render(cursor, statement, parameters, executemany).strip(),
+            "status": "pending",
+            "t0": time.perf_counter(),
+        }
+        STATE["records"].append(rec)
+        conn.info["mh_rec"] = rec
+
+    @event.listens_for(Engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):
+        rec = conn.info.pop("mh_rec", None)
+        if rec is not None:
+            rec["status"] = "applied"
+            rec["duration_ms"] = int((time.perf_counter() - rec.pop("t0")) * 1000)
+            if rec["source"] == "migration":
+                STATE["count"] += 1
+
+    @event.listens_for(Engine, "handle_error")
+    def _error(ctx):
+        conn = ctx.connection
+        rec = conn.info.pop("mh_rec", None) if conn is not None else None
+        if rec is not None:
+            rec["status"] = "failed"
+            rec["duration_ms"] = int((time.perf_counter() - rec.pop("t0")) * 1000)
+            err = _server_error(ctx.original_exception)
+            if err:
+                rec["error"] = err
+
+    # Alembic calls each revision's upgrade()/downgrade() through RevisionStep.migration_fn;
+    # wrapping it tells every statement which revision sent it.
+    from alembic.runtime import migration as M
+
+    original_init = M.RevisionStep.__init__
+
+    def init(self, revision_map, revision, is_upgrade):
+        original_init(self, revision_map, revision, is_upgrade)
+        fn = self.migration_fn
+        rev = revision.revision
+
+        @functools.wraps(fn)
+        def wrapped(*a, **kw):
+            STATE["rev"], STATE["count"] = rev, 0
+            STATE["steps"].append(
+                {
+                    "revision": rev,
+                    "direction": "upgrade" if is_upgrade else "downgrade",
+                    "from": list(revision._normalized_down_revisions) if is_upgrade else [rev],
+                    "doc": (revision.doc or "").strip().splitlines()[0] if revision.doc else "",
+                }
+            )
+            try:
+                return fn(*a, **kw)
+            except BaseException:
+                STATE["failed_rev"] = rev
+                raise
+            finally:
+                STATE["rev"] = None
+
+        self.migration_fn = wrapped
+
+    M.RevisionStep.__init__ = init
+
+    # Revision files are imported once per run, not once per command (a 100-revision chain
+    # re-imports 100 modules on every `alembic` call otherwise).
+    from alembic.script import ScriptDirectory
+
+    original_from_config = ScriptDirectory.from_config.__func__
+
+    def from_config(cls, config):
+        key = (
+            config.get_main_option("script_location"),
+            config.get_main_option("version_locations"),
+        )
+        if key not in _SCRIPTS:
+            _SCRIPTS[key] = original_from_config(cls, config)
+        return _SCRIPTS[key]
+
+    ScriptDirectory.from_config = classmethod(from_config)
+
+
+class _Args:
+    """What `alembic -x k=v` leaves in config.cmd_opts."""
+
+    def __init__(self, x):
+        self.x = list(x)
+        self.autogenerate = False
+
+
+def alembic_config(url):
+    from alembic.config import Config
+
+    cfg = Config(CONF["ini"], cmd_opts=_Args(CONF.get("x_args", [])))
+    if url is not None:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    for key in ("script_location", "version_locations"):
+        if CONF.get(key):
+            cfg.set_main_option(key, CONF[key])
+    return cfg
+
+
+class FlaskContext:
+    """A minimal Flask app with Flask-SQLAlchemy and Migrate pointed at the project's
+    migrations directory: the project's env.py finds `current_app.extensions['migrate']`,
+    and the user's app (which may query its models at import) is never imported."""
+
+    def __init__(self, url):
+        from flask import Flask
+        from flask_migrate import Migrate
+        from flask_sqlalchemy import SQLAlchemy
+
+        self.app = Flask("migration_harness_worker")
+        self.app.config["SQLALCHEMY_DATABASE_URI"] = url or "mysql+pymysql://unused@127.0.0.1/"
+        self.db = SQLAlchemy()
+        self.db.init_app(self.app)
+        self.migrate = Migrate(self.app, self.db, directory=CONF["directory"])
+        self.ctx = None
+
+    def __enter__(self):
+        self.ctx = self.app.app_context()
+        self.ctx.push()
+        return self
+
+    def config(self):
+        return self.migrate.get_config(CONF["directory"], x_arg=CONF.get("x_args") or None)
+
+    def __exit__(self, *exc):
+        try:
+            self.db.engine.dispose()
+        except Exception:
+            pass
+        self.ctx.pop()
+
+
+class _Plain:
+    def __init__(self, url):
+        self.url = url
+
+    def __enter__(self):
+        return self
+
+    def config(self):
+        return alembic_config(self.url)
+
+    def __exit__(self, *exc):
+        pass
+
+
+def context(url):
+    return FlaskContext(url) if CONF["mode"] == "flask" else _Plain(url)
+
+
+def _downgrade_kind(module):
+    fn = getattr(module, "downgrade", None)
+    if fn is None:
+        return "missing"
+    try:
+        path = module.__file__
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+    except Exception:
+        return "present"
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "downgrade":
+            body = [
+                n
+                for n in node.body
+                if not isinstance(n, ast.Pass)
+                and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+            ]
+            return "present" if body else "empty"
+    return "present"
+
+
+def _line_of_revision(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            for i, line in enumerate(f, 1):
+                if line.startswith("revision"):
+                    return i
+    except Exception:
+        pass
+    return None
+
+
+def cmd_graph(req):
+    from alembic.script import ScriptDirectory
+
+    with context(None) as c:
+        script = ScriptDirectory.from_config(c.config())
+        revisions = []
+        for s in script.walk_revisions("base", "heads"):
+            deps = s._resolved_dependencies if hasattr(s, "_resolved_dependencies") else ()
+            revisions.append(
+                {
+                    "id": s.revision,
+                    "parents": list(s._normalized_down_revisions),
+                    "branch_labels": sorted(s.branch_labels or ()),
+                    "depends_on": list(deps or ()),
+                    "description": (s.doc or "").strip().splitlines()[0] if s.doc else "",
+                    "file": s.path,
+                    "line": _line_of_revision(s.path),
+                    "downgrade": _downgrade_kind(s.module),
+                }
+            )
+        revisions.reverse()  # walk_revisions goes head → base
+        return {"revisions": revisions, "heads": list(script.get_heads())}
+
+
+def cmd_migrate(req):
+    from alembic import command
+
+    action, target = req["cmd"], req["target"]
+    stop = req.get("stop_after")
+    if stop is not None:
+        STATE["stop"] = (req["stop_revision"], int(stop))
+    with context(req["url"]) as c:
+        cfg = c.config()
+        if action == "upgrade":
+            command.upgrade(cfg, target)
+        elif action == "downgrade":
+            command.downgrade(cfg, target)
+        elif action == "stamp":
+            command.stamp(cfg, target, purge=True)
+        elif action == "check":
+            command.check(cfg)
+        else:
+            raise ValueError("unknown command %r" % action)
+    return {}
+
+
+def _set_url_env(url):
+    if url is not None:
+        for name in CONF.get("url_env", []):
+            os.environ[name] = url
+
+
+def handle(req):
+    STATE.update(records=[], steps=[], failed_rev=None, stop=None, rev=None, count=0)
+    out = io.StringIO()
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = out
+    resp = {"id": req.get("id"), "ok": True}
+    t0 = time.perf_counter()
+    try:
+        _set_url_env(req.get("url"))
+        if req["cmd"] == "graph":
+            resp["result"] = cmd_graph(req)
+        else:
+            resp["result"] = cmd_migrate(req)
+    except BaseException as e:  # SystemExit from user code is a failed command too
+        resp["ok"] = False
+        cause, err = e, None
+        while cause is not None and err is None:
+            err = _server_error(getattr(cause, "orig", None) or cause)
+            cause = cause.__cause__ or cause.__context__
+        resp["error"] = err
+        resp["crashed"] = isinstance(e, SimulatedCrash) or isinstance(
+            getattr(e, "orig", None), SimulatedCrash
+        )
+        resp["exception"] = "".join(traceback.format_exception(type(e), e, e.__traceback__))[-20000:]
+        resp["failed_revision"] = STATE["failed_rev"]
+    finally:
+        sys.stdout, sys.stderr = saved
+        for engine in list(STATE["engines"]):
+            try:
+                engine.dispose()
+            except Exception:
+                pass
+        STATE["engines"].clear()
+    resp["log"] = out.getvalue()[-200000:]
+    resp["steps"] = STATE["steps"]
+    resp["statements"] = [
+        {k: v for k, v in r.items() if k != "t0"} for r in STATE["records"] if r["status"] != "pending"
+    ]
+    resp["duration_ms"] = int((time.perf_counter() - t0) * 1000)
+    return resp
+
+
+def versions():
+    import importlib.metadata as md
+
+    out = {"Python": sys.version.split()[0]}
+    for d in ("alembic", "SQLAlchemy", "Flask", "Flask-Migrate", "Flask-SQLAlchemy", "PyMySQL"):
+        try:
+            out[d] = md.version(d)
+        except Exception:
+            pass
+    return out
+
+
+def main():
+    CONF.update(json.loads(sys.argv[1]))
+    os.chdir(CONF["workdir"])
+    sys.path.insert(0, CONF["workdir"])  # as `python -m alembic` run from the project
+    missing = []
+    for mod, dist in CONF.get("required", []):
+        try:
+            __import__(mod)
+        except Exception:
+            missing.append([mod, dist])
+    if missing:
+        _PROTO.write(json.dumps({"ready": False, "missing": missing, "versions": versions()}) + "\n")
+        return
+    install_hooks()
+    _PROTO.write(json.dumps({"ready": True, "pid": os.getpid(), "versions": versions()}) + "\n")
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        req = json.loads(line)
+        if req.get("cmd") == "shutdown":
+            break
+        _PROTO.write(json.dumps(handle(req), default=str) + "\n")
+
+
+if __name__ == "__main__":
+    main()
