@@ -328,6 +328,7 @@ fn summarize(
             version: ctx.server.version.clone(),
             provider: ctx.server.provider,
             image: ctx.server.image.clone(),
+            settings: ctx.server.settings.clone(),
         },
         tool: ToolInfo {
             kind: driver.tool(),

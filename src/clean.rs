@@ -73,10 +73,11 @@ pub async fn run(cli: &Cli, older_than_minutes: u64) -> Result<i32> {
 }
 
 fn local_temp_dirs() -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(std::env::temp_dir()) else {
-        return vec![];
-    };
-    rd.filter_map(|e| e.ok())
+    provision::tuning::scratch_roots()
+        .into_iter()
+        .filter_map(|root| std::fs::read_dir(root).ok())
+        .flatten()
+        .filter_map(|e| e.ok())
         .filter(|e| {
             e.file_name()
                 .to_string_lossy()

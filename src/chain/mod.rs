@@ -206,7 +206,7 @@ impl Chain {
             let children: Vec<&Revision> = self
                 .revisions
                 .iter()
-                .filter(|r| r.parents.iter().any(|p| *p == cur))
+                .filter(|r| r.parents.contains(&cur))
                 .collect();
             match children.as_slice() {
                 [one] => cur = one.id.clone(),

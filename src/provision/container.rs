@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use testcontainers_modules::testcontainers::{
-    core::{IntoContainerPort, WaitFor},
+    core::{IntoContainerPort, Mount, WaitFor},
     runners::AsyncRunner,
     ContainerAsync, GenericImage, ImageExt,
 };
@@ -74,6 +74,11 @@ impl Provisioner for ContainerProvisioner {
             .with_env_var("MARIADB_ROOT_PASSWORD", password.clone())
             .with_label(RUN_LABEL, run_id)
             .with_label(PID_LABEL, std::process::id().to_string())
+            // The official images and ours pass extra arguments on to the server; the
+            // datadir (official: /var/lib/mysql, ours: /var/lib/mh-mysql) lives in memory.
+            .with_cmd(super::tuning::THROWAWAY_FLAGS.iter().copied())
+            .with_mount(Mount::tmpfs_mount("/var/lib/mysql"))
+            .with_mount(Mount::tmpfs_mount("/var/lib/mh-mysql"))
             .with_startup_timeout(self.timeout);
         let container = request.start().await.map_err(|e| {
             HarnessError::env(format!(
@@ -96,6 +101,7 @@ impl Provisioner for ContainerProvisioner {
                     })),
                 );
                 server.image = Some(self.image.clone());
+                server.settings = super::tuning::describe(true);
                 server.startup_ms = started.elapsed().as_millis() as u64;
                 Ok(server)
             }

@@ -163,7 +163,8 @@ impl LocalProvisioner {
             .arg(format!("--port={port}"))
             .arg("--bind-address=127.0.0.1")
             .arg("--skip-log-bin")
-            .arg("--innodb-buffer-pool-size=64M");
+            .arg("--innodb-buffer-pool-size=64M")
+            .args(super::tuning::THROWAWAY_FLAGS);
         if engine == Engine::Mysql {
             cmd.arg("--mysqlx=OFF");
         }
@@ -189,7 +190,7 @@ impl Provisioner for LocalProvisioner {
         let engine = self.engine().await?;
         let dir = tempfile::Builder::new()
             .prefix(&format!("{TEMP_PREFIX}{run_id}-"))
-            .tempdir()
+            .tempdir_in(super::tuning::scratch_root())
             .map_err(|e| HarnessError::env(format!("cannot create a temp dir: {e}")))?;
         let _ = std::fs::write(
             dir.path().join("harness.pid"),
@@ -242,6 +243,8 @@ impl Provisioner for LocalProvisioner {
                         })),
                     );
                     server.startup_ms = started.elapsed().as_millis() as u64;
+                    server.settings =
+                        super::tuning::describe(data.starts_with(Path::new("/dev/shm")));
                     return Ok(server);
                 }
                 Err(e) => {

@@ -5,6 +5,7 @@ mod container;
 mod docker;
 mod local;
 mod server;
+pub mod tuning;
 mod url;
 
 pub use container::ContainerProvisioner;

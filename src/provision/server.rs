@@ -55,6 +55,8 @@ pub struct Server {
     pub conn: ConnInfo,
     pub run_id: String,
     pub startup_ms: u64,
+    /// Throwaway-server settings the harness applied (empty for a server it does not own).
+    pub settings: Vec<String>,
     counter: AtomicUsize,
     created: Mutex<Vec<String>>,
     handle: tokio::sync::Mutex<Option<Box<dyn ServerHandle>>>,
@@ -88,6 +90,7 @@ impl Server {
             conn,
             run_id: run_id.to_string(),
             startup_ms: 0,
+            settings: Vec::new(),
             counter: AtomicUsize::new(0),
             created: Mutex::new(Vec::new()),
             handle: tokio::sync::Mutex::new(handle),

@@ -56,6 +56,9 @@ pub struct ServerInfo {
     pub provider: ProviderKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// Throwaway-server settings applied (durability traded for speed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

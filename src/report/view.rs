@@ -492,6 +492,21 @@ pub fn build(summary: &RunSummary) -> ReportView {
     if let Some(i) = &summary.server.image {
         environment.push(("Image".to_string(), i.clone()));
     }
+    if !summary.server.settings.is_empty() {
+        environment.push((
+            "Server settings".to_string(),
+            format!(
+                "throwaway: {}",
+                summary
+                    .server
+                    .settings
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
     environment.push((
         "Database names".to_string(),
         "a fresh `mh_<run>_<n>` database per scenario, dropped afterwards".into(),

@@ -104,20 +104,20 @@ pub fn processes_matching(needle: &str) -> Vec<String> {
 }
 
 /// Temp dirs of local servers whose name contains `needle`.
+/// Local datadirs of a run, wherever the provider put them (/tmp or /dev/shm).
 pub fn temp_dirs_matching(needle: &str) -> Vec<PathBuf> {
-    std::fs::read_dir(std::env::temp_dir())
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| {
-                    p.file_name().is_some_and(|n| {
-                        n.to_string_lossy().starts_with("mh-local-")
-                            && n.to_string_lossy().contains(needle)
-                    })
+    migration_harness::provision::tuning::scratch_roots()
+        .into_iter()
+        .filter_map(|root| std::fs::read_dir(root).ok())
+        .flat_map(|rd| {
+            rd.flatten().map(|e| e.path()).filter(|p| {
+                p.file_name().is_some_and(|n| {
+                    n.to_string_lossy().starts_with("mh-local-")
+                        && n.to_string_lossy().contains(needle)
                 })
-                .collect()
+            })
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// The run id from a JSON report's database names (`mh_<run>_<n>`).
