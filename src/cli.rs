@@ -73,6 +73,14 @@ pub enum Command {
     Doctor,
     /// Create the Python venv the config names (so later runs need no network).
     Prepare,
+    /// Detect the project in DIR (default: here) and write a commented starter harness.toml.
+    Init {
+        #[arg(default_value = ".")]
+        dir: std::path::PathBuf,
+        /// Overwrite an existing harness.toml.
+        #[arg(long)]
+        force: bool,
+    },
     /// Remove leftovers of crashed runs: labelled containers, stale temp dirs, old mh_ databases.
     Clean {
         /// In URL mode, drop `mh_` databases older than this many minutes.

@@ -246,6 +246,16 @@ impl Config {
         match (&m.dir, m.tool) {
             (Some(d), _) => self.resolve(d),
             (None, ToolKind::Sqldir) => self.resolve(Path::new("migrations")),
+            // Without `dir`, Alembic's own answer: alembic.ini's version_locations or
+            // script_location.
+            (None, ToolKind::Alembic) => {
+                let ini =
+                    self.resolve(m.alembic_ini.as_deref().unwrap_or(Path::new("alembic.ini")));
+                crate::chain::alembic_ini::version_dirs(&ini)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| self.resolve(Path::new("migrations/versions")))
+            }
             (None, _) => self.resolve(Path::new("migrations/versions")),
         }
     }

@@ -13,6 +13,7 @@ pub mod db;
 pub mod doctor;
 pub mod driver;
 pub mod error;
+pub mod init;
 pub mod provision;
 pub mod redact;
 pub mod report;

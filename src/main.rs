@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use migration_harness::cli::{Cli, Command};
-use migration_harness::{app, clean, doctor};
+use migration_harness::{app, clean, doctor, init};
 
 fn main() {
     let cli = Cli::parse();
@@ -30,6 +30,7 @@ fn main() {
             None => app::run(&cli).await,
             Some(Command::Doctor) => doctor::run(&cli).await,
             Some(Command::Prepare) => doctor::prepare(&cli).await,
+            Some(Command::Init { dir, force }) => init::run(dir, *force),
             Some(Command::Clean { older_than_minutes }) => {
                 clean::run(&cli, *older_than_minutes).await
             }

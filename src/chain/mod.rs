@@ -3,6 +3,7 @@
 //! downgrades as data. Pure: parsing of files lives in `alembic` and `sqlfiles`.
 
 mod alembic;
+pub mod alembic_ini;
 mod sqlfiles;
 
 pub use alembic::parse_alembic_dir;

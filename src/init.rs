@@ -1,0 +1,249 @@
+//! `migration-harness init`: looks at a project (alembic.ini, a Flask-Migrate env.py,
+//! `*.up.sql`, `-- migrate:up`) and writes a commented starter `harness.toml`.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{exit, HarnessError, Result};
+
+/// What kind of project a directory holds, with the paths a config needs (relative to it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detected {
+    Alembic {
+        ini: PathBuf,
+        versions: PathBuf,
+    },
+    Flask {
+        app: String,
+        versions: PathBuf,
+    },
+    SqlDir {
+        format: &'static str,
+        dir: PathBuf,
+        why: &'static str,
+    },
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_default()
+}
+
+fn rel(root: &Path, p: &Path) -> PathBuf {
+    p.strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Directories (depth ≤ 3, skipping hidden, venvs and build output) holding `*.sql` files.
+fn sql_dirs(root: &Path) -> Vec<PathBuf> {
+    fn walk(d: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(d) else { return };
+        let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        if entries
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "sql"))
+        {
+            out.push(d.to_path_buf());
+        }
+        if depth == 0 {
+            return;
+        }
+        for p in entries.iter().filter(|p| p.is_dir()) {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.starts_with('.')
+                || ["target", "node_modules", "venv", "__pycache__"].contains(&name.as_str())
+            {
+                continue;
+            }
+            walk(p, depth - 1, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, 3, &mut out);
+    out
+}
+
+/// The Flask app to pass as `--app`: `.flaskenv`'s FLASK_APP, else app.py / wsgi.py.
+fn flask_app(root: &Path) -> String {
+    let env = read(&root.join(".flaskenv"));
+    if let Some(v) = env
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("FLASK_APP="))
+    {
+        return v.trim().trim_matches('"').to_string();
+    }
+    for f in ["app.py", "wsgi.py", "application.py"] {
+        if root.join(f).exists() {
+            return f.trim_end_matches(".py").to_string();
+        }
+    }
+    "app".into()
+}
+
+pub fn detect(root: &Path) -> Option<Detected> {
+    let ini = root.join("alembic.ini");
+    if ini.exists() {
+        let versions = crate::chain::alembic_ini::version_dirs(&ini)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| root.join("migrations/versions"));
+        let env_py = read(&versions.parent().unwrap_or(root).join("env.py"));
+        if env_py.contains("current_app") {
+            return Some(Detected::Flask {
+                app: flask_app(root),
+                versions: rel(root, &versions),
+            });
+        }
+        return Some(Detected::Alembic {
+            ini: PathBuf::from("alembic.ini"),
+            versions: rel(root, &versions),
+        });
+    }
+    // Flask-Migrate keeps its alembic.ini inside migrations/.
+    let env_py = root.join("migrations/env.py");
+    if read(&env_py).contains("current_app") {
+        return Some(Detected::Flask {
+            app: flask_app(root),
+            versions: PathBuf::from("migrations/versions"),
+        });
+    }
+    for d in sql_dirs(root) {
+        let files: Vec<PathBuf> = std::fs::read_dir(&d)
+            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        let names: Vec<String> = files
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        if files.iter().any(|f| read(f).contains("-- migrate:up")) {
+            return Some(Detected::SqlDir {
+                format: "dbmate",
+                dir: rel(root, &d),
+                why: "files with `-- migrate:up` sections",
+            });
+        }
+        let uses_sqlx = read(&root.join("Cargo.toml")).contains("sqlx");
+        if names.iter().any(|n| n.ends_with(".up.sql")) {
+            return Some(if uses_sqlx {
+                Detected::SqlDir {
+                    format: "sqlx",
+                    dir: rel(root, &d),
+                    why: "`*.up.sql` files and sqlx in Cargo.toml",
+                }
+            } else {
+                Detected::SqlDir {
+                    format: "golang-migrate",
+                    dir: rel(root, &d),
+                    why: "`*.up.sql` / `*.down.sql` pairs (sqlx uses the same names: set format = \"sqlx\" if you deploy with sqlx)",
+                }
+            });
+        }
+        if uses_sqlx && names.iter().any(|n| n.ends_with(".sql")) {
+            return Some(Detected::SqlDir {
+                format: "sqlx",
+                dir: rel(root, &d),
+                why: "`<version>_<name>.sql` files and sqlx in Cargo.toml",
+            });
+        }
+    }
+    None
+}
+
+fn python_section(root: &Path) -> String {
+    if root.join("requirements.txt").exists() {
+        "[python]\n# The harness builds (once, cached) a venv with these and runs the tools from it.\nrequirements = \"requirements.txt\"\n".into()
+    } else {
+        "[python]\n# Where alembic / Flask-Migrate and the MySQL driver (PyMySQL) are installed. Without\n# this, `python3` on PATH (or $MH_PYTHON) is used.\n# requirements = \"requirements.txt\"\n# python = \".venv/bin/python\"\n".into()
+    }
+}
+
+/// The starter config for a detected project, every key commented.
+pub fn render(root: &Path, d: &Detected) -> String {
+    let name = root
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "my project".into());
+    let head = format!(
+        "# migration-harness config, written by `migration-harness init`. Paths are relative to\n\
+         # this file. Every key is documented in the README (section harness.toml).\n\
+         [project]\nname = \"{name}\"\n\n"
+    );
+    let migrations = match d {
+        Detected::Alembic { ini, versions } => format!(
+            "[migrations]\ntool = \"alembic\"\nalembic_ini = \"{}\"\n# Where the revision files are (default: alembic.ini's version_locations / script_location).\ndir = \"{}\"\n# The variable(s) your env.py reads the database URL from; the harness sets each one.\nurl_env = [\"DATABASE_URL\"]\n# Extra `-x key=value` arguments for env.py.\n# x_args = []\n\n{}",
+            ini.display(),
+            versions.display(),
+            python_section(root)
+        ),
+        Detected::Flask { app, versions } => format!(
+            "[migrations]\ntool = \"flask\"\n# `flask --app` value. Migrations run without importing it; the app is used for the\n# deploy rehearsal, [app_command] and the model check.\napp = \"{app}\"\ndir = \"{}\"\nurl_env = [\"DATABASE_URL\", \"SQLALCHEMY_DATABASE_URI\"]\n\n{}\n[app_command]\n# A command that loads the app against the database (it must work at head).\nrun = \"flask db current\"\n",
+            versions.display(),
+            python_section(root)
+        ),
+        Detected::SqlDir { format, dir, why } => format!(
+            "[migrations]\ntool = \"sqldir\"\n# Detected from {why}.\nformat = \"{format}\"\ndir = \"{}\"\n# SQL run at the start of every migration session (e.g. SET sql_mode = ...).\n# init_sql = []\n",
+            dir.display()
+        ),
+    };
+    let rest = "\n[baseline]\n# The revision production is at today (default: the head's parent).\n# revision = \"\"\n# SQL that turns a clean baseline into what production really holds (drift).\n# setup_sql = []\n\n[server]\n# auto (Docker, else a local mariadbd/mysqld), container, local or url.\n# db = \"auto\"\n# image = \"mysql:8.0\"\n\n[scenarios]\n# Step timeout in seconds; parallel scenarios.\n# timeout = 300\n# jobs = 2\n\n# Queries the application runs; they must work at head.\n# [[probes]]\n# name = \"home page\"\n# sql = \"SELECT id FROM users LIMIT 1\"\n";
+    format!("{head}{migrations}{rest}")
+}
+
+/// Writes `harness.toml` in `dir`; refuses to overwrite one unless `force`.
+pub fn run(dir: &Path, force: bool) -> Result<i32> {
+    let target = dir.join("harness.toml");
+    if target.exists() && !force {
+        return Err(HarnessError::usage(format!(
+            "{} exists already (pass --force to overwrite it)",
+            target.display()
+        )));
+    }
+    let Some(d) = detect(dir) else {
+        return Err(HarnessError::usage(format!(
+            "no migrations found in {}: expected alembic.ini, a Flask-Migrate migrations/env.py, \
+             `*.up.sql` files (golang-migrate, sqlx) or `-- migrate:up` files (dbmate)",
+            dir.display()
+        )));
+    };
+    std::fs::write(&target, render(dir, &d))
+        .map_err(|e| HarnessError::env(format!("cannot write {}: {e}", target.display())))?;
+    println!("wrote {} ({d:?})", target.display());
+    println!(
+        "next: migration-harness --config {} --scenario all",
+        target.display()
+    );
+    Ok(exit::PASSED)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rendering_parses_as_a_config() {
+        let root = Path::new("/nonexistent");
+        for d in [
+            Detected::Alembic {
+                ini: "alembic.ini".into(),
+                versions: "migrations/versions".into(),
+            },
+            Detected::Flask {
+                app: "app".into(),
+                versions: "migrations/versions".into(),
+            },
+            Detected::SqlDir {
+                format: "dbmate",
+                dir: "db/migrations".into(),
+                why: "x",
+            },
+        ] {
+            let text = render(root, &d);
+            let parsed: std::result::Result<crate::config::RawConfig, _> = toml::from_str(&text);
+            assert!(parsed.is_ok(), "{text}\n{parsed:?}");
+        }
+    }
+}
