@@ -67,15 +67,29 @@ pub enum Severity {
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum FindingKind {
     DuplicateId,
-    MissingParent { parent: String },
-    Cycle { path: Vec<String> },
-    MultipleHeads { heads: Vec<String> },
+    MissingParent {
+        parent: String,
+    },
+    Cycle {
+        path: Vec<String>,
+    },
+    MultipleHeads {
+        heads: Vec<String>,
+    },
     NoRevisions,
-    OrphanFile { file: PathBuf },
+    OrphanFile {
+        file: PathBuf,
+    },
     MissingDown,
     MissingUp,
     IrreversibleDowngrade,
-    ToolDisagrees { tool_heads: Vec<String> },
+    ToolDisagrees {
+        tool_heads: Vec<String>,
+    },
+    /// The tool could not load the scripts; the graph was parsed from the files instead.
+    ToolCouldNotLoad {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -284,6 +298,18 @@ impl Chain {
                     heads.join(", ")
                 ),
             );
+        }
+        if let GraphSource::FilesFallback { reason } = &self.source {
+            findings.push(Finding {
+                severity: Severity::Warning,
+                kind: FindingKind::ToolCouldNotLoad {
+                    reason: reason.clone(),
+                },
+                revision: None,
+                message: format!(
+                    "the tool could not load the migration scripts ({reason}); the graph was parsed from the files, and every command that needs the tool will fail the same way"
+                ),
+            });
         }
         for f in &self.orphans {
             findings.push(Finding {

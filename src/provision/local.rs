@@ -111,6 +111,8 @@ impl LocalProvisioner {
     }
 
     async fn init_datadir(&self, engine: Engine, data: &Path) -> Result<()> {
+        std::fs::create_dir_all(scratch_tmp(data))
+            .map_err(|e| HarnessError::env(format!("cannot create a tmpdir: {e}")))?;
         let mut cmd = match engine {
             Engine::Mariadb => {
                 let tool = sibling_tool(&self.binary, &["mariadb-install-db", "mysql_install_db"])
@@ -122,6 +124,9 @@ impl LocalProvisioner {
                 let mut c = Command::new(tool);
                 c.arg("--no-defaults")
                     .arg(format!("--datadir={}", data.display()))
+                    // Its own tmpdir: servers started side by side must not share
+                    // `#sql-temptable-*` names in /tmp (install-db passes this to mariadbd).
+                    .arg(format!("--tmpdir={}", scratch_tmp(data).display()))
                     .arg("--auth-root-authentication-method=normal")
                     .arg("--skip-test-db");
                 c
@@ -161,6 +166,10 @@ impl LocalProvisioner {
             .arg(format!("--pid-file={}", dir.join("pid").display()))
             .arg(format!("--log-error={}", dir.join("error.log").display()))
             .arg(format!("--port={port}"))
+            .arg(format!(
+                "--tmpdir={}",
+                scratch_tmp(&dir.join("data")).display()
+            ))
             .arg("--bind-address=127.0.0.1")
             .arg("--skip-log-bin")
             .arg("--innodb-buffer-pool-size=64M")
@@ -181,6 +190,11 @@ impl LocalProvisioner {
         cmd.spawn()
             .map_err(|e| HarnessError::env(format!("cannot start {}: {e}", self.binary.display())))
     }
+}
+
+/// The server's private tmpdir, beside its datadir.
+fn scratch_tmp(data: &Path) -> PathBuf {
+    data.parent().unwrap_or(data).join("tmp")
 }
 
 #[async_trait::async_trait]

@@ -64,7 +64,16 @@ pub fn target_of(ctx: &RunContext, t: &str) -> Target {
             Some(b) => Target::Revision(b.clone()),
             None => Target::Base,
         },
-        other => Target::parse(other),
+        other => match Target::parse(other) {
+            // Branch labels (`feature`, `feature@head`) and id prefixes name a revision.
+            Target::Revision(r) if !ctx.plan.order().contains(&r) => {
+                match ctx.driver.chain().resolve(&r) {
+                    Ok(id) => Target::Revision(id),
+                    Err(_) => Target::Revision(r),
+                }
+            }
+            t => t,
+        },
     }
 }
 

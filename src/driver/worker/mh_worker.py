@@ -266,6 +266,12 @@ def _downgrade_kind(module):
     return "present"
 
 
+def _as_tuple(v):
+    if v is None:
+        return ()
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,)
+
+
 def _line_of_revision(path):
     try:
         with open(path, encoding="utf-8") as f:
@@ -288,7 +294,9 @@ def cmd_graph(req):
             revisions.append(
                 {
                     "id": s.revision,
-                    "parents": list(s._normalized_down_revisions),
+                    # As declared: Alembic's "normalized" form drops a parent that a
+                    # dependency already implies, which would hide the merge.
+                    "parents": list(_as_tuple(s.down_revision)),
                     "branch_labels": sorted(s.branch_labels or ()),
                     "depends_on": list(deps or ()),
                     "description": (s.doc or "").strip().splitlines()[0] if s.doc else "",
@@ -313,7 +321,15 @@ def cmd_migrate(req):
         if action == "upgrade":
             command.upgrade(cfg, target)
         elif action == "downgrade":
-            command.downgrade(cfg, target)
+            try:
+                command.downgrade(cfg, target)
+            except Exception as e:
+                # With several heads applied (branches, depends_on), Alembic refuses a
+                # destination that is an ancestor of only some of them; going there means
+                # unapplying everything that is not its ancestor, newest first.
+                if "not a valid downgrade target" not in str(e):
+                    raise
+                _downgrade_outside(cfg, target)
         elif action == "stamp":
             command.stamp(cfg, target, purge=True)
         elif action == "check":
@@ -321,6 +337,26 @@ def cmd_migrate(req):
         else:
             raise ValueError("unknown command %r" % action)
     return {}
+
+
+def _downgrade_outside(cfg, target):
+    """Runs env.py with a step list of our own: a downgrade RevisionStep for every applied
+    revision that `target` does not need — the same machinery `alembic downgrade` uses
+    (alembic/command.py: EnvironmentContext(fn=...) then script.run_env())."""
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.runtime.migration import RevisionStep
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(cfg)
+    rmap = script.revision_map
+    keep = {r.revision for r in rmap.iterate_revisions(target, "base")}
+
+    def steps(heads, context):
+        applied = [r for r in rmap.iterate_revisions(heads, "base") if r.revision not in keep]
+        return [RevisionStep(rmap, r, False) for r in applied]
+
+    with EnvironmentContext(cfg, script, fn=steps, destination_rev=target):
+        script.run_env()
 
 
 def _set_url_env(url):

@@ -25,6 +25,8 @@ pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
             }
         ),
     });
+    r.details
+        .push(format!("revision graph {}", ctx.driver.chain().source));
     for f in &report.findings {
         let prefix = match f.severity {
             Severity::Error => "error",
