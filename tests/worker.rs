@@ -189,7 +189,7 @@ fn the_deploy_rehearsal_reports_an_import_time_query_once_and_the_rest_still_pas
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|s| steps(s))
+        .flat_map(steps)
         .filter(|s| s["error"]["code"] == 1054)
         .count();
     assert_eq!(with_1054, 1);
