@@ -211,6 +211,7 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         s = wait_signal() => Err(s),
     };
     // Cleanup on every path: tool processes, databases, the server, stray containers.
+    driver.shutdown().await;
     process::kill_all_running();
     let server = slot.lock().expect("slot").take();
     if let Some(server) = server {

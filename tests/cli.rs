@@ -157,6 +157,7 @@ fn list_scenarios_prints_one_line_each() {
             "reproduce-error",
             "reapply",
             "verify-head",
+            "deploy",
             "api-token-unique"
         ]
     );

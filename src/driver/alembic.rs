@@ -436,6 +436,10 @@ impl MigrationDriver for PythonToolDriver {
         Some(e)
     }
 
+    async fn shutdown(&self) {
+        self.pool.shutdown().await;
+    }
+
     async fn deploy(&self, db: &DbTarget) -> Option<Execution> {
         let args = match self.kind {
             ToolKind::Flask => vec!["upgrade".into()],

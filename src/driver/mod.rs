@@ -348,6 +348,9 @@ pub trait MigrationDriver: Send + Sync {
     async fn deploy(&self, _db: &DbTarget) -> Option<Execution> {
         None
     }
+    /// Stops whatever the driver keeps running between calls (warm workers); called once at
+    /// the end of a run.
+    async fn shutdown(&self) {}
     /// Moves the version marker without running DDL.
     async fn stamp(&self, db: &DbTarget, target: &Target) -> Execution;
     /// Reads the version table itself (never the tool's `current`, which walks the graph).

@@ -85,7 +85,8 @@ mod tests {
                 "downgrade",
                 "reproduce-error",
                 "reapply",
-                "verify-head"
+                "verify-head",
+                "deploy"
             ]
         );
     }

@@ -157,7 +157,7 @@ mod tests {
         let p = plan(&seed_chain(), builtin(), "all", None, Strictness::Required).unwrap();
         assert_eq!(p.head.as_deref(), Some("d1f2e3c4b5a6"));
         assert_eq!(p.baseline.as_deref(), Some("c682ef478e45"));
-        assert_eq!(p.scenarios.len(), 7);
+        assert_eq!(p.scenarios.len(), 8);
         assert!(p
             .scenarios
             .iter()

@@ -365,9 +365,43 @@ def _set_url_env(url):
             os.environ[name] = url
 
 
+class _Bounded(io.RawIOBase):
+    """Keeps the first 32 KiB and the last 96 KiB of what a command prints (the end holds
+    the traceback); a migration printing megabytes cannot exhaust memory."""
+
+    HEAD, TAIL = 32 * 1024, 96 * 1024
+
+    def __init__(self):
+        self.head, self.tail, self.dropped = bytearray(), bytearray(), 0
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        b = bytes(b)
+        n = len(b)
+        room = self.HEAD - len(self.head)
+        if room > 0:
+            self.head += b[:room]
+            b = b[room:]
+        if b:
+            self.tail += b
+            cut = len(self.tail) - self.TAIL
+            if cut > 0:
+                self.dropped += cut
+                del self.tail[:cut]
+        return n
+
+    def text(self):
+        mid = ("\n[... %d bytes of output omitted ...]\n" % self.dropped).encode() if self.dropped else b""
+        return (bytes(self.head) + mid + bytes(self.tail)).decode("utf-8", "replace")
+
+
 def handle(req):
     STATE.update(records=[], steps=[], failed_rev=None, stop=None, rev=None, count=0)
-    out = io.StringIO()
+    raw = _Bounded()
+    # A real text stream with a .buffer, as sys.stdout has: code may write bytes to it.
+    out = io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", errors="replace", write_through=True)
     saved = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = out
     resp = {"id": req.get("id"), "ok": True}
@@ -398,7 +432,11 @@ def handle(req):
             except Exception:
                 pass
         STATE["engines"].clear()
-    resp["log"] = out.getvalue()[-200000:]
+    try:
+        out.flush()
+    except Exception:
+        pass
+    resp["log"] = raw.text()
     resp["steps"] = STATE["steps"]
     resp["statements"] = [
         {k: v for k, v in r.items() if k != "t0"} for r in STATE["records"] if r["status"] != "pending"
@@ -410,10 +448,10 @@ def handle(req):
 def versions():
     import importlib.metadata as md
 
-    out = {"Python": sys.version.split()[0]}
+    out = [["Python", sys.version.split()[0]]]
     for d in ("alembic", "SQLAlchemy", "Flask", "Flask-Migrate", "Flask-SQLAlchemy", "PyMySQL"):
         try:
-            out[d] = md.version(d)
+            out.append([d, md.version(d)])
         except Exception:
             pass
     return out

@@ -280,10 +280,11 @@ impl WorkerPool {
         let hello: Value = serde_json::from_str(&line)
             .map_err(|e| not_started(format!("the Alembic worker said {line:?}: {e}")))?;
         let versions: Versions = hello["versions"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+            .as_array()
+            .map(|pairs| {
+                pairs
+                    .iter()
+                    .filter_map(|p| Some((p[0].as_str()?.to_string(), p[1].as_str()?.to_string())))
                     .collect()
             })
             .unwrap_or_default();
@@ -361,6 +362,25 @@ impl WorkerPool {
             statements: wire.statements.into_iter().map(Into::into).collect(),
             duration_ms: wire.duration_ms,
         })
+    }
+
+    /// Ends every idle worker: EOF on its stdin ends its loop; one that does not exit within
+    /// two seconds is killed. Waiting reaps them, so no zombie outlives the run.
+    pub async fn shutdown(&self) {
+        let workers: Vec<Worker> = self
+            .idle
+            .lock()
+            .map(|mut i| std::mem::take(&mut *i))
+            .unwrap_or_default();
+        for mut w in workers {
+            let _ = w.stdin.shutdown().await;
+            if tokio::time::timeout(Duration::from_secs(2), w.child.wait())
+                .await
+                .is_err()
+            {
+                let _ = w.child.kill().await;
+            }
+        }
     }
 
     /// Number of warm workers waiting (for tests and the report).
