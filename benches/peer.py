@@ -65,27 +65,6 @@ def start_server(root):
     raise SystemExit("mariadbd did not start")
 
 
-ENV_PY = '''import os
-from logging.config import fileConfig
-from alembic import context
-from sqlalchemy import create_engine, pool
-import sys
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from models import metadata
-config = context.config
-if config.config_file_name:
-    fileConfig(config.config_file_name, disable_existing_loggers=False)
-def run(c):
-    context.configure(connection=c, target_metadata=metadata)
-    with context.begin_transaction():
-        context.run_migrations()
-conn = config.attributes.get("connection")
-if conn is not None:
-    run(conn)
-else:
-    with create_engine(os.environ["DATABASE_URL"], poolclass=pool.NullPool).connect() as c:
-        run(c)
-'''
 
 
 def generate_chain(root, n):
@@ -94,7 +73,8 @@ def generate_chain(root, n):
     shutil.copy(REPO / "examples/seed-alembic/alembic.ini", root / "alembic.ini")
     ini = (root / "alembic.ini").read_text().replace("version_locations = %(here)s/../flask-seed/migrations/versions\n", "")
     (root / "alembic.ini").write_text(ini)
-    (root / "migrations/env.py").write_text(ENV_PY)
+    # The seed project's env.py: models from ../models.py, pytest-alembic's connection or $DATABASE_URL.
+    shutil.copy(REPO / "examples/seed-alembic/migrations/env.py", root / "migrations/env.py")
     models = ["import sqlalchemy as sa", "metadata = sa.MetaData()"]
     prev = None
     for i in range(1, n + 1):

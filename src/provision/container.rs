@@ -76,10 +76,15 @@ impl Provisioner for ContainerProvisioner {
             .with_label(PID_LABEL, std::process::id().to_string())
             // The official images and ours pass extra arguments on to the server; the
             // datadir (official: /var/lib/mysql, ours: /var/lib/mh-mysql) lives in memory.
-            .with_cmd(super::tuning::THROWAWAY_FLAGS.iter().copied())
-            .with_mount(Mount::tmpfs_mount("/var/lib/mysql"))
-            .with_mount(Mount::tmpfs_mount("/var/lib/mh-mysql"))
+            .with_cmd(super::tuning::flags().iter().copied())
             .with_startup_timeout(self.timeout);
+        let request = if super::tuning::enabled() {
+            request
+                .with_mount(Mount::tmpfs_mount("/var/lib/mysql"))
+                .with_mount(Mount::tmpfs_mount("/var/lib/mh-mysql"))
+        } else {
+            request
+        };
         let container = request.start().await.map_err(|e| {
             HarnessError::env(format!(
                 "could not start container {}: {e}\n(no image registry? build or load the image locally; or use --db local)",
@@ -101,7 +106,7 @@ impl Provisioner for ContainerProvisioner {
                     })),
                 );
                 server.image = Some(self.image.clone());
-                server.settings = super::tuning::describe(true);
+                server.settings = super::tuning::describe(super::tuning::enabled());
                 server.startup_ms = started.elapsed().as_millis() as u64;
                 Ok(server)
             }

@@ -173,7 +173,7 @@ impl LocalProvisioner {
             .arg("--bind-address=127.0.0.1")
             .arg("--skip-log-bin")
             .arg("--innodb-buffer-pool-size=64M")
-            .args(super::tuning::THROWAWAY_FLAGS);
+            .args(super::tuning::flags());
         if engine == Engine::Mysql {
             cmd.arg("--mysqlx=OFF");
         }

@@ -4,6 +4,21 @@
 
 use std::path::PathBuf;
 
+/// Whether the tuning applies: `MH_SERVER_TUNING=off` starts servers with their defaults
+/// (to measure what the tuning buys, or to rule it out when a migration behaves oddly).
+pub fn enabled() -> bool {
+    std::env::var("MH_SERVER_TUNING").map_or(true, |v| v != "off")
+}
+
+/// The flags to pass, or none when tuning is off.
+pub fn flags() -> &'static [&'static str] {
+    if enabled() {
+        THROWAWAY_FLAGS
+    } else {
+        &[]
+    }
+}
+
 /// Server options accepted alike by MariaDB 10.5–11.8 and MySQL 8.0/8.4.
 pub const THROWAWAY_FLAGS: &[&str] = &[
     // Write the redo log once a second instead of flushing it at every commit.
@@ -17,7 +32,8 @@ pub const THROWAWAY_FLAGS: &[&str] = &[
 /// directory, else the system temp dir.
 pub fn scratch_root() -> PathBuf {
     let shm = PathBuf::from("/dev/shm");
-    let writable = shm.is_dir()
+    let writable = enabled()
+        && shm.is_dir()
         && tempfile::Builder::new()
             .prefix(".mh-probe-")
             .tempfile_in(&shm)
@@ -41,7 +57,7 @@ pub fn scratch_roots() -> Vec<PathBuf> {
 
 /// How the report describes the settings, per provider.
 pub fn describe(datadir_in_memory: bool) -> Vec<String> {
-    let mut v: Vec<String> = THROWAWAY_FLAGS
+    let mut v: Vec<String> = flags()
         .iter()
         .map(|f| f.trim_start_matches("--").to_string())
         .collect();
