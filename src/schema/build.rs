@@ -163,9 +163,14 @@ pub fn build(rec: &Recorded, db: &str, exclude: &[String]) -> Snapshot {
             kind: IndexKind::from_index_type(get(r, "INDEX_TYPE").unwrap_or("BTREE")),
             visible,
         });
+        // MariaDB reports SUB_PART 32 for every SPATIAL key part; it is not a prefix anyone
+        // wrote (and `(g(32))` would not be accepted back).
+        let sub_part = num(r, "SUB_PART")
+            .filter(|_| idx.kind != IndexKind::Spatial)
+            .map(|v| v as u32);
         idx.columns.push(IndexColumn {
             name: text(r, "COLUMN_NAME"),
-            sub_part: num(r, "SUB_PART").map(|v| v as u32),
+            sub_part,
             descending: get(r, "COLLATION") == Some("D"),
             // MySQL 8.0.13+ functional key part: COLUMN_NAME is NULL, EXPRESSION holds it.
             expression: get(r, "EXPRESSION")

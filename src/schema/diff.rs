@@ -189,7 +189,12 @@ impl fmt::Display for Change {
                 before,
                 after,
             } => {
-                write!(f, "~ column {table}.{}: {before} → {after}", after.name)
+                let (b, a) = if before.collation != after.collation {
+                    (before.with_collation(), after.with_collation())
+                } else {
+                    (before.to_string(), after.to_string())
+                };
+                write!(f, "~ column {table}.{}: {b} → {a}", after.name)
             }
             Change::AddIndex { table, index } => {
                 write!(f, "+ {} on {table} {index}", index_label(index))

@@ -94,6 +94,15 @@ pub struct Column {
 }
 
 impl Column {
+    /// The display with the collation, for when the collation is what differs (the plain
+    /// display leaves it out: it is the table default almost always).
+    pub fn with_collation(&self) -> String {
+        match &self.collation {
+            Some(c) => format!("{self} COLLATE {c}"),
+            None => self.to_string(),
+        }
+    }
+
     pub fn same_definition(&self, other: &Column) -> bool {
         self.column_type == other.column_type
             && self.nullable == other.nullable
@@ -131,9 +140,6 @@ impl fmt::Display for Column {
         }
         if !self.extra.is_empty() {
             write!(f, " {}", self.extra)?;
-        }
-        if let Some(c) = &self.collation {
-            write!(f, " COLLATE {c}")?;
         }
         if !self.comment.is_empty() {
             write!(f, " COMMENT '{}'", self.comment.replace('\'', "''"))?;
