@@ -188,3 +188,58 @@ async fn pairs_on_mariadb_10_5() {
 async fn pairs_on_mariadb_11_8() {
     pairs_on("migration-harness/mariadb:11.8", "pairs118").await;
 }
+
+/// The acceptance case: a downgrade that forgets a view, a trigger, a column comment
+/// and a table collation fails `downgrade` with four differences, each naming its object.
+#[test]
+fn downgrade_that_forgets_four_objects_names_each() {
+    let image = common::image();
+    let run = common::harness(
+        &[
+            "--config",
+            "examples/schema-objects/harness.toml",
+            "--db",
+            "container",
+            "--image",
+            &image,
+            "--scenario",
+            "downgrade",
+            "--format",
+            "json,md",
+        ],
+        &[],
+    );
+    assert_eq!(
+        run.code, 1,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    let s = run.scenario("downgrade");
+    assert_eq!(s["status"], "failed");
+    let step = s["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|st| st["action"] == "assert_schema_equals")
+        .expect("assert_schema_equals step")
+        .clone();
+    let diff: Vec<String> = step["diff"]
+        .as_array()
+        .expect("diff lines")
+        .iter()
+        .map(|d| d.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(diff.len(), 4, "{diff:#?}");
+    for needle in [
+        "+ view v_orders ",
+        "+ trigger trg_orders_total ",
+        "~ column orders.total: int NOT NULL DEFAULT 0 → int NOT NULL DEFAULT 0 COMMENT 'amount in cents'",
+        "~ table orders collation: \"utf8mb4_general_ci\" → \"utf8mb4_unicode_ci\"",
+    ] {
+        assert!(
+            diff.iter().any(|d| d.starts_with(needle)),
+            "no {needle:?} in {diff:#?}"
+        );
+    }
+    assert!(run.file("report.md").contains("+ view v_orders"));
+}

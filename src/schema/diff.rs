@@ -584,7 +584,9 @@ fn diff_table(b: &Table, a: &Table, out: &mut Vec<Change>) {
     out.extend(v);
 }
 
-fn column_def(c: &Column) -> String {
+/// `table_collation`: a column collation equal to the table's default is left out, as a
+/// person would write it.
+fn column_def(c: &Column, table_collation: Option<&str>) -> String {
     let mut s = format!("{} {}", ident(&c.name), c.column_type);
     s.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
     if let Some(d) = &c.default {
@@ -609,7 +611,11 @@ fn column_def(c: &Column) -> String {
     } else if let Some(on_update) = c.extra.strip_prefix("on update ") {
         s.push_str(&format!(" ON UPDATE {}", on_update.to_ascii_uppercase()));
     }
-    if let Some(coll) = &c.collation {
+    if let Some(coll) = c
+        .collation
+        .as_deref()
+        .filter(|c| Some(*c) != table_collation)
+    {
         s.push_str(&format!(" COLLATE {coll}"));
     }
     if !c.comment.is_empty() {
@@ -635,6 +641,13 @@ fn index_cols(i: &Index) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+fn table_collation<'a>(target: &'a Snapshot, table: &str) -> Option<&'a str> {
+    target
+        .tables
+        .get(table)
+        .map(|t| t.options.collation.as_str())
 }
 
 /// `UNIQUE `, `FULLTEXT `, `SPATIAL ` or nothing, before `INDEX`.
@@ -689,13 +702,13 @@ pub fn hotfix_ddl(changes: &[Change], target: &Snapshot) -> Vec<String> {
             Change::AddTable { table } => target.tables.get(table).map(|t| t.create_sql.clone()),
             Change::DropTable { table } => Some(format!("DROP TABLE {}", ident(table))),
             Change::AddColumn { table, column } => {
-                Some(format!("ALTER TABLE {} ADD COLUMN {}", ident(table), column_def(column)))
+                Some(format!("ALTER TABLE {} ADD COLUMN {}", ident(table), column_def(column, table_collation(target, table))))
             }
             Change::DropColumn { table, column } => {
                 Some(format!("ALTER TABLE {} DROP COLUMN {}", ident(table), ident(&column.name)))
             }
             Change::ModifyColumn { table, after, .. } => {
-                Some(format!("ALTER TABLE {} MODIFY COLUMN {}", ident(table), column_def(after)))
+                Some(format!("ALTER TABLE {} MODIFY COLUMN {}", ident(table), column_def(after, table_collation(target, table))))
             }
             Change::AddIndex { table, index } if index.name == "PRIMARY" => {
                 Some(format!("ALTER TABLE {} ADD PRIMARY KEY ({})", ident(table), index_cols(index)))
