@@ -19,8 +19,20 @@ pub struct ServerRun {
     pub report: Option<Value>,
     /// The last lines of its stderr, for a run that produced no report.
     pub stderr_tail: String,
-    /// Peak resident memory of the server and the harness process tree, in KiB, if measured.
-    pub peak_kib: Option<u64>,
+    pub peak: Peak,
+}
+
+/// Peak memory of one server's run, sampled every 500 ms while it ran (short spikes between
+/// samples are missed; the container figure is the cgroup's own high-water mark).
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Peak {
+    /// The child harness and everything it started (migration tools, a local server): the
+    /// largest sum of resident set sizes seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub harness_kib: Option<u64>,
+    /// The server's container: its memory cgroup's peak usage (page cache included).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_kib: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -32,8 +44,7 @@ pub struct ServerColumn {
     pub version: Option<String>,
     pub status: String,
     pub exit_code: i32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub peak_memory_kib: Option<u64>,
+    pub peak_memory: Peak,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -155,7 +166,7 @@ pub fn fold(runs: &[ServerRun]) -> Matrix {
                     .unwrap_or("error")
                     .to_string(),
                 exit_code: r.exit_code,
-                peak_memory_kib: r.peak_kib,
+                peak_memory: r.peak,
                 error: r
                     .report
                     .is_none()
@@ -296,7 +307,7 @@ mod tests {
                 ]
             })),
             stderr_tail: String::new(),
-            peak_kib: None,
+            peak: Peak::default(),
         }
     }
 

@@ -64,7 +64,7 @@ pub fn markdown(m: &Matrix, project: &str) -> String {
         }
         s.push('\n');
     }
-    s.push_str("\n## Servers\n\n| Server | Asked for | Status | Peak memory | Report |\n|---|---|---|---|---|\n");
+    s.push_str("\n## Servers\n\n| Server | Asked for | Status | Peak memory: server + harness and tools | Report |\n|---|---|---|---|---|\n");
     for c in &m.servers {
         s.push_str(&format!(
             "| {} | `{}` | {} (exit {}) | {} | [servers/{}/report.md](servers/{}/report.md) |\n",
@@ -72,7 +72,14 @@ pub fn markdown(m: &Matrix, project: &str) -> String {
             c.target,
             mark(&c.status),
             c.exit_code,
-            c.peak_memory_kib.map(mib).unwrap_or_else(|| "—".into()),
+            match (c.peak_memory.container_kib, c.peak_memory.harness_kib) {
+                (None, None) => "—".to_string(),
+                (s, h) => format!(
+                    "{} + {}",
+                    s.map(mib).unwrap_or_else(|| "—".into()),
+                    h.map(mib).unwrap_or_else(|| "—".into())
+                ),
+            },
             c.label,
             c.label
         ));
