@@ -678,10 +678,22 @@ fn table_option_ddl(table: &str, option: &str, after: &str) -> Option<String> {
 /// The statement that creates object `name` as `target` has it.
 fn create_object(kind: ObjectKind, name: &str, target: &Snapshot) -> Option<String> {
     match kind {
-        ObjectKind::View => target
-            .views
-            .get(name)
-            .map(|v| format!("CREATE OR REPLACE VIEW {} {v}", ident(name))),
+        // SQL SECURITY goes before VIEW, the check option after the query.
+        ObjectKind::View => target.views.get(name).map(|v| {
+            let security = match v.security_type.as_str() {
+                "" | "DEFINER" => String::new(),
+                s => format!("SQL SECURITY {s} "),
+            };
+            let check = match v.check_option.as_str() {
+                "" | "NONE" => String::new(),
+                c => format!(" WITH {c} CHECK OPTION"),
+            };
+            format!(
+                "CREATE OR REPLACE {security}VIEW {} AS {}{check}",
+                ident(name),
+                v.definition
+            )
+        }),
         ObjectKind::Trigger => target.triggers.get(name).map(|t| t.create_sql.clone()),
         ObjectKind::Procedure | ObjectKind::Function => target
             .routines
@@ -935,5 +947,44 @@ mod tests {
             warnings(&a, &b),
             ["column order of table user differs: (api_token, id) → (id, api_token)"]
         );
+    }
+
+    #[test]
+    fn hotfix_ddl_for_views_and_triggers() {
+        let before = user_table(false);
+        let mut after = before.clone();
+        after.views.insert(
+            "v".into(),
+            super::super::model::View {
+                name: "v".into(),
+                definition: "select `user`.`id` AS `id` from `user`".into(),
+                check_option: "CASCADED".into(),
+                security_type: "INVOKER".into(),
+            },
+        );
+        let mut with_trigger = before.clone();
+        with_trigger.triggers.insert(
+            "trg".into(),
+            super::super::model::Trigger {
+                name: "trg".into(),
+                table: "user".into(),
+                timing: "BEFORE".into(),
+                event: "INSERT".into(),
+                statement: "SET NEW.id = NEW.id + 1".into(),
+                ..Default::default()
+            },
+        );
+        let changes = diff(&before, &after);
+        assert_eq!(changes[0].to_string(), "+ view v AS select `user`.`id` AS `id` from `user` WITH CASCADED CHECK OPTION SQL SECURITY INVOKER");
+        assert_eq!(
+            hotfix_ddl(&changes, &after),
+            ["CREATE OR REPLACE SQL SECURITY INVOKER VIEW `v` AS select `user`.`id` AS `id` from `user` WITH CASCADED CHECK OPTION"]
+        );
+        let drop = diff(&with_trigger, &before);
+        assert_eq!(
+            drop[0].to_string(),
+            "- trigger trg BEFORE INSERT ON user SET NEW.id = NEW.id + 1"
+        );
+        assert_eq!(hotfix_ddl(&drop, &before), ["DROP TRIGGER `trg`"]);
     }
 }
