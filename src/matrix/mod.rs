@@ -251,17 +251,23 @@ async fn run_child(
     pids.lock().expect("pids").push(pid);
     let mut peak_tree = 0u64;
     let mut peak_container = 0u64;
+    let mut container: Option<String> = None;
     let status = loop {
         tokio::select! {
             s = child.wait() => break s?,
             _ = tokio::time::sleep(Duration::from_millis(500)) => {
                 peak_tree = peak_tree.max(tree_rss_kib(pid));
-                if let Ok(cs) = crate::provision::labelled_containers_with_pids().await {
-                    for (id, owner) in cs {
-                        if owner == Some(pid as i32) {
-                            peak_container = peak_container.max(container_peak_kib(&id).unwrap_or(0));
-                        }
+                // Ask the engine only until the child's container shows up.
+                if container.is_none() {
+                    if let Ok(cs) = crate::provision::labelled_containers_with_pids().await {
+                        container = cs
+                            .into_iter()
+                            .find(|(_, owner)| *owner == Some(pid as i32))
+                            .map(|(id, _)| id);
                     }
+                }
+                if let Some(id) = &container {
+                    peak_container = peak_container.max(container_peak_kib(id).unwrap_or(0));
                 }
             }
         }
