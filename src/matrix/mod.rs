@@ -24,9 +24,9 @@ use crate::error::{HarnessError, Result};
 use crate::report::Format;
 
 /// Memory one server run may take at its peak. Measured here for the seed example
-/// (Flask-Migrate, all scenarios) on MariaDB 10.5/10.11/11.8 containers: 100–145 MiB of
-/// container cgroup plus about 160 MiB of child harness and Python tools; 1 GiB leaves room
-/// for larger schemas and data sets.
+/// (Flask-Migrate, all scenarios, three servers at once) on the MariaDB 10.5/10.11/11.8
+/// images: 215–270 MiB of container cgroup (the datadir is on tmpfs) plus 265–300 MiB of
+/// child harness and its Python worker; 1 GiB leaves room for larger schemas and data sets.
 pub const PER_SERVER_KIB: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
