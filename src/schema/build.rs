@@ -529,4 +529,30 @@ mod tests {
         let s = build(&rec, "db", &["ALEMBIC_VERSION".to_string()]);
         assert_eq!(s.tables.keys().collect::<Vec<_>>(), ["t"]);
     }
+
+    /// The seeder (`data::generate`) reads ENUM labels from `column_type`: it must insert
+    /// them exactly as declared, case included.
+    #[test]
+    fn seeder_inserts_enum_labels_as_declared() {
+        let rec = Recorded {
+            tables: vec![table_row("t")],
+            columns: vec![row(&[
+                ("TABLE_NAME", Some("t")),
+                ("COLUMN_NAME", Some("state")),
+                ("ORDINAL_POSITION", Some("1")),
+                ("COLUMN_TYPE", Some("ENUM('Open','closed')")),
+                ("IS_NULLABLE", Some("NO")),
+                ("EXTRA", Some("")),
+            ])],
+            ..Default::default()
+        };
+        let snap = build(&rec, "db", &[]);
+        assert_eq!(
+            snap.tables["t"].columns["state"].column_type,
+            "enum('Open','closed')"
+        );
+        let plan = crate::data::generate(&snap, &[]);
+        let values: Vec<&str> = plan.inserts[0].rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(values[..2], ["'Open'", "'closed'"]);
+    }
 }
