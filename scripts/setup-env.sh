@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
 # Prepares a machine for the test suite, idempotently: Debian packages (Docker engine,
 # debootstrap, MariaDB server and client), a running dockerd, the locally built MariaDB
-# image (nothing can be pulled here), Chromium for the HTML report check, and the Python venv
+# images 10.5, 10.11 and 11.8 (nothing can be pulled here), Chromium for the HTML report check, and the Python venv
 # with the pinned migration tools (built by the harness itself, where every run finds it).
 # Every step checks first and skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-IMAGE="${MH_TEST_IMAGE:-migration-harness/mariadb:10.11}"
-ROOTFS_IMAGE="migration-harness/bookworm-mariadb-rootfs:latest"
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
@@ -45,28 +43,10 @@ else
   log "docker engine already running: $(docker version --format '{{.Server.Version}}')"
 fi
 
-# 3. Local MariaDB image ----------------------------------------------------------------
-if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
-  if ! docker image inspect "$ROOTFS_IMAGE" >/dev/null 2>&1; then
-    mirror=$(grep -hoE '^(URIs:|deb) +https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
-      | head -n1 | awk '{print $2}' || true)
-    mirror="${mirror:-http://deb.debian.org/debian}"
-    rootfs=$(mktemp -d /tmp/mh-rootfs.XXXXXX)
-    trap '$SUDO rm -rf "$rootfs"' EXIT
-    log "debootstrap bookworm with mariadb-server from $mirror"
-    $SUDO debootstrap --variant=minbase --include=mariadb-server bookworm "$rootfs" "$mirror" >/tmp/mh-debootstrap.log 2>&1 \
-      || { tail -n 30 /tmp/mh-debootstrap.log; exit 1; }
-    $SUDO rm -rf "$rootfs/var/cache/apt/archives/"*.deb "$rootfs/var/lib/apt/lists/"*
-    log "importing root filesystem as $ROOTFS_IMAGE"
-    $SUDO tar -C "$rootfs" -c . | docker import - "$ROOTFS_IMAGE" >/dev/null
-    $SUDO rm -rf "$rootfs"
-    trap - EXIT
-  fi
-  log "building $IMAGE"
-  docker build -q -t "$IMAGE" docker/mariadb >/dev/null
-else
-  log "image $IMAGE already present"
-fi
+# 3. Local MariaDB images ---------------------------------------------------------------
+# 10.11 (bookworm) is the default test server; 10.5 (bullseye) and 11.8 (trixie) are the other
+# two servers of the matrix tests. See scripts/build-images.sh.
+./scripts/build-images.sh 10.11 10.5 11.8
 
 # 4. Python venv with the pinned migration tools ------------------------------------------
 # `prepare` builds the venv for requirements.txt in the harness's cache (keyed by the file's

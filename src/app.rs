@@ -67,7 +67,8 @@ pub fn provision_request(cli: &Cli, cfg: &Config) -> ProvisionRequest {
             .unwrap_or_else(|| provision::DEFAULT_IMAGE.to_string()),
         binary: cli
             .server_binary
-            .clone()
+            .first()
+            .cloned()
             .or_else(|| s.binary.as_ref().map(|b| cfg.resolve(b))),
         database_url: cli.database_url.clone().or_else(|| {
             s.database_url_env
@@ -78,12 +79,21 @@ pub fn provision_request(cli: &Cli, cfg: &Config) -> ProvisionRequest {
     }
 }
 
-enum Interrupt {
+pub(crate) enum Interrupt {
     Int,
     Term,
 }
 
-async fn wait_signal() -> Interrupt {
+impl Interrupt {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Interrupt::Int => "SIGINT",
+            Interrupt::Term => "SIGTERM",
+        }
+    }
+}
+
+pub(crate) async fn wait_signal() -> Interrupt {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut int), Ok(mut term)) = (
         signal(SignalKind::interrupt()),
@@ -123,6 +133,9 @@ pub async fn run(cli: &Cli) -> Result<i32> {
             println!("{:<18} {}  [{}]", s.id, s.summary, s.source);
         }
         return Ok(0);
+    }
+    if let Some(servers) = crate::matrix::requested(cli, &cfg) {
+        return crate::matrix::run(cli, &cfg, servers).await;
     }
     let formats = Format::parse_list(&cli.format)?;
     let req = provision_request(cli, &cfg);

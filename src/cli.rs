@@ -26,7 +26,8 @@ pub struct Cli {
     #[arg(long, value_enum, global = true)]
     pub db: Option<DbMode>,
 
-    /// Container image for `--db container` (default mysql:8.0).
+    /// Container image for `--db container` (default mysql:8.0). A comma-separated list
+    /// (`--image mariadb:10.5,mariadb:11.8`) runs the suite on each: a server matrix.
     #[arg(long, global = true)]
     pub image: Option<String>,
 
@@ -35,8 +36,9 @@ pub struct Cli {
     pub database_url: Option<String>,
 
     /// Server binary for `--db local` (default: mariadbd or mysqld on PATH or in /usr/sbin).
-    #[arg(long, global = true)]
-    pub server_binary: Option<PathBuf>,
+    /// Repeated or comma-separated, each binary is one server of a matrix.
+    #[arg(long, global = true, value_delimiter = ',')]
+    pub server_binary: Vec<PathBuf>,
 
     /// Revision production is at before this change (default: head's parent).
     #[arg(long)]

@@ -44,6 +44,18 @@ pub struct ServerConfig {
     pub database_url_env: Option<String>,
     /// Seconds to wait for a server to accept connections.
     pub startup_timeout: Option<u64>,
+    /// Servers to run the suite on in one invocation (`src/matrix`): image names, or
+    /// `{ binary = "PATH" }` for a local server binary. Used when the command line names
+    /// no `--image` / `--server-binary`.
+    #[serde(default)]
+    pub matrix: Vec<MatrixEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum MatrixEntry {
+    Image(String),
+    Binary { binary: PathBuf },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]

@@ -38,7 +38,12 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         }
         Err(e) => println!("✘ Docker engine: unreachable ({e})"),
     }
-    match cli.server_binary.clone().or_else(find_server_binary) {
+    match cli
+        .server_binary
+        .first()
+        .cloned()
+        .or_else(find_server_binary)
+    {
         Some(b) => match first_line(&b, "--version").await {
             Some(v) => {
                 println!("✔ server binary {}: {v}", b.display());

@@ -14,6 +14,7 @@ pub mod doctor;
 pub mod driver;
 pub mod error;
 pub mod init;
+pub mod matrix;
 pub mod provision;
 pub mod redact;
 pub mod report;

@@ -314,10 +314,9 @@ mod tests {
             Index {
                 name: "PRIMARY".into(),
                 unique: true,
-                columns: vec![IndexColumn {
-                    name: "id".into(),
-                    sub_part: None,
-                }],
+                columns: vec![IndexColumn::column("id")],
+                kind: Default::default(),
+                visible: true,
             },
         );
         let mut post = table("post", vec![col("id", "int", 1), col("user_id", "int", 2)]);

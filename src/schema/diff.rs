@@ -1,12 +1,15 @@
-//! `diff()`: what changed from one snapshot to another, as `Change`s that print like
-//! `+ column user.api_token varchar(64) NULL`; `hotfix_ddl()`: SQL that applies them by hand.
+//! `diff()`: what changed from one snapshot to another, as `Change`s that name the object's
+//! kind and print like `+ column user.api_token varchar(64) NULL` or `- view v_orders …`;
+//! `warnings()`: differences that do not fail a comparison (column order);
+//! `hotfix_ddl()`: SQL that applies the changes by hand.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
 
-use super::model::{Column, ForeignKey, Index, Snapshot, Table};
+use super::model::{Column, ForeignKey, Index, IndexKind, Snapshot, Table};
+use super::normalize::is_auto_name;
 use crate::db::ident;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -73,6 +76,67 @@ pub enum Change {
         before: String,
         after: String,
     },
+    /// A table option (engine, collation, row format, comment, partitioning, versioning).
+    ModifyTableOption {
+        table: String,
+        option: String,
+        before: String,
+        after: String,
+    },
+    /// The fallback: the model saw no difference but the normalised `SHOW CREATE TABLE`
+    /// lines differ (something the model does not cover).
+    ModifyTableDefinition {
+        table: String,
+        removed: Vec<String>,
+        added: Vec<String>,
+    },
+    AddObject {
+        kind: ObjectKind,
+        name: String,
+        definition: String,
+    },
+    DropObject {
+        kind: ObjectKind,
+        name: String,
+        definition: String,
+    },
+    ModifyObject {
+        kind: ObjectKind,
+        name: String,
+        before: String,
+        after: String,
+    },
+}
+
+/// Schema objects other than tables, each compared as one normalised definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectKind {
+    View,
+    Trigger,
+    Procedure,
+    Function,
+    Event,
+    Sequence,
+}
+
+impl ObjectKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            ObjectKind::View => "VIEW",
+            ObjectKind::Trigger => "TRIGGER",
+            ObjectKind::Procedure => "PROCEDURE",
+            ObjectKind::Function => "FUNCTION",
+            ObjectKind::Event => "EVENT",
+            ObjectKind::Sequence => "SEQUENCE",
+        }
+    }
+}
+
+impl fmt::Display for ObjectKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.keyword().to_ascii_lowercase())
+    }
 }
 
 impl Change {
@@ -91,7 +155,12 @@ impl Change {
             | Change::ModifyForeignKey { table, .. }
             | Change::AddCheck { table, .. }
             | Change::DropCheck { table, .. }
-            | Change::ModifyCheck { table, .. } => table,
+            | Change::ModifyCheck { table, .. }
+            | Change::ModifyTableOption { table, .. }
+            | Change::ModifyTableDefinition { table, .. } => table,
+            Change::AddObject { name, .. }
+            | Change::DropObject { name, .. }
+            | Change::ModifyObject { name, .. } => name,
         }
     }
 }
@@ -120,7 +189,12 @@ impl fmt::Display for Change {
                 before,
                 after,
             } => {
-                write!(f, "~ column {table}.{}: {before} → {after}", after.name)
+                let (b, a) = if before.collation != after.collation {
+                    (before.with_collation(), after.with_collation())
+                } else {
+                    (before.to_string(), after.to_string())
+                };
+                write!(f, "~ column {table}.{}: {b} → {a}", after.name)
             }
             Change::AddIndex { table, index } => {
                 write!(f, "+ {} on {table} {index}", index_label(index))
@@ -170,6 +244,42 @@ impl fmt::Display for Change {
             } => {
                 write!(f, "~ check {table}.{name}: ({before}) → ({after})")
             }
+            Change::ModifyTableOption {
+                table,
+                option,
+                before,
+                after,
+            } => write!(f, "~ table {table} {option}: {before:?} → {after:?}"),
+            Change::ModifyTableDefinition {
+                table,
+                removed,
+                added,
+            } => {
+                write!(f, "~ table {table} definition (SHOW CREATE TABLE):")?;
+                for l in removed {
+                    write!(f, " -[{l}]")?;
+                }
+                for l in added {
+                    write!(f, " +[{l}]")?;
+                }
+                Ok(())
+            }
+            Change::AddObject {
+                kind,
+                name,
+                definition,
+            } => write!(f, "+ {kind} {name} {definition}"),
+            Change::DropObject {
+                kind,
+                name,
+                definition,
+            } => write!(f, "- {kind} {name} {definition}"),
+            Change::ModifyObject {
+                kind,
+                name,
+                before,
+                after,
+            } => write!(f, "~ {kind} {name}: {before} → {after}"),
         }
     }
 }
@@ -219,7 +329,147 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<Change> {
             });
         }
     }
+    objects(
+        ObjectKind::View,
+        &before.views,
+        &after.views,
+        |v| v.to_string(),
+        &mut out,
+    );
+    objects(
+        ObjectKind::Trigger,
+        &before.triggers,
+        &after.triggers,
+        |t| t.to_string(),
+        &mut out,
+    );
+    let routines = |s: &Snapshot, kind: super::model::RoutineKind| -> BTreeMap<String, String> {
+        s.routines
+            .values()
+            .filter(|r| r.kind == kind)
+            .map(|r| (r.name.clone(), r.definition.clone()))
+            .collect()
+    };
+    for (ok, rk) in [
+        (ObjectKind::Procedure, super::model::RoutineKind::Procedure),
+        (ObjectKind::Function, super::model::RoutineKind::Function),
+    ] {
+        objects(
+            ok,
+            &routines(before, rk),
+            &routines(after, rk),
+            String::clone,
+            &mut out,
+        );
+    }
+    objects(
+        ObjectKind::Event,
+        &before.events,
+        &after.events,
+        |e| e.to_string(),
+        &mut out,
+    );
+    objects(
+        ObjectKind::Sequence,
+        &before.sequences,
+        &after.sequences,
+        |q| q.definition.clone(),
+        &mut out,
+    );
     out
+}
+
+fn objects<T>(
+    kind: ObjectKind,
+    before: &BTreeMap<String, T>,
+    after: &BTreeMap<String, T>,
+    show: impl Fn(&T) -> String,
+    out: &mut Vec<Change>,
+) {
+    for (name, b) in before {
+        match after.get(name) {
+            None => out.push(Change::DropObject {
+                kind,
+                name: name.clone(),
+                definition: show(b),
+            }),
+            Some(a) if show(a) != show(b) => out.push(Change::ModifyObject {
+                kind,
+                name: name.clone(),
+                before: show(b),
+                after: show(a),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (name, a) in after {
+        if !before.contains_key(name) {
+            out.push(Change::AddObject {
+                kind,
+                name: name.clone(),
+                definition: show(a),
+            });
+        }
+    }
+}
+
+/// Differences that do not make two schemas unequal: column order (Alembic re-adds a
+/// dropped column at the end; no application that names its columns notices).
+pub fn warnings(before: &Snapshot, after: &Snapshot) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, b) in &before.tables {
+        let Some(a) = after.tables.get(name) else {
+            continue;
+        };
+        let order = |t: &Table, other: &Table| {
+            let mut cols: Vec<&Column> = t
+                .columns
+                .values()
+                .filter(|c| other.columns.contains_key(&c.name))
+                .collect();
+            cols.sort_by_key(|c| c.position);
+            cols.iter().map(|c| c.name.clone()).collect::<Vec<_>>()
+        };
+        let (ob, oa) = (order(b, a), order(a, b));
+        if ob != oa {
+            out.push(format!(
+                "column order of table {name} differs: ({}) → ({})",
+                ob.join(", "),
+                oa.join(", ")
+            ));
+        }
+    }
+    out
+}
+
+/// Constraints the server named (`t_ibfk_2`, `t_chk_1`, `CONSTRAINT_1`) are keyed by their
+/// definition, so the same schema reached through another history compares equal.
+fn fk_keyed(t: &Table) -> BTreeMap<String, ForeignKey> {
+    t.foreign_keys
+        .values()
+        .map(|fk| {
+            let key = if is_auto_name(&t.name, &fk.name) {
+                format!("\u{0}{fk}")
+            } else {
+                fk.name.clone()
+            };
+            (key, fk.clone())
+        })
+        .collect()
+}
+
+fn check_keyed(t: &Table) -> BTreeMap<String, (String, String)> {
+    t.checks
+        .iter()
+        .map(|(name, clause)| {
+            let key = if is_auto_name(&t.name, name) {
+                format!("\u{0}{clause}")
+            } else {
+                name.clone()
+            };
+            (key, (name.clone(), clause.clone()))
+        })
+        .collect()
 }
 
 fn diff_table(b: &Table, a: &Table, out: &mut Vec<Change>) {
@@ -259,7 +509,9 @@ fn diff_table(b: &Table, a: &Table, out: &mut Vec<Change>) {
             },
         });
     }
-    for d in diff_maps(&b.foreign_keys, &a.foreign_keys, |x, y| x == y) {
+    let (bf, af) = (fk_keyed(b), fk_keyed(a));
+    // Display leaves the name out: under a user-chosen name the key already matched.
+    for d in diff_maps(&bf, &af, |x, y| x.to_string() == y.to_string()) {
         v.push(match d {
             Delta::Added(f) => Change::AddForeignKey {
                 table: t.clone(),
@@ -276,35 +528,65 @@ fn diff_table(b: &Table, a: &Table, out: &mut Vec<Change>) {
             },
         });
     }
-    for (name, clause) in &b.checks {
-        match a.checks.get(name) {
-            None => v.push(Change::DropCheck {
+    let (bc, ac) = (check_keyed(b), check_keyed(a));
+    for d in diff_maps(&bc, &ac, |x, y| x.1 == y.1) {
+        v.push(match d {
+            Delta::Added((name, clause)) => Change::AddCheck {
                 table: t.clone(),
                 name: name.clone(),
                 clause: clause.clone(),
-            }),
-            Some(c) if c != clause => v.push(Change::ModifyCheck {
+            },
+            Delta::Dropped((name, clause)) => Change::DropCheck {
                 table: t.clone(),
                 name: name.clone(),
-                before: clause.clone(),
-                after: c.clone(),
-            }),
-            Some(_) => {}
-        }
+                clause: clause.clone(),
+            },
+            Delta::Modified((name, x), (_, y)) => Change::ModifyCheck {
+                table: t.clone(),
+                name: name.clone(),
+                before: x.clone(),
+                after: y.clone(),
+            },
+        });
     }
-    for (name, clause) in &a.checks {
-        if !b.checks.contains_key(name) {
-            v.push(Change::AddCheck {
+    for ((option, x), (_, y)) in b.options.fields().into_iter().zip(a.options.fields()) {
+        if x != y {
+            v.push(Change::ModifyTableOption {
                 table: t.clone(),
-                name: name.clone(),
-                clause: clause.clone(),
+                option: option.to_string(),
+                before: x,
+                after: y,
             });
         }
+    }
+    // Only when the model is blind to the difference: otherwise it would say it twice.
+    if v.is_empty()
+        && !b.create_lines.is_empty()
+        && !a.create_lines.is_empty()
+        && b.create_lines != a.create_lines
+    {
+        v.push(Change::ModifyTableDefinition {
+            table: t.clone(),
+            removed: b
+                .create_lines
+                .iter()
+                .filter(|l| !a.create_lines.contains(l))
+                .cloned()
+                .collect(),
+            added: a
+                .create_lines
+                .iter()
+                .filter(|l| !b.create_lines.contains(l))
+                .cloned()
+                .collect(),
+        });
     }
     out.extend(v);
 }
 
-fn column_def(c: &Column) -> String {
+/// `table_collation`: a column collation equal to the table's default is left out, as a
+/// person would write it.
+fn column_def(c: &Column, table_collation: Option<&str>) -> String {
     let mut s = format!("{} {}", ident(&c.name), c.column_type);
     s.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
     if let Some(d) = &c.default {
@@ -316,10 +598,28 @@ fn column_def(c: &Column) -> String {
             s.push_str(&format!(" DEFAULT {}", crate::db::literal(d)));
         }
     }
-    if c.is_auto_increment() {
+    if let Some(g) = &c.generation_expression {
+        let stored = c.extra.contains("stored") || c.extra.contains("persistent");
+        s = format!(
+            "{} {} AS ({g}) {}",
+            ident(&c.name),
+            c.column_type,
+            if stored { "STORED" } else { "VIRTUAL" }
+        );
+    } else if c.is_auto_increment() {
         s.push_str(" AUTO_INCREMENT");
     } else if let Some(on_update) = c.extra.strip_prefix("on update ") {
         s.push_str(&format!(" ON UPDATE {}", on_update.to_ascii_uppercase()));
+    }
+    if let Some(coll) = c
+        .collation
+        .as_deref()
+        .filter(|c| Some(*c) != table_collation)
+    {
+        s.push_str(&format!(" COLLATE {coll}"));
+    }
+    if !c.comment.is_empty() {
+        s.push_str(&format!(" COMMENT {}", crate::db::literal(&c.comment)));
     }
     s
 }
@@ -327,12 +627,82 @@ fn column_def(c: &Column) -> String {
 fn index_cols(i: &Index) -> String {
     i.columns
         .iter()
-        .map(|c| match c.sub_part {
-            Some(n) => format!("{}({n})", ident(&c.name)),
-            None => ident(&c.name),
+        .map(|c| {
+            let part = match (&c.expression, c.sub_part) {
+                (Some(e), _) => format!("({e})"),
+                (None, Some(n)) => format!("{}({n})", ident(&c.name)),
+                (None, None) => ident(&c.name),
+            };
+            if c.descending {
+                format!("{part} DESC")
+            } else {
+                part
+            }
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+fn table_collation<'a>(target: &'a Snapshot, table: &str) -> Option<&'a str> {
+    target
+        .tables
+        .get(table)
+        .map(|t| t.options.collation.as_str())
+}
+
+/// `UNIQUE `, `FULLTEXT `, `SPATIAL ` or nothing, before `INDEX`.
+fn index_prefix(i: &Index) -> &'static str {
+    match i.kind {
+        IndexKind::Fulltext => "FULLTEXT ",
+        IndexKind::Spatial => "SPATIAL ",
+        _ if i.unique => "UNIQUE ",
+        _ => "",
+    }
+}
+
+fn table_option_ddl(table: &str, option: &str, after: &str) -> Option<String> {
+    let t = ident(table);
+    Some(match option {
+        "engine" => format!("ALTER TABLE {t} ENGINE={after}"),
+        "collation" => format!("ALTER TABLE {t} COLLATE={after}"),
+        "row format" => format!("ALTER TABLE {t} ROW_FORMAT={}", after.to_ascii_uppercase()),
+        "comment" => format!("ALTER TABLE {t} COMMENT={}", crate::db::literal(after)),
+        "partitioning" if after.is_empty() => format!("ALTER TABLE {t} REMOVE PARTITIONING"),
+        "partitioning" => format!("ALTER TABLE {t} {after}"),
+        "system versioning" if after == "on" => format!("ALTER TABLE {t} ADD SYSTEM VERSIONING"),
+        "system versioning" => format!("ALTER TABLE {t} DROP SYSTEM VERSIONING"),
+        _ => return None,
+    })
+}
+
+/// The statement that creates object `name` as `target` has it.
+fn create_object(kind: ObjectKind, name: &str, target: &Snapshot) -> Option<String> {
+    match kind {
+        // SQL SECURITY goes before VIEW, the check option after the query.
+        ObjectKind::View => target.views.get(name).map(|v| {
+            let security = match v.security_type.as_str() {
+                "" | "DEFINER" => String::new(),
+                s => format!("SQL SECURITY {s} "),
+            };
+            let check = match v.check_option.as_str() {
+                "" | "NONE" => String::new(),
+                c => format!(" WITH {c} CHECK OPTION"),
+            };
+            format!(
+                "CREATE OR REPLACE {security}VIEW {} AS {}{check}",
+                ident(name),
+                v.definition
+            )
+        }),
+        ObjectKind::Trigger => target.triggers.get(name).map(|t| t.create_sql.clone()),
+        ObjectKind::Procedure | ObjectKind::Function => target
+            .routines
+            .get(&format!("{kind} {name}"))
+            .map(|r| r.definition.clone()),
+        ObjectKind::Event => target.events.get(name).map(|e| e.create_sql.clone()),
+        ObjectKind::Sequence => target.sequences.get(name).map(|q| q.definition.clone()),
+    }
+    .filter(|s| !s.is_empty())
 }
 
 /// DDL a person would type to apply `changes` by hand (the seed's "hot-fix"): tables come
@@ -344,20 +714,20 @@ pub fn hotfix_ddl(changes: &[Change], target: &Snapshot) -> Vec<String> {
             Change::AddTable { table } => target.tables.get(table).map(|t| t.create_sql.clone()),
             Change::DropTable { table } => Some(format!("DROP TABLE {}", ident(table))),
             Change::AddColumn { table, column } => {
-                Some(format!("ALTER TABLE {} ADD COLUMN {}", ident(table), column_def(column)))
+                Some(format!("ALTER TABLE {} ADD COLUMN {}", ident(table), column_def(column, table_collation(target, table))))
             }
             Change::DropColumn { table, column } => {
                 Some(format!("ALTER TABLE {} DROP COLUMN {}", ident(table), ident(&column.name)))
             }
             Change::ModifyColumn { table, after, .. } => {
-                Some(format!("ALTER TABLE {} MODIFY COLUMN {}", ident(table), column_def(after)))
+                Some(format!("ALTER TABLE {} MODIFY COLUMN {}", ident(table), column_def(after, table_collation(target, table))))
             }
             Change::AddIndex { table, index } if index.name == "PRIMARY" => {
                 Some(format!("ALTER TABLE {} ADD PRIMARY KEY ({})", ident(table), index_cols(index)))
             }
             Change::AddIndex { table, index } => Some(format!(
                 "CREATE {}INDEX {} ON {} ({})",
-                if index.unique { "UNIQUE " } else { "" },
+                index_prefix(index),
                 ident(&index.name),
                 ident(table),
                 index_cols(index)
@@ -369,7 +739,7 @@ pub fn hotfix_ddl(changes: &[Change], target: &Snapshot) -> Vec<String> {
                 "DROP INDEX {0} ON {1}; CREATE {2}INDEX {0} ON {1} ({3})",
                 ident(&after.name),
                 ident(table),
-                if after.unique { "UNIQUE " } else { "" },
+                index_prefix(after),
                 index_cols(after)
             )),
             Change::AddForeignKey { table, fk } | Change::ModifyForeignKey { table, after: fk, .. } => Some(format!(
@@ -390,6 +760,17 @@ pub fn hotfix_ddl(changes: &[Change], target: &Snapshot) -> Vec<String> {
             }
             Change::DropCheck { table, name, .. } => {
                 Some(format!("ALTER TABLE {} DROP CONSTRAINT {}", ident(table), ident(name)))
+            }
+            Change::ModifyTableOption { table, option, after, .. } => table_option_ddl(table, option, after),
+            // Nothing the model can spell: the person reads the diff.
+            Change::ModifyTableDefinition { .. } => None,
+            Change::DropObject { kind, name, .. } => {
+                Some(format!("DROP {} {}", kind.keyword(), ident(name)))
+            }
+            Change::AddObject { kind, name, .. } => create_object(*kind, name, target),
+            Change::ModifyObject { kind, name, .. } => {
+                sql.push(format!("DROP {} {}", kind.keyword(), ident(name)));
+                create_object(*kind, name, target)
             }
         };
         // Tables created whole need no separate index/column statements afterwards.
@@ -428,10 +809,9 @@ mod tests {
             Index {
                 name: "PRIMARY".into(),
                 unique: true,
-                columns: vec![IndexColumn {
-                    name: "id".into(),
-                    sub_part: None,
-                }],
+                columns: vec![IndexColumn::column("id")],
+                kind: Default::default(),
+                visible: true,
             },
         );
         if with_token {
@@ -449,10 +829,9 @@ mod tests {
                 Index {
                     name: "ix_user_api_token".into(),
                     unique: true,
-                    columns: vec![IndexColumn {
-                        name: "api_token".into(),
-                        sub_part: None,
-                    }],
+                    columns: vec![IndexColumn::column("api_token")],
+                    kind: Default::default(),
+                    visible: true,
                 },
             );
         }
@@ -511,5 +890,101 @@ mod tests {
             d[0].to_string(),
             "~ column user.api_token: varchar(64) NULL → varchar(128) NULL"
         );
+    }
+
+    fn with_fk(name: &str, on_delete: &str) -> Snapshot {
+        let mut s = user_table(false);
+        let t = s.tables.get_mut("user").unwrap();
+        t.foreign_keys.insert(
+            name.into(),
+            ForeignKey {
+                name: name.into(),
+                columns: vec!["id".into()],
+                ref_table: "account".into(),
+                ref_columns: vec!["id".into()],
+                on_update: "RESTRICT".into(),
+                on_delete: on_delete.into(),
+            },
+        );
+        s
+    }
+
+    #[test]
+    fn auto_named_constraints_compare_by_definition() {
+        assert!(diff(
+            &with_fk("user_ibfk_1", "CASCADE"),
+            &with_fk("user_ibfk_2", "CASCADE")
+        )
+        .is_empty());
+        // A user-chosen name is part of the schema.
+        assert_eq!(
+            diff(&with_fk("fk_a", "CASCADE"), &with_fk("fk_b", "CASCADE")).len(),
+            2
+        );
+        let d = diff(
+            &with_fk("user_ibfk_1", "CASCADE"),
+            &with_fk("user_ibfk_1", "SET NULL"),
+        );
+        assert_eq!(
+            d.len(),
+            2,
+            "a changed auto-named FK is a drop and an add: {d:?}"
+        );
+    }
+
+    #[test]
+    fn column_order_is_a_warning_not_a_difference() {
+        let placed = |token: u32, id: u32| {
+            let mut s = user_table(true);
+            let t = s.tables.get_mut("user").unwrap();
+            t.columns.get_mut("api_token").unwrap().position = token;
+            t.columns.get_mut("id").unwrap().position = id;
+            s
+        };
+        let (a, b) = (placed(1, 2), placed(2, 1));
+        assert!(diff(&a, &b).is_empty());
+        assert_eq!(
+            warnings(&a, &b),
+            ["column order of table user differs: (api_token, id) → (id, api_token)"]
+        );
+    }
+
+    #[test]
+    fn hotfix_ddl_for_views_and_triggers() {
+        let before = user_table(false);
+        let mut after = before.clone();
+        after.views.insert(
+            "v".into(),
+            super::super::model::View {
+                name: "v".into(),
+                definition: "select `user`.`id` AS `id` from `user`".into(),
+                check_option: "CASCADED".into(),
+                security_type: "INVOKER".into(),
+            },
+        );
+        let mut with_trigger = before.clone();
+        with_trigger.triggers.insert(
+            "trg".into(),
+            super::super::model::Trigger {
+                name: "trg".into(),
+                table: "user".into(),
+                timing: "BEFORE".into(),
+                event: "INSERT".into(),
+                statement: "SET NEW.id = NEW.id + 1".into(),
+                ..Default::default()
+            },
+        );
+        let changes = diff(&before, &after);
+        assert_eq!(changes[0].to_string(), "+ view v AS select `user`.`id` AS `id` from `user` WITH CASCADED CHECK OPTION SQL SECURITY INVOKER");
+        assert_eq!(
+            hotfix_ddl(&changes, &after),
+            ["CREATE OR REPLACE SQL SECURITY INVOKER VIEW `v` AS select `user`.`id` AS `id` from `user` WITH CASCADED CHECK OPTION"]
+        );
+        let drop = diff(&with_trigger, &before);
+        assert_eq!(
+            drop[0].to_string(),
+            "- trigger trg BEFORE INSERT ON user SET NEW.id = NEW.id + 1"
+        );
+        assert_eq!(hotfix_ddl(&drop, &before), ["DROP TRIGGER `trg`"]);
     }
 }

@@ -1,12 +1,20 @@
-//! Schema snapshots from information_schema, normalised so MySQL and MariaDB spellings
-//! compare equal, and the diff between two snapshots (with the DDL that would close it).
+//! Schema snapshots from information_schema (every object kind, normalised so MySQL and
+//! MariaDB spellings compare equal), and the diff between two snapshots naming each object's
+//! kind, with the DDL that would close it.
 
+mod build;
 mod diff;
 mod model;
 mod normalize;
 mod snapshot;
 
-pub use diff::{diff, hotfix_ddl, Change};
-pub use model::{Column, ForeignKey, Index, IndexColumn, Snapshot, Table};
-pub use normalize::{normalize_collation, normalize_default, normalize_extra, normalize_type};
+pub use build::{build, CreateKind, Record, Recorded};
+pub use diff::{diff, hotfix_ddl, warnings, Change, ObjectKind};
+pub use model::{
+    Column, Definition, Event, ForeignKey, Index, IndexColumn, IndexKind, Routine, RoutineKind,
+    Snapshot, Table, TableOptions, Trigger, View,
+};
+pub use normalize::{
+    normalize_collation, normalize_default, normalize_extra, normalize_sql, normalize_type,
+};
 pub use snapshot::take_snapshot;

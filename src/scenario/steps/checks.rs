@@ -62,6 +62,10 @@ pub async fn assert_schema_equals(
         Err(e) => return r.error(e),
     };
     let changes = diff(expected, &actual);
+    // Column order is reported, never failed on (schema::warnings).
+    let r = crate::schema::warnings(expected, &actual)
+        .into_iter()
+        .fold(r, |r, w| r.detail(format!("warning: {w}")));
     if changes.is_empty() {
         return r.detail(format!(
             "schema identical to `{name}` ({} tables compared)",

@@ -1,0 +1,4 @@
+CREATE TABLE sessions (
+  id int NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  user_name varchar(64) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;

@@ -1,0 +1,504 @@
+//! Server matrix: the suite on several servers in one invocation (`--image a,b,c`, several
+//! `--server-binary`, `[server] matrix = [...]`). Each server gets its own child harness
+//! process (its own provisioning, cleanup and reports under `servers/<label>/`), as many at
+//! once as memory allows; `fold` turns their reports into scenario × server with the
+//! divergences called out, and the exit code covers every server.
+
+mod fold;
+mod render;
+
+pub use fold::{
+    fold, fold_exit_codes, parallel_slots, server_name, Cell, Divergence, Matrix, MatrixRow, Peak,
+    ServerColumn, ServerRun,
+};
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::app::config_path;
+use crate::cli::{Cli, DbMode};
+use crate::config::{Config, MatrixEntry};
+use crate::error::{HarnessError, Result};
+use crate::report::Format;
+
+/// Memory one server run may take at its peak. Measured here for the seed example
+/// (Flask-Migrate, all scenarios, three servers at once) on the MariaDB 10.5/10.11/11.8
+/// images: 215–270 MiB of container cgroup (the datadir is on tmpfs) plus 265–300 MiB of
+/// child harness and its Python worker; 1 GiB leaves room for larger schemas and data sets.
+pub const PER_SERVER_KIB: u64 = 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerSpec {
+    Image(String),
+    Binary(PathBuf),
+}
+
+impl ServerSpec {
+    pub fn target(&self) -> String {
+        match self {
+            ServerSpec::Image(i) => i.clone(),
+            ServerSpec::Binary(b) => b.display().to_string(),
+        }
+    }
+
+    /// `migration-harness/mariadb:10.5` → `mariadb-10.5`; a binary → its file name.
+    pub fn label(&self) -> String {
+        let raw = match self {
+            ServerSpec::Image(i) => i.rsplit('/').next().unwrap_or(i).replace(':', "-"),
+            ServerSpec::Binary(b) => b
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "server".into()),
+        };
+        raw.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect()
+    }
+}
+
+/// The servers a matrix run was asked for, or None for a single-server run. The command line
+/// wins over `[server] matrix`; one `--image` (without a comma) is a single-server run, which
+/// is also what each child of a matrix gets.
+pub fn requested(cli: &Cli, cfg: &Config) -> Option<Vec<ServerSpec>> {
+    let images: Vec<String> = cli
+        .image
+        .as_deref()
+        .map(|i| {
+            i.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    if images.len() > 1 {
+        return Some(images.into_iter().map(ServerSpec::Image).collect());
+    }
+    if cli.server_binary.len() > 1 {
+        return Some(
+            cli.server_binary
+                .iter()
+                .cloned()
+                .map(ServerSpec::Binary)
+                .collect(),
+        );
+    }
+    if cli.image.is_some() || !cli.server_binary.is_empty() || cli.database_url.is_some() {
+        return None;
+    }
+    let m = &cfg.raw.server.matrix;
+    (!m.is_empty()).then(|| {
+        m.iter()
+            .map(|e| match e {
+                MatrixEntry::Image(i) => ServerSpec::Image(i.clone()),
+                MatrixEntry::Binary { binary } => ServerSpec::Binary(cfg.resolve(binary)),
+            })
+            .collect()
+    })
+}
+
+/// Unique labels: a repeated one gets `-2`, `-3`.
+fn labels(specs: &[ServerSpec]) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    specs
+        .iter()
+        .map(|s| {
+            let l = s.label();
+            let n = seen.entry(l.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                l
+            } else {
+                format!("{l}-{n}")
+            }
+        })
+        .collect()
+}
+
+fn mem_available_kib() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Arguments for the child that runs one server: the user's selection, that one server,
+/// and its own output directory. JSON is always written (the matrix reads it).
+fn child_args(cli: &Cli, spec: &ServerSpec, dir: &Path) -> Vec<String> {
+    let mut a = vec![
+        "--config".to_string(),
+        config_path(cli).display().to_string(),
+    ];
+    a.extend(["--scenario".into(), cli.scenario.clone()]);
+    match spec {
+        ServerSpec::Image(i) => a.extend([
+            "--db".into(),
+            "container".into(),
+            "--image".into(),
+            i.clone(),
+        ]),
+        ServerSpec::Binary(b) => a.extend([
+            "--db".into(),
+            "local".into(),
+            "--server-binary".into(),
+            b.display().to_string(),
+        ]),
+    }
+    let mut formats = cli.format.clone();
+    if !formats.split(',').any(|f| f.trim() == "json") {
+        formats.push_str(",json");
+    }
+    a.extend(["--format".into(), formats]);
+    a.extend(["--output-dir".into(), dir.display().to_string()]);
+    if let Some(b) = &cli.baseline {
+        a.extend(["--baseline".into(), b.clone()]);
+    }
+    if let Some(j) = cli.jobs {
+        a.extend(["--jobs".into(), j.to_string()]);
+    }
+    if let Some(t) = cli.timeout {
+        a.extend(["--timeout".into(), t.to_string()]);
+    }
+    if cli.verbose {
+        a.push("--verbose".into());
+    }
+    a
+}
+
+/// Resident memory of `root` and every descendant, in KiB, from /proc.
+fn tree_rss_kib(root: u32) -> u64 {
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    let mut parent: HashMap<u32, u32> = HashMap::new();
+    let mut rss: HashMap<u32, u64> = HashMap::new();
+    for e in rd.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(status) = std::fs::read_to_string(e.path().join("status")) else {
+            continue;
+        };
+        for l in status.lines() {
+            if let Some(v) = l.strip_prefix("PPid:") {
+                parent.insert(pid, v.trim().parse().unwrap_or(0));
+            } else if let Some(v) = l.strip_prefix("VmRSS:") {
+                rss.insert(
+                    pid,
+                    v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0),
+                );
+            }
+        }
+    }
+    let in_tree = |mut p: u32| {
+        for _ in 0..64 {
+            if p == root {
+                return true;
+            }
+            match parent.get(&p) {
+                Some(&pp) if pp != 0 => p = pp,
+                _ => return false,
+            }
+        }
+        false
+    };
+    rss.iter()
+        .filter(|(p, _)| in_tree(**p))
+        .map(|(_, r)| *r)
+        .sum()
+}
+
+/// Peak memory of a container's cgroup (v1 `memory.max_usage_in_bytes`, v2 `memory.peak`).
+fn container_peak_kib(id: &str) -> Option<u64> {
+    [
+        format!("/sys/fs/cgroup/memory/docker/{id}/memory.max_usage_in_bytes"),
+        format!("/sys/fs/cgroup/system.slice/docker-{id}.scope/memory.peak"),
+    ]
+    .iter()
+    .find_map(|p| std::fs::read_to_string(p).ok())
+    .and_then(|v| v.trim().parse::<u64>().ok())
+    .map(|b| b / 1024)
+}
+
+/// Runs one child to completion, sampling the memory of its process tree and of the
+/// container it started (found by the pid label every harness puts on its containers).
+async fn run_child(
+    exe: PathBuf,
+    args: Vec<String>,
+    dir: PathBuf,
+    pids: Arc<Mutex<Vec<u32>>>,
+) -> std::io::Result<(i32, Peak)> {
+    std::fs::create_dir_all(&dir)?;
+    let log = std::fs::File::create(dir.join("console.log"))?;
+    let mut child = tokio::process::Command::new(exe)
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        // The parent writes the one step summary / annotations for the whole matrix.
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_ACTIONS")
+        .spawn()?;
+    let pid = child.id().unwrap_or(0);
+    pids.lock().expect("pids").push(pid);
+    let mut peak_tree = 0u64;
+    let mut peak_container = 0u64;
+    let mut container: Option<String> = None;
+    let status = loop {
+        tokio::select! {
+            s = child.wait() => break s?,
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {
+                peak_tree = peak_tree.max(tree_rss_kib(pid));
+                // Ask the engine only until the child's container shows up.
+                if container.is_none() {
+                    if let Ok(cs) = crate::provision::labelled_containers_with_pids().await {
+                        container = cs
+                            .into_iter()
+                            .find(|(_, owner)| *owner == Some(pid as i32))
+                            .map(|(id, _)| id);
+                    }
+                }
+                if let Some(id) = &container {
+                    peak_container = peak_container.max(container_peak_kib(id).unwrap_or(0));
+                }
+            }
+        }
+    };
+    pids.lock().expect("pids").retain(|p| *p != pid);
+    let peak = Peak {
+        harness_kib: (peak_tree > 0).then_some(peak_tree),
+        container_kib: (peak_container > 0).then_some(peak_container),
+    };
+    Ok((
+        status.code().unwrap_or(crate::error::exit::ENVIRONMENT),
+        peak,
+    ))
+}
+
+fn tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let v: Vec<&str> = text.lines().collect();
+    v[v.len().saturating_sub(lines)..].join("\n")
+}
+
+fn output_dir(cli: &Cli) -> PathBuf {
+    cli.output_dir.clone().unwrap_or_else(|| {
+        PathBuf::from("reports").join(format!(
+            "{}-matrix",
+            chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+        ))
+    })
+}
+
+pub async fn run(cli: &Cli, cfg: &Config, specs: Vec<ServerSpec>) -> Result<i32> {
+    let formats = Format::parse_list(&cli.format)?;
+    for s in &specs {
+        let clash = matches!(
+            (s, cli.db),
+            (ServerSpec::Image(_), Some(DbMode::Local | DbMode::Url))
+                | (ServerSpec::Binary(_), Some(DbMode::Container | DbMode::Url))
+        );
+        if clash {
+            return Err(HarnessError::usage(format!(
+                "server matrix entry `{}` cannot run under --db {:?}: images run as containers, binaries as local servers",
+                s.target(),
+                cli.db.unwrap_or(DbMode::Auto)
+            ).to_lowercase()));
+        }
+    }
+    let exe = std::env::current_exe()
+        .map_err(|e| HarnessError::env(format!("cannot find the harness binary: {e}")))?;
+    let dir = output_dir(cli);
+    let names = labels(&specs);
+    let slots = parallel_slots(mem_available_kib(), PER_SERVER_KIB, specs.len());
+    println!(
+        "server matrix: {} servers ({}), {} at a time",
+        specs.len(),
+        specs
+            .iter()
+            .map(|s| s.target())
+            .collect::<Vec<_>>()
+            .join(", "),
+        slots
+    );
+    let sem = Arc::new(tokio::sync::Semaphore::new(slots));
+    let pids: Arc<Mutex<Vec<u32>>> = Arc::default();
+    let mut tasks = Vec::new();
+    for (spec, label) in specs.iter().zip(&names) {
+        let child_dir = dir.join("servers").join(label);
+        let args = child_args(cli, spec, &child_dir);
+        let (sem, pids, exe, label, target) = (
+            sem.clone(),
+            pids.clone(),
+            exe.clone(),
+            label.clone(),
+            spec.target(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let _permit = sem.acquire_owned().await;
+            println!("  {label}: starting ({target})");
+            let r = run_child(exe, args, child_dir.clone(), pids).await;
+            (label, target, child_dir, r)
+        }));
+    }
+    let all = futures_util::future::join_all(tasks);
+    tokio::pin!(all);
+    let finished = tokio::select! {
+        r = &mut all => r,
+        s = crate::app::wait_signal() => {
+            // Each child cleans up its own server on SIGTERM; wait for that before leaving.
+            for pid in pids.lock().expect("pids").iter() {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(*pid as i32),
+                    nix::sys::signal::Signal::SIGTERM,
+                );
+            }
+            let _ = all.await;
+            return Err(HarnessError::Interrupted(s.name()));
+        }
+    };
+    let mut runs = Vec::new();
+    for f in finished {
+        let (label, target, child_dir, r) =
+            f.map_err(|e| HarnessError::env(format!("matrix task failed: {e}")))?;
+        let (exit_code, peak, spawn_error) = match r {
+            Ok((c, p)) => (c, p, None),
+            Err(e) => (
+                crate::error::exit::ENVIRONMENT,
+                Peak::default(),
+                Some(e.to_string()),
+            ),
+        };
+        let report = std::fs::read_to_string(child_dir.join("report.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+        let stderr_tail = spawn_error.unwrap_or_else(|| tail(&child_dir.join("console.log"), 5));
+        println!("  {label}: exit {exit_code}");
+        runs.push(ServerRun {
+            label,
+            target,
+            exit_code,
+            report,
+            stderr_tail,
+            peak,
+        });
+    }
+    let m = fold(&runs);
+    let project = cfg.raw.project.name.clone().unwrap_or_else(|| {
+        cfg.dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let md = render::markdown(&m, &project);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", dir.display())))?;
+    let mut written = Vec::new();
+    for (name, text) in [
+        ("report.md", md.clone()),
+        ("report.json", render::json(&m, &runs)),
+    ] {
+        let keep = match name {
+            "report.md" => formats.contains(&Format::Markdown) || !formats.contains(&Format::Json),
+            _ => true,
+        };
+        if keep {
+            let p = dir.join(name);
+            std::fs::write(&p, text)
+                .map_err(|e| HarnessError::env(format!("cannot write {}: {e}", p.display())))?;
+            written.push(p);
+        }
+    }
+    let _ = crate::report::append_step_summary(&md);
+    for d in &m.divergences {
+        println!("divergence: {} {}", d.scenario, d.summary);
+    }
+    for p in &written {
+        println!("matrix report: {}", p.display());
+    }
+    println!("matrix {}: exit code {}", m.status, m.exit_code);
+    Ok(m.exit_code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_directory_safe_and_unique() {
+        let specs = [
+            ServerSpec::Image("migration-harness/mariadb:10.5".into()),
+            ServerSpec::Image("mariadb:10.5".into()),
+            ServerSpec::Binary("/usr/sbin/mariadbd".into()),
+        ];
+        assert_eq!(
+            labels(&specs),
+            ["mariadb-10.5", "mariadb-10.5-2", "mariadbd"]
+        );
+    }
+
+    fn config(text: &str) -> (tempfile::TempDir, Config) {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("harness.toml");
+        std::fs::write(&p, text).unwrap();
+        let c = Config::load(&p).unwrap();
+        (d, c)
+    }
+
+    fn cli(args: &[&str]) -> Cli {
+        use clap::Parser;
+        Cli::try_parse_from(std::iter::once("migration-harness").chain(args.iter().copied()))
+            .unwrap()
+    }
+
+    const SQLDIR: &str = "[migrations]\ntool = \"sqldir\"\nformat = \"dbmate\"\ndir = \".\"\n";
+
+    #[test]
+    fn command_line_lists_and_config_matrix() {
+        let (_d, plain) = config(SQLDIR);
+        assert_eq!(
+            requested(&cli(&["--image", "a:1, b:2"]), &plain),
+            Some(vec![
+                ServerSpec::Image("a:1".into()),
+                ServerSpec::Image("b:2".into())
+            ])
+        );
+        assert_eq!(requested(&cli(&["--image", "a:1"]), &plain), None);
+        assert_eq!(
+            requested(
+                &cli(&[
+                    "--server-binary",
+                    "/x/mariadbd",
+                    "--server-binary",
+                    "/y/mysqld"
+                ]),
+                &plain
+            ),
+            Some(vec![
+                ServerSpec::Binary("/x/mariadbd".into()),
+                ServerSpec::Binary("/y/mysqld".into())
+            ])
+        );
+        let (d, with) = config(&format!(
+            "[server]\nmatrix = [\"m:1\", {{ binary = \"bin/mariadbd\" }}]\n{SQLDIR}"
+        ));
+        let dir = std::fs::canonicalize(d.path()).unwrap();
+        assert_eq!(
+            requested(&cli(&[]), &with),
+            Some(vec![
+                ServerSpec::Image("m:1".into()),
+                ServerSpec::Binary(dir.join("bin/mariadbd"))
+            ])
+        );
+        // One server on the command line wins over the file: that is what each child gets.
+        assert_eq!(requested(&cli(&["--image", "m:1"]), &with), None);
+    }
+}
