@@ -1,11 +1,11 @@
-"""Plain env.py for the seed chain: URL from $DATABASE_URL (or an engine pytest-alembic
+"""Plain env.py for the seed chain: URL from $DATABASE_URL (or the engine pytest-alembic
 hands over in config.attributes["connection"]), metadata from models.py."""
 import os
 import sys
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import Connection, create_engine, pool
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from models import metadata  # noqa: E402
@@ -21,9 +21,13 @@ def run(connection):
         context.run_migrations()
 
 
-connection = config.attributes.get("connection")
-if connection is not None:
-    run(connection)
+# pytest-alembic hands over an Engine (its documented `config.attributes["connection"]`).
+connectable = config.attributes.get("connection")
+if isinstance(connectable, Connection):
+    run(connectable)
+elif connectable is not None:
+    with connectable.connect() as conn:
+        run(conn)
 else:
     url = config.get_main_option("sqlalchemy.url") or os.environ["DATABASE_URL"]
     engine = create_engine(os.environ.get("DATABASE_URL", url), poolclass=pool.NullPool)

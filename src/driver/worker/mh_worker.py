@@ -31,6 +31,7 @@ STATE = {
 }
 CONF = {}
 _SCRIPTS = {}
+_ENGINES = {}
 
 READ_ONLY = ("SELECT", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "WITH")
 
@@ -120,6 +121,45 @@ def install_hooks():
             err = _server_error(ctx.original_exception)
             if err:
                 rec["error"] = err
+
+    # env.py builds an engine on every command; one engine per URL and options serves them
+    # all, so the dialect's start-up queries run once per database, not once per command.
+    # Each command still gets a fresh connection (the pool is disposed after it), so no
+    # session state (sql_mode, FOREIGN_KEY_CHECKS) leaks from one command into the next.
+    import sqlalchemy
+    import sqlalchemy.engine
+    import sqlalchemy.engine.create as create_module
+
+    original_create = create_module.create_engine
+
+    def cached_create_engine(url, *args, **kwargs):
+        key = repr((str(url), args, sorted(kwargs.items(), key=lambda kv: kv[0])))
+        engine = _ENGINES.get(key)
+        if engine is None:
+            engine = _ENGINES[key] = original_create(url, *args, **kwargs)
+        return engine
+
+    for module in (sqlalchemy, sqlalchemy.engine, create_module):
+        module.create_engine = cached_create_engine
+
+    # PyMySQL builds a default SSL context on every connect (loading the system's CA store:
+    # ~20 ms, most of a migration command's time); one context per set of SSL parameters
+    # serves every connection, as an SSLContext is meant to be shared.
+    try:
+        import pymysql.connections as pyconn
+
+        original_ctx = pyconn.Connection._create_ssl_ctx
+        contexts = {}
+
+        def shared_ssl_ctx(self, sslp):
+            key = repr(sorted(sslp.items())) if isinstance(sslp, dict) else repr(sslp)
+            if key not in contexts:
+                contexts[key] = original_ctx(self, sslp)
+            return contexts[key]
+
+        pyconn.Connection._create_ssl_ctx = shared_ssl_ctx
+    except (ImportError, AttributeError):
+        pass
 
     # Alembic calls each revision's upgrade()/downgrade() through RevisionStep.migration_fn;
     # wrapping it tells every statement which revision sent it.
