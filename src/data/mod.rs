@@ -6,5 +6,5 @@ mod generate;
 mod io;
 
 pub use compare::{compare, DataLoss, TableContents};
-pub use generate::{generate, InsertPlan, SeedPlan};
+pub use generate::{generate, generate_with, InsertPlan, SeedOptions, SeedPlan, SeedShape};
 pub use io::{apply_seed, read_contents};
