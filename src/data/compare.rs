@@ -30,6 +30,47 @@ impl TableContents {
     }
 }
 
+impl TableContents {
+    /// The rows of `self` whose key `earlier` does not hold: what was added since.
+    pub fn added_since(&self, earlier: &TableContents) -> TableContents {
+        let keys: Vec<Vec<String>> = earlier
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| earlier.key_of(r, i))
+            .collect();
+        let rows = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| {
+                self.key.is_empty() && *i >= earlier.rows.len()
+                    || !self.key.is_empty() && !keys.contains(&self.key_of(r, *i))
+            })
+            .map(|(_, r)| r.clone())
+            .collect();
+        TableContents {
+            rows,
+            ..self.clone()
+        }
+    }
+}
+
+/// What rows were seeded: `before_seed` and `after_seed` read the same tables just before and
+/// just after seeding; rows a migration wrote are left out.
+pub fn seeded_rows(
+    before_seed: &[TableContents],
+    after_seed: &[TableContents],
+) -> Vec<TableContents> {
+    after_seed
+        .iter()
+        .map(|a| match before_seed.iter().find(|b| b.table == a.table) {
+            Some(b) => a.added_since(b),
+            None => a.clone(),
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DataLoss {
     pub table: String,
@@ -170,6 +211,14 @@ mod tests {
                 "user.api_token: 2 of 2 seeded values lost (column dropped)"
             ]
         );
+    }
+
+    #[test]
+    fn seeded_rows_leave_out_what_a_migration_wrote() {
+        let before = tc(&["id"], &[&["1"]]);
+        let after = tc(&["id"], &[&["1"], &["11"], &["12"]]);
+        let s = seeded_rows(&[before], &[after]);
+        assert_eq!(s[0].rows, [["11"], ["12"]]);
     }
 
     #[test]

@@ -249,11 +249,24 @@ fn shaped_value(
             Some(literal(&s.chars().take(n).collect::<String>()))
         }
         "enum" | "set" if !args.is_empty() => Some(literal(&args[(k - 1) % args.len()])),
-        _ if k == 1 && !col.is_auto_increment() => {
-            max_value(col).or_else(|| value_for(table, col, i))
-        }
+        // The largest number, once per seed: a later seed takes the next one down so a key
+        // never collides with an earlier seed's.
+        _ if k == 1 && !col.is_auto_increment() => max_value(col)
+            .and_then(|m| below(&m, i - k))
+            .or_else(|| value_for(table, col, i)),
         _ => value_for(table, col, i),
     }
+}
+
+/// `max - n` for an integer maximum; None for decimals past the first seed.
+fn below(max: &str, n: usize) -> Option<String> {
+    if n == 0 {
+        return Some(max.to_string());
+    }
+    max.parse::<u128>()
+        .ok()
+        .and_then(|m| m.checked_sub(n as u128))
+        .map(|v| v.to_string())
 }
 
 fn row_count(table: &Table, shape: SeedShape) -> usize {

@@ -57,7 +57,7 @@ pub async fn clone_database(ctx: &RunContext, from: &DbTarget) -> Result<String,
                 ))
                 .await?;
             let Some((_, create)) = row else { continue };
-            n.query_drop(create).await?;
+            n.query_drop(without_implicit_fk_indexes(&create)).await?;
             let cols: Vec<String> = c
                 .exec(
                     "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? \
@@ -87,6 +87,50 @@ pub async fn clone_database(ctx: &RunContext, from: &DbTarget) -> Result<String,
             Err(format!("cloning failed: {e}"))
         }
     }
+}
+
+/// InnoDB creates an index for a foreign key that has none, names it after the constraint,
+/// and drops it by itself once another index can serve the key. `SHOW CREATE TABLE` prints
+/// it as an ordinary `KEY`, which re-created would never be dropped by itself, so a clone
+/// would answer a later `DROP INDEX` differently (1553) than the original. Leaving such a
+/// key out lets the `CONSTRAINT … FOREIGN KEY` line create it implicitly again.
+pub fn without_implicit_fk_indexes(create: &str) -> String {
+    let lines: Vec<&str> = create.lines().collect();
+    if lines.len() < 3 {
+        return create.to_string();
+    }
+    let body: Vec<&str> = lines[1..lines.len() - 1]
+        .iter()
+        .map(|l| l.trim_end().trim_end_matches(','))
+        .collect();
+    let constraint_cols = |name: &str| -> Option<String> {
+        let head = format!("CONSTRAINT `{name}` FOREIGN KEY (");
+        body.iter().find_map(|l| {
+            let rest = l.trim().strip_prefix(&head)?;
+            Some(rest.split(')').next()?.to_string())
+        })
+    };
+    let kept: Vec<&str> = body
+        .iter()
+        .copied()
+        .filter(|l| {
+            let Some(rest) = l.trim().strip_prefix("KEY `") else {
+                return true;
+            };
+            let Some((name, cols)) = rest.split_once("` (") else {
+                return true;
+            };
+            let cols = cols.trim_end_matches(')');
+            // Only the key the server made: same name and the constraint's leading columns.
+            !constraint_cols(name).is_some_and(|fk| fk.starts_with(cols) || cols.starts_with(&fk))
+        })
+        .collect();
+    format!(
+        "{}\n{}\n{}",
+        lines[0],
+        kept.join(",\n"),
+        lines[lines.len() - 1]
+    )
 }
 
 /// A new database at `parent` (None = empty): cloned from `spine` when asked and possible,
@@ -126,4 +170,24 @@ pub async fn parent_state(
         }
     }
     Ok((name, "rebuilt from clean"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn implicit_fk_index_is_left_to_the_constraint() {
+        let create = "CREATE TABLE `child` (\n  `id` int(11) NOT NULL,\n  `parent_id` int(11) NOT NULL,\n  PRIMARY KEY (`id`),\n  KEY `ix_code` (`code`),\n  KEY `fk_child_parent` (`parent_id`),\n  CONSTRAINT `fk_child_parent` FOREIGN KEY (`parent_id`) REFERENCES `parent` (`id`)\n) ENGINE=InnoDB";
+        let out = without_implicit_fk_indexes(create);
+        assert!(!out.contains("KEY `fk_child_parent`"), "{out}");
+        assert!(
+            out.contains("KEY `ix_code` (`code`),\n  CONSTRAINT"),
+            "{out}"
+        );
+        assert!(out.ends_with(") ENGINE=InnoDB"));
+        let plain =
+            "CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB";
+        assert_eq!(without_implicit_fk_indexes(plain), plain);
+    }
 }

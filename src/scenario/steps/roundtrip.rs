@@ -207,6 +207,10 @@ async fn trip(
     let version_parent = ctx.driver.version(db).await.ok();
 
     // 1. Rows in the parent's shapes, then up.
+    let unseeded = match contents(db, &parent_snap, &exclude).await {
+        Ok(c) => c,
+        Err(e) => return r.error(e),
+    };
     match seed(db, &parent_snap, &exclude, 0).await {
         Ok((n, lim)) => {
             r.details
@@ -215,6 +219,10 @@ async fn trip(
         }
         Err(e) => return r.error(format!("seeding failed: {e}")),
     }
+    let seeded_first = match contents(db, &parent_snap, &exclude).await {
+        Ok(c) => data::seeded_rows(&unseeded, &c),
+        Err(e) => return r.error(e),
+    };
     let e = ctx.driver.upgrade(db, &up).await;
     if !e.ok() {
         let h = measure(
@@ -243,6 +251,10 @@ async fn trip(
     let version_r = ctx.driver.version(db).await.ok();
 
     // 2. Rows in r's new shapes, then down: schema and rows must come back.
+    let upgraded = match contents(db, &parent_snap, &exclude).await {
+        Ok(c) => c,
+        Err(e) => return r.error(e),
+    };
     match seed(db, &first, &exclude, 100).await {
         Ok((n, lim)) => {
             r.details.push(format!("{n} rows seeded in {rev}'s shapes"));
@@ -250,8 +262,18 @@ async fn trip(
         }
         Err(e) => return r.error(format!("seeding failed: {e}")),
     }
+    // What must survive the downgrade: the rows seeded, not rows a migration wrote.
     let before_rows = match contents(db, &parent_snap, &exclude).await {
-        Ok(c) => c,
+        Ok(c) => {
+            let mut rows = seeded_first;
+            for t in data::seeded_rows(&upgraded, &c) {
+                match rows.iter_mut().find(|x| x.table == t.table) {
+                    Some(x) => x.rows.extend(t.rows),
+                    None => rows.push(t),
+                }
+            }
+            rows
+        }
         Err(e) => return r.error(e),
     };
     let e = ctx.driver.downgrade(db, &down).await;
@@ -303,7 +325,8 @@ async fn trip(
         .sum();
     if values == 0 {
         r.details.push(
-            "no seeded values to compare at the parent state (nothing could be seeded)".into(),
+            "no seeded values to compare: the parent state has no table the harness could seed"
+                .into(),
         );
     } else {
         match contents(db, &parent_snap, &exclude).await {
