@@ -515,7 +515,7 @@ mod tests {
         );
         let rows = &plan.inserts[0].rows;
         assert_eq!(rows.len(), 4, "one row per ENUM label");
-        assert_eq!(rows[0], ["2147483647", "'101_c'", "'New'", "'10'"]);
+        assert_eq!(rows[0], ["2147483547", "'101_c'", "'New'", "'10'"]);
         assert_eq!(rows[1][1], "'102_c'");
         let labels: Vec<&str> = rows.iter().map(|r| r[2].as_str()).collect();
         assert_eq!(labels, ["'New'", "'OLD'", "'x''y'", "'z'"]);
