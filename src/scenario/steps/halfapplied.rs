@@ -63,6 +63,11 @@ where
 {
     let mut lines = Vec::new();
     match failed.failure_point() {
+        Some(fp) if fp.applied_before.is_empty() => lines.push(format!(
+            "not half-applied: {} of {} failed before any of its statements ran",
+            fp.position(),
+            fp.revision.as_deref().unwrap_or("the migration"),
+        )),
         Some(fp) => lines.push(format!(
             "half-applied: {} statement(s) of {} ran before {} failed",
             fp.applied_before.len(),

@@ -269,6 +269,8 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
 
     // Down, one revision at a time; only discrepancies new at this step are its fault.
     let mut carried: BTreeSet<String> = BTreeSet::new();
+    // The schema the database really has now (what a failed step is measured against).
+    let mut now_snap: Option<Snapshot> = snaps.get(&order[top]).cloned();
     for i in (0..=top).rev() {
         let rev = &order[i];
         let db = state.db.clone();
@@ -298,7 +300,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
                 explain_failure(
                     ctx,
                     &db,
-                    snaps.get(rev),
+                    now_snap.as_ref(),
                     &version_before,
                     &e,
                     ctx.driver.downgrade(&db, &target),
@@ -318,6 +320,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
                 }
             }
             carried.clear();
+            now_snap = Some(expected.clone());
             out.push(r);
             continue;
         }
@@ -347,6 +350,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             r = r.fail(msg);
         }
         carried = now;
+        now_snap = Some(actual);
         out.push(r);
     }
 
@@ -358,15 +362,10 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             carried.len()
         )));
     }
-    for (i, rev) in order.iter().enumerate().take(top + 1) {
+    for rev in order.iter().take(top + 1) {
         let db = state.db.clone();
         let target = Target::Revision(rev.clone());
         let version_before = ctx.driver.version(&db).await.ok();
-        let before = if i == 0 {
-            Some(&base)
-        } else {
-            snaps.get(&order[i - 1])
-        };
         let e = ctx.driver.upgrade(&db, &target).await;
         let mut r = from_execution(
             "upgrade",
@@ -388,6 +387,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
                             "the second upgrade to {rev} gives a different schema than the first"
                         ));
                     }
+                    now_snap = Some(s);
                 }
                 Err(err) => r = r.error(err),
             }
@@ -398,7 +398,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             explain_failure(
                 ctx,
                 &db,
-                before,
+                now_snap.as_ref(),
                 &version_before,
                 &e,
                 ctx.driver.upgrade(&db, &target),
@@ -407,7 +407,10 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             .await;
         }
         match rebuild(ctx, state, Some(rev)).await {
-            Ok(note) => r.details.push(note),
+            Ok(note) => {
+                r.details.push(note);
+                now_snap = snaps.get(rev).cloned();
+            }
             Err(err) => {
                 out.push(r);
                 out.push(StepResult::new("walk", "rebuild after a failed upgrade").error(err));
