@@ -19,8 +19,9 @@ enum Resume {
     Recovers,
     /// The re-run failed: the deploy would crash-loop.
     CrashLoops(String),
-    /// The tool refuses to run until someone intervenes (a dirty version).
-    Blocked(String),
+    /// The tool refuses to run until someone intervenes (a dirty version); what deploying
+    /// again does after the documented fix (forcing the version back to the parent).
+    Blocked(String, String),
     /// The re-run succeeded but left a different schema.
     Diverges(String),
     /// The harness could not set the crash up.
@@ -90,11 +91,13 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
         };
         let started = std::time::Instant::now();
         let parent_db = ctx.db(&parent);
+        let pos = order.iter().position(|o| o == rev).unwrap_or(0);
+        let prev = pos.checked_sub(1).map(|j| order[j].as_str());
         let verdicts: Vec<(usize, Resume)> = futures_util::stream::iter(1..n)
             .map(|k| {
                 let parent_db = parent_db.clone();
                 let clean = &clean;
-                async move { (k, crash_point(ctx, &parent_db, rev, k, clean).await) }
+                async move { (k, crash_point(ctx, &parent_db, rev, prev, k, clean).await) }
             })
             .buffered(ctx.jobs.max(1))
             .collect()
@@ -129,6 +132,7 @@ async fn crash_point(
     ctx: &RunContext,
     parent: &DbTarget,
     rev: &str,
+    prev: Option<&str>,
     k: usize,
     clean: &Snapshot,
 ) -> Resume {
@@ -159,7 +163,33 @@ async fn crash_point(
         if !again.ok() {
             return match &again.error {
                 Some(err) => Resume::CrashLoops(err.to_string()),
-                None => Resume::Blocked(again.stderr.trim().to_string()),
+                None => {
+                    // golang-migrate's `force`, sqlx's "remove the row": back to the parent.
+                    let to = prev.map_or(Target::Base, |p| Target::Revision(p.to_string()));
+                    let forced = ctx.driver.stamp(&db, &to).await;
+                    let after = if !forced.ok() {
+                        "forcing the version back failed too".to_string()
+                    } else {
+                        let e = ctx.driver.upgrade(&db, &target).await;
+                        match (&e.error, e.ok()) {
+                            (_, true) => match snapshot(ctx, &db).await {
+                                Ok(s) if diff(clean, &s).is_empty() => {
+                                    "after forcing the version back to the parent, deploying again recovers".to_string()
+                                }
+                                Ok(_) => "after forcing the version back to the parent, deploying again leaves a schema unlike a clean install".to_string(),
+                                Err(e) => e,
+                            },
+                            (Some(err), false) => format!(
+                                "after forcing the version back to the parent, deploying again fails with {err}"
+                            ),
+                            (None, false) => format!(
+                                "after forcing the version back, deploying again fails: {}",
+                                e.stderr.trim()
+                            ),
+                        }
+                    };
+                    Resume::Blocked(again.stderr.trim().to_string(), after)
+                }
             };
         }
         match snapshot(ctx, &db).await {
@@ -200,8 +230,8 @@ fn verdict(policy: Strictness, rev: &str, n: usize, verdicts: &[(usize, Resume)]
             Resume::CrashLoops(e) => problems.push(format!(
                 "{at}: deploying again fails with {e} (the deploy would crash-loop)"
             )),
-            Resume::Blocked(msg) => problems.push(format!(
-                "{at}: the tool refuses to run again until fixed by hand: {msg}"
+            Resume::Blocked(msg, after) => problems.push(format!(
+                "{at}: the tool refuses to run again until fixed by hand: {msg}; {after}"
             )),
             Resume::Diverges(d) => problems.push(format!(
                 "{at}: deploying again succeeds but the schema differs from a clean install: {d}"
