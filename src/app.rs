@@ -195,6 +195,7 @@ pub async fn run(cli: &Cli) -> Result<i32> {
                 probes: m.probes.clone(),
                 app_command: m.app_command.as_ref().map(|a| a.run.clone()),
                 idempotency: m.scenarios.idempotency,
+                resumable: m.scenarios.resumable,
                 timeout: Duration::from_secs(cli.timeout.or(m.scenarios.timeout).unwrap_or(300)),
                 jobs: cli.jobs.or(m.scenarios.jobs).unwrap_or_else(|| {
                     std::thread::available_parallelism()

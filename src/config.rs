@@ -120,6 +120,19 @@ pub struct MigrationsConfig {
     /// Empty downgrades are errors instead of warnings.
     #[serde(default)]
     pub require_downgrades: bool,
+    /// sqldir (golang-migrate): send empty files to the server as golang-migrate does
+    /// (MySQL answers 1065 "Query was empty"), or skip them as some runners do.
+    #[serde(default)]
+    pub empty_files: EmptyFiles,
+}
+
+/// What the sqldir driver does with an empty migration file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmptyFiles {
+    #[default]
+    Send,
+    Skip,
 }
 
 /// A key that takes one string or a list of them.
@@ -171,16 +184,36 @@ pub enum Strictness {
     Off,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+fn warn() -> Strictness {
+    Strictness::Warn
+}
+
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenariosConfig {
     #[serde(default)]
     pub idempotency: Strictness,
+    /// Crash-resume: a migration that cannot be re-run after stopping mid-way fails the run
+    /// (`required`), is reported (`warn`, the default) or is not checked (`off`).
+    #[serde(default = "warn")]
+    pub resumable: Strictness,
     /// Step timeout in seconds (default 300).
     pub timeout: Option<u64>,
     pub jobs: Option<usize>,
     /// Project scenario files (default `scenarios/` beside the config, if present).
     pub dir: Option<PathBuf>,
+}
+
+impl Default for ScenariosConfig {
+    fn default() -> Self {
+        ScenariosConfig {
+            idempotency: Strictness::default(),
+            resumable: warn(),
+            timeout: None,
+            jobs: None,
+            dir: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]

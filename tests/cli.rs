@@ -92,8 +92,9 @@ fn unknown_scenario_and_bad_baseline_exit_2_listing_valid_values() {
     let r = harness(&["--scenario", "upgrade,nope"], &[]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
-        r.stderr
-            .contains("unknown scenario `nope`; valid: all, chain, upgrade"),
+        r.stderr.contains(
+            "unknown scenario `nope`; valid: all, chain, round-trip, crash-resume, upgrade"
+        ),
         "{}",
         r.stderr
     );
@@ -151,6 +152,8 @@ fn list_scenarios_prints_one_line_each() {
         ids,
         [
             "chain",
+            "round-trip",
+            "crash-resume",
             "upgrade",
             "idempotency",
             "downgrade",

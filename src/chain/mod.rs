@@ -7,7 +7,7 @@ pub mod alembic_ini;
 mod sqlfiles;
 
 pub use alembic::parse_alembic_dir;
-pub use sqlfiles::{parse_sql_dir, SqlMigration};
+pub use sqlfiles::{parse_sql_dir, SqlMigration, Transaction};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -83,6 +83,7 @@ pub enum FindingKind {
     MissingDown,
     MissingUp,
     IrreversibleDowngrade,
+    EmptyUpgrade,
     ToolDisagrees {
         tool_heads: Vec<String>,
     },
@@ -137,6 +138,9 @@ pub struct Chain {
     /// Downgrades are required: an empty one is an error, not a warning.
     #[serde(skip)]
     pub require_downgrades: bool,
+    /// Revisions whose up migration is empty (a SQL file with nothing to run).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub empty_upgrades: Vec<String>,
 }
 
 /// The result of `verify()`: an order from base to head (when one exists) and the findings.
@@ -343,6 +347,14 @@ impl Chain {
                     message: format!("{} has no down migration", r.id),
                 }),
             }
+        }
+        for id in &self.empty_upgrades {
+            findings.push(Finding {
+                severity: Severity::Warning,
+                kind: FindingKind::EmptyUpgrade,
+                revision: Some(id.clone()),
+                message: format!("{id} has an empty up migration: applying it changes nothing"),
+            });
         }
         let order = if findings
             .iter()

@@ -30,6 +30,84 @@ impl TableContents {
     }
 }
 
+impl TableContents {
+    /// The rows of `self` whose key `earlier` does not hold: what was added since.
+    pub fn added_since(&self, earlier: &TableContents) -> TableContents {
+        let keys: Vec<Vec<String>> = earlier
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| earlier.key_of(r, i))
+            .collect();
+        let rows = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| {
+                self.key.is_empty() && *i >= earlier.rows.len()
+                    || !self.key.is_empty() && !keys.contains(&self.key_of(r, *i))
+            })
+            .map(|(_, r)| r.clone())
+            .collect();
+        TableContents {
+            rows,
+            ..self.clone()
+        }
+    }
+}
+
+impl TableContents {
+    /// The same rows with only the columns `keep` accepts.
+    pub fn project(&self, keep: impl Fn(&str) -> bool) -> TableContents {
+        let idx: Vec<usize> = (0..self.columns.len())
+            .filter(|i| keep(&self.columns[*i]))
+            .collect();
+        TableContents {
+            table: self.table.clone(),
+            columns: idx.iter().map(|i| self.columns[*i].clone()).collect(),
+            key: self.key.clone(),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| idx.iter().map(|i| r[*i].clone()).collect())
+                .collect(),
+        }
+    }
+}
+
+/// Adds up losses of the same table, column and reason (several seeds of one table).
+pub fn merge_losses(losses: Vec<DataLoss>) -> Vec<DataLoss> {
+    let mut out: Vec<DataLoss> = Vec::new();
+    for l in losses {
+        match out
+            .iter_mut()
+            .find(|o| o.table == l.table && o.column == l.column && o.reason == l.reason)
+        {
+            Some(o) => {
+                o.lost += l.lost;
+                o.total += l.total;
+            }
+            None => out.push(l),
+        }
+    }
+    out
+}
+
+/// What rows were seeded: `before_seed` and `after_seed` read the same tables just before and
+/// just after seeding; rows a migration wrote are left out.
+pub fn seeded_rows(
+    before_seed: &[TableContents],
+    after_seed: &[TableContents],
+) -> Vec<TableContents> {
+    after_seed
+        .iter()
+        .map(|a| match before_seed.iter().find(|b| b.table == a.table) {
+            Some(b) => a.added_since(b),
+            None => a.clone(),
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DataLoss {
     pub table: String,
@@ -170,6 +248,29 @@ mod tests {
                 "user.api_token: 2 of 2 seeded values lost (column dropped)"
             ]
         );
+    }
+
+    #[test]
+    fn seeded_rows_leave_out_what_a_migration_wrote() {
+        let before = tc(&["id"], &[&["1"]]);
+        let after = tc(&["id"], &[&["1"], &["11"], &["12"]]);
+        let s = seeded_rows(&[before], &[after]);
+        assert_eq!(s[0].rows, [["11"], ["12"]]);
+    }
+
+    #[test]
+    fn projection_and_merged_losses() {
+        let b = tc(&["id", "gone"], &[&["1", "'x'"]]);
+        assert_eq!(b.project(|c| c != "gone").columns, ["id"]);
+        let l = DataLoss {
+            table: "user".into(),
+            column: Some("a".into()),
+            lost: 2,
+            total: 3,
+            reason: "column dropped".into(),
+        };
+        let m = merge_losses(vec![l.clone(), l]);
+        assert_eq!((m.len(), m[0].lost, m[0].total), (1, 4, 6));
     }
 
     #[test]

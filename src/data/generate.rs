@@ -149,10 +149,10 @@ pub fn value_for(table: &Table, col: &Column, i: usize) -> Option<String> {
             literal(&format!("{} row {i}", col.name))
         }
         "tinyblob" | "blob" | "mediumblob" | "longblob" => literal(&format!("blob {i}")),
-        "date" => literal(&format!("2024-01-0{i}")),
-        "datetime" | "timestamp" => literal(&format!("2024-01-0{i} 10:00:0{i}")),
-        "time" => literal(&format!("10:00:0{i}")),
-        "year" => (2020 + i).to_string(),
+        "date" => literal(&day(i)),
+        "datetime" | "timestamp" => literal(&format!("{} {}", day(i), clock(i))),
+        "time" => literal(&clock(i)),
+        "year" => (2020 + i % 100).to_string(),
         "enum" | "set" if !args.is_empty() => literal(&args[(i - 1) % args.len()]),
         "uuid" => literal(&format!("00000000-0000-0000-0000-00000000000{i}")),
         _ => return None,
@@ -160,15 +160,145 @@ pub fn value_for(table: &Table, col: &Column, i: usize) -> Option<String> {
     Some(v)
 }
 
+/// How seed rows look: `Typical` short values, or `Extremes` — every string at its longest,
+/// the type's largest number in the first row, every ENUM/SET label (as the server spells it,
+/// from COLUMN_TYPE), NULL in the last row where NULL is allowed — the rows a later narrowing
+/// or NOT NULL cannot hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SeedShape {
+    #[default]
+    Typical,
+    Extremes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SeedOptions {
+    /// Row numbers start after this one, so a second seed never collides with the first.
+    pub first_row: usize,
+    pub shape: SeedShape,
+}
+
+/// `2024-MM-DD`, distinct for the first 336 rows.
+fn day(i: usize) -> String {
+    let i = i.max(1) - 1;
+    format!("2024-{:02}-{:02}", (i / 28) % 12 + 1, i % 28 + 1)
+}
+
+fn clock(i: usize) -> String {
+    format!("10:{:02}:{:02}", (i / 60) % 60, i % 60)
+}
+
+/// The largest value an integer or decimal column holds, when the type has one.
+fn max_value(col: &Column) -> Option<String> {
+    let t = col.column_type.as_str();
+    let base = t.split(['(', ' ']).next().unwrap_or("");
+    let unsigned = t.contains("unsigned");
+    let int = |signed: &str, uns: &str| Some(if unsigned { uns } else { signed }.to_string());
+    match base {
+        "tinyint" if t.starts_with("tinyint(1)") => None,
+        "tinyint" => int("127", "255"),
+        "smallint" => int("32767", "65535"),
+        "mediumint" => int("8388607", "16777215"),
+        "int" => int("2147483647", "4294967295"),
+        "bigint" => int("9223372036854775807", "18446744073709551615"),
+        "decimal" | "numeric" => {
+            let args = type_args(t);
+            let p: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(10);
+            let s: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(0);
+            let int_part = "9".repeat(p.saturating_sub(s).max(1));
+            let int_part = if p == s { "0".to_string() } else { int_part };
+            Some(if s > 0 {
+                format!("{int_part}.{}", "9".repeat(s))
+            } else {
+                int_part
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Row `i` (absolute) as the `k`-th of `rows` rows of this seed, in `shape`.
+fn shaped_value(
+    table: &Table,
+    col: &Column,
+    i: usize,
+    k: usize,
+    rows: usize,
+    shape: SeedShape,
+) -> Option<String> {
+    if shape == SeedShape::Typical {
+        return value_for(table, col, i);
+    }
+    let in_key = table
+        .indexes
+        .get("PRIMARY")
+        .is_some_and(|ix| ix.columns.iter().any(|c| c.name == col.name));
+    if col.nullable && !in_key && k == rows && rows > 1 {
+        return Some("NULL".into());
+    }
+    let t = col.column_type.as_str();
+    let base = t.split(['(', ' ']).next().unwrap_or("");
+    let args = type_args(t);
+    let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(0);
+    match base {
+        "char" | "varchar" | "binary" | "varbinary" if n > 0 => {
+            let mut s = format!("{i}_{}", col.name);
+            while s.chars().count() < n {
+                s.push('x');
+            }
+            Some(literal(&s.chars().take(n).collect::<String>()))
+        }
+        "enum" | "set" if !args.is_empty() => Some(literal(&args[(k - 1) % args.len()])),
+        // The largest number, once per seed: a later seed takes the next one down so a key
+        // never collides with an earlier seed's.
+        _ if k == 1 && !col.is_auto_increment() => max_value(col)
+            .and_then(|m| below(&m, i - k))
+            .or_else(|| value_for(table, col, i)),
+        _ => value_for(table, col, i),
+    }
+}
+
+/// `max - n` for an integer maximum; None for decimals past the first seed.
+fn below(max: &str, n: usize) -> Option<String> {
+    if n == 0 {
+        return Some(max.to_string());
+    }
+    max.parse::<u128>()
+        .ok()
+        .and_then(|m| m.checked_sub(n as u128))
+        .map(|v| v.to_string())
+}
+
+fn row_count(table: &Table, shape: SeedShape) -> usize {
+    match shape {
+        SeedShape::Typical => ROWS,
+        SeedShape::Extremes => table
+            .columns
+            .values()
+            .filter(|c| c.column_type.starts_with("enum(") || c.column_type.starts_with("set("))
+            .map(|c| type_args(&c.column_type).len())
+            .max()
+            .unwrap_or(0)
+            .clamp(ROWS, 64),
+    }
+}
+
 /// Plans `ROWS` rows for every table of `snap` except `exclude`.
 pub fn generate(snap: &Snapshot, exclude: &[String]) -> SeedPlan {
+    generate_with(snap, exclude, SeedOptions::default())
+}
+
+/// Plans rows for every table of `snap` except `exclude`, numbered after `opts.first_row`.
+/// Row k of a child points at row k of its parent (wrapping when the parent has fewer).
+pub fn generate_with(snap: &Snapshot, exclude: &[String], opts: SeedOptions) -> SeedPlan {
     let mut plan = SeedPlan::default();
     for name in fk_order(snap) {
         if exclude.iter().any(|e| e.eq_ignore_ascii_case(&name)) {
             continue;
         }
         let table = &snap.tables[&name];
-        // Foreign-key columns take row i's value of the referenced column.
+        let nrows = row_count(table, opts.shape);
+        // Foreign-key columns take the referenced column's value of the parent's row.
         let mut fk_source: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
         for fk in table.foreign_keys.values() {
             for (c, rc) in fk.columns.iter().zip(&fk.ref_columns) {
@@ -182,25 +312,29 @@ pub fn generate(snap: &Snapshot, exclude: &[String]) -> SeedPlan {
             .collect();
         cols.sort_by_key(|c| c.position);
         let mut columns = Vec::new();
-        let mut rows: Vec<Vec<String>> = vec![Vec::new(); ROWS];
+        let mut rows: Vec<Vec<String>> = vec![Vec::new(); nrows];
         let mut unsupported = None;
         for col in cols {
             let mut vals = Vec::new();
-            for i in 1..=ROWS {
+            for k in 1..=nrows {
                 let v = match fk_source.get(col.name.as_str()) {
                     Some((rt, rc)) => snap
                         .tables
                         .get(*rt)
                         .and_then(|t| t.columns.get(*rc).map(|c| (t, c)))
-                        .and_then(|(t, c)| value_for(t, c, i)),
-                    None => value_for(table, col, i),
+                        .and_then(|(t, c)| {
+                            let pr = row_count(t, opts.shape);
+                            let pk = (k - 1) % pr + 1;
+                            shaped_value(t, c, opts.first_row + pk, pk, pr, opts.shape)
+                        }),
+                    None => shaped_value(table, col, opts.first_row + k, k, nrows, opts.shape),
                 };
                 match v {
                     Some(v) => vals.push(v),
                     None => break,
                 }
             }
-            if vals.len() < ROWS {
+            if vals.len() < nrows {
                 if col.nullable || col.default.is_some() {
                     continue; // leave it to NULL / its default
                 }
@@ -355,5 +489,53 @@ mod tests {
         assert!(plan.inserts[0]
             .sql()
             .starts_with("INSERT INTO `user` (`id`, `name`) VALUES (11, '1_name'), "));
+    }
+
+    #[test]
+    fn extremes_fill_strings_labels_nulls_and_maxima() {
+        let mut snap = Snapshot::default();
+        let mut t = table(
+            "t",
+            vec![
+                col("id", "int(11)", 1),
+                col("code", "varchar(5)", 2),
+                col("state", "enum('New','OLD','x''y','z')", 3),
+                col("note", "varchar(2)", 4),
+            ],
+        );
+        t.columns.get_mut("note").unwrap().nullable = true;
+        snap.tables.insert("t".into(), t);
+        let plan = generate_with(
+            &snap,
+            &[],
+            SeedOptions {
+                first_row: 100,
+                shape: SeedShape::Extremes,
+            },
+        );
+        let rows = &plan.inserts[0].rows;
+        assert_eq!(rows.len(), 4, "one row per ENUM label");
+        assert_eq!(rows[0], ["2147483547", "'101_c'", "'New'", "'10'"]);
+        assert_eq!(rows[1][1], "'102_c'");
+        let labels: Vec<&str> = rows.iter().map(|r| r[2].as_str()).collect();
+        assert_eq!(labels, ["'New'", "'OLD'", "'x''y'", "'z'"]);
+        assert_eq!(rows[3][3], "NULL");
+        assert_eq!(
+            max_value(&col("d", "decimal(5,2)", 1)).as_deref(),
+            Some("999.99")
+        );
+        assert_eq!(
+            max_value(&col("d", "tinyint(3) unsigned", 1)).as_deref(),
+            Some("255")
+        );
+    }
+
+    #[test]
+    fn dates_stay_valid_past_row_nine() {
+        let t = table("t", vec![]);
+        assert_eq!(
+            value_for(&t, &col("c", "date", 1), 103).as_deref(),
+            Some("'2024-04-19'")
+        );
     }
 }

@@ -8,7 +8,9 @@ use super::generate::SeedPlan;
 use crate::db::{ident, ServerError};
 use crate::schema::Snapshot;
 
-/// Inserts the plan's rows; returns one line per table that could not be seeded.
+/// Inserts the plan's rows; returns one line per table that could not be seeded. Those are
+/// the harness's own limits (a type it cannot fill, a row the server refused), said as such:
+/// never a finding about the server or the migration.
 pub async fn apply_seed(
     conn: &mut Conn,
     plan: &SeedPlan,
@@ -16,7 +18,7 @@ pub async fn apply_seed(
     let mut problems: Vec<String> = plan
         .skipped
         .iter()
-        .map(|(t, why)| format!("{t}: not seeded, {why}"))
+        .map(|(t, why)| format!("{t}: not seeded (harness limitation: {why})"))
         .collect();
     conn.query_drop("SET SESSION FOREIGN_KEY_CHECKS = 0")
         .await?;
@@ -24,7 +26,7 @@ pub async fn apply_seed(
         if let Err(e) = conn.query_drop(ins.sql()).await {
             match crate::db::server_error(&e) {
                 Some(ServerError { code, message }) => problems.push(format!(
-                    "{}: not seeded, server said {code} {message}",
+                    "{}: not seeded (harness limitation: the generated rows were refused with {code} {message})",
                     ins.table
                 )),
                 None => return Err(e),

@@ -5,6 +5,6 @@ mod compare;
 mod generate;
 mod io;
 
-pub use compare::{compare, DataLoss, TableContents};
-pub use generate::{generate, InsertPlan, SeedPlan};
+pub use compare::{compare, merge_losses, seeded_rows, DataLoss, TableContents};
+pub use generate::{generate, generate_with, InsertPlan, SeedOptions, SeedPlan, SeedShape};
 pub use io::{apply_seed, read_contents};

@@ -9,10 +9,11 @@ use mysql_async::{Conn, Row};
 use super::sqlsplit::split_statements;
 use super::tool::ToolRunner;
 use super::{
-    DbTarget, Execution, MigrationDriver, Outcome, Target, ToolCommands, VersionState, VersionStyle,
+    DbTarget, Execution, MigrationDriver, Outcome, StatementOutcome, StatementRecord,
+    StatementSource, Target, ToolCommands, VersionState, VersionStyle,
 };
-use crate::chain::{parse_sql_dir, Chain, SqlMigration};
-use crate::config::{Config, SqlFormat, ToolKind};
+use crate::chain::{parse_sql_dir, Chain, SqlMigration, Transaction};
+use crate::config::{Config, EmptyFiles, SqlFormat, ToolKind};
 use crate::db::{is_connection_lost, server_error, ServerError};
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
@@ -23,6 +24,7 @@ pub struct SqlDirDriver {
     order: Vec<String>,
     migrations: Vec<SqlMigration>,
     init_sql: Vec<String>,
+    empty_files: EmptyFiles,
     redactor: Redactor,
     /// Runs the project's `[app_command]`.
     tool: ToolRunner,
@@ -38,8 +40,12 @@ impl SqlDirDriver {
         let m = &cfg.raw.migrations;
         let format = m.format.expect("validated");
         let dir = cfg.migrations_dir();
-        let (mut chain, migrations) = parse_sql_dir(&dir, format)
-            .map_err(|e| HarnessError::usage(format!("cannot read {}: {e}", dir.display())))?;
+        let (mut chain, migrations) = parse_sql_dir(&dir, format).map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => {
+                HarnessError::usage(format!("{}: {e}", cfg.path.display()))
+            }
+            _ => HarnessError::usage(format!("cannot read {}: {e}", dir.display())),
+        })?;
         chain.require_downgrades = m.require_downgrades;
         let order = chain.revisions.iter().map(|r| r.id.clone()).collect();
         Ok(SqlDirDriver {
@@ -48,6 +54,7 @@ impl SqlDirDriver {
             order,
             migrations,
             init_sql: m.init_sql.clone(),
+            empty_files: m.empty_files,
             redactor: redactor.clone(),
             tool: ToolRunner {
                 cwd: cfg.workdir(),
@@ -140,22 +147,67 @@ impl SqlDirDriver {
         })
     }
 
-    /// Records that `version` is being applied (golang-migrate: dirty; sqlx: success = false).
+    /// Runs one version-table statement, recording it.
+    async fn bookkeep(
+        &self,
+        c: &mut Conn,
+        run: &mut Vec<StatementRecord>,
+        rev: &str,
+        sql: &str,
+        params: mysql_async::Params,
+    ) -> std::result::Result<(), mysql_async::Error> {
+        let t0 = Instant::now();
+        let r = c.exec_drop(sql, params).await;
+        run.push(StatementRecord {
+            revision: Some(rev.to_string()),
+            source: StatementSource::VersionTable,
+            sql: sql.to_string(),
+            outcome: match &r {
+                Ok(()) => StatementOutcome::Applied,
+                Err(e) => StatementOutcome::Failed {
+                    error: server_error(e),
+                },
+            },
+            duration_ms: t0.elapsed().as_millis() as u64,
+        });
+        r
+    }
+
+    /// Records that a step starts. golang-migrate sets the version it is moving *to* dirty
+    /// before running the file (`migrate.go` `runMigrations`: `SetVersion(migr.TargetVersion,
+    /// true)`; a failed down of 3 leaves 2 dirty, a failed down of the first leaves -1 dirty,
+    /// `database/mysql/mysql.go` `SetVersion`). sqlx inserts `success = FALSE` inside its
+    /// transaction first (`sqlx-mysql/src/migrate.rs` `apply`), so MySQL's implicit commit at
+    /// the first DDL statement leaves a "partially applied" row behind when a later one fails.
     async fn mark_start(
         &self,
         c: &mut Conn,
+        run: &mut Vec<StatementRecord>,
         m: &SqlMigration,
         dir: &Direction,
+        now: Option<&str>,
     ) -> std::result::Result<(), mysql_async::Error> {
         match (self.format, dir) {
             (SqlFormat::GolangMigrate, _) => {
-                c.query_drop("DELETE FROM `schema_migrations`").await?;
-                c.exec_drop("INSERT INTO `schema_migrations` (version, dirty) VALUES (?, 1)", (m.version.parse::<i64>().unwrap_or(0),)).await
+                let to = now.map(|n| n.parse::<i64>().unwrap_or(0)).unwrap_or(-1);
+                self.bookkeep(c, run, &m.version, "DELETE FROM `schema_migrations`", ().into())
+                    .await?;
+                self.bookkeep(
+                    c,
+                    run,
+                    &m.version,
+                    "INSERT INTO `schema_migrations` (version, dirty) VALUES (?, 1)",
+                    (to,).into(),
+                )
+                .await
             }
             (SqlFormat::Sqlx, Direction::Up) => {
-                c.exec_drop(
+                self.bookkeep(
+                    c,
+                    run,
+                    &m.version,
                     "INSERT INTO `_sqlx_migrations` (version, description, success, checksum, execution_time) VALUES (?, ?, 0, ?, -1)",
-                    (m.version.parse::<i64>().unwrap_or(0), m.name.clone(), checksum(m.up.as_deref().unwrap_or(""))),
+                    (m.version.parse::<i64>().unwrap_or(0), m.name.clone(), checksum(m.up.as_deref().unwrap_or(""))).into(),
                 )
                 .await
             }
@@ -167,29 +219,52 @@ impl SqlDirDriver {
     async fn mark_done(
         &self,
         c: &mut Conn,
+        run: &mut Vec<StatementRecord>,
         m: &SqlMigration,
         dir: &Direction,
         now: Option<&str>,
         ms: u64,
     ) -> std::result::Result<(), mysql_async::Error> {
         let v = m.version.parse::<i64>().unwrap_or(0);
+        let rev = m.version.as_str();
         match (self.format, dir) {
             (SqlFormat::GolangMigrate, _) => {
-                c.query_drop("DELETE FROM `schema_migrations`").await?;
+                self.bookkeep(c, run, rev, "DELETE FROM `schema_migrations`", ().into())
+                    .await?;
                 if let Some(n) = now {
-                    c.exec_drop("INSERT INTO `schema_migrations` (version, dirty) VALUES (?, 0)", (n.parse::<i64>().unwrap_or(0),)).await?;
+                    self.bookkeep(
+                        c,
+                        run,
+                        rev,
+                        "INSERT INTO `schema_migrations` (version, dirty) VALUES (?, 0)",
+                        (n.parse::<i64>().unwrap_or(0),).into(),
+                    )
+                    .await?;
                 }
                 Ok(())
             }
-            (SqlFormat::Dbmate, Direction::Up) => c.exec_drop("INSERT INTO `schema_migrations` (version) VALUES (?)", (m.version.clone(),)).await,
-            (SqlFormat::Dbmate, Direction::Down) => c.exec_drop("DELETE FROM `schema_migrations` WHERE version = ?", (m.version.clone(),)).await,
-            (SqlFormat::Sqlx, Direction::Up) => c.exec_drop("UPDATE `_sqlx_migrations` SET success = 1, execution_time = ? WHERE version = ?", (ms as i64, v)).await,
-            (SqlFormat::Sqlx, Direction::Down) => c.exec_drop("DELETE FROM `_sqlx_migrations` WHERE version = ?", (v,)).await,
+            (SqlFormat::Dbmate, Direction::Up) => {
+                self.bookkeep(c, run, rev, "INSERT INTO `schema_migrations` (version) VALUES (?)", (m.version.clone(),).into())
+                    .await
+            }
+            (SqlFormat::Dbmate, Direction::Down) => {
+                self.bookkeep(c, run, rev, "DELETE FROM `schema_migrations` WHERE version = ?", (m.version.clone(),).into())
+                    .await
+            }
+            (SqlFormat::Sqlx, Direction::Up) => {
+                self.bookkeep(c, run, rev, "UPDATE `_sqlx_migrations` SET success = 1, execution_time = ? WHERE version = ?", (ms as i64, v).into())
+                    .await
+            }
+            (SqlFormat::Sqlx, Direction::Down) => {
+                self.bookkeep(c, run, rev, "DELETE FROM `_sqlx_migrations` WHERE version = ?", (v,).into())
+                    .await
+            }
         }
     }
 
-    /// Runs `sql` as one multi-statement batch; on failure names the statement the server
-    /// refused (earlier statements stay applied — MySQL DDL does not roll back).
+    /// Runs `sql` as one multi-statement batch, as golang-migrate, dbmate and sqlx send a
+    /// file; on failure returns the index of the statement the server refused (earlier
+    /// statements stay applied — MySQL DDL does not roll back).
     async fn run_batch(
         &self,
         c: &mut Conn,
@@ -222,126 +297,91 @@ impl SqlDirDriver {
             .unwrap_or_else(|| m.version.clone())
     }
 
-    async fn migrate(&self, db: &DbTarget, target: &Target, direction: Direction) -> Execution {
+    /// Refuses to move a database the tool itself would refuse: golang-migrate's dirty flag
+    /// (`migrate.go`: "Dirty database version %v. Fix and force version."), sqlx's partially
+    /// applied row and its checksum check of applied migrations (`sqlx-core/src/migrate/
+    /// migrator.rs` `run`/`undo` → `MigrateError::Dirty`, `VersionMismatch`, `VersionMissing`).
+    async fn refusal(
+        &self,
+        c: &mut Conn,
+        state: &VersionState,
+    ) -> std::result::Result<Option<String>, mysql_async::Error> {
+        match self.format {
+            SqlFormat::GolangMigrate if state.dirty => Ok(Some(format!(
+                "Dirty database version {}. Fix and force version.",
+                state.rows.join(",")
+            ))),
+            SqlFormat::Sqlx => {
+                let applied: Vec<(i64, i64, Vec<u8>)> = c
+                    .query("SELECT version, success, checksum FROM `_sqlx_migrations` ORDER BY version")
+                    .await?;
+                for (v, success, sum) in applied {
+                    if success == 0 {
+                        return Ok(Some(format!("migration {v} is partially applied; fix and remove row from `_sqlx_migrations` table")));
+                    }
+                    match self.migrations.iter().find(|m| m.version.parse::<i64>().ok() == Some(v)) {
+                        None => return Ok(Some(format!("migration {v} was previously applied but is missing in the resolved migrations"))),
+                        Some(m) if checksum(m.up.as_deref().unwrap_or("")) != sum => {
+                            return Ok(Some(format!("migration {v} was previously applied but has been modified")))
+                        }
+                        Some(_) => {}
+                    }
+                }
+                Ok(None)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn wraps(&self, m: &SqlMigration, dir: &Direction) -> bool {
+        let tx = match dir {
+            Direction::Up => m.up_tx,
+            Direction::Down => m.down_tx,
+        };
+        self.format != SqlFormat::GolangMigrate && tx == Transaction::Wrapped
+    }
+
+    /// Moves the database to `target`, one migration at a time. With `interrupt = Some(k)`,
+    /// the last migration of the way stops after its k-th statement and the session closes
+    /// without committing, as a crashed deploy would.
+    async fn migrate(
+        &self,
+        db: &DbTarget,
+        target: &Target,
+        direction: Direction,
+        interrupt: Option<usize>,
+    ) -> Execution {
         let start = Instant::now();
         let command = format!(
-            "{} {} {} (native)",
+            "{} {} {}{} (native)",
             self.tool_name(),
             match direction {
                 Direction::Up => "up to",
                 Direction::Down => "down to",
             },
-            target
+            target,
+            interrupt
+                .map(|k| format!(", stopping after statement {k}"))
+                .unwrap_or_default()
         );
         let deadline = db.timeout;
-        let work = async {
-            let mut log = Vec::new();
-            let mut c = self
-                .connect(db)
-                .await
-                .map_err(|e| (e, None, None, log.clone()))?;
-            let state = self
-                .read_state(&mut c)
-                .await
-                .map_err(|e| (e, None, None, log.clone()))?;
-            if state.dirty && self.format == SqlFormat::GolangMigrate {
-                let msg = format!(
-                    "Dirty database version {}. Fix and force version.",
-                    state.rows.join(",")
-                );
-                return Ok::<
-                    _,
-                    (
-                        mysql_async::Error,
-                        Option<String>,
-                        Option<String>,
-                        Vec<String>,
-                    ),
-                >((log, Some(msg)));
-            }
-            let current = state.current(&self.order);
-            let cur_idx = current
-                .as_ref()
-                .and_then(|c| self.order.iter().position(|o| o == c))
-                .map(|i| i as i64)
-                .unwrap_or(-1);
-            let to = match target.resolve(&self.order, current.as_deref()) {
-                Ok(t) => t
-                    .and_then(|r| self.order.iter().position(|o| *o == r))
-                    .map(|i| i as i64)
-                    .unwrap_or(-1),
-                Err(e) => return Ok((log, Some(e))),
-            };
-            let steps: Vec<usize> = match direction {
-                Direction::Up if to >= cur_idx => {
-                    ((cur_idx + 1)..=to).map(|i| i as usize).collect()
-                }
-                Direction::Down if to <= cur_idx => {
-                    ((to + 1)..=cur_idx).rev().map(|i| i as usize).collect()
-                }
-                _ => {
-                    return Ok((
-                        log,
-                        Some(format!(
-                            "target {target} is on the wrong side of {}",
-                            current.as_deref().unwrap_or("base")
-                        )),
-                    ))
-                }
-            };
-            for i in steps {
-                let m = &self.migrations[i];
-                let sql = match direction {
-                    Direction::Up => m.up.clone().unwrap_or_default(),
-                    Direction::Down => match &m.down {
-                        Some(d) => d.clone(),
-                        None => {
-                            return Ok((log, Some(format!("{} has no down migration", m.version))))
-                        }
-                    },
-                };
-                let file = self.file_name(m, &direction);
-                self.mark_start(&mut c, m, &direction)
-                    .await
-                    .map_err(|e| (e, Some(m.version.clone()), None, log.clone()))?;
-                let t0 = Instant::now();
-                if !sql.trim().is_empty() {
-                    if let Err((e, n)) = self.run_batch(&mut c, &sql).await {
-                        let stmts = split_statements(&sql);
-                        let stmt = stmts
-                            .get(n)
-                            .cloned()
-                            .map(|s| format!("statement {} of {}: {s}", n + 1, stmts.len()));
-                        log.push(format!("FAILED {file}"));
-                        return Err((e, Some(m.version.clone()), stmt, log));
-                    }
-                }
-                let ms = t0.elapsed().as_millis() as u64;
-                let now = match direction {
-                    Direction::Up => Some(m.version.as_str()),
-                    Direction::Down => (i > 0).then(|| self.order[i - 1].as_str()),
-                };
-                self.mark_done(&mut c, m, &direction, now, ms)
-                    .await
-                    .map_err(|e| (e, Some(m.version.clone()), None, log.clone()))?;
-                log.push(format!("applied {file} ({ms} ms)"));
-            }
-            let _ = c.disconnect().await;
-            Ok((log, None))
-        };
-        let result = tokio::time::timeout(deadline, work).await;
-        let duration_ms = start.elapsed().as_millis() as u64;
+        let mut run = Run::default();
+        let result = tokio::time::timeout(
+            deadline,
+            self.migrate_inner(db, target, &direction, interrupt, &mut run),
+        )
+        .await;
         let mut exec = Execution {
             command,
             outcome: Outcome::Succeeded,
             exit_code: None,
-            duration_ms,
-            stdout: String::new(),
+            duration_ms: start.elapsed().as_millis() as u64,
+            stdout: run.log.join("\n"),
             stderr: String::new(),
             error: None,
             failed_revision: None,
             failed_statement: None,
-            statements: Vec::new(),
+            statements: std::mem::take(&mut run.records),
         };
         match result {
             Err(_) => {
@@ -349,32 +389,265 @@ impl SqlDirDriver {
                     seconds: deadline.as_secs(),
                 }
             }
-            Ok(Ok((log, None))) => exec.stdout = log.join("\n"),
-            Ok(Ok((log, Some(msg)))) => {
+            Ok(Ok(Stop::Done)) => {}
+            Ok(Ok(Stop::Refused(msg))) => {
                 exec.outcome = Outcome::Failed;
-                exec.stdout = log.join("\n");
                 exec.stderr = msg;
             }
-            Ok(Err((e, rev, stmt, log))) => {
-                exec.outcome = if is_connection_lost(&e) && server_error(&e).is_none() {
+            Ok(Err(f)) => {
+                exec.outcome = if is_connection_lost(&f.error) && server_error(&f.error).is_none() {
                     Outcome::NotStarted {
-                        reason: format!("connection lost: {e}"),
+                        reason: format!("connection lost: {}", f.error),
                     }
                 } else {
                     Outcome::Failed
                 };
-                exec.stdout = log.join("\n");
-                exec.error = server_error(&e);
+                exec.error = server_error(&f.error);
                 exec.stderr = self.redactor.redact(&match &exec.error {
                     Some(ServerError { code, message }) => format!("Error {code}: {message}"),
-                    None => e.to_string(),
+                    None => f.error.to_string(),
                 });
-                exec.failed_revision = rev;
-                exec.failed_statement = stmt.map(|s| truncate(&s, 2000));
+                exec.failed_revision = f.revision;
+                exec.failed_statement = f.statement.map(|s| truncate(&s, 2000));
             }
         }
         exec
     }
+
+    async fn migrate_inner(
+        &self,
+        db: &DbTarget,
+        target: &Target,
+        direction: &Direction,
+        interrupt: Option<usize>,
+        run: &mut Run,
+    ) -> std::result::Result<Stop, Failure> {
+        let mut c = self.connect(db).await.map_err(Failure::at(None))?;
+        let state = self.read_state(&mut c).await.map_err(Failure::at(None))?;
+        if let Some(msg) = self
+            .refusal(&mut c, &state)
+            .await
+            .map_err(Failure::at(None))?
+        {
+            let _ = c.disconnect().await;
+            return Ok(Stop::Refused(msg));
+        }
+        let current = state.current(&self.order);
+        let cur_idx = current
+            .as_ref()
+            .and_then(|c| self.order.iter().position(|o| o == c))
+            .map(|i| i as i64)
+            .unwrap_or(-1);
+        let to = match target.resolve(&self.order, current.as_deref()) {
+            Ok(t) => t
+                .and_then(|r| self.order.iter().position(|o| *o == r))
+                .map(|i| i as i64)
+                .unwrap_or(-1),
+            Err(e) => return Ok(Stop::Refused(e)),
+        };
+        let steps: Vec<usize> = match direction {
+            Direction::Up if to >= cur_idx => ((cur_idx + 1)..=to).map(|i| i as usize).collect(),
+            Direction::Down if to <= cur_idx => {
+                ((to + 1)..=cur_idx).rev().map(|i| i as usize).collect()
+            }
+            _ => {
+                return Ok(Stop::Refused(format!(
+                    "target {target} is on the wrong side of {}",
+                    current.as_deref().unwrap_or("base")
+                )))
+            }
+        };
+        if interrupt.is_some() && steps.is_empty() {
+            return Ok(Stop::Refused(format!(
+                "already at {target}: nothing to interrupt"
+            )));
+        }
+        let last = steps.last().copied();
+        for i in steps {
+            let m = &self.migrations[i];
+            let sql = match direction {
+                Direction::Up => m.up.clone().unwrap_or_default(),
+                Direction::Down => match &m.down {
+                    Some(d) => d.clone(),
+                    None => {
+                        return Ok(Stop::Refused(format!(
+                            "{} has no down migration",
+                            m.version
+                        )))
+                    }
+                },
+            };
+            let file = self.file_name(m, direction);
+            let now = match direction {
+                Direction::Up => Some(m.version.as_str()),
+                Direction::Down => (i > 0).then(|| self.order[i - 1].as_str()),
+            };
+            let fail = Failure::at(Some(m.version.clone()));
+            let tx = self.wraps(m, direction);
+            if tx {
+                c.query_drop("BEGIN").await.map_err(&fail)?;
+            }
+            self.mark_start(&mut c, &mut run.records, m, direction, now)
+                .await
+                .map_err(&fail)?;
+            let t0 = Instant::now();
+            let stmts = split_statements(&sql);
+            if let (Some(k), Some(true)) = (interrupt, last.map(|l| l == i)) {
+                // A crash after statement k: what ran stays, the session goes away uncommitted.
+                for (n, stmt) in stmts.iter().take(k).enumerate() {
+                    let t = Instant::now();
+                    let r = c.query_drop(stmt.as_str()).await;
+                    run.records.push(record(&m.version, stmt, &r, t));
+                    if let Err(e) = r {
+                        let _ = c.disconnect().await;
+                        return Err(Failure {
+                            error: e,
+                            revision: Some(m.version.clone()),
+                            statement: Some(format!(
+                                "statement {} of {}: {stmt}",
+                                n + 1,
+                                stmts.len()
+                            )),
+                        });
+                    }
+                }
+                let _ = c.disconnect().await;
+                run.log.push(format!(
+                    "stopped {file} after statement {} of {} (simulated crash)",
+                    k.min(stmts.len()),
+                    stmts.len()
+                ));
+                return Ok(Stop::Refused(format!(
+                    "interrupted after statement {} of {} of {}",
+                    k.min(stmts.len()),
+                    stmts.len(),
+                    m.version
+                )));
+            }
+            // golang-migrate sends a file as it is, even an empty one (`database/mysql/
+            // mysql.go` `Run` → `ExecContext(query)`), and the server answers 1065.
+            let send = !is_blank(&sql)
+                || (self.format == SqlFormat::GolangMigrate
+                    && self.empty_files == EmptyFiles::Send);
+            if send {
+                if let Err((e, n)) = self.run_batch(&mut c, &sql).await {
+                    let err = server_error(&e);
+                    let shown: Vec<String> = if stmts.is_empty() {
+                        vec![sql.clone()]
+                    } else {
+                        stmts.clone()
+                    };
+                    for (j, s) in shown.iter().enumerate().take(n + 1) {
+                        run.records.push(StatementRecord {
+                            revision: Some(m.version.clone()),
+                            source: StatementSource::Migration,
+                            sql: s.clone(),
+                            outcome: if j < n {
+                                StatementOutcome::Applied
+                            } else {
+                                StatementOutcome::Failed { error: err.clone() }
+                            },
+                            duration_ms: 0,
+                        });
+                    }
+                    if tx {
+                        let _ = c.query_drop("ROLLBACK").await;
+                    }
+                    run.log.push(format!("FAILED {file}"));
+                    let stmt = shown.get(n).map(|s| {
+                        format!(
+                            "statement {} of {}: {}",
+                            n + 1,
+                            shown.len(),
+                            if s.is_empty() { "(empty file)" } else { s }
+                        )
+                    });
+                    let _ = c.disconnect().await;
+                    return Err(Failure {
+                        error: e,
+                        revision: Some(m.version.clone()),
+                        statement: stmt,
+                    });
+                }
+                let ms = t0.elapsed().as_millis() as u64;
+                for (j, s) in stmts.iter().enumerate() {
+                    run.records.push(StatementRecord {
+                        revision: Some(m.version.clone()),
+                        source: StatementSource::Migration,
+                        sql: s.clone(),
+                        outcome: StatementOutcome::Applied,
+                        duration_ms: if j + 1 == stmts.len() { ms } else { 0 },
+                    });
+                }
+            }
+            let ms = t0.elapsed().as_millis() as u64;
+            self.mark_done(&mut c, &mut run.records, m, direction, now, ms)
+                .await
+                .map_err(&fail)?;
+            if tx {
+                c.query_drop("COMMIT").await.map_err(&fail)?;
+            }
+            run.log.push(format!(
+                "applied {file} ({ms} ms{})",
+                if tx { ", in a transaction" } else { "" }
+            ));
+        }
+        let _ = c.disconnect().await;
+        Ok(Stop::Done)
+    }
+}
+
+/// What one `migrate` call collected on its way.
+#[derive(Default)]
+struct Run {
+    log: Vec<String>,
+    records: Vec<StatementRecord>,
+}
+
+enum Stop {
+    Done,
+    /// The tool itself refuses or stops (dirty version, wrong direction, simulated crash).
+    Refused(String),
+}
+
+struct Failure {
+    error: mysql_async::Error,
+    revision: Option<String>,
+    statement: Option<String>,
+}
+
+impl Failure {
+    fn at(revision: Option<String>) -> impl Fn(mysql_async::Error) -> Failure {
+        move |error| Failure {
+            error,
+            revision: revision.clone(),
+            statement: None,
+        }
+    }
+}
+
+fn record(
+    rev: &str,
+    sql: &str,
+    r: &std::result::Result<(), mysql_async::Error>,
+    t0: Instant,
+) -> StatementRecord {
+    StatementRecord {
+        revision: Some(rev.to_string()),
+        source: StatementSource::Migration,
+        sql: sql.to_string(),
+        outcome: match r {
+            Ok(()) => StatementOutcome::Applied,
+            Err(e) => StatementOutcome::Failed {
+                error: server_error(e),
+            },
+        },
+        duration_ms: t0.elapsed().as_millis() as u64,
+    }
+}
+
+fn is_blank(sql: &str) -> bool {
+    split_statements(sql).is_empty()
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -411,11 +684,23 @@ impl MigrationDriver for SqlDirDriver {
     }
 
     async fn upgrade(&self, db: &DbTarget, target: &Target) -> Execution {
-        self.migrate(db, target, Direction::Up).await
+        self.migrate(db, target, Direction::Up, None).await
     }
 
     async fn downgrade(&self, db: &DbTarget, target: &Target) -> Execution {
-        self.migrate(db, target, Direction::Down).await
+        self.migrate(db, target, Direction::Down, None).await
+    }
+
+    async fn upgrade_interrupted(
+        &self,
+        db: &DbTarget,
+        target: &Target,
+        stop_after: usize,
+    ) -> Option<Execution> {
+        Some(
+            self.migrate(db, target, Direction::Up, Some(stop_after))
+                .await,
+        )
     }
 
     async fn stamp(&self, db: &DbTarget, target: &Target) -> Execution {

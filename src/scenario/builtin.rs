@@ -8,6 +8,14 @@ use crate::error::{HarnessError, Result};
 /// In the order `all` runs them (DESIGN.md §1).
 const BUILTIN: &[(&str, &str)] = &[
     ("chain.toml", include_str!("../../scenarios/chain.toml")),
+    (
+        "round-trip.toml",
+        include_str!("../../scenarios/round-trip.toml"),
+    ),
+    (
+        "crash-resume.toml",
+        include_str!("../../scenarios/crash-resume.toml"),
+    ),
     ("upgrade.toml", include_str!("../../scenarios/upgrade.toml")),
     (
         "idempotency.toml",
@@ -80,6 +88,8 @@ mod tests {
             ids,
             [
                 "chain",
+                "round-trip",
+                "crash-resume",
                 "upgrade",
                 "idempotency",
                 "downgrade",

@@ -61,6 +61,17 @@ impl<'de> Deserialize<'de> for Expect {
     }
 }
 
+/// How a round trip gets its database at the parent state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParentState {
+    /// Copy tables and rows of a database already at the parent (falls back to rebuilding).
+    #[default]
+    Clone,
+    /// Upgrade a fresh database from clean to the parent.
+    Rebuild,
+}
+
 /// The step vocabulary. Targets are `head`, `base`, `baseline`, a revision, or `+N`/`-N`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
@@ -117,6 +128,14 @@ pub enum Step {
     Walk,
     /// Runs the production deploy command once, as a real process with the project's app.
     Deploy,
+    /// For every revision, on its own database at the parent state: up → down → up with
+    /// seeded rows on both sides.
+    RoundTrips {
+        #[serde(default)]
+        parent: ParentState,
+    },
+    /// For every revision with several statements: stop after each statement, deploy again.
+    CrashResume,
     /// A fresh database at the baseline (drift fixture applied) replaces the current one.
     Reset,
     /// Applies by hand the DDL from snapshot `from` to `to` (or `[baseline] hotfix_sql`).
@@ -146,6 +165,8 @@ impl Step {
             Step::ChainChecks => "chain_checks",
             Step::Walk => "walk",
             Step::Deploy => "deploy",
+            Step::RoundTrips { .. } => "round_trips",
+            Step::CrashResume => "crash_resume",
             Step::Reset => "reset",
             Step::Hotfix { .. } => "hotfix",
         }

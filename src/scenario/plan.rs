@@ -157,7 +157,7 @@ mod tests {
         let p = plan(&seed_chain(), builtin(), "all", None, Strictness::Required).unwrap();
         assert_eq!(p.head.as_deref(), Some("d1f2e3c4b5a6"));
         assert_eq!(p.baseline.as_deref(), Some("c682ef478e45"));
-        assert_eq!(p.scenarios.len(), 8);
+        assert_eq!(p.scenarios.len(), 10);
         assert!(p
             .scenarios
             .iter()
@@ -208,8 +208,9 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(
-            e.to_string()
-                .contains("unknown scenario `bogus`; valid: all, chain, upgrade"),
+            e.to_string().contains(
+                "unknown scenario `bogus`; valid: all, chain, round-trip, crash-resume, upgrade"
+            ),
             "{e}"
         );
     }

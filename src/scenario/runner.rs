@@ -27,6 +27,8 @@ pub struct RunContext {
     pub probes: Vec<ProbeConfig>,
     pub app_command: Option<String>,
     pub idempotency: Strictness,
+    /// `[scenarios] resumable`: how crash-resume findings count.
+    pub resumable: Strictness,
     pub timeout: Duration,
     pub jobs: usize,
     /// Set when the server stopped answering: the remaining scenarios are `error`.

@@ -3,6 +3,10 @@
 
 mod checks;
 mod deploy;
+mod fork;
+mod halfapplied;
+mod resume;
+mod roundtrip;
 mod walk;
 
 use std::collections::HashMap;
@@ -367,6 +371,8 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
         Step::ChainChecks => walk::chain_checks(ctx, &db).await.into(),
         Step::Walk => walk::walk(ctx, state).await,
         Step::Deploy => deploy::deploy(ctx, state).await,
+        Step::RoundTrips { parent } => roundtrip::round_trips(ctx, state, *parent).await,
+        Step::CrashResume => resume::crash_resume(ctx, state).await,
         Step::Reset => checks::reset(ctx, state).await,
         Step::Hotfix { from, to } => checks::hotfix(ctx, state, from, to).await.into(),
     }

@@ -1,13 +1,15 @@
 //! The `chain` scenario's steps: graph checks, and the walk base → head → base → head with
-//! a snapshot at every revision, naming the revision that created what a downgrade drops.
+//! a snapshot at every revision, naming the revision that created what a downgrade drops;
+//! a failure is measured and the walk continues on a rebuilt database.
 
 use std::collections::{BTreeSet, HashMap};
 
 use super::super::result::{Status, StepResult};
 use super::super::runner::RunContext;
+use super::halfapplied::{measure, Retry};
 use super::{from_execution, snapshot, ScenarioState, StepOutcome};
 use crate::chain::Severity;
-use crate::driver::{DbTarget, Target};
+use crate::driver::{DbTarget, Execution, Target};
 use crate::schema::{diff, Change, Snapshot};
 
 pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
@@ -119,6 +121,78 @@ fn annotate(
         .collect()
 }
 
+/// A fresh database at `at` (None = empty), upgraded from clean, replacing the walk's
+/// database, so a failure does not end the walk.
+async fn rebuild(
+    ctx: &RunContext,
+    state: &mut ScenarioState,
+    at: Option<&str>,
+) -> Result<String, String> {
+    let name = ctx
+        .server
+        .create_database()
+        .await
+        .map_err(|e| e.to_string())?;
+    state.used.push(name.clone());
+    let old = std::mem::replace(&mut state.db, ctx.db(&name));
+    let _ = ctx.server.drop_database(&old.database).await;
+    if let Some(rev) = at {
+        let e = ctx
+            .driver
+            .upgrade(&state.db, &Target::Revision(rev.to_string()))
+            .await;
+        if !e.ok() {
+            return Err(format!(
+                "could not rebuild the state at {rev} from a clean database: {}",
+                e.error
+                    .as_ref()
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|| e.stderr.trim().to_string())
+            ));
+        }
+    }
+    Ok(format!(
+        "continued on a database rebuilt from clean at {}",
+        at.unwrap_or("base")
+    ))
+}
+
+fn outcome(results: Vec<StepResult>) -> StepOutcome {
+    StepOutcome {
+        results,
+        skip_scenario: None,
+    }
+}
+
+/// Adds the half-applied measurement of a failed step to its result.
+async fn explain_failure<F>(
+    ctx: &RunContext,
+    db: &DbTarget,
+    before: Option<&Snapshot>,
+    version_before: &Option<crate::driver::VersionState>,
+    e: &Execution,
+    retry: F,
+    r: &mut StepResult,
+) where
+    F: std::future::Future<Output = Execution>,
+{
+    let Some(before) = before else { return };
+    let h = measure(ctx, db, before, version_before, e, retry).await;
+    let summary = h.summary();
+    r.details.extend(h.lines);
+    r.details.push(match &h.retry {
+        Retry::Recovers => "re-running the same step recovers".to_string(),
+        Retry::Fails(Some(err), _) => format!("re-running the same step fails with {err}"),
+        Retry::Fails(None, why) => format!("re-running the same step fails: {why}"),
+    });
+    if let Some(m) = r.message.take() {
+        r.message = Some(format!("{m}; {summary}"));
+    }
+}
+
+/// Walks base → head → base → head one revision at a time. A failure is reported at its
+/// revision, measured (what it left half-applied, whether a re-run recovers), and the walk
+/// goes on from a database rebuilt from clean, so every failure of the walk shows.
 pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
     let mut out = Vec::new();
     if ctx.plan.chain.has_errors() {
@@ -126,31 +200,30 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             StepResult::new("walk", "walk base → head → base → head")
                 .skip("the revision graph is broken"),
         );
-        return StepOutcome {
-            results: out,
-            skip_scenario: None,
-        };
+        return outcome(out);
     }
     let order = ctx.plan.order().to_vec();
-    let db = state.db.clone();
     let mut snaps: HashMap<String, Snapshot> = HashMap::new();
-    let base = match snapshot(ctx, &db).await {
+    let base = match snapshot(ctx, &state.db).await {
         Ok(s) => s,
         Err(e) => {
             out.push(StepResult::new("walk", "snapshot of the empty database").error(e));
-            return StepOutcome {
-                results: out,
-                skip_scenario: None,
-            };
+            return outcome(out);
         }
     };
 
-    // Up, one revision at a time.
-    for rev in &order {
-        let e = ctx
-            .driver
-            .upgrade(&db, &Target::Revision(rev.clone()))
-            .await;
+    // Up, one revision at a time, as far as a clean database goes.
+    let mut top: Option<usize> = None;
+    for (i, rev) in order.iter().enumerate() {
+        let db = state.db.clone();
+        let before = if i == 0 {
+            Some(&base)
+        } else {
+            snaps.get(&order[i - 1])
+        };
+        let version_before = ctx.driver.version(&db).await.ok();
+        let target = Target::Revision(rev.clone());
+        let e = ctx.driver.upgrade(&db, &target).await;
         let mut r = from_execution(
             "upgrade",
             format!("walk up: upgrade → {rev}"),
@@ -161,24 +234,46 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             match snapshot(ctx, &db).await {
                 Ok(s) => {
                     snaps.insert(rev.clone(), s);
+                    top = Some(i);
                 }
                 Err(err) => r = r.error(err),
             }
+        } else if r.status == Status::Failed {
+            explain_failure(
+                ctx,
+                &db,
+                before,
+                &version_before,
+                &e,
+                ctx.driver.upgrade(&db, &target),
+                &mut r,
+            )
+            .await;
         }
         let ok = r.status == Status::Passed;
         out.push(r);
         if !ok {
-            return StepOutcome {
-                results: out,
-                skip_scenario: None,
-            };
+            break;
+        }
+    }
+    let Some(top) = top else {
+        return outcome(out);
+    };
+    if top + 1 < order.len() {
+        // The walk down starts where the clean upgrade stopped.
+        if let Err(e) = rebuild(ctx, state, Some(&order[top])).await {
+            out.push(StepResult::new("walk", "rebuild for the walk down").error(e));
+            return outcome(out);
         }
     }
 
     // Down, one revision at a time; only discrepancies new at this step are its fault.
     let mut carried: BTreeSet<String> = BTreeSet::new();
-    let mut down_ok = true;
-    for (i, rev) in order.iter().enumerate().rev() {
+    // The schema the database really has now (what a failed step is measured against).
+    let mut now_snap: Option<Snapshot> = snaps.get(&order[top]).cloned();
+    for i in (0..=top).rev() {
+        let rev = &order[i];
+        let db = state.db.clone();
         let (target, expected, to_name) = if i == 0 {
             (Target::Base, &base, "base".to_string())
         } else {
@@ -188,6 +283,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
                 order[i - 1].clone(),
             )
         };
+        let version_before = ctx.driver.version(&db).await.ok();
         let e = ctx.driver.downgrade(&db, &target).await;
         let mut r = from_execution(
             "downgrade",
@@ -200,16 +296,39 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             if let Some(err) = &e.error {
                 r.message = Some(format!("downgrade of {rev} failed: {err}"));
             }
+            if r.status == Status::Failed {
+                explain_failure(
+                    ctx,
+                    &db,
+                    now_snap.as_ref(),
+                    &version_before,
+                    &e,
+                    ctx.driver.downgrade(&db, &target),
+                    &mut r,
+                )
+                .await;
+            }
+            let at = (i > 0).then(|| order[i - 1].as_str());
+            match rebuild(ctx, state, at).await {
+                Ok(note) => r.details.push(note),
+                Err(err) => {
+                    out.push(r);
+                    out.push(
+                        StepResult::new("walk", "rebuild after a failed downgrade").error(err),
+                    );
+                    return outcome(out);
+                }
+            }
+            carried.clear();
+            now_snap = Some(expected.clone());
             out.push(r);
-            down_ok = false;
-            break;
+            continue;
         }
         let actual = match snapshot(ctx, &db).await {
             Ok(s) => s,
             Err(err) => {
                 out.push(r.error(err));
-                down_ok = false;
-                break;
+                return outcome(out);
             }
         };
         let changes = diff(expected, &actual);
@@ -231,43 +350,74 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             r = r.fail(msg);
         }
         carried = now;
+        now_snap = Some(actual);
         out.push(r);
     }
 
-    // Up again, all the way, and compare with the first head.
-    let mut r = StepResult::new("upgrade", "walk up again: upgrade base → head");
-    if !down_ok || !carried.is_empty() {
-        out.push(r.skip("the walk down did not return to a clean base"));
-        return StepOutcome {
-            results: out,
-            skip_scenario: None,
-        };
+    // Up again, one revision at a time, each compared with the way up. What the walk down
+    // left behind is exactly what a second deploy meets, so it is not cleaned away.
+    if !carried.is_empty() {
+        out.push(StepResult::new("walk", "walk up again").detail(format!(
+            "the walk down left {} difference(s) from the empty database; walking up again on it",
+            carried.len()
+        )));
     }
-    let e = ctx.driver.upgrade(&db, &Target::Head).await;
-    r = from_execution(
-        "upgrade",
-        "walk up again: upgrade base → head".into(),
-        &e,
-        order.last().cloned(),
-    );
-    if r.status == Status::Passed {
-        match snapshot(ctx, &db).await {
-            Ok(s) => {
-                let changes = diff(&snaps[order.last().expect("non-empty")], &s);
-                if changes.is_empty() {
-                    r.details.push("schema equals the first head".into());
-                } else {
-                    r.diff = changes.iter().map(|c| c.to_string()).collect();
-                    r = r
-                        .fail("the second upgrade to head gives a different schema than the first");
+    for rev in order.iter().take(top + 1) {
+        let db = state.db.clone();
+        let target = Target::Revision(rev.clone());
+        let version_before = ctx.driver.version(&db).await.ok();
+        let e = ctx.driver.upgrade(&db, &target).await;
+        let mut r = from_execution(
+            "upgrade",
+            format!("walk up again: upgrade → {rev}"),
+            &e,
+            Some(rev.clone()),
+        );
+        r.revision = Some(rev.clone());
+        if r.status == Status::Passed {
+            match snapshot(ctx, &db).await {
+                Ok(s) => {
+                    let changes = diff(&snaps[rev], &s);
+                    if changes.is_empty() {
+                        r.details
+                            .push("schema equals the one recorded on the first way up".into());
+                    } else {
+                        r.diff = changes.iter().map(|c| c.to_string()).collect();
+                        r = r.fail(format!(
+                            "the second upgrade to {rev} gives a different schema than the first"
+                        ));
+                    }
+                    now_snap = Some(s);
                 }
+                Err(err) => r = r.error(err),
             }
-            Err(err) => r = r.error(err),
+            out.push(r);
+            continue;
         }
+        if r.status == Status::Failed {
+            explain_failure(
+                ctx,
+                &db,
+                now_snap.as_ref(),
+                &version_before,
+                &e,
+                ctx.driver.upgrade(&db, &target),
+                &mut r,
+            )
+            .await;
+        }
+        match rebuild(ctx, state, Some(rev)).await {
+            Ok(note) => {
+                r.details.push(note);
+                now_snap = snaps.get(rev).cloned();
+            }
+            Err(err) => {
+                out.push(r);
+                out.push(StepResult::new("walk", "rebuild after a failed upgrade").error(err));
+                return outcome(out);
+            }
+        }
+        out.push(r);
     }
-    out.push(r);
-    StepOutcome {
-        results: out,
-        skip_scenario: None,
-    }
+    outcome(out)
 }

@@ -1,0 +1,128 @@
+//! After a failed step: what it left behind (statements that ran, the version table, the
+//! schema compared with the state before it) and whether simply running it again recovers.
+
+use super::super::runner::RunContext;
+use super::snapshot;
+use crate::db::ServerError;
+use crate::driver::{DbTarget, Execution, Outcome, VersionState};
+use crate::schema::{diff, Snapshot};
+
+/// What a failed step left behind, and what a re-run did.
+#[derive(Debug, Clone)]
+pub struct HalfApplied {
+    /// One line each: statements, version table, schema.
+    pub lines: Vec<String>,
+    pub retry: Retry,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Retry {
+    Recovers,
+    Fails(Option<ServerError>, String),
+}
+
+impl HalfApplied {
+    /// `half-applied: 2 statement(s) ran before statement 3 failed; version table still at 1;
+    /// changed: …; re-run fails with 1091 …`
+    pub fn summary(&self) -> String {
+        let mut s = self.lines.join("; ");
+        s.push_str("; ");
+        s.push_str(&match &self.retry {
+            Retry::Recovers => "re-running the same step recovers".to_string(),
+            Retry::Fails(Some(e), _) => format!("re-running the same step fails with {e}"),
+            Retry::Fails(None, why) => format!("re-running the same step fails: {why}"),
+        });
+        s
+    }
+}
+
+fn rows(v: &Option<VersionState>) -> String {
+    match v {
+        None => "unreadable".into(),
+        Some(s) if s.rows.is_empty() => "empty".into(),
+        Some(s) => format!(
+            "{}{}",
+            s.rows.join(", "),
+            if s.dirty { " (dirty)" } else { "" }
+        ),
+    }
+}
+
+/// Measures what the failed `failed` left in `db` against `before` (schema and version
+/// read before the step), then runs `retry` once.
+pub async fn measure<F>(
+    ctx: &RunContext,
+    db: &DbTarget,
+    before: &Snapshot,
+    version_before: &Option<VersionState>,
+    failed: &Execution,
+    retry: F,
+) -> HalfApplied
+where
+    F: std::future::Future<Output = Execution>,
+{
+    let mut lines = Vec::new();
+    match failed.failure_point() {
+        Some(fp) if fp.applied_before.is_empty() => lines.push(format!(
+            "not half-applied: {} of {} failed before any of its statements ran",
+            fp.position(),
+            fp.revision.as_deref().unwrap_or("the migration"),
+        )),
+        Some(fp) => lines.push(format!(
+            "half-applied: {} statement(s) of {} ran before {} failed",
+            fp.applied_before.len(),
+            fp.revision.as_deref().unwrap_or("the migration"),
+            fp.position()
+        )),
+        None if failed.statements.is_empty() => {
+            lines.push("statement capture unavailable for this driver".into())
+        }
+        None => lines.push("no migration statement failed (the tool stopped)".into()),
+    }
+    let version_after = ctx.driver.version(db).await.ok();
+    if version_after.as_ref().map(|v| &v.rows) == version_before.as_ref().map(|v| &v.rows)
+        && version_after.as_ref().map(|v| v.dirty) == version_before.as_ref().map(|v| v.dirty)
+    {
+        lines.push(format!("version table still at {}", rows(version_before)));
+    } else {
+        lines.push(format!(
+            "version table moved from {} to {}",
+            rows(version_before),
+            rows(&version_after)
+        ));
+    }
+    match snapshot(ctx, db).await {
+        Ok(now) => {
+            let changes = diff(before, &now);
+            if changes.is_empty() {
+                lines.push("schema unchanged by the failed step".into());
+            } else {
+                lines.push(format!(
+                    "changed: {}",
+                    changes
+                        .iter()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        Err(e) => lines.push(format!("schema unreadable: {e}")),
+    }
+    let again = retry.await;
+    let retry = match (&again.outcome, &again.error) {
+        (Outcome::Succeeded, _) => Retry::Recovers,
+        (_, e) => Retry::Fails(
+            e.clone(),
+            again
+                .stderr
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .trim()
+                .to_string(),
+        ),
+    };
+    HalfApplied { lines, retry }
+}
