@@ -217,7 +217,7 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary) -> Section {
             .collect(),
         quoted_error,
         reason: s.reason.clone(),
-        warnings: s.warnings.clone(),
+        warnings: s.warnings.iter().map(|w| w.to_string()).collect(),
         seconds: secs(s.duration_ms),
         database: s.database.clone().unwrap_or_else(|| "—".into()),
     }
@@ -582,6 +582,7 @@ pub fn build(summary: &RunSummary) -> ReportView {
         status_text: match summary.status {
             RunStatus::Passed => "PASSED - PRODUCTION READY".into(),
             RunStatus::Failed => "FAILED - NOT READY FOR PRODUCTION".into(),
+            RunStatus::Skipped => "NOTHING TESTED - NOT READY FOR PRODUCTION".into(),
             RunStatus::Error => format!(
                 "ERROR - RUN INCOMPLETE{}",
                 summary

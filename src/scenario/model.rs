@@ -1,9 +1,11 @@
 //! `ScenarioFile`: a scenario as data — an id, a start state and a list of `Step`s.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::config::StrictnessKey;
 use crate::error::{HarnessError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -14,13 +16,6 @@ pub enum Start {
     Baseline,
     /// A fresh, empty database.
     Empty,
-}
-
-/// Which config knob can soften a scenario (`required | warn | off`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StrictnessKey {
-    Idempotency,
 }
 
 /// What a query or command must do: succeed, fail, or fail with one server error code.
@@ -124,6 +119,11 @@ pub enum Step {
         from: String,
         to: String,
     },
+    /// The steps after this one form the opinionated check `check`, governed by its
+    /// `[scenarios]` key (`off` skips them, `warn` turns their failures into warnings).
+    BeginCheck {
+        check: StrictnessKey,
+    },
 }
 
 impl Step {
@@ -148,6 +148,7 @@ impl Step {
             Step::Deploy => "deploy",
             Step::Reset => "reset",
             Step::Hotfix { .. } => "hotfix",
+            Step::BeginCheck { .. } => "begin_check",
         }
     }
 
@@ -185,7 +186,15 @@ pub struct ScenarioFile {
     /// Where it came from: `builtin` or a file path.
     #[serde(skip)]
     pub source: String,
+    /// The file it was parsed from and its text, to point errors at a step's line.
+    #[serde(skip)]
+    pub path: PathBuf,
+    #[serde(skip)]
+    text: String,
 }
+
+/// Targets a step may name besides a revision id and `+N`/`-N`.
+const TARGET_WORDS: &[&str] = &["head", "heads", "base", "baseline"];
 
 impl ScenarioFile {
     pub fn parse(text: &str, source: &Path) -> Result<ScenarioFile> {
@@ -202,6 +211,8 @@ impl ScenarioFile {
             }
         })?;
         f.source = source.display().to_string();
+        f.path = source.to_path_buf();
+        f.text = text.to_string();
         if f.id.is_empty()
             || !f
                 .id
@@ -215,7 +226,145 @@ impl ScenarioFile {
                 message: format!("scenario id `{}` must be letters, digits, `-` or `_`", f.id),
             });
         }
+        f.check_names()?;
         Ok(f)
+    }
+
+    /// An error pointing at `key` inside step `i` (or at the step's header).
+    pub fn error_at(&self, i: usize, key: &str, message: String) -> HarnessError {
+        let (line, column) = self.locate(i, key);
+        HarnessError::Config {
+            file: self.path.clone(),
+            line,
+            column,
+            message,
+        }
+    }
+
+    /// 1-based line and column of `key = …` in the i-th `[[steps]]` table.
+    fn locate(&self, i: usize, key: &str) -> (usize, usize) {
+        let lines: Vec<&str> = self.text.lines().collect();
+        let headers: Vec<usize> = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.trim() == "[[steps]]")
+            .map(|(n, _)| n)
+            .collect();
+        let Some(&start) = headers.get(i) else {
+            return (1, 1);
+        };
+        let end = headers.get(i + 1).copied().unwrap_or(lines.len());
+        lines[start..end]
+            .iter()
+            .enumerate()
+            .find_map(|(n, l)| {
+                let t = l.trim_start();
+                (t.starts_with(key) && t[key.len()..].trim_start().starts_with('='))
+                    .then(|| (start + n + 1, l.len() - t.len() + 1))
+            })
+            .unwrap_or((start + 1, 1))
+    }
+
+    /// Every snapshot a step reads must have been taken by an earlier step (`baseline` is
+    /// taken by the start phase and by `reset`), and data can only be compared after it was
+    /// seeded: a typo fails at load, not halfway through a run.
+    fn check_names(&self) -> Result<()> {
+        let mut taken: BTreeSet<&str> = BTreeSet::new();
+        if self.start == Start::Baseline {
+            taken.insert("baseline");
+        }
+        let mut seeded = false;
+        for (i, step) in self.steps.iter().enumerate() {
+            let reads: Vec<(&str, &str)> = match step {
+                Step::AssertSchemaEquals { name } => vec![("name", name)],
+                Step::ReportDiff { from, to } | Step::Hotfix { from, to } => {
+                    vec![("from", from), ("to", to)]
+                }
+                Step::Probes { model, against, .. } => std::iter::once(("model", model.as_str()))
+                    .chain(against.as_deref().map(|a| ("against", a)))
+                    .collect(),
+                _ => vec![],
+            };
+            for (key, name) in reads {
+                if !taken.contains(name) {
+                    let so_far = taken.iter().copied().collect::<Vec<_>>().join(", ");
+                    return Err(self.error_at(
+                        i,
+                        key,
+                        format!(
+                            "{} reads snapshot `{name}`, which no earlier step takes (taken so far: {})",
+                            step.action(),
+                            if so_far.is_empty() { "none" } else { &so_far }
+                        ),
+                    ));
+                }
+            }
+            match step {
+                Step::Snapshot { name } | Step::ReferenceSnapshot { name, .. } => {
+                    taken.insert(name);
+                }
+                Step::Reset => {
+                    taken.insert("baseline");
+                }
+                Step::SeedData => seeded = true,
+                Step::AssertDataPreserved if !seeded => {
+                    return Err(self.error_at(
+                        i,
+                        "action",
+                        "assert_data_preserved needs a seed_data step before it".into(),
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Each step's migration target with the key it was written under, for checking
+    /// against the chain once it is known.
+    pub fn targets(&self) -> Vec<(usize, &str)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s {
+                Step::Upgrade { target }
+                | Step::Downgrade { target }
+                | Step::Stamp { target }
+                | Step::AssertVersion { target }
+                | Step::ReferenceSnapshot { target, .. } => Some((i, target.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Checks every target names `head`, `base`, `baseline`, `+N`/`-N` or a revision of
+    /// `revisions`; points at the step's line otherwise.
+    pub fn check_targets(&self, revisions: &[String]) -> Result<()> {
+        for (i, t) in self.targets() {
+            let t = t.trim();
+            let relative =
+                (t.starts_with('+') || t.starts_with('-')) && t[1..].parse::<i32>().is_ok();
+            if TARGET_WORDS.contains(&t) || relative || revisions.iter().any(|r| r == t) {
+                continue;
+            }
+            let close: Vec<&str> = revisions
+                .iter()
+                .filter(|r| !t.is_empty() && r.starts_with(t))
+                .map(String::as_str)
+                .collect();
+            let hint = match close.as_slice() {
+                [] => String::new(),
+                some => format!(" (did you mean {}?)", some.join(", ")),
+            };
+            return Err(self.error_at(
+                i,
+                "target",
+                format!(
+                    "target `{t}` is not head, base, baseline, +N, -N or a revision of the chain{hint}"
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -258,5 +407,37 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("expected \"ok\""), "{e}");
+    }
+
+    #[test]
+    fn a_snapshot_no_earlier_step_takes_is_an_error_at_its_line() {
+        let text = "id = \"x\"\ntitle = \"X\"\nsummary = \"s\"\n[[steps]]\naction = \"snapshot\"\nname = \"head\"\n[[steps]]\naction = \"assert_schema_equals\"\nname = \"baselin\"\n";
+        let e = ScenarioFile::parse(text, Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("x.toml:9:1: assert_schema_equals reads snapshot `baselin`"),
+            "{e}"
+        );
+        assert!(e.contains("taken so far: baseline, head"), "{e}");
+        // `baseline` is only there when the scenario starts from it.
+        let empty = text
+            .replace("summary = \"s\"\n", "summary = \"s\"\nstart = \"empty\"\n")
+            .replace("baselin\"", "baseline\"");
+        let e = ScenarioFile::parse(&empty, Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`baseline`") && e.contains("taken so far: head"),
+            "{e}"
+        );
+        let seeded = "id = \"x\"\ntitle = \"X\"\nsummary = \"s\"\n[[steps]]\naction = \"assert_data_preserved\"\n";
+        let e = ScenarioFile::parse(seeded, Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("x.toml:5:1:") && e.contains("seed_data"),
+            "{e}"
+        );
     }
 }

@@ -2,8 +2,64 @@
 
 use serde::Serialize;
 
+use crate::config::StrictnessKey;
 use crate::data::DataLoss;
 use crate::db::ServerError;
+
+/// What a warning is about; a warning never fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    /// An opinionated check set to `warn` failed.
+    Check,
+    /// A revision outside the gate's scope (history) failed.
+    History,
+    /// Seeding could not fill every table or column.
+    Seed,
+    /// The revision graph (an empty downgrade, a tool that would not list its heads).
+    Chain,
+}
+
+/// A problem reported but not counted against the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub kind: WarningKind,
+    /// For `check`: which `[scenarios]` key set it to `warn`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<StrictnessKey>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn new(kind: WarningKind, message: impl Into<String>) -> Self {
+        Warning {
+            kind,
+            check: None,
+            revision: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.kind, self.check, &self.revision) {
+            (WarningKind::Check, Some(k), _) => {
+                write!(f, "{} = \"warn\": {}", k.key(), self.message)
+            }
+            (WarningKind::History, _, Some(r)) => {
+                write!(
+                    f,
+                    "history ({r}, before the revisions under test): {}",
+                    self.message
+                )
+            }
+            _ => f.write_str(&self.message),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -64,6 +120,9 @@ pub struct StepResult {
     pub diff: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub data_loss: Vec<DataLoss>,
+    /// Problems found that do not fail the step (collected into the scenario's warnings).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
 }
 
 impl StepResult {
@@ -83,6 +142,7 @@ impl StepResult {
             details: vec![],
             diff: vec![],
             data_loss: vec![],
+            warnings: vec![],
         }
     }
 
@@ -117,6 +177,11 @@ impl StepResult {
         self.details.push(d.into());
         self
     }
+
+    pub fn warn(mut self, kind: WarningKind, message: impl Into<String>) -> Self {
+        self.warnings.push(Warning::new(kind, message));
+        self
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -130,7 +195,7 @@ pub struct ScenarioResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
     pub steps: Vec<StepResult>,
@@ -148,6 +213,14 @@ impl ScenarioResult {
             warnings: vec![],
             database: None,
             steps: vec![],
+        }
+    }
+
+    /// A scenario that could not run: `error` with the reason, no steps.
+    pub fn errored(id: &str, title: &str, reason: &str) -> Self {
+        ScenarioResult {
+            status: Status::Error,
+            ..ScenarioResult::skipped(id, title, reason)
         }
     }
 

@@ -1,5 +1,6 @@
 //! Runs a `Plan`: each scenario on its own fresh database, several at once (`--jobs`),
-//! emitting `Event`s; returns results in plan order.
+//! each in its own task (a panic is an `error` for that scenario alone), emitting `Event`s;
+//! applies the verdict policy (opinionated checks, history) and returns results in plan order.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -9,9 +10,9 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::events::Event;
-use super::model::{ScenarioFile, Start, StrictnessKey};
+use super::model::{ScenarioFile, Start, Step, StrictnessKey};
 use super::plan::{Disposition, Plan, PlannedScenario};
-use super::result::{ScenarioResult, Status, StepResult};
+use super::result::{ScenarioResult, Status, StepResult, Warning, WarningKind};
 use super::steps::{self, ScenarioState, StepOutcome};
 use crate::config::{ProbeConfig, Strictness};
 use crate::driver::{DbTarget, MigrationDriver};
@@ -26,7 +27,6 @@ pub struct RunContext {
     pub hotfix_sql: Vec<String>,
     pub probes: Vec<ProbeConfig>,
     pub app_command: Option<String>,
-    pub idempotency: Strictness,
     pub timeout: Duration,
     pub jobs: usize,
     /// Set when the server stopped answering: the remaining scenarios are `error`.
@@ -47,17 +47,49 @@ impl RunContext {
     }
 }
 
+/// Runs every planned scenario, `jobs` at a time. Each runs in its own task, so a panic in
+/// one becomes an `error` result for it and the others still run and report.
 pub async fn run_plan(ctx: Arc<RunContext>, events: UnboundedSender<Event>) -> Vec<ScenarioResult> {
     let jobs = ctx.jobs.max(1);
     let planned = ctx.plan.scenarios.clone();
     futures_util::stream::iter(planned.into_iter().map(|p| {
         let ctx = ctx.clone();
         let events = events.clone();
-        async move { run_scenario(&ctx, &p, &events).await }
+        async move {
+            let (id, title) = (p.file.id.clone(), p.file.title.clone());
+            let task = tokio::spawn({
+                let events = events.clone();
+                async move { run_scenario(&ctx, &p, &events).await }
+            });
+            match task.await {
+                Ok(r) => r,
+                Err(e) => {
+                    // Its databases are on the server's list; teardown drops them.
+                    let r = ScenarioResult::errored(
+                        &id,
+                        &title,
+                        &format!("internal error (panic): {}", panic_message(e)),
+                    );
+                    let _ = events.send(Event::ScenarioFinished { result: r.clone() });
+                    r
+                }
+            }
+        }
     }))
     .buffered(jobs)
     .collect()
     .await
+}
+
+fn panic_message(e: tokio::task::JoinError) -> String {
+    match e.try_into_panic() {
+        Ok(p) => p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "(no message)".into()),
+        Err(e) => e.to_string(),
+    }
 }
 
 fn fill(template: &str, ctx: &RunContext, first_error: Option<String>) -> String {
@@ -119,49 +151,89 @@ async fn run_scenario(
         }
     };
     result.database = Some(db.clone());
+    // Debug builds only: lets the tests prove a panic stays inside its scenario.
+    #[cfg(debug_assertions)]
+    if std::env::var("MH_TEST_PANIC_SCENARIO").is_ok_and(|v| v == f.id) {
+        panic!("injected by MH_TEST_PANIC_SCENARIO={}", f.id);
+    }
     let mut state = ScenarioState::new(ctx.db(&db));
-    let outcome = execute(ctx, f, &mut state, &mut result, events).await;
+    let ran = execute(ctx, f, &mut state, &mut result, events).await;
     // Drop every database the scenario used, whatever happened.
     for name in state.databases() {
         let _ = ctx.server.drop_database(&name).await;
     }
-    finish(ctx, f, &mut result, outcome, started).await;
+    finish(ctx, f, &mut result, ran, started).await;
     let _ = events.send(Event::ScenarioFinished {
         result: result.clone(),
     });
     result
 }
 
-/// Runs the start phase and the steps; returns a scenario-level skip reason if any.
+/// Which part of a scenario a step result belongs to, for the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// Bringing the database to the baseline before the scenario's own steps.
+    Prepare,
+    /// The scenario's own steps, under an opinionated check or none.
+    Own(Option<StrictnessKey>),
+}
+
+/// What `execute` leaves for the verdict: the part each result belongs to (parallel to
+/// `result.steps`) and why the scenario as a whole stopped, if it did.
+struct Ran {
+    parts: Vec<Part>,
+    skip: Option<String>,
+}
+
+/// Runs the start phase and the steps.
 async fn execute(
     ctx: &RunContext,
     f: &ScenarioFile,
     state: &mut ScenarioState,
     result: &mut ScenarioResult,
     events: &UnboundedSender<Event>,
-) -> Option<String> {
-    let push = |result: &mut ScenarioResult, s: StepResult| {
+) -> Ran {
+    let mut ran = Ran {
+        parts: vec![],
+        skip: None,
+    };
+    let mut push = |result: &mut ScenarioResult, s: StepResult, part: Part| {
         let _ = events.send(Event::StepFinished {
             scenario: f.id.clone(),
             step: s.clone(),
         });
         result.steps.push(s);
+        ran.parts.push(part);
     };
     if f.start == Start::Baseline {
         let prep = steps::prepare_baseline(ctx, state).await;
         let ok = prep.iter().all(|s| s.status == Status::Passed);
         for s in prep {
-            push(result, s);
+            push(result, s, Part::Prepare);
         }
         if !ok {
             result.reason = Some(format!(
                 "could not bring a fresh database to the baseline {}",
                 ctx.plan.baseline.as_deref().unwrap_or("base")
             ));
-            return None;
+            return ran;
         }
     }
+    let mut check = f.strictness;
     for step in &f.steps {
+        if let Step::BeginCheck { check: key } = step {
+            check = Some(*key);
+            if ctx.plan.policy.strictness(*key) == Strictness::Off {
+                let s =
+                    StepResult::new("begin_check", format!("{} check", key.key())).skip(format!(
+                        "{} = \"off\" in harness.toml: the steps of this check were not run",
+                        key.key()
+                    ));
+                push(result, s, Part::Own(check));
+                break;
+            }
+            continue;
+        }
         let StepOutcome {
             results,
             skip_scenario,
@@ -171,35 +243,86 @@ async fn execute(
             .any(|r| matches!(r.status, Status::Failed | Status::Error))
             && !step.is_check();
         for r in results {
-            push(result, r);
+            push(result, r, Part::Own(check));
         }
         if skip_scenario.is_some() {
-            return skip_scenario;
+            ran.skip = skip_scenario;
+            return ran;
         }
         if stop {
             break;
         }
     }
-    None
+    ran
+}
+
+/// How one failed step counts: against the run, or as a warning.
+fn verdict(ctx: &RunContext, step: &StepResult, part: Part) -> Option<Warning> {
+    let message = step.message.clone().unwrap_or_else(|| step.title.clone());
+    let Part::Own(check) = part else {
+        // Without the baseline nothing of the change could be tested: that always counts.
+        return None;
+    };
+    // Only a migration the tool ran can be blamed on a revision (an assertion's revision is
+    // the one it expected).
+    let ran_revision = step.command.as_ref().and(step.revision.as_deref());
+    if !ctx.plan.scope.judged(ran_revision) {
+        return Some(Warning {
+            kind: WarningKind::History,
+            check: None,
+            revision: ran_revision.map(str::to_string),
+            message,
+        });
+    }
+    match check {
+        Some(k) if ctx.plan.policy.strictness(k) == Strictness::Warn => Some(Warning {
+            kind: WarningKind::Check,
+            check: Some(k),
+            revision: step.revision.clone(),
+            message,
+        }),
+        _ => None,
+    }
 }
 
 async fn finish(
     ctx: &RunContext,
     f: &ScenarioFile,
     result: &mut ScenarioResult,
-    skip: Option<String>,
+    ran: Ran,
     started: Instant,
 ) {
     result.duration_ms = started.elapsed().as_millis() as u64;
-    let any = |st: Status| result.steps.iter().any(|s| s.status == st);
-    result.status = if skip.is_some() {
+    // Skipped never counts as passed: a scenario passes only when one of its own steps was
+    // checked (passed, or failed a check set to `warn`).
+    let mut tested = false;
+    let mut failed = false;
+    let mut errored = false;
+    let mut demoted = Vec::new();
+    for (step, part) in result.steps.iter().zip(&ran.parts) {
+        match step.status {
+            Status::Passed => tested |= matches!(part, Part::Own(_)),
+            Status::Skipped => {}
+            Status::Error => errored = true,
+            Status::Failed => match verdict(ctx, step, *part) {
+                None => failed = true,
+                Some(w) => {
+                    tested |= w.kind == WarningKind::Check;
+                    demoted.push(w);
+                }
+            },
+        }
+    }
+    result.status = if ran.skip.is_some() {
         Status::Skipped
-    } else if any(Status::Error) {
+    } else if errored {
         Status::Error
-    } else if any(Status::Failed) {
+    } else if failed {
         Status::Failed
-    } else {
+    } else if tested {
         Status::Passed
+    } else {
+        Status::Skipped
     };
     if matches!(result.status, Status::Error | Status::Failed) && !ctx.server.alive().await {
         ctx.server_lost.store(true, Ordering::SeqCst);
@@ -207,41 +330,45 @@ async fn finish(
         result.reason =
             Some("the server stopped answering (died or was killed) during this scenario".into());
     }
-    // `warn` strictness: report the failure, do not fail the run.
-    if f.strictness == Some(StrictnessKey::Idempotency)
-        && ctx.idempotency == Strictness::Warn
-        && result.status == Status::Failed
-    {
-        result.warnings.push(format!(
-            "idempotency = \"warn\": {}",
-            result
-                .first_problem()
-                .and_then(|s| s.message.clone())
-                .unwrap_or_default()
-        ));
-        result.status = Status::Passed;
-    }
+    result.warnings.extend(demoted);
     result.warnings.extend(
         result
             .steps
             .iter()
-            .flat_map(|s| s.details.iter())
-            .filter(|d| d.starts_with("warning:"))
-            .cloned(),
+            .flat_map(|s| s.warnings.iter())
+            .cloned()
+            .collect::<Vec<_>>(),
     );
     let first_error = result
         .steps
         .iter()
         .find_map(|s| s.error.as_ref())
         .map(|e| format!("{} {}", e.code, e.message));
+    let skip = ran.skip.or_else(|| {
+        (result.status == Status::Skipped).then(|| {
+            let why = result
+                .warnings
+                .first()
+                .map(|w| w.to_string())
+                .or_else(|| result.reason.clone())
+                .unwrap_or_else(|| "every step was skipped".into());
+            format!("nothing was tested: {why}")
+        })
+    });
     result.details = match (&skip, result.status) {
         (Some(why), _) => {
             result.reason = Some(why.clone());
             why.clone()
         }
-        (None, Status::Passed) if !result.warnings.is_empty() => {
-            format!("passed with warnings: {}", result.warnings.join("; "))
-        }
+        (None, Status::Passed) if !result.warnings.is_empty() => format!(
+            "passed with warnings: {}",
+            result
+                .warnings
+                .iter()
+                .map(|w| w.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
         (None, Status::Passed) => {
             fill(f.on_pass.as_deref().unwrap_or(&f.summary), ctx, first_error)
         }
