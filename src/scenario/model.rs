@@ -18,6 +18,18 @@ pub enum Start {
     Empty,
 }
 
+/// The part of release confidence a scenario speaks to: the report groups scenarios by it
+/// (confidence table, rollback advice), never by their ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aspect {
+    Upgrade,
+    Idempotency,
+    /// Downgrades: the scenario that starts at the baseline is the rollback production runs.
+    Rollback,
+    ErrorReproduction,
+}
+
 /// What a query or command must do: succeed, fail, or fail with one server error code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(into = "String")]
@@ -179,6 +191,8 @@ pub struct ScenarioFile {
     pub start: Start,
     #[serde(default)]
     pub strictness: Option<StrictnessKey>,
+    #[serde(default)]
+    pub aspect: Option<Aspect>,
     /// One-line result when it passes; `{baseline}`, `{head}`, `{count}`, `{error}` filled in.
     #[serde(default)]
     pub on_pass: Option<String>,

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::model::{Aspect, ScenarioFile, Start};
 use crate::config::StrictnessKey;
 use crate::data::DataLoss;
 use crate::db::ServerError;
@@ -198,6 +199,11 @@ pub struct ScenarioResult {
     pub warnings: Vec<Warning>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
+    /// From the scenario file: what it speaks to, and where it starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aspect: Option<Aspect>,
+    #[serde(skip)]
+    pub start: Start,
     pub steps: Vec<StepResult>,
 }
 
@@ -212,15 +218,21 @@ impl ScenarioResult {
             reason: Some(reason.into()),
             warnings: vec![],
             database: None,
+            aspect: None,
+            start: Start::default(),
             steps: vec![],
         }
     }
 
-    /// A scenario that could not run: `error` with the reason, no steps.
-    pub fn errored(id: &str, title: &str, reason: &str) -> Self {
+    /// An empty result for `f`, passed until steps say otherwise.
+    pub fn of(f: &ScenarioFile) -> Self {
         ScenarioResult {
-            status: Status::Error,
-            ..ScenarioResult::skipped(id, title, reason)
+            status: Status::Passed,
+            details: String::new(),
+            reason: None,
+            aspect: f.aspect,
+            start: f.start,
+            ..ScenarioResult::skipped(&f.id, &f.title, "")
         }
     }
 

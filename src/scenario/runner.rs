@@ -56,7 +56,7 @@ pub async fn run_plan(ctx: Arc<RunContext>, events: UnboundedSender<Event>) -> V
         let ctx = ctx.clone();
         let events = events.clone();
         async move {
-            let (id, title) = (p.file.id.clone(), p.file.title.clone());
+            let blank = ScenarioResult::of(&p.file);
             let task = tokio::spawn({
                 let events = events.clone();
                 async move { run_scenario(&ctx, &p, &events).await }
@@ -65,11 +65,13 @@ pub async fn run_plan(ctx: Arc<RunContext>, events: UnboundedSender<Event>) -> V
                 Ok(r) => r,
                 Err(e) => {
                     // Its databases are on the server's list; teardown drops them.
-                    let r = ScenarioResult::errored(
-                        &id,
-                        &title,
-                        &format!("internal error (panic): {}", panic_message(e)),
-                    );
+                    let why = format!("internal error (panic): {}", panic_message(e));
+                    let r = ScenarioResult {
+                        status: Status::Error,
+                        details: why.clone(),
+                        reason: Some(why),
+                        ..blank
+                    };
                     let _ = events.send(Event::ScenarioFinished { result: r.clone() });
                     r
                 }
@@ -107,7 +109,12 @@ async fn run_scenario(
 ) -> ScenarioResult {
     let f = &p.file;
     if let Disposition::Skip(why) = &p.disposition {
-        let r = ScenarioResult::skipped(&f.id, &f.title, why);
+        let r = ScenarioResult {
+            status: Status::Skipped,
+            details: why.clone(),
+            reason: Some(why.clone()),
+            ..ScenarioResult::of(f)
+        };
         let _ = events.send(Event::ScenarioFinished { result: r.clone() });
         return r;
     }
@@ -116,17 +123,7 @@ async fn run_scenario(
         title: f.title.clone(),
     });
     let started = Instant::now();
-    let mut result = ScenarioResult {
-        id: f.id.clone(),
-        title: f.title.clone(),
-        status: Status::Passed,
-        duration_ms: 0,
-        details: String::new(),
-        reason: None,
-        warnings: vec![],
-        database: None,
-        steps: vec![],
-    };
+    let mut result = ScenarioResult::of(f);
     if ctx.server_lost.load(Ordering::SeqCst) {
         result.status = Status::Error;
         result.reason = Some("the server stopped answering earlier in this run".into());
