@@ -171,8 +171,13 @@ async fn run_scenario(
 enum Part {
     /// Bringing the database to the baseline before the scenario's own steps.
     Prepare,
-    /// The scenario's own steps, under an opinionated check or none.
-    Own(Option<StrictnessKey>),
+    /// The scenario's own steps, under an opinionated check or none. `attributed`: the
+    /// result's revision names the migration that ran (the walk's steps, or a failure the
+    /// driver pinned on a revision), not merely the step's target.
+    Own {
+        check: Option<StrictnessKey>,
+        attributed: bool,
+    },
 }
 
 /// What `execute` leaves for the verdict: the part each result belongs to (parallel to
@@ -226,7 +231,14 @@ async fn execute(
                         "{} = \"off\" in harness.toml: the steps of this check were not run",
                         key.key()
                     ));
-                push(result, s, Part::Own(check));
+                push(
+                    result,
+                    s,
+                    Part::Own {
+                        check,
+                        attributed: false,
+                    },
+                );
                 break;
             }
             continue;
@@ -240,7 +252,14 @@ async fn execute(
             .any(|r| matches!(r.status, Status::Failed | Status::Error))
             && !step.is_check();
         for r in results {
-            push(result, r, Part::Own(check));
+            let attributed = match step {
+                Step::Walk => true,
+                Step::Upgrade { target } | Step::Downgrade { target } => {
+                    r.revision.is_some() && r.revision != steps::revision_of(ctx, target)
+                }
+                _ => false,
+            };
+            push(result, r, Part::Own { check, attributed });
         }
         if skip_scenario.is_some() {
             ran.skip = skip_scenario;
@@ -256,13 +275,13 @@ async fn execute(
 /// How one failed step counts: against the run, or as a warning.
 fn verdict(ctx: &RunContext, step: &StepResult, part: Part) -> Option<Warning> {
     let message = step.message.clone().unwrap_or_else(|| step.title.clone());
-    let Part::Own(check) = part else {
+    let Part::Own { check, attributed } = part else {
         // Without the baseline nothing of the change could be tested: that always counts.
         return None;
     };
-    // Only a migration the tool ran can be blamed on a revision (an assertion's revision is
-    // the one it expected).
-    let ran_revision = step.command.as_ref().and(step.revision.as_deref());
+    // Only a failure pinned on the migration that ran can be history: an assertion's
+    // revision is the one it expected, a deploy's the one it started from.
+    let ran_revision = step.revision.as_deref().filter(|_| attributed);
     if !ctx.plan.scope.judged(ran_revision) {
         return Some(Warning {
             kind: WarningKind::History,
@@ -298,7 +317,7 @@ async fn finish(
     let mut demoted = Vec::new();
     for (step, part) in result.steps.iter().zip(&ran.parts) {
         match step.status {
-            Status::Passed => tested |= matches!(part, Part::Own(_)),
+            Status::Passed => tested |= matches!(part, Part::Own { .. }),
             Status::Skipped => {}
             Status::Error => errored = true,
             Status::Failed => match verdict(ctx, step, *part) {
