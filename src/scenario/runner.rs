@@ -61,6 +61,9 @@ pub async fn run_plan(ctx: Arc<RunContext>, events: UnboundedSender<Event>) -> V
                 let events = events.clone();
                 async move { run_scenario(&ctx, &p, &events).await }
             });
+            // Cancelling the run (SIGINT, SIGTERM) drops this future: take the task with it,
+            // as the plain future it replaced would have gone.
+            let _abort = AbortOnDrop(task.abort_handle());
             match task.await {
                 Ok(r) => r,
                 Err(e) => {
@@ -81,6 +84,14 @@ pub async fn run_plan(ctx: Arc<RunContext>, events: UnboundedSender<Event>) -> V
     .buffered(jobs)
     .collect()
     .await
+}
+
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn panic_message(e: tokio::task::JoinError) -> String {
