@@ -105,6 +105,21 @@ fn panic_message(e: tokio::task::JoinError) -> String {
     }
 }
 
+/// The server stopped answering: its process is gone, or it refuses a new connection (a
+/// killed server closes its port a moment before its process can be reaped).
+async fn server_gone(ctx: &RunContext) -> bool {
+    if !ctx.server.alive().await {
+        return true;
+    }
+    match tokio::time::timeout(Duration::from_secs(10), ctx.server.admin()).await {
+        Ok(Ok(c)) => {
+            let _ = c.disconnect().await;
+            false
+        }
+        _ => true,
+    }
+}
+
 fn fill(template: &str, ctx: &RunContext, first_error: Option<String>) -> String {
     template
         .replace("{baseline}", ctx.plan.baseline.as_deref().unwrap_or("base"))
@@ -151,7 +166,7 @@ async fn run_scenario(
             result.reason = Some(e.to_string());
             result.details = e.to_string();
             ctx.server_lost
-                .store(!ctx.server.alive().await, Ordering::SeqCst);
+                .store(server_gone(ctx).await, Ordering::SeqCst);
             let _ = events.send(Event::ScenarioFinished {
                 result: result.clone(),
             });
@@ -351,7 +366,7 @@ async fn finish(
     } else {
         Status::Skipped
     };
-    if matches!(result.status, Status::Error | Status::Failed) && !ctx.server.alive().await {
+    if matches!(result.status, Status::Error | Status::Failed) && server_gone(ctx).await {
         ctx.server_lost.store(true, Ordering::SeqCst);
         result.status = Status::Error;
         result.reason =
