@@ -156,6 +156,16 @@ fn since_judges_what_git_saw_change_and_reports_older_revisions_as_history() {
         .as_str()
         .unwrap()
         .starts_with("passed with warnings"));
+    // The failing step stays in the report as it happened, marked as counted as history.
+    let down3 = chain["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["status"] == "failed")
+        .cloned()
+        .unwrap();
+    assert_eq!(down3["revision"], ids[2].as_str());
+    assert_eq!(down3["demoted"], "history");
 
     // history = "strict" judges every revision again.
     write_config(d.path(), "[scenarios]\nhistory = \"strict\"\n");

@@ -124,6 +124,10 @@ pub struct StepResult {
     /// Problems found that do not fail the step (collected into the scenario's warnings).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
+    /// Set on a failed step the verdict policy counted as a warning of this kind (a check
+    /// set to `warn`, or a revision outside the scope) rather than against the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demoted: Option<WarningKind>,
 }
 
 impl StepResult {
@@ -144,6 +148,7 @@ impl StepResult {
             diff: vec![],
             data_loss: vec![],
             warnings: vec![],
+            demoted: None,
         }
     }
 

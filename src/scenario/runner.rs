@@ -341,7 +341,7 @@ async fn finish(
     let mut failed = false;
     let mut errored = false;
     let mut demoted = Vec::new();
-    for (step, part) in result.steps.iter().zip(&ran.parts) {
+    for (step, part) in result.steps.iter_mut().zip(&ran.parts) {
         match step.status {
             Status::Passed => tested |= matches!(part, Part::Own { .. }),
             Status::Skipped => {}
@@ -350,6 +350,7 @@ async fn finish(
                 None => failed = true,
                 Some(w) => {
                     tested |= w.kind == WarningKind::Check;
+                    step.demoted = Some(w.kind);
                     demoted.push(w);
                 }
             },
