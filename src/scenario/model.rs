@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::chain::Chain;
 pub use crate::config::StrictnessKey;
 use crate::error::{HarnessError, Result};
 
@@ -351,35 +352,69 @@ impl ScenarioFile {
             .collect()
     }
 
-    /// Checks every target names `head`, `base`, `baseline`, `+N`/`-N` or a revision of
-    /// `revisions`; points at the step's line otherwise.
-    pub fn check_targets(&self, revisions: &[String]) -> Result<()> {
+    /// Checks every target is one the tools accept for this chain; points at the step's
+    /// line otherwise. Alembic's grammar is the widest: `head(s)`, `base`, a revision id or
+    /// unique prefix, a branch label, `X@head`/`X@base`/`X@+N`, `X+N`/`X-N`, `+N`/`-N`
+    /// (alembic.readthedocs.io, "Relative Migration Identifiers", "Working with Branches").
+    pub fn check_targets(&self, chain: &Chain) -> Result<()> {
         for (i, t) in self.targets() {
             let t = t.trim();
-            let relative =
-                (t.starts_with('+') || t.starts_with('-')) && t[1..].parse::<i32>().is_ok();
-            if TARGET_WORDS.contains(&t) || relative || revisions.iter().any(|r| r == t) {
+            if valid_target(t, chain) {
                 continue;
             }
-            let close: Vec<&str> = revisions
+            let close: Vec<&str> = chain
+                .revisions
                 .iter()
+                .map(|r| r.id.as_str())
                 .filter(|r| !t.is_empty() && r.starts_with(t))
-                .map(String::as_str)
                 .collect();
             let hint = match close.as_slice() {
                 [] => String::new(),
-                some => format!(" (did you mean {}?)", some.join(", ")),
+                some => format!(" (ambiguous: {})", some.join(", ")),
             };
             return Err(self.error_at(
                 i,
                 "target",
                 format!(
-                    "target `{t}` is not head, base, baseline, +N, -N or a revision of the chain{hint}"
+                    "target `{t}` is not head, base, baseline, +N, -N, a revision or a branch label of the chain{hint}"
                 ),
             ));
         }
         Ok(())
     }
+}
+
+fn is_relative(t: &str) -> bool {
+    (t.starts_with('+') || t.starts_with('-')) && t[1..].parse::<u32>().is_ok()
+}
+
+fn valid_target(t: &str, chain: &Chain) -> bool {
+    if TARGET_WORDS.contains(&t) || is_relative(t) {
+        return true;
+    }
+    let (anchor, suffix) = match t.split_once('@') {
+        Some((a, s)) => (a, Some(s)),
+        None => (t, None),
+    };
+    if suffix.is_some_and(|s| !(s == "head" || s == "base" || is_relative(s))) {
+        return false;
+    }
+    // `ae10+2`: relative to a revision.
+    let anchor = match anchor.rfind(['+', '-']) {
+        Some(k) if k > 0 && is_relative(&anchor[k..]) => &anchor[..k],
+        _ => anchor,
+    };
+    TARGET_WORDS.contains(&anchor)
+        || chain
+            .revisions
+            .iter()
+            .any(|r| r.id == anchor || r.branch_labels.iter().any(|l| l == anchor))
+        || chain
+            .revisions
+            .iter()
+            .filter(|r| !anchor.is_empty() && r.id.starts_with(anchor))
+            .count()
+            == 1
 }
 
 #[cfg(test)]
@@ -453,5 +488,38 @@ mod tests {
             e.starts_with("x.toml:5:1:") && e.contains("seed_data"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn targets_follow_alembics_grammar() {
+        use crate::chain::Revision;
+        let mut feat = Revision::new("feat_a1", &["ae1027a6acf"], "feature");
+        feat.branch_labels = vec!["feature".into()];
+        let chain = Chain {
+            revisions: vec![Revision::new("ae1027a6acf", &[], "base"), feat],
+            ..Default::default()
+        };
+        let ok = |t: &str| valid_target(t, &chain);
+        for t in [
+            "head",
+            "heads",
+            "base",
+            "baseline",
+            "+2",
+            "-1",
+            "ae1027a6acf",
+            "ae10",
+            "feature",
+            "feature@head",
+            "feature@base",
+            "feature@+1",
+            "ae10+2",
+            "feat_a1-1",
+        ] {
+            assert!(ok(t), "{t} is a target Alembic accepts");
+        }
+        for t in ["haed", "feature@haed", "nope+1", "", "+x"] {
+            assert!(!ok(t), "{t} is a typo");
+        }
     }
 }

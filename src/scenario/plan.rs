@@ -79,9 +79,8 @@ pub fn plan(
     policy: &ScenariosConfig,
     changed: Option<&Changed>,
 ) -> Result<Plan> {
-    let ids: Vec<String> = chain.revisions.iter().map(|r| r.id.clone()).collect();
     for f in &available {
-        f.check_targets(&ids)?;
+        f.check_targets(chain)?;
     }
     let valid = || {
         available
