@@ -223,6 +223,10 @@ fn off_checks_are_skipped_and_a_run_that_tested_nothing_exits_4() {
     let md = r.file("report.md");
     assert!(md.contains("NOTHING TESTED"), "{md}");
     assert!(!md.contains("PASSED"), "{md}");
+    assert!(
+        md.contains("Migration Idempotency: not tested — idempotency = \"off\""),
+        "{md}"
+    );
     assert!(r.stderr.contains("NOTHING TESTED"), "{}", r.stderr);
 
     // With hotfix off, reapply runs its first half and skips the hand-applied one.
@@ -380,4 +384,62 @@ fn scenario_file_typos_exit_2_with_file_and_line_before_any_server_starts() {
         "{}",
         r.stderr
     );
+}
+
+#[test]
+fn the_seed_example_requires_what_its_own_tests_demand_and_defaults_would_only_warn() {
+    // examples/flask-seed/harness.broken.toml sets the seed's checks to "required" (and
+    // scenarios.rs shows them failing with 1060); the same project under the default policy
+    // passes with those failures as warnings.
+    let seed = common::repo().join("examples/flask-seed");
+    let text = std::fs::read_to_string(seed.join("harness.broken.toml")).unwrap();
+    let (project, policy) = text
+        .split_once("\n# The seed report's own tests")
+        .expect("the seed config states its policy");
+    assert!(
+        policy.contains("idempotency = \"required\"") && policy.contains("hotfix = \"required\"")
+    );
+    let project = project
+        .replace(
+            "dir = \"migrations-broken/versions\"",
+            &format!(
+                "workdir = \"{0}\"\ndir = \"{0}/migrations-broken/versions\"",
+                seed.display()
+            ),
+        )
+        .replace(
+            "requirements = \"../../requirements.txt\"",
+            &format!(
+                "requirements = \"{}\"",
+                common::repo().join("requirements.txt").display()
+            ),
+        );
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("harness.toml"), project).unwrap();
+    let config = cfg(&d);
+    let r = harness(
+        &[
+            "--db",
+            "local",
+            "--config",
+            &config,
+            "--scenario",
+            "idempotency,reapply",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for (id, key) in [("idempotency", "idempotency"), ("reapply", "hotfix")] {
+        let s = r.scenario(id);
+        assert_eq!(s["status"], "passed", "{id}");
+        let w = &s["warnings"][0];
+        assert_eq!(w["check"], key, "{s}");
+        assert!(
+            w["message"]
+                .as_str()
+                .unwrap()
+                .contains("1060 Duplicate column name 'api_token'"),
+            "{s}"
+        );
+    }
 }

@@ -543,6 +543,20 @@ pub fn build(summary: &RunSummary) -> ReportView {
             .filter(|s| s.status == Status::Passed)
             .map(|s| format!("✅ {}: {}", s.title, s.details))
             .collect()
+    } else if summary.status == RunStatus::Skipped {
+        // Nothing was tested: say why, scenario by scenario — never a pass.
+        let mut v: Vec<String> = summary
+            .scenarios
+            .iter()
+            .map(|s| format!("⏭️ {}: not tested — {}", s.title, s.details))
+            .collect();
+        if summary.scope.new.is_empty() {
+            v.push(match &summary.scope.since {
+                Some(r) => format!("⏭️ no revision was added or changed since `{r}`"),
+                None => "⏭️ no revision after the baseline".to_string(),
+            });
+        }
+        v
     } else {
         failing
             .iter()
