@@ -443,3 +443,52 @@ fn the_seed_example_requires_what_its_own_tests_demand_and_defaults_would_only_w
         );
     }
 }
+
+#[test]
+fn a_history_failure_that_stops_the_walk_before_the_new_revisions_is_not_a_pass() {
+    // 000002 cannot even upgrade here; it is old (before v1), 000003 is new and never runs.
+    let d = project(
+        &[
+            FIRST[0],
+            FIRST[1],
+            ("000002_broken.up.sql", "SELECT * FROM no_such_table;"),
+            ("000002_broken.down.sql", "SELECT 1;"),
+        ],
+        "",
+    );
+    git(d.path(), &["init", "-q"]);
+    git(d.path(), &["add", "."]);
+    git(d.path(), &["commit", "-qm", "old"]);
+    git(d.path(), &["tag", "v1"]);
+    std::fs::write(d.path().join("migrations/000003_email.up.sql"), LATER[0].1).unwrap();
+    std::fs::write(
+        d.path().join("migrations/000003_email.down.sql"),
+        DROP_EMAIL,
+    )
+    .unwrap();
+    let config = cfg(&d);
+    let r = harness(
+        &[
+            "--db",
+            "local",
+            "--config",
+            &config,
+            "--scenario",
+            "chain",
+            "--since",
+            "v1",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    let chain = r.scenario("chain");
+    assert_eq!(chain["status"], "skipped");
+    assert!(
+        chain["reason"]
+            .as_str()
+            .unwrap()
+            .contains("nothing new was tested: it stopped before 000003"),
+        "{chain}"
+    );
+    assert_eq!(chain["warnings"][0]["kind"], "history", "{chain}");
+}

@@ -341,7 +341,22 @@ async fn finish(
     let mut failed = false;
     let mut errored = false;
     let mut demoted = Vec::new();
+    // Revisions a migration step ran cleanly (the walk's): a history failure that stopped
+    // the walk before the new revisions leaves them untested.
+    let mut reached: Vec<&str> = Vec::new();
+    let mut walked = false;
     for (step, part) in result.steps.iter_mut().zip(&ran.parts) {
+        if let Part::Own {
+            attributed: true, ..
+        } = part
+        {
+            walked = true;
+            if step.status == Status::Passed {
+                if let Some(r) = &step.revision {
+                    reached.push(r.as_str());
+                }
+            }
+        }
         match step.status {
             Status::Passed => tested |= matches!(part, Part::Own { .. }),
             Status::Skipped => {}
@@ -355,6 +370,18 @@ async fn finish(
                 }
             },
         }
+    }
+    let unreached: Vec<&String> = ctx
+        .plan
+        .scope
+        .new
+        .iter()
+        .filter(|n| !reached.contains(&n.as_str()))
+        .collect();
+    let history_stopped =
+        walked && !unreached.is_empty() && demoted.iter().any(|w| w.kind == WarningKind::History);
+    if history_stopped {
+        tested = false;
     }
     result.status = if ran.skip.is_some() {
         Status::Skipped
@@ -395,7 +422,15 @@ async fn finish(
                 .map(|w| w.to_string())
                 .or_else(|| result.reason.clone())
                 .unwrap_or_else(|| "every step was skipped".into());
-            format!("nothing was tested: {why}")
+            if history_stopped {
+                let names: Vec<&str> = unreached.iter().map(|s| s.as_str()).collect();
+                format!(
+                    "nothing new was tested: it stopped before {} ({why})",
+                    names.join(", ")
+                )
+            } else {
+                format!("nothing was tested: {why}")
+            }
         })
     });
     result.details = match (&skip, result.status) {
