@@ -18,7 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::app::config_path;
-use crate::cli::{Cli, DbMode};
+use crate::cli::Cli;
+use crate::config::DbMode;
 use crate::config::{Config, MatrixEntry};
 use crate::error::{HarnessError, Result};
 use crate::report::Format;
