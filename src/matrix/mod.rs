@@ -162,6 +162,9 @@ fn child_args(cli: &Cli, spec: &ServerSpec, dir: &Path) -> Vec<String> {
     if let Some(b) = &cli.baseline {
         a.extend(["--baseline".into(), b.clone()]);
     }
+    if let Some(r) = &cli.since {
+        a.extend(["--since".into(), r.clone()]);
+    }
     if let Some(j) = cli.jobs {
         a.extend(["--jobs".into(), j.to_string()]);
     }
@@ -461,6 +464,20 @@ mod tests {
     }
 
     const SQLDIR: &str = "[migrations]\ntool = \"sqldir\"\nformat = \"dbmate\"\ndir = \".\"\n";
+
+    #[test]
+    fn children_judge_the_same_scope() {
+        let a = child_args(
+            &cli(&["--since", "v1.2", "--baseline", "abc"]),
+            &ServerSpec::Image("m:1".into()),
+            Path::new("/out"),
+        );
+        let at = a
+            .iter()
+            .position(|x| x == "--since")
+            .expect("--since passed on");
+        assert_eq!(a[at + 1], "v1.2");
+    }
 
     #[test]
     fn command_line_lists_and_config_matrix() {
