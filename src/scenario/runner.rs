@@ -454,7 +454,9 @@ async fn finish(
             let problems: Vec<String> = result
                 .steps
                 .iter()
+                // What counts against the run; demoted failures are in the warnings.
                 .filter(|s| matches!(s.status, Status::Failed | Status::Error))
+                .filter(|s| s.demoted.is_none())
                 .map(|s| s.message.clone().unwrap_or_else(|| s.title.clone()))
                 .collect();
             let what = problems.join("; ");
