@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 
-use crate::cli::{Cli, DbMode};
-use crate::config::Config;
+use crate::cli::Cli;
+use crate::config::{Config, DbMode};
 use crate::driver::{load_driver, process, MigrationDriver};
 use crate::error::{HarnessError, Result};
 use crate::provision::{self, ProvisionRequest, Server};
@@ -150,12 +150,21 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         .baseline
         .as_deref()
         .or(cfg.raw.baseline.revision.as_deref());
+    let changed = match &cli.since {
+        Some(since) => Some(crate::git::changed_since(
+            driver.chain(),
+            &cfg.migrations_dir(),
+            since,
+        )?),
+        None => None,
+    };
     let plan = scenario::plan(
         driver.chain(),
         scenarios,
         &cli.scenario,
         baseline,
-        cfg.raw.scenarios.idempotency,
+        &cfg.raw.scenarios,
+        changed.as_ref(),
     )?;
 
     let run_id = new_run_id();
@@ -194,8 +203,6 @@ pub async fn run(cli: &Cli) -> Result<i32> {
                 hotfix_sql: m.baseline.hotfix_sql.clone(),
                 probes: m.probes.clone(),
                 app_command: m.app_command.as_ref().map(|a| a.run.clone()),
-                idempotency: m.scenarios.idempotency,
-                resumable: m.scenarios.resumable,
                 timeout: Duration::from_secs(cli.timeout.or(m.scenarios.timeout).unwrap_or(300)),
                 jobs: cli.jobs.or(m.scenarios.jobs).unwrap_or_else(|| {
                     std::thread::available_parallelism()
@@ -312,7 +319,13 @@ fn summarize(
             line: r.line,
         })
         .collect();
-    report::revision_marks(&mut revisions, &scenarios);
+    let walker = ctx
+        .plan
+        .scenarios
+        .iter()
+        .find(|p| p.file.steps.contains(&scenario::Step::Walk))
+        .map(|p| p.file.id.as_str());
+    report::revision_marks(&mut revisions, &scenarios, walker);
     let total_ms = t0.elapsed().as_millis() as u64;
     let tool_ms: u64 = scenarios
         .iter()
@@ -320,7 +333,10 @@ fn summarize(
         .map(|s| s.tool_ms())
         .sum();
     let server_start_ms = ctx.server.startup_ms;
-    let status = RunStatus::of(&scenarios, server_lost);
+    let scope = &ctx.plan.scope;
+    let nothing_new =
+        scope.new.is_empty() && scope.history == crate::config::History::Informational;
+    let status = RunStatus::of(&scenarios, server_lost, nothing_new);
     RunSummary {
         schema_version: 1,
         status,
@@ -356,6 +372,7 @@ fn summarize(
             heads: ctx.plan.chain.heads.clone(),
             findings: ctx.plan.chain.findings.clone(),
         },
+        scope: scope.clone(),
         scenarios,
         timings: Timings {
             total_ms,

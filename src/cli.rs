@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+
+use crate::config::DbMode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -43,6 +45,11 @@ pub struct Cli {
     /// Revision production is at before this change (default: head's parent).
     #[arg(long)]
     pub baseline: Option<String>,
+
+    /// Judge only revisions whose files were added or changed since this git ref (default:
+    /// the revisions after the baseline); older ones are reported as history.
+    #[arg(long, value_name = "GIT_REF")]
+    pub since: Option<String>,
 
     /// Report formats, comma-separated: md,html,json,junit.
     #[arg(long, default_value = "md,html,json,junit")]
@@ -89,13 +96,4 @@ pub enum Command {
         #[arg(long, default_value_t = 60)]
         older_than_minutes: u64,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DbMode {
-    Auto,
-    Container,
-    Local,
-    Url,
 }

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::cli::DbMode;
 use crate::error::{HarnessError, Result};
 
 /// The file as written. Unknown keys are errors: a typo must not silently disable a check.
@@ -32,6 +31,19 @@ pub struct RawConfig {
 #[serde(deny_unknown_fields)]
 pub struct ProjectConfig {
     pub name: Option<String>,
+}
+
+/// Where the server comes from (`--db`, `[server] db`). Lives here, not in `cli`, so config
+/// and provisioning do not depend on the command line.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum DbMode {
+    Auto,
+    Container,
+    Local,
+    Url,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -175,28 +187,48 @@ pub struct BaselineConfig {
     pub hotfix_sql: Vec<String>,
 }
 
+/// How much an opinionated check counts: `required` fails the run, `warn` reports a failure
+/// as a warning, `off` does not run it. Ordinary migrations (a plain `ADD COLUMN`) cannot
+/// pass every opinionated check, so the default is `warn`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Strictness {
-    #[default]
     Required,
+    #[default]
     Warn,
     Off,
 }
 
-fn warn() -> Strictness {
-    Strictness::Warn
+/// How failures of revisions outside the gate's scope (deployed before the baseline, or
+/// unchanged since `--since`) count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum History {
+    /// Reported as warnings: the gate is about today's revisions.
+    #[default]
+    Informational,
+    /// Judged like new revisions.
+    Strict,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenariosConfig {
+    /// Re-running the head over its own changes (the `idempotency` scenario).
     #[serde(default)]
     pub idempotency: Strictness,
-    /// Crash-resume: a migration that cannot be re-run after stopping mid-way fails the run
-    /// (`required`), is reported (`warn`, the default) or is not checked (`off`).
-    #[serde(default = "warn")]
+    /// The hand-applied half of `reapply`: upgrading over a hot-fix applied by hand.
+    #[serde(default)]
+    pub hotfix: Strictness,
+    /// The head's queries must fail with 1054 against the rolled-back schema.
+    #[serde(default, alias = "reproduce-error")]
+    pub reproduce_error: Strictness,
+    /// Crash-resume: a migration that cannot be re-run after stopping mid-way.
+    #[serde(default)]
     pub resumable: Strictness,
+    /// Failures of revisions older than the gate's scope.
+    #[serde(default)]
+    pub history: History,
     /// Step timeout in seconds (default 300).
     pub timeout: Option<u64>,
     pub jobs: Option<usize>,
@@ -204,14 +236,38 @@ pub struct ScenariosConfig {
     pub dir: Option<PathBuf>,
 }
 
-impl Default for ScenariosConfig {
-    fn default() -> Self {
-        ScenariosConfig {
-            idempotency: Strictness::default(),
-            resumable: warn(),
-            timeout: None,
-            jobs: None,
-            dir: None,
+impl ScenariosConfig {
+    /// The setting of one opinionated check.
+    pub fn strictness(&self, key: StrictnessKey) -> Strictness {
+        match key {
+            StrictnessKey::Idempotency => self.idempotency,
+            StrictnessKey::Hotfix => self.hotfix,
+            StrictnessKey::ReproduceError => self.reproduce_error,
+            StrictnessKey::Resumable => self.resumable,
+        }
+    }
+}
+
+/// The opinionated checks a scenario file can place itself (or some of its steps) under;
+/// each has a `[scenarios]` key of the same name with `off | warn | required`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StrictnessKey {
+    Idempotency,
+    Hotfix,
+    #[serde(alias = "reproduce-error")]
+    ReproduceError,
+    Resumable,
+}
+
+impl StrictnessKey {
+    /// The `[scenarios]` key that sets it.
+    pub fn key(self) -> &'static str {
+        match self {
+            StrictnessKey::Idempotency => "idempotency",
+            StrictnessKey::Hotfix => "hotfix",
+            StrictnessKey::ReproduceError => "reproduce_error",
+            StrictnessKey::Resumable => "resumable",
         }
     }
 }

@@ -53,38 +53,38 @@ impl ConnInfo {
         Conn::new(self.opts(db)).await
     }
 
-    /// URL in the given scheme (`mysql+pymysql`, `mysql`), credentials percent-encoded.
+    /// URL in the given scheme (`mysql+pymysql`, `mysql`), credentials percent-encoded
+    /// (every byte but `A-Za-z0-9-._~`, the spelling the redactor also masks).
     pub fn url(&self, scheme: &str, db: Option<&str>) -> String {
-        let auth = if self.password.is_empty() {
-            url_encode(&self.user)
-        } else {
-            format!("{}:{}", url_encode(&self.user), url_encode(&self.password))
+        let mut u = url::Url::parse(&format!("{scheme}://localhost/"))
+            .expect("a scheme of letters, digits and `+` parses");
+        let host = match self.host.parse::<std::net::IpAddr>() {
+            Ok(ip) => u.set_ip_host(ip).is_ok(),
+            Err(_) => u.set_host(Some(&self.host)).is_ok(),
         };
-        let mut u = format!(
-            "{scheme}://{auth}@{}:{}/{}",
-            self.host,
-            self.port,
-            db.unwrap_or("")
-        );
-        if scheme.starts_with("mysql+") {
-            u.push_str("?charset=utf8mb4");
+        debug_assert!(host, "host {} is not a URL host", self.host);
+        // `url` leaves existing `%XX` alone, so the pre-encoded credentials go in as they are.
+        let _ = u.set_username(&url_encode(&self.user));
+        if !self.password.is_empty() {
+            let _ = u.set_password(Some(&url_encode(&self.password)));
         }
-        u
+        let _ = u.set_port(Some(self.port));
+        u.set_path(&format!("/{}", db.map(url_encode).unwrap_or_default()));
+        if scheme.starts_with("mysql+") {
+            u.set_query(Some("charset=utf8mb4"));
+        }
+        u.to_string()
     }
 
-    /// Parses `mysql://user:pass@host:port/` (scheme variants accepted).
-    pub fn parse_url(url: &str) -> Result<(ConnInfo, Option<String>), String> {
-        let rest = url
-            .split_once("://")
-            .map(|(_, r)| r)
-            .ok_or("expected mysql://user:password@host:port/")?;
-        let (auth, hostpart) = rest.rsplit_once('@').unwrap_or(("root", rest));
-        let (user, password) = auth.split_once(':').unwrap_or((auth, ""));
-        let (hostport, db) = hostpart.split_once('/').unwrap_or((hostpart, ""));
-        let db = db.split('?').next().unwrap_or("");
-        let (host, port) = match hostport.rsplit_once(':') {
-            Some((h, p)) => (h, p.parse::<u16>().map_err(|_| format!("bad port `{p}`"))?),
-            None => (hostport, 3306),
+    /// Parses `mysql://user:pass@host:port/db` (scheme variants such as `mysql+pymysql`
+    /// accepted); user defaults to `root`, port to 3306.
+    pub fn parse_url(text: &str) -> Result<(ConnInfo, Option<String>), String> {
+        let u = url::Url::parse(text)
+            .map_err(|e| format!("{e}: expected mysql://user:password@host:port/"))?;
+        let host = match u.host() {
+            Some(url::Host::Ipv6(ip)) => ip.to_string(),
+            Some(h) => h.to_string(),
+            None => return Err("URL has no host".into()),
         };
         if host.is_empty() {
             return Err("URL has no host".into());
@@ -94,14 +94,23 @@ impl ConnInfo {
                 .decode_utf8_lossy()
                 .into_owned()
         };
+        let user = match u.username() {
+            "" => "root".to_string(),
+            name => dec(name),
+        };
+        let db = u
+            .path_segments()
+            .and_then(|mut s| s.next())
+            .map(dec)
+            .filter(|d| !d.is_empty());
         Ok((
             ConnInfo {
-                host: host.to_string(),
-                port,
-                user: dec(user),
-                password: dec(password),
+                host,
+                port: u.port().unwrap_or(3306),
+                user,
+                password: u.password().map(dec).unwrap_or_default(),
             },
-            (!db.is_empty()).then(|| db.to_string()),
+            db,
         ))
     }
 }
@@ -243,5 +252,24 @@ mod tests {
         assert_eq!(back.user, "ro ot");
         assert_eq!(back.port, 3307);
         assert_eq!(db.as_deref(), Some("mh_1"));
+    }
+
+    #[test]
+    fn url_parsing_defaults_and_refusals() {
+        let (c, db) = ConnInfo::parse_url("mysql://db.example:3310").unwrap();
+        assert_eq!(
+            (c.user.as_str(), c.port, c.password.as_str()),
+            ("root", 3310, "")
+        );
+        assert_eq!(c.host, "db.example");
+        assert_eq!(db, None);
+        let (c, _) = ConnInfo::parse_url("mysql://u:p@[::1]/x?ssl=0").unwrap();
+        assert_eq!((c.host.as_str(), c.port), ("::1", 3306));
+        assert_eq!(c.url("mysql", None), "mysql://u:p@[::1]:3306/");
+        assert!(ConnInfo::parse_url("mysql://u:p@h:99999/")
+            .unwrap_err()
+            .contains("port"));
+        assert!(ConnInfo::parse_url("localhost:3306").is_err());
+        assert!(ConnInfo::parse_url("mysql:///db").is_err());
     }
 }

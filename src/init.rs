@@ -189,7 +189,7 @@ pub fn render(root: &Path, d: &Detected) -> String {
             dir.display()
         ),
     };
-    let rest = "\n[baseline]\n# The revision production is at today (default: the head's parent).\n# revision = \"\"\n# SQL that turns a clean baseline into what production really holds (drift).\n# setup_sql = []\n\n[server]\n# auto (Docker, else a local mariadbd/mysqld), container, local or url.\n# db = \"auto\"\n# image = \"mysql:8.0\"\n\n[scenarios]\n# Step timeout in seconds; parallel scenarios.\n# timeout = 300\n# jobs = 2\n\n# Queries the application runs; they must work at head.\n# [[probes]]\n# name = \"home page\"\n# sql = \"SELECT id FROM users LIMIT 1\"\n";
+    let rest = "\n[baseline]\n# The revision production is at today (default: the head's parent).\n# revision = \"\"\n# SQL that turns a clean baseline into what production really holds (drift).\n# setup_sql = []\n\n[server]\n# auto (Docker, else a local mariadbd/mysqld), container, local or url.\n# db = \"auto\"\n# image = \"mysql:8.0\"\n\n[scenarios]\n# Step timeout in seconds; parallel scenarios.\n# timeout = 300\n# jobs = 2\n# Opinionated checks: off | warn | required (default warn).\n# idempotency = \"warn\"\n# hotfix = \"warn\"\n# reproduce_error = \"warn\"\n# Failures of revisions before the baseline (or unchanged since --since): warnings,\n# or \"strict\" to judge them too.\n# history = \"informational\"\n\n# Queries the application runs; they must work at head.\n# [[probes]]\n# name = \"home page\"\n# sql = \"SELECT id FROM users LIMIT 1\"\n";
     format!("{head}{migrations}{rest}")
 }
 

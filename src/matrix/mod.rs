@@ -18,7 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::app::config_path;
-use crate::cli::{Cli, DbMode};
+use crate::cli::Cli;
+use crate::config::DbMode;
 use crate::config::{Config, MatrixEntry};
 use crate::error::{HarnessError, Result};
 use crate::report::Format;
@@ -160,6 +161,9 @@ fn child_args(cli: &Cli, spec: &ServerSpec, dir: &Path) -> Vec<String> {
     a.extend(["--output-dir".into(), dir.display().to_string()]);
     if let Some(b) = &cli.baseline {
         a.extend(["--baseline".into(), b.clone()]);
+    }
+    if let Some(r) = &cli.since {
+        a.extend(["--since".into(), r.clone()]);
     }
     if let Some(j) = cli.jobs {
         a.extend(["--jobs".into(), j.to_string()]);
@@ -460,6 +464,20 @@ mod tests {
     }
 
     const SQLDIR: &str = "[migrations]\ntool = \"sqldir\"\nformat = \"dbmate\"\ndir = \".\"\n";
+
+    #[test]
+    fn children_judge_the_same_scope() {
+        let a = child_args(
+            &cli(&["--since", "v1.2", "--baseline", "abc"]),
+            &ServerSpec::Image("m:1".into()),
+            Path::new("/out"),
+        );
+        let at = a
+            .iter()
+            .position(|x| x == "--since")
+            .expect("--since passed on");
+        assert_eq!(a[at + 1], "v1.2");
+    }
 
     #[test]
     fn command_line_lists_and_config_matrix() {

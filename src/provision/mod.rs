@@ -20,7 +20,7 @@ pub use url::UrlProvisioner;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::DbMode;
+use crate::config::DbMode;
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
 

@@ -129,6 +129,7 @@ impl Console {
             RunStatus::Passed => self.paint(Status::Passed, "PASSED — GO"),
             RunStatus::Failed => self.paint(Status::Failed, "FAILED — NO-GO"),
             RunStatus::Error => self.paint(Status::Error, "ERROR — run incomplete"),
+            RunStatus::Skipped => self.paint(Status::Skipped, "NOTHING TESTED — NO-GO"),
         };
         eprintln!(
             "\n{verdict}: {} passed, {} failed, {} errors, {} skipped in {:.1} s (server {} {} via {:?})",

@@ -1,5 +1,5 @@
-//! GitHub Actions: the markdown summary into `$GITHUB_STEP_SUMMARY`, and `::error` annotations
-//! pointing at the migration file of each failing revision.
+//! GitHub Actions: the markdown summary into `$GITHUB_STEP_SUMMARY`, and `::error` (or
+//! `::warning`) annotations pointing at the migration file of each failing revision.
 
 use std::io::Write;
 use std::path::Path;
@@ -31,19 +31,21 @@ fn escape_prop(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// `::error file=…,line=…,title=…::message` lines for failing revisions, paths relative to `root`.
+/// `::error file=…,line=…,title=…::message` lines for failing revisions (`::warning` for
+/// failures the verdict policy counted as warnings), paths relative to `root`.
 pub fn annotations(s: &RunSummary, root: &Path) -> Vec<String> {
     let mut out = Vec::new();
-    for sc in s
-        .scenarios
-        .iter()
-        .filter(|x| matches!(x.status, Status::Failed | Status::Error))
-    {
+    for sc in &s.scenarios {
         for st in sc
             .steps
             .iter()
             .filter(|x| matches!(x.status, Status::Failed | Status::Error))
         {
+            let level = match (sc.status, st.demoted) {
+                (_, Some(_)) => "warning",
+                (Status::Failed | Status::Error, None) => "error",
+                _ => continue,
+            };
             let rev = st
                 .revision
                 .as_ref()
@@ -55,11 +57,11 @@ pub fn annotations(s: &RunSummary, root: &Path) -> Vec<String> {
                     let p = Path::new(file);
                     let rel = p.strip_prefix(root).unwrap_or(p);
                     out.push(format!(
-                        "::error file={},line={line},title={title}::{msg}",
+                        "::{level} file={},line={line},title={title}::{msg}",
                         escape_prop(&rel.display().to_string())
                     ));
                 }
-                None => out.push(format!("::error title={title}::{msg}")),
+                None => out.push(format!("::{level} title={title}::{msg}")),
             }
         }
     }

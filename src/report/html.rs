@@ -19,6 +19,7 @@ impl HtmlReport<'_> {
             RunStatus::Passed => "pass",
             RunStatus::Failed => "fail",
             RunStatus::Error => "error",
+            RunStatus::Skipped => "skip",
         }
     }
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::chain::{Finding, Severity};
 use crate::driver::ToolCommands;
 use crate::provision::{Engine, ProviderKind};
+use crate::scenario::plan::Scope;
 use crate::scenario::{ScenarioResult, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -16,6 +17,9 @@ pub enum RunStatus {
     Failed,
     /// The run could not finish its job (server died, environment broke).
     Error,
+    /// Nothing was tested: every scenario skipped, or no revision in the gate's scope.
+    /// Never reported as a pass.
+    Skipped,
 }
 
 impl RunStatus {
@@ -24,12 +28,14 @@ impl RunStatus {
             RunStatus::Passed => crate::error::exit::PASSED,
             RunStatus::Failed => crate::error::exit::FAILED,
             RunStatus::Error => crate::error::exit::ENVIRONMENT,
+            RunStatus::Skipped => crate::error::exit::NOTHING_TESTED,
         }
     }
 
     /// Folds scenario results: a lost server is an environment error; any failed or
-    /// errored scenario fails the run.
-    pub fn of(scenarios: &[ScenarioResult], server_lost: bool) -> RunStatus {
+    /// errored scenario fails the run; a run passes only when a scenario passed and the
+    /// scope held a revision to judge (`nothing_new`: it did not).
+    pub fn of(scenarios: &[ScenarioResult], server_lost: bool, nothing_new: bool) -> RunStatus {
         if server_lost {
             RunStatus::Error
         } else if scenarios
@@ -37,6 +43,8 @@ impl RunStatus {
             .any(|s| matches!(s.status, Status::Failed | Status::Error))
         {
             RunStatus::Failed
+        } else if nothing_new || !scenarios.iter().any(|s| s.status == Status::Passed) {
+            RunStatus::Skipped
         } else {
             RunStatus::Passed
         }
@@ -123,6 +131,8 @@ pub struct RunSummary {
     pub tool: ToolInfo,
     pub os: String,
     pub chain: ChainView,
+    /// The revisions the gate judged; failures of the others are warnings.
+    pub scope: Scope,
     pub scenarios: Vec<ScenarioResult>,
     pub timings: Timings,
     /// Why the run as a whole stopped early, if it did.
@@ -140,9 +150,14 @@ impl RunSummary {
     }
 }
 
-/// Marks each revision from the chain walk's steps (worst status wins).
-pub fn revision_marks(revisions: &mut [RevisionView], scenarios: &[ScenarioResult]) {
-    let Some(chain) = scenarios.iter().find(|s| s.id == "chain") else {
+/// Marks each revision from the steps of the scenario that walks the chain (`walker`, the
+/// one whose file has a `walk` step; worst status wins).
+pub fn revision_marks(
+    revisions: &mut [RevisionView],
+    scenarios: &[ScenarioResult],
+    walker: Option<&str>,
+) {
+    let Some(chain) = walker.and_then(|id| scenarios.iter().find(|s| s.id == id)) else {
         return;
     };
     if chain.status == Status::Skipped {
@@ -164,5 +179,47 @@ pub fn revision_marks(revisions: &mut [RevisionView], scenarios: &[ScenarioResul
         } else {
             Status::Passed
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(id: &str, status: Status) -> ScenarioResult {
+        ScenarioResult {
+            status,
+            ..ScenarioResult::skipped(id, id, "")
+        }
+    }
+
+    #[test]
+    fn skipped_never_counts_as_passed() {
+        let all_skipped = [
+            scenario("a", Status::Skipped),
+            scenario("b", Status::Skipped),
+        ];
+        assert_eq!(
+            RunStatus::of(&all_skipped, false, false),
+            RunStatus::Skipped
+        );
+        assert_eq!(RunStatus::Skipped.exit_code(), 4);
+        assert_eq!(RunStatus::of(&[], false, false), RunStatus::Skipped);
+        let one = [
+            scenario("a", Status::Passed),
+            scenario("b", Status::Skipped),
+        ];
+        assert_eq!(RunStatus::of(&one, false, false), RunStatus::Passed);
+        assert_eq!(
+            RunStatus::of(&one, false, true),
+            RunStatus::Skipped,
+            "no revision in scope: nothing of the change was judged"
+        );
+        let failed = [
+            scenario("a", Status::Failed),
+            scenario("b", Status::Skipped),
+        ];
+        assert_eq!(RunStatus::of(&failed, false, true), RunStatus::Failed);
+        assert_eq!(RunStatus::of(&one, true, false), RunStatus::Error);
     }
 }

@@ -2,7 +2,8 @@
 //! confidence ratings, GO / NO-GO, recommendations, the chain diagram and the timeline.
 //! Nothing here is hard-coded praise: every line comes from a result.
 
-use crate::scenario::{ScenarioResult, Status};
+use crate::scenario::model::Aspect as Covers;
+use crate::scenario::{ScenarioResult, Start, Status};
 
 use super::summary::{RunStatus, RunSummary};
 
@@ -162,21 +163,21 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary) -> Section {
             log.push('\n');
         }
     }
-    let (from, to) = match s.id.as_str() {
-        "chain" => ("base".to_string(), summary.head.clone().unwrap_or_default()),
-        "downgrade" => (
-            summary.head.clone().unwrap_or_default(),
-            summary.baseline.clone().unwrap_or_else(|| "base".into()),
-        ),
-        _ => (
-            summary.baseline.clone().unwrap_or_else(|| "base".into()),
-            summary.head.clone().unwrap_or_default(),
-        ),
+    let head = summary.head.clone().unwrap_or_default();
+    let baseline = summary.baseline.clone().unwrap_or_else(|| "base".into());
+    let (from, to) = match (s.start, s.aspect) {
+        (Start::Empty, _) => ("base".to_string(), head),
+        (Start::Baseline, Some(Covers::Rollback)) => (head, baseline),
+        (Start::Baseline, _) => (baseline, head),
     };
-    let quoted_error = if s.id == "reproduce-error" && s.status == Status::Passed {
-        s.steps
-            .iter()
-            .find_map(|st| st.error.as_ref())
+    // A passed step that carries a server error expected it (e.g. 1054 after rollback).
+    let expected_error = s
+        .steps
+        .iter()
+        .find(|st| st.status == Status::Passed && st.error.is_some());
+    let quoted_error = if s.status == Status::Passed {
+        expected_error
+            .and_then(|st| st.error.as_ref())
             .map(|e| format!("({}, \"{}\")", e.code, e.message))
     } else {
         s.first_problem()
@@ -217,7 +218,7 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary) -> Section {
             .collect(),
         quoted_error,
         reason: s.reason.clone(),
-        warnings: s.warnings.clone(),
+        warnings: s.warnings.iter().map(|w| w.to_string()).collect(),
         seconds: secs(s.duration_ms),
         database: s.database.clone().unwrap_or_else(|| "—".into()),
     }
@@ -238,10 +239,15 @@ fn stars(st: Option<Status>, warnings: bool) -> (String, u8) {
     (s, n)
 }
 
-fn aspect(summary: &RunSummary, name: &'static str, ids: &[&str]) -> Aspect {
-    let results: Vec<&ScenarioResult> = ids
+fn aspect(summary: &RunSummary, name: &'static str, covers: Option<Covers>) -> Aspect {
+    let all: Vec<&ScenarioResult> = summary
+        .scenarios
         .iter()
-        .filter_map(|i| summary.scenario(i))
+        .filter(|s| covers.is_none() || s.aspect == covers)
+        .collect();
+    let ids: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
+    let results: Vec<&ScenarioResult> = all
+        .into_iter()
         .filter(|s| s.status != Status::Skipped)
         .collect();
     let worst = results.iter().map(|s| s.status).max_by_key(|s| match s {
@@ -352,14 +358,21 @@ pub fn build(summary: &RunSummary) -> ReportView {
                 f.message
             )
         })
-        .chain(summary.scenario("chain").into_iter().flat_map(|c| {
-            c.steps
+        .chain(
+            summary
+                .scenarios
                 .iter()
-                .filter(|s| {
-                    matches!(s.status, Status::Failed | Status::Error) && s.action != "chain_checks"
-                })
-                .filter_map(|s| s.message.clone())
-        }))
+                .filter(|s| s.steps.iter().any(|st| st.action == "chain_checks"))
+                .flat_map(|c| {
+                    c.steps
+                        .iter()
+                        .filter(|s| {
+                            matches!(s.status, Status::Failed | Status::Error)
+                                && s.action != "chain_checks"
+                        })
+                        .filter_map(|s| s.message.clone())
+                }),
+        )
         .collect();
     let n = summary.chain.revisions.len();
     let chain_status = if summary.chain.errors() > 0 {
@@ -386,20 +399,16 @@ pub fn build(summary: &RunSummary) -> ReportView {
     };
 
     let confidence = vec![
-        aspect(summary, "Upgrade", &["upgrade", "verify-head"]),
-        aspect(summary, "Idempotency", &["idempotency", "reapply"]),
-        aspect(summary, "Rollback Safety", &["downgrade", "chain"]),
-        aspect(summary, "Error Reproduction", &["reproduce-error"]),
+        aspect(summary, "Upgrade", Some(Covers::Upgrade)),
+        aspect(summary, "Idempotency", Some(Covers::Idempotency)),
+        aspect(summary, "Rollback Safety", Some(Covers::Rollback)),
+        aspect(
+            summary,
+            "Error Reproduction",
+            Some(Covers::ErrorReproduction),
+        ),
         {
-            let mut a = aspect(
-                summary,
-                "Production Ready",
-                &summary
-                    .scenarios
-                    .iter()
-                    .map(|s| s.id.as_str())
-                    .collect::<Vec<_>>(),
-            );
+            let mut a = aspect(summary, "Production Ready", None);
             if go {
                 a.notes = format!(
                     "{} of {} scenarios passed",
@@ -427,7 +436,11 @@ pub fn build(summary: &RunSummary) -> ReportView {
         .iter()
         .map(|s| format!("{} ({}): {}", s.title, s.id, s.details))
         .collect();
-    let down = summary.scenario("downgrade");
+    // The rollback production would run: from the baseline, not the chain walk from empty.
+    let down = summary
+        .scenarios
+        .iter()
+        .find(|s| s.aspect == Some(Covers::Rollback) && s.start == Start::Baseline);
     let down_ok = down.is_some_and(|d| d.status == Status::Passed);
     let (rollback_note, rollback_steps) = if down_ok {
         (
@@ -530,6 +543,20 @@ pub fn build(summary: &RunSummary) -> ReportView {
             .filter(|s| s.status == Status::Passed)
             .map(|s| format!("✅ {}: {}", s.title, s.details))
             .collect()
+    } else if summary.status == RunStatus::Skipped {
+        // Nothing was tested: say why, scenario by scenario — never a pass.
+        let mut v: Vec<String> = summary
+            .scenarios
+            .iter()
+            .map(|s| format!("⏭️ {}: not tested — {}", s.title, s.details))
+            .collect();
+        if summary.scope.new.is_empty() {
+            v.push(match &summary.scope.since {
+                Some(r) => format!("⏭️ no revision was added or changed since `{r}`"),
+                None => "⏭️ no revision after the baseline".to_string(),
+            });
+        }
+        v
     } else {
         failing
             .iter()
@@ -582,6 +609,7 @@ pub fn build(summary: &RunSummary) -> ReportView {
         status_text: match summary.status {
             RunStatus::Passed => "PASSED - PRODUCTION READY".into(),
             RunStatus::Failed => "FAILED - NOT READY FOR PRODUCTION".into(),
+            RunStatus::Skipped => "NOTHING TESTED - NOT READY FOR PRODUCTION".into(),
             RunStatus::Error => format!(
                 "ERROR - RUN INCOMPLETE{}",
                 summary

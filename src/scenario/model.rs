@@ -1,9 +1,12 @@
 //! `ScenarioFile`: a scenario as data — an id, a start state and a list of `Step`s.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::chain::Chain;
+pub use crate::config::StrictnessKey;
 use crate::error::{HarnessError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -16,11 +19,16 @@ pub enum Start {
     Empty,
 }
 
-/// Which config knob can soften a scenario (`required | warn | off`).
+/// The part of release confidence a scenario speaks to: the report groups scenarios by it
+/// (confidence table, rollback advice), never by their ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum StrictnessKey {
+pub enum Aspect {
+    Upgrade,
     Idempotency,
+    /// Downgrades: the scenario that starts at the baseline is the rollback production runs.
+    Rollback,
+    ErrorReproduction,
 }
 
 /// What a query or command must do: succeed, fail, or fail with one server error code.
@@ -143,6 +151,11 @@ pub enum Step {
         from: String,
         to: String,
     },
+    /// The steps after this one form the opinionated check `check`, governed by its
+    /// `[scenarios]` key (`off` skips them, `warn` turns their failures into warnings).
+    BeginCheck {
+        check: StrictnessKey,
+    },
 }
 
 impl Step {
@@ -169,6 +182,7 @@ impl Step {
             Step::CrashResume => "crash_resume",
             Step::Reset => "reset",
             Step::Hotfix { .. } => "hotfix",
+            Step::BeginCheck { .. } => "begin_check",
         }
     }
 
@@ -199,6 +213,8 @@ pub struct ScenarioFile {
     pub start: Start,
     #[serde(default)]
     pub strictness: Option<StrictnessKey>,
+    #[serde(default)]
+    pub aspect: Option<Aspect>,
     /// One-line result when it passes; `{baseline}`, `{head}`, `{count}`, `{error}` filled in.
     #[serde(default)]
     pub on_pass: Option<String>,
@@ -206,7 +222,15 @@ pub struct ScenarioFile {
     /// Where it came from: `builtin` or a file path.
     #[serde(skip)]
     pub source: String,
+    /// The file it was parsed from and its text, to point errors at a step's line.
+    #[serde(skip)]
+    pub path: PathBuf,
+    #[serde(skip)]
+    text: String,
 }
+
+/// Targets a step may name besides a revision id and `+N`/`-N`.
+const TARGET_WORDS: &[&str] = &["head", "heads", "base", "baseline"];
 
 impl ScenarioFile {
     pub fn parse(text: &str, source: &Path) -> Result<ScenarioFile> {
@@ -223,6 +247,8 @@ impl ScenarioFile {
             }
         })?;
         f.source = source.display().to_string();
+        f.path = source.to_path_buf();
+        f.text = text.to_string();
         if f.id.is_empty()
             || !f
                 .id
@@ -236,8 +262,180 @@ impl ScenarioFile {
                 message: format!("scenario id `{}` must be letters, digits, `-` or `_`", f.id),
             });
         }
+        f.check_names()?;
         Ok(f)
     }
+
+    /// An error pointing at `key` inside step `i` (or at the step's header).
+    pub fn error_at(&self, i: usize, key: &str, message: String) -> HarnessError {
+        let (line, column) = self.locate(i, key);
+        HarnessError::Config {
+            file: self.path.clone(),
+            line,
+            column,
+            message,
+        }
+    }
+
+    /// 1-based line and column of `key = …` in the i-th `[[steps]]` table.
+    fn locate(&self, i: usize, key: &str) -> (usize, usize) {
+        let lines: Vec<&str> = self.text.lines().collect();
+        let headers: Vec<usize> = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.trim() == "[[steps]]")
+            .map(|(n, _)| n)
+            .collect();
+        let Some(&start) = headers.get(i) else {
+            return (1, 1);
+        };
+        let end = headers.get(i + 1).copied().unwrap_or(lines.len());
+        lines[start..end]
+            .iter()
+            .enumerate()
+            .find_map(|(n, l)| {
+                let t = l.trim_start();
+                (t.starts_with(key) && t[key.len()..].trim_start().starts_with('='))
+                    .then(|| (start + n + 1, l.len() - t.len() + 1))
+            })
+            .unwrap_or((start + 1, 1))
+    }
+
+    /// Every snapshot a step reads must have been taken by an earlier step (`baseline` is
+    /// taken by the start phase and by `reset`), and data can only be compared after it was
+    /// seeded: a typo fails at load, not halfway through a run.
+    fn check_names(&self) -> Result<()> {
+        let mut taken: BTreeSet<&str> = BTreeSet::new();
+        if self.start == Start::Baseline {
+            taken.insert("baseline");
+        }
+        let mut seeded = false;
+        for (i, step) in self.steps.iter().enumerate() {
+            let reads: Vec<(&str, &str)> = match step {
+                Step::AssertSchemaEquals { name } => vec![("name", name)],
+                Step::ReportDiff { from, to } | Step::Hotfix { from, to } => {
+                    vec![("from", from), ("to", to)]
+                }
+                Step::Probes { model, against, .. } => std::iter::once(("model", model.as_str()))
+                    .chain(against.as_deref().map(|a| ("against", a)))
+                    .collect(),
+                _ => vec![],
+            };
+            for (key, name) in reads {
+                if !taken.contains(name) {
+                    let so_far = taken.iter().copied().collect::<Vec<_>>().join(", ");
+                    return Err(self.error_at(
+                        i,
+                        key,
+                        format!(
+                            "{} reads snapshot `{name}`, which no earlier step takes (taken so far: {})",
+                            step.action(),
+                            if so_far.is_empty() { "none" } else { &so_far }
+                        ),
+                    ));
+                }
+            }
+            match step {
+                Step::Snapshot { name } | Step::ReferenceSnapshot { name, .. } => {
+                    taken.insert(name);
+                }
+                Step::Reset => {
+                    taken.insert("baseline");
+                }
+                Step::SeedData => seeded = true,
+                Step::AssertDataPreserved if !seeded => {
+                    return Err(self.error_at(
+                        i,
+                        "action",
+                        "assert_data_preserved needs a seed_data step before it".into(),
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Each step's migration target with the key it was written under, for checking
+    /// against the chain once it is known.
+    pub fn targets(&self) -> Vec<(usize, &str)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s {
+                Step::Upgrade { target }
+                | Step::Downgrade { target }
+                | Step::Stamp { target }
+                | Step::AssertVersion { target }
+                | Step::ReferenceSnapshot { target, .. } => Some((i, target.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Checks every target is one the tools accept for this chain; points at the step's
+    /// line otherwise. Alembic's grammar is the widest: `head(s)`, `base`, a revision id or
+    /// unique prefix, a branch label, `X@head`/`X@base`/`X@+N`, `X+N`/`X-N`, `+N`/`-N`
+    /// (alembic.readthedocs.io, "Relative Migration Identifiers", "Working with Branches").
+    pub fn check_targets(&self, chain: &Chain) -> Result<()> {
+        for (i, t) in self.targets() {
+            let t = t.trim();
+            if valid_target(t, chain) {
+                continue;
+            }
+            let close: Vec<&str> = chain
+                .revisions
+                .iter()
+                .map(|r| r.id.as_str())
+                .filter(|r| !t.is_empty() && r.starts_with(t))
+                .collect();
+            let hint = match close.as_slice() {
+                [] => String::new(),
+                some => format!(" (ambiguous: {})", some.join(", ")),
+            };
+            return Err(self.error_at(
+                i,
+                "target",
+                format!(
+                    "target `{t}` is not head, base, baseline, +N, -N, a revision or a branch label of the chain{hint}"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn is_relative(t: &str) -> bool {
+    (t.starts_with('+') || t.starts_with('-')) && t[1..].parse::<u32>().is_ok()
+}
+
+fn valid_target(t: &str, chain: &Chain) -> bool {
+    if TARGET_WORDS.contains(&t) || is_relative(t) {
+        return true;
+    }
+    let (anchor, suffix) = match t.split_once('@') {
+        Some((a, s)) => (a, Some(s)),
+        None => (t, None),
+    };
+    if suffix.is_some_and(|s| !(s == "head" || s == "base" || is_relative(s))) {
+        return false;
+    }
+    // `ae10+2`: relative to a revision.
+    let anchor = match anchor.rfind(['+', '-']) {
+        Some(k) if k > 0 && is_relative(&anchor[k..]) => &anchor[..k],
+        _ => anchor,
+    };
+    TARGET_WORDS.contains(&anchor)
+        || chain
+            .revisions
+            .iter()
+            .any(|r| r.id == anchor || r.branch_labels.iter().any(|l| l == anchor))
+        || chain
+            .revisions
+            .iter()
+            .filter(|r| !anchor.is_empty() && r.id.starts_with(anchor))
+            .count()
+            == 1
 }
 
 #[cfg(test)]
@@ -279,5 +477,70 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("expected \"ok\""), "{e}");
+    }
+
+    #[test]
+    fn a_snapshot_no_earlier_step_takes_is_an_error_at_its_line() {
+        let text = "id = \"x\"\ntitle = \"X\"\nsummary = \"s\"\n[[steps]]\naction = \"snapshot\"\nname = \"head\"\n[[steps]]\naction = \"assert_schema_equals\"\nname = \"baselin\"\n";
+        let e = ScenarioFile::parse(text, Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("x.toml:9:1: assert_schema_equals reads snapshot `baselin`"),
+            "{e}"
+        );
+        assert!(e.contains("taken so far: baseline, head"), "{e}");
+        // `baseline` is only there when the scenario starts from it.
+        let empty = text
+            .replace("summary = \"s\"\n", "summary = \"s\"\nstart = \"empty\"\n")
+            .replace("baselin\"", "baseline\"");
+        let e = ScenarioFile::parse(&empty, Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`baseline`") && e.contains("taken so far: head"),
+            "{e}"
+        );
+        let seeded = "id = \"x\"\ntitle = \"X\"\nsummary = \"s\"\n[[steps]]\naction = \"assert_data_preserved\"\n";
+        let e = ScenarioFile::parse(seeded, Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("x.toml:5:1:") && e.contains("seed_data"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn targets_follow_alembics_grammar() {
+        use crate::chain::Revision;
+        let mut feat = Revision::new("feat_a1", &["ae1027a6acf"], "feature");
+        feat.branch_labels = vec!["feature".into()];
+        let chain = Chain {
+            revisions: vec![Revision::new("ae1027a6acf", &[], "base"), feat],
+            ..Default::default()
+        };
+        let ok = |t: &str| valid_target(t, &chain);
+        for t in [
+            "head",
+            "heads",
+            "base",
+            "baseline",
+            "+2",
+            "-1",
+            "ae1027a6acf",
+            "ae10",
+            "feature",
+            "feature@head",
+            "feature@base",
+            "feature@+1",
+            "ae10+2",
+            "feat_a1-1",
+        ] {
+            assert!(ok(t), "{t} is a target Alembic accepts");
+        }
+        for t in ["haed", "feature@haed", "nope+1", "", "+x"] {
+            assert!(!ok(t), "{t} is a typo");
+        }
     }
 }

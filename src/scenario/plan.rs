@@ -1,11 +1,13 @@
 //! `plan()`: which scenarios run, against which head and baseline — pure, decided before any
 //! server starts, so bad input fails fast with exit 2.
 
+use serde::Serialize;
+
 use crate::chain::{Chain, ChainReport};
-use crate::config::Strictness;
+use crate::config::{History, ScenariosConfig, Strictness};
 use crate::error::{HarnessError, Result};
 
-use super::model::{ScenarioFile, StrictnessKey};
+use super::model::{ScenarioFile, Step};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Disposition {
@@ -19,6 +21,36 @@ pub struct PlannedScenario {
     pub disposition: Disposition,
 }
 
+/// Which revisions the gate judges. The others are history: deployed long ago, their
+/// failures are reported but do not fail the run (unless `history = "strict"`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Scope {
+    /// The git ref of `--since`; None: the revisions after the baseline are new.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// New revisions, base → head.
+    pub new: Vec<String>,
+    pub history: History,
+}
+
+impl Scope {
+    /// Does a failure at `revision` count for the gate? A failure not tied to a revision
+    /// (a schema assertion, the app command) is about the change under test: it counts.
+    pub fn judged(&self, revision: Option<&str>) -> bool {
+        match (self.history, revision) {
+            (History::Strict, _) | (_, None) => true,
+            (History::Informational, Some(r)) => self.new.iter().any(|n| n == r),
+        }
+    }
+}
+
+/// The revisions whose files `--since` found added or changed.
+#[derive(Debug, Clone)]
+pub struct Changed {
+    pub since: String,
+    pub revisions: Vec<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub chain: ChainReport,
@@ -26,6 +58,9 @@ pub struct Plan {
     /// None: the baseline is the empty database (head has no parent).
     pub baseline: Option<String>,
     pub scenarios: Vec<PlannedScenario>,
+    pub scope: Scope,
+    /// The `[scenarios]` settings of the opinionated checks.
+    pub policy: ScenariosConfig,
 }
 
 impl Plan {
@@ -34,14 +69,19 @@ impl Plan {
     }
 }
 
-/// Picks scenarios (`all` or ids), resolves the baseline, and skips what cannot run.
+/// Picks scenarios (`all` or ids), checks their targets against the chain, resolves the
+/// baseline and the scope, and skips what cannot run.
 pub fn plan(
     chain: &Chain,
     available: Vec<ScenarioFile>,
     selection: &str,
     baseline: Option<&str>,
-    idempotency: Strictness,
+    policy: &ScenariosConfig,
+    changed: Option<&Changed>,
 ) -> Result<Plan> {
+    for f in &available {
+        f.check_targets(chain)?;
+    }
     let valid = || {
         available
             .iter()
@@ -114,23 +154,71 @@ pub fn plan(
     let scenarios = selected
         .into_iter()
         .map(|file| {
-            let disposition = match (&broken, file.id.as_str(), file.strictness) {
-                (Some(_), "chain", _) => Disposition::Run,
-                (Some(why), _, _) => Disposition::Skip(why.clone()),
-                (None, _, Some(StrictnessKey::Idempotency)) if idempotency == Strictness::Off => {
-                    Disposition::Skip("idempotency = \"off\" in harness.toml".into())
+            // A scenario that checks the graph is the one that reports its breakage.
+            let checks_graph = file.steps.contains(&Step::ChainChecks);
+            let off = file
+                .strictness
+                .filter(|k| policy.strictness(*k) == Strictness::Off);
+            let disposition = match (&broken, off) {
+                (Some(_), _) if checks_graph => Disposition::Run,
+                (Some(why), _) => Disposition::Skip(why.clone()),
+                (None, Some(k)) => {
+                    Disposition::Skip(format!("{} = \"off\" in harness.toml", k.key()))
                 }
-                _ => Disposition::Run,
+                (None, None) => Disposition::Run,
             };
             PlannedScenario { file, disposition }
         })
         .collect();
+    let scope = scope(chain, &report, baseline.as_deref(), changed, policy.history);
     Ok(Plan {
         chain: report,
         head,
         baseline,
         scenarios,
+        scope,
+        policy: policy.clone(),
     })
+}
+
+/// New revisions: those whose file `--since` saw added or changed, else those after the
+/// baseline (all of them when production is an empty database).
+fn scope(
+    chain: &Chain,
+    report: &ChainReport,
+    baseline: Option<&str>,
+    changed: Option<&Changed>,
+    history: History,
+) -> Scope {
+    let order: Vec<&String> = report
+        .order
+        .iter()
+        .chain(
+            chain
+                .revisions
+                .iter()
+                .map(|r| &r.id)
+                .filter(|id| !report.order.contains(id)),
+        )
+        .collect();
+    let new = match changed {
+        Some(c) => order
+            .into_iter()
+            .filter(|id| c.revisions.contains(id))
+            .cloned()
+            .collect(),
+        None => {
+            let after = baseline
+                .and_then(|b| order.iter().position(|o| *o == b))
+                .map_or(0, |i| i + 1);
+            order[after..].iter().map(|s| (*s).clone()).collect()
+        }
+    };
+    Scope {
+        since: changed.map(|c| c.since.clone()),
+        new,
+        history,
+    }
 }
 
 #[cfg(test)]
@@ -154,7 +242,15 @@ mod tests {
 
     #[test]
     fn default_baseline_is_heads_parent() {
-        let p = plan(&seed_chain(), builtin(), "all", None, Strictness::Required).unwrap();
+        let p = plan(
+            &seed_chain(),
+            builtin(),
+            "all",
+            None,
+            &ScenariosConfig::default(),
+            None,
+        )
+        .unwrap();
         assert_eq!(p.head.as_deref(), Some("d1f2e3c4b5a6"));
         assert_eq!(p.baseline.as_deref(), Some("c682ef478e45"));
         assert_eq!(p.scenarios.len(), 10);
@@ -171,7 +267,8 @@ mod tests {
             builtin(),
             "upgrade",
             Some("366e"),
-            Strictness::Required,
+            &ScenariosConfig::default(),
+            None,
         )
         .unwrap();
         assert_eq!(p.baseline.as_deref(), Some("366e5694a9ad"));
@@ -180,7 +277,8 @@ mod tests {
             builtin(),
             "all",
             Some("nope"),
-            Strictness::Required,
+            &ScenariosConfig::default(),
+            None,
         )
         .unwrap_err();
         assert_eq!(e.exit_code(), 2);
@@ -190,7 +288,8 @@ mod tests {
             builtin(),
             "all",
             Some("d1f2e3c4b5a6"),
-            Strictness::Required,
+            &ScenariosConfig::default(),
+            None,
         )
         .unwrap_err();
         assert!(e.to_string().contains("not before head"), "{e}");
@@ -203,7 +302,8 @@ mod tests {
             builtin(),
             "upgrade,bogus",
             None,
-            Strictness::Required,
+            &ScenariosConfig::default(),
+            None,
         )
         .unwrap_err();
         assert_eq!(e.exit_code(), 2);
@@ -219,7 +319,15 @@ mod tests {
     fn broken_graph_runs_chain_and_skips_the_rest_with_reason() {
         let mut c = seed_chain();
         c.revisions[2].parents = vec!["missing".into()];
-        let p = plan(&c, builtin(), "all", None, Strictness::Required).unwrap();
+        let p = plan(
+            &c,
+            builtin(),
+            "all",
+            None,
+            &ScenariosConfig::default(),
+            None,
+        )
+        .unwrap();
         assert_eq!(p.scenarios[0].disposition, Disposition::Run);
         match &p.scenarios[1].disposition {
             Disposition::Skip(why) => assert!(why.contains("missing"), "{why}"),
@@ -234,9 +342,71 @@ mod tests {
             builtin(),
             "idempotency",
             None,
-            Strictness::Off,
+            &ScenariosConfig {
+                idempotency: Strictness::Off,
+                ..Default::default()
+            },
+            None,
         )
         .unwrap();
         assert!(matches!(p.scenarios[0].disposition, Disposition::Skip(_)));
+    }
+
+    #[test]
+    fn scope_is_after_the_baseline_or_what_since_changed() {
+        let cfg = ScenariosConfig::default();
+        let p = plan(&seed_chain(), builtin(), "all", Some("3e51"), &cfg, None).unwrap();
+        assert_eq!(p.scope.new, ["c682ef478e45", "d1f2e3c4b5a6"]);
+        assert!(p.scope.judged(Some("d1f2e3c4b5a6")));
+        assert!(
+            !p.scope.judged(Some("366e5694a9ad")),
+            "history is informational"
+        );
+        assert!(p.scope.judged(None), "a failure tied to no revision counts");
+        let changed = Changed {
+            since: "v1".into(),
+            revisions: vec!["366e5694a9ad".into()],
+        };
+        let p = plan(&seed_chain(), builtin(), "all", None, &cfg, Some(&changed)).unwrap();
+        assert_eq!(p.scope.new, ["366e5694a9ad"]);
+        assert_eq!(p.scope.since.as_deref(), Some("v1"));
+        assert!(!p.scope.judged(Some("d1f2e3c4b5a6")));
+        let strict = ScenariosConfig {
+            history: History::Strict,
+            ..Default::default()
+        };
+        let p = plan(
+            &seed_chain(),
+            builtin(),
+            "all",
+            None,
+            &strict,
+            Some(&changed),
+        )
+        .unwrap();
+        assert!(p.scope.judged(Some("6793349c088c")));
+    }
+
+    #[test]
+    fn a_target_typo_is_a_config_error_at_its_line() {
+        let f = ScenarioFile::parse(
+            "id = \"x\"\ntitle = \"X\"\nsummary = \"s\"\n\n[[steps]]\naction = \"upgrade\"\ntarget = \"head\"\n\n[[steps]]\naction = \"downgrade\"\ntarget = \"haed\"\n",
+            std::path::Path::new("x.toml"),
+        )
+        .unwrap();
+        let mut all = builtin();
+        all.push(f);
+        let e = plan(
+            &seed_chain(),
+            all,
+            "upgrade",
+            None,
+            &ScenariosConfig::default(),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let msg = e.to_string();
+        assert!(msg.starts_with("x.toml:11:1: target `haed`"), "{msg}");
     }
 }

@@ -2,8 +2,65 @@
 
 use serde::Serialize;
 
+use super::model::{Aspect, ScenarioFile, Start};
+use crate::config::StrictnessKey;
 use crate::data::DataLoss;
 use crate::db::ServerError;
+
+/// What a warning is about; a warning never fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    /// An opinionated check set to `warn` failed.
+    Check,
+    /// A revision outside the gate's scope (history) failed.
+    History,
+    /// Seeding could not fill every table or column.
+    Seed,
+    /// The revision graph (an empty downgrade, a tool that would not list its heads).
+    Chain,
+}
+
+/// A problem reported but not counted against the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub kind: WarningKind,
+    /// For `check`: which `[scenarios]` key set it to `warn`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<StrictnessKey>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn new(kind: WarningKind, message: impl Into<String>) -> Self {
+        Warning {
+            kind,
+            check: None,
+            revision: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.kind, self.check, &self.revision) {
+            (WarningKind::Check, Some(k), _) => {
+                write!(f, "{} = \"warn\": {}", k.key(), self.message)
+            }
+            (WarningKind::History, _, Some(r)) => {
+                write!(
+                    f,
+                    "history ({r}, before the revisions under test): {}",
+                    self.message
+                )
+            }
+            _ => f.write_str(&self.message),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -64,6 +121,13 @@ pub struct StepResult {
     pub diff: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub data_loss: Vec<DataLoss>,
+    /// Problems found that do not fail the step (collected into the scenario's warnings).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
+    /// Set on a failed step the verdict policy counted as a warning of this kind (a check
+    /// set to `warn`, or a revision outside the scope) rather than against the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demoted: Option<WarningKind>,
 }
 
 impl StepResult {
@@ -83,6 +147,8 @@ impl StepResult {
             details: vec![],
             diff: vec![],
             data_loss: vec![],
+            warnings: vec![],
+            demoted: None,
         }
     }
 
@@ -117,6 +183,11 @@ impl StepResult {
         self.details.push(d.into());
         self
     }
+
+    pub fn warn(mut self, kind: WarningKind, message: impl Into<String>) -> Self {
+        self.warnings.push(Warning::new(kind, message));
+        self
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -130,9 +201,14 @@ pub struct ScenarioResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
+    /// From the scenario file: what it speaks to, and where it starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aspect: Option<Aspect>,
+    #[serde(skip)]
+    pub start: Start,
     pub steps: Vec<StepResult>,
 }
 
@@ -147,7 +223,21 @@ impl ScenarioResult {
             reason: Some(reason.into()),
             warnings: vec![],
             database: None,
+            aspect: None,
+            start: Start::default(),
             steps: vec![],
+        }
+    }
+
+    /// An empty result for `f`, passed until steps say otherwise.
+    pub fn of(f: &ScenarioFile) -> Self {
+        ScenarioResult {
+            status: Status::Passed,
+            details: String::new(),
+            reason: None,
+            aspect: f.aspect,
+            start: f.start,
+            ..ScenarioResult::skipped(&f.id, &f.title, "")
         }
     }
 

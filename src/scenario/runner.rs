@@ -1,5 +1,6 @@
 //! Runs a `Plan`: each scenario on its own fresh database, several at once (`--jobs`),
-//! emitting `Event`s; returns results in plan order.
+//! each in its own task (a panic is an `error` for that scenario alone), emitting `Event`s;
+//! applies the verdict policy (opinionated checks, history) and returns results in plan order.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -9,9 +10,9 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::events::Event;
-use super::model::{ScenarioFile, Start, StrictnessKey};
+use super::model::{ScenarioFile, Start, Step, StrictnessKey};
 use super::plan::{Disposition, Plan, PlannedScenario};
-use super::result::{ScenarioResult, Status, StepResult};
+use super::result::{ScenarioResult, Status, StepResult, Warning, WarningKind};
 use super::steps::{self, ScenarioState, StepOutcome};
 use crate::config::{ProbeConfig, Strictness};
 use crate::driver::{DbTarget, MigrationDriver};
@@ -26,9 +27,6 @@ pub struct RunContext {
     pub hotfix_sql: Vec<String>,
     pub probes: Vec<ProbeConfig>,
     pub app_command: Option<String>,
-    pub idempotency: Strictness,
-    /// `[scenarios] resumable`: how crash-resume findings count.
-    pub resumable: Strictness,
     pub timeout: Duration,
     pub jobs: usize,
     /// Set when the server stopped answering: the remaining scenarios are `error`.
@@ -49,17 +47,77 @@ impl RunContext {
     }
 }
 
+/// Runs every planned scenario, `jobs` at a time. Each runs in its own task, so a panic in
+/// one becomes an `error` result for it and the others still run and report.
 pub async fn run_plan(ctx: Arc<RunContext>, events: UnboundedSender<Event>) -> Vec<ScenarioResult> {
     let jobs = ctx.jobs.max(1);
     let planned = ctx.plan.scenarios.clone();
     futures_util::stream::iter(planned.into_iter().map(|p| {
         let ctx = ctx.clone();
         let events = events.clone();
-        async move { run_scenario(&ctx, &p, &events).await }
+        async move {
+            let blank = ScenarioResult::of(&p.file);
+            let task = tokio::spawn({
+                let events = events.clone();
+                async move { run_scenario(&ctx, &p, &events).await }
+            });
+            // Cancelling the run (SIGINT, SIGTERM) drops this future: take the task with it,
+            // as the plain future it replaced would have gone.
+            let _abort = AbortOnDrop(task.abort_handle());
+            match task.await {
+                Ok(r) => r,
+                Err(e) => {
+                    // Its databases are on the server's list; teardown drops them.
+                    let why = format!("internal error (panic): {}", panic_message(e));
+                    let r = ScenarioResult {
+                        status: Status::Error,
+                        details: why.clone(),
+                        reason: Some(why),
+                        ..blank
+                    };
+                    let _ = events.send(Event::ScenarioFinished { result: r.clone() });
+                    r
+                }
+            }
+        }
     }))
     .buffered(jobs)
     .collect()
     .await
+}
+
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn panic_message(e: tokio::task::JoinError) -> String {
+    match e.try_into_panic() {
+        Ok(p) => p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "(no message)".into()),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// The server stopped answering: its process is gone, or it refuses a new connection (a
+/// killed server closes its port a moment before its process can be reaped).
+async fn server_gone(ctx: &RunContext) -> bool {
+    if !ctx.server.alive().await {
+        return true;
+    }
+    match tokio::time::timeout(Duration::from_secs(10), ctx.server.admin()).await {
+        Ok(Ok(c)) => {
+            let _ = c.disconnect().await;
+            false
+        }
+        _ => true,
+    }
 }
 
 fn fill(template: &str, ctx: &RunContext, first_error: Option<String>) -> String {
@@ -77,7 +135,12 @@ async fn run_scenario(
 ) -> ScenarioResult {
     let f = &p.file;
     if let Disposition::Skip(why) = &p.disposition {
-        let r = ScenarioResult::skipped(&f.id, &f.title, why);
+        let r = ScenarioResult {
+            status: Status::Skipped,
+            details: why.clone(),
+            reason: Some(why.clone()),
+            ..ScenarioResult::of(f)
+        };
         let _ = events.send(Event::ScenarioFinished { result: r.clone() });
         return r;
     }
@@ -86,17 +149,7 @@ async fn run_scenario(
         title: f.title.clone(),
     });
     let started = Instant::now();
-    let mut result = ScenarioResult {
-        id: f.id.clone(),
-        title: f.title.clone(),
-        status: Status::Passed,
-        duration_ms: 0,
-        details: String::new(),
-        reason: None,
-        warnings: vec![],
-        database: None,
-        steps: vec![],
-    };
+    let mut result = ScenarioResult::of(f);
     if ctx.server_lost.load(Ordering::SeqCst) {
         result.status = Status::Error;
         result.reason = Some("the server stopped answering earlier in this run".into());
@@ -113,7 +166,7 @@ async fn run_scenario(
             result.reason = Some(e.to_string());
             result.details = e.to_string();
             ctx.server_lost
-                .store(!ctx.server.alive().await, Ordering::SeqCst);
+                .store(server_gone(ctx).await, Ordering::SeqCst);
             let _ = events.send(Event::ScenarioFinished {
                 result: result.clone(),
             });
@@ -121,49 +174,101 @@ async fn run_scenario(
         }
     };
     result.database = Some(db.clone());
+    // Debug builds only: lets the tests prove a panic stays inside its scenario.
+    #[cfg(debug_assertions)]
+    if std::env::var("MH_TEST_PANIC_SCENARIO").is_ok_and(|v| v == f.id) {
+        panic!("injected by MH_TEST_PANIC_SCENARIO={}", f.id);
+    }
     let mut state = ScenarioState::new(ctx.db(&db));
-    let outcome = execute(ctx, f, &mut state, &mut result, events).await;
+    let ran = execute(ctx, f, &mut state, &mut result, events).await;
     // Drop every database the scenario used, whatever happened.
     for name in state.databases() {
         let _ = ctx.server.drop_database(&name).await;
     }
-    finish(ctx, f, &mut result, outcome, started).await;
+    finish(ctx, f, &mut result, ran, started).await;
     let _ = events.send(Event::ScenarioFinished {
         result: result.clone(),
     });
     result
 }
 
-/// Runs the start phase and the steps; returns a scenario-level skip reason if any.
+/// Which part of a scenario a step result belongs to, for the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// Bringing the database to the baseline before the scenario's own steps.
+    Prepare,
+    /// The scenario's own steps, under an opinionated check or none. `attributed`: the
+    /// result's revision names the migration that ran (the walk's steps, or a failure the
+    /// driver pinned on a revision), not merely the step's target.
+    Own {
+        check: Option<StrictnessKey>,
+        attributed: bool,
+    },
+}
+
+/// What `execute` leaves for the verdict: the part each result belongs to (parallel to
+/// `result.steps`) and why the scenario as a whole stopped, if it did.
+struct Ran {
+    parts: Vec<Part>,
+    skip: Option<String>,
+}
+
+/// Runs the start phase and the steps.
 async fn execute(
     ctx: &RunContext,
     f: &ScenarioFile,
     state: &mut ScenarioState,
     result: &mut ScenarioResult,
     events: &UnboundedSender<Event>,
-) -> Option<String> {
-    let push = |result: &mut ScenarioResult, s: StepResult| {
+) -> Ran {
+    let mut ran = Ran {
+        parts: vec![],
+        skip: None,
+    };
+    let mut push = |result: &mut ScenarioResult, s: StepResult, part: Part| {
         let _ = events.send(Event::StepFinished {
             scenario: f.id.clone(),
             step: s.clone(),
         });
         result.steps.push(s);
+        ran.parts.push(part);
     };
     if f.start == Start::Baseline {
         let prep = steps::prepare_baseline(ctx, state).await;
         let ok = prep.iter().all(|s| s.status == Status::Passed);
         for s in prep {
-            push(result, s);
+            push(result, s, Part::Prepare);
         }
         if !ok {
             result.reason = Some(format!(
                 "could not bring a fresh database to the baseline {}",
                 ctx.plan.baseline.as_deref().unwrap_or("base")
             ));
-            return None;
+            return ran;
         }
     }
+    let mut check = f.strictness;
     for step in &f.steps {
+        if let Step::BeginCheck { check: key } = step {
+            check = Some(*key);
+            if ctx.plan.policy.strictness(*key) == Strictness::Off {
+                let s =
+                    StepResult::new("begin_check", format!("{} check", key.key())).skip(format!(
+                        "{} = \"off\" in harness.toml: the steps of this check were not run",
+                        key.key()
+                    ));
+                push(
+                    result,
+                    s,
+                    Part::Own {
+                        check,
+                        attributed: false,
+                    },
+                );
+                break;
+            }
+            continue;
+        }
         let StepOutcome {
             results,
             skip_scenario,
@@ -173,77 +278,175 @@ async fn execute(
             .any(|r| matches!(r.status, Status::Failed | Status::Error))
             && !step.is_check();
         for r in results {
-            push(result, r);
+            let attributed = match step {
+                Step::Walk => true,
+                Step::Upgrade { target } | Step::Downgrade { target } => {
+                    r.revision.is_some() && r.revision != steps::revision_of(ctx, target)
+                }
+                _ => false,
+            };
+            push(result, r, Part::Own { check, attributed });
         }
         if skip_scenario.is_some() {
-            return skip_scenario;
+            ran.skip = skip_scenario;
+            return ran;
         }
         if stop {
             break;
         }
     }
-    None
+    ran
+}
+
+/// How one failed step counts: against the run, or as a warning.
+fn verdict(ctx: &RunContext, step: &StepResult, part: Part) -> Option<Warning> {
+    let message = step.message.clone().unwrap_or_else(|| step.title.clone());
+    let Part::Own { check, attributed } = part else {
+        // Without the baseline nothing of the change could be tested: that always counts.
+        return None;
+    };
+    // Only a failure pinned on the migration that ran can be history: an assertion's
+    // revision is the one it expected, a deploy's the one it started from.
+    let ran_revision = step.revision.as_deref().filter(|_| attributed);
+    if !ctx.plan.scope.judged(ran_revision) {
+        return Some(Warning {
+            kind: WarningKind::History,
+            check: None,
+            revision: ran_revision.map(str::to_string),
+            message,
+        });
+    }
+    match check {
+        Some(k) if ctx.plan.policy.strictness(k) == Strictness::Warn => Some(Warning {
+            kind: WarningKind::Check,
+            check: Some(k),
+            revision: step.revision.clone(),
+            message,
+        }),
+        _ => None,
+    }
 }
 
 async fn finish(
     ctx: &RunContext,
     f: &ScenarioFile,
     result: &mut ScenarioResult,
-    skip: Option<String>,
+    ran: Ran,
     started: Instant,
 ) {
     result.duration_ms = started.elapsed().as_millis() as u64;
-    let any = |st: Status| result.steps.iter().any(|s| s.status == st);
-    result.status = if skip.is_some() {
+    // Skipped never counts as passed: a scenario passes only when one of its own steps was
+    // checked (passed, or failed a check set to `warn`).
+    let mut tested = false;
+    let mut failed = false;
+    let mut errored = false;
+    let mut demoted = Vec::new();
+    // Revisions a migration step ran cleanly (the walk's): a history failure that stopped
+    // the walk before the new revisions leaves them untested.
+    let mut reached: Vec<&str> = Vec::new();
+    let mut walked = false;
+    for (step, part) in result.steps.iter_mut().zip(&ran.parts) {
+        if let Part::Own {
+            attributed: true, ..
+        } = part
+        {
+            walked = true;
+            if step.status == Status::Passed {
+                if let Some(r) = &step.revision {
+                    reached.push(r.as_str());
+                }
+            }
+        }
+        match step.status {
+            Status::Passed => tested |= matches!(part, Part::Own { .. }),
+            Status::Skipped => {}
+            Status::Error => errored = true,
+            Status::Failed => match verdict(ctx, step, *part) {
+                None => failed = true,
+                Some(w) => {
+                    tested |= w.kind == WarningKind::Check;
+                    step.demoted = Some(w.kind);
+                    demoted.push(w);
+                }
+            },
+        }
+    }
+    let unreached: Vec<&String> = ctx
+        .plan
+        .scope
+        .new
+        .iter()
+        .filter(|n| !reached.contains(&n.as_str()))
+        .collect();
+    let history_stopped =
+        walked && !unreached.is_empty() && demoted.iter().any(|w| w.kind == WarningKind::History);
+    if history_stopped {
+        tested = false;
+    }
+    result.status = if ran.skip.is_some() {
         Status::Skipped
-    } else if any(Status::Error) {
+    } else if errored {
         Status::Error
-    } else if any(Status::Failed) {
+    } else if failed {
         Status::Failed
-    } else {
+    } else if tested {
         Status::Passed
+    } else {
+        Status::Skipped
     };
-    if matches!(result.status, Status::Error | Status::Failed) && !ctx.server.alive().await {
+    if matches!(result.status, Status::Error | Status::Failed) && server_gone(ctx).await {
         ctx.server_lost.store(true, Ordering::SeqCst);
         result.status = Status::Error;
         result.reason =
             Some("the server stopped answering (died or was killed) during this scenario".into());
     }
-    // `warn` strictness: report the failure, do not fail the run.
-    if f.strictness == Some(StrictnessKey::Idempotency)
-        && ctx.idempotency == Strictness::Warn
-        && result.status == Status::Failed
-    {
-        result.warnings.push(format!(
-            "idempotency = \"warn\": {}",
-            result
-                .first_problem()
-                .and_then(|s| s.message.clone())
-                .unwrap_or_default()
-        ));
-        result.status = Status::Passed;
-    }
+    result.warnings.extend(demoted);
     result.warnings.extend(
         result
             .steps
             .iter()
-            .flat_map(|s| s.details.iter())
-            .filter(|d| d.starts_with("warning:"))
-            .cloned(),
+            .flat_map(|s| s.warnings.iter())
+            .cloned()
+            .collect::<Vec<_>>(),
     );
     let first_error = result
         .steps
         .iter()
         .find_map(|s| s.error.as_ref())
         .map(|e| format!("{} {}", e.code, e.message));
+    let skip = ran.skip.or_else(|| {
+        (result.status == Status::Skipped).then(|| {
+            let why = result
+                .warnings
+                .first()
+                .map(|w| w.to_string())
+                .or_else(|| result.reason.clone())
+                .unwrap_or_else(|| "every step was skipped".into());
+            if history_stopped {
+                let names: Vec<&str> = unreached.iter().map(|s| s.as_str()).collect();
+                format!(
+                    "nothing new was tested: it stopped before {} ({why})",
+                    names.join(", ")
+                )
+            } else {
+                format!("nothing was tested: {why}")
+            }
+        })
+    });
     result.details = match (&skip, result.status) {
         (Some(why), _) => {
             result.reason = Some(why.clone());
             why.clone()
         }
-        (None, Status::Passed) if !result.warnings.is_empty() => {
-            format!("passed with warnings: {}", result.warnings.join("; "))
-        }
+        (None, Status::Passed) if !result.warnings.is_empty() => format!(
+            "passed with warnings: {}",
+            result
+                .warnings
+                .iter()
+                .map(|w| w.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
         (None, Status::Passed) => {
             fill(f.on_pass.as_deref().unwrap_or(&f.summary), ctx, first_error)
         }
@@ -251,7 +454,9 @@ async fn finish(
             let problems: Vec<String> = result
                 .steps
                 .iter()
+                // What counts against the run; demoted failures are in the warnings.
                 .filter(|s| matches!(s.status, Status::Failed | Status::Error))
+                .filter(|s| s.demoted.is_none())
                 .map(|s| s.message.clone().unwrap_or_else(|| s.title.clone()))
                 .collect();
             let what = problems.join("; ");

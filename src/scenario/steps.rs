@@ -375,6 +375,11 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
         Step::CrashResume => resume::crash_resume(ctx, state).await,
         Step::Reset => checks::reset(ctx, state).await,
         Step::Hotfix { from, to } => checks::hotfix(ctx, state, from, to).await.into(),
+        // A marker the runner reads; nothing to execute.
+        Step::BeginCheck { .. } => StepOutcome {
+            results: vec![],
+            skip_scenario: None,
+        },
     }
 }
 

@@ -4,7 +4,7 @@
 use mysql_async::prelude::Queryable;
 
 use super::super::model::Expect;
-use super::super::result::{Status, StepResult};
+use super::super::result::{Status, StepResult, Warning, WarningKind};
 use super::super::runner::RunContext;
 use super::{
     from_execution, label, meets, prepare_baseline, revision_of, run_sql_list, snapshot, target_of,
@@ -186,8 +186,11 @@ pub async fn seed_data(ctx: &RunContext, state: &mut ScenarioState) -> StepResul
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
-            r.details
-                .extend(problems.into_iter().map(|p| format!("warning: {p}")));
+            r.warnings.extend(
+                problems
+                    .into_iter()
+                    .map(|p| Warning::new(WarningKind::Seed, p.to_string())),
+            );
             state.seeded = Some((snap, contents));
             r
         }

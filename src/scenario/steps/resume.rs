@@ -4,11 +4,10 @@
 
 use futures_util::StreamExt;
 
-use super::super::result::{Status, StepResult};
+use super::super::result::StepResult;
 use super::super::runner::RunContext;
 use super::fork::clone_database;
 use super::{snapshot, ScenarioState, StepOutcome};
-use crate::config::Strictness;
 use crate::driver::{DbTarget, Outcome, StatementSource, Target};
 use crate::schema::{diff, Snapshot};
 
@@ -30,9 +29,6 @@ enum Resume {
 
 pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
     let title = "crash-resume: stop after each statement, deploy again";
-    if ctx.resumable == Strictness::Off {
-        return skip_all(title, "resumable = \"off\" in harness.toml");
-    }
     if ctx.plan.chain.has_errors() {
         return StepResult::new("crash_resume", title)
             .skip("the revision graph is broken")
@@ -103,7 +99,7 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
             .collect()
             .await;
         let _ = ctx.server.drop_database(&parent).await;
-        let mut r = verdict(ctx.resumable, rev, n, &verdicts);
+        let mut r = verdict(rev, n, &verdicts);
         r.duration_ms = started.elapsed().as_millis() as u64;
         out.push(r);
     }
@@ -216,7 +212,9 @@ async fn crash_point(
 }
 
 /// One step result per revision; `warn` keeps the findings as warnings.
-fn verdict(policy: Strictness, rev: &str, n: usize, verdicts: &[(usize, Resume)]) -> StepResult {
+/// A failed step when a crash point does not recover; `[scenarios] resumable` decides in
+/// the runner whether that fails the run (`required`) or is a warning (`warn`, the default).
+fn verdict(rev: &str, n: usize, verdicts: &[(usize, Resume)]) -> StepResult {
     let mut r = StepResult::new(
         "crash_resume",
         format!("crash-resume {rev}: stop after each of its {n} statements, deploy again"),
@@ -245,26 +243,17 @@ fn verdict(policy: Strictness, rev: &str, n: usize, verdicts: &[(usize, Resume)]
         return r;
     }
     let msg = format!("{rev} is not resumable: {}", problems.join("; "));
-    match policy {
-        Strictness::Required => {
-            r.details.extend(problems);
-            r.fail(msg)
-        }
-        _ => {
-            r.details
-                .push(format!("warning: resumable = \"warn\": {msg}"));
-            r.status = Status::Passed;
-            r
-        }
-    }
+    r.details.extend(problems);
+    r.fail(msg)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::result::Status;
 
     #[test]
-    fn policy_decides_fail_or_warning() {
+    fn a_crash_point_that_does_not_recover_fails_the_step() {
         let v = vec![
             (1, Resume::Recovers),
             (
@@ -272,16 +261,10 @@ mod tests {
                 Resume::CrashLoops("1060 (42S21): Duplicate column name 'b'".into()),
             ),
         ];
-        let r = verdict(Strictness::Required, "2", 3, &v);
+        let r = verdict("2", 3, &v);
         assert_eq!(r.status, Status::Failed);
         assert!(r.message.unwrap().contains("crash after statement 2 of 3"));
-        let w = verdict(Strictness::Warn, "2", 3, &v);
-        assert_eq!(w.status, Status::Passed);
-        assert!(w
-            .details
-            .iter()
-            .any(|d| d.starts_with("warning: resumable")));
-        let ok = verdict(Strictness::Required, "2", 3, &[(1, Resume::Recovers)]);
+        let ok = verdict("2", 3, &[(1, Resume::Recovers)]);
         assert_eq!(ok.status, Status::Passed);
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::super::result::{Status, StepResult};
+use super::super::result::{Status, StepResult, WarningKind};
 use super::super::runner::RunContext;
 use super::halfapplied::{measure, Retry};
 use super::{from_execution, snapshot, ScenarioState, StepOutcome};
@@ -30,11 +30,10 @@ pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
     r.details
         .push(format!("revision graph {}", ctx.driver.chain().source));
     for f in &report.findings {
-        let prefix = match f.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        r.details.push(format!("{prefix}: {}", f.message));
+        match f.severity {
+            Severity::Error => r.details.push(format!("error: {}", f.message)),
+            Severity::Warning => r = r.warn(WarningKind::Chain, f.message.clone()),
+        }
     }
     let mut errors: Vec<String> = report
         .findings
@@ -58,10 +57,15 @@ pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
                     ));
                 }
             }
-            Some(Err(e)) => r.details.push(format!(
-                "warning: could not ask the tool for its heads: {}",
-                e.lines().last().unwrap_or("")
-            )),
+            Some(Err(e)) => {
+                r = r.warn(
+                    WarningKind::Chain,
+                    format!(
+                        "could not ask the tool for its heads: {}",
+                        e.lines().last().unwrap_or("")
+                    ),
+                )
+            }
             None => {}
         }
     }
