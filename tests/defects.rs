@@ -280,7 +280,7 @@ fn golang_migrate_sends_a_zero_byte_file_and_the_server_answers_1065() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     let chain = r.scenario("chain");
     assert!(
-        step(&chain, "revision graph checks")["details"]
+        step(&chain, "revision graph checks")["warnings"]
             .to_string()
             .contains("000002 has an empty up migration"),
         "{chain}"

@@ -39,13 +39,8 @@ async fn records(conn: &mut Conn, sql: &str, db: &str) -> Result<Vec<Record>, my
     Ok(rows.iter().map(record).collect())
 }
 
-/// Column `i` of the first row of a `SHOW CREATE …`.
-async fn show_create(conn: &mut Conn, sql: String, i: usize) -> Result<String, mysql_async::Error> {
-    let row: Option<Row> = conn.query_first(sql).await?;
-    Ok(row
-        .and_then(|r| r.as_ref(i).and_then(cell))
-        .unwrap_or_default())
-}
+/// `SHOW CREATE …` statements sent together in one multi-statement query.
+const SHOW_CREATE_BATCH: usize = 100;
 
 /// Snapshot of `db`, leaving out `exclude` (the migration tool's own version table, whose
 /// presence depends on history rather than on the schema the migrations define).
@@ -142,9 +137,20 @@ pub async fn take_snapshot(
             3,
         ));
     }
-    for (kind, name, sql, col) in wanted {
-        let text = show_create(conn, sql, col).await?;
-        rec.creates.insert((kind, name), text);
+    // One round trip per batch instead of one per object: a walk takes a snapshot at every
+    // revision, and a long chain has hundreds of tables.
+    for batch in wanted.chunks(SHOW_CREATE_BATCH) {
+        let sql: Vec<&str> = batch.iter().map(|(_, _, sql, _)| sql.as_str()).collect();
+        let mut result = conn.query_iter(sql.join(";\n")).await?;
+        for (kind, name, _, col) in batch {
+            let rows: Vec<Row> = result.collect().await?;
+            let text = rows
+                .first()
+                .and_then(|r| r.as_ref(*col).and_then(cell))
+                .unwrap_or_default();
+            rec.creates.insert((*kind, name.clone()), text);
+        }
+        drop(result);
     }
     Ok(build(&rec, db, exclude))
 }
