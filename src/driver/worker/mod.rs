@@ -372,15 +372,24 @@ impl WorkerPool {
             .lock()
             .map(|mut i| std::mem::take(&mut *i))
             .unwrap_or_default();
-        for mut w in workers {
-            let _ = w.stdin.shutdown().await;
-            if tokio::time::timeout(Duration::from_secs(2), w.child.wait())
+        // Dropping stdin closes the pipe (an AsyncWrite shutdown does not); all at once.
+        futures_util::future::join_all(workers.into_iter().map(|w| async move {
+            let Worker {
+                mut child,
+                stdin,
+                _group,
+                ..
+            } = w;
+            drop(stdin);
+            if tokio::time::timeout(Duration::from_secs(2), child.wait())
                 .await
                 .is_err()
             {
-                let _ = w.child.kill().await;
+                let _ = child.kill().await;
             }
-        }
+            drop(_group);
+        }))
+        .await;
     }
 
     /// Number of warm workers waiting (for tests and the report).
