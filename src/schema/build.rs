@@ -10,7 +10,7 @@ use super::model::{
 };
 use super::normalize::{
     create_table_lines, normalize_collation, normalize_default, normalize_extra, normalize_sql,
-    normalize_type, partition_clause, strip_definer,
+    normalize_type, partition_clause, strip_definer, DefaultSpelling,
 };
 
 /// One information_schema row: column name (upper case) → value as text (`None` = NULL).
@@ -45,6 +45,8 @@ pub struct Recorded {
     pub routines: Vec<Record>,
     pub events: Vec<Record>,
     pub creates: BTreeMap<(CreateKind, String), String>,
+    /// How the server spells COLUMN_DEFAULT (literal vs expression).
+    pub defaults: DefaultSpelling,
 }
 
 fn get<'a>(r: &'a Record, key: &str) -> Option<&'a str> {
@@ -131,7 +133,7 @@ pub fn build(rec: &Recorded, db: &str, exclude: &[String]) -> Snapshot {
                 default: if generation_expression.is_some() {
                     None
                 } else {
-                    normalize_default(get(r, "COLUMN_DEFAULT"))
+                    normalize_default(get(r, "COLUMN_DEFAULT"), &text(r, "EXTRA"), rec.defaults)
                 },
                 extra,
                 collation: normalize_collation(get(r, "COLLATION_NAME")),

@@ -1,16 +1,14 @@
 //! `diff()`: what changed from one snapshot to another, as `Change`s that name the object's
 //! kind and print like `+ column user.api_token varchar(64) NULL` or `- view v_orders …`;
-//! `warnings()`: differences that do not fail a comparison (column order);
-//! `hotfix_ddl()`: SQL that applies the changes by hand.
+//! `warnings()`: differences that do not fail a comparison (column order).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
 
-use super::model::{Column, ForeignKey, Index, IndexKind, Snapshot, Table};
+use super::model::{Column, ForeignKey, Index, Snapshot, Table};
 use super::normalize::is_auto_name;
-use crate::db::ident;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "change")]
@@ -472,7 +470,7 @@ fn check_keyed(t: &Table) -> BTreeMap<String, (String, String)> {
         .collect()
 }
 
-fn diff_table(b: &Table, a: &Table, out: &mut Vec<Change>) {
+pub(super) fn diff_table(b: &Table, a: &Table, out: &mut Vec<Change>) {
     let t = &b.name;
     let mut v = Vec::new();
     for d in diff_maps(&b.columns, &a.columns, |x, y| x.same_definition(y)) {
@@ -584,207 +582,6 @@ fn diff_table(b: &Table, a: &Table, out: &mut Vec<Change>) {
     out.extend(v);
 }
 
-/// `table_collation`: a column collation equal to the table's default is left out, as a
-/// person would write it.
-fn column_def(c: &Column, table_collation: Option<&str>) -> String {
-    let mut s = format!("{} {}", ident(&c.name), c.column_type);
-    s.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
-    if let Some(d) = &c.default {
-        let is_expr =
-            d.starts_with("CURRENT_TIMESTAMP") || d.parse::<f64>().is_ok() || d.starts_with("b'");
-        if is_expr {
-            s.push_str(&format!(" DEFAULT {d}"));
-        } else {
-            s.push_str(&format!(" DEFAULT {}", crate::db::literal(d)));
-        }
-    }
-    if let Some(g) = &c.generation_expression {
-        let stored = c.extra.contains("stored") || c.extra.contains("persistent");
-        s = format!(
-            "{} {} AS ({g}) {}",
-            ident(&c.name),
-            c.column_type,
-            if stored { "STORED" } else { "VIRTUAL" }
-        );
-    } else if c.is_auto_increment() {
-        s.push_str(" AUTO_INCREMENT");
-    } else if let Some(on_update) = c.extra.strip_prefix("on update ") {
-        s.push_str(&format!(" ON UPDATE {}", on_update.to_ascii_uppercase()));
-    }
-    if let Some(coll) = c
-        .collation
-        .as_deref()
-        .filter(|c| Some(*c) != table_collation)
-    {
-        s.push_str(&format!(" COLLATE {coll}"));
-    }
-    if !c.comment.is_empty() {
-        s.push_str(&format!(" COMMENT {}", crate::db::literal(&c.comment)));
-    }
-    s
-}
-
-fn index_cols(i: &Index) -> String {
-    i.columns
-        .iter()
-        .map(|c| {
-            let part = match (&c.expression, c.sub_part) {
-                (Some(e), _) => format!("({e})"),
-                (None, Some(n)) => format!("{}({n})", ident(&c.name)),
-                (None, None) => ident(&c.name),
-            };
-            if c.descending {
-                format!("{part} DESC")
-            } else {
-                part
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn table_collation<'a>(target: &'a Snapshot, table: &str) -> Option<&'a str> {
-    target
-        .tables
-        .get(table)
-        .map(|t| t.options.collation.as_str())
-}
-
-/// `UNIQUE `, `FULLTEXT `, `SPATIAL ` or nothing, before `INDEX`.
-fn index_prefix(i: &Index) -> &'static str {
-    match i.kind {
-        IndexKind::Fulltext => "FULLTEXT ",
-        IndexKind::Spatial => "SPATIAL ",
-        _ if i.unique => "UNIQUE ",
-        _ => "",
-    }
-}
-
-fn table_option_ddl(table: &str, option: &str, after: &str) -> Option<String> {
-    let t = ident(table);
-    Some(match option {
-        "engine" => format!("ALTER TABLE {t} ENGINE={after}"),
-        "collation" => format!("ALTER TABLE {t} COLLATE={after}"),
-        "row format" => format!("ALTER TABLE {t} ROW_FORMAT={}", after.to_ascii_uppercase()),
-        "comment" => format!("ALTER TABLE {t} COMMENT={}", crate::db::literal(after)),
-        "partitioning" if after.is_empty() => format!("ALTER TABLE {t} REMOVE PARTITIONING"),
-        "partitioning" => format!("ALTER TABLE {t} {after}"),
-        "system versioning" if after == "on" => format!("ALTER TABLE {t} ADD SYSTEM VERSIONING"),
-        "system versioning" => format!("ALTER TABLE {t} DROP SYSTEM VERSIONING"),
-        _ => return None,
-    })
-}
-
-/// The statement that creates object `name` as `target` has it.
-fn create_object(kind: ObjectKind, name: &str, target: &Snapshot) -> Option<String> {
-    match kind {
-        // SQL SECURITY goes before VIEW, the check option after the query.
-        ObjectKind::View => target.views.get(name).map(|v| {
-            let security = match v.security_type.as_str() {
-                "" | "DEFINER" => String::new(),
-                s => format!("SQL SECURITY {s} "),
-            };
-            let check = match v.check_option.as_str() {
-                "" | "NONE" => String::new(),
-                c => format!(" WITH {c} CHECK OPTION"),
-            };
-            format!(
-                "CREATE OR REPLACE {security}VIEW {} AS {}{check}",
-                ident(name),
-                v.definition
-            )
-        }),
-        ObjectKind::Trigger => target.triggers.get(name).map(|t| t.create_sql.clone()),
-        ObjectKind::Procedure | ObjectKind::Function => target
-            .routines
-            .get(&format!("{kind} {name}"))
-            .map(|r| r.definition.clone()),
-        ObjectKind::Event => target.events.get(name).map(|e| e.create_sql.clone()),
-        ObjectKind::Sequence => target.sequences.get(name).map(|q| q.definition.clone()),
-    }
-    .filter(|s| !s.is_empty())
-}
-
-/// DDL a person would type to apply `changes` by hand (the seed's "hot-fix"): tables come
-/// from `SHOW CREATE TABLE` of the target snapshot, the rest from the normalised model.
-pub fn hotfix_ddl(changes: &[Change], target: &Snapshot) -> Vec<String> {
-    let mut sql = Vec::new();
-    for c in changes {
-        let stmt = match c {
-            Change::AddTable { table } => target.tables.get(table).map(|t| t.create_sql.clone()),
-            Change::DropTable { table } => Some(format!("DROP TABLE {}", ident(table))),
-            Change::AddColumn { table, column } => {
-                Some(format!("ALTER TABLE {} ADD COLUMN {}", ident(table), column_def(column, table_collation(target, table))))
-            }
-            Change::DropColumn { table, column } => {
-                Some(format!("ALTER TABLE {} DROP COLUMN {}", ident(table), ident(&column.name)))
-            }
-            Change::ModifyColumn { table, after, .. } => {
-                Some(format!("ALTER TABLE {} MODIFY COLUMN {}", ident(table), column_def(after, table_collation(target, table))))
-            }
-            Change::AddIndex { table, index } if index.name == "PRIMARY" => {
-                Some(format!("ALTER TABLE {} ADD PRIMARY KEY ({})", ident(table), index_cols(index)))
-            }
-            Change::AddIndex { table, index } => Some(format!(
-                "CREATE {}INDEX {} ON {} ({})",
-                index_prefix(index),
-                ident(&index.name),
-                ident(table),
-                index_cols(index)
-            )),
-            Change::DropIndex { table, index } => {
-                Some(format!("DROP INDEX {} ON {}", ident(&index.name), ident(table)))
-            }
-            Change::ModifyIndex { table, after, .. } => Some(format!(
-                "DROP INDEX {0} ON {1}; CREATE {2}INDEX {0} ON {1} ({3})",
-                ident(&after.name),
-                ident(table),
-                index_prefix(after),
-                index_cols(after)
-            )),
-            Change::AddForeignKey { table, fk } | Change::ModifyForeignKey { table, after: fk, .. } => Some(format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}",
-                ident(table),
-                ident(&fk.name),
-                fk.columns.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", "),
-                ident(&fk.ref_table),
-                fk.ref_columns.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", "),
-                fk.on_delete,
-                fk.on_update
-            )),
-            Change::DropForeignKey { table, fk } => {
-                Some(format!("ALTER TABLE {} DROP FOREIGN KEY {}", ident(table), ident(&fk.name)))
-            }
-            Change::AddCheck { table, name, clause } | Change::ModifyCheck { table, name, after: clause, .. } => {
-                Some(format!("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({clause})", ident(table), ident(name)))
-            }
-            Change::DropCheck { table, name, .. } => {
-                Some(format!("ALTER TABLE {} DROP CONSTRAINT {}", ident(table), ident(name)))
-            }
-            Change::ModifyTableOption { table, option, after, .. } => table_option_ddl(table, option, after),
-            // Nothing the model can spell: the person reads the diff.
-            Change::ModifyTableDefinition { .. } => None,
-            Change::DropObject { kind, name, .. } => {
-                Some(format!("DROP {} {}", kind.keyword(), ident(name)))
-            }
-            Change::AddObject { kind, name, .. } => create_object(*kind, name, target),
-            Change::ModifyObject { kind, name, .. } => {
-                sql.push(format!("DROP {} {}", kind.keyword(), ident(name)));
-                create_object(*kind, name, target)
-            }
-        };
-        // Tables created whole need no separate index/column statements afterwards.
-        let table_is_new = changes
-            .iter()
-            .any(|o| matches!(o, Change::AddTable { table } if table == c.table()));
-        if table_is_new && !matches!(c, Change::AddTable { .. }) {
-            continue;
-        }
-        sql.extend(stmt);
-    }
-    sql
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::model::IndexColumn;
@@ -856,19 +653,6 @@ mod tests {
             [
                 "- column user.api_token varchar(64) NULL",
                 "- index ix_user_api_token on user (api_token) UNIQUE"
-            ]
-        );
-    }
-
-    #[test]
-    fn hotfix_ddl_adds_what_is_missing() {
-        let target = user_table(true);
-        let sql = hotfix_ddl(&diff(&user_table(false), &target), &target);
-        assert_eq!(
-            sql,
-            [
-                "ALTER TABLE `user` ADD COLUMN `api_token` varchar(64) NULL",
-                "CREATE UNIQUE INDEX `ix_user_api_token` ON `user` (`api_token`)"
             ]
         );
     }
@@ -947,44 +731,5 @@ mod tests {
             warnings(&a, &b),
             ["column order of table user differs: (api_token, id) → (id, api_token)"]
         );
-    }
-
-    #[test]
-    fn hotfix_ddl_for_views_and_triggers() {
-        let before = user_table(false);
-        let mut after = before.clone();
-        after.views.insert(
-            "v".into(),
-            super::super::model::View {
-                name: "v".into(),
-                definition: "select `user`.`id` AS `id` from `user`".into(),
-                check_option: "CASCADED".into(),
-                security_type: "INVOKER".into(),
-            },
-        );
-        let mut with_trigger = before.clone();
-        with_trigger.triggers.insert(
-            "trg".into(),
-            super::super::model::Trigger {
-                name: "trg".into(),
-                table: "user".into(),
-                timing: "BEFORE".into(),
-                event: "INSERT".into(),
-                statement: "SET NEW.id = NEW.id + 1".into(),
-                ..Default::default()
-            },
-        );
-        let changes = diff(&before, &after);
-        assert_eq!(changes[0].to_string(), "+ view v AS select `user`.`id` AS `id` from `user` WITH CASCADED CHECK OPTION SQL SECURITY INVOKER");
-        assert_eq!(
-            hotfix_ddl(&changes, &after),
-            ["CREATE OR REPLACE SQL SECURITY INVOKER VIEW `v` AS select `user`.`id` AS `id` from `user` WITH CASCADED CHECK OPTION"]
-        );
-        let drop = diff(&with_trigger, &before);
-        assert_eq!(
-            drop[0].to_string(),
-            "- trigger trg BEFORE INSERT ON user SET NEW.id = NEW.id + 1"
-        );
-        assert_eq!(hotfix_ddl(&drop, &before), ["DROP TRIGGER `trg`"]);
     }
 }

@@ -4,17 +4,20 @@
 
 mod build;
 mod diff;
+mod hotfix;
 mod model;
 mod normalize;
 mod snapshot;
 
 pub use build::{build, CreateKind, Record, Recorded};
-pub use diff::{diff, hotfix_ddl, warnings, Change, ObjectKind};
+pub use diff::{diff, warnings, Change, ObjectKind};
+pub use hotfix::hotfix_ddl;
 pub use model::{
-    Column, Definition, Event, ForeignKey, Index, IndexColumn, IndexKind, Routine, RoutineKind,
-    Snapshot, Table, TableOptions, Trigger, View,
+    Column, ColumnDefault, Definition, Event, ForeignKey, Index, IndexColumn, IndexKind, Routine,
+    RoutineKind, Snapshot, Table, TableOptions, Trigger, View,
 };
 pub use normalize::{
     normalize_collation, normalize_default, normalize_extra, normalize_sql, normalize_type,
+    DefaultSpelling,
 };
 pub use snapshot::take_snapshot;

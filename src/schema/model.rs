@@ -83,7 +83,7 @@ pub struct Column {
     /// in `data::generate` inserts these labels).
     pub column_type: String,
     pub nullable: bool,
-    pub default: Option<String>,
+    pub default: Option<ColumnDefault>,
     pub extra: String,
     pub collation: Option<String>,
     #[serde(default)]
@@ -145,6 +145,57 @@ impl fmt::Display for Column {
             write!(f, " COMMENT '{}'", self.comment.replace('\'', "''"))?;
         }
         Ok(())
+    }
+}
+
+/// A column's default as the server holds it: a literal value, or an expression the server
+/// evaluates per row. The two must not be confused: `DEFAULT 'uuid()'` stores the text,
+/// `DEFAULT (uuid())` a new id. MariaDB quotes literals in COLUMN_DEFAULT and leaves
+/// expressions bare; MySQL 8 leaves both bare and marks expressions `DEFAULT_GENERATED`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnDefault {
+    /// The value, unquoted (`abc`, `0`, `b'1'`).
+    Literal(String),
+    /// The expression without outer parentheses (`uuid()`, `CURRENT_TIMESTAMP`).
+    Expression(String),
+}
+
+impl ColumnDefault {
+    /// How the default is written in a column definition: a string literal quoted, a
+    /// number or bit literal bare; `CURRENT_TIMESTAMP` bare (every version accepts it so),
+    /// any other expression in parentheses (MariaDB 10.2.1+, MySQL 8.0.13+).
+    pub fn sql(&self) -> String {
+        match self {
+            ColumnDefault::Literal(v) if is_bare_literal(v) => v.clone(),
+            ColumnDefault::Literal(v) => crate::db::literal(v),
+            ColumnDefault::Expression(e) if is_current_timestamp(e) => e.clone(),
+            ColumnDefault::Expression(e) => format!("({e})"),
+        }
+    }
+}
+
+fn is_bare_literal(v: &str) -> bool {
+    let number = v.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.')
+        && v.parse::<f64>().is_ok();
+    let bits =
+        (v.starts_with("b'") || v.starts_with("x'")) && v.ends_with('\'') && !v.contains(' ');
+    number || bits
+}
+
+fn is_current_timestamp(e: &str) -> bool {
+    e == "CURRENT_TIMESTAMP" || e.starts_with("CURRENT_TIMESTAMP(")
+}
+
+/// A literal shows as written before (`DEFAULT abc`) so reports read as they did; an
+/// expression other than CURRENT_TIMESTAMP shows in parentheses, so `(uuid())` and a
+/// literal `uuid()` are told apart.
+impl fmt::Display for ColumnDefault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ColumnDefault::Literal(v) => f.write_str(v),
+            ColumnDefault::Expression(_) => f.write_str(&self.sql()),
+        }
     }
 }
 

@@ -3,6 +3,8 @@
 //! SQL text without the database qualifier, auto-generated constraint names recognised.
 
 use regex::Regex;
+
+use super::model::ColumnDefault;
 use std::sync::OnceLock;
 
 fn re(cell: &'static OnceLock<Regex>, pat: &str) -> &'static Regex {
@@ -176,30 +178,67 @@ pub fn create_table_lines(create: &str, table: &str) -> Vec<String> {
     lines
 }
 
-pub fn normalize_default(d: Option<&str>) -> Option<String> {
+/// Which server spelled COLUMN_DEFAULT: MariaDB (10.2.7+) quotes literals and leaves
+/// expressions bare; MySQL leaves both bare and marks expressions `DEFAULT_GENERATED` in EXTRA.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DefaultSpelling {
+    #[default]
+    Mariadb,
+    Mysql,
+}
+
+/// COLUMN_DEFAULT (with EXTRA) → the default, literal or expression, spelled alike for both
+/// engines: `current_timestamp()` = `CURRENT_TIMESTAMP`, MariaDB's `'abc'` = MySQL's `abc`.
+pub fn normalize_default(
+    d: Option<&str>,
+    extra: &str,
+    spelling: DefaultSpelling,
+) -> Option<ColumnDefault> {
     static CT: OnceLock<Regex> = OnceLock::new();
     let d = d?.trim();
     if d.eq_ignore_ascii_case("null") {
         return None; // MariaDB spells "no default" on a nullable column as NULL
     }
-    let d = if d.len() >= 2 && d.starts_with('\'') && d.ends_with('\'') {
-        d[1..d.len() - 1].replace("''", "'").replace("\\\\", "\\")
-    } else if d.len() >= 2 && d.starts_with('(') && d.ends_with(')') {
-        d[1..d.len() - 1].to_string() // MySQL 8 expression defaults
-    } else {
-        d.to_string()
-    };
-    let d = re(
+    let generated = extra.to_ascii_lowercase().contains("default_generated");
+    let quoted = d.len() >= 2 && d.starts_with('\'') && d.ends_with('\'');
+    let ct = re(
         &CT,
         r"(?i)^(current_timestamp|now|localtimestamp)\s*(\((\d*)\))?$",
-    )
-    .replace(&d, |c: &regex::Captures| {
-        match c.get(3).map(|m| m.as_str()).filter(|s| !s.is_empty()) {
-            Some(p) => format!("CURRENT_TIMESTAMP({p})"),
-            None => "CURRENT_TIMESTAMP".to_string(),
+    );
+    if !quoted {
+        if let Some(c) = ct.captures(d) {
+            return Some(ColumnDefault::Expression(
+                match c.get(3).map(|m| m.as_str()).filter(|s| !s.is_empty()) {
+                    Some(p) => format!("CURRENT_TIMESTAMP({p})"),
+                    None => "CURRENT_TIMESTAMP".to_string(),
+                },
+            ));
         }
-    });
-    Some(d.into_owned())
+    }
+    if quoted {
+        return Some(ColumnDefault::Literal(
+            d[1..d.len() - 1].replace("''", "'").replace("\\\\", "\\"),
+        ));
+    }
+    let bare_literal = match spelling {
+        DefaultSpelling::Mysql => !generated,
+        // MariaDB leaves only numbers and bit/hex literals unquoted among literals.
+        DefaultSpelling::Mariadb => {
+            let number = d.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.')
+                && d.parse::<f64>().is_ok();
+            number || d.starts_with("b'") || d.starts_with("x'")
+        }
+    };
+    if bare_literal {
+        return Some(ColumnDefault::Literal(d.to_string()));
+    }
+    // MySQL's SHOW CREATE wraps expressions in parentheses; information_schema may too.
+    let e = if d.starts_with('(') && d.ends_with(')') {
+        strip_outer_parens(d)
+    } else {
+        d
+    };
+    Some(ColumnDefault::Expression(e.to_string()))
 }
 
 pub fn normalize_extra(e: &str) -> String {
@@ -232,24 +271,54 @@ mod tests {
 
     #[test]
     fn defaults_from_both_engines_agree() {
+        use DefaultSpelling::{Mariadb, Mysql};
+        let n = |d: &str, extra: &str, s| normalize_default(Some(d), extra, s);
         assert_eq!(
-            normalize_default(Some("current_timestamp()")),
-            normalize_default(Some("CURRENT_TIMESTAMP"))
+            n("current_timestamp()", "", Mariadb),
+            n("CURRENT_TIMESTAMP", "DEFAULT_GENERATED", Mysql)
         );
         assert_eq!(
-            normalize_default(Some("current_timestamp(6)")).as_deref(),
-            Some("CURRENT_TIMESTAMP(6)")
+            n("current_timestamp(6)", "", Mariadb),
+            Some(ColumnDefault::Expression("CURRENT_TIMESTAMP(6)".into()))
+        );
+        assert_eq!(n("'abc'", "", Mariadb), n("abc", "", Mysql));
+        assert_eq!(
+            n("'it''s'", "", Mariadb),
+            Some(ColumnDefault::Literal("it's".into()))
+        );
+        assert_eq!(normalize_default(Some("NULL"), "", Mariadb), None);
+        assert_eq!(n("0", "", Mariadb), n("0", "", Mysql));
+        assert_eq!(
+            n("0", "", Mariadb),
+            Some(ColumnDefault::Literal("0".into()))
+        );
+        // An expression default is not a string: MariaDB leaves it bare, MySQL marks it.
+        assert_eq!(
+            n("uuid()", "", Mariadb),
+            Some(ColumnDefault::Expression("uuid()".into()))
         );
         assert_eq!(
-            normalize_default(Some("'abc'")),
-            normalize_default(Some("abc"))
+            n("uuid()", "", Mariadb),
+            n("uuid()", "DEFAULT_GENERATED", Mysql)
         );
-        assert_eq!(normalize_default(Some("'it''s'")).as_deref(), Some("it's"));
-        assert_eq!(normalize_default(Some("NULL")), normalize_default(None));
-        assert_eq!(normalize_default(Some("0")).as_deref(), Some("0"));
+        assert_ne!(n("uuid()", "", Mariadb), n("'uuid()'", "", Mariadb));
         assert_eq!(
-            normalize_default(Some("(uuid())")),
-            normalize_default(Some("uuid()"))
+            n("uuid()", "", Mysql),
+            Some(ColumnDefault::Literal("uuid()".into()))
+        );
+    }
+
+    #[test]
+    fn defaults_are_written_back_as_sql() {
+        let sql = |d: ColumnDefault| d.sql();
+        assert_eq!(sql(ColumnDefault::Literal("it's".into())), "'it''s'");
+        assert_eq!(sql(ColumnDefault::Literal("12.5".into())), "12.5");
+        assert_eq!(sql(ColumnDefault::Literal("inf".into())), "'inf'");
+        assert_eq!(sql(ColumnDefault::Literal("b'1'".into())), "b'1'");
+        assert_eq!(sql(ColumnDefault::Expression("uuid()".into())), "(uuid())");
+        assert_eq!(
+            sql(ColumnDefault::Expression("CURRENT_TIMESTAMP(6)".into())),
+            "CURRENT_TIMESTAMP(6)"
         );
     }
 

@@ -6,6 +6,7 @@ use mysql_async::{Conn, Row, Value};
 
 use super::build::{build, CreateKind, Record, Recorded};
 use super::model::Snapshot;
+use super::normalize::DefaultSpelling;
 use crate::db::ident;
 use crate::provision::Engine;
 
@@ -102,6 +103,10 @@ pub async fn take_snapshot(
         triggers: records(conn, "SELECT * FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?", db).await?,
         routines: records(conn, "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?", db).await?,
         events: records(conn, "SELECT * FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?", db).await?,
+        defaults: match engine {
+            Engine::Mariadb => DefaultSpelling::Mariadb,
+            Engine::Mysql => DefaultSpelling::Mysql,
+        },
         ..Default::default()
     };
 

@@ -503,7 +503,7 @@ pub async fn hotfix(ctx: &RunContext, state: &ScenarioState, from: &str, to: &st
         return r.error(format!("snapshots `{from}` and `{to}` are needed first"));
     };
     let (sql, source) = if ctx.hotfix_sql.is_empty() {
-        (hotfix_ddl(&diff(a, b), b), "derived from the schema diff")
+        (hotfix_ddl(a, b), "derived from the schema diff")
     } else {
         (ctx.hotfix_sql.clone(), "[baseline] hotfix_sql")
     };
@@ -514,21 +514,48 @@ pub async fn hotfix(ctx: &RunContext, state: &ScenarioState, from: &str, to: &st
     }
     let mut r = r;
     r.details.push(format!("hot-fix DDL ({source}):"));
-    r.details
-        .extend(sql.iter().map(|s| format!("applied: {s}")));
-    match run_sql_list(&state.db, &sql).await {
-        Ok(ms) => {
-            r.duration_ms = ms;
-            r
+    // One statement at a time, so each is labelled by what the server answered to it.
+    let mut refused = None;
+    for (i, stmt) in sql.iter().enumerate() {
+        match run_sql_list(&state.db, std::slice::from_ref(stmt)).await {
+            Ok(ms) => r.duration_ms += ms,
+            Err((_, e)) => {
+                refused = Some((i, e));
+                break;
+            }
         }
-        Err((stmt, e)) => {
+    }
+    let at = refused
+        .as_ref()
+        .map(|(i, e)| (*i, server_error(e).map(|s| s.code)));
+    r.details.extend(hotfix_labels(&sql, at));
+    match refused {
+        None => r,
+        Some((i, e)) => {
             r.error = server_error(&e);
             r.fail(format!(
                 "hot-fix statement refused: {e} (statement: {})",
-                short(&stmt, 200)
+                short(&sql[i], 200)
             ))
         }
     }
+}
+
+/// What became of each hot-fix statement: `applied` only once the server accepted it; the
+/// refused one names the server's code (or `refused (no server code)` when the connection
+/// failed); those after it never ran.
+fn hotfix_labels(sql: &[String], refused: Option<(usize, Option<u16>)>) -> Vec<String> {
+    sql.iter()
+        .enumerate()
+        .map(|(i, s)| match refused {
+            Some((at, code)) if i == at => match code {
+                Some(c) => format!("refused ({c}): {s}"),
+                None => format!("refused (no server code): {s}"),
+            },
+            Some((at, _)) if i > at => format!("not run: {s}"),
+            _ => format!("applied: {s}"),
+        })
+        .collect()
 }
 
 fn short(s: &str, n: usize) -> String {
@@ -537,5 +564,27 @@ fn short(s: &str, n: usize) -> String {
         one
     } else {
         format!("{}…", one.chars().take(n).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod hotfix_tests {
+    use super::hotfix_labels;
+
+    #[test]
+    fn only_accepted_statements_are_labelled_applied() {
+        let sql: Vec<String> = ["A", "B", "C"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            hotfix_labels(&sql, Some((1, Some(1091)))),
+            ["applied: A", "refused (1091): B", "not run: C"]
+        );
+        assert_eq!(
+            hotfix_labels(&sql, Some((0, None))),
+            ["refused (no server code): A", "not run: B", "not run: C"]
+        );
+        assert_eq!(
+            hotfix_labels(&sql, None),
+            ["applied: A", "applied: B", "applied: C"]
+        );
     }
 }
