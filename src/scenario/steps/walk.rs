@@ -341,10 +341,13 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             .into_iter()
             .filter(|c| !carried.contains(&c.to_string()))
             .collect();
-        if new.is_empty() {
+        if now.is_empty() {
             r.details.push(format!(
                 "schema equals the one recorded at {to_name} on the way up"
             ));
+        } else if new.is_empty() {
+            // Equality would be a false claim: what an earlier downgrade left is still here.
+            r.details.push(carried_note(now.len()));
         } else {
             r.diff = annotate(&new, &order, &snaps);
             let msg = format!(
@@ -424,4 +427,31 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
         out.push(r);
     }
     outcome(out)
+}
+
+/// The walk-down note for a step that added no difference of its own while earlier ones remain.
+fn carried_note(n: usize) -> String {
+    format!(
+        "no new difference at this step; {n} difference{} carried from earlier steps remain{}",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "s" } else { "" }
+    )
+}
+
+#[cfg(test)]
+mod carried_tests {
+    use super::carried_note;
+
+    #[test]
+    fn carried_differences_are_not_called_equal() {
+        assert_eq!(
+            carried_note(2),
+            "no new difference at this step; 2 differences carried from earlier steps remain"
+        );
+        assert_eq!(
+            carried_note(1),
+            "no new difference at this step; 1 difference carried from earlier steps remains"
+        );
+        assert!(!carried_note(3).contains("equals"));
+    }
 }
