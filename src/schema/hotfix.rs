@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use super::diff::{diff, diff_table, Change, ObjectKind};
 use super::model::{Column, ForeignKey, Index, IndexKind, Snapshot, Table};
+use super::normalize::is_auto_name;
 use crate::db::{ident, literal};
 
 /// Where a statement goes in the script; statements run phase by phase, in this order.
@@ -246,6 +247,23 @@ fn rename_tables(start: &mut Snapshot, target: &Snapshot, out: &mut Vec<(Phase, 
         ));
         let mut t = start.tables.remove(&old).unwrap_or_default();
         t.name = new.clone();
+        // The server renames the constraints it named after the table (`old_ibfk_1` →
+        // `new_ibfk_1`; MySQL's `old_chk_1` too), keeping their numbers.
+        let auto = |name: &str| match name.strip_prefix(old.as_str()) {
+            Some(rest) if is_auto_name(&old, name) => format!("{new}{rest}"),
+            _ => name.to_string(),
+        };
+        t.foreign_keys = std::mem::take(&mut t.foreign_keys)
+            .into_values()
+            .map(|mut fk| {
+                fk.name = auto(&fk.name);
+                (fk.name.clone(), fk)
+            })
+            .collect();
+        t.checks = std::mem::take(&mut t.checks)
+            .into_iter()
+            .map(|(n, c)| (auto(&n), c))
+            .collect();
         start.tables.insert(new.clone(), t);
         // InnoDB re-points foreign keys at the renamed table by itself.
         for other in start.tables.values_mut() {
@@ -371,12 +389,20 @@ fn drop_fk(table: &str, fk: &ForeignKey) -> String {
     )
 }
 
+/// An auto-named key (`t_ibfk_1`) is added without a name, as it was first written: the
+/// server numbers it, and names its supporting index after the column as it did the first
+/// time (given `CONSTRAINT t_ibfk_1`, MariaDB swaps the column-named index it made for one
+/// named `t_ibfk_1`, and the schema no longer matches).
 fn add_fk(table: &str, fk: &ForeignKey) -> String {
     let list = |v: &[String]| v.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
+    let name = if is_auto_name(table, &fk.name) {
+        String::new()
+    } else {
+        format!("CONSTRAINT {} ", ident(&fk.name))
+    };
     format!(
-        "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}",
+        "ALTER TABLE {} ADD {name}FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}",
         ident(table),
-        ident(&fk.name),
         list(&fk.columns),
         ident(&fk.ref_table),
         list(&fk.ref_columns),
