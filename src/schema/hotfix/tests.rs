@@ -363,3 +363,31 @@ fn views_and_triggers() {
     );
     assert_eq!(hotfix_ddl(&with_trigger, &before), ["DROP TRIGGER `trg`"]);
 }
+
+#[test]
+fn a_renamed_table_keeps_its_auto_named_keys_under_the_new_name() {
+    let mut orders = table("orders", &[col("id", "int", 1), col("p", "int", 2)]);
+    orders.foreign_keys.insert(
+        "orders_ibfk_1".into(),
+        fk("orders_ibfk_1", &["p"], "user", "RESTRICT"),
+    );
+    let mut line = table("line", &[col("id", "int", 1), col("o", "int", 2)]);
+    line.foreign_keys
+        .insert("fk_o".into(), fk("fk_o", &["o"], "orders", "RESTRICT"));
+    let a = snap(vec![orders.clone(), line.clone()]);
+    let mut purchase = orders;
+    purchase.name = "purchase".into();
+    purchase.foreign_keys = [(
+        "purchase_ibfk_1".to_string(),
+        fk("purchase_ibfk_1", &["p"], "user", "RESTRICT"),
+    )]
+    .into();
+    line.foreign_keys
+        .insert("fk_o".into(), fk("fk_o", &["o"], "purchase", "RESTRICT"));
+    let b = snap(vec![purchase, line]);
+    assert_eq!(
+        hotfix_ddl(&a, &b),
+        ["RENAME TABLE `orders` TO `purchase`"],
+        "the server re-points fk_o and renames orders_ibfk_1 itself"
+    );
+}
