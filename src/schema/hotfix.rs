@@ -100,8 +100,8 @@ fn statements(c: &Change, start: &Snapshot, target: &Snapshot, out: &mut Vec<(Ph
         } => {
             let def = column_def(after, table_collation(target, table));
             // A generated column's expression or storage cannot be changed in place
-            // (MODIFY is refused for VIRTUAL ↔ STORED); it holds no data of its own, so it
-            // is dropped and added again.
+            // (MODIFY is refused for VIRTUAL ↔ STORED); its values come from the other
+            // columns, so it is dropped and added again.
             if before.is_generated() || after.is_generated() {
                 push(Phase::DropColumns, drop_column(table, before));
                 push(
