@@ -126,19 +126,43 @@ impl Grouper {
         }
     }
 
-    /// One group on one short line: the first clause of the message, shortened.
-    pub fn short(&self, g: &Group) -> String {
-        let first = |s: &str| s.split("; ").next().unwrap_or("").to_string();
+    /// One group on one line of at most about `max` characters: whole clauses of the
+    /// message while they fit.
+    pub fn short(&self, g: &Group, max: usize) -> String {
         if g.count == 1 {
-            shorten(&first(&g.example), 140)
+            clauses(&g.example, max)
         } else {
-            format!(
-                "{} × {} ({})",
-                g.count,
-                shorten(&first(&g.template), 100),
-                shorten(&self.list(&g.revisions), 60)
-            )
+            let list = shorten(&self.list(&g.revisions), 60);
+            let budget = max.saturating_sub(list.chars().count() + 8).max(40);
+            format!("{} × {} ({list})", g.count, clauses(&g.template, budget))
         }
+    }
+}
+
+/// The leading `; `-separated clauses of `s` that fit in `max` characters, `…` if some
+/// were left out; a first clause too long on its own is cut.
+pub fn clauses(s: &str, max: usize) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    if s.chars().count() <= max {
+        return s;
+    }
+    let mut out = String::new();
+    for c in s.split("; ") {
+        let sep = if out.is_empty() { 0 } else { 2 };
+        // Room for this clause and the closing `; …`.
+        if out.chars().count() + sep + c.chars().count() + 3 > max {
+            break;
+        }
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        out.push_str(c);
+    }
+    if out.is_empty() {
+        shorten(&s, max)
+    } else {
+        out.push_str("; …");
+        out
     }
 }
 
@@ -202,6 +226,13 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         assert_eq!(g.list(&all), "000001 … 000003");
+    }
+
+    #[test]
+    fn clauses_keep_whole_clauses_while_they_fit() {
+        assert_eq!(clauses("aaa; bbb; ccc", 20), "aaa; bbb; ccc");
+        assert_eq!(clauses("aaaa; bbbb; cccc", 12), "aaaa; …");
+        assert_eq!(clauses("aaaaaaaaaaaa; b", 6), "aaaaa…");
     }
 
     #[test]

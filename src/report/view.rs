@@ -5,7 +5,7 @@
 use crate::scenario::model::Aspect as Covers;
 use crate::scenario::{ScenarioResult, Start, Status, StepResult};
 
-use super::group::{shorten, Grouper};
+use super::group::{clauses, shorten, Grouper};
 use super::summary::{RunStatus, RunSummary};
 use crate::config::ToolKind;
 
@@ -227,7 +227,8 @@ pub fn scenario_short(s: &ScenarioResult, g: &Grouper) -> String {
         return shorten(&s.details, 200);
     }
     let groups = g.group(items);
-    let mut parts: Vec<String> = groups.iter().take(2).map(|x| g.short(x)).collect();
+    let budget = if groups.len() == 1 { 220 } else { 120 };
+    let mut parts: Vec<String> = groups.iter().take(2).map(|x| g.short(x, budget)).collect();
     if groups.len() > 2 {
         parts.push(format!("and {} more", groups.len() - 2));
     }
@@ -358,7 +359,7 @@ fn section_warnings(s: &ScenarioResult, g: &Grouper) -> Vec<String> {
             .map(|x| {
                 format!(
                     "{} (counted as a warning; in full in the steps above)",
-                    g.short(x)
+                    g.short(x, 140)
                 )
             }),
     );
@@ -603,7 +604,7 @@ pub fn build(summary: &RunSummary) -> ReportView {
                             matches!(s.status, Status::Failed | Status::Error)
                                 && s.action != "chain_checks"
                         })
-                        .filter_map(|s| s.message.clone())
+                        .filter_map(|s| s.message.as_deref().map(|m| clauses(m, 200)))
                 }),
         )
         .map(|m| (m, None));
