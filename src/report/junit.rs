@@ -32,8 +32,9 @@ fn tail(log: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-/// The failure's body: the full message, server error, statement, the step's verification
-/// bullets (which hold the half-applied state) and the end of the tool's output.
+/// The failure's body: the full message, server error, statement and the step's
+/// verification bullets (which hold the half-applied state). The tool's output goes to
+/// the case's system-out.
 fn failure_text(st: &StepResult) -> String {
     let mut out = String::new();
     if let Some(m) = &st.message {
@@ -51,12 +52,6 @@ fn failure_text(st: &StepResult) -> String {
     for d in st.details.iter().chain(st.diff.iter()) {
         if Some(d) != st.message.as_ref() {
             out.push_str(&format!("  {d}\n"));
-        }
-    }
-    if let Some(l) = &st.log {
-        out.push_str("tool output (end):\n");
-        for line in tail(l, 40).lines() {
-            out.push_str(&format!("  | {line}\n"));
         }
     }
     out
@@ -104,7 +99,8 @@ fn step_case(sc: &ScenarioResult, st: &StepResult, name: String) -> TestCase {
     tc.set_time(Duration::from_millis(st.duration_ms));
     if st.demoted.is_some() && st.status != Status::Passed {
         tc.set_system_err(format!("counted as a warning:\n{}", failure_text(st)));
-    } else if let Some(l) = &st.log {
+    }
+    if let Some(l) = &st.log {
         tc.set_system_out(tail(l, 40));
     }
     tc
