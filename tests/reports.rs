@@ -78,31 +78,96 @@ fn report_status_and_exit_code_agree() {
 }
 
 #[test]
-fn junit_parses_and_counts_the_failures_json_reports() {
+fn junit_has_a_suite_per_scenario_and_a_case_per_step() {
     use quick_xml::events::Event;
     let r = failing_run();
     let xml = r.file("junit.xml");
     let mut reader = quick_xml::Reader::from_str(&xml);
-    let (mut cases, mut failures, mut skipped) = (0, 0, 0);
+    // suite name → (cases, failures, skipped)
+    let mut suites: Vec<(String, usize, usize, usize)> = Vec::new();
     loop {
         match reader.read_event().expect("well-formed JUnit XML") {
-            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
-                b"testcase" => cases += 1,
-                b"failure" | b"error" => failures += 1,
-                b"skipped" => skipped += 1,
-                _ => {}
-            },
+            Event::Start(e) | Event::Empty(e) => {
+                let last = suites.last_mut();
+                match (e.name().as_ref(), last) {
+                    (b"testsuite", _) => {
+                        let name = e
+                            .try_get_attribute("name")
+                            .unwrap()
+                            .unwrap()
+                            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .unwrap()
+                            .into_owned();
+                        suites.push((name, 0, 0, 0));
+                    }
+                    (b"testcase", Some(s)) => s.1 += 1,
+                    (b"failure" | b"error", Some(s)) => s.2 += 1,
+                    (b"skipped", Some(s)) => s.3 += 1,
+                    _ => {}
+                }
+            }
             Event::Eof => break,
             _ => {}
         }
     }
     let j = r.json();
     let scenarios = j["scenarios"].as_array().unwrap();
-    let count = |st: &str| scenarios.iter().filter(|s| s["status"] == st).count();
-    assert_eq!(cases, scenarios.len());
-    assert_eq!(failures, count("failed") + count("error"));
-    assert_eq!(skipped, count("skipped"));
-    assert!(failures > 0);
+    assert_eq!(suites.len(), scenarios.len(), "one suite per scenario");
+    for (sc, (name, cases, failures, skipped)) in scenarios.iter().zip(&suites) {
+        let id = sc["id"].as_str().unwrap();
+        assert!(name.starts_with(id), "{name} for {id}");
+        let steps = sc["steps"].as_array().map_or(0, |s| s.len());
+        assert!(
+            *cases >= steps.max(1),
+            "{id}: {cases} cases for {steps} steps"
+        );
+        match sc["status"].as_str().unwrap() {
+            "failed" | "error" => assert!(*failures > 0, "{id} failed without a failing case"),
+            "passed" => assert_eq!(*failures, 0, "{id} passed with a failing case"),
+            "skipped" => assert!(*skipped > 0, "{id} skipped without a skipped case"),
+            other => panic!("{other}"),
+        }
+    }
+    assert!(
+        xml.contains("testcase name=\"chain / walk down"),
+        "a case per walk step"
+    );
+}
+
+#[test]
+fn html_marks_are_css_and_svg_not_emoji_and_markdown_keeps_them() {
+    let r = failing_run();
+    let html = r.file("report.html");
+    for emoji in ["✅", "❌", "⚠️", "⏭️", "🟢", "🔴", "⭐"] {
+        assert!(!html.contains(emoji), "{emoji} in the HTML");
+    }
+    assert!(html.contains(r#"<svg class="mark fail""#), "no fail mark");
+    assert!(html.contains(r#"<svg class="mark pass""#), "no pass mark");
+    assert!(
+        r.file("report.md").contains("❌"),
+        "markdown keeps its emoji"
+    );
+}
+
+#[test]
+fn words_fit_alembic_and_the_rollback_claims_only_what_ran() {
+    let r = passing_run();
+    let md = r.file("report.md");
+    assert!(md.contains("linked by down_revision"), "Alembic words");
+    assert!(!md.contains("versions in order"));
+    let j = r.json();
+    let seeded = j["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "downgrade")
+        .and_then(|s| s["steps"].as_array())
+        .is_some_and(|st| {
+            st.iter()
+                .any(|x| x["action"] == "seed_data" && x["status"] == "passed")
+        });
+    assert!(seeded, "the seed example's downgrade seeds rows");
+    assert!(md.contains("was verified with rows seeded"), "{md}");
 }
 
 #[test]

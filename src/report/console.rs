@@ -8,8 +8,33 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
+use super::group::{shorten, Grouper};
 use super::summary::{RunStatus, RunSummary};
-use crate::scenario::{Event, Status};
+use super::view::{scenario_short, statement_text};
+use crate::scenario::{Event, Status, StepResult};
+
+/// A failing step on one line: what failed, at which revision, the server's code and the
+/// statement it refused (shortened): `FAIL walk down … [000050] 1091 Can't DROP … — ALTER …`.
+pub fn failure_line(st: &StepResult) -> String {
+    let mut out = format!("{} {}", st.status.word(), st.title);
+    if let Some(r) = st.revision.as_deref().filter(|r| !st.title.contains(r)) {
+        out.push_str(&format!(" [{r}]"));
+    }
+    match (&st.error, &st.message) {
+        (Some(e), _) => out.push_str(&format!(": {} {}", e.code, shorten(&e.message, 100))),
+        (None, Some(m)) => out.push_str(&format!(": {}", shorten(m, 140))),
+        (None, None) => {}
+    }
+    if let Some(q) = st.statement.as_deref().map(statement_text) {
+        if !q.is_empty() {
+            out.push_str(&format!(" — statement: {}", shorten(&q, 80)));
+        }
+    }
+    if st.demoted.is_some() {
+        out.push_str(" (counted as a warning)");
+    }
+    out
+}
 
 pub struct Console {
     color: bool,
@@ -78,28 +103,31 @@ impl Console {
                 if let Some(pb) = self.bars.get(scenario) {
                     pb.set_message(format!("{} {}", step.status.mark(), step.title));
                 } else if step.status != Status::Passed {
-                    self.line(&format!(
-                        "  {scenario:16} {} {}{}",
-                        step.status.word(),
-                        step.title,
-                        step.message
-                            .as_ref()
-                            .map(|m| format!(": {m}"))
-                            .unwrap_or_default()
-                    ));
+                    self.line(&format!("  {scenario:16} {}", failure_line(step)));
                 }
             }
             Event::ScenarioFinished { result } => {
+                if let Some(pb) = self.bars.get(&result.id) {
+                    // The spinner line is replaced on finish: print the failing steps above.
+                    for st in result.steps.iter().filter(|s| {
+                        matches!(s.status, Status::Failed | Status::Error) && s.demoted.is_none()
+                    }) {
+                        pb.println(format!("  {:16} {}", result.id, failure_line(st)));
+                    }
+                }
                 let word = self.paint(result.status, result.status.word());
                 let line = format!(
                     "{} {:16} {word:5} {:>6.1} s  {}",
                     result.status.mark(),
                     result.id,
                     result.duration_ms as f64 / 1000.0,
-                    result.details
+                    scenario_short(result, &Grouper::new([]))
                 );
                 match self.bars.remove(&result.id) {
-                    Some(pb) => pb.finish_with_message(format!("{word} {}", result.details)),
+                    Some(pb) => pb.finish_with_message(format!(
+                        "{word} {}",
+                        scenario_short(result, &Grouper::new([]))
+                    )),
                     None => self.line(&line),
                 }
             }
@@ -115,6 +143,7 @@ impl Console {
             "{:<4} {:<18} {:<6} {:>8}  Details",
             "", "Scenario", "Result", "Time"
         );
+        let g = Grouper::new(s.chain.revisions.iter().map(|r| r.id.as_str()));
         for r in &s.scenarios {
             eprintln!(
                 "{:<4} {:<18} {:<6} {:>7.1}s  {}",
@@ -122,7 +151,7 @@ impl Console {
                 r.id,
                 self.paint(r.status, r.status.word()),
                 r.duration_ms as f64 / 1000.0,
-                r.details
+                scenario_short(r, &g)
             );
         }
         let verdict = match s.status {

@@ -1,79 +1,170 @@
-//! JUnit XML (quick-junit): one testcase per scenario; failures carry the message and the
-//! step log so CI systems show them natively.
+//! JUnit XML (quick-junit): one test suite per scenario and, inside it, one test case per
+//! step (`chain / walk down 000021`, `round-trip / round trip 000002`), so CI shows which
+//! revision broke. A failure carries the server's code and message, the failing statement and
+//! what the failed step left behind (the half-applied state).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::summary::RunSummary;
-use crate::scenario::Status;
+use super::view::statement_text;
+use crate::scenario::{ScenarioResult, Status, StepResult};
 
-fn step_log(s: &crate::scenario::ScenarioResult) -> String {
+/// `walk down 000021`: the step's title up to its first colon, with the revision it ran
+/// when the title does not already name it.
+fn case_name(st: &StepResult) -> String {
+    let (label, prefixed) = match st.title.split_once(": ") {
+        Some((l, _)) => (l.trim(), true),
+        None => (st.title.trim(), false),
+    };
+    match &st.revision {
+        Some(r) if label.contains(r.as_str()) => label.to_string(),
+        Some(r) if prefixed => format!("{label} {r}"),
+        Some(r) => format!("{label} (at {r})"),
+        None => label.to_string(),
+    }
+}
+
+fn tail(log: &str, n: usize) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// The failure's body: the full message, server error, statement and the step's
+/// verification bullets (which hold the half-applied state). The tool's output goes to
+/// the case's system-out.
+fn failure_text(st: &StepResult) -> String {
     let mut out = String::new();
-    for st in &s.steps {
-        out.push_str(&format!(
-            "[{}] {} ({} ms)\n",
-            st.status.word(),
-            st.title,
-            st.duration_ms
-        ));
-        if let Some(m) = &st.message {
-            out.push_str(&format!("    {m}\n"));
+    if let Some(m) = &st.message {
+        out.push_str(m);
+        out.push('\n');
+    }
+    if let Some(e) = &st.error {
+        out.push_str(&format!("server error: {} {}\n", e.code, e.message));
+    }
+    if let Some(q) = st.statement.as_deref().map(statement_text) {
+        if !q.is_empty() {
+            out.push_str(&format!("failing statement:\n{q}\n"));
         }
-        for d in st.details.iter().chain(st.diff.iter()) {
-            out.push_str(&format!("    {d}\n"));
-        }
-        if let Some(l) = &st.log {
-            if st.status != Status::Passed {
-                for line in l
-                    .lines()
-                    .rev()
-                    .take(40)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                {
-                    out.push_str(&format!("    | {line}\n"));
-                }
-            }
+    }
+    for d in st.details.iter().chain(st.diff.iter()) {
+        if Some(d) != st.message.as_ref() {
+            out.push_str(&format!("  {d}\n"));
         }
     }
     out
 }
 
-pub fn render_junit(s: &RunSummary) -> String {
-    let mut report = Report::new("migration-harness");
-    let mut suite = TestSuite::new(format!("migrations {}", s.head.as_deref().unwrap_or("?")));
-    for sc in &s.scenarios {
+/// One line: `1091 Can't DROP COLUMN …: ALTER TABLE t1 DROP COLUMN x`.
+fn failure_message(st: &StepResult) -> String {
+    let what = match (&st.error, &st.message) {
+        (Some(e), _) => format!("{} {}", e.code, e.message),
+        (None, Some(m)) => m.lines().next().unwrap_or_default().to_string(),
+        (None, None) => st.title.clone(),
+    };
+    match st.statement.as_deref().map(statement_text) {
+        Some(q) if !q.is_empty() => format!("{what} — statement: {}", q.replace('\n', " ")),
+        _ => what,
+    }
+}
+
+fn step_case(sc: &ScenarioResult, st: &StepResult, name: String) -> TestCase {
+    let status = match (st.status, st.demoted) {
+        (Status::Passed, _) => TestCaseStatus::success(),
+        // The verdict policy counted it as a warning: not a CI failure, but visible.
+        (_, Some(_)) => TestCaseStatus::success(),
+        (Status::Skipped, _) => {
+            let mut s = TestCaseStatus::skipped();
+            if let Some(m) = &st.message {
+                s.set_message(m.clone());
+            }
+            s
+        }
+        (Status::Failed | Status::Error, None) => {
+            let mut s = TestCaseStatus::non_success(if st.status == Status::Failed {
+                NonSuccessKind::Failure
+            } else {
+                NonSuccessKind::Error
+            });
+            s.set_message(failure_message(st));
+            s.set_type(st.action.clone());
+            s.set_description(failure_text(st));
+            s
+        }
+    };
+    let mut tc = TestCase::new(name, status);
+    tc.set_classname(format!("migration-harness.{}", sc.id));
+    tc.set_time(Duration::from_millis(st.duration_ms));
+    if st.demoted.is_some() && st.status != Status::Passed {
+        tc.set_system_err(format!("counted as a warning:\n{}", failure_text(st)));
+    }
+    if let Some(l) = &st.log {
+        tc.set_system_out(tail(l, 40));
+    }
+    tc
+}
+
+fn scenario_suite(sc: &ScenarioResult) -> TestSuite {
+    let mut suite = TestSuite::new(format!("{} - {}", sc.id, sc.title));
+    suite.set_time(Duration::from_millis(sc.duration_ms));
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut failing_cases = 0;
+    for st in &sc.steps {
+        let base = format!("{} / {}", sc.id, case_name(st));
+        let n = seen.entry(base.clone()).or_insert(0);
+        *n += 1;
+        let name = if *n == 1 {
+            base
+        } else {
+            format!("{base} #{n}")
+        };
+        if matches!(st.status, Status::Failed | Status::Error) && st.demoted.is_none() {
+            failing_cases += 1;
+        }
+        suite.add_test_case(step_case(sc, st, name));
+    }
+    // A scenario that failed, errored or was skipped without a step to show it still
+    // needs a case saying so.
+    let needs_own = match sc.status {
+        Status::Failed | Status::Error => failing_cases == 0,
+        Status::Skipped => sc.steps.is_empty(),
+        Status::Passed => sc.steps.is_empty(),
+    };
+    if needs_own {
         let status = match sc.status {
             Status::Passed => TestCaseStatus::success(),
             Status::Skipped => {
-                let mut st = TestCaseStatus::skipped();
-                st.set_message(sc.details.clone());
-                st
+                let mut s = TestCaseStatus::skipped();
+                s.set_message(sc.details.clone());
+                s
             }
             Status::Failed | Status::Error => {
-                let mut st = TestCaseStatus::non_success(if sc.status == Status::Failed {
+                let mut s = TestCaseStatus::non_success(if sc.status == Status::Failed {
                     NonSuccessKind::Failure
                 } else {
                     NonSuccessKind::Error
                 });
-                st.set_message(sc.details.clone());
-                st.set_type(
-                    sc.first_problem()
-                        .map(|p| p.action.clone())
-                        .unwrap_or_else(|| "scenario".into()),
-                );
-                st.set_description(step_log(sc));
-                st
+                s.set_message(sc.details.clone());
+                s.set_type("scenario");
+                s
             }
         };
-        let mut tc = TestCase::new(format!("{} - {}", sc.id, sc.title), status);
-        tc.set_classname("migration-harness");
-        tc.set_time(Duration::from_millis(sc.duration_ms));
-        tc.set_system_out(step_log(sc));
+        let mut tc = TestCase::new(format!("{} / {}", sc.id, sc.title), status);
+        tc.set_classname(format!("migration-harness.{}", sc.id));
         suite.add_test_case(tc);
     }
-    report.add_test_suite(suite);
+    suite
+}
+
+pub fn render_junit(s: &RunSummary) -> String {
+    let mut report = Report::new(format!(
+        "migration-harness {}",
+        s.head.as_deref().unwrap_or("?")
+    ));
+    for sc in &s.scenarios {
+        report.add_test_suite(scenario_suite(sc));
+    }
     report.to_string().expect("junit serialises")
 }

@@ -32,6 +32,15 @@ impl MarkdownReport<'_> {
         view::md_fence(s)
     }
 
+    /// Indents a block under a list item (four spaces) so it stays inside the bullet.
+    fn indent(&self, s: &str) -> String {
+        s.trim_end()
+            .lines()
+            .map(|l| format!("    {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     fn fence_all(&self, lines: &[String]) -> String {
         view::md_fence(&lines.join("\n"))
     }

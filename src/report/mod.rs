@@ -3,6 +3,7 @@
 
 mod console;
 mod github;
+mod group;
 mod html;
 mod json;
 mod junit;

@@ -3,23 +3,33 @@
 //! Nothing here is hard-coded praise: every line comes from a result.
 
 use crate::scenario::model::Aspect as Covers;
-use crate::scenario::{ScenarioResult, Start, Status};
+use crate::scenario::{ScenarioResult, Start, Status, StepResult};
 
+use super::group::{clauses, shorten, Grouper};
 use super::summary::{RunStatus, RunSummary};
+use crate::config::ToolKind;
 
 pub struct SummaryRow {
     pub number: usize,
+    pub id: String,
     pub title: String,
     pub mark: &'static str,
+    pub class: &'static str,
     pub word: &'static str,
     pub details: String,
 }
 
 pub struct StepLine {
     pub mark: &'static str,
+    pub class: &'static str,
     pub title: String,
+    /// Consecutive steps that said the same thing about other revisions, folded into this
+    /// one: `29 more like it: 000048 … 000020`.
+    pub repeat: Option<String>,
     pub seconds: String,
     pub message: Option<String>,
+    /// The statement the server refused (failing steps only).
+    pub statement: Option<String>,
     pub details: Vec<String>,
 }
 
@@ -46,6 +56,7 @@ pub struct Section {
 
 pub struct ChainLine {
     pub mark: &'static str,
+    pub class: &'static str,
     pub id: String,
     pub description: String,
     pub note: String,
@@ -54,7 +65,16 @@ pub struct ChainLine {
 pub struct Aspect {
     pub name: &'static str,
     pub stars: String,
+    /// 0 (not rated) to 5, for the HTML meter.
+    pub rating: u8,
     pub notes: String,
+}
+
+/// One reason in the conclusion: the scenario's verdict on one line.
+pub struct Conclusion {
+    pub mark: &'static str,
+    pub class: &'static str,
+    pub text: String,
 }
 
 pub struct Bar {
@@ -70,6 +90,7 @@ pub struct ReportView {
     pub date: String,
     pub tester: String,
     pub status_mark: &'static str,
+    pub status_class: &'static str,
     pub status_text: String,
     pub go: bool,
     pub rows: Vec<SummaryRow>,
@@ -85,7 +106,7 @@ pub struct ReportView {
     pub rollback_note: String,
     pub rollback_steps: Vec<String>,
     pub environment: Vec<(String, String)>,
-    pub conclusion: Vec<String>,
+    pub conclusion: Vec<Conclusion>,
     pub bars: Vec<Bar>,
     pub timeline_height: u32,
     pub timeline_scale: String,
@@ -95,7 +116,7 @@ fn secs(ms: u64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
 }
 
-fn class(st: Status) -> &'static str {
+pub fn class(st: Status) -> &'static str {
     match st {
         Status::Passed => "pass",
         Status::Failed => "fail",
@@ -145,15 +166,160 @@ fn tail_lines(s: &str, n: usize) -> String {
     )
 }
 
-fn section(n: usize, s: &ScenarioResult, summary: &RunSummary) -> Section {
-    let main_steps: Vec<&crate::scenario::StepResult> = s
-        .steps
+/// Lines longer than this are printed in full once; a repeat becomes a reference.
+const LONG: usize = 160;
+
+/// A long message or detail already printed in an earlier section (two scenarios running the
+/// same query, say) is shortened to a reference to the first one.
+fn refer_to_first(sections: &mut [Section]) {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for sec in sections.iter_mut() {
+        for st in &mut sec.steps {
+            for t in st.message.iter_mut().chain(st.details.iter_mut()) {
+                if t.chars().count() <= LONG {
+                    continue;
+                }
+                match seen.get(t.as_str()) {
+                    Some(&n) if n != sec.number => {
+                        *t = format!("{} (in full in Test {n})", shorten(t, 100));
+                    }
+                    _ => {
+                        seen.insert(t.clone(), sec.number);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The scenario's verdict on one line: its problems (or warnings) grouped by revision, the
+/// first clause of each. The full text is printed once, in the scenario's section.
+pub fn scenario_short(s: &ScenarioResult, g: &Grouper) -> String {
+    let (lead, items): (String, Vec<(String, Option<String>)>) = match s.status {
+        Status::Failed | Status::Error => (
+            String::new(),
+            s.steps
+                .iter()
+                .filter(|st| matches!(st.status, Status::Failed | Status::Error))
+                .filter(|st| st.demoted.is_none())
+                .map(|st| {
+                    (
+                        st.message.clone().unwrap_or_else(|| st.title.clone()),
+                        st.revision.clone(),
+                    )
+                })
+                .collect(),
+        ),
+        Status::Passed if !s.warnings.is_empty() => (
+            format!(
+                "passed with {} warning{}: ",
+                s.warnings.len(),
+                if s.warnings.len() == 1 { "" } else { "s" }
+            ),
+            s.warnings
+                .iter()
+                .map(|w| (w.to_string(), w.revision.clone()))
+                .collect(),
+        ),
+        _ => (String::new(), Vec::new()),
+    };
+    if items.is_empty() {
+        return shorten(&s.details, 200);
+    }
+    let groups = g.group(items);
+    let budget = if groups.len() == 1 { 220 } else { 120 };
+    let mut parts: Vec<String> = groups.iter().take(2).map(|x| g.short(x, budget)).collect();
+    if groups.len() > 2 {
+        parts.push(format!("and {} more", groups.len() - 2));
+    }
+    format!("{lead}{}", parts.join("; "))
+}
+
+/// Steps that said the same thing about consecutive revisions fold into one line.
+fn step_lines(steps: &[StepResult], g: &Grouper) -> Vec<StepLine> {
+    let key = |st: &StepResult| -> String {
+        let mut k = format!("{:?}|{}", st.status, g.template(&st.title).0);
+        for t in st.message.iter().chain(st.details.iter()) {
+            k.push('|');
+            k.push_str(&g.template(t).0);
+        }
+        k
+    };
+    let keys: Vec<String> = steps.iter().map(key).collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < steps.len() {
+        let mut j = i + 1;
+        while j < steps.len() && keys[j] == keys[i] {
+            j += 1;
+        }
+        let st = &steps[i];
+        let more: Vec<String> = steps[i + 1..j]
+            .iter()
+            .filter_map(|x| x.revision.clone().or_else(|| g.template(&x.title).1))
+            .collect();
+        let repeat = (j - i > 1).then(|| {
+            if more.is_empty() {
+                format!("{} more like it", j - i - 1)
+            } else {
+                format!("{} more like it: {}", j - i - 1, g.list(&more))
+            }
+        });
+        out.push(StepLine {
+            mark: st.status.mark(),
+            class: class(st.status),
+            title: st.title.clone(),
+            repeat,
+            seconds: secs(steps[i..j].iter().map(|x| x.duration_ms).sum()),
+            message: st.message.clone(),
+            statement: st
+                .statement
+                .as_deref()
+                .map(statement_text)
+                .filter(|x| st.status != Status::Passed && !x.is_empty()),
+            // The message is printed just above; a detail repeating it adds nothing.
+            details: st
+                .details
+                .iter()
+                .filter(|d| Some(*d) != st.message.as_ref())
+                .cloned()
+                .collect(),
+        });
+        i = j;
+    }
+    out
+}
+
+/// The SQL of a failing statement without the driver's `statement 1 of 3:` label.
+pub fn statement_text(s: &str) -> String {
+    let s = s.trim();
+    match s.split_once(':') {
+        Some((label, rest))
+            if label.starts_with("statement ")
+                && label[10..]
+                    .split(" of ")
+                    .all(|n| n.trim().parse::<u32>().is_ok()) =>
+        {
+            rest.trim().to_string()
+        }
+        _ => s.to_string(),
+    }
+}
+
+/// The tool output worth reading: the failing steps' (the first few), else everything,
+/// bounded either way — the end of a log is where the failure is.
+fn section_log(main_steps: &[&StepResult]) -> String {
+    let failing: Vec<&&StepResult> = main_steps
         .iter()
-        .filter(|st| !st.title.starts_with("prepare:"))
+        .filter(|st| st.status != Status::Passed && st.log.is_some())
         .collect();
-    let command = main_steps.iter().find_map(|st| st.command.clone());
+    let chosen: Vec<&StepResult> = if failing.is_empty() {
+        main_steps.to_vec()
+    } else {
+        failing.iter().take(3).map(|st| **st).collect()
+    };
     let mut log = String::new();
-    for st in &main_steps {
+    for st in &chosen {
         if let Some(l) = &st.log {
             let l: Vec<&str> = l.lines().filter(|x| !x.trim().is_empty()).collect();
             if let Some(c) = &st.command {
@@ -163,6 +329,51 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary) -> Section {
             log.push('\n');
         }
     }
+    let mut log = tail_lines(log.trim_end(), 60);
+    if failing.len() > 3 {
+        log.push_str(&format!(
+            "\n[… output of {} more failing steps omitted …]",
+            failing.len() - 3
+        ));
+    }
+    log
+}
+
+/// Warnings grouped; one that only repeats a (demoted) step's message above is referred
+/// to on one short line instead of printed a second time.
+fn section_warnings(s: &ScenarioResult, g: &Grouper) -> Vec<String> {
+    let echoes = |w: &crate::scenario::result::Warning| {
+        s.steps
+            .iter()
+            .any(|st| st.message.as_deref() == Some(w.message.as_str()))
+    };
+    let (echo, own): (Vec<_>, Vec<_>) = s.warnings.iter().partition(|w| echoes(w));
+    let mut out: Vec<String> = g
+        .group(own.iter().map(|w| (w.to_string(), w.revision.clone())))
+        .iter()
+        .map(|x| g.full(x))
+        .collect();
+    out.extend(
+        g.group(echo.iter().map(|w| (w.to_string(), w.revision.clone())))
+            .iter()
+            .map(|x| {
+                format!(
+                    "{} (counted as a warning; in full in the steps above)",
+                    g.short(x, 140)
+                )
+            }),
+    );
+    out
+}
+
+fn section(n: usize, s: &ScenarioResult, summary: &RunSummary, g: &Grouper) -> Section {
+    let main_steps: Vec<&StepResult> = s
+        .steps
+        .iter()
+        .filter(|st| !st.title.starts_with("prepare:"))
+        .collect();
+    let command = main_steps.iter().find_map(|st| st.command.clone());
+    let log = section_log(&main_steps);
     let head = summary.head.clone().unwrap_or_default();
     let baseline = summary.baseline.clone().unwrap_or_else(|| "base".into());
     let (from, to) = match (s.start, s.aspect) {
@@ -184,6 +395,12 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary) -> Section {
             .and_then(|p| p.error.as_ref())
             .map(|e| format!("({}, \"{}\")", e.code, e.message))
     };
+    let mut diff: Vec<String> = Vec::new();
+    for d in s.steps.iter().flat_map(|st| st.diff.iter()) {
+        if !diff.contains(d) {
+            diff.push(d.clone());
+        }
+    }
     Section {
         number: n,
         id: s.id.clone(),
@@ -194,23 +411,9 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary) -> Section {
         command,
         from,
         to,
-        log: log.trim_end().to_string(),
-        steps: s
-            .steps
-            .iter()
-            .map(|st| StepLine {
-                mark: st.status.mark(),
-                title: st.title.clone(),
-                seconds: secs(st.duration_ms),
-                message: st.message.clone(),
-                details: st.details.clone(),
-            })
-            .collect(),
-        diff: s
-            .steps
-            .iter()
-            .flat_map(|st| st.diff.iter().cloned())
-            .collect(),
+        log,
+        steps: step_lines(&s.steps, g),
+        diff,
         data_loss: s
             .steps
             .iter()
@@ -218,7 +421,7 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary) -> Section {
             .collect(),
         quoted_error,
         reason: s.reason.clone(),
-        warnings: s.warnings.iter().map(|w| w.to_string()).collect(),
+        warnings: section_warnings(s, g),
         seconds: secs(s.duration_ms),
         database: s.database.clone().unwrap_or_else(|| "—".into()),
     }
@@ -257,7 +460,8 @@ fn aspect(summary: &RunSummary, name: &'static str, covers: Option<Covers>) -> A
         Status::Error => 3,
     });
     let warnings = results.iter().any(|s| !s.warnings.is_empty());
-    let (stars, _) = stars(worst, warnings);
+    let (stars, rating) = stars(worst, warnings);
+    // A reference to the section, not the problem again: it is printed in full once.
     let notes = match worst {
         None => "not tested in this run".to_string(),
         Some(Status::Passed) if warnings => format!("passed with warnings ({})", ids.join(", ")),
@@ -265,11 +469,31 @@ fn aspect(summary: &RunSummary, name: &'static str, covers: Option<Covers>) -> A
         Some(_) => results
             .iter()
             .filter(|s| s.status != Status::Passed)
-            .map(|s| format!("{}: {}", s.id, s.details))
+            .map(|s| {
+                format!(
+                    "{} {} (Test {})",
+                    s.id,
+                    s.status.word(),
+                    test_number(summary, &s.id)
+                )
+            })
             .collect::<Vec<_>>()
             .join("; "),
     };
-    Aspect { name, stars, notes }
+    Aspect {
+        name,
+        stars,
+        rating,
+        notes,
+    }
+}
+
+fn test_number(summary: &RunSummary, id: &str) -> usize {
+    summary
+        .scenarios
+        .iter()
+        .position(|s| s.id == id)
+        .map_or(0, |i| i + 1)
 }
 
 fn mermaid(summary: &RunSummary) -> String {
@@ -307,24 +531,33 @@ pub fn build(summary: &RunSummary) -> ReportView {
         .filter(|s| matches!(s.status, Status::Failed | Status::Error))
         .collect();
 
+    let g = Grouper::new(summary.chain.revisions.iter().map(|r| r.id.as_str()));
+    let short: Vec<String> = summary
+        .scenarios
+        .iter()
+        .map(|s| scenario_short(s, &g))
+        .collect();
     let rows = summary
         .scenarios
         .iter()
         .enumerate()
         .map(|(i, s)| SummaryRow {
             number: i + 1,
+            id: s.id.clone(),
             title: s.title.clone(),
             mark: s.status.mark(),
+            class: class(s.status),
             word: s.status.word(),
-            details: s.details.clone(),
+            details: short[i].clone(),
         })
         .collect();
-    let sections = summary
+    let mut sections: Vec<Section> = summary
         .scenarios
         .iter()
         .enumerate()
-        .map(|(i, s)| section(i + 1, s, summary))
+        .map(|(i, s)| section(i + 1, s, summary, &g))
         .collect();
+    refer_to_first(&mut sections);
 
     let baseline_id = summary.baseline.clone();
     let chain = summary
@@ -333,6 +566,7 @@ pub fn build(summary: &RunSummary) -> ReportView {
         .iter()
         .map(|r| ChainLine {
             mark: r.status.mark(),
+            class: class(r.status),
             id: r.id.clone(),
             description: r.description.clone(),
             note: if Some(&r.id) == summary.head.as_ref() {
@@ -344,7 +578,7 @@ pub fn build(summary: &RunSummary) -> ReportView {
             },
         })
         .collect();
-    let chain_findings: Vec<String> = summary
+    let findings = summary
         .chain
         .findings
         .iter()
@@ -370,11 +604,19 @@ pub fn build(summary: &RunSummary) -> ReportView {
                             matches!(s.status, Status::Failed | Status::Error)
                                 && s.action != "chain_checks"
                         })
-                        .filter_map(|s| s.message.clone())
+                        .filter_map(|s| s.message.as_deref().map(|m| clauses(m, 200)))
                 }),
         )
-        .collect();
+        .map(|m| (m, None));
+    let chain_findings: Vec<String> = g.group(findings).iter().map(|x| g.full(x)).collect();
     let n = summary.chain.revisions.len();
+    // Alembic and Flask-Migrate link revisions by down_revision; SQL directories by the
+    // order of their version numbers.
+    let linked = match summary.tool.kind {
+        ToolKind::Alembic | ToolKind::Flask => "linked by down_revision",
+        ToolKind::Sqldir => "versions in order",
+        ToolKind::Command => "in the order the tool lists them",
+    };
     let chain_status = if summary.chain.errors() > 0 {
         format!(
             "{n} migrations; the revision graph is broken ({} error(s))",
@@ -386,16 +628,18 @@ pub fn build(summary: &RunSummary) -> ReportView {
         .iter()
         .any(|r| r.status == Status::Failed)
     {
-        format!("{n} migrations linked by down_revision into one chain, but the walk base → head → base found defects")
+        format!(
+            "{n} migrations {linked} as one chain, but the walk base → head → base found defects"
+        )
     } else if summary
         .chain
         .revisions
         .iter()
         .all(|r| r.status == Status::Passed)
     {
-        format!("All {n} migrations properly linked, each upgrade and downgrade verified against real schema snapshots")
+        format!("All {n} migrations {linked} as one chain, each upgrade and downgrade verified against real schema snapshots")
     } else {
-        format!("{n} migrations properly linked (the walk did not cover every revision)")
+        format!("{n} migrations {linked} as one chain (the walk did not cover every revision)")
     };
 
     let confidence = vec![
@@ -432,9 +676,16 @@ pub fn build(summary: &RunSummary) -> ReportView {
         "Verify: the application starts without \"Unknown column\" (1054) errors".to_string(),
         "Monitor logs for errors".to_string(),
     ];
+    let short_of = |id: &str| {
+        let i = test_number(summary, id);
+        (i, short.get(i.wrapping_sub(1)).cloned().unwrap_or_default())
+    };
     let blockers: Vec<String> = failing
         .iter()
-        .map(|s| format!("{} ({}): {}", s.title, s.id, s.details))
+        .map(|s| {
+            let (i, text) = short_of(&s.id);
+            format!("{} ({}): {text} — Test {i}", s.title, s.id)
+        })
         .collect();
     // The rollback production would run: from the baseline, not the chain walk from empty.
     let down = summary
@@ -442,9 +693,19 @@ pub fn build(summary: &RunSummary) -> ReportView {
         .iter()
         .find(|s| s.aspect == Some(Covers::Rollback) && s.start == Start::Baseline);
     let down_ok = down.is_some_and(|d| d.status == Status::Passed);
+    // Claim only what the scenario checked: rows restored only when it seeded rows.
+    let seeded = down.is_some_and(|d| {
+        d.steps
+            .iter()
+            .any(|st| st.action == "seed_data" && st.status == Status::Passed)
+    });
     let (rollback_note, rollback_steps) = if down_ok {
         (
-            format!("The downgrade {head} → {baseline} was verified: schema and seeded data are restored."),
+            if seeded {
+                format!("The downgrade {head} → {baseline} was verified with rows seeded: the schema and the seeded rows were restored.")
+            } else {
+                format!("The downgrade {head} → {baseline} was verified on the schema only (no rows were seeded): the schema was restored; data was not checked.")
+            },
             vec![
                 "Stop the application".to_string(),
                 format!("Run: `{} {baseline}`", cmds.downgrade_to),
@@ -457,8 +718,9 @@ pub fn build(summary: &RunSummary) -> ReportView {
         (
             match down {
                 Some(d) if d.status != Status::Skipped => format!(
-                    "Do NOT rely on the downgrade: {}. Restore from the backup instead.",
-                    d.details
+                    "Do NOT rely on the downgrade: {} (Test {}). Restore from the backup instead.",
+                    short_of(&d.id).1,
+                    test_number(summary, &d.id)
                 ),
                 _ => "The downgrade was not verified in this run: restore from the backup."
                     .to_string(),
@@ -536,31 +798,48 @@ pub fn build(summary: &RunSummary) -> ReportView {
         ),
     ));
 
+    let line = |s: &ScenarioResult, text: String| Conclusion {
+        mark: s.status.mark(),
+        class: class(s.status),
+        text,
+    };
     let conclusion = if go {
         summary
             .scenarios
             .iter()
             .filter(|s| s.status == Status::Passed)
-            .map(|s| format!("✅ {}: {}", s.title, s.details))
+            .map(|s| line(s, format!("{}: {}", s.title, short_of(&s.id).1)))
             .collect()
     } else if summary.status == RunStatus::Skipped {
         // Nothing was tested: say why, scenario by scenario — never a pass.
-        let mut v: Vec<String> = summary
+        let mut v: Vec<Conclusion> = summary
             .scenarios
             .iter()
-            .map(|s| format!("⏭️ {}: not tested — {}", s.title, s.details))
+            .map(|s| {
+                line(
+                    s,
+                    format!("{}: not tested — {}", s.title, short_of(&s.id).1),
+                )
+            })
             .collect();
         if summary.scope.new.is_empty() {
-            v.push(match &summary.scope.since {
-                Some(r) => format!("⏭️ no revision was added or changed since `{r}`"),
-                None => "⏭️ no revision after the baseline".to_string(),
+            v.push(Conclusion {
+                mark: Status::Skipped.mark(),
+                class: class(Status::Skipped),
+                text: match &summary.scope.since {
+                    Some(r) => format!("no revision was added or changed since `{r}`"),
+                    None => "no revision after the baseline".to_string(),
+                },
             });
         }
         v
     } else {
         failing
             .iter()
-            .map(|s| format!("❌ {}: {}", s.title, s.details))
+            .map(|s| {
+                let (i, text) = short_of(&s.id);
+                line(s, format!("{}: {text} (Test {i})", s.title))
+            })
             .collect()
     };
 
@@ -605,6 +884,12 @@ pub fn build(summary: &RunSummary) -> ReportView {
             "⚠️"
         } else {
             "❌"
+        },
+        status_class: match summary.status {
+            RunStatus::Passed => "pass",
+            RunStatus::Failed => "fail",
+            RunStatus::Error => "error",
+            RunStatus::Skipped => "skip",
         },
         status_text: match summary.status {
             RunStatus::Passed => "PASSED - PRODUCTION READY".into(),
@@ -691,6 +976,19 @@ pub fn md_code(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statement_label_is_dropped() {
+        assert_eq!(
+            statement_text("statement 1 of 3: ALTER TABLE t"),
+            "ALTER TABLE t"
+        );
+        assert_eq!(statement_text("statement 2 of 2:"), "");
+        assert_eq!(
+            statement_text("UPDATE t SET a = 'x:y'"),
+            "UPDATE t SET a = 'x:y'"
+        );
+    }
 
     #[test]
     fn markdown_escapes_hold() {

@@ -1,0 +1,243 @@
+//! `Grouper`: folds messages that differ only in the revision they name into one line with a
+//! count and the list of revisions ("30 × ‹rev› has an empty downgrade … — 000020 … 000049"),
+//! so a 55-revision chain does not print the same sentence 30 times.
+
+use std::collections::HashMap;
+
+/// Stands for a revision id inside a grouped message.
+pub const REV: &str = "‹rev›";
+
+/// Messages sharing a template (the text with every revision id replaced by [`REV`]).
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub template: String,
+    /// The first message as it was written (with its real revision ids).
+    pub example: String,
+    /// Revisions named by the members, in the order seen, without repeats.
+    pub revisions: Vec<String>,
+    pub count: usize,
+}
+
+/// Knows the chain's revision ids and their order, to recognise and list them.
+pub struct Grouper {
+    order: HashMap<String, usize>,
+}
+
+impl Grouper {
+    pub fn new<'a>(revisions: impl IntoIterator<Item = &'a str>) -> Self {
+        Grouper {
+            order: revisions
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| (r.to_string(), i))
+                .collect(),
+        }
+    }
+
+    /// `msg` with every whole-token revision id replaced by [`REV`], and the first id found.
+    pub fn template(&self, msg: &str) -> (String, Option<String>) {
+        let mut out = String::with_capacity(msg.len());
+        let mut first = None;
+        let mut token = String::new();
+        let flush = |token: &mut String, out: &mut String, first: &mut Option<String>| {
+            if self.order.contains_key(token.as_str()) {
+                first.get_or_insert_with(|| token.clone());
+                out.push_str(REV);
+            } else {
+                out.push_str(token);
+            }
+            token.clear();
+        };
+        for c in msg.chars() {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                token.push(c);
+            } else {
+                flush(&mut token, &mut out, &mut first);
+                out.push(c);
+            }
+        }
+        flush(&mut token, &mut out, &mut first);
+        (out, first)
+    }
+
+    /// Groups `(message, revision)` pairs by template, keeping the order of first sight.
+    /// A member without a revision of its own is listed under the first id its text names.
+    pub fn group(&self, items: impl IntoIterator<Item = (String, Option<String>)>) -> Vec<Group> {
+        let mut groups: Vec<Group> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (msg, rev) in items {
+            let (template, named) = self.template(&msg);
+            let rev = rev.or(named);
+            let i = *index.entry(template.clone()).or_insert_with(|| {
+                groups.push(Group {
+                    template,
+                    example: msg,
+                    revisions: Vec::new(),
+                    count: 0,
+                });
+                groups.len() - 1
+            });
+            let g = &mut groups[i];
+            g.count += 1;
+            if let Some(r) = rev {
+                if !g.revisions.contains(&r) {
+                    g.revisions.push(r);
+                }
+            }
+        }
+        groups
+    }
+
+    /// `000020 … 000049` for runs of three or more neighbours in the chain, commas otherwise.
+    pub fn list(&self, revisions: &[String]) -> String {
+        let mut sorted: Vec<&String> = revisions.iter().collect();
+        sorted.sort_by_key(|r| self.order.get(r.as_str()).copied().unwrap_or(usize::MAX));
+        let mut parts: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < sorted.len() {
+            let mut j = i;
+            while j + 1 < sorted.len() {
+                match (
+                    self.order.get(sorted[j].as_str()),
+                    self.order.get(sorted[j + 1].as_str()),
+                ) {
+                    (Some(a), Some(b)) if b == &(a + 1) => j += 1,
+                    _ => break,
+                }
+            }
+            if j - i >= 2 {
+                parts.push(format!("{} … {}", sorted[i], sorted[j]));
+            } else {
+                parts.extend(sorted[i..=j].iter().map(|r| r.to_string()));
+            }
+            i = j + 1;
+        }
+        parts.join(", ")
+    }
+
+    /// One group in full: the message itself, or `N × template — revisions`.
+    pub fn full(&self, g: &Group) -> String {
+        if g.count == 1 {
+            g.example.clone()
+        } else if g.revisions.is_empty() {
+            format!("{} × {}", g.count, g.example)
+        } else {
+            format!("{} × {} — {}", g.count, g.template, self.list(&g.revisions))
+        }
+    }
+
+    /// One group on one line of at most about `max` characters: whole clauses of the
+    /// message while they fit.
+    pub fn short(&self, g: &Group, max: usize) -> String {
+        if g.count == 1 {
+            clauses(&g.example, max)
+        } else {
+            let list = shorten(&self.list(&g.revisions), 60);
+            let budget = max.saturating_sub(list.chars().count() + 8).max(40);
+            format!("{} × {} ({list})", g.count, clauses(&g.template, budget))
+        }
+    }
+}
+
+/// The leading `; `-separated clauses of `s` that fit in `max` characters, `…` if some
+/// were left out; a first clause too long on its own is cut.
+pub fn clauses(s: &str, max: usize) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    if s.chars().count() <= max {
+        return s;
+    }
+    let mut out = String::new();
+    for c in s.split("; ") {
+        let sep = if out.is_empty() { 0 } else { 2 };
+        // Room for this clause and the closing `; …`.
+        if out.chars().count() + sep + c.chars().count() + 3 > max {
+            break;
+        }
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        out.push_str(c);
+    }
+    if out.is_empty() {
+        shorten(&s, max)
+    } else {
+        out.push_str("; …");
+        out
+    }
+}
+
+/// At most `max` characters on one line, with `…` where it was cut.
+pub fn shorten(s: &str, max: usize) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    if s.chars().count() <= max {
+        return s;
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grouper() -> Grouper {
+        Grouper::new(["000001", "000002", "000003", "000004", "000005"])
+    }
+
+    #[test]
+    fn messages_differing_only_in_revision_group_with_a_count() {
+        let g = grouper();
+        let groups = g.group(
+            [
+                ("000002 has an empty downgrade", None),
+                ("000003 has an empty downgrade", None),
+                ("000004 has an empty downgrade", None),
+                ("downgrade of 000005 failed: 1091", Some("000005")),
+            ]
+            .map(|(m, r)| (m.to_string(), r.map(str::to_string))),
+        );
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].count, 3);
+        assert_eq!(
+            g.full(&groups[0]),
+            "3 × ‹rev› has an empty downgrade — 000002 … 000004"
+        );
+        assert_eq!(g.full(&groups[1]), "downgrade of 000005 failed: 1091");
+    }
+
+    #[test]
+    fn only_whole_tokens_are_revisions() {
+        let (t, first) = grouper().template("x0000010 and 000001, t_000002");
+        assert_eq!(t, "x0000010 and ‹rev›, t_000002");
+        assert_eq!(first.as_deref(), Some("000001"));
+    }
+
+    #[test]
+    fn lists_use_chain_order_and_ranges() {
+        let g = grouper();
+        let revs: Vec<String> = ["000005", "000001", "000002", "000004"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(g.list(&revs), "000001, 000002, 000004, 000005");
+        let all: Vec<String> = ["000003", "000001", "000002"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(g.list(&all), "000001 … 000003");
+    }
+
+    #[test]
+    fn clauses_keep_whole_clauses_while_they_fit() {
+        assert_eq!(clauses("aaa; bbb; ccc", 20), "aaa; bbb; ccc");
+        assert_eq!(clauses("aaaa; bbbb; cccc", 12), "aaaa; …");
+        assert_eq!(clauses("aaaaaaaaaaaa; b", 6), "aaaaa…");
+    }
+
+    #[test]
+    fn shorten_cuts_on_characters() {
+        assert_eq!(shorten("ab→cd", 4), "ab→…");
+        assert_eq!(shorten("a\nb", 10), "a b");
+    }
+}
