@@ -21,6 +21,23 @@ fn venv_python() -> String {
         .to_string()
 }
 
+/// The harness on a copied project (whose relative `[python]` paths no longer resolve),
+/// with the prepared venv, against a local server.
+fn run_with_venv(cfg: &Path, scenarios: &str) -> common::Run {
+    let py = venv_python();
+    common::harness(
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--db",
+            "local",
+            "--scenario",
+            scenarios,
+        ],
+        &[("MH_PYTHON", &py)],
+    )
+}
+
 fn steps(scenario: &Value) -> Vec<Value> {
     scenario["steps"].as_array().cloned().unwrap_or_default()
 }
@@ -79,18 +96,7 @@ fn a_dashed_revision_id_is_named_as_alembic_rejects_it() {
     let text = std::fs::read_to_string(&head).unwrap();
     std::fs::write(&head, text.replace("\"v3.2.0.a\"", "\"v3-2\"")).unwrap();
     let cfg = proj.path().join("harness.toml");
-    let py = venv_python();
-    let run = common::harness(
-        &[
-            "--config",
-            cfg.to_str().unwrap(),
-            "--db",
-            "local",
-            "--scenario",
-            "chain",
-        ],
-        &[("MH_PYTHON", &py)],
-    );
+    let run = run_with_venv(&cfg, "chain");
     let j = run.json();
     let finding = j["chain"]["findings"]
         .as_array()
@@ -117,18 +123,7 @@ fn a_migration_failing_at_its_third_statement_names_it_and_the_two_before() {
         "    op.add_column('widget', sa.Column('x1', sa.Integer()))\n    op.add_column('widget', sa.Column('x2', sa.Integer()))\n    op.add_column('widget', sa.Column('x1', sa.Integer()))",
     );
     let cfg = proj.path().join("harness.toml");
-    let py = venv_python();
-    let run = common::harness(
-        &[
-            "--config",
-            cfg.to_str().unwrap(),
-            "--db",
-            "local",
-            "--scenario",
-            "upgrade",
-        ],
-        &[("MH_PYTHON", &py)],
-    );
+    let run = run_with_venv(&cfg, "upgrade");
     assert_eq!(run.code, 1, "{}", run.stderr);
     let s = steps(&run.scenario("upgrade"))
         .into_iter()
@@ -282,7 +277,6 @@ async fn a_hung_or_killed_worker_is_reported_replaced_and_leaves_nothing() {
 
 #[test]
 fn init_writes_a_config_that_runs_on_every_example() {
-    let py = venv_python();
     for example in ["flask-seed", "alembic-basic", "golang-migrate", "dbmate"] {
         let proj = tempfile::tempdir().unwrap();
         common::copy_dir(&common::repo().join("examples").join(example), proj.path());
@@ -299,17 +293,7 @@ fn init_writes_a_config_that_runs_on_every_example() {
             .unwrap();
         assert!(init.status.success(), "{example}: {init:?}");
         let cfg = proj.path().join("harness.toml");
-        let run = common::harness(
-            &[
-                "--config",
-                cfg.to_str().unwrap(),
-                "--db",
-                "local",
-                "--scenario",
-                "upgrade,verify-head",
-            ],
-            &[("MH_PYTHON", &py)],
-        );
+        let run = run_with_venv(&cfg, "upgrade,verify-head");
         assert_eq!(
             run.code,
             0,

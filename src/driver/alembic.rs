@@ -129,7 +129,7 @@ impl PythonToolDriver {
             Ok(r) if r.ok => chain_from_graph(&r.result).map_err(HarnessError::env)?,
             other => {
                 let reason = match other {
-                    Ok(r) => last_line(r.exception.as_deref().unwrap_or("")),
+                    Ok(r) => super::process::last_line(r.exception.as_deref().unwrap_or("")),
                     Err(f) => format!("{f:?}"),
                 };
                 let mut c = parse_alembic_dir(&dir).map_err(|e| {
@@ -211,20 +211,6 @@ impl PythonToolDriver {
             t => Ok(t.to_string()),
         }
     }
-
-    /// The worker pool (tests kill its processes to check recovery).
-    pub fn pool(&self) -> &WorkerPool {
-        &self.pool
-    }
-}
-
-fn last_line(s: &str) -> String {
-    s.lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim()
-        .to_string()
 }
 
 /// A worker's reply (or its absence) as an `Execution`.

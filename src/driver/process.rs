@@ -138,6 +138,16 @@ impl Bounded {
     }
 }
 
+/// The last non-blank line of a tool's output (where tracebacks put the error).
+pub fn last_line(log: &str) -> String {
+    log.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
 /// Removes ANSI escape sequences and other control characters except newline and tab.
 pub fn clean_text(s: &str) -> String {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();

@@ -130,53 +130,22 @@ pub async fn ensure_venv(requirements: &Path) -> Result<PathBuf> {
     Ok(python)
 }
 
-/// One interpreter run: every `required` module must import — the first that does not is
-/// an error with its exact install command — and the versions of Python and of `dists`.
-pub async fn probe(
-    python: &Path,
-    required: &[(&str, &str)],
-    dists: &[&str],
-) -> Result<Vec<(String, String)>> {
-    let modules: Vec<&str> = required.iter().map(|(m, _)| *m).collect();
+/// Versions of Python and of the given distributions, for the report (one interpreter run;
+/// the Alembic worker reports its own at start-up, so this serves `doctor`).
+pub async fn versions(python: &Path, dists: &[&str]) -> Vec<(String, String)> {
     let script = format!(
-        "import sys, importlib, importlib.metadata as m\n\
-         for mod in {modules:?}:\n    try: importlib.import_module(mod)\n    except Exception: print('MISSING', mod); sys.exit(3)\n\
+        "import sys, importlib.metadata as m\n\
          print('Python', sys.version.split()[0])\n\
          for d in {dists:?}:\n    try: print(d, m.version(d))\n    except Exception: pass\n"
     );
-    let out = Command::new(python).args(["-c", &script]).output().await;
-    let stdout = out
-        .as_ref()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default();
-    let ran = out.as_ref().is_ok_and(|o| o.status.success());
-    if !ran && !required.is_empty() {
-        // Not runnable at all counts as missing the first module: the fix is the same.
-        let missing = stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("MISSING "))
-            .unwrap_or(required[0].0);
-        let dist = required
-            .iter()
-            .find(|(m, _)| *m == missing)
-            .map(|(_, d)| *d)
-            .unwrap_or(missing);
-        return Err(HarnessError::env(format!(
-            "{missing} is not importable by {py}: install it with `{py} -m pip install {dist}` \
-             (or name a requirements file under [python] in harness.toml)",
-            py = python.display()
-        )));
-    }
-    Ok(stdout
+    let Ok(out) = Command::new(python).args(["-c", &script]).output().await else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| {
             l.split_once(' ')
                 .map(|(a, b)| (a.to_string(), b.trim().to_string()))
         })
-        .collect())
-}
-
-/// Versions of Python and of the given distributions, for the report.
-pub async fn versions(python: &Path, dists: &[&str]) -> Vec<(String, String)> {
-    probe(python, &[], dists).await.unwrap_or_default()
+        .collect()
 }

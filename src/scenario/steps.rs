@@ -151,7 +151,7 @@ pub fn from_execution(
                     e.exit_code
                         .map(|c| format!(" (exit {c})"))
                         .unwrap_or_default(),
-                    last_line(&e.log())
+                    crate::driver::process::last_line(&e.log())
                 ),
             };
             s.fail(what)
@@ -174,15 +174,6 @@ pub fn one_line(sql: &str) -> String {
     } else {
         s
     }
-}
-
-fn last_line(log: &str) -> String {
-    log.lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim()
-        .to_string()
 }
 
 /// Kills every server connection still working in `db` (after a timeout, a hung

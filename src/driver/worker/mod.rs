@@ -3,7 +3,7 @@
 //! hangs is killed and replaced; the next command gets a fresh one.
 
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -390,22 +390,5 @@ impl WorkerPool {
             drop(_group);
         }))
         .await;
-    }
-
-    /// Number of warm workers waiting (for tests and the report).
-    pub fn idle_count(&self) -> usize {
-        self.idle.lock().map(|i| i.len()).unwrap_or(0)
-    }
-
-    /// Process ids of the idle workers (tests kill one to check recovery).
-    pub fn idle_pids(&self) -> Vec<u32> {
-        self.idle
-            .lock()
-            .map(|i| i.iter().filter_map(|w| w.child.id()).collect())
-            .unwrap_or_default()
-    }
-
-    pub fn script(&self) -> &Path {
-        &self.script
     }
 }

@@ -169,6 +169,40 @@ fn outcome(results: Vec<StepResult>) -> StepOutcome {
 }
 
 /// Adds the half-applied measurement of a failed step to its result.
+/// What a failed rebuild says: the walk cannot go on.
+struct FailedRebuild(String);
+
+impl FailedRebuild {
+    fn into_step(self, action: &str) -> StepResult {
+        StepResult::new("walk", format!("rebuild after a failed {action}")).error(self.0)
+    }
+}
+
+/// A failed walk step, on the way down or up: measure what it left behind (half-applied
+/// state, a retry), then rebuild the state `at` from a clean database so the walk goes on.
+#[allow(clippy::too_many_arguments)]
+async fn after_failure<F>(
+    ctx: &RunContext,
+    state: &mut ScenarioState,
+    before: Option<&Snapshot>,
+    version_before: &Option<crate::driver::VersionState>,
+    e: &Execution,
+    retry: F,
+    r: &mut StepResult,
+    at: Option<&str>,
+) -> Result<(), FailedRebuild>
+where
+    F: std::future::Future<Output = Execution>,
+{
+    if r.status == Status::Failed {
+        let db = state.db.clone();
+        explain_failure(ctx, &db, before, version_before, e, retry, r).await;
+    }
+    let note = rebuild(ctx, state, at).await.map_err(FailedRebuild)?;
+    r.details.push(note);
+    Ok(())
+}
+
 async fn explain_failure<F>(
     ctx: &RunContext,
     db: &DbTarget,
@@ -300,28 +334,15 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             if let Some(err) = &e.error {
                 r.message = Some(format!("downgrade of {rev} failed: {err}"));
             }
-            if r.status == Status::Failed {
-                explain_failure(
-                    ctx,
-                    &db,
-                    now_snap.as_ref(),
-                    &version_before,
-                    &e,
-                    ctx.driver.downgrade(&db, &target),
-                    &mut r,
-                )
-                .await;
-            }
             let at = (i > 0).then(|| order[i - 1].as_str());
-            match rebuild(ctx, state, at).await {
-                Ok(note) => r.details.push(note),
-                Err(err) => {
-                    out.push(r);
-                    out.push(
-                        StepResult::new("walk", "rebuild after a failed downgrade").error(err),
-                    );
-                    return outcome(out);
-                }
+            let retry = ctx.driver.downgrade(&db, &target);
+            let before = now_snap.as_ref();
+            let recovered =
+                after_failure(ctx, state, before, &version_before, &e, retry, &mut r, at).await;
+            if let Err(failed_rebuild) = recovered {
+                out.push(r);
+                out.push(failed_rebuild.into_step("downgrade"));
+                return outcome(out);
             }
             carried.clear();
             now_snap = Some(expected.clone());
@@ -401,29 +422,25 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             out.push(r);
             continue;
         }
-        if r.status == Status::Failed {
-            explain_failure(
-                ctx,
-                &db,
-                now_snap.as_ref(),
-                &version_before,
-                &e,
-                ctx.driver.upgrade(&db, &target),
-                &mut r,
-            )
-            .await;
+        let retry = ctx.driver.upgrade(&db, &target);
+        let before = now_snap.as_ref();
+        let recovered = after_failure(
+            ctx,
+            state,
+            before,
+            &version_before,
+            &e,
+            retry,
+            &mut r,
+            Some(rev),
+        )
+        .await;
+        if let Err(failed_rebuild) = recovered {
+            out.push(r);
+            out.push(failed_rebuild.into_step("upgrade"));
+            return outcome(out);
         }
-        match rebuild(ctx, state, Some(rev)).await {
-            Ok(note) => {
-                r.details.push(note);
-                now_snap = snaps.get(rev).cloned();
-            }
-            Err(err) => {
-                out.push(r);
-                out.push(StepResult::new("walk", "rebuild after a failed upgrade").error(err));
-                return outcome(out);
-            }
-        }
+        now_snap = snaps.get(rev).cloned();
         out.push(r);
     }
     outcome(out)
