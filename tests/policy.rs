@@ -167,6 +167,32 @@ fn since_judges_what_git_saw_change_and_reports_older_revisions_as_history() {
     assert_eq!(down3["revision"], ids[2].as_str());
     assert_eq!(down3["demoted"], "history");
 
+    // A round trip exercises each revision on its own database: 000003's failure there is
+    // history too, and 000004's clean trip is what the gate judged.
+    let trips = harness(
+        &[
+            "--db",
+            "local",
+            "--config",
+            config.as_str(),
+            "--scenario",
+            "round-trip",
+        ],
+        &[],
+    );
+    assert_eq!(trips.code, 0, "{}", trips.stderr);
+    let rt = trips.scenario("round-trip");
+    assert_eq!(rt["status"], "passed", "{rt}");
+    let trip3 = rt["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["revision"] == ids[2].as_str() && s["action"] == "round_trip")
+        .cloned()
+        .unwrap();
+    assert_eq!(trip3["status"], "failed", "{trip3}");
+    assert_eq!(trip3["demoted"], "history", "{trip3}");
+
     // history = "strict" judges every revision again.
     write_config(d.path(), "[scenarios]\nhistory = \"strict\"\n");
     let strict = harness(&base, &[]);

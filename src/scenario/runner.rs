@@ -197,13 +197,23 @@ async fn run_scenario(
 enum Part {
     /// Bringing the database to the baseline before the scenario's own steps.
     Prepare,
-    /// The scenario's own steps, under an opinionated check or none. `attributed`: the
-    /// result's revision names the migration that ran (the walk's steps, or a failure the
-    /// driver pinned on a revision), not merely the step's target.
+    /// The scenario's own steps, under an opinionated check or none.
     Own {
         check: Option<StrictnessKey>,
-        attributed: bool,
+        attributed: Attribution,
     },
+}
+
+/// Whether a result's revision names the migration that ran, not merely the step's target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attribution {
+    /// An assertion's expected revision, a deploy's starting point, or none.
+    Target,
+    /// A failure the driver pinned on a revision, or a per-revision check (round trip,
+    /// crash-resume) that exercises each revision on its own database.
+    Ran,
+    /// One step of the walk, which visits the revisions in order: a failure stops it.
+    Walk,
 }
 
 /// What `execute` leaves for the verdict: the part each result belongs to (parallel to
@@ -262,7 +272,7 @@ async fn execute(
                     s,
                     Part::Own {
                         check,
-                        attributed: false,
+                        attributed: Attribution::Target,
                     },
                 );
                 break;
@@ -279,11 +289,14 @@ async fn execute(
             && !step.is_check();
         for r in results {
             let attributed = match step {
-                Step::Walk => true,
-                Step::Upgrade { target } | Step::Downgrade { target } => {
-                    r.revision.is_some() && r.revision != steps::revision_of(ctx, target)
+                Step::Walk => Attribution::Walk,
+                Step::RoundTrips { .. } | Step::CrashResume => Attribution::Ran,
+                Step::Upgrade { target } | Step::Downgrade { target }
+                    if r.revision.is_some() && r.revision != steps::revision_of(ctx, target) =>
+                {
+                    Attribution::Ran
                 }
-                _ => false,
+                _ => Attribution::Target,
             };
             push(result, r, Part::Own { check, attributed });
         }
@@ -307,7 +320,10 @@ fn verdict(ctx: &RunContext, step: &StepResult, part: Part) -> Option<Warning> {
     };
     // Only a failure pinned on the migration that ran can be history: an assertion's
     // revision is the one it expected, a deploy's the one it started from.
-    let ran_revision = step.revision.as_deref().filter(|_| attributed);
+    let ran_revision = step
+        .revision
+        .as_deref()
+        .filter(|_| attributed != Attribution::Target);
     if !ctx.plan.scope.judged(ran_revision) {
         return Some(Warning {
             kind: WarningKind::History,
@@ -347,7 +363,8 @@ async fn finish(
     let mut walked = false;
     for (step, part) in result.steps.iter_mut().zip(&ran.parts) {
         if let Part::Own {
-            attributed: true, ..
+            attributed: Attribution::Walk,
+            ..
         } = part
         {
             walked = true;
