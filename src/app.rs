@@ -337,8 +337,14 @@ fn summarize(
     let nothing_new =
         scope.new.is_empty() && scope.history == crate::config::History::Informational;
     let status = RunStatus::of(&scenarios, server_lost, nothing_new);
+    let chain_view = ChainView {
+        revisions,
+        heads: ctx.plan.chain.heads.clone(),
+        findings: ctx.plan.chain.findings.clone(),
+    };
+    let findings = report::findings::derive(&chain_view, scope, &scenarios);
     RunSummary {
-        schema_version: 1,
+        schema_version: report::SCHEMA_VERSION,
         status,
         project: cfg.raw.project.name.clone().unwrap_or_else(|| {
             cfg.dir
@@ -367,12 +373,9 @@ fn summarize(
             versions: driver.versions(),
         },
         os: os_name(),
-        chain: ChainView {
-            revisions,
-            heads: ctx.plan.chain.heads.clone(),
-            findings: ctx.plan.chain.findings.clone(),
-        },
+        chain: chain_view,
         scope: scope.clone(),
+        findings,
         scenarios,
         timings: Timings {
             total_ms,

@@ -13,6 +13,7 @@ pub mod db;
 pub mod doctor;
 pub mod driver;
 pub mod error;
+pub mod findings;
 pub mod git;
 pub mod init;
 pub mod matrix;

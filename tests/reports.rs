@@ -362,4 +362,14 @@ fn github_step_summary_and_annotations_point_at_the_failing_migration() {
         line.contains("1060 Duplicate column name 'api_token'"),
         "{line}"
     );
+    // One annotation per finding: the defect is not repeated per step that saw it.
+    let annotations: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::")).collect();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        annotations.len(),
+        report["findings"].as_array().unwrap().len(),
+        "{annotations:#?}"
+    );
 }

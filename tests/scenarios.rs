@@ -61,7 +61,7 @@ fn seed_with_production_drift_passes_the_seeds_six_and_flags_the_chain() {
     assert_eq!(j["status"], "failed");
     assert_eq!(j["head"], "d1f2e3c4b5a6");
     assert_eq!(j["baseline"], "c682ef478e45");
-    assert_eq!(j["schema_version"], 1);
+    assert_eq!(j["schema_version"], 2);
     assert_eq!(j["server"]["provider"], "local");
 }
 

@@ -154,6 +154,26 @@ impl Console {
                 scenario_short(r, &g)
             );
         }
+        if !s.findings.is_empty() {
+            // Ranked, one line each; the reports have them all.
+            const SHOWN: usize = 12;
+            eprintln!("\nFindings ({}):", super::view::findings_counts(s));
+            for f in s.findings.iter().take(SHOWN) {
+                let st = match f.severity {
+                    crate::findings::Severity::Blocking => Status::Failed,
+                    crate::findings::Severity::Warning => Status::Error,
+                    _ => Status::Skipped,
+                };
+                eprintln!(
+                    "  {:<4} {}",
+                    self.paint(st, &f.id),
+                    shorten(&super::view::finding_text(f), 220)
+                );
+            }
+            if s.findings.len() > SHOWN {
+                eprintln!("  … and {} more in the report", s.findings.len() - SHOWN);
+            }
+        }
         let verdict = match s.status {
             RunStatus::Passed => self.paint(Status::Passed, "PASSED — GO"),
             RunStatus::Failed => self.paint(Status::Failed, "FAILED — NO-GO"),

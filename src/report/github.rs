@@ -1,11 +1,11 @@
-//! GitHub Actions: the markdown summary into `$GITHUB_STEP_SUMMARY`, and `::error` (or
-//! `::warning`) annotations pointing at the migration file of each failing revision.
+//! GitHub Actions: the markdown summary into `$GITHUB_STEP_SUMMARY`, and one `::error`
+//! (`::warning`, `::notice`) annotation per finding, at its revision's migration file.
 
 use std::io::Write;
 use std::path::Path;
 
 use super::summary::RunSummary;
-use crate::scenario::Status;
+use crate::findings::Severity;
 
 /// Appends the report to `$GITHUB_STEP_SUMMARY` when the variable is set.
 pub fn append_step_summary(markdown: &str) -> std::io::Result<bool> {
@@ -31,41 +31,41 @@ fn escape_prop(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// `::error file=…,line=…,title=…::message` lines for failing revisions (`::warning` for
-/// failures the verdict policy counted as warnings), paths relative to `root`.
+/// One annotation per finding (not per sighting): `::error` for blocking findings,
+/// `::warning` for warnings, `::notice` for history, at the revision's migration file when
+/// it has one, paths relative to `root`. The syntax is GitHub's workflow commands
+/// (docs.github.com/actions/reference/workflow-commands-for-github-actions).
 pub fn annotations(s: &RunSummary, root: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for sc in &s.scenarios {
-        for st in sc
-            .steps
-            .iter()
-            .filter(|x| matches!(x.status, Status::Failed | Status::Error))
-        {
-            let level = match (sc.status, st.demoted) {
-                (_, Some(_)) => "warning",
-                (Status::Failed | Status::Error, None) => "error",
-                _ => continue,
+    s.findings
+        .iter()
+        .map(|f| {
+            let level = match f.severity {
+                Severity::Blocking => "error",
+                Severity::Warning => "warning",
+                Severity::History | Severity::Info => "notice",
             };
-            let rev = st
-                .revision
-                .as_ref()
-                .and_then(|r| s.chain.revisions.iter().find(|x| &x.id == r));
-            let msg = escape_data(st.message.as_deref().unwrap_or(&st.title));
-            let title = escape_prop(&format!("migration-harness {}", sc.id));
-            match rev.and_then(|r| r.file.as_ref().map(|f| (f, r.line.unwrap_or(1)))) {
-                Some((file, line)) => {
+            let title = escape_prop(&format!(
+                "migration-harness {}: {}{}",
+                f.id,
+                f.kind.words(),
+                f.revision
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ));
+            let msg = escape_data(&super::view::finding_text(f));
+            match &f.file {
+                Some(file) => {
                     let p = Path::new(file);
                     let rel = p.strip_prefix(root).unwrap_or(p);
-                    out.push(format!(
-                        "::{level} file={},line={line},title={title}::{msg}",
-                        escape_prop(&rel.display().to_string())
-                    ));
+                    format!(
+                        "::{level} file={},line={},title={title}::{msg}",
+                        escape_prop(&rel.display().to_string()),
+                        f.line.unwrap_or(1)
+                    )
                 }
-                None => out.push(format!("::{level} title={title}::{msg}")),
+                None => format!("::{level} title={title}::{msg}"),
             }
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
+        })
+        .collect()
 }

@@ -2,6 +2,7 @@
 //! (markdown and HTML through askama, JSON, JUnit), plus the console and GitHub sinks.
 
 mod console;
+pub mod findings;
 mod github;
 mod group;
 mod html;
@@ -19,7 +20,7 @@ pub use junit::render_junit;
 pub use markdown::render_markdown;
 pub use summary::{
     revision_marks, ChainView, HarnessInfo, RevisionView, RunStatus, RunSummary, ServerInfo,
-    Timings, ToolInfo,
+    Timings, ToolInfo, SCHEMA_VERSION,
 };
 
 use std::path::{Path, PathBuf};

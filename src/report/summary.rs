@@ -1,5 +1,5 @@
 //! `RunSummary`: the whole run folded into one serialisable value — the JSON contract
-//! (`schema_version: 1`) and the input of every renderer.
+//! (`schema_version: 2`) and the input of every renderer.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -133,12 +133,17 @@ pub struct RunSummary {
     pub chain: ChainView,
     /// The revisions the gate judged; failures of the others are warnings.
     pub scope: Scope,
+    /// Every defect once, ranked: new revisions first, blocking before warnings.
+    pub findings: Vec<crate::findings::Finding>,
     pub scenarios: Vec<ScenarioResult>,
     pub timings: Timings,
     /// Why the run as a whole stopped early, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
+
+/// `report.json`'s `schema_version`: 2 added `findings` (and `steps[].defects`, `check`).
+pub const SCHEMA_VERSION: u32 = 2;
 
 impl RunSummary {
     pub fn scenario(&self, id: &str) -> Option<&ScenarioResult> {

@@ -8,6 +8,7 @@ use crate::scenario::{ScenarioResult, Start, Status, StepResult};
 use super::group::{clauses, shorten, Grouper};
 use super::summary::{RunStatus, RunSummary};
 use crate::config::ToolKind;
+use crate::findings::{Finding, Severity};
 
 pub struct SummaryRow {
     pub number: usize,
@@ -54,6 +55,13 @@ pub struct Section {
     pub database: String,
 }
 
+/// One ranked finding (or a group of alike ones) on one line.
+pub struct FindingLine {
+    pub mark: &'static str,
+    pub class: &'static str,
+    pub text: String,
+}
+
 pub struct ChainLine {
     pub mark: &'static str,
     pub class: &'static str,
@@ -94,6 +102,10 @@ pub struct ReportView {
     pub status_text: String,
     pub go: bool,
     pub rows: Vec<SummaryRow>,
+    /// Every finding once, ranked: new revisions first, blocking before warnings.
+    pub findings: Vec<FindingLine>,
+    /// `2 blocking, 1 warning, 4 history`.
+    pub findings_counts: String,
     pub sections: Vec<Section>,
     pub chain: Vec<ChainLine>,
     pub chain_findings: Vec<String>,
@@ -517,6 +529,77 @@ fn mermaid(summary: &RunSummary) -> String {
     m
 }
 
+fn severity_mark(s: Severity) -> (&'static str, &'static str) {
+    match s {
+        Severity::Blocking => (Status::Failed.mark(), "fail"),
+        Severity::Warning => ("⚠️", "warn"),
+        Severity::History | Severity::Info => ("ℹ️", "skip"),
+    }
+}
+
+/// A finding on one line: severity, what, the statement, its cause, where it was seen.
+pub fn finding_text(f: &Finding) -> String {
+    let mut out = format!("{} · {}", f.severity.word(), f.headline());
+    if !f.diff.is_empty() {
+        out.push_str(&format!(": {}", shorten(&f.diff.join("; "), 200)));
+    }
+    if let Some(q) = &f.statement {
+        out.push_str(&format!(" · statement: {}", shorten(q, 120)));
+    }
+    if !f.caused_by.is_empty() {
+        out.push_str(&format!(" · caused by {}", f.caused_by.join(", ")));
+    }
+    out.push_str(&format!(" · seen in {}", f.scenarios().join(", ")));
+    out
+}
+
+/// The findings `keep` selects, ranked; alike ones that differ only in their revision are
+/// one line (`30 × warning · empty migration: ‹rev› … — 000020 … 000049`).
+fn finding_lines(
+    summary: &RunSummary,
+    g: &Grouper,
+    keep: impl Fn(&Finding) -> bool,
+) -> Vec<FindingLine> {
+    let kept: Vec<&Finding> = summary.findings.iter().filter(|f| keep(f)).collect();
+    let groups = g.group(kept.iter().map(|f| (finding_text(f), f.revision.clone())));
+    groups
+        .iter()
+        .map(|grp| {
+            // The group's first member, for its severity and id.
+            let first = kept
+                .iter()
+                .find(|f| finding_text(f) == grp.example)
+                .expect("a group has members");
+            let (mark, class) = severity_mark(first.severity);
+            let text = if grp.count == 1 {
+                format!("{}: {}", first.id, grp.example)
+            } else {
+                g.full(grp)
+            };
+            FindingLine { mark, class, text }
+        })
+        .collect()
+}
+
+pub fn findings_counts(summary: &RunSummary) -> String {
+    let n = |s: Severity| summary.findings.iter().filter(|f| f.severity == s).count();
+    let parts: Vec<String> = [
+        Severity::Blocking,
+        Severity::Warning,
+        Severity::History,
+        Severity::Info,
+    ]
+    .iter()
+    .filter(|s| n(**s) > 0)
+    .map(|s| format!("{} {}", n(*s), s.word()))
+    .collect();
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
 pub fn build(summary: &RunSummary) -> ReportView {
     let head = summary
         .head
@@ -680,13 +763,26 @@ pub fn build(summary: &RunSummary) -> ReportView {
         let i = test_number(summary, id);
         (i, short.get(i.wrapping_sub(1)).cloned().unwrap_or_default())
     };
-    let blockers: Vec<String> = failing
-        .iter()
-        .map(|s| {
-            let (i, text) = short_of(&s.id);
-            format!("{} ({}): {text} — Test {i}", s.title, s.id)
-        })
-        .collect();
+    // What to fix first: the blocking findings, ranked; a failed scenario whose failure
+    // typed no finding (none should) still shows.
+    let mut blockers: Vec<String> =
+        finding_lines(summary, &g, |f| f.severity == Severity::Blocking)
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+    blockers.extend(
+        failing
+            .iter()
+            .filter(|s| {
+                !summary.findings.iter().any(|f| {
+                    f.severity == Severity::Blocking && f.seen_in.iter().any(|x| x.scenario == s.id)
+                })
+            })
+            .map(|s| {
+                let (i, text) = short_of(&s.id);
+                format!("{} ({}): {text} — Test {i}", s.title, s.id)
+            }),
+    );
     // The rollback production would run: from the baseline, not the chain walk from empty.
     let down = summary
         .scenarios
@@ -906,6 +1002,8 @@ pub fn build(summary: &RunSummary) -> ReportView {
         },
         go,
         rows,
+        findings: finding_lines(summary, &g, |_| true),
+        findings_counts: findings_counts(summary),
         sections,
         chain,
         chain_findings,

@@ -6,6 +6,7 @@ use super::model::{Aspect, ScenarioFile, Start};
 use crate::config::StrictnessKey;
 use crate::data::DataLoss;
 use crate::db::ServerError;
+use crate::findings::Defect;
 
 /// What a warning is about; a warning never fails the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -128,6 +129,12 @@ pub struct StepResult {
     /// set to `warn`, or a revision outside the scope) rather than against the run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub demoted: Option<WarningKind>,
+    /// The opinionated check (`[scenarios]` key) this step belongs to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<StrictnessKey>,
+    /// What the step found wrong, typed; the report folds them into findings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub defects: Vec<Defect>,
 }
 
 impl StepResult {
@@ -149,6 +156,8 @@ impl StepResult {
             data_loss: vec![],
             warnings: vec![],
             demoted: None,
+            check: None,
+            defects: vec![],
         }
     }
 
@@ -181,6 +190,12 @@ impl StepResult {
 
     pub fn detail(mut self, d: impl Into<String>) -> Self {
         self.details.push(d.into());
+        self
+    }
+
+    /// Records what is wrong as data (the message stays the human line).
+    pub fn defect(mut self, d: Defect) -> Self {
+        self.defects.push(d);
         self
     }
 

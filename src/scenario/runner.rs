@@ -235,7 +235,10 @@ async fn execute(
         parts: vec![],
         skip: None,
     };
-    let mut push = |result: &mut ScenarioResult, s: StepResult, part: Part| {
+    let mut push = |result: &mut ScenarioResult, mut s: StepResult, part: Part| {
+        if let Part::Own { check, .. } = part {
+            s.check = check;
+        }
         let _ = events.send(Event::StepFinished {
             scenario: f.id.clone(),
             step: s.clone(),

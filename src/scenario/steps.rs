@@ -19,6 +19,7 @@ use super::runner::RunContext;
 use crate::data::TableContents;
 use crate::db::{server_error, ServerError};
 use crate::driver::{DbTarget, Execution, Outcome, Target};
+use crate::findings::{Defect, Kind};
 use crate::schema::{self, Snapshot};
 
 /// What one scenario accumulates as it goes: its database, named snapshots, seeded data.
@@ -26,6 +27,9 @@ pub struct ScenarioState {
     pub db: DbTarget,
     pub snapshots: HashMap<String, Snapshot>,
     pub seeded: Option<(Snapshot, Vec<TableContents>)>,
+    /// The last downgrade step's target, for blaming what a later assertion finds on the
+    /// revision it undid.
+    pub downgraded_to: Option<Target>,
     used: Vec<String>,
 }
 
@@ -36,6 +40,7 @@ impl ScenarioState {
             db,
             snapshots: HashMap::new(),
             seeded: None,
+            downgraded_to: None,
             used,
         }
     }
@@ -43,6 +48,20 @@ impl ScenarioState {
     /// Every database this scenario created (to drop at the end).
     pub fn databases(&self) -> Vec<String> {
         self.used.clone()
+    }
+
+    /// The revision the last downgrade undid first (the one just above its target): what a
+    /// schema or data assertion after it blames. A downgrade over several revisions is
+    /// blamed on the lowest one it undid; the walk and the round trips are precise.
+    pub fn undone(&self, order: &[String]) -> Option<String> {
+        match self.downgraded_to.as_ref()? {
+            Target::Base => order.first().cloned(),
+            Target::Revision(r) => {
+                let i = order.iter().position(|o| o == r)?;
+                order.get(i + 1).cloned()
+            }
+            Target::Head | Target::Relative(_) => None,
+        }
     }
 }
 
@@ -142,6 +161,29 @@ pub fn from_execution(
                 Some(p) => format!("{r}, {}", p.position()),
                 None => r.to_string(),
             };
+            // Other actions (the app, the model check) are classified by the report.
+            let kind = match action {
+                "upgrade" => Some(Kind::UpgradeFails),
+                "downgrade" => Some(Kind::DowngradeFails),
+                _ => None,
+            };
+            let why = match &e.error {
+                Some(err) => err.to_string(),
+                None => crate::driver::process::last_line(&e.log()),
+            };
+            let summary = match &s.revision {
+                Some(r) => format!("{action} of {r} failed: {why}"),
+                None => format!("{action} failed: {why}"),
+            };
+            s.defects.extend(kind.map(|kind| {
+                Defect::new(kind, s.revision.as_deref(), summary).with_error(
+                    e.error.clone(),
+                    point
+                        .as_ref()
+                        .map(|p| p.statement.clone())
+                        .or_else(|| e.failed_statement.clone()),
+                )
+            }));
             let what = match (&e.error, &e.failed_revision) {
                 (Some(err), Some(r)) => format!("`{}` failed at {}: {err}", e.command, at(r)),
                 (Some(err), None) => format!("`{}` failed: {err}", e.command),
@@ -314,6 +356,10 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
                 _ => ctx.driver.stamp(&db, &t).await,
             };
             after(ctx, &db, &e).await;
+            state.downgraded_to = match step {
+                Step::Downgrade { .. } => Some(t.clone()),
+                _ => None,
+            };
             let title = format!("{} → {}", step.action(), label(ctx, target));
             from_execution(step.action(), title, &e, revision_of(ctx, target)).into()
         }
@@ -340,7 +386,7 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
         Step::ReportDiff { from, to } => checks::report_diff(state, from, to).into(),
         Step::Sql { sql, expect } => checks::sql_step(ctx, &db, sql, *expect).await.into(),
         Step::SeedData => checks::seed_data(ctx, state).await.into(),
-        Step::AssertDataPreserved => checks::assert_data_preserved(state).await.into(),
+        Step::AssertDataPreserved => checks::assert_data_preserved(ctx, state).await.into(),
         Step::Probes {
             model,
             against,

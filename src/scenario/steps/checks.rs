@@ -13,6 +13,7 @@ use super::{
 use crate::data;
 use crate::db::{ident, server_error};
 use crate::driver::{DbTarget, Outcome};
+use crate::findings::{Defect, Kind};
 use crate::schema::{diff, hotfix_ddl, Snapshot};
 
 pub async fn reference_snapshot(
@@ -77,7 +78,20 @@ pub async fn assert_schema_equals(
         changes.len()
     ));
     r.diff = changes.iter().map(|c| c.to_string()).collect();
-    r
+    let d = match state.undone(ctx.plan.order()) {
+        Some(rev) => Defect::new(
+            Kind::DowngradeLeavesSchema,
+            Some(&rev),
+            format!("downgrade of {rev} does not restore the schema `{name}`"),
+        ),
+        None => Defect::new(
+            Kind::SchemaMismatch,
+            None,
+            format!("schema differs from `{name}`"),
+        ),
+    };
+    let diff = r.diff.clone();
+    r.defect(d.with_diff(diff))
 }
 
 pub async fn assert_version(ctx: &RunContext, db: &DbTarget, target: &str) -> StepResult {
@@ -197,7 +211,7 @@ pub async fn seed_data(ctx: &RunContext, state: &mut ScenarioState) -> StepResul
     }
 }
 
-pub async fn assert_data_preserved(state: &ScenarioState) -> StepResult {
+pub async fn assert_data_preserved(ctx: &RunContext, state: &ScenarioState) -> StepResult {
     let r = StepResult::new("assert_data_preserved", "seeded data still there");
     let Some((shape, before)) = &state.seeded else {
         return r.error("no seed_data step ran before this one");
@@ -232,7 +246,15 @@ pub async fn assert_data_preserved(state: &ScenarioState) -> StepResult {
     ));
     r.details = loss.iter().map(|l| l.to_string()).collect();
     r.data_loss = loss;
-    r
+    let rev = state.undone(ctx.plan.order());
+    let summary = match &rev {
+        Some(rev) => format!(
+            "downgrade of {rev} lost seeded rows: {}",
+            r.details.join("; ")
+        ),
+        None => format!("seeded rows lost: {}", r.details.join("; ")),
+    };
+    r.defect(Defect::new(Kind::DataLost, rev.as_deref(), summary))
 }
 
 fn describe_loss(loss: &[data::DataLoss]) -> String {

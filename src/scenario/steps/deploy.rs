@@ -5,6 +5,7 @@
 use super::super::result::Status;
 use super::super::runner::RunContext;
 use super::{after, from_execution, ScenarioState, StepOutcome};
+use crate::findings::{Defect, Kind};
 
 /// `app.py:54 (create_app)`: the innermost traceback frame in the project's own code (not
 /// in a venv or the standard library), where the app ran the failing query.
@@ -83,11 +84,19 @@ pub async fn deploy(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome 
             "no migration ran: the version table is still at the baseline {}",
             ctx.plan.baseline.as_deref().unwrap_or("base")
         ));
-        r = r.fail(format!(
-            "deploy blocked: {place} {what}; `{}` cannot start while the schema is behind the model{code}. \
-             No migration ran. Production needs a manual hot-fix first, or an app that does not query at import",
+        let blocked = format!(
+            "deploy blocked: {place} {what}; `{}` cannot start while the schema is behind the model{code}",
             e.command
-        ));
+        );
+        // Not a migration's fault: the app's, at the baseline production runs.
+        let d = Defect::new(Kind::DeployBlocked, None, blocked.clone())
+            .with_error(e.error.clone(), None);
+        r = r
+            .fail(format!(
+                "{blocked}. No migration ran. Production needs a manual hot-fix first, \
+                 or an app that does not query at import"
+            ))
+            .defect(d);
     }
     r.into()
 }

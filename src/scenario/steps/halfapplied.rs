@@ -3,36 +3,39 @@
 
 use super::super::runner::RunContext;
 use super::snapshot;
-use crate::db::ServerError;
 use crate::driver::{DbTarget, Execution, Outcome, VersionState};
+use crate::findings::{LeftBehind, Retry};
 use crate::schema::{diff, Snapshot};
 
-/// What a failed step left behind, and what a re-run did.
+/// What a failed step left behind, and what a re-run did: as data, and as report lines.
 #[derive(Debug, Clone)]
 pub struct HalfApplied {
     /// One line each: statements, version table, schema.
     pub lines: Vec<String>,
-    pub retry: Retry,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Retry {
-    Recovers,
-    Fails(Option<ServerError>, String),
+    pub left: LeftBehind,
 }
 
 impl HalfApplied {
+    /// The retry's outcome in words.
+    pub fn retry_line(&self) -> String {
+        match &self.left.retry {
+            Retry::Recovers => "re-running the same step recovers".to_string(),
+            Retry::Fails { error: Some(e), .. } => {
+                format!("re-running the same step fails with {e}")
+            }
+            Retry::Fails {
+                error: None,
+                message,
+            } => {
+                format!("re-running the same step fails: {message}")
+            }
+        }
+    }
+
     /// `half-applied: 2 statement(s) ran before statement 3 failed; version table still at 1;
     /// changed: …; re-run fails with 1091 …`
     pub fn summary(&self) -> String {
-        let mut s = self.lines.join("; ");
-        s.push_str("; ");
-        s.push_str(&match &self.retry {
-            Retry::Recovers => "re-running the same step recovers".to_string(),
-            Retry::Fails(Some(e), _) => format!("re-running the same step fails with {e}"),
-            Retry::Fails(None, why) => format!("re-running the same step fails: {why}"),
-        });
-        s
+        format!("{}; {}", self.lines.join("; "), self.retry_line())
     }
 }
 
@@ -62,7 +65,8 @@ where
     F: std::future::Future<Output = Execution>,
 {
     let mut lines = Vec::new();
-    match failed.failure_point() {
+    let fp = failed.failure_point();
+    match &fp {
         Some(fp) if fp.applied_before.is_empty() => lines.push(format!(
             "not half-applied: {} of {} failed before any of its statements ran",
             fp.position(),
@@ -80,31 +84,27 @@ where
         None => lines.push("no migration statement failed (the tool stopped)".into()),
     }
     let version_after = ctx.driver.version(db).await.ok();
-    if version_after.as_ref().map(|v| &v.rows) == version_before.as_ref().map(|v| &v.rows)
+    let version_table = if version_after.as_ref().map(|v| &v.rows)
+        == version_before.as_ref().map(|v| &v.rows)
         && version_after.as_ref().map(|v| v.dirty) == version_before.as_ref().map(|v| v.dirty)
     {
-        lines.push(format!("version table still at {}", rows(version_before)));
+        format!("still at {}", rows(version_before))
     } else {
-        lines.push(format!(
-            "version table moved from {} to {}",
+        format!(
+            "moved from {} to {}",
             rows(version_before),
             rows(&version_after)
-        ));
-    }
+        )
+    };
+    lines.push(format!("version table {version_table}"));
+    let mut changed = Vec::new();
     match snapshot(ctx, db).await {
         Ok(now) => {
-            let changes = diff(before, &now);
-            if changes.is_empty() {
+            changed = diff(before, &now).iter().map(|c| c.to_string()).collect();
+            if changed.is_empty() {
                 lines.push("schema unchanged by the failed step".into());
             } else {
-                lines.push(format!(
-                    "changed: {}",
-                    changes
-                        .iter()
-                        .map(|c| c.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
+                lines.push(format!("changed: {}", changed.join(", ")));
             }
         }
         Err(e) => lines.push(format!("schema unreadable: {e}")),
@@ -112,9 +112,9 @@ where
     let again = retry.await;
     let retry = match (&again.outcome, &again.error) {
         (Outcome::Succeeded, _) => Retry::Recovers,
-        (_, e) => Retry::Fails(
-            e.clone(),
-            again
+        (_, e) => Retry::Fails {
+            error: e.clone(),
+            message: again
                 .stderr
                 .lines()
                 .rev()
@@ -122,7 +122,14 @@ where
                 .unwrap_or("")
                 .trim()
                 .to_string(),
-        ),
+        },
     };
-    HalfApplied { lines, retry }
+    let left = LeftBehind {
+        statements_applied: fp.as_ref().map_or(0, |f| f.applied_before.len()),
+        failed_statement: fp.as_ref().map(|f| f.index),
+        version_table,
+        changed,
+        retry,
+    };
+    HalfApplied { lines, left }
 }

@@ -2,6 +2,7 @@
 //! after statement k (as a crashed deploy would), deploy again, and check the schema reaches
 //! the clean install's. MySQL DDL commits as it goes, so a re-run meets what already ran.
 
+use crate::findings::{Defect, Kind};
 use futures_util::StreamExt;
 
 use super::super::result::StepResult;
@@ -75,6 +76,15 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
         }
         if n < 2 {
             let _ = ctx.server.drop_database(&parent).await;
+            // Said for the revisions under test only: on a long chain the rest is noise.
+            if ctx.plan.scope.new.contains(rev) {
+                let mut r =
+                    StepResult::new("crash_resume", format!("crash-resume {rev}")).detail(format!(
+                    "{rev} sends {n} statement(s): there is no point between statements to stop at"
+                ));
+                r.revision = Some(rev.clone());
+                out.push(r);
+            }
             continue;
         }
         let clean = match snapshot(ctx, &spine).await {
@@ -243,8 +253,20 @@ fn verdict(rev: &str, n: usize, verdicts: &[(usize, Resume)]) -> StepResult {
         return r;
     }
     let msg = format!("{rev} is not resumable: {}", problems.join("; "));
+    // One line for the finding: how many crash points fail, and the first one's outcome.
+    let points = verdicts.len();
+    let summary = if problems.len() == 1 {
+        format!("{rev} is not resumable: {}", problems[0])
+    } else {
+        format!(
+            "{rev} is not resumable: {} of {points} crash points do not recover; first: {}",
+            problems.len(),
+            problems[0]
+        )
+    };
     r.details.extend(problems);
     r.fail(msg)
+        .defect(Defect::new(Kind::NotResumable, Some(rev), summary))
 }
 
 #[cfg(test)]

@@ -9,11 +9,12 @@ use super::super::model::ParentState;
 use super::super::result::StepResult;
 use super::super::runner::RunContext;
 use super::fork::parent_state;
-use super::halfapplied::measure;
+use super::halfapplied::{measure, HalfApplied};
 use super::{snapshot, ScenarioState, StepOutcome};
 use crate::data::{self, SeedOptions, SeedShape, TableContents};
 use crate::db::ServerError;
 use crate::driver::{DbTarget, Execution, Target};
+use crate::findings::{Defect, Kind};
 use crate::schema::{diff, Snapshot};
 
 /// One trip to run: the revision, its parent, and a database already at the parent (or the
@@ -140,20 +141,39 @@ async fn contents(
     r
 }
 
-/// What one trip found: problems in order, the first server error among them.
+/// What one trip found: problems in order (as lines and as typed defects), the first
+/// server error among them.
+#[derive(Default)]
 struct Findings {
     problems: Vec<String>,
+    defects: Vec<Defect>,
     error: Option<ServerError>,
     statement: Option<String>,
 }
 
 impl Findings {
-    fn failed(&mut self, what: String, e: &Execution) {
+    /// A tool call that failed: `summary` says which, `h` what it left behind.
+    fn failed(&mut self, d: Defect, e: &Execution, h: HalfApplied) {
         if self.error.is_none() {
             self.error = e.error.clone();
             self.statement = e.failed_statement.clone();
         }
-        self.problems.push(what);
+        self.problems
+            .push(format!("{}; {}", d.summary, h.summary()));
+        let statement = e
+            .failure_point()
+            .map(|p| p.statement)
+            .or_else(|| e.failed_statement.clone());
+        self.defects.push(
+            d.with_error(e.error.clone(), statement)
+                .with_left_behind(Some(h.left)),
+        );
+    }
+
+    /// A problem found by comparing, not refused by the server.
+    fn found(&mut self, line: String, d: Defect) {
+        self.problems.push(line);
+        self.defects.push(d);
     }
 }
 
@@ -195,11 +215,7 @@ async fn trip(
         Some(p) => Target::Revision(p.to_string()),
         None => Target::Base,
     };
-    let mut f = Findings {
-        problems: vec![],
-        error: None,
-        statement: None,
-    };
+    let mut f = Findings::default();
     let parent_snap = match snapshot(ctx, db).await {
         Ok(s) => s,
         Err(e) => return r.error(e),
@@ -234,14 +250,12 @@ async fn trip(
             ctx.driver.upgrade(db, &up),
         )
         .await;
-        f.failed(
-            format!(
-                "upgrade of {rev} with seeded rows failed: {}; {}",
-                why(&e),
-                h.summary()
-            ),
-            &e,
+        let d = Defect::new(
+            Kind::UpgradeFails,
+            Some(rev),
+            format!("upgrade of {rev} with seeded rows failed: {}", why(&e)),
         );
+        f.failed(d, &e, h);
         return finish(r, f);
     }
     let first = match snapshot(ctx, db).await {
@@ -292,14 +306,15 @@ async fn trip(
             ctx.driver.downgrade(db, &down),
         )
         .await;
-        f.failed(
+        let d = Defect::new(
+            Kind::DowngradeFails,
+            Some(rev),
             format!(
-                "downgrade of {rev} with rows written after the upgrade failed: {}; {}",
-                why(&e),
-                h.summary()
+                "downgrade of {rev} with rows written after the upgrade failed: {}",
+                why(&e)
             ),
-            &e,
         );
+        f.failed(d, &e, h);
         return finish(r, f);
     }
     let after_down = match snapshot(ctx, db).await {
@@ -313,16 +328,16 @@ async fn trip(
             parent.unwrap_or("base")
         ));
     } else {
-        r.diff.extend(changes.iter().map(|c| c.to_string()));
-        f.problems.push(format!(
-            "downgrade of {rev} does not restore the schema of {}: {}",
-            parent.unwrap_or("base"),
-            changes
-                .iter()
-                .map(|c| c.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
+        let lines: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
+        r.diff.extend(lines.iter().cloned());
+        let what = format!(
+            "downgrade of {rev} does not restore the schema of {}",
+            parent.unwrap_or("base")
+        );
+        f.found(
+            format!("{what}: {}", lines.join("; ")),
+            Defect::new(Kind::DowngradeLeavesSchema, Some(rev), what).with_diff(lines),
+        );
     }
     let values: usize = before_rows
         .iter()
@@ -341,13 +356,14 @@ async fn trip(
                     r.details
                         .push(format!("all {values} seeded values survived the downgrade"));
                 } else {
-                    f.problems.push(format!(
+                    let what = format!(
                         "downgrade of {rev} lost seeded rows: {}",
                         loss.iter()
                             .map(|l| l.to_string())
                             .collect::<Vec<_>>()
                             .join("; ")
-                    ));
+                    );
+                    f.found(what.clone(), Defect::new(Kind::DataLost, Some(rev), what));
                     r.data_loss.extend(loss);
                 }
             }
@@ -368,14 +384,15 @@ async fn trip(
             ctx.driver.upgrade(db, &up),
         )
         .await;
-        f.failed(
+        let d = Defect::new(
+            Kind::RoundTripFails,
+            Some(rev),
             format!(
-                "upgrade of {rev} again after its downgrade failed: {}; {}",
-                why(&e),
-                h.summary()
+                "upgrade of {rev} again after its downgrade failed: {}",
+                why(&e)
             ),
-            &e,
         );
+        f.failed(d, &e, h);
         return finish(r, f);
     }
     match snapshot(ctx, db).await {
@@ -385,11 +402,15 @@ async fn trip(
                 r.details
                     .push("second upgrade gives the first upgrade's schema".into());
             } else {
+                let lines: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
                 r.diff
-                    .extend(changes.iter().map(|c| format!("after up again: {c}")));
-                f.problems.push(format!(
-                    "upgrading {rev} again gives a different schema than the first time"
-                ));
+                    .extend(lines.iter().map(|c| format!("after up again: {c}")));
+                let what =
+                    format!("upgrading {rev} again gives a different schema than the first time");
+                f.found(
+                    what.clone(),
+                    Defect::new(Kind::RoundTripFails, Some(rev), what).with_diff(lines),
+                );
             }
         }
         Err(e) => return r.error(e),
@@ -417,6 +438,7 @@ fn finish(mut r: StepResult, f: Findings) -> StepResult {
     }
     r.error = f.error;
     r.statement = f.statement;
+    r.defects = f.defects;
     r.details.extend(f.problems.iter().cloned());
     r.fail(f.problems.join("; "))
 }
@@ -425,28 +447,65 @@ fn finish(mut r: StepResult, f: Findings) -> StepResult {
 mod tests {
     use super::super::super::result::Status;
     use super::*;
+    use crate::findings::{LeftBehind, Retry};
+
+    fn left() -> HalfApplied {
+        HalfApplied {
+            lines: vec!["not half-applied".into()],
+            left: LeftBehind {
+                statements_applied: 0,
+                failed_statement: Some(1),
+                version_table: "still at 1".into(),
+                changed: vec![],
+                retry: Retry::Recovers,
+            },
+        }
+    }
 
     #[test]
-    fn findings_keep_the_first_server_error() {
+    fn findings_keep_the_first_server_error_and_every_defect() {
         let mut e = Execution::not_started("x".into(), String::new());
         e.error = Some(ServerError {
             code: 1062,
             message: "Duplicate entry".into(),
         });
-        let mut f = Findings {
-            problems: vec![],
-            error: None,
-            statement: None,
-        };
-        f.failed("first".into(), &e);
+        let mut f = Findings::default();
+        f.failed(
+            Defect::new(Kind::UpgradeFails, Some("1"), "first"),
+            &e,
+            left(),
+        );
         e.error = Some(ServerError {
             code: 1060,
             message: "Duplicate column".into(),
         });
-        f.failed("second".into(), &e);
+        f.failed(
+            Defect::new(Kind::RoundTripFails, Some("1"), "second"),
+            &e,
+            left(),
+        );
         let r = finish(StepResult::new("round_trip", "t"), f);
         assert_eq!(r.status, Status::Failed);
         assert_eq!(r.error.unwrap().code, 1062);
-        assert_eq!(r.message.as_deref(), Some("first; second"));
+        assert_eq!(
+            r.message.as_deref(),
+            Some(
+                "first; not half-applied; re-running the same step recovers; \
+                 second; not half-applied; re-running the same step recovers"
+            )
+        );
+        let kinds: Vec<(Kind, Option<u16>)> = r
+            .defects
+            .iter()
+            .map(|d| (d.kind, d.error.as_ref().map(|e| e.code)))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (Kind::UpgradeFails, Some(1062)),
+                (Kind::RoundTripFails, Some(1060))
+            ]
+        );
+        assert!(r.defects.iter().all(|d| d.left_behind.is_some()));
     }
 }

@@ -6,10 +6,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::super::result::{Status, StepResult, WarningKind};
 use super::super::runner::RunContext;
-use super::halfapplied::{measure, Retry};
+use super::halfapplied::measure;
 use super::{from_execution, snapshot, ScenarioState, StepOutcome};
 use crate::chain::Severity;
 use crate::driver::{DbTarget, Execution, Target};
+use crate::findings::{Defect, Kind};
 use crate::schema::{diff, Change, Snapshot};
 
 pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
@@ -217,12 +218,11 @@ async fn explain_failure<F>(
     let Some(before) = before else { return };
     let h = measure(ctx, db, before, version_before, e, retry).await;
     let summary = h.summary();
-    r.details.extend(h.lines);
-    r.details.push(match &h.retry {
-        Retry::Recovers => "re-running the same step recovers".to_string(),
-        Retry::Fails(Some(err), _) => format!("re-running the same step fails with {err}"),
-        Retry::Fails(None, why) => format!("re-running the same step fails: {why}"),
-    });
+    r.details.extend(h.lines.iter().cloned());
+    r.details.push(h.retry_line());
+    if let Some(d) = r.defects.last_mut() {
+        d.left_behind = Some(h.left);
+    }
     if let Some(m) = r.message.take() {
         r.message = Some(format!("{m}; {summary}"));
     }
@@ -375,7 +375,13 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
                 "downgrade of {rev} does not restore the schema of {to_name}: {}",
                 r.diff.join("; ")
             );
-            r = r.fail(msg);
+            let d = Defect::new(
+                Kind::DowngradeLeavesSchema,
+                Some(rev),
+                format!("downgrade of {rev} does not restore the schema of {to_name}"),
+            )
+            .with_diff(r.diff.clone());
+            r = r.fail(msg).defect(d);
         }
         carried = now;
         now_snap = Some(actual);
@@ -402,6 +408,15 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             Some(rev.clone()),
         );
         r.revision = Some(rev.clone());
+        // It went up once already: failing the second time is the round trip's defect.
+        for d in &mut r.defects {
+            d.kind = Kind::RoundTripFails;
+            d.summary = d.summary.replacen(
+                &format!("upgrade of {rev} failed"),
+                &format!("upgrade of {rev} again after its downgrade failed"),
+                1,
+            );
+        }
         if r.status == Status::Passed {
             match snapshot(ctx, &db).await {
                 Ok(s) => {
@@ -411,9 +426,12 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
                             .push("schema equals the one recorded on the first way up".into());
                     } else {
                         r.diff = changes.iter().map(|c| c.to_string()).collect();
-                        r = r.fail(format!(
+                        let msg = format!(
                             "the second upgrade to {rev} gives a different schema than the first"
-                        ));
+                        );
+                        let d = Defect::new(Kind::RoundTripFails, Some(rev), msg.clone())
+                            .with_diff(r.diff.clone());
+                        r = r.fail(msg).defect(d);
                     }
                     now_snap = Some(s);
                 }

@@ -1,0 +1,259 @@
+//! Findings as typed data: the `Defect` a step records where it detects one, and the
+//! deduplicated `Finding` a report shows once, with where it was seen and what caused it.
+//! Vocabulary only; folding defects into findings lives in `report::findings`.
+
+use serde::Serialize;
+
+use crate::db::ServerError;
+
+/// What is wrong. A finding's kind says what failed, not which scenario saw it: a broken
+/// downgrade is `downgrade_fails` whether the walk, a round trip or the rollback hit it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The revision graph is broken (duplicate id, missing parent, cycle, several heads, …).
+    Graph,
+    /// The server (or the tool) refused a migration's upgrade.
+    UpgradeFails,
+    /// The server (or the tool) refused a migration's downgrade.
+    DowngradeFails,
+    /// A downgrade ran but left a schema other than its parent's.
+    DowngradeLeavesSchema,
+    /// Rows seeded before a downgrade did not survive it.
+    DataLost,
+    /// Up → down → up: the second upgrade failed or gave another schema.
+    RoundTripFails,
+    /// A failed step left some of its statements applied, and running it again fails.
+    HalfApplied,
+    /// A deploy that crashed half-way through the migration cannot simply be run again.
+    NotResumable,
+    /// Running the head's upgrade again over its own changes fails (idempotency check).
+    NotIdempotent,
+    /// Migrating over the hand-applied hot-fix fails (hot-fix check).
+    HotfixFails,
+    /// The production error the scenario expected did not occur (reproduce-error check).
+    ErrorNotReproduced,
+    /// The schema differs from the one expected (a clean install, a snapshot).
+    SchemaMismatch,
+    /// The application's model and the schema disagree (model check, model queries).
+    ModelMismatch,
+    /// The deploy command cannot start (the app queries the schema at import).
+    DeployBlocked,
+    /// A migration with an empty upgrade or downgrade.
+    EmptyMigration,
+    /// Any other check of a scenario that failed (an `sql` expectation, the version table).
+    CheckFailed,
+    /// A scenario could not run (a tool that would not start, a timeout, a lost server).
+    ScenarioError,
+    /// Seeding could not fill every table or column: some data went unchecked.
+    SeedIncomplete,
+}
+
+impl Kind {
+    /// Words for one line of a report: `downgrade fails`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Kind::Graph => "revision graph",
+            Kind::UpgradeFails => "upgrade fails",
+            Kind::DowngradeFails => "downgrade fails",
+            Kind::DowngradeLeavesSchema => "downgrade leaves the schema changed",
+            Kind::DataLost => "downgrade loses data",
+            Kind::RoundTripFails => "up → down → up fails",
+            Kind::HalfApplied => "half-applied",
+            Kind::NotResumable => "not resumable after a crash",
+            Kind::NotIdempotent => "not idempotent",
+            Kind::HotfixFails => "fails over the hot-fix",
+            Kind::ErrorNotReproduced => "error not reproduced",
+            Kind::SchemaMismatch => "schema differs",
+            Kind::ModelMismatch => "model and schema disagree",
+            Kind::DeployBlocked => "deploy blocked",
+            Kind::EmptyMigration => "empty migration",
+            Kind::CheckFailed => "check failed",
+            Kind::ScenarioError => "could not run",
+            Kind::SeedIncomplete => "seeding incomplete",
+        }
+    }
+}
+
+/// How a finding counts. Ordered: the worst first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Fails the run.
+    Blocking,
+    /// Reported, does not fail the run: an opinionated check set to `warn`, a graph warning.
+    Warning,
+    /// A revision outside the gate's scope (before `--since` or the baseline).
+    History,
+    /// What the run could not check (seeding limits).
+    Info,
+}
+
+impl Severity {
+    pub fn word(self) -> &'static str {
+        match self {
+            Severity::Blocking => "blocking",
+            Severity::Warning => "warning",
+            Severity::History => "history",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// What a run again of a failed step did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum Retry {
+    Recovers,
+    Fails {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<ServerError>,
+        /// The tool's last words when the server said nothing.
+        #[serde(skip_serializing_if = "String::is_empty")]
+        message: String,
+    },
+}
+
+/// What a failed step left behind in the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeftBehind {
+    /// Migration statements that ran (and stay applied) before the failing one.
+    pub statements_applied: usize,
+    /// 1-based position of the failing statement, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_statement: Option<usize>,
+    /// `still at 3e5106ee570c` or `moved from 000003 to 000002 (dirty)`.
+    pub version_table: String,
+    /// Schema changes the failed step made (empty: none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<String>,
+    pub retry: Retry,
+}
+
+impl LeftBehind {
+    /// Applied statements or schema changes stay after the failure.
+    pub fn is_half_applied(&self) -> bool {
+        self.statements_applied > 0 || !self.changed.is_empty()
+    }
+}
+
+/// One defect as a step saw it. The step's result carries it; the report folds equal
+/// defects seen by several steps into one `Finding`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Defect {
+    pub kind: Kind,
+    /// The revision whose migration is at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ServerError>,
+    /// The statement the server refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_behind: Option<LeftBehind>,
+    /// One line: what is wrong, expected vs actual.
+    pub summary: String,
+    /// Schema differences, one per line (`- column user.api_token …`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub diff: Vec<String>,
+}
+
+impl Defect {
+    pub fn new(kind: Kind, revision: Option<&str>, summary: impl Into<String>) -> Self {
+        Defect {
+            kind,
+            revision: revision.map(str::to_string),
+            error: None,
+            statement: None,
+            left_behind: None,
+            summary: summary.into(),
+            diff: vec![],
+        }
+    }
+
+    pub fn with_error(mut self, error: Option<ServerError>, statement: Option<String>) -> Self {
+        self.error = error;
+        self.statement = statement;
+        self
+    }
+
+    pub fn with_diff(mut self, diff: Vec<String>) -> Self {
+        self.diff = diff;
+        self
+    }
+
+    pub fn with_left_behind(mut self, l: Option<LeftBehind>) -> Self {
+        self.left_behind = l;
+        self
+    }
+}
+
+/// Where a finding was seen: a scenario, one of its steps, and how that sighting counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Seen {
+    pub scenario: String,
+    pub step: String,
+    pub counted: Severity,
+}
+
+/// A defect, once: every sighting folded in, ranked, and linked to what caused it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// `F1`, `F2`, … in rank order; `caused_by` refers to these.
+    pub id: String,
+    pub kind: Kind,
+    /// The worst of its sightings.
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    /// The revision is one the gate judges (new since `--since` or after the baseline);
+    /// findings that name no revision count as new.
+    pub new: bool,
+    /// The revision's migration file and line, for annotations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ServerError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_behind: Option<LeftBehind>,
+    pub summary: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub diff: Vec<String>,
+    pub seen_in: Vec<Seen>,
+    /// Ids of earlier findings that changed an object this one's error names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub caused_by: Vec<String>,
+}
+
+impl Finding {
+    /// What is wrong in one line: the summary, led by the kind's words unless the summary
+    /// already says it (`downgrade of 000003 failed: …`).
+    pub fn headline(&self) -> String {
+        match self.kind {
+            Kind::UpgradeFails
+            | Kind::DowngradeFails
+            | Kind::DowngradeLeavesSchema
+            | Kind::DataLost
+            | Kind::RoundTripFails
+            | Kind::NotResumable
+            | Kind::DeployBlocked => self.summary.clone(),
+            k => format!("{}: {}", k.words(), self.summary),
+        }
+    }
+
+    /// The scenarios that saw it, in order, each once.
+    pub fn scenarios(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for s in &self.seen_in {
+            if !out.contains(&s.scenario.as_str()) {
+                out.push(&s.scenario);
+            }
+        }
+        out
+    }
+}

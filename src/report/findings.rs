@@ -1,0 +1,461 @@
+//! Folds what the steps found into `Finding`s: one per defect however many scenarios saw
+//! it, scratch database names removed, each linked to the earlier finding that caused it,
+//! ranked (new revisions first, blocking before warnings). Pure: no I/O.
+
+use std::collections::HashMap;
+
+use regex::Regex;
+
+use super::summary::ChainView;
+use crate::chain::{FindingKind as GraphKind, Severity as GraphSeverity};
+use crate::db::ServerError;
+use crate::findings::{Defect, Finding, Kind, Retry, Seen, Severity};
+use crate::scenario::model::StrictnessKey;
+use crate::scenario::plan::Scope;
+use crate::scenario::result::WarningKind;
+use crate::scenario::{ScenarioResult, Status, StepResult};
+
+/// Where the graph's own findings were seen: loading the migrations, before any scenario.
+const GRAPH: &str = "revision graph";
+
+/// The run's findings, ranked, with ids `F1`… in that order.
+pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) -> Vec<Finding> {
+    let clean = Normalizer::new();
+    let mut fold = Fold::default();
+    for g in &chain.findings {
+        let counted = match g.severity {
+            GraphSeverity::Error => Severity::Blocking,
+            GraphSeverity::Warning => Severity::Warning,
+        };
+        let kind = match g.kind {
+            GraphKind::MissingDown
+            | GraphKind::MissingUp
+            | GraphKind::EmptyUpgrade
+            | GraphKind::IrreversibleDowngrade => Kind::EmptyMigration,
+            _ => Kind::Graph,
+        };
+        let d = Defect::new(kind, g.revision.as_deref(), g.message.clone());
+        fold.add(d, GRAPH, "load the migrations", counted, (0, 0));
+    }
+    let graph_messages: Vec<&str> = chain.findings.iter().map(|f| f.message.as_str()).collect();
+    for (si, s) in scenarios.iter().enumerate() {
+        let at = |i: usize| (si + 1, i);
+        let mut any_step = false;
+        for (i, st) in s.steps.iter().enumerate() {
+            for w in &st.warnings {
+                let kind = match w.kind {
+                    WarningKind::Seed => Kind::SeedIncomplete,
+                    // The graph's warnings are folded above; others (a tool that would not
+                    // list its heads) are the graph's too.
+                    WarningKind::Chain if !graph_messages.contains(&w.message.as_str()) => {
+                        Kind::Graph
+                    }
+                    _ => continue,
+                };
+                let counted = match kind {
+                    Kind::SeedIncomplete => Severity::Info,
+                    _ => Severity::Warning,
+                };
+                let d = Defect::new(kind, w.revision.as_deref(), clean.text(&w.message));
+                fold.add(d, &s.id, &st.title, counted, at(i));
+            }
+            if !matches!(st.status, Status::Failed | Status::Error) {
+                continue;
+            }
+            any_step = true;
+            let counted = match st.demoted {
+                None => Severity::Blocking,
+                Some(WarningKind::History) => Severity::History,
+                Some(_) => Severity::Warning,
+            };
+            for d in defects_of(st) {
+                fold.add(clean.defect(d), &s.id, &st.title, counted, at(i));
+            }
+        }
+        if s.status == Status::Error && !any_step {
+            let why = s.reason.clone().unwrap_or_else(|| s.details.clone());
+            let d = Defect::new(Kind::ScenarioError, None, clean.text(&why));
+            fold.add(d, &s.id, &s.title, Severity::Blocking, at(usize::MAX));
+        }
+    }
+    fold.finish(chain, scope)
+}
+
+/// The step's own defects, the kind set by the opinionated check it ran under; a failed
+/// step that typed none is classified by its action.
+fn defects_of(st: &StepResult) -> Vec<Defect> {
+    let mut out = st.defects.clone();
+    if out.is_empty() {
+        let summary = st.message.clone().unwrap_or_else(|| st.title.clone());
+        let kind = match (st.status, st.action.as_str()) {
+            (Status::Error, _) => Kind::ScenarioError,
+            (_, "probes" | "model_check") => Kind::ModelMismatch,
+            (_, "hotfix") => Kind::HotfixFails,
+            (_, "crash_resume") => Kind::NotResumable,
+            (_, "deploy" | "upgrade") => Kind::UpgradeFails,
+            (_, "downgrade") => Kind::DowngradeFails,
+            (_, "assert_schema_equals") => Kind::SchemaMismatch,
+            (_, "assert_data_preserved") => Kind::DataLost,
+            (_, "chain_checks") => Kind::Graph,
+            _ => Kind::CheckFailed,
+        };
+        let d = Defect::new(kind, st.revision.as_deref(), summary)
+            .with_error(st.error.clone(), st.statement.clone())
+            .with_diff(st.diff.clone());
+        out.push(d);
+    }
+    for d in &mut out {
+        d.kind = match (st.check, d.kind) {
+            (Some(StrictnessKey::Idempotency), Kind::UpgradeFails | Kind::SchemaMismatch) => {
+                Kind::NotIdempotent
+            }
+            (
+                Some(StrictnessKey::Hotfix),
+                Kind::UpgradeFails | Kind::SchemaMismatch | Kind::CheckFailed,
+            ) => Kind::HotfixFails,
+            (Some(StrictnessKey::ReproduceError), Kind::CheckFailed | Kind::ModelMismatch) => {
+                Kind::ErrorNotReproduced
+            }
+            (_, k) => k,
+        };
+    }
+    out
+}
+
+/// Removes what differs between two sightings of one defect: the scratch database's name
+/// (`'mh_2611241818265973_17.tags'` → `'tags'`) and a statement's position label.
+struct Normalizer {
+    qualified: Regex,
+    bare: Regex,
+}
+
+impl Normalizer {
+    fn new() -> Self {
+        Normalizer {
+            qualified: Regex::new(r"\bmh_[0-9a-f]{8,}_[0-9]+\.").expect("valid regex"),
+            bare: Regex::new(r"\bmh_[0-9a-f]{8,}_[0-9]+\b").expect("valid regex"),
+        }
+    }
+
+    fn text(&self, s: &str) -> String {
+        let s = self.qualified.replace_all(s, "");
+        self.bare.replace_all(&s, "‹database›").into_owned()
+    }
+
+    fn defect(&self, mut d: Defect) -> Defect {
+        d.summary = self.text(&d.summary);
+        if let Some(e) = &mut d.error {
+            e.message = self.text(&e.message);
+        }
+        d.statement = d
+            .statement
+            .map(|s| self.text(&super::view::statement_text(&s)));
+        d.diff = d.diff.iter().map(|l| self.text(l)).collect();
+        if let Some(l) = &mut d.left_behind {
+            l.changed = l.changed.iter().map(|c| self.text(c)).collect();
+            if let Retry::Fails { error, message } = &mut l.retry {
+                *message = self.text(message);
+                if let Some(e) = error {
+                    e.message = self.text(&e.message);
+                }
+            }
+        }
+        d
+    }
+}
+
+/// `- column user.api_token … (created by 3e5106ee570c)` and the same line without the
+/// walk's blame compare equal.
+fn diff_key(line: &str) -> &str {
+    match line.rfind(" (created by ") {
+        Some(i) if line.ends_with(')') => &line[..i],
+        _ => line,
+    }
+}
+
+/// Findings being folded: one entry per key, sightings in the order seen.
+#[derive(Default)]
+struct Fold {
+    entries: Vec<Entry>,
+    index: HashMap<(Kind, Option<String>, Option<u16>), usize>,
+}
+
+struct Entry {
+    defect: Defect,
+    seen: Vec<Seen>,
+    /// (scenario position, step position) of each sighting, to tell what came first.
+    at: Vec<(usize, usize)>,
+    severity: Severity,
+    /// Entries known to cause this one (a half-applied state: the failure that left it).
+    linked: Vec<usize>,
+}
+
+impl Fold {
+    fn add(
+        &mut self,
+        d: Defect,
+        scenario: &str,
+        step: &str,
+        counted: Severity,
+        at: (usize, usize),
+    ) {
+        // Same kind at the same revision with the same server code is the same defect; a
+        // warning with no code is told apart by its text.
+        let code = d.error.as_ref().map(|e| e.code);
+        let key = (d.kind, d.revision.clone(), code);
+        let key_text = matches!(
+            d.kind,
+            Kind::Graph | Kind::SeedIncomplete | Kind::ScenarioError
+        )
+        .then(|| d.summary.clone());
+        let found = self.index.get(&key).copied().filter(|&i| {
+            key_text.is_none() || key_text.as_deref() == Some(&self.entries[i].defect.summary)
+        });
+        let seen = Seen {
+            scenario: scenario.to_string(),
+            step: step.to_string(),
+            counted,
+        };
+        match found {
+            Some(i) => {
+                let e = &mut self.entries[i];
+                e.severity = e.severity.min(counted);
+                if !e
+                    .seen
+                    .iter()
+                    .any(|s| s.scenario == seen.scenario && s.step == seen.step)
+                {
+                    e.seen.push(seen);
+                }
+                e.at.push(at);
+                for line in d.diff {
+                    if !e.defect.diff.iter().any(|l| diff_key(l) == diff_key(&line)) {
+                        e.defect.diff.push(line);
+                    }
+                }
+                if e.defect.left_behind.is_none() {
+                    e.defect.left_behind = d.left_behind;
+                }
+                if e.defect.statement.is_none() {
+                    e.defect.statement = d.statement;
+                }
+            }
+            None => {
+                if key_text.is_none() {
+                    self.index.insert(key, self.entries.len());
+                } else {
+                    self.index.entry(key).or_insert(self.entries.len());
+                }
+                self.entries.push(Entry {
+                    defect: d,
+                    seen: vec![seen],
+                    at: vec![at],
+                    severity: counted,
+                    linked: vec![],
+                });
+            }
+        }
+    }
+
+    fn finish(mut self, chain: &ChainView, scope: &Scope) -> Vec<Finding> {
+        self.half_applied();
+        let causes = causes(&self.entries);
+        let pos: HashMap<&str, usize> = chain
+            .revisions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.as_str(), i))
+            .collect();
+        let is_new = |r: &Option<String>| match r {
+            None => true,
+            Some(r) => scope.new.iter().any(|n| n == r),
+        };
+        let mut order: Vec<usize> = (0..self.entries.len()).collect();
+        // New revisions first, then blocking before warnings, the newest revision first,
+        // and by kind so equal findings stay side by side.
+        order.sort_by_key(|&i| {
+            let e = &self.entries[i];
+            let p = e
+                .defect
+                .revision
+                .as_deref()
+                .and_then(|r| pos.get(r).copied());
+            (
+                !is_new(&e.defect.revision),
+                e.severity,
+                std::cmp::Reverse(p.map_or(usize::MAX, |p| p + 1)),
+                e.defect.kind,
+                i,
+            )
+        });
+        let id_of: HashMap<usize, String> = order
+            .iter()
+            .enumerate()
+            .map(|(rank, &i)| (i, format!("F{}", rank + 1)))
+            .collect();
+        order
+            .iter()
+            .map(|&i| {
+                let e = &self.entries[i];
+                let d = &e.defect;
+                let rev = d
+                    .revision
+                    .as_deref()
+                    .and_then(|r| chain.revisions.iter().find(|x| x.id == r));
+                Finding {
+                    id: id_of[&i].clone(),
+                    kind: d.kind,
+                    severity: e.severity,
+                    revision: d.revision.clone(),
+                    new: is_new(&d.revision),
+                    file: rev.and_then(|r| r.file.clone()),
+                    line: rev.and_then(|r| r.line),
+                    error: d.error.clone(),
+                    statement: d.statement.clone(),
+                    left_behind: d.left_behind.clone(),
+                    summary: d.summary.clone(),
+                    diff: d.diff.clone(),
+                    seen_in: e.seen.clone(),
+                    caused_by: causes[i].iter().map(|c| id_of[c].clone()).collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// A failure that left statements applied, and that a re-run does not get past, is a
+    /// finding of its own: the database production would be left with.
+    fn half_applied(&mut self) {
+        let mut extra = Vec::new();
+        for (i, e) in self.entries.iter().enumerate() {
+            let Some(l) = &e.defect.left_behind else {
+                continue;
+            };
+            let Retry::Fails { error, message } = &l.retry else {
+                continue;
+            };
+            if !l.is_half_applied() {
+                continue;
+            }
+            let rev = e.defect.revision.as_deref().unwrap_or("the migration");
+            let again = match error {
+                Some(err) => err.to_string(),
+                None => message.clone(),
+            };
+            let summary = format!(
+                "{} statement(s) of {rev} stay applied{}; version table {}; re-running fails with {again}",
+                l.statements_applied,
+                l.failed_statement
+                    .map(|k| format!(" after statement {k} failed"))
+                    .unwrap_or_default(),
+                l.version_table
+            );
+            let mut d = Defect::new(Kind::HalfApplied, e.defect.revision.as_deref(), summary)
+                .with_diff(l.changed.clone());
+            d.error = error.clone();
+            d.statement = e.defect.statement.clone();
+            extra.push(Entry {
+                defect: d,
+                seen: e.seen.clone(),
+                at: e.at.clone(),
+                severity: e.severity,
+                linked: vec![i],
+            });
+        }
+        self.entries.extend(extra);
+    }
+}
+
+/// Server errors that name an object that is missing or already there: the kind an earlier
+/// step's leftovers cause.
+const OBJECT_ERRORS: &[u16] = &[
+    1022, // duplicate key in table (a constraint left behind)
+    1050, // table already exists
+    1051, // unknown table
+    1054, // unknown column
+    1060, // duplicate column name
+    1061, // duplicate key name
+    1068, // multiple primary key defined
+    1091, // can't DROP … check that it exists
+    1146, // table doesn't exist
+    1826, // duplicate foreign key constraint name
+];
+
+/// The object names an error message quotes, without their database or table qualifier:
+/// `Can't DROP INDEX \`ix_user_api_token\`` → `ix_user_api_token`.
+fn named_objects(e: &ServerError) -> Vec<String> {
+    let mut out = Vec::new();
+    for q in ['\'', '`'] {
+        let parts: Vec<&str> = e.message.split(q).collect();
+        for name in parts.iter().skip(1).step_by(2) {
+            let last = name.rsplit('.').next().unwrap_or(name).trim();
+            if !last.is_empty() && !last.contains(' ') && !out.iter().any(|o| o == last) {
+                out.push(last.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn names_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        let boundary = |c: Option<char>| !c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        boundary(before) && boundary(after)
+    })
+}
+
+/// For each entry, the earlier entries that changed an object its server error names: a
+/// downgrade that left (or dropped) an index is why a later step cannot drop or create it.
+fn causes(entries: &[Entry]) -> Vec<Vec<usize>> {
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let Some(err) = e
+                .defect
+                .error
+                .as_ref()
+                .filter(|x| OBJECT_ERRORS.contains(&x.code))
+            else {
+                return e.linked.clone();
+            };
+            let names = named_objects(err);
+            let mut found = e.linked.clone();
+            found.extend(
+                entries
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, c)| {
+                        j != i
+                            && matches!(
+                                c.defect.kind,
+                                Kind::DowngradeLeavesSchema
+                                    | Kind::HalfApplied
+                                    | Kind::RoundTripFails
+                            )
+                            && !(c.defect.kind == Kind::HalfApplied
+                                && c.defect.revision == e.defect.revision)
+                            && earlier(&c.at, &e.at)
+                            && c.defect
+                                .diff
+                                .iter()
+                                .any(|l| names.iter().any(|n| names_word(l, n)))
+                    })
+                    .map(|(j, _)| j)
+                    .filter(|j| !e.linked.contains(j)),
+            );
+            found
+        })
+        .collect()
+}
+
+/// Some sighting of `cause` comes before a sighting of `effect` in the same scenario.
+fn earlier(cause: &[(usize, usize)], effect: &[(usize, usize)]) -> bool {
+    cause
+        .iter()
+        .any(|c| effect.iter().any(|e| c.0 == e.0 && c.1 < e.1))
+}
+
+#[cfg(test)]
+mod tests;

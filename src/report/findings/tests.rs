@@ -1,0 +1,358 @@
+//! Folding, linking and ranking on hand-built results (pure logic: no server).
+
+use super::*;
+use crate::chain::{Finding as GraphFinding, FindingKind as GraphKind, Severity as GraphSeverity};
+use crate::config::History;
+use crate::findings::LeftBehind;
+use crate::report::RevisionView;
+
+fn chain(ids: &[&str], graph: Vec<GraphFinding>) -> ChainView {
+    ChainView {
+        revisions: ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| RevisionView {
+                id: id.to_string(),
+                description: String::new(),
+                parents: vec![],
+                status: Status::Passed,
+                file: Some(format!("migrations/{id}.py")),
+                line: Some(i + 1),
+            })
+            .collect(),
+        heads: vec![ids.last().unwrap().to_string()],
+        findings: graph,
+    }
+}
+
+fn scope(new: &[&str]) -> Scope {
+    Scope {
+        since: None,
+        new: new.iter().map(|s| s.to_string()).collect(),
+        history: History::Informational,
+    }
+}
+
+fn err(code: u16, message: &str) -> Option<ServerError> {
+    Some(ServerError {
+        code,
+        message: message.into(),
+    })
+}
+
+fn failed(title: &str, d: Defect) -> StepResult {
+    let mut s = StepResult::new("downgrade", title).fail(d.summary.clone());
+    s.revision = d.revision.clone();
+    s.error = d.error.clone();
+    s.defects.push(d);
+    s
+}
+
+fn passed(title: &str) -> StepResult {
+    StepResult::new("upgrade", title)
+}
+
+fn scenario(id: &str, steps: Vec<StepResult>) -> ScenarioResult {
+    let status = if steps.iter().any(|s| s.status == Status::Failed) {
+        Status::Failed
+    } else {
+        Status::Passed
+    };
+    ScenarioResult {
+        status,
+        steps,
+        ..ScenarioResult::skipped(id, id, "")
+    }
+}
+
+fn drop_tags(db: &str) -> Defect {
+    Defect::new(
+        Kind::DowngradeFails,
+        Some("000003"),
+        format!("downgrade of 000003 failed: 1051 (42S02): Unknown table '{db}.tags'"),
+    )
+    .with_error(
+        err(1051, &format!("Unknown table '{db}.tags'")),
+        Some("statement 1 of 1: DROP TABLE tags".into()),
+    )
+}
+
+#[test]
+fn one_defect_seen_by_four_scenarios_is_one_finding_with_four_sightings() {
+    let mut warned = failed("downgrade → baseline", drop_tags("mh_2611241818265973_16"));
+    warned.demoted = Some(WarningKind::Check);
+    let runs = vec![
+        scenario(
+            "chain",
+            vec![failed(
+                "walk down: downgrade 000003 → 000002",
+                drop_tags("mh_2611241818265973_1"),
+            )],
+        ),
+        scenario(
+            "round-trip",
+            vec![failed(
+                "round trip 000003",
+                drop_tags("mh_2611241818265973_5"),
+            )],
+        ),
+        scenario(
+            "downgrade",
+            vec![failed(
+                "downgrade → baseline",
+                drop_tags("mh_2611241818265973_15"),
+            )],
+        ),
+        scenario("reproduce-error", vec![warned]),
+    ];
+    let f = derive(
+        &chain(&["000001", "000002", "000003"], vec![]),
+        &scope(&["000003"]),
+        &runs,
+    );
+    assert_eq!(f.len(), 1, "{f:#?}");
+    let one = &f[0];
+    assert_eq!(one.id, "F1");
+    assert_eq!(one.kind, Kind::DowngradeFails);
+    assert_eq!(
+        one.severity,
+        Severity::Blocking,
+        "the worst sighting counts"
+    );
+    assert_eq!(one.revision.as_deref(), Some("000003"));
+    assert!(one.new);
+    assert_eq!(one.file.as_deref(), Some("migrations/000003.py"));
+    assert_eq!(one.error.as_ref().unwrap().message, "Unknown table 'tags'");
+    assert_eq!(
+        one.summary,
+        "downgrade of 000003 failed: 1051 (42S02): Unknown table 'tags'"
+    );
+    assert_eq!(one.statement.as_deref(), Some("DROP TABLE tags"));
+    let seen: Vec<(&str, Severity)> = one
+        .seen_in
+        .iter()
+        .map(|s| (s.scenario.as_str(), s.counted))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("chain", Severity::Blocking),
+            ("round-trip", Severity::Blocking),
+            ("downgrade", Severity::Blocking),
+            ("reproduce-error", Severity::Warning),
+        ]
+    );
+}
+
+#[test]
+fn new_revisions_rank_first_then_blocking_before_warnings() {
+    let old = {
+        let mut s = failed(
+            "walk down: downgrade 000002 → 000001",
+            Defect::new(
+                Kind::DowngradeFails,
+                Some("000002"),
+                "downgrade of 000002 failed",
+            )
+            .with_error(err(1091, "Can't DROP INDEX `ix_item_kode`"), None),
+        );
+        s.demoted = Some(WarningKind::History);
+        s
+    };
+    let idem = {
+        let mut s = StepResult::new("upgrade", "upgrade → head").fail("1050");
+        s.revision = Some("000003".into());
+        s.check = Some(StrictnessKey::Idempotency);
+        s.demoted = Some(WarningKind::Check);
+        s.defects.push(
+            Defect::new(
+                Kind::UpgradeFails,
+                Some("000003"),
+                "upgrade of 000003 failed",
+            )
+            .with_error(err(1050, "Table 'tag' already exists"), None),
+        );
+        s
+    };
+    let runs = vec![
+        scenario(
+            "chain",
+            vec![
+                failed(
+                    "walk down: downgrade 000003 → 000002",
+                    drop_tags("mh_2611241818265973_1"),
+                ),
+                old,
+            ],
+        ),
+        scenario("idempotency", vec![idem]),
+    ];
+    let graph = vec![GraphFinding {
+        severity: GraphSeverity::Warning,
+        kind: GraphKind::MissingDown,
+        revision: Some("000001".into()),
+        message: "000001 has an empty downgrade".into(),
+    }];
+    let f = derive(
+        &chain(&["000001", "000002", "000003"], graph),
+        &scope(&["000003"]),
+        &runs,
+    );
+    let ranked: Vec<(Kind, Severity, bool)> =
+        f.iter().map(|x| (x.kind, x.severity, x.new)).collect();
+    assert_eq!(
+        ranked,
+        [
+            (Kind::DowngradeFails, Severity::Blocking, true),
+            (Kind::NotIdempotent, Severity::Warning, true),
+            (Kind::EmptyMigration, Severity::Warning, false),
+            (Kind::DowngradeFails, Severity::History, false),
+        ]
+    );
+    let ids: Vec<&str> = f.iter().map(|x| x.id.as_str()).collect();
+    assert_eq!(ids, ["F1", "F2", "F3", "F4"]);
+    assert_eq!(f[2].seen_in[0].scenario, GRAPH);
+}
+
+#[test]
+fn a_later_failure_on_an_object_an_earlier_downgrade_changed_is_linked_to_it() {
+    let leaves = {
+        let d = Defect::new(
+            Kind::DowngradeLeavesSchema,
+            Some("d1f2e3c4b5a6"),
+            "downgrade of d1f2e3c4b5a6 does not restore the schema of c682ef478e45",
+        )
+        .with_diff(vec![
+            "- column user.api_token varchar(64) NULL (created by 3e5106ee570c)".into(),
+            "- index ix_user_api_token on user (api_token) UNIQUE (created by 3e5106ee570c)".into(),
+        ]);
+        failed("walk down: downgrade d1f2e3c4b5a6 → c682ef478e45", d)
+    };
+    let unrelated = failed(
+        "walk down: downgrade c682ef478e45 → 3e5106ee570c",
+        Defect::new(Kind::DowngradeFails, Some("c682ef478e45"), "x")
+            .with_error(err(1091, "Can't DROP INDEX `ix_other`"), None),
+    );
+    let broken = failed(
+        "walk down: downgrade 3e5106ee570c → 366e5694a9ad",
+        Defect::new(
+            Kind::DowngradeFails,
+            Some("3e5106ee570c"),
+            "downgrade of 3e5106ee570c failed",
+        )
+        .with_error(
+            err(
+                1091,
+                "Can't DROP INDEX `ix_user_api_token`; check that it exists",
+            ),
+            Some("DROP INDEX ix_user_api_token ON user".into()),
+        ),
+    );
+    // The round trip sees the same leftover without the walk's blame: one finding.
+    let trip = failed(
+        "round trip d1f2e3c4b5a6",
+        Defect::new(
+            Kind::DowngradeLeavesSchema,
+            Some("d1f2e3c4b5a6"),
+            "downgrade of d1f2e3c4b5a6 does not restore the schema of c682ef478e45",
+        )
+        .with_diff(vec!["- column user.api_token varchar(64) NULL".into()]),
+    );
+    let runs = vec![
+        scenario("chain", vec![passed("walk up"), leaves, unrelated, broken]),
+        scenario("round-trip", vec![trip]),
+    ];
+    let ids = [
+        "366e5694a9ad",
+        "3e5106ee570c",
+        "c682ef478e45",
+        "d1f2e3c4b5a6",
+    ];
+    let f = derive(&chain(&ids, vec![]), &scope(&ids), &runs);
+    assert_eq!(f.len(), 3, "{f:#?}");
+    let by_rev = |r: &str| f.iter().find(|x| x.revision.as_deref() == Some(r)).unwrap();
+    let cause = by_rev("d1f2e3c4b5a6");
+    assert_eq!(cause.diff.len(), 2, "the round trip's line is the walk's");
+    assert_eq!(cause.seen_in.len(), 2);
+    assert_eq!(by_rev("3e5106ee570c").caused_by, vec![cause.id.clone()]);
+    assert!(by_rev("c682ef478e45").caused_by.is_empty());
+    assert!(cause.caused_by.is_empty());
+}
+
+#[test]
+fn a_half_applied_failure_that_a_rerun_cannot_pass_is_its_own_linked_finding() {
+    let d = Defect::new(
+        Kind::DowngradeFails,
+        Some("000002"),
+        "downgrade of 000002 failed",
+    )
+    .with_error(
+        err(1091, "Can't DROP COLUMN `code`"),
+        Some("ALTER TABLE item DROP COLUMN code".into()),
+    )
+    .with_left_behind(Some(LeftBehind {
+        statements_applied: 1,
+        failed_statement: Some(2),
+        version_table: "still at 000002".into(),
+        changed: vec!["- index ix_item_kode on item (code)".into()],
+        retry: Retry::Fails {
+            error: err(1091, "Can't DROP INDEX `ix_item_kode`"),
+            message: String::new(),
+        },
+    }));
+    let runs = vec![scenario("chain", vec![failed("walk down", d)])];
+    let f = derive(
+        &chain(&["000001", "000002"], vec![]),
+        &scope(&["000002"]),
+        &runs,
+    );
+    assert_eq!(f.len(), 2, "{f:#?}");
+    let half = f.iter().find(|x| x.kind == Kind::HalfApplied).unwrap();
+    let fail = f.iter().find(|x| x.kind == Kind::DowngradeFails).unwrap();
+    assert_eq!(half.caused_by, vec![fail.id.clone()]);
+    assert!(half
+        .summary
+        .starts_with("1 statement(s) of 000002 stay applied after statement 2 failed"));
+    assert!(
+        half.summary
+            .ends_with("re-running fails with 1091 Can't DROP INDEX `ix_item_kode`"),
+        "{}",
+        half.summary
+    );
+}
+
+#[test]
+fn a_failed_step_without_typed_defects_is_classified_by_its_action_and_check() {
+    let mut probe = StepResult::new("probes", "application queries expecting error:1054")
+        .fail("user: expected error 1054, it succeeded");
+    probe.check = Some(StrictnessKey::ReproduceError);
+    let runs = vec![
+        scenario("reproduce-error", vec![probe]),
+        ScenarioResult {
+            status: Status::Error,
+            reason: Some("internal error (panic): boom".into()),
+            ..ScenarioResult::skipped("upgrade", "upgrade", "")
+        },
+    ];
+    let f = derive(&chain(&["1"], vec![]), &scope(&["1"]), &runs);
+    let kinds: Vec<Kind> = f.iter().map(|x| x.kind).collect();
+    assert!(kinds.contains(&Kind::ErrorNotReproduced), "{kinds:?}");
+    assert!(kinds.contains(&Kind::ScenarioError), "{kinds:?}");
+}
+
+#[test]
+fn quoted_object_names_lose_their_qualifiers() {
+    let e = ServerError {
+        code: 1054,
+        message: "Unknown column 'user.api_token' in 'SELECT'".into(),
+    };
+    assert_eq!(named_objects(&e), ["api_token", "SELECT"]);
+    assert!(names_word(
+        "- index ix_user_api_token on user",
+        "ix_user_api_token"
+    ));
+    assert!(!names_word(
+        "- index ix_user_api_token_2 on user",
+        "ix_user_api_token"
+    ));
+}
