@@ -106,7 +106,7 @@ impl Collector {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::{DbMode, ToolKind};
     use crate::driver::ToolCommands;
@@ -115,7 +115,7 @@ mod tests {
     use crate::scenario::plan::Scope;
     use crate::scenario::{PlannedId, StepResult};
 
-    const PLAN: [&str; 4] = ["chain", "upgrade", "idempotency", "downgrade"];
+    pub(crate) const PLAN: [&str; 4] = ["chain", "upgrade", "idempotency", "downgrade"];
 
     fn revision(id: &str) -> RevisionView {
         RevisionView {
@@ -128,7 +128,7 @@ mod tests {
         }
     }
 
-    fn started(new: &[&str]) -> Event {
+    pub(crate) fn started(new: &[&str]) -> Event {
         Event::RunStarted(Box::new(RunStart {
             run_id: "2611241800000abc".into(),
             started_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("time"),
@@ -171,7 +171,7 @@ mod tests {
         }))
     }
 
-    fn server_ready() -> Event {
+    pub(crate) fn server_ready() -> Event {
         Event::ServerReady {
             server: ServerInfo {
                 engine: Engine::Mariadb,
@@ -185,7 +185,7 @@ mod tests {
     }
 
     /// A step that ran the migration tool for `ms` at `revision`.
-    fn tool_step(revision: &str, ms: u64, status: Status) -> StepResult {
+    pub(crate) fn tool_step(revision: &str, ms: u64, status: Status) -> StepResult {
         StepResult {
             status,
             revision: Some(revision.into()),
@@ -195,14 +195,14 @@ mod tests {
         }
     }
 
-    fn step(scenario: &str, s: &StepResult) -> Event {
+    pub(crate) fn step(scenario: &str, s: &StepResult) -> Event {
         Event::StepFinished {
             scenario: scenario.into(),
             step: s.clone(),
         }
     }
 
-    fn finished(id: &str, status: Status, steps: Vec<StepResult>) -> Event {
+    pub(crate) fn finished(id: &str, status: Status, steps: Vec<StepResult>) -> Event {
         Event::ScenarioFinished {
             result: ScenarioResult {
                 status,
