@@ -1,7 +1,7 @@
 //! The run, end to end: config → plan → provision → run (events) → summary → renderers,
 //! with cleanup on every exit path (error, panic, SIGINT, SIGTERM).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,10 +15,12 @@ use crate::error::{HarnessError, Result};
 use crate::provision::{self, ProvisionRequest, Server};
 use crate::redact::Redactor;
 use crate::report::{
-    self, ChainView, Console, Format, HarnessInfo, RevisionView, RunStatus, RunSummary, ServerInfo,
-    Timings, ToolInfo,
+    ChainView, Console, Dispatcher, Format, Github, HarnessInfo, ReportFiles, RevisionView,
+    ServerInfo, Sink, ToolInfo,
 };
-use crate::scenario::{self, builtin::all_scenarios, Event, RunContext, Status};
+use crate::scenario::{
+    self, builtin::all_scenarios, Event, Plan, PlannedId, RunContext, RunStart, Status,
+};
 
 /// `YYMMDDHHMMSS` + 4 hex digits: sortable, and `clean` can read the age from it.
 pub fn new_run_id() -> String {
@@ -169,8 +171,14 @@ pub async fn run(cli: &Cli) -> Result<i32> {
 
     let run_id = new_run_id();
     let slot: Arc<Mutex<Option<Arc<Server>>>> = Arc::new(Mutex::new(None));
-    let started_at = chrono::Utc::now();
     let t0 = Instant::now();
+    let start = run_start(&cfg, driver.as_ref(), &plan, &run_id, req.mode);
+    let sinks: Vec<Box<dyn Sink>> = vec![
+        Box::new(ReportFiles::new(formats, cli.output_dir.clone())),
+        Box::new(Github::new(std::env::current_dir().unwrap_or_default())),
+        // Last: it reports what the others wrote.
+        Box::new(Console::new()),
+    ];
     let work = {
         let slot = slot.clone();
         let redactor = redactor.clone();
@@ -178,53 +186,51 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         let driver = driver.clone();
         let run_id = run_id.clone();
         async move {
-            let mut console = Console::new();
-            console.line(
-                &format!(
-                    "provisioning a server (--db {:?}) for run {run_id}",
-                    req.mode
-                )
-                .to_lowercase(),
-            );
-            let server = Arc::new(provision::provision(&req, &run_id, &redactor).await?);
-            *slot.lock().expect("slot") = Some(server.clone());
-            console.line(&format!(
-                "server ready: {} via {:?} in {:.1} s",
-                server.version,
-                server.provider,
-                server.startup_ms as f64 / 1000.0
-            ));
-            let m = &cfg.raw;
-            let ctx = Arc::new(RunContext {
-                server: server.clone(),
-                driver: driver.clone(),
-                plan,
-                setup_sql: m.baseline.setup_sql.clone(),
-                hotfix_sql: m.baseline.hotfix_sql.clone(),
-                probes: m.probes.clone(),
-                app_command: m.app_command.as_ref().map(|a| a.run.clone()),
-                timeout: Duration::from_secs(cli.timeout.or(m.scenarios.timeout).unwrap_or(300)),
-                jobs: cli.jobs.or(m.scenarios.jobs).unwrap_or_else(|| {
-                    std::thread::available_parallelism()
-                        .map(|n| n.get())
-                        .unwrap_or(2)
-                }),
-                server_lost: Default::default(),
-            });
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
-            let printer = tokio::spawn(async move {
-                while let Some(ev) = rx.recv().await {
-                    console.handle(&ev);
-                }
-                console
-            });
-            let results = scenario::run_plan(ctx.clone(), tx).await;
-            let console = printer.await.unwrap_or_default();
-            let lost = ctx.server_lost.load(Ordering::SeqCst);
-            Ok::<_, HarnessError>((
-                summarize(&cfg, &ctx, results, lost, started_at, t0),
-                console,
-            ))
+            // Every sink hears of the run only through this stream, fed in emission order
+            // by one dispatcher task.
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+            let dispatcher = tokio::spawn(Dispatcher::new(sinks).run(rx));
+            let _ = tx.send(Event::RunStarted(Box::new(start)));
+            let ran = async {
+                let server = Arc::new(provision::provision(&req, &run_id, &redactor).await?);
+                *slot.lock().expect("slot") = Some(server.clone());
+                let _ = tx.send(Event::ServerReady {
+                    server: server_info(&server),
+                    startup_ms: server.startup_ms,
+                });
+                let m = &cfg.raw;
+                let ctx = Arc::new(RunContext {
+                    server: server.clone(),
+                    driver: driver.clone(),
+                    plan,
+                    setup_sql: m.baseline.setup_sql.clone(),
+                    hotfix_sql: m.baseline.hotfix_sql.clone(),
+                    probes: m.probes.clone(),
+                    app_command: m.app_command.as_ref().map(|a| a.run.clone()),
+                    timeout: Duration::from_secs(
+                        cli.timeout.or(m.scenarios.timeout).unwrap_or(300),
+                    ),
+                    jobs: cli.jobs.or(m.scenarios.jobs).unwrap_or_else(|| {
+                        std::thread::available_parallelism()
+                            .map(|n| n.get())
+                            .unwrap_or(2)
+                    }),
+                    server_lost: Default::default(),
+                });
+                scenario::run_plan(ctx.clone(), tx.clone()).await;
+                let _ = tx.send(Event::RunFinished {
+                    server_lost: ctx.server_lost.load(Ordering::SeqCst),
+                    total_ms: t0.elapsed().as_millis() as u64,
+                });
+                Ok::<_, HarnessError>(())
+            }
+            .await;
+            // The stream ends here whatever happened, so the dispatcher has printed all.
+            drop(tx);
+            let dispatcher = dispatcher
+                .await
+                .map_err(|e| HarnessError::env(format!("internal error in the reporter: {e}")));
+            ran.and(dispatcher)
         }
     };
     let outcome = tokio::select! {
@@ -242,7 +248,7 @@ pub async fn run(cli: &Cli) -> Result<i32> {
     }
     remove_run_containers(&run_id).await;
 
-    let (summary, mut console) = match outcome {
+    let dispatcher = match outcome {
         Err(Interrupt::Int) => return Err(HarnessError::Interrupted("SIGINT")),
         Err(Interrupt::Term) => return Err(HarnessError::Interrupted("SIGTERM")),
         Ok(Err(panic)) => {
@@ -257,56 +263,35 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         }
         Ok(Ok(r)) => r?,
     };
-    let dir = output_dir(cli, &summary);
-    let rendered = report::render_all(&summary, &formats);
-    let paths = report::write_reports(&rendered, &dir)?;
-    if cli.output_dir.is_none() {
-        let latest = dir.parent().unwrap_or(Path::new("reports")).join("latest");
-        let _ = std::fs::remove_dir_all(&latest);
-        let _ = report::write_reports(&rendered, &latest);
-    }
-    let markdown = match rendered.iter().find(|(f, _)| *f == Format::Markdown) {
-        Some((_, md)) => md.clone(),
-        None => report::render_markdown(&summary),
-    };
-    if let Ok(true) = report::append_step_summary(&markdown) {
-        console.line("appended the report to $GITHUB_STEP_SUMMARY");
-    }
-    if std::env::var_os("GITHUB_ACTIONS").is_some() {
-        for a in report::annotations(&summary, &std::env::current_dir().unwrap_or_default()) {
-            println!("{a}");
-        }
-    }
-    console.finish(&summary, &paths);
+    // After cleanup, as before: the reports render from what the collector folded.
+    let summary = dispatcher.finish()?;
     if let Some(e) = &summary.error {
         eprintln!("error: {e}");
     }
     Ok(summary.status.exit_code())
 }
 
-fn output_dir(cli: &Cli, s: &RunSummary) -> PathBuf {
-    match &cli.output_dir {
-        Some(d) => d.clone(),
-        None => PathBuf::from("reports").join(format!(
-            "{}-{}",
-            s.started_at.format("%Y%m%dT%H%M%SZ"),
-            s.head.as_deref().unwrap_or("nohead")
-        )),
+fn server_info(server: &Server) -> ServerInfo {
+    ServerInfo {
+        engine: server.engine,
+        version: server.version.clone(),
+        provider: server.provider,
+        image: server.image.clone(),
+        settings: server.settings.clone(),
     }
 }
 
-fn summarize(
+/// What the run knows before it starts: the first event of its stream.
+fn run_start(
     cfg: &Config,
-    ctx: &RunContext,
-    scenarios: Vec<crate::scenario::ScenarioResult>,
-    server_lost: bool,
-    started_at: chrono::DateTime<chrono::Utc>,
-    t0: Instant,
-) -> RunSummary {
-    let driver = &ctx.driver;
-    let order = ctx.plan.order();
+    driver: &dyn MigrationDriver,
+    plan: &Plan,
+    run_id: &str,
+    db: DbMode,
+) -> RunStart {
+    let order = plan.order();
     let chain = driver.chain();
-    let mut revisions: Vec<RevisionView> = order
+    let revisions: Vec<RevisionView> = order
         .iter()
         .filter_map(|id| chain.get(id))
         .chain(chain.revisions.iter().filter(|r| !order.contains(&r.id)))
@@ -319,73 +304,47 @@ fn summarize(
             line: r.line,
         })
         .collect();
-    let walker = ctx
-        .plan
+    let walker = plan
         .scenarios
         .iter()
         .find(|p| p.file.steps.contains(&scenario::Step::Walk))
-        .map(|p| p.file.id.as_str());
-    report::revision_marks(&mut revisions, &scenarios, walker);
-    let total_ms = t0.elapsed().as_millis() as u64;
-    let tool_ms: u64 = scenarios
-        .iter()
-        .flat_map(|s| s.steps.iter())
-        .map(|s| s.tool_ms())
-        .sum();
-    let server_start_ms = ctx.server.startup_ms;
-    let scope = &ctx.plan.scope;
-    let nothing_new =
-        scope.new.is_empty() && scope.history == crate::config::History::Informational;
-    let status = RunStatus::of(&scenarios, server_lost, nothing_new);
-    let chain_view = ChainView {
-        revisions,
-        heads: ctx.plan.chain.heads.clone(),
-        findings: ctx.plan.chain.findings.clone(),
-    };
-    let findings = report::findings::derive(&chain_view, scope, &scenarios);
-    RunSummary {
-        schema_version: report::SCHEMA_VERSION,
-        status,
+        .map(|p| p.file.id.clone());
+    RunStart {
+        run_id: run_id.to_string(),
+        started_at: chrono::Utc::now(),
+        db,
         project: cfg.raw.project.name.clone().unwrap_or_else(|| {
             cfg.dir
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default()
         }),
-        head: ctx.plan.head.clone(),
-        baseline: ctx.plan.baseline.clone(),
-        started_at,
-        finished_at: chrono::Utc::now(),
-        harness: HarnessInfo {
-            name: "migration-harness".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
+        head: plan.head.clone(),
+        baseline: plan.baseline.clone(),
+        plan: plan
+            .scenarios
+            .iter()
+            .map(|p| PlannedId {
+                id: p.file.id.clone(),
+                title: p.file.title.clone(),
+            })
+            .collect(),
+        scope: plan.scope.clone(),
+        chain: ChainView {
+            revisions,
+            heads: plan.chain.heads.clone(),
+            findings: plan.chain.findings.clone(),
         },
-        server: ServerInfo {
-            engine: ctx.server.engine,
-            version: ctx.server.version.clone(),
-            provider: ctx.server.provider,
-            image: ctx.server.image.clone(),
-            settings: ctx.server.settings.clone(),
-        },
+        walker,
         tool: ToolInfo {
             kind: driver.tool(),
             commands: driver.commands(),
             versions: driver.versions(),
         },
-        os: os_name(),
-        chain: chain_view,
-        scope: scope.clone(),
-        findings,
-        scenarios,
-        timings: Timings {
-            total_ms,
-            server_start_ms,
-            tool_ms,
-            harness_ms: total_ms.saturating_sub(server_start_ms + tool_ms),
+        harness: HarnessInfo {
+            name: "migration-harness".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
         },
-        error: server_lost.then(|| {
-            "the server stopped answering during the run; remaining scenarios were not run"
-                .to_string()
-        }),
+        os: os_name(),
     }
 }

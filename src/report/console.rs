@@ -3,14 +3,15 @@
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use super::group::{shorten, Grouper};
+use super::sink::{Outcome, Sink};
 use super::summary::{RunStatus, RunSummary};
 use super::view::{scenario_short, statement_text};
+use crate::error::Result;
 use crate::scenario::{Event, Status, StepResult};
 
 /// A failing step on one line: what failed, at which revision, the server's code and the
@@ -82,9 +83,25 @@ impl Console {
             None => eprintln!("{stamped}"),
         }
     }
+}
 
-    pub fn handle(&mut self, ev: &Event) {
+impl Sink for Console {
+    fn event(&mut self, ev: &Event) {
         match ev {
+            Event::RunStarted(run) => self.line(
+                &format!(
+                    "provisioning a server (--db {:?}) for run {}",
+                    run.db, run.run_id
+                )
+                .to_lowercase(),
+            ),
+            Event::ServerReady { server, startup_ms } => self.line(&format!(
+                "server ready: {} via {:?} in {:.1} s",
+                server.version,
+                server.provider,
+                *startup_ms as f64 / 1000.0
+            )),
+            Event::RunFinished { .. } => {}
             Event::ScenarioStarted { id, title } => match &self.multi {
                 Some(m) => {
                     let pb = m.add(ProgressBar::new_spinner());
@@ -134,7 +151,11 @@ impl Console {
         }
     }
 
-    pub fn finish(&mut self, s: &RunSummary, paths: &[PathBuf]) {
+    /// The table of scenarios, the verdict line and where the reports went.
+    fn finish(&mut self, s: &RunSummary, done: &mut Vec<Outcome>) -> Result<()> {
+        if done.contains(&Outcome::StepSummary) {
+            self.line("appended the report to $GITHUB_STEP_SUMMARY");
+        }
         if let Some(m) = self.multi.take() {
             let _ = m.clear();
         }
@@ -194,8 +215,11 @@ impl Console {
             s.server.version,
             s.server.provider
         );
-        for p in paths {
-            eprintln!("report: {}", p.display());
+        for d in done.iter() {
+            if let Outcome::Report(p) = d {
+                eprintln!("report: {}", p.display());
+            }
         }
+        Ok(())
     }
 }

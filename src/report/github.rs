@@ -1,11 +1,44 @@
 //! GitHub Actions: the markdown summary into `$GITHUB_STEP_SUMMARY`, and one `::error`
-//! (`::warning`, `::notice`) annotation per finding, at its revision's migration file.
+//! (`::warning`, `::notice`) annotation per finding, at its revision's migration file;
+//! `Github` is the sink that does both when a run ends.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use super::sink::{Outcome, Sink};
 use super::summary::RunSummary;
 use crate::findings::Severity;
+use crate::error::Result;
+
+/// The GitHub Actions sink: reads `$GITHUB_STEP_SUMMARY` and `$GITHUB_ACTIONS` when the run
+/// ends, so outside Actions it does nothing.
+pub struct Github {
+    /// Annotation paths are relative to this directory (the checkout).
+    root: PathBuf,
+}
+
+impl Github {
+    pub fn new(root: PathBuf) -> Self {
+        Github { root }
+    }
+}
+
+impl Sink for Github {
+    fn finish(&mut self, summary: &RunSummary, done: &mut Vec<Outcome>) -> Result<()> {
+        if std::env::var_os("GITHUB_STEP_SUMMARY").is_some() {
+            // A step summary that cannot be written does not change the verdict.
+            if let Ok(true) = append_step_summary(&super::render_markdown(summary)) {
+                done.push(Outcome::StepSummary);
+            }
+        }
+        if std::env::var_os("GITHUB_ACTIONS").is_some() {
+            for a in annotations(summary, &self.root) {
+                println!("{a}");
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Appends the report to `$GITHUB_STEP_SUMMARY` when the variable is set.
 pub fn append_step_summary(markdown: &str) -> std::io::Result<bool> {

@@ -1,23 +1,30 @@
-//! Reports: the `RunSummary` every format renders from, and one renderer per format
-//! (markdown and HTML through askama, JSON, JUnit), plus the console and GitHub sinks.
+//! Reports: the sinks the run's event stream feeds (`sink`: console, collector, files,
+//! GitHub), the `RunSummary` the collector folds, and one renderer per format (markdown and
+//! HTML through askama, JSON, JUnit).
 
+mod collect;
 mod console;
 pub mod findings;
+mod files;
 mod github;
 mod group;
 mod html;
 mod json;
 mod junit;
 mod markdown;
+mod sink;
 mod summary;
 mod view;
 
+pub use collect::{Collector, Missing};
 pub use console::Console;
-pub use github::{annotations, append_step_summary};
+pub use files::ReportFiles;
+pub use github::{annotations, append_step_summary, Github};
 pub use html::render_html;
 pub use json::render_json;
 pub use junit::render_junit;
 pub use markdown::render_markdown;
+pub use sink::{Dispatcher, Outcome, Sink};
 pub use summary::{
     revision_marks, ChainView, HarnessInfo, RevisionView, RunStatus, RunSummary, ServerInfo,
     Timings, ToolInfo, SCHEMA_VERSION,

@@ -10,7 +10,7 @@ pub mod result;
 pub mod runner;
 mod steps;
 
-pub use events::Event;
+pub use events::{Event, PlannedId, RunStart};
 pub use model::{Expect, ScenarioFile, Start, Step};
 pub use plan::{plan, Disposition, Plan, PlannedScenario};
 pub use result::{ScenarioResult, Status, StepResult};

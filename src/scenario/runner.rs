@@ -1,6 +1,6 @@
 //! Runs a `Plan`: each scenario on its own fresh database, several at once (`--jobs`),
-//! each in its own task (a panic is an `error` for that scenario alone), emitting `Event`s;
-//! applies the verdict policy (opinionated checks, history) and returns results in plan order.
+//! each in its own task (a panic is an `error` for that scenario alone), and applies the
+//! verdict policy (opinionated checks, history). What it finds leaves only as `Event`s.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -47,43 +47,40 @@ impl RunContext {
     }
 }
 
-/// Runs every planned scenario, `jobs` at a time. Each runs in its own task, so a panic in
-/// one becomes an `error` result for it and the others still run and report.
-pub async fn run_plan(ctx: Arc<RunContext>, events: UnboundedSender<Event>) -> Vec<ScenarioResult> {
+/// Runs every planned scenario, `jobs` at a time, started in plan order; each reports its
+/// result as `Event::ScenarioFinished` when it ends, so results arrive in the order the
+/// scenarios finish. Each runs in its own task, so a panic in one becomes an `error` result
+/// for it and the others still run and report.
+pub async fn run_plan(ctx: Arc<RunContext>, events: UnboundedSender<Event>) {
     let jobs = ctx.jobs.max(1);
     let planned = ctx.plan.scenarios.clone();
-    futures_util::stream::iter(planned.into_iter().map(|p| {
-        let ctx = ctx.clone();
-        let events = events.clone();
-        async move {
-            let blank = ScenarioResult::of(&p.file);
-            let task = tokio::spawn({
-                let events = events.clone();
-                async move { run_scenario(&ctx, &p, &events).await }
-            });
-            // Cancelling the run (SIGINT, SIGTERM) drops this future: take the task with it,
-            // as the plain future it replaced would have gone.
-            let _abort = AbortOnDrop(task.abort_handle());
-            match task.await {
-                Ok(r) => r,
-                Err(e) => {
+    futures_util::stream::iter(planned)
+        .for_each_concurrent(jobs, |p| {
+            let ctx = ctx.clone();
+            let events = events.clone();
+            async move {
+                let blank = ScenarioResult::of(&p.file);
+                let task = tokio::spawn({
+                    let events = events.clone();
+                    async move { run_scenario(&ctx, &p, &events).await }
+                });
+                // Cancelling the run (SIGINT, SIGTERM) drops this future: take the task with it,
+                // as the plain future it replaced would have gone.
+                let _abort = AbortOnDrop(task.abort_handle());
+                if let Err(e) = task.await {
                     // Its databases are on the server's list; teardown drops them.
                     let why = format!("internal error (panic): {}", panic_message(e));
-                    let r = ScenarioResult {
+                    let result = ScenarioResult {
                         status: Status::Error,
                         details: why.clone(),
                         reason: Some(why),
                         ..blank
                     };
-                    let _ = events.send(Event::ScenarioFinished { result: r.clone() });
-                    r
+                    let _ = events.send(Event::ScenarioFinished { result });
                 }
             }
-        }
-    }))
-    .buffered(jobs)
-    .collect()
-    .await
+        })
+        .await
 }
 
 struct AbortOnDrop(tokio::task::AbortHandle);
