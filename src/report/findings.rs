@@ -35,11 +35,11 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
             _ => Kind::Graph,
         };
         let d = Defect::new(kind, g.revision.as_deref(), g.message.clone());
-        fold.add(d, GRAPH, "load the migrations", counted, (0, 0));
+        fold.add(d, GRAPH, "load the migrations", counted, (0, 0, 0));
     }
     let graph_messages: Vec<&str> = chain.findings.iter().map(|f| f.message.as_str()).collect();
     for (si, s) in scenarios.iter().enumerate() {
-        let at = |i: usize| (si + 1, i);
+        let at = |i: usize, k: usize| (si + 1, i, k);
         let mut any_step = false;
         for (i, st) in s.steps.iter().enumerate() {
             for w in &st.warnings {
@@ -57,7 +57,7 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
                     _ => Severity::Warning,
                 };
                 let d = Defect::new(kind, w.revision.as_deref(), clean.text(&w.message));
-                fold.add(d, &s.id, &st.title, counted, at(i));
+                fold.add(d, &s.id, &st.title, counted, at(i, 0));
             }
             if !matches!(st.status, Status::Failed | Status::Error) {
                 continue;
@@ -68,14 +68,14 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
                 Some(WarningKind::History) => Severity::History,
                 Some(_) => Severity::Warning,
             };
-            for d in defects_of(st) {
-                fold.add(clean.defect(d), &s.id, &st.title, counted, at(i));
+            for (k, d) in defects_of(st).into_iter().enumerate() {
+                fold.add(clean.defect(d), &s.id, &st.title, counted, at(i, k));
             }
         }
         if s.status == Status::Error && !any_step {
             let why = s.reason.clone().unwrap_or_else(|| s.details.clone());
             let d = Defect::new(Kind::ScenarioError, None, clean.text(&why));
-            fold.add(d, &s.id, &s.title, Severity::Blocking, at(usize::MAX));
+            fold.add(d, &s.id, &s.title, Severity::Blocking, at(usize::MAX, 0));
         }
     }
     fold.finish(chain, scope)
@@ -173,6 +173,9 @@ fn diff_key(line: &str) -> &str {
     }
 }
 
+/// Where a sighting was: scenario, step and defect positions.
+type At = (usize, usize, usize);
+
 /// Findings being folded: one entry per key, sightings in the order seen.
 #[derive(Default)]
 struct Fold {
@@ -183,22 +186,16 @@ struct Fold {
 struct Entry {
     defect: Defect,
     seen: Vec<Seen>,
-    /// (scenario position, step position) of each sighting, to tell what came first.
-    at: Vec<(usize, usize)>,
+    /// (scenario, step, defect within the step) positions of each sighting, to tell what
+    /// came first.
+    at: Vec<At>,
     severity: Severity,
     /// Entries known to cause this one (a half-applied state: the failure that left it).
     linked: Vec<usize>,
 }
 
 impl Fold {
-    fn add(
-        &mut self,
-        d: Defect,
-        scenario: &str,
-        step: &str,
-        counted: Severity,
-        at: (usize, usize),
-    ) {
+    fn add(&mut self, d: Defect, scenario: &str, step: &str, counted: Severity, at: At) {
         // Same kind at the same revision with the same server code is the same defect; a
         // warning with no code is told apart by its text.
         let code = d.error.as_ref().map(|e| e.code);
@@ -436,7 +433,7 @@ fn causes(entries: &[Entry]) -> Vec<Vec<usize>> {
                             )
                             && !(c.defect.kind == Kind::HalfApplied
                                 && c.defect.revision == e.defect.revision)
-                            && earlier(&c.at, &e.at)
+                            && (earlier(&c.at, &e.at) || left_for(c, e))
                             && c.defect
                                 .diff
                                 .iter()
@@ -450,11 +447,19 @@ fn causes(entries: &[Entry]) -> Vec<Vec<usize>> {
         .collect()
 }
 
+/// A downgrade that left the schema changed explains the same revision's upgrade failing
+/// when it runs again, whichever scenario saw which.
+fn left_for(cause: &Entry, effect: &Entry) -> bool {
+    cause.defect.kind == Kind::DowngradeLeavesSchema
+        && effect.defect.kind == Kind::RoundTripFails
+        && cause.defect.revision == effect.defect.revision
+}
+
 /// Some sighting of `cause` comes before a sighting of `effect` in the same scenario.
-fn earlier(cause: &[(usize, usize)], effect: &[(usize, usize)]) -> bool {
+fn earlier(cause: &[At], effect: &[At]) -> bool {
     cause
         .iter()
-        .any(|c| effect.iter().any(|e| c.0 == e.0 && c.1 < e.1))
+        .any(|c| effect.iter().any(|e| c.0 == e.0 && (c.1, c.2) < (e.1, e.2)))
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::sink::{Outcome, Sink};
 use super::summary::RunSummary;
-use crate::findings::Severity;
 use crate::error::Result;
+use crate::findings::Severity;
 
 /// The GitHub Actions sink: reads `$GITHUB_STEP_SUMMARY` and `$GITHUB_ACTIONS` when the run
 /// ends, so outside Actions it does nothing.

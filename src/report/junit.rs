@@ -126,10 +126,11 @@ fn scenario_suite(sc: &ScenarioResult) -> TestSuite {
         suite.add_test_case(step_case(sc, st, name));
     }
     // A scenario that failed, errored or was skipped without a step to show it still
-    // needs a case saying so.
+    // needs a case saying so (a skip whose steps all ran, their failures counted as
+    // history, would otherwise read as passed).
     let needs_own = match sc.status {
         Status::Failed | Status::Error => failing_cases == 0,
-        Status::Skipped => sc.steps.is_empty(),
+        Status::Skipped => !sc.steps.iter().any(|s| s.status == Status::Skipped),
         Status::Passed => sc.steps.is_empty(),
     };
     if needs_own {

@@ -4,8 +4,8 @@
 
 mod collect;
 mod console;
-pub mod findings;
 mod files;
+pub mod findings;
 mod github;
 mod group;
 mod html;

@@ -356,12 +356,20 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
                 _ => ctx.driver.stamp(&db, &t).await,
             };
             after(ctx, &db, &e).await;
+            let came_down = state.downgraded_to.is_some();
             state.downgraded_to = match step {
                 Step::Downgrade { .. } => Some(t.clone()),
                 _ => None,
             };
             let title = format!("{} → {}", step.action(), label(ctx, target));
-            from_execution(step.action(), title, &e, revision_of(ctx, target)).into()
+            let mut r = from_execution(step.action(), title, &e, revision_of(ctx, target));
+            if came_down && matches!(step, Step::Upgrade { .. }) {
+                // Up again after a downgrade: failing now is the round trip's defect.
+                for d in &mut r.defects {
+                    d.kind = Kind::RoundTripFails;
+                }
+            }
+            r.into()
         }
         Step::Snapshot { name } => match snapshot(ctx, &db).await {
             Ok(s) => {

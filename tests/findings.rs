@@ -1,0 +1,181 @@
+//! Issue 11 part 1: typed, deduplicated findings on real runs against a local MariaDB — one
+//! finding per defect however many scenarios hit it, scratch names removed, ranked, and
+//! linked to the finding that caused it.
+
+mod common;
+
+use common::harness;
+use serde_json::Value;
+
+fn findings(j: &Value) -> Vec<Value> {
+    j["findings"].as_array().cloned().unwrap_or_default()
+}
+
+fn of_kind<'a>(f: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    f.iter().filter(|x| x["kind"] == kind).collect()
+}
+
+fn scenarios_seen(f: &Value) -> Vec<String> {
+    f["seen_in"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["scenario"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn run(config: &str) -> common::Run {
+    harness(
+        &["--db", "local", "--config", config, "--scenario", "all"],
+        &[],
+    )
+}
+
+#[test]
+fn each_broken_downgrade_is_one_finding_however_many_scenarios_hit_it() {
+    let r = run("tests/fixtures/two-broken-downs/sql/harness.toml");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let j = r.json();
+    assert_eq!(j["schema_version"], 2);
+    let f = findings(&j);
+    let downs = of_kind(&f, "downgrade_fails");
+    assert_eq!(downs.len(), 2, "{downs:#?}");
+
+    // 000003 is the revision under test: blocking, and every scenario that rolled it back
+    // is listed on the one finding.
+    let d3 = downs.iter().find(|x| x["revision"] == "000003").unwrap();
+    assert_eq!(d3["error"]["code"], 1051);
+    assert_eq!(d3["error"]["message"], "Unknown table 'tags'");
+    assert_eq!(d3["statement"], "DROP TABLE tags");
+    assert_eq!(d3["severity"], "blocking");
+    assert_eq!(d3["new"], true);
+    let seen = scenarios_seen(d3);
+    for s in ["chain", "round-trip", "downgrade", "reapply"] {
+        assert!(seen.contains(&s.to_string()), "{s} missing from {seen:?}");
+    }
+    // 000002 was deployed before: history, seen by the walk and the round trips.
+    let d2 = downs.iter().find(|x| x["revision"] == "000002").unwrap();
+    assert_eq!(d2["error"]["code"], 1091);
+    assert_eq!(d2["severity"], "history");
+    assert_eq!(d2["new"], false);
+    assert_eq!(scenarios_seen(d2), ["chain", "round-trip"]);
+
+    // Scratch database names never reach a finding: equal defects read the same.
+    let text = serde_json::to_string(&j["findings"]).unwrap();
+    assert!(!text.contains("mh_"), "{text}");
+
+    // Ranked: new revisions first, then blocking before warnings; ids in that order.
+    let rank: Vec<(bool, String, String)> = f
+        .iter()
+        .map(|x| {
+            (
+                x["new"].as_bool().unwrap(),
+                x["severity"].as_str().unwrap().to_string(),
+                x["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(rank[0], (true, "blocking".into(), "F1".into()), "{rank:?}");
+    let first_old = rank.iter().position(|r| !r.0).unwrap();
+    assert!(rank[first_old..].iter().all(|r| !r.0), "{rank:?}");
+    assert!(
+        rank[..first_old]
+            .windows(2)
+            .all(|w| !(w[0].1 == "warning" && w[1].1 == "blocking")),
+        "{rank:?}"
+    );
+
+    // The report lists each finding once, on one line; "fix these first" holds the
+    // blocking one and nothing of history.
+    let md = r.file("report.md");
+    let line_1051: Vec<&str> = md
+        .lines()
+        .filter(|l| l.contains("F1: blocking · downgrade of 000003 failed: 1051"))
+        .collect();
+    assert_eq!(
+        line_1051.len(),
+        2,
+        "findings list and fix-these-first: {md}"
+    );
+    let fix_first = md.split("fix these first:").nth(1).unwrap();
+    let fix_first = fix_first.split("###").next().unwrap();
+    assert!(fix_first.contains("000003"), "{fix_first}");
+    assert!(!fix_first.contains("000002 failed"), "{fix_first}");
+    // The console ranks them too.
+    assert!(
+        r.stderr
+            .contains("F1   blocking · downgrade of 000003 failed: 1051"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_failing_re_upgrade_is_linked_to_the_downgrade_that_left_its_column() {
+    let r = run("tests/fixtures/reupgrade-1060/sql/harness.toml");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let f = findings(&r.json());
+    let leaves = of_kind(&f, "downgrade_leaves_schema");
+    assert_eq!(leaves.len(), 1, "{f:#?}");
+    let trips = of_kind(&f, "round_trip_fails");
+    assert_eq!(
+        trips.len(),
+        1,
+        "the round trip and the re-application are one: {f:#?}"
+    );
+    let trip = trips[0];
+    assert_eq!(trip["error"]["code"], 1060);
+    let seen = scenarios_seen(trip);
+    assert!(seen.contains(&"round-trip".to_string()) && seen.contains(&"reapply".to_string()));
+    assert_eq!(trip["caused_by"], serde_json::json!([leaves[0]["id"]]));
+    assert!(leaves[0]["diff"][0]
+        .as_str()
+        .unwrap()
+        .contains("account.nickname"));
+}
+
+#[test]
+fn a_half_applied_downgrade_is_a_finding_linked_to_the_failure_that_left_it() {
+    let r = run("tests/fixtures/half-applied/sql/harness.toml");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let f = findings(&r.json());
+    let fail = of_kind(&f, "downgrade_fails");
+    let fail = fail
+        .iter()
+        .find(|x| x["left_behind"]["statements_applied"] == 1)
+        .unwrap_or_else(|| panic!("no half-applied downgrade: {f:#?}"));
+    assert_eq!(fail["left_behind"]["failed_statement"], 2);
+    assert_eq!(fail["left_behind"]["retry"]["outcome"], "fails");
+    let half = of_kind(&f, "half_applied");
+    assert_eq!(half.len(), 1, "{f:#?}");
+    assert_eq!(half[0]["caused_by"], serde_json::json!([fail["id"]]));
+    assert_eq!(half[0]["revision"], fail["revision"]);
+}
+
+#[test]
+fn on_the_seed_the_old_revisions_broken_downgrade_is_traced_to_the_new_one() {
+    let r = harness(
+        &["--db", "local", "--scenario", "chain,round-trip,deploy"],
+        &[],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let f = findings(&r.json());
+    let cause = f
+        .iter()
+        .find(|x| x["kind"] == "downgrade_leaves_schema" && x["revision"] == "d1f2e3c4b5a6")
+        .unwrap_or_else(|| panic!("{f:#?}"));
+    assert_eq!(cause["severity"], "blocking");
+    let effect = f
+        .iter()
+        .find(|x| x["kind"] == "downgrade_fails" && x["revision"] == "3e5106ee570c")
+        .unwrap_or_else(|| panic!("{f:#?}"));
+    assert_eq!(effect["severity"], "history");
+    assert_eq!(effect["error"]["code"], 1091);
+    assert_eq!(effect["caused_by"], serde_json::json!([cause["id"]]));
+    let blocked = of_kind(&f, "deploy_blocked");
+    assert_eq!(blocked.len(), 1);
+    assert_eq!(blocked[0]["error"]["code"], 1054);
+    // New revisions' blocking findings come before the history one.
+    let pos = |x: &Value| f.iter().position(|y| y["id"] == x["id"]).unwrap();
+    assert!(pos(cause) < pos(effect) && pos(blocked[0]) < pos(effect));
+}
