@@ -4,9 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::chain::{Finding, Severity};
-use crate::driver::ToolCommands;
-use crate::provision::{Engine, ProviderKind};
+pub use crate::scenario::info::{ChainView, HarnessInfo, RevisionView, ServerInfo, ToolInfo};
 use crate::scenario::plan::Scope;
 use crate::scenario::{ScenarioResult, Status};
 
@@ -48,62 +46,6 @@ impl RunStatus {
         } else {
             RunStatus::Passed
         }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct HarnessInfo {
-    pub name: String,
-    pub version: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ServerInfo {
-    pub engine: Engine,
-    pub version: String,
-    pub provider: ProviderKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<String>,
-    /// Throwaway-server settings applied (durability traded for speed).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub settings: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ToolInfo {
-    pub kind: crate::config::ToolKind,
-    pub commands: ToolCommands,
-    /// `[name, version]` pairs: Python, alembic, Flask-Migrate, …
-    pub versions: Vec<(String, String)>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RevisionView {
-    pub id: String,
-    pub description: String,
-    pub parents: Vec<String>,
-    /// passed/failed from the chain walk; `skipped` when the walk did not reach it.
-    pub status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ChainView {
-    /// Base first, head last.
-    pub revisions: Vec<RevisionView>,
-    pub heads: Vec<String>,
-    pub findings: Vec<Finding>,
-}
-
-impl ChainView {
-    pub fn errors(&self) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .count()
     }
 }
 

@@ -4,10 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
+use super::info::{ChainView, HarnessInfo, ServerInfo, ToolInfo};
 use super::plan::Scope;
 use super::result::{ScenarioResult, StepResult};
 use crate::config::DbMode;
-use crate::report::{ChainView, HarnessInfo, ServerInfo, ToolInfo};
 
 #[derive(Debug, Clone)]
 pub enum Event {

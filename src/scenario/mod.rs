@@ -4,6 +4,7 @@
 
 pub mod builtin;
 pub mod events;
+pub mod info;
 pub mod model;
 pub mod plan;
 pub mod result;
