@@ -107,6 +107,37 @@ fn repetitions_are_grouped_with_a_count_and_the_revisions() {
         0,
         "the empty downgrades are listed one by one"
     );
+    // The ranked findings: the head's failure first, then each group of alike findings on
+    // one line, the empty files' 1065s traced to the empty migrations that caused them.
+    let list = md
+        .split("**Findings** (")
+        .nth(1)
+        .and_then(|t| t.split("\n---").next())
+        .unwrap_or_else(|| panic!("no findings list in:\n{md}"));
+    let items: Vec<&str> = list
+        .lines()
+        .filter(|l| {
+            l.split_once(". ")
+                .is_some_and(|(n, _)| n.parse::<usize>().is_ok())
+        })
+        .collect();
+    assert!(
+        items[0].contains("F1: blocking · downgrade of 000055 failed: 1091"),
+        "{items:#?}"
+    );
+    assert!(items.len() <= 5, "{items:#?}");
+    let empty = items
+        .iter()
+        .find(|l| l.contains(&format!("{n} × warning · empty migration")))
+        .unwrap_or_else(|| panic!("{items:#?}"));
+    assert!(empty.contains("000020 … 000049"), "{empty}");
+    let sent = items
+        .iter()
+        .find(|l| l.contains(&format!("{n} × history · downgrade of ‹rev› failed: 1065")))
+        .unwrap_or_else(|| panic!("{items:#?}"));
+    assert!(sent.contains("caused by F3–F32"), "{sent}");
+    let j = r.json();
+    assert_eq!(j["findings"].as_array().unwrap().len(), 2 + 2 * n);
 }
 
 #[test]

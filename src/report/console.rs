@@ -176,23 +176,25 @@ impl Sink for Console {
             );
         }
         if !s.findings.is_empty() {
-            // Ranked, one line each; the reports have them all.
+            // Ranked, one line each, alike ones grouped; the reports have them in full.
             const SHOWN: usize = 12;
             eprintln!("\nFindings ({}):", super::view::findings_counts(s));
-            for f in s.findings.iter().take(SHOWN) {
-                let st = match f.severity {
-                    crate::findings::Severity::Blocking => Status::Failed,
-                    crate::findings::Severity::Warning => Status::Error,
+            let lines = super::view::finding_lines(s, &g, |_| true);
+            for l in lines.iter().take(SHOWN) {
+                let st = match l.class {
+                    "fail" => Status::Failed,
+                    "warn" => Status::Error,
                     _ => Status::Skipped,
                 };
+                let id = l.id.as_deref().unwrap_or("");
                 eprintln!(
-                    "  {:<4} {}",
-                    self.paint(st, &f.id),
-                    shorten(&super::view::finding_text(f), 220)
+                    "  {} {}",
+                    self.paint(st, &format!("{id:<4}")),
+                    shorten(&l.text, 220)
                 );
             }
-            if s.findings.len() > SHOWN {
-                eprintln!("  … and {} more in the report", s.findings.len() - SHOWN);
+            if lines.len() > SHOWN {
+                eprintln!("  … and {} more in the report", lines.len() - SHOWN);
             }
         }
         let verdict = match s.status {

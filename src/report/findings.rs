@@ -16,7 +16,7 @@ use crate::scenario::result::WarningKind;
 use crate::scenario::{ScenarioResult, Status, StepResult};
 
 /// Where the graph's own findings were seen: loading the migrations, before any scenario.
-const GRAPH: &str = "revision graph";
+pub const GRAPH: &str = "revision graph";
 
 /// The run's findings, ranked, with ids `F1`… in that order.
 pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) -> Vec<Finding> {
@@ -409,16 +409,23 @@ fn causes(entries: &[Entry]) -> Vec<Vec<usize>> {
         .iter()
         .enumerate()
         .map(|(i, e)| {
+            let mut found = e.linked.clone();
+            found.extend(
+                entries
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, c)| j != i && empty_for(c, e))
+                    .map(|(j, _)| j),
+            );
             let Some(err) = e
                 .defect
                 .error
                 .as_ref()
                 .filter(|x| OBJECT_ERRORS.contains(&x.code))
             else {
-                return e.linked.clone();
+                return found;
             };
             let names = named_objects(err);
-            let mut found = e.linked.clone();
             found.extend(
                 entries
                     .iter()
@@ -453,6 +460,14 @@ fn left_for(cause: &Entry, effect: &Entry) -> bool {
     cause.defect.kind == Kind::DowngradeLeavesSchema
         && effect.defect.kind == Kind::RoundTripFails
         && cause.defect.revision == effect.defect.revision
+}
+
+/// An empty migration file sent as it is: the server answers 1065 (`Query was empty`), as
+/// golang-migrate's does (it sends every file, empty or not).
+fn empty_for(cause: &Entry, effect: &Entry) -> bool {
+    cause.defect.kind == Kind::EmptyMigration
+        && cause.defect.revision == effect.defect.revision
+        && effect.defect.error.as_ref().is_some_and(|e| e.code == 1065)
 }
 
 /// Some sighting of `cause` comes before a sighting of `effect` in the same scenario.

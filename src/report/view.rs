@@ -5,7 +5,7 @@
 use crate::scenario::model::Aspect as Covers;
 use crate::scenario::{ScenarioResult, Start, Status, StepResult};
 
-use super::group::{clauses, shorten, Grouper};
+use super::group::{shorten, Grouper};
 use super::summary::{RunStatus, RunSummary};
 use crate::config::ToolKind;
 use crate::findings::{Finding, Severity};
@@ -59,6 +59,8 @@ pub struct Section {
 pub struct FindingLine {
     pub mark: &'static str,
     pub class: &'static str,
+    /// `F3`; none for a group of alike findings.
+    pub id: Option<String>,
     pub text: String,
 }
 
@@ -529,6 +531,28 @@ fn mermaid(summary: &RunSummary) -> String {
     m
 }
 
+/// `F1, F3–F32`: finding numbers, runs of three or more as a range.
+fn id_ranges(ids: &[usize]) -> String {
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let mut j = i;
+        while j + 1 < sorted.len() && sorted[j + 1] == sorted[j] + 1 {
+            j += 1;
+        }
+        if j - i >= 2 {
+            parts.push(format!("F{}–F{}", sorted[i], sorted[j]));
+        } else {
+            parts.extend(sorted[i..=j].iter().map(|n| format!("F{n}")));
+        }
+        i = j + 1;
+    }
+    parts.join(", ")
+}
+
 fn severity_mark(s: Severity) -> (&'static str, &'static str) {
     match s {
         Severity::Blocking => (Status::Failed.mark(), "fail"),
@@ -539,44 +563,85 @@ fn severity_mark(s: Severity) -> (&'static str, &'static str) {
 
 /// A finding on one line: severity, what, the statement, its cause, where it was seen.
 pub fn finding_text(f: &Finding) -> String {
-    let mut out = format!("{} · {}", f.severity.word(), f.headline());
-    if !f.diff.is_empty() {
-        out.push_str(&format!(": {}", shorten(&f.diff.join("; "), 200)));
-    }
-    if let Some(q) = &f.statement {
-        out.push_str(&format!(" · statement: {}", shorten(q, 120)));
-    }
-    if !f.caused_by.is_empty() {
-        out.push_str(&format!(" · caused by {}", f.caused_by.join(", ")));
-    }
+    let mut out = describe(f, Causes::Named);
     out.push_str(&format!(" · seen in {}", f.scenarios().join(", ")));
     out
 }
 
+/// Whether a finding's line names the findings that caused it (grouping leaves them out:
+/// each member has its own cause).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Causes {
+    Named,
+    Omitted,
+}
+
+fn describe(f: &Finding, causes: Causes) -> String {
+    let mut out = format!("{} · {}", f.severity.word(), f.headline());
+    if !f.diff.is_empty() {
+        out.push_str(&format!(": {}", shorten(&f.diff.join("; "), 200)));
+    }
+    if let Some(q) = f.statement.as_deref().filter(|q| !q.trim().is_empty()) {
+        out.push_str(&format!(" · statement: {}", shorten(q, 120)));
+    }
+    if causes == Causes::Named && !f.caused_by.is_empty() {
+        out.push_str(&format!(" · caused by {}", f.caused_by.join(", ")));
+    }
+    out
+}
+
+fn finding_number(id: &str) -> Option<usize> {
+    id.strip_prefix('F')?.parse().ok()
+}
+
 /// The findings `keep` selects, ranked; alike ones that differ only in their revision are
 /// one line (`30 × warning · empty migration: ‹rev› … — 000020 … 000049`).
-fn finding_lines(
+pub(super) fn finding_lines(
     summary: &RunSummary,
     g: &Grouper,
     keep: impl Fn(&Finding) -> bool,
 ) -> Vec<FindingLine> {
     let kept: Vec<&Finding> = summary.findings.iter().filter(|f| keep(f)).collect();
-    let groups = g.group(kept.iter().map(|f| (finding_text(f), f.revision.clone())));
+    let key = |f: &Finding| {
+        format!(
+            "{} · seen in {}",
+            describe(f, Causes::Omitted),
+            f.scenarios().join(", ")
+        )
+    };
+    let groups = g.group(kept.iter().map(|f| (key(f), f.revision.clone())));
     groups
         .iter()
         .map(|grp| {
-            // The group's first member, for its severity and id.
-            let first = kept
+            let members: Vec<&&Finding> = kept
                 .iter()
-                .find(|f| finding_text(f) == grp.example)
-                .expect("a group has members");
+                .filter(|f| g.template(&key(f)).0 == grp.template)
+                .collect();
+            let first = members.first().expect("a group has members");
             let (mark, class) = severity_mark(first.severity);
-            let text = if grp.count == 1 {
-                format!("{}: {}", first.id, grp.example)
-            } else {
-                g.full(grp)
-            };
-            FindingLine { mark, class, text }
+            if grp.count == 1 {
+                return FindingLine {
+                    mark,
+                    class,
+                    id: Some(first.id.clone()),
+                    text: finding_text(first),
+                };
+            }
+            let causes: Vec<usize> = members
+                .iter()
+                .flat_map(|f| f.caused_by.iter())
+                .filter_map(|c| finding_number(c))
+                .collect();
+            let mut text = g.full(grp);
+            if !causes.is_empty() {
+                text.push_str(&format!(" · caused by {}", id_ranges(&causes)));
+            }
+            FindingLine {
+                mark,
+                class,
+                id: None,
+                text,
+            }
         })
         .collect()
 }
@@ -661,37 +726,31 @@ pub fn build(summary: &RunSummary) -> ReportView {
             },
         })
         .collect();
-    let findings = summary
-        .chain
+    // The chain's findings are in the ranked list already: refer to them, not repeat them.
+    let walkers: Vec<&str> = summary
+        .scenarios
+        .iter()
+        .filter(|s| s.steps.iter().any(|st| st.action == "chain_checks"))
+        .map(|s| s.id.as_str())
+        .collect();
+    let chain_ids: Vec<usize> = summary
         .findings
         .iter()
-        .map(|f| {
-            format!(
-                "{}: {}",
-                match f.severity {
-                    crate::chain::Severity::Error => "error",
-                    _ => "warning",
-                },
-                f.message
-            )
+        .filter(|f| {
+            f.seen_in.iter().any(|x| {
+                x.scenario == super::findings::GRAPH || walkers.contains(&x.scenario.as_str())
+            })
         })
-        .chain(
-            summary
-                .scenarios
-                .iter()
-                .filter(|s| s.steps.iter().any(|st| st.action == "chain_checks"))
-                .flat_map(|c| {
-                    c.steps
-                        .iter()
-                        .filter(|s| {
-                            matches!(s.status, Status::Failed | Status::Error)
-                                && s.action != "chain_checks"
-                        })
-                        .filter_map(|s| s.message.as_deref().map(|m| clauses(m, 200)))
-                }),
-        )
-        .map(|m| (m, None));
-    let chain_findings: Vec<String> = g.group(findings).iter().map(|x| g.full(x)).collect();
+        .filter_map(|f| finding_number(&f.id))
+        .collect();
+    let chain_findings: Vec<String> = if chain_ids.is_empty() {
+        vec![]
+    } else {
+        vec![format!(
+            "{} (one line each under the Test Summary)",
+            id_ranges(&chain_ids)
+        )]
+    };
     let n = summary.chain.revisions.len();
     // Alembic and Flask-Migrate link revisions by down_revision; SQL directories by the
     // order of their version numbers.
@@ -768,7 +827,10 @@ pub fn build(summary: &RunSummary) -> ReportView {
     let mut blockers: Vec<String> =
         finding_lines(summary, &g, |f| f.severity == Severity::Blocking)
             .into_iter()
-            .map(|l| l.text)
+            .map(|l| match l.id {
+                Some(id) => format!("{id}: {}", l.text),
+                None => l.text,
+            })
             .collect();
     blockers.extend(
         failing
