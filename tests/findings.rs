@@ -179,3 +179,61 @@ fn on_the_seed_the_old_revisions_broken_downgrade_is_traced_to_the_new_one() {
     let pos = |x: &Value| f.iter().position(|y| y["id"] == x["id"]).unwrap();
     assert!(pos(cause) < pos(effect) && pos(blocked[0]) < pos(effect));
 }
+
+#[test]
+fn what_the_walk_down_left_is_not_blamed_on_the_first_revision_going_up_again() {
+    // 000002's downgrade forgets its view: the walk up again meets the view at 000001 (not
+    // 000001's doing) and 000002's CREATE VIEW fails with 1050 (the leftover's doing).
+    let r = harness(
+        &[
+            "--db",
+            "local",
+            "--config",
+            "examples/schema-objects/harness.toml",
+            "--scenario",
+            "chain",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let f = findings(&r.json());
+    let ids: Vec<String> = r.json()["chain"]["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        !f.iter().any(|x| x["revision"] == ids[0].as_str()),
+        "nothing is {}'s fault: {f:#?}",
+        ids[0]
+    );
+    let leaves = of_kind(&f, "downgrade_leaves_schema");
+    assert_eq!(leaves.len(), 1, "{f:#?}");
+    assert!(leaves[0]["diff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l.as_str().unwrap().contains("view v_orders")));
+    let again = of_kind(&f, "round_trip_fails");
+    assert_eq!(again.len(), 1, "{f:#?}");
+    assert_eq!(again[0]["error"]["code"], 1050);
+    assert_eq!(again[0]["caused_by"], serde_json::json!([leaves[0]["id"]]));
+    let chain = r.scenario("chain");
+    let first_up_again = chain["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("walk up again: upgrade")
+        })
+        .unwrap();
+    assert_eq!(first_up_again["status"], "passed", "{first_up_again}");
+    assert!(first_up_again["details"][0]
+        .as_str()
+        .unwrap()
+        .contains("carried from earlier steps"));
+}

@@ -396,6 +396,9 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             carried.len()
         )));
     }
+    // As on the way down, only a difference new at a step is its fault: what the walk down
+    // left is still there when the first revisions go up again.
+    let mut carried_up = carried;
     for rev in order.iter().take(top + 1) {
         let db = state.db.clone();
         let target = Target::Revision(rev.clone());
@@ -421,11 +424,19 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             match snapshot(ctx, &db).await {
                 Ok(s) => {
                     let changes = diff(&snaps[rev], &s);
-                    if changes.is_empty() {
+                    let now: BTreeSet<String> = changes.iter().map(|c| c.to_string()).collect();
+                    let new: Vec<String> = changes
+                        .iter()
+                        .map(|c| c.to_string())
+                        .filter(|c| !carried_up.contains(c))
+                        .collect();
+                    if now.is_empty() {
                         r.details
                             .push("schema equals the one recorded on the first way up".into());
+                    } else if new.is_empty() {
+                        r.details.push(carried_note(now.len()));
                     } else {
-                        r.diff = changes.iter().map(|c| c.to_string()).collect();
+                        r.diff = new;
                         let msg = format!(
                             "the second upgrade to {rev} gives a different schema than the first"
                         );
@@ -433,6 +444,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
                             .with_diff(r.diff.clone());
                         r = r.fail(msg).defect(d);
                     }
+                    carried_up = now;
                     now_snap = Some(s);
                 }
                 Err(err) => r = r.error(err),
@@ -458,6 +470,8 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             out.push(failed_rebuild.into_step("upgrade"));
             return outcome(out);
         }
+        // Rebuilt from clean at `rev`: nothing is carried any more.
+        carried_up.clear();
         now_snap = snaps.get(rev).cloned();
         out.push(r);
     }
