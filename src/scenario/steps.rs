@@ -7,6 +7,7 @@ mod fork;
 mod halfapplied;
 mod resume;
 mod roundtrip;
+mod tracked;
 mod walk;
 
 use std::collections::HashMap;

@@ -20,4 +20,4 @@ pub use normalize::{
     normalize_collation, normalize_default, normalize_extra, normalize_sql, normalize_type,
     DefaultSpelling,
 };
-pub use snapshot::take_snapshot;
+pub use snapshot::{read_all, take_snapshot, take_snapshot_since};

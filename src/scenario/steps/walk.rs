@@ -7,7 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use super::super::result::{Status, StepResult, WarningKind};
 use super::super::runner::RunContext;
 use super::halfapplied::measure;
-use super::{from_execution, snapshot, ScenarioState, StepOutcome};
+use super::tracked::Tracker;
+use super::{from_execution, ScenarioState, StepOutcome};
 use crate::chain::Severity;
 use crate::driver::{DbTarget, Execution, Target};
 use crate::findings::{Defect, Kind};
@@ -242,7 +243,8 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
     }
     let order = ctx.plan.order().to_vec();
     let mut snaps: HashMap<String, Snapshot> = HashMap::new();
-    let base = match snapshot(ctx, &state.db).await {
+    let mut tracker = Tracker::new();
+    let base = match tracker.snapshot(ctx, &state.db, None).await {
         Ok(s) => s,
         Err(e) => {
             out.push(StepResult::new("walk", "snapshot of the empty database").error(e));
@@ -269,7 +271,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             Some(rev.clone()),
         );
         if r.status == Status::Passed {
-            match snapshot(ctx, &db).await {
+            match tracker.snapshot(ctx, &db, Some(&e)).await {
                 Ok(s) => {
                     snaps.insert(rev.clone(), s);
                     top = Some(i);
@@ -349,7 +351,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             out.push(r);
             continue;
         }
-        let actual = match snapshot(ctx, &db).await {
+        let actual = match tracker.snapshot(ctx, &db, Some(&e)).await {
             Ok(s) => s,
             Err(err) => {
                 out.push(r.error(err));
@@ -421,7 +423,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             );
         }
         if r.status == Status::Passed {
-            match snapshot(ctx, &db).await {
+            match tracker.snapshot(ctx, &db, Some(&e)).await {
                 Ok(s) => {
                     let changes = diff(&snaps[rev], &s);
                     let now: BTreeSet<String> = changes.iter().map(|c| c.to_string()).collect();
@@ -474,6 +476,13 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
         carried_up.clear();
         now_snap = snaps.get(rev).cloned();
         out.push(r);
+    }
+    if let Some(n) = tracker.verified() {
+        out.push(
+            StepResult::new("walk", "snapshot check (MH_SNAPSHOT=verify)").detail(format!(
+                "{n} incremental snapshots equalled a full read of the schema"
+            )),
+        );
     }
     outcome(out)
 }

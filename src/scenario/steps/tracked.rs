@@ -1,0 +1,200 @@
+//! Snapshots along a walk that re-read only the tables a step's captured statements named
+//! (`schema::take_snapshot_since`): a walk takes three snapshots per revision, and reading
+//! every table each time made a long chain's walk grow with the square of its length. A
+//! full read is taken whenever the statements cannot say what changed (no capture, a
+//! procedure call, another database). `MH_SNAPSHOT=full` turns it off; `MH_SNAPSHOT=verify`
+//! takes a full snapshot beside each incremental one and fails the step if they differ.
+
+use std::collections::BTreeSet;
+
+use super::super::runner::RunContext;
+use crate::driver::{DbTarget, Execution};
+use crate::schema::{self, diff, Recorded, Snapshot};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Incremental,
+    Full,
+    Verify,
+}
+
+/// What the last snapshot of one database read, to start the next one from.
+pub struct Tracker {
+    mode: Mode,
+    last: Option<(String, Recorded)>,
+    /// Incremental snapshots compared with a full read (`MH_SNAPSHOT=verify`).
+    verified: usize,
+}
+
+impl Tracker {
+    pub fn new() -> Self {
+        let mode = match std::env::var("MH_SNAPSHOT").as_deref() {
+            Ok("full") => Mode::Full,
+            Ok("verify") => Mode::Verify,
+            _ => Mode::Incremental,
+        };
+        Tracker {
+            mode,
+            last: None,
+            verified: 0,
+        }
+    }
+
+    /// Under `MH_SNAPSHOT=verify`: how many incremental snapshots equalled a full read.
+    pub fn verified(&self) -> Option<usize> {
+        (self.mode == Mode::Verify).then_some(self.verified)
+    }
+
+    /// A snapshot of `db` after `after` ran in it (None: read everything).
+    pub async fn snapshot(
+        &mut self,
+        ctx: &RunContext,
+        db: &DbTarget,
+        after: Option<&Execution>,
+    ) -> Result<Snapshot, String> {
+        let mut c = db
+            .conn
+            .connect(Some(&db.database))
+            .await
+            .map_err(|e| e.to_string())?;
+        let engine = ctx.server.engine;
+        let exclude = ctx.exclude();
+        let prev = self
+            .last
+            .take()
+            .filter(|(name, _)| name == &db.database)
+            .map(|(_, r)| r);
+        let touched = after.and_then(touched);
+        let mut incremental = false;
+        let read = match (self.mode, prev, touched) {
+            (Mode::Incremental | Mode::Verify, Some(prev), Some(t)) => {
+                incremental = true;
+                schema::take_snapshot_since(&mut c, &db.database, engine, &exclude, &prev, &t).await
+            }
+            _ => match schema::read_all(&mut c, &db.database, engine).await {
+                Ok(rec) => Ok((schema::build(&rec, &db.database, &exclude), rec)),
+                Err(e) => Err(e),
+            },
+        };
+        let checked = match (self.mode, &read) {
+            (Mode::Verify, Ok((snap, _))) if incremental => {
+                match schema::take_snapshot(&mut c, &db.database, engine, &exclude).await {
+                    Ok(full) => {
+                        let d = diff(&full, snap);
+                        if d.is_empty() {
+                            self.verified += 1;
+                            Ok(())
+                        } else {
+                            Err(format!(
+                                "incremental snapshot differs from a full one: {}",
+                                d.iter()
+                                    .map(|c| c.to_string())
+                                    .collect::<Vec<_>>()
+                                    .join("; ")
+                            ))
+                        }
+                    }
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            _ => Ok(()),
+        };
+        let _ = c.disconnect().await;
+        let (snap, rec) = read.map_err(|e| e.to_string())?;
+        checked?;
+        if self.mode != Mode::Full {
+            self.last = Some((db.database.clone(), rec));
+        }
+        Ok(snap)
+    }
+}
+
+/// Statements whose effect their text does not show: the tables they change are unknown.
+const OPAQUE: &[&str] = &[
+    "CALL", "EXECUTE", "EXEC", "PREPARE", "DO", "HANDLER", "SOURCE", "LOAD", "USE",
+];
+
+/// Every name the statements mention (words and back-quoted names, lower-cased), or None
+/// when they cannot tell: nothing was captured, or a statement hides what it does.
+fn touched(e: &Execution) -> Option<BTreeSet<String>> {
+    if e.statements.is_empty() {
+        return None;
+    }
+    let mut out = BTreeSet::new();
+    for st in &e.statements {
+        let first = st
+            .sql
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        if OPAQUE.contains(&first.as_str()) {
+            return None;
+        }
+        words(&st.sql, &mut out);
+    }
+    Some(out)
+}
+
+fn words(sql: &str, out: &mut BTreeSet<String>) {
+    let mut word = String::new();
+    let mut quoted = false;
+    for ch in sql.chars() {
+        match (quoted, ch) {
+            (false, '`') | (true, '`') => {
+                if !word.is_empty() {
+                    out.insert(word.to_lowercase());
+                    word.clear();
+                }
+                quoted = !quoted;
+            }
+            (true, c) => word.push(c),
+            (false, c) if c.is_alphanumeric() || c == '_' || c == '$' => word.push(c),
+            (false, _) => {
+                if !word.is_empty() {
+                    out.insert(word.to_lowercase());
+                    word.clear();
+                }
+            }
+        }
+    }
+    if !word.is_empty() {
+        out.insert(word.to_lowercase());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver::{StatementOutcome, StatementRecord, StatementSource};
+
+    fn exec(sql: &[&str]) -> Execution {
+        let mut e = Execution::not_started("x".into(), String::new());
+        e.statements = sql
+            .iter()
+            .map(|s| StatementRecord {
+                revision: None,
+                source: StatementSource::Migration,
+                sql: s.to_string(),
+                outcome: StatementOutcome::Applied,
+                duration_ms: 0,
+            })
+            .collect();
+        e
+    }
+
+    #[test]
+    fn names_come_from_words_and_back_quotes_and_opaque_statements_give_up() {
+        let t = touched(&exec(&[
+            "ALTER TABLE `Order Items` ADD COLUMN note text",
+            "RENAME TABLE a TO b2",
+            "UPDATE alembic_version SET version_num='x'",
+        ]))
+        .unwrap();
+        for n in ["order items", "a", "b2", "alembic_version", "note"] {
+            assert!(t.contains(n), "{n} missing from {t:?}");
+        }
+        assert!(touched(&exec(&["CALL add_columns()"])).is_none());
+        assert!(touched(&exec(&[])).is_none(), "nothing captured");
+    }
+}

@@ -1,0 +1,110 @@
+//! Which tables an incremental snapshot reads again, and how it merges (pure: no server).
+
+use super::*;
+
+fn rec(pairs: &[(&str, &str)]) -> Record {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+        .collect()
+}
+
+fn table(name: &str, ty: &str) -> Record {
+    rec(&[("TABLE_NAME", name), ("TABLE_TYPE", ty)])
+}
+
+fn prev() -> Recorded {
+    Recorded {
+        tables: vec![
+            table("orders", "BASE TABLE"),
+            table("parent", "BASE TABLE"),
+            table("child", "BASE TABLE"),
+            table("v_orders", "VIEW"),
+            table("quiet", "BASE TABLE"),
+        ],
+        columns: vec![
+            rec(&[("TABLE_NAME", "orders"), ("COLUMN_NAME", "id")]),
+            rec(&[("TABLE_NAME", "quiet"), ("COLUMN_NAME", "id")]),
+        ],
+        foreign_keys: vec![rec(&[
+            ("TABLE_NAME", "child"),
+            ("REFERENCED_TABLE_NAME", "parent"),
+        ])],
+        creates: [
+            ((CreateKind::Table, "orders".to_string()), "old".to_string()),
+            (
+                (CreateKind::Table, "quiet".to_string()),
+                "quiet".to_string(),
+            ),
+            (
+                (CreateKind::Trigger, "t1".to_string()),
+                "trigger".to_string(),
+            ),
+        ]
+        .into_iter()
+        .collect(),
+        ..Default::default()
+    }
+}
+
+fn names(v: &[&str]) -> Vec<(String, String)> {
+    v.iter()
+        .map(|n| {
+            let ty = if n.starts_with("v_") {
+                "VIEW"
+            } else {
+                "BASE TABLE"
+            };
+            (n.to_string(), ty.to_string())
+        })
+        .collect()
+}
+
+fn set(v: &[&str]) -> BTreeSet<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn touched_created_dropped_views_and_children_of_touched_parents_are_read_again() {
+    // `PARENT` (another spelling) is touched, `orders` was dropped, `notes` created.
+    let now = names(&["parent", "child", "v_orders", "quiet", "notes"]);
+    let r = to_refresh(&prev(), &now, &set(&["PARENT", "unrelated_word"]));
+    assert_eq!(
+        r,
+        set(&["child", "notes", "orders", "parent", "v_orders"]),
+        "quiet is neither touched nor linked"
+    );
+}
+
+#[test]
+fn merge_keeps_untouched_rows_and_replaces_the_refreshed_ones() {
+    let fresh = Recorded {
+        tables: vec![table("orders", "BASE TABLE")],
+        columns: vec![
+            rec(&[("TABLE_NAME", "orders"), ("COLUMN_NAME", "id")]),
+            rec(&[("TABLE_NAME", "orders"), ("COLUMN_NAME", "total")]),
+        ],
+        creates: [((CreateKind::Table, "orders".to_string()), "new".to_string())]
+            .into_iter()
+            .collect(),
+        ..Default::default()
+    };
+    let m = merge(&prev(), fresh, &set(&["orders", "v_orders"]));
+    let tables: Vec<String> = m.tables.iter().map(|r| field(r, "TABLE_NAME")).collect();
+    assert_eq!(
+        tables,
+        ["child", "orders", "parent", "quiet"],
+        "v_orders is gone"
+    );
+    assert_eq!(m.columns.len(), 3);
+    assert_eq!(m.creates[&(CreateKind::Table, "orders".to_string())], "new");
+    assert_eq!(
+        m.creates[&(CreateKind::Table, "quiet".to_string())],
+        "quiet"
+    );
+    assert!(
+        !m.creates
+            .contains_key(&(CreateKind::Trigger, "t1".to_string())),
+        "schema-wide objects come from the fresh read only"
+    );
+}
