@@ -211,6 +211,18 @@ pub enum History {
     Strict,
 }
 
+/// Which revisions the per-revision checks (round trips, crash-resume) exercise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PerRevision {
+    /// Every revision of the chain: older ones' findings are history.
+    #[default]
+    All,
+    /// Only the revisions the gate judges (after the baseline, or changed since `--since`):
+    /// faster on a long chain, silent about history.
+    New,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenariosConfig {
@@ -229,6 +241,9 @@ pub struct ScenariosConfig {
     /// Failures of revisions older than the gate's scope.
     #[serde(default)]
     pub history: History,
+    /// Which revisions round trips and crash-resume exercise.
+    #[serde(default)]
+    pub per_revision: PerRevision,
     /// Step timeout in seconds (default 300).
     pub timeout: Option<u64>,
     pub jobs: Option<usize>,

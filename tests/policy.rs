@@ -518,3 +518,60 @@ fn a_history_failure_that_stops_the_walk_before_the_new_revisions_is_not_a_pass(
     );
     assert_eq!(chain["warnings"][0]["kind"], "history", "{chain}");
 }
+
+#[test]
+fn per_revision_new_exercises_only_the_revisions_under_test() {
+    let fixture = common::repo().join("tests/fixtures/two-broken-downs/sql/migrations");
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("harness.toml"),
+        format!(
+            "[migrations]\ntool = \"sqldir\"\nformat = \"golang-migrate\"\ndir = \"{}\"\n\
+             [scenarios]\nper_revision = \"new\"\n",
+            fixture.display()
+        ),
+    )
+    .unwrap();
+    let config = cfg(&d);
+    let r = harness(
+        &[
+            "--db",
+            "local",
+            "--config",
+            config.as_str(),
+            "--scenario",
+            "round-trip,crash-resume",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 1, "000003's downgrade still fails: {}", r.stderr);
+    let revisions = |id: &str| -> Vec<String> {
+        r.scenario(id)["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["revision"].as_str().map(str::to_string))
+            .collect()
+    };
+    // Only 000003 (after the baseline 000002) is round-tripped and crashed.
+    assert_eq!(revisions("round-trip"), ["000003"]);
+    assert!(!revisions("crash-resume").contains(&"000002".to_string()));
+    let skipped_note = r.scenario("round-trip")["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["title"] == "older revisions")
+        .cloned()
+        .unwrap();
+    assert_eq!(skipped_note["status"], "skipped");
+    assert!(skipped_note["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("2 revision(s) before the revisions under test"));
+    // Nothing of history was looked at, so nothing of it is reported.
+    let findings = r.json()["findings"].as_array().cloned().unwrap();
+    assert!(
+        findings.iter().all(|f| f["severity"] != "history"),
+        "{findings:#?}"
+    );
+}
