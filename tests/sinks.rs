@@ -129,6 +129,32 @@ fn console_and_report_json_agree_on_a_real_run() {
         n("passed") > 0 && n("failed") > 0,
         "a run with both outcomes, so equal counts say something: {status:?}"
     );
+    // Step by step too: the live line of each failed step says how it counts, as
+    // report.json does (the verdict is applied before the step is sent).
+    let j = r.json();
+    let mut demoted = 0;
+    for sc in j["scenarios"].as_array().unwrap() {
+        let id = sc["id"].as_str().unwrap();
+        for st in sc["steps"].as_array().unwrap() {
+            if st["status"] != "failed" {
+                continue;
+            }
+            let title = st["title"].as_str().unwrap();
+            let live: Vec<&str> = r
+                .stderr
+                .lines()
+                .filter(|l| l.contains(&format!(" {id} ")) && l.contains(&format!("FAIL {title}")))
+                .collect();
+            assert!(!live.is_empty(), "no live line for {id} / {title}");
+            let warned = live.iter().all(|l| l.ends_with("(counted as a warning)"));
+            assert_eq!(warned, !st["demoted"].is_null(), "{id} / {title}: {live:?}");
+            demoted += usize::from(warned);
+        }
+    }
+    assert!(
+        demoted > 0,
+        "a history failure, so the check says something"
+    );
 }
 
 #[test]

@@ -2,9 +2,20 @@
 //! deduplicated `Finding` a report shows once, with where it was seen and what caused it.
 //! Vocabulary only; folding defects into findings lives in `report::findings`.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use serde::Serialize;
 
 use crate::db::ServerError;
+
+/// `'mh_2611241818265973_17.tags'` → `'tags'`: the scratch database a scenario ran in is
+/// not part of what went wrong, and two scenarios' sightings of one defect must read alike.
+pub fn unqualified(text: &str) -> String {
+    static QUALIFIER: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\bmh_[0-9a-f]{8,}_[0-9]+\.").expect("valid regex"));
+    QUALIFIER.replace_all(text, "").into_owned()
+}
 
 /// What is wrong. A finding's kind says what failed, not which scenario saw it: a broken
 /// downgrade is `downgrade_fails` whether the walk, a round trip or the rollback hit it.
@@ -39,8 +50,10 @@ pub enum Kind {
     ModelMismatch,
     /// The deploy command cannot start (the app queries the schema at import).
     DeployBlocked,
-    /// A migration with an empty upgrade or downgrade.
-    EmptyMigration,
+    /// A migration whose upgrade is empty (or missing).
+    EmptyUpgrade,
+    /// A migration whose downgrade is empty, missing, or refuses to run.
+    EmptyDowngrade,
     /// Any other check of a scenario that failed (an `sql` expectation, the version table).
     CheckFailed,
     /// A scenario could not run (a tool that would not start, a timeout, a lost server).
@@ -67,7 +80,8 @@ impl Kind {
             Kind::SchemaMismatch => "schema differs",
             Kind::ModelMismatch => "model and schema disagree",
             Kind::DeployBlocked => "deploy blocked",
-            Kind::EmptyMigration => "empty migration",
+            Kind::EmptyUpgrade => "empty upgrade",
+            Kind::EmptyDowngrade => "empty downgrade",
             Kind::CheckFailed => "check failed",
             Kind::ScenarioError => "could not run",
             Kind::SeedIncomplete => "seeding incomplete",
@@ -108,6 +122,9 @@ pub enum Retry {
     Fails {
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<ServerError>,
+        /// The statement the re-run failed at (not necessarily the first run's).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        statement: Option<String>,
         /// The tool's last words when the server said nothing.
         #[serde(skip_serializing_if = "String::is_empty")]
         message: String,
@@ -241,7 +258,9 @@ impl Finding {
             | Kind::DataLost
             | Kind::RoundTripFails
             | Kind::NotResumable
-            | Kind::DeployBlocked => self.summary.clone(),
+            | Kind::DeployBlocked
+            | Kind::EmptyUpgrade
+            | Kind::EmptyDowngrade => self.summary.clone(),
             k => format!("{}: {}", k.words(), self.summary),
         }
     }

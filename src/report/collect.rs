@@ -24,6 +24,8 @@ pub struct Collector {
     start: Option<RunStart>,
     server: Option<(ServerInfo, u64)>,
     finished: HashMap<String, ScenarioResult>,
+    /// Each scenario's steps as they were reported, for a result that lost them (a panic).
+    steps: HashMap<String, Vec<crate::scenario::StepResult>>,
     tool_ms: u64,
     end: Option<(bool, u64)>,
 }
@@ -42,9 +44,21 @@ impl Collector {
             Event::ScenarioStarted { .. } => {}
             // Summed here, not from the finished results: a scenario that panicked after
             // running tools still spent that time.
-            Event::StepFinished { step, .. } => self.tool_ms += step.tool_ms(),
+            Event::StepFinished { scenario, step } => {
+                self.tool_ms += step.tool_ms();
+                self.steps
+                    .entry(scenario.clone())
+                    .or_default()
+                    .push(step.clone());
+            }
             Event::ScenarioFinished { result } => {
-                self.finished.insert(result.id.clone(), result.clone());
+                let mut result = result.clone();
+                // A scenario that panicked reports no steps: keep what it did report, its
+                // failures before the panic included.
+                if result.steps.is_empty() {
+                    result.steps = self.steps.remove(&result.id).unwrap_or_default();
+                }
+                self.finished.insert(result.id.clone(), result);
             }
             Event::RunFinished {
                 server_lost,
@@ -347,5 +361,26 @@ pub(crate) mod tests {
             fold(&[events[0].clone(), events[3].clone()]).err(),
             Some(Missing::ServerReady)
         );
+    }
+
+    #[test]
+    fn a_panicked_scenario_keeps_the_steps_it_reported() {
+        let failed = tool_step("b", 20, Status::Failed);
+        let events = vec![
+            started(&["b"]),
+            server_ready(),
+            step("upgrade", &failed),
+            // The panic's result: error, no steps.
+            finished("upgrade", Status::Error, vec![]),
+            Event::RunFinished {
+                server_lost: false,
+                total_ms: 10,
+            },
+        ];
+        let s = fold(&events).expect("a whole run");
+        let up = s.scenario("upgrade").unwrap();
+        assert_eq!(up.status, Status::Error);
+        assert_eq!(up.steps.len(), 1, "the failure before the panic is kept");
+        assert_eq!(up.steps[0].status, Status::Failed);
     }
 }

@@ -189,7 +189,7 @@ impl Sink for Console {
                 let id = l.id.as_deref().unwrap_or("");
                 eprintln!(
                     "  {} {}",
-                    self.paint(st, &format!("{id:<4}")),
+                    self.paint(st, &format!("{id:<7}")),
                     shorten(&l.text, 220)
                 );
             }

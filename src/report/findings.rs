@@ -8,7 +8,7 @@ use regex::Regex;
 
 use super::summary::ChainView;
 use crate::chain::{FindingKind as GraphKind, Severity as GraphSeverity};
-use crate::db::ServerError;
+use crate::config::History;
 use crate::findings::{Defect, Finding, Kind, Retry, Seen, Severity};
 use crate::scenario::model::StrictnessKey;
 use crate::scenario::plan::Scope;
@@ -28,11 +28,17 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
             GraphSeverity::Warning => Severity::Warning,
         };
         let kind = match g.kind {
-            GraphKind::MissingDown
-            | GraphKind::MissingUp
-            | GraphKind::EmptyUpgrade
-            | GraphKind::IrreversibleDowngrade => Kind::EmptyMigration,
+            GraphKind::MissingDown | GraphKind::IrreversibleDowngrade => Kind::EmptyDowngrade,
+            GraphKind::MissingUp | GraphKind::EmptyUpgrade => Kind::EmptyUpgrade,
             _ => Kind::Graph,
+        };
+        // An old revision's empty file is history like its failures; a broken graph
+        // blocks whatever its age.
+        let old = g.revision.as_ref().is_some_and(|r| !scope.new.contains(r));
+        let counted = if kind != Kind::Graph && old && scope.history == History::Informational {
+            Severity::History
+        } else {
+            counted
         };
         let d = Defect::new(kind, g.revision.as_deref(), g.message.clone());
         fold.add(d, GRAPH, "load the migrations", counted, (0, 0, 0));
@@ -125,20 +131,18 @@ fn defects_of(st: &StepResult) -> Vec<Defect> {
 /// Removes what differs between two sightings of one defect: the scratch database's name
 /// (`'mh_2611241818265973_17.tags'` → `'tags'`) and a statement's position label.
 struct Normalizer {
-    qualified: Regex,
     bare: Regex,
 }
 
 impl Normalizer {
     fn new() -> Self {
         Normalizer {
-            qualified: Regex::new(r"\bmh_[0-9a-f]{8,}_[0-9]+\.").expect("valid regex"),
             bare: Regex::new(r"\bmh_[0-9a-f]{8,}_[0-9]+\b").expect("valid regex"),
         }
     }
 
     fn text(&self, s: &str) -> String {
-        let s = self.qualified.replace_all(s, "");
+        let s = crate::findings::unqualified(s);
         self.bare.replace_all(&s, "‹database›").into_owned()
     }
 
@@ -153,7 +157,7 @@ impl Normalizer {
         d.diff = d.diff.iter().map(|l| self.text(l)).collect();
         if let Some(l) = &mut d.left_behind {
             l.changed = l.changed.iter().map(|c| self.text(c)).collect();
-            if let Retry::Fails { error, message } = &mut l.retry {
+            if let Retry::Fails { error, message, .. } = &mut l.retry {
                 *message = self.text(message);
                 if let Some(e) = error {
                     e.message = self.text(&e.message);
@@ -173,6 +177,10 @@ fn diff_key(line: &str) -> &str {
     }
 }
 
+/// What makes two sightings one finding: kind, revision, server code, and for the kinds
+/// without a code of their own (graph, seeding, a scenario that could not run) the text.
+type Key = (Kind, Option<String>, Option<u16>, Option<String>);
+
 /// Where a sighting was: scenario, step and defect positions.
 type At = (usize, usize, usize);
 
@@ -180,7 +188,7 @@ type At = (usize, usize, usize);
 #[derive(Default)]
 struct Fold {
     entries: Vec<Entry>,
-    index: HashMap<(Kind, Option<String>, Option<u16>), usize>,
+    index: HashMap<Key, usize>,
 }
 
 struct Entry {
@@ -199,15 +207,13 @@ impl Fold {
         // Same kind at the same revision with the same server code is the same defect; a
         // warning with no code is told apart by its text.
         let code = d.error.as_ref().map(|e| e.code);
-        let key = (d.kind, d.revision.clone(), code);
-        let key_text = matches!(
+        let text = matches!(
             d.kind,
             Kind::Graph | Kind::SeedIncomplete | Kind::ScenarioError
         )
         .then(|| d.summary.clone());
-        let found = self.index.get(&key).copied().filter(|&i| {
-            key_text.is_none() || key_text.as_deref() == Some(&self.entries[i].defect.summary)
-        });
+        let key = (d.kind, d.revision.clone(), code, text);
+        let found = self.index.get(&key).copied();
         let seen = Seen {
             scenario: scenario.to_string(),
             step: step.to_string(),
@@ -238,11 +244,7 @@ impl Fold {
                 }
             }
             None => {
-                if key_text.is_none() {
-                    self.index.insert(key, self.entries.len());
-                } else {
-                    self.index.entry(key).or_insert(self.entries.len());
-                }
+                self.index.insert(key, self.entries.len());
                 self.entries.push(Entry {
                     defect: d,
                     seen: vec![seen],
@@ -255,6 +257,7 @@ impl Fold {
     }
 
     fn finish(mut self, chain: &ChainView, scope: &Scope) -> Vec<Finding> {
+        self.absorb();
         self.half_applied();
         let causes = causes(&self.entries);
         let pos: HashMap<&str, usize> = chain
@@ -268,8 +271,8 @@ impl Fold {
             Some(r) => scope.new.iter().any(|n| n == r),
         };
         let mut order: Vec<usize> = (0..self.entries.len()).collect();
-        // New revisions first, then blocking before warnings, the newest revision first,
-        // and by kind so equal findings stay side by side.
+        // New revisions first, then blocking before warnings, then by kind (so alike
+        // findings get neighbouring ids and group on one line), the newest revision first.
         order.sort_by_key(|&i| {
             let e = &self.entries[i];
             let p = e
@@ -280,8 +283,8 @@ impl Fold {
             (
                 !is_new(&e.defect.revision),
                 e.severity,
-                std::cmp::Reverse(p.map_or(usize::MAX, |p| p + 1)),
                 e.defect.kind,
+                std::cmp::Reverse(p.map_or(usize::MAX, |p| p + 1)),
                 i,
             )
         });
@@ -319,6 +322,42 @@ impl Fold {
             .collect()
     }
 
+    /// A downgrade over several revisions that left differences names no revision; when
+    /// one revision's finding has all of them, it is that finding, seen once more.
+    fn absorb(&mut self) {
+        let mut gone = Vec::new();
+        for i in 0..self.entries.len() {
+            let e = &self.entries[i];
+            if e.defect.kind != Kind::DowngradeLeavesSchema
+                || e.defect.revision.is_some()
+                || e.defect.diff.is_empty()
+            {
+                continue;
+            }
+            let host = (0..self.entries.len()).find(|&j| {
+                let c = &self.entries[j];
+                j != i
+                    && c.defect.kind == Kind::DowngradeLeavesSchema
+                    && c.defect.revision.is_some()
+                    && e.defect
+                        .diff
+                        .iter()
+                        .all(|l| c.defect.diff.iter().any(|m| diff_key(m) == diff_key(l)))
+            });
+            if let Some(j) = host {
+                let (seen, at, severity) = (e.seen.clone(), e.at.clone(), e.severity);
+                let c = &mut self.entries[j];
+                c.severity = c.severity.min(severity);
+                c.seen.extend(seen);
+                c.at.extend(at);
+                gone.push(i);
+            }
+        }
+        for i in gone.into_iter().rev() {
+            self.entries.remove(i);
+        }
+    }
+
     /// A failure that left statements applied, and that a re-run does not get past, is a
     /// finding of its own: the database production would be left with.
     fn half_applied(&mut self) {
@@ -327,7 +366,12 @@ impl Fold {
             let Some(l) = &e.defect.left_behind else {
                 continue;
             };
-            let Retry::Fails { error, message } = &l.retry else {
+            let Retry::Fails {
+                error,
+                message,
+                statement,
+            } = &l.retry
+            else {
                 continue;
             };
             if !l.is_half_applied() {
@@ -348,8 +392,11 @@ impl Fold {
             );
             let mut d = Defect::new(Kind::HalfApplied, e.defect.revision.as_deref(), summary)
                 .with_diff(l.changed.clone());
+            // The re-run's own error and statement: it may fail elsewhere than the first run.
             d.error = error.clone();
-            d.statement = e.defect.statement.clone();
+            d.statement = statement
+                .as_deref()
+                .map(|q| crate::findings::unqualified(&super::view::statement_text(q)));
             extra.push(Entry {
                 defect: d,
                 seen: e.seen.clone(),
@@ -362,120 +409,9 @@ impl Fold {
     }
 }
 
-/// Server errors that name an object that is missing or already there: the kind an earlier
-/// step's leftovers cause.
-const OBJECT_ERRORS: &[u16] = &[
-    1022, // duplicate key in table (a constraint left behind)
-    1050, // table already exists
-    1051, // unknown table
-    1054, // unknown column
-    1060, // duplicate column name
-    1061, // duplicate key name
-    1068, // multiple primary key defined
-    1091, // can't DROP … check that it exists
-    1146, // table doesn't exist
-    1826, // duplicate foreign key constraint name
-];
+mod link;
 
-/// The object names an error message quotes, without their database or table qualifier:
-/// `Can't DROP INDEX \`ix_user_api_token\`` → `ix_user_api_token`.
-fn named_objects(e: &ServerError) -> Vec<String> {
-    let mut out = Vec::new();
-    for q in ['\'', '`'] {
-        let parts: Vec<&str> = e.message.split(q).collect();
-        for name in parts.iter().skip(1).step_by(2) {
-            let last = name.rsplit('.').next().unwrap_or(name).trim();
-            if !last.is_empty() && !last.contains(' ') && !out.iter().any(|o| o == last) {
-                out.push(last.to_string());
-            }
-        }
-    }
-    out
-}
-
-fn names_word(text: &str, word: &str) -> bool {
-    text.match_indices(word).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + word.len()..].chars().next();
-        let boundary = |c: Option<char>| !c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        boundary(before) && boundary(after)
-    })
-}
-
-/// For each entry, the earlier entries that changed an object its server error names: a
-/// downgrade that left (or dropped) an index is why a later step cannot drop or create it.
-fn causes(entries: &[Entry]) -> Vec<Vec<usize>> {
-    entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let mut found = e.linked.clone();
-            found.extend(
-                entries
-                    .iter()
-                    .enumerate()
-                    .filter(|&(j, c)| j != i && empty_for(c, e))
-                    .map(|(j, _)| j),
-            );
-            let Some(err) = e
-                .defect
-                .error
-                .as_ref()
-                .filter(|x| OBJECT_ERRORS.contains(&x.code))
-            else {
-                return found;
-            };
-            let names = named_objects(err);
-            found.extend(
-                entries
-                    .iter()
-                    .enumerate()
-                    .filter(|&(j, c)| {
-                        j != i
-                            && matches!(
-                                c.defect.kind,
-                                Kind::DowngradeLeavesSchema
-                                    | Kind::HalfApplied
-                                    | Kind::RoundTripFails
-                            )
-                            && !(c.defect.kind == Kind::HalfApplied
-                                && c.defect.revision == e.defect.revision)
-                            && (earlier(&c.at, &e.at) || left_for(c, e))
-                            && c.defect
-                                .diff
-                                .iter()
-                                .any(|l| names.iter().any(|n| names_word(l, n)))
-                    })
-                    .map(|(j, _)| j)
-                    .filter(|j| !e.linked.contains(j)),
-            );
-            found
-        })
-        .collect()
-}
-
-/// A downgrade that left the schema changed explains the same revision's upgrade failing
-/// when it runs again, whichever scenario saw which.
-fn left_for(cause: &Entry, effect: &Entry) -> bool {
-    cause.defect.kind == Kind::DowngradeLeavesSchema
-        && effect.defect.kind == Kind::RoundTripFails
-        && cause.defect.revision == effect.defect.revision
-}
-
-/// An empty migration file sent as it is: the server answers 1065 (`Query was empty`), as
-/// golang-migrate's does (it sends every file, empty or not).
-fn empty_for(cause: &Entry, effect: &Entry) -> bool {
-    cause.defect.kind == Kind::EmptyMigration
-        && cause.defect.revision == effect.defect.revision
-        && effect.defect.error.as_ref().is_some_and(|e| e.code == 1065)
-}
-
-/// Some sighting of `cause` comes before a sighting of `effect` in the same scenario.
-fn earlier(cause: &[At], effect: &[At]) -> bool {
-    cause
-        .iter()
-        .any(|c| effect.iter().any(|e| c.0 == e.0 && (c.1, c.2) < (e.1, e.2)))
-}
+use link::causes;
 
 #[cfg(test)]
 mod tests;

@@ -66,11 +66,19 @@ impl Dispatcher {
             .collector
             .finish()
             .map_err(|m| HarnessError::env(format!("internal error: {m}")))?;
+        // A sink that fails does not keep the others (the console's verdict above all)
+        // from rendering; the first failure is the run's error.
         let mut done = Vec::new();
+        let mut first_error = None;
         for mut s in self.sinks {
-            s.finish(&summary, &mut done)?;
+            if let Err(e) = s.finish(&summary, &mut done) {
+                first_error.get_or_insert(e);
+            }
         }
-        Ok(summary)
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(summary),
+        }
     }
 }
 

@@ -59,7 +59,7 @@ pub struct Section {
 pub struct FindingLine {
     pub mark: &'static str,
     pub class: &'static str,
-    /// `F3`; none for a group of alike findings.
+    /// `F3`, or `F3–F32` for a group of alike findings.
     pub id: Option<String>,
     pub text: String,
 }
@@ -636,10 +636,14 @@ pub(super) fn finding_lines(
             if !causes.is_empty() {
                 text.push_str(&format!(" · caused by {}", id_ranges(&causes)));
             }
+            let ids: Vec<usize> = members
+                .iter()
+                .filter_map(|f| finding_number(&f.id))
+                .collect();
             FindingLine {
                 mark,
                 class,
-                id: None,
+                id: Some(id_ranges(&ids)),
                 text,
             }
         })
@@ -747,7 +751,7 @@ pub fn build(summary: &RunSummary) -> ReportView {
         vec![]
     } else {
         vec![format!(
-            "{} (one line each under the Test Summary)",
+            "{} (listed under the Test Summary)",
             id_ranges(&chain_ids)
         )]
     };

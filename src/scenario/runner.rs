@@ -218,6 +218,8 @@ enum Attribution {
 struct Ran {
     parts: Vec<Part>,
     skip: Option<String>,
+    /// Failed steps the verdict policy counted as warnings, decided as each step finished.
+    demoted: Vec<Warning>,
 }
 
 /// Runs the start phase and the steps.
@@ -231,10 +233,20 @@ async fn execute(
     let mut ran = Ran {
         parts: vec![],
         skip: None,
+        demoted: vec![],
     };
     let mut push = |result: &mut ScenarioResult, mut s: StepResult, part: Part| {
         if let Part::Own { check, .. } = part {
             s.check = check;
+        }
+        // The scratch database's name is no part of a message: every sink reads alike.
+        unqualify(&mut s);
+        // Judged before it is sent: every sink sees how the failure counts.
+        if s.status == Status::Failed {
+            if let Some(w) = verdict(ctx, &s, part) {
+                s.demoted = Some(w.kind);
+                ran.demoted.push(w);
+            }
         }
         let _ = events.send(Event::StepFinished {
             scenario: f.id.clone(),
@@ -257,7 +269,13 @@ async fn execute(
             return ran;
         }
     }
-    let mut check = f.strictness;
+    // A file whose check begins part-way (`begin_check`) runs its setup steps outside it:
+    // their failures are defects of their own, never the check's warnings.
+    let mut check = if f.steps.iter().any(|s| matches!(s, Step::BeginCheck { .. })) {
+        None
+    } else {
+        f.strictness
+    };
     for step in &f.steps {
         if let Step::BeginCheck { check: key } = step {
             check = Some(*key);
@@ -311,6 +329,36 @@ async fn execute(
     ran
 }
 
+/// Drops `mh_<run>_<n>.` qualifiers from what a step says (its database is on the scenario).
+fn unqualify(s: &mut StepResult) {
+    use crate::findings::unqualified;
+    s.message = s.message.as_deref().map(unqualified);
+    s.log = s.log.as_deref().map(unqualified);
+    if let Some(e) = &mut s.error {
+        e.message = unqualified(&e.message);
+    }
+    for d in s.details.iter_mut() {
+        *d = unqualified(d);
+    }
+    for w in s.warnings.iter_mut() {
+        w.message = unqualified(&w.message);
+    }
+    for d in s.defects.iter_mut() {
+        d.summary = unqualified(&d.summary);
+        if let Some(e) = &mut d.error {
+            e.message = unqualified(&e.message);
+        }
+        if let Some(l) = &mut d.left_behind {
+            if let crate::findings::Retry::Fails { error, message, .. } = &mut l.retry {
+                *message = unqualified(message);
+                if let Some(e) = error {
+                    e.message = unqualified(&e.message);
+                }
+            }
+        }
+    }
+}
+
 /// How one failed step counts: against the run, or as a warning.
 fn verdict(ctx: &RunContext, step: &StepResult, part: Part) -> Option<Warning> {
     let message = step.message.clone().unwrap_or_else(|| step.title.clone());
@@ -356,7 +404,7 @@ async fn finish(
     let mut tested = false;
     let mut failed = false;
     let mut errored = false;
-    let mut demoted = Vec::new();
+    let demoted = ran.demoted;
     // Revisions a migration step ran cleanly (the walk's): a history failure that stopped
     // the walk before the new revisions leaves them untested.
     let mut reached: Vec<&str> = Vec::new();
@@ -378,13 +426,9 @@ async fn finish(
             Status::Passed => tested |= matches!(part, Part::Own { .. }),
             Status::Skipped => {}
             Status::Error => errored = true,
-            Status::Failed => match verdict(ctx, step, *part) {
+            Status::Failed => match step.demoted {
                 None => failed = true,
-                Some(w) => {
-                    tested |= w.kind == WarningKind::Check;
-                    step.demoted = Some(w.kind);
-                    demoted.push(w);
-                }
+                Some(kind) => tested |= kind == WarningKind::Check,
             },
         }
     }

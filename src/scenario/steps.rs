@@ -28,9 +28,9 @@ pub struct ScenarioState {
     pub db: DbTarget,
     pub snapshots: HashMap<String, Snapshot>,
     pub seeded: Option<(Snapshot, Vec<TableContents>)>,
-    /// The last downgrade step's target, for blaming what a later assertion finds on the
-    /// revision it undid.
-    pub downgraded_to: Option<Target>,
+    /// The last downgrade step: the revision it started from and its target, for blaming
+    /// what a later assertion finds on the revision it undid.
+    pub downgraded: Option<(Option<String>, Target)>,
     used: Vec<String>,
 }
 
@@ -41,7 +41,7 @@ impl ScenarioState {
             db,
             snapshots: HashMap::new(),
             seeded: None,
-            downgraded_to: None,
+            downgraded: None,
             used,
         }
     }
@@ -51,18 +51,18 @@ impl ScenarioState {
         self.used.clone()
     }
 
-    /// The revision the last downgrade undid first (the one just above its target): what a
-    /// schema or data assertion after it blames. A downgrade over several revisions is
-    /// blamed on the lowest one it undid; the walk and the round trips are precise.
+    /// The one revision the last downgrade undid: what a schema or data assertion after it
+    /// blames. None when it undid several (the walk and the round trips, which go one
+    /// revision at a time, name the culprit) or the start is unknown.
     pub fn undone(&self, order: &[String]) -> Option<String> {
-        match self.downgraded_to.as_ref()? {
-            Target::Base => order.first().cloned(),
-            Target::Revision(r) => {
-                let i = order.iter().position(|o| o == r)?;
-                order.get(i + 1).cloned()
-            }
-            Target::Head | Target::Relative(_) => None,
-        }
+        let (from, to) = self.downgraded.as_ref()?;
+        let from = order.iter().position(|o| Some(o) == from.as_ref())?;
+        let to = match to {
+            Target::Base => None,
+            Target::Revision(r) => Some(order.iter().position(|o| o == r)?),
+            Target::Head | Target::Relative(_) => return None,
+        };
+        (from == to.map_or(0, |t| t + 1)).then(|| order[from].clone())
     }
 }
 
@@ -351,19 +351,35 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
     match step {
         Step::Upgrade { target } | Step::Downgrade { target } | Step::Stamp { target } => {
             let t = target_of(ctx, target);
+            let down = matches!(step, Step::Downgrade { .. });
+            // Where a downgrade starts: the revision it undoes first is the one to blame.
+            let from = if down {
+                ctx.driver
+                    .version(&db)
+                    .await
+                    .ok()
+                    .and_then(|v| v.current(ctx.plan.order()))
+            } else {
+                None
+            };
             let e = match step {
                 Step::Upgrade { .. } => ctx.driver.upgrade(&db, &t).await,
                 Step::Downgrade { .. } => ctx.driver.downgrade(&db, &t).await,
                 _ => ctx.driver.stamp(&db, &t).await,
             };
             after(ctx, &db, &e).await;
-            let came_down = state.downgraded_to.is_some();
-            state.downgraded_to = match step {
-                Step::Downgrade { .. } => Some(t.clone()),
-                _ => None,
-            };
+            let came_down = state.downgraded.is_some();
+            state.downgraded = down.then(|| (from, t.clone()));
             let title = format!("{} → {}", step.action(), label(ctx, target));
             let mut r = from_execution(step.action(), title, &e, revision_of(ctx, target));
+            if down && e.failed_revision.is_none() {
+                // The driver could not say which migration failed: not the target (it is
+                // what the downgrade goes to), the one it undid if it undid one.
+                let undone = state.undone(ctx.plan.order());
+                for d in &mut r.defects {
+                    d.revision = undone.clone();
+                }
+            }
             if came_down && matches!(step, Step::Upgrade { .. }) {
                 // Up again after a downgrade: failing now is the round trip's defect.
                 for d in &mut r.defects {

@@ -3,6 +3,7 @@
 use super::*;
 use crate::chain::{Finding as GraphFinding, FindingKind as GraphKind, Severity as GraphSeverity};
 use crate::config::History;
+use crate::db::ServerError;
 use crate::findings::LeftBehind;
 use crate::report::RevisionView;
 
@@ -205,13 +206,14 @@ fn new_revisions_rank_first_then_blocking_before_warnings() {
         [
             (Kind::DowngradeFails, Severity::Blocking, true),
             (Kind::NotIdempotent, Severity::Warning, true),
-            (Kind::EmptyMigration, Severity::Warning, false),
+            // An old revision's empty downgrade is history, like its failures.
             (Kind::DowngradeFails, Severity::History, false),
+            (Kind::EmptyDowngrade, Severity::History, false),
         ]
     );
     let ids: Vec<&str> = f.iter().map(|x| x.id.as_str()).collect();
     assert_eq!(ids, ["F1", "F2", "F3", "F4"]);
-    assert_eq!(f[2].seen_in[0].scenario, GRAPH);
+    assert_eq!(f[3].seen_in[0].scenario, GRAPH);
 }
 
 #[test]
@@ -297,6 +299,7 @@ fn a_half_applied_failure_that_a_rerun_cannot_pass_is_its_own_linked_finding() {
         changed: vec!["- index ix_item_kode on item (code)".into()],
         retry: Retry::Fails {
             error: err(1091, "Can't DROP INDEX `ix_item_kode`"),
+            statement: Some("statement 1 of 2: DROP INDEX ix_item_kode ON item".into()),
             message: String::new(),
         },
     }));
@@ -318,6 +321,12 @@ fn a_half_applied_failure_that_a_rerun_cannot_pass_is_its_own_linked_finding() {
             .ends_with("re-running fails with 1091 Can't DROP INDEX `ix_item_kode`"),
         "{}",
         half.summary
+    );
+    // The re-run's error goes with the re-run's statement, not the first run's.
+    assert_eq!(half.error.as_ref().unwrap().code, 1091);
+    assert_eq!(
+        half.statement.as_deref(),
+        Some("DROP INDEX ix_item_kode ON item")
     );
 }
 
@@ -341,18 +350,75 @@ fn a_failed_step_without_typed_defects_is_classified_by_its_action_and_check() {
 }
 
 #[test]
-fn quoted_object_names_lose_their_qualifiers() {
-    let e = ServerError {
-        code: 1054,
-        message: "Unknown column 'user.api_token' in 'SELECT'".into(),
+fn alike_texts_fold_by_text_and_an_empty_file_explains_only_its_own_direction() {
+    // Four scenarios that could not run: one panicked, three lost the server. Two findings.
+    let errored = |id: &str, why: &str| ScenarioResult {
+        status: Status::Error,
+        reason: Some(why.into()),
+        ..ScenarioResult::skipped(id, id, "")
     };
-    assert_eq!(named_objects(&e), ["api_token", "SELECT"]);
-    assert!(names_word(
-        "- index ix_user_api_token on user",
-        "ix_user_api_token"
-    ));
-    assert!(!names_word(
-        "- index ix_user_api_token_2 on user",
-        "ix_user_api_token"
-    ));
+    let runs = vec![
+        errored("a", "internal error (panic): boom"),
+        errored("b", "the server stopped answering earlier in this run"),
+        errored("c", "the server stopped answering earlier in this run"),
+        errored("d", "the server stopped answering earlier in this run"),
+    ];
+    let f = derive(&chain(&["1"], vec![]), &scope(&["1"]), &runs);
+    let counts: Vec<usize> = f.iter().map(|x| x.seen_in.len()).collect();
+    assert_eq!(counts, [1, 3], "{f:#?}");
+
+    // 000002 has an empty up file and an empty down file: two findings, and the upgrade's
+    // 1065 is the empty upgrade's doing, the downgrade's the empty downgrade's.
+    let graph = vec![
+        GraphFinding {
+            severity: GraphSeverity::Warning,
+            kind: GraphKind::MissingDown,
+            revision: Some("000002".into()),
+            message: "000002 has an empty downgrade".into(),
+        },
+        GraphFinding {
+            severity: GraphSeverity::Warning,
+            kind: GraphKind::EmptyUpgrade,
+            revision: Some("000002".into()),
+            message: "000002 has an empty up migration".into(),
+        },
+    ];
+    let up = {
+        let mut s = StepResult::new("upgrade", "walk up: upgrade → 000002").fail("1065");
+        s.revision = Some("000002".into());
+        s.defects.push(
+            Defect::new(
+                Kind::UpgradeFails,
+                Some("000002"),
+                "upgrade of 000002 failed",
+            )
+            .with_error(err(1065, "Query was empty"), None),
+        );
+        s
+    };
+    let down = failed(
+        "walk down",
+        Defect::new(
+            Kind::DowngradeFails,
+            Some("000002"),
+            "downgrade of 000002 failed",
+        )
+        .with_error(err(1065, "Query was empty"), None),
+    );
+    let runs = vec![scenario("chain", vec![up, down])];
+    let f = derive(
+        &chain(&["000001", "000002"], graph),
+        &scope(&["000002"]),
+        &runs,
+    );
+    let id = |k: Kind| f.iter().find(|x| x.kind == k).unwrap().id.clone();
+    let of = |k: Kind| f.iter().find(|x| x.kind == k).unwrap();
+    assert_eq!(
+        of(Kind::UpgradeFails).caused_by,
+        vec![id(Kind::EmptyUpgrade)]
+    );
+    assert_eq!(
+        of(Kind::DowngradeFails).caused_by,
+        vec![id(Kind::EmptyDowngrade)]
+    );
 }

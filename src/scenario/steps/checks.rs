@@ -78,13 +78,24 @@ pub async fn assert_schema_equals(
         changes.len()
     ));
     r.diff = changes.iter().map(|c| c.to_string()).collect();
-    let d = match state.undone(ctx.plan.order()) {
-        Some(rev) => Defect::new(
+    let d = match (state.undone(ctx.plan.order()), &state.downgraded) {
+        (Some(rev), _) => Defect::new(
             Kind::DowngradeLeavesSchema,
             Some(&rev),
             format!("downgrade of {rev} does not restore the schema `{name}`"),
         ),
-        None => Defect::new(
+        // Several revisions undone at once: which one left what is the walk's to say; the
+        // report files this under the walk's finding with the same differences.
+        (None, Some((from, to))) => Defect::new(
+            Kind::DowngradeLeavesSchema,
+            None,
+            format!(
+                "downgrade {} → {} does not restore the schema `{name}`",
+                from.as_deref().unwrap_or("?"),
+                to
+            ),
+        ),
+        (None, None) => Defect::new(
             Kind::SchemaMismatch,
             None,
             format!("schema differs from `{name}`"),

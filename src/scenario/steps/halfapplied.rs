@@ -26,6 +26,7 @@ impl HalfApplied {
             Retry::Fails {
                 error: None,
                 message,
+                ..
             } => {
                 format!("re-running the same step fails: {message}")
             }
@@ -114,6 +115,10 @@ where
         (Outcome::Succeeded, _) => Retry::Recovers,
         (_, e) => Retry::Fails {
             error: e.clone(),
+            statement: again
+                .failure_point()
+                .map(|p| p.statement)
+                .or_else(|| again.failed_statement.clone()),
             message: again
                 .stderr
                 .lines()
