@@ -179,17 +179,19 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         // Last: it reports what the others wrote.
         Box::new(Console::new()),
     ];
+    // Every sink hears of the run only through this stream, fed in emission order by one
+    // dispatcher task. It lives outside the run's future: a signal that drops the run
+    // still lets it render what finished before.
+    let (events, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let dispatcher = tokio::spawn(Dispatcher::new(sinks).run(rx));
     let work = {
         let slot = slot.clone();
         let redactor = redactor.clone();
         let cfg = cfg.clone();
         let driver = driver.clone();
         let run_id = run_id.clone();
+        let tx = events.clone();
         async move {
-            // Every sink hears of the run only through this stream, fed in emission order
-            // by one dispatcher task.
-            let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
-            let dispatcher = tokio::spawn(Dispatcher::new(sinks).run(rx));
             let _ = tx.send(Event::RunStarted(Box::new(start)));
             let ran = async {
                 let server = Arc::new(provision::provision(&req, &run_id, &redactor).await?);
@@ -225,12 +227,8 @@ pub async fn run(cli: &Cli) -> Result<i32> {
                 Ok::<_, HarnessError>(())
             }
             .await;
-            // The stream ends here whatever happened, so the dispatcher has printed all.
             drop(tx);
-            let dispatcher = dispatcher
-                .await
-                .map_err(|e| HarnessError::env(format!("internal error in the reporter: {e}")));
-            ran.and(dispatcher)
+            ran
         }
     };
     let outcome = tokio::select! {
@@ -248,9 +246,36 @@ pub async fn run(cli: &Cli) -> Result<i32> {
     }
     remove_run_containers(&run_id).await;
 
+    if let Err(signal) = &outcome {
+        let _ = events.send(Event::Interrupted {
+            signal: signal.name(),
+            total_ms: t0.elapsed().as_millis() as u64,
+        });
+    }
+    // The stream ends once the run's last sender is gone (a cancelled scenario task drops
+    // its own when the abort reaches it); the dispatcher has then seen everything.
+    drop(events);
+    let dispatcher = tokio::time::timeout(Duration::from_secs(30), dispatcher).await;
+    let dispatcher = match dispatcher {
+        Ok(Ok(d)) => Ok(d),
+        Ok(Err(e)) => Err(HarnessError::env(format!(
+            "internal error in the reporter: {e}"
+        ))),
+        Err(_) => Err(HarnessError::env(
+            "internal error: the reporter did not finish within 30 s",
+        )),
+    };
     let dispatcher = match outcome {
-        Err(Interrupt::Int) => return Err(HarnessError::Interrupted("SIGINT")),
-        Err(Interrupt::Term) => return Err(HarnessError::Interrupted("SIGTERM")),
+        Err(signal) => {
+            // What finished before the signal still reports; the exit code stays the
+            // signal's.
+            if let Ok(d) = dispatcher {
+                if let Err(e) = d.finish() {
+                    eprintln!("warning: no report: {e}");
+                }
+            }
+            return Err(HarnessError::Interrupted(signal.name()));
+        }
         Ok(Err(panic)) => {
             let msg = panic
                 .downcast_ref::<String>()
@@ -261,7 +286,10 @@ pub async fn run(cli: &Cli) -> Result<i32> {
                 "internal error (panic): {msg}; cleanup done"
             )));
         }
-        Ok(Ok(r)) => r?,
+        Ok(Ok(r)) => {
+            r?;
+            dispatcher?
+        }
     };
     // After cleanup, as before: the reports render from what the collector folded.
     let summary = dispatcher.finish()?;

@@ -229,6 +229,19 @@ fn sigterm_during_a_local_run_cleans_up_and_exits_143() {
     let (code, stderr) = finish(child);
     assert_eq!(code, 143, "{stderr}");
     assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
+    // What the run knew still reports: the unfinished scenario is an error, and the run
+    // says why it stopped.
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("report.json"))
+            .unwrap_or_else(|e| panic!("no report after SIGTERM: {e}\n{stderr}")),
+    )
+    .unwrap();
+    assert_eq!(report["status"], "error");
+    assert!(report["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("interrupted by SIGTERM"));
+    assert_eq!(report["scenarios"][0]["status"], "error");
     assert!(
         !Path::new(&format!("/proc/{server}")).exists()
             || std::fs::read_to_string(format!("/proc/{server}/stat"))

@@ -28,6 +28,7 @@ pub struct Collector {
     steps: HashMap<String, Vec<crate::scenario::StepResult>>,
     tool_ms: u64,
     end: Option<(bool, u64)>,
+    interrupted: Option<&'static str>,
 }
 
 impl Collector {
@@ -64,6 +65,10 @@ impl Collector {
                 server_lost,
                 total_ms,
             } => self.end = Some((*server_lost, *total_ms)),
+            Event::Interrupted { signal, total_ms } => {
+                self.end = Some((false, *total_ms));
+                self.interrupted = Some(signal);
+            }
         }
     }
 
@@ -77,7 +82,11 @@ impl Collector {
             .iter()
             .map(|p| {
                 self.finished.remove(&p.id).unwrap_or_else(|| {
-                    let why = "the run ended before this scenario reported a result";
+                    let why = match self.interrupted {
+                        Some(sig) => format!("interrupted by {sig} before it finished"),
+                        None => "the run ended before this scenario reported a result".into(),
+                    };
+                    let why = why.as_str();
                     ScenarioResult {
                         status: Status::Error,
                         ..ScenarioResult::skipped(&p.id, &p.title, why)
@@ -93,7 +102,11 @@ impl Collector {
         let findings = super::findings::derive(&chain, &scope, &scenarios);
         Ok(RunSummary {
             schema_version: super::SCHEMA_VERSION,
-            status: RunStatus::of(&scenarios, server_lost, nothing_new),
+            // An interrupted run is incomplete whatever finished before the signal.
+            status: match self.interrupted {
+                Some(_) => RunStatus::Error,
+                None => RunStatus::of(&scenarios, server_lost, nothing_new),
+            },
             project: start.project,
             head: start.head,
             baseline: start.baseline,
@@ -113,10 +126,15 @@ impl Collector {
                 tool_ms,
                 harness_ms: total_ms.saturating_sub(server_start_ms + tool_ms),
             },
-            error: server_lost.then(|| {
-                "the server stopped answering during the run; remaining scenarios were not run"
-                    .to_string()
-            }),
+            error: match self.interrupted {
+                Some(sig) => Some(format!(
+                    "interrupted by {sig}: the scenarios that had not finished were stopped"
+                )),
+                None => server_lost.then(|| {
+                    "the server stopped answering during the run; remaining scenarios were not run"
+                        .to_string()
+                }),
+            },
         })
     }
 }

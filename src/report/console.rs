@@ -102,6 +102,9 @@ impl Sink for Console {
                 *startup_ms as f64 / 1000.0
             )),
             Event::RunFinished { .. } => {}
+            Event::Interrupted { signal, .. } => {
+                self.line(&format!("interrupted by {signal}: reporting what finished"))
+            }
             Event::ScenarioStarted { id, title } => match &self.multi {
                 Some(m) => {
                     let pb = m.add(ProgressBar::new_spinner());

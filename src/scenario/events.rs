@@ -36,6 +36,12 @@ pub enum Event {
         server_lost: bool,
         total_ms: u64,
     },
+    /// Last, instead of `RunFinished`: a signal stopped the run; what finished before it
+    /// still reports, the rest is marked as not finished.
+    Interrupted {
+        signal: &'static str,
+        total_ms: u64,
+    },
 }
 
 /// One planned scenario, as the plan lists it.
