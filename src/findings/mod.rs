@@ -219,11 +219,8 @@ pub struct Seen {
 pub struct Finding {
     /// `F1`, `F2`, … in rank order; `caused_by` refers to these.
     pub id: String,
-    pub kind: Kind,
     /// The worst of its sightings.
     pub severity: Severity,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub revision: Option<String>,
     /// The revision is one the gate judges (new since `--since` or after the baseline);
     /// findings that name no revision count as new.
     pub new: bool,
@@ -232,17 +229,11 @@ pub struct Finding {
     pub file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<ServerError>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub statement: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub left_behind: Option<LeftBehind>,
-    pub summary: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub diff: Vec<String>,
+    /// What is wrong (kind, revision, error, statement, …), as its sightings said it.
+    #[serde(flatten)]
+    pub defect: Defect,
     pub seen_in: Vec<Seen>,
-    /// Ids of earlier findings that changed an object this one's error names.
+    /// Ids of earlier findings that explain this one (see `report::findings::link`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub caused_by: Vec<String>,
 }
@@ -251,7 +242,8 @@ impl Finding {
     /// What is wrong in one line: the summary, led by the kind's words unless the summary
     /// already says it (`downgrade of 000003 failed: …`).
     pub fn headline(&self) -> String {
-        match self.kind {
+        let d = &self.defect;
+        match d.kind {
             Kind::UpgradeFails
             | Kind::DowngradeFails
             | Kind::DowngradeLeavesSchema
@@ -260,8 +252,8 @@ impl Finding {
             | Kind::NotResumable
             | Kind::DeployBlocked
             | Kind::EmptyUpgrade
-            | Kind::EmptyDowngrade => self.summary.clone(),
-            k => format!("{}: {}", k.words(), self.summary),
+            | Kind::EmptyDowngrade => d.summary.clone(),
+            k => format!("{}: {}", k.words(), d.summary),
         }
     }
 

@@ -304,17 +304,11 @@ impl Fold {
                     .and_then(|r| chain.revisions.iter().find(|x| x.id == r));
                 Finding {
                     id: id_of[&i].clone(),
-                    kind: d.kind,
                     severity: e.severity,
-                    revision: d.revision.clone(),
                     new: is_new(&d.revision),
                     file: rev.and_then(|r| r.file.clone()),
                     line: rev.and_then(|r| r.line),
-                    error: d.error.clone(),
-                    statement: d.statement.clone(),
-                    left_behind: d.left_behind.clone(),
-                    summary: d.summary.clone(),
-                    diff: d.diff.clone(),
+                    defect: d.clone(),
                     seen_in: e.seen.clone(),
                     caused_by: causes[i].iter().map(|c| id_of[c].clone()).collect(),
                 }

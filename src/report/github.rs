@@ -80,8 +80,9 @@ pub fn annotations(s: &RunSummary, root: &Path) -> Vec<String> {
             let title = escape_prop(&format!(
                 "migration-harness {}: {}{}",
                 f.id,
-                f.kind.words(),
-                f.revision
+                f.defect.kind.words(),
+                f.defect
+                    .revision
                     .as_deref()
                     .map(|r| format!(" ({r})"))
                     .unwrap_or_default()

@@ -578,10 +578,15 @@ enum Causes {
 
 fn describe(f: &Finding, causes: Causes) -> String {
     let mut out = format!("{} · {}", f.severity.word(), f.headline());
-    if !f.diff.is_empty() {
-        out.push_str(&format!(": {}", shorten(&f.diff.join("; "), 200)));
+    if !f.defect.diff.is_empty() {
+        out.push_str(&format!(": {}", shorten(&f.defect.diff.join("; "), 200)));
     }
-    if let Some(q) = f.statement.as_deref().filter(|q| !q.trim().is_empty()) {
+    if let Some(q) = f
+        .defect
+        .statement
+        .as_deref()
+        .filter(|q| !q.trim().is_empty())
+    {
         out.push_str(&format!(" · statement: {}", shorten(q, 120)));
     }
     if causes == Causes::Named && !f.caused_by.is_empty() {
@@ -609,7 +614,7 @@ pub(super) fn finding_lines(
             f.scenarios().join(", ")
         )
     };
-    let groups = g.group(kept.iter().map(|f| (key(f), f.revision.clone())));
+    let groups = g.group(kept.iter().map(|f| (key(f), f.defect.revision.clone())));
     groups
         .iter()
         .map(|grp| {

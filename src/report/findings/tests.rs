@@ -114,21 +114,24 @@ fn one_defect_seen_by_four_scenarios_is_one_finding_with_four_sightings() {
     assert_eq!(f.len(), 1, "{f:#?}");
     let one = &f[0];
     assert_eq!(one.id, "F1");
-    assert_eq!(one.kind, Kind::DowngradeFails);
+    assert_eq!(one.defect.kind, Kind::DowngradeFails);
     assert_eq!(
         one.severity,
         Severity::Blocking,
         "the worst sighting counts"
     );
-    assert_eq!(one.revision.as_deref(), Some("000003"));
+    assert_eq!(one.defect.revision.as_deref(), Some("000003"));
     assert!(one.new);
     assert_eq!(one.file.as_deref(), Some("migrations/000003.py"));
-    assert_eq!(one.error.as_ref().unwrap().message, "Unknown table 'tags'");
     assert_eq!(
-        one.summary,
+        one.defect.error.as_ref().unwrap().message,
+        "Unknown table 'tags'"
+    );
+    assert_eq!(
+        one.defect.summary,
         "downgrade of 000003 failed: 1051 (42S02): Unknown table 'tags'"
     );
-    assert_eq!(one.statement.as_deref(), Some("DROP TABLE tags"));
+    assert_eq!(one.defect.statement.as_deref(), Some("DROP TABLE tags"));
     let seen: Vec<(&str, Severity)> = one
         .seen_in
         .iter()
@@ -199,8 +202,10 @@ fn new_revisions_rank_first_then_blocking_before_warnings() {
         &scope(&["000003"]),
         &runs,
     );
-    let ranked: Vec<(Kind, Severity, bool)> =
-        f.iter().map(|x| (x.kind, x.severity, x.new)).collect();
+    let ranked: Vec<(Kind, Severity, bool)> = f
+        .iter()
+        .map(|x| (x.defect.kind, x.severity, x.new))
+        .collect();
     assert_eq!(
         ranked,
         [
@@ -272,9 +277,17 @@ fn a_later_failure_on_an_object_an_earlier_downgrade_changed_is_linked_to_it() {
     ];
     let f = derive(&chain(&ids, vec![]), &scope(&ids), &runs);
     assert_eq!(f.len(), 3, "{f:#?}");
-    let by_rev = |r: &str| f.iter().find(|x| x.revision.as_deref() == Some(r)).unwrap();
+    let by_rev = |r: &str| {
+        f.iter()
+            .find(|x| x.defect.revision.as_deref() == Some(r))
+            .unwrap()
+    };
     let cause = by_rev("d1f2e3c4b5a6");
-    assert_eq!(cause.diff.len(), 2, "the round trip's line is the walk's");
+    assert_eq!(
+        cause.defect.diff.len(),
+        2,
+        "the round trip's line is the walk's"
+    );
     assert_eq!(cause.seen_in.len(), 2);
     assert_eq!(by_rev("3e5106ee570c").caused_by, vec![cause.id.clone()]);
     assert!(by_rev("c682ef478e45").caused_by.is_empty());
@@ -310,22 +323,30 @@ fn a_half_applied_failure_that_a_rerun_cannot_pass_is_its_own_linked_finding() {
         &runs,
     );
     assert_eq!(f.len(), 2, "{f:#?}");
-    let half = f.iter().find(|x| x.kind == Kind::HalfApplied).unwrap();
-    let fail = f.iter().find(|x| x.kind == Kind::DowngradeFails).unwrap();
+    let half = f
+        .iter()
+        .find(|x| x.defect.kind == Kind::HalfApplied)
+        .unwrap();
+    let fail = f
+        .iter()
+        .find(|x| x.defect.kind == Kind::DowngradeFails)
+        .unwrap();
     assert_eq!(half.caused_by, vec![fail.id.clone()]);
     assert!(half
+        .defect
         .summary
         .starts_with("1 statement(s) of 000002 stay applied after statement 2 failed"));
     assert!(
-        half.summary
+        half.defect
+            .summary
             .ends_with("re-running fails with 1091 Can't DROP INDEX `ix_item_kode`"),
         "{}",
-        half.summary
+        half.defect.summary
     );
     // The re-run's error goes with the re-run's statement, not the first run's.
-    assert_eq!(half.error.as_ref().unwrap().code, 1091);
+    assert_eq!(half.defect.error.as_ref().unwrap().code, 1091);
     assert_eq!(
-        half.statement.as_deref(),
+        half.defect.statement.as_deref(),
         Some("DROP INDEX ix_item_kode ON item")
     );
 }
@@ -344,7 +365,7 @@ fn a_failed_step_without_typed_defects_is_classified_by_its_action_and_check() {
         },
     ];
     let f = derive(&chain(&["1"], vec![]), &scope(&["1"]), &runs);
-    let kinds: Vec<Kind> = f.iter().map(|x| x.kind).collect();
+    let kinds: Vec<Kind> = f.iter().map(|x| x.defect.kind).collect();
     assert!(kinds.contains(&Kind::ErrorNotReproduced), "{kinds:?}");
     assert!(kinds.contains(&Kind::ScenarioError), "{kinds:?}");
 }
@@ -411,8 +432,8 @@ fn alike_texts_fold_by_text_and_an_empty_file_explains_only_its_own_direction() 
         &scope(&["000002"]),
         &runs,
     );
-    let id = |k: Kind| f.iter().find(|x| x.kind == k).unwrap().id.clone();
-    let of = |k: Kind| f.iter().find(|x| x.kind == k).unwrap();
+    let id = |k: Kind| f.iter().find(|x| x.defect.kind == k).unwrap().id.clone();
+    let of = |k: Kind| f.iter().find(|x| x.defect.kind == k).unwrap();
     assert_eq!(
         of(Kind::UpgradeFails).caused_by,
         vec![id(Kind::EmptyUpgrade)]
