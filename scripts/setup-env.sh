@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares a machine for the test suite, idempotently: Debian packages (Docker engine,
-# debootstrap, MariaDB server and client), a running dockerd, the locally built MariaDB
+# debootstrap, MariaDB server and client, python3 with venv, git), a running dockerd, the locally built MariaDB
 # images 10.5, 10.11 and 11.8 (nothing can be pulled here), Chromium for the HTML report check, and the Python venv
 # with the pinned migration tools (built by the harness itself, where every run finds it).
 # Every step checks first and skips what is already there.
@@ -14,7 +14,7 @@ log() { printf '[setup %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
 # 1. Debian packages ------------------------------------------------------------------
 need=()
-for pkg in docker.io debootstrap mariadb-server mariadb-client chromium; do
+for pkg in docker.io debootstrap mariadb-server mariadb-client chromium python3 python3-venv git; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -614,13 +614,21 @@ pub(super) fn finding_lines(
             f.scenarios().join(", ")
         )
     };
-    let groups = g.group(kept.iter().map(|f| (key(f), f.defect.revision.clone())));
+    let keys: Vec<String> = kept.iter().map(|f| key(f)).collect();
+    let templates: Vec<String> = keys.iter().map(|k| g.template(k).0).collect();
+    let groups = g.group(
+        keys.iter()
+            .zip(&kept)
+            .map(|(k, f)| (k.clone(), f.defect.revision.clone())),
+    );
     groups
         .iter()
         .map(|grp| {
             let members: Vec<&&Finding> = kept
                 .iter()
-                .filter(|f| g.template(&key(f)).0 == grp.template)
+                .zip(&templates)
+                .filter(|(_, t)| **t == grp.template)
+                .map(|(f, _)| f)
                 .collect();
             let first = members.first().expect("a group has members");
             let (mark, class) = severity_mark(first.severity);

@@ -67,6 +67,13 @@ impl Plan {
     pub fn order(&self) -> &[String] {
         &self.chain.order
     }
+
+    /// Whether the per-revision checks (round trips, crash-resume) exercise `rev`:
+    /// `[scenarios] per_revision = "new"` limits them to the revisions under test.
+    pub fn exercises(&self, rev: &str) -> bool {
+        self.policy.per_revision == crate::config::PerRevision::All
+            || self.scope.new.iter().any(|n| n == rev)
+    }
 }
 
 /// Picks scenarios (`all` or ids), checks their targets against the chain, resolves the

@@ -209,6 +209,21 @@ pub fn from_execution(
     }
 }
 
+/// An upgrade failing after a downgrade undid it (the walk's way up again, a scenario's
+/// re-application): it went up once already, so this is the round trip's defect.
+pub(super) fn again_after_downgrade(r: &mut StepResult) {
+    for d in &mut r.defects {
+        d.kind = Kind::RoundTripFails;
+        if let Some(rev) = d.revision.clone() {
+            d.summary = d.summary.replacen(
+                &format!("upgrade of {rev} failed"),
+                &format!("upgrade of {rev} again after its downgrade failed"),
+                1,
+            );
+        }
+    }
+}
+
 /// A statement on one line, shortened for a message.
 pub fn one_line(sql: &str) -> String {
     let s = sql.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -381,10 +396,7 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
                 }
             }
             if came_down && matches!(step, Step::Upgrade { .. }) {
-                // Up again after a downgrade: failing now is the round trip's defect.
-                for d in &mut r.defects {
-                    d.kind = Kind::RoundTripFails;
-                }
+                again_after_downgrade(&mut r);
             }
             r.into()
         }

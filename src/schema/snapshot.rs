@@ -38,8 +38,7 @@ fn record(row: &Row) -> Record {
 }
 
 async fn records(conn: &mut Conn, sql: &str, db: &str) -> Result<Vec<Record>, mysql_async::Error> {
-    let rows: Vec<Row> = conn.exec(sql, (db,)).await?;
-    Ok(rows.iter().map(record).collect())
+    records_in(conn, sql, db, None).await
 }
 
 /// Foreign-key columns with their rules. Read as two queries joined here: the server joins

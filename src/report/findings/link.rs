@@ -169,7 +169,6 @@ pub(super) fn causes(entries: &[Entry]) -> Vec<Vec<usize>> {
                 };
                 if leaves
                     && ordered
-                    && !std::ptr::eq(c, e)
                     && lines
                         .clone()
                         .any(|l| explains(l, &n, e.defect.statement.as_deref()))

@@ -2,7 +2,6 @@
 //! after statement k (as a crashed deploy would), deploy again, and check the schema reaches
 //! the clean install's. MySQL DDL commits as it goes, so a re-run meets what already ran.
 
-use crate::config::PerRevision;
 use crate::findings::{Defect, Kind};
 use futures_util::StreamExt;
 
@@ -37,23 +36,18 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
             .into();
     }
     let order = ctx.plan.order().to_vec();
-    let only_new = ctx.plan.policy.per_revision == PerRevision::New;
     let spine = state.db.clone();
     let mut out = Vec::new();
     let mut left_out = 0;
     for rev in &order {
-        if only_new && !ctx.plan.scope.new.contains(rev) {
+        if !ctx.plan.exercises(rev) {
             // Only the spine moves on: the revisions under test start from its state.
             let e = ctx
                 .driver
                 .upgrade(&spine, &Target::Revision(rev.clone()))
                 .await;
             if !e.ok() {
-                out.push(
-                    StepResult::new("crash_resume", format!("crash-resume {rev}")).skip(format!(
-                        "{rev} does not upgrade on a clean database; later revisions are not reachable"
-                    )),
-                );
+                out.push(unreachable(rev));
                 break;
             }
             left_out += 1;
@@ -83,11 +77,7 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
             .count();
         if !e.ok() {
             let _ = ctx.server.drop_database(&parent).await;
-            out.push(
-                StepResult::new("crash_resume", format!("crash-resume {rev}")).skip(format!(
-                    "{rev} does not upgrade on a clean database; later revisions are not reachable"
-                )),
-            );
+            out.push(unreachable(rev));
             break;
         }
         if e.statements.is_empty() {
@@ -151,6 +141,13 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
         results: out,
         skip_scenario: None,
     }
+}
+
+/// The spine could not go up through `rev`: nothing after it can be reached.
+fn unreachable(rev: &str) -> StepResult {
+    StepResult::new("crash_resume", format!("crash-resume {rev}")).skip(format!(
+        "{rev} does not upgrade on a clean database; later revisions are not reachable"
+    ))
 }
 
 fn skip_all(title: &str, why: &str) -> StepOutcome {

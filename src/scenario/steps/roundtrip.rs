@@ -11,7 +11,6 @@ use super::super::runner::RunContext;
 use super::fork::parent_state;
 use super::halfapplied::{measure, HalfApplied};
 use super::{snapshot, ScenarioState, StepOutcome};
-use crate::config::PerRevision;
 use crate::data::{self, SeedOptions, SeedShape, TableContents};
 use crate::db::ServerError;
 use crate::driver::{DbTarget, Execution, Target};
@@ -39,15 +38,7 @@ pub async fn round_trips(
             .into();
     }
     let order = ctx.plan.order().to_vec();
-    let only_new = ctx.plan.policy.per_revision == PerRevision::New;
-    let left_out = if only_new {
-        order
-            .iter()
-            .filter(|r| !ctx.plan.scope.new.contains(r))
-            .count()
-    } else {
-        0
-    };
+    let left_out = order.iter().filter(|r| !ctx.plan.exercises(r)).count();
     let jobs = ctx.jobs.max(1);
     let spine = state.db.clone();
     let (tx, rx) = tokio::sync::mpsc::channel::<Trip>(jobs);
@@ -56,25 +47,21 @@ pub async fn round_trips(
     let producer = async move {
         let mut unreachable: Option<String> = None;
         for (i, rev) in order.iter().enumerate() {
-            let parent = i.checked_sub(1).map(|j| order[j].clone());
-            let wanted = !only_new || ctx.plan.scope.new.contains(rev);
-            let db = match &unreachable {
-                _ if !wanted => Err(String::new()),
-                Some(why) => Err(why.clone()),
-                None => parent_state(ctx, how, Some(&spine), parent.as_deref()).await,
-            };
-            if wanted
-                && tx
-                    .send(Trip {
-                        index: i,
-                        rev: rev.clone(),
-                        parent,
-                        db,
-                    })
-                    .await
-                    .is_err()
-            {
-                break;
+            if ctx.plan.exercises(rev) {
+                let parent = i.checked_sub(1).map(|j| order[j].clone());
+                let db = match &unreachable {
+                    Some(why) => Err(why.clone()),
+                    None => parent_state(ctx, how, Some(&spine), parent.as_deref()).await,
+                };
+                let trip = Trip {
+                    index: i,
+                    rev: rev.clone(),
+                    parent,
+                    db,
+                };
+                if tx.send(trip).await.is_err() {
+                    break;
+                }
             }
             if unreachable.is_none() && how == ParentState::Clone {
                 let e = ctx

@@ -8,7 +8,7 @@ use super::super::result::{Status, StepResult, WarningKind};
 use super::super::runner::RunContext;
 use super::halfapplied::measure;
 use super::tracked::Tracker;
-use super::{from_execution, ScenarioState, StepOutcome};
+use super::{again_after_downgrade, from_execution, ScenarioState, StepOutcome};
 use crate::chain::Severity;
 use crate::driver::{DbTarget, Execution, Target};
 use crate::findings::{Defect, Kind};
@@ -413,15 +413,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             Some(rev.clone()),
         );
         r.revision = Some(rev.clone());
-        // It went up once already: failing the second time is the round trip's defect.
-        for d in &mut r.defects {
-            d.kind = Kind::RoundTripFails;
-            d.summary = d.summary.replacen(
-                &format!("upgrade of {rev} failed"),
-                &format!("upgrade of {rev} again after its downgrade failed"),
-                1,
-            );
-        }
+        again_after_downgrade(&mut r);
         if r.status == Status::Passed {
             match tracker.snapshot(ctx, &db, Some(&e)).await {
                 Ok(s) => {
