@@ -15,8 +15,8 @@ use crate::error::{HarnessError, Result};
 use crate::provision::{self, ProvisionRequest, Server};
 use crate::redact::Redactor;
 use crate::report::{
-    ChainView, Console, Dispatcher, Format, Github, HarnessInfo, ReportFiles, RevisionView,
-    ServerInfo, Sink, ToolInfo,
+    ChainView, Console, Dispatcher, Format, Github, HarnessInfo, RenderContext, ReportFiles,
+    RevisionView, ServerInfo, Sink, ToolInfo,
 };
 use crate::scenario::{
     self, builtin::all_scenarios, Event, Plan, PlannedId, RunContext, RunStart, Status,
@@ -174,7 +174,14 @@ pub async fn run(cli: &Cli) -> Result<i32> {
     let t0 = Instant::now();
     let start = run_start(&cfg, driver.as_ref(), &plan, &run_id, req.mode);
     let sinks: Vec<Box<dyn Sink>> = vec![
-        Box::new(ReportFiles::new(formats, cli.output_dir.clone())),
+        Box::new(ReportFiles::new(
+            formats,
+            cli.output_dir.clone(),
+            RenderContext {
+                root: std::env::current_dir().unwrap_or_default(),
+                report_url: cli.report_url.clone(),
+            },
+        )),
         Box::new(Github::new(std::env::current_dir().unwrap_or_default())),
         // Last: it reports what the others wrote.
         Box::new(Console::new()),

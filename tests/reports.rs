@@ -153,8 +153,9 @@ fn html_marks_are_css_and_svg_not_emoji_and_markdown_keeps_them() {
 fn words_fit_alembic_and_the_rollback_claims_only_what_ran() {
     let r = passing_run();
     let md = r.file("report.md");
-    assert!(md.contains("linked by down_revision"), "Alembic words");
-    assert!(!md.contains("versions in order"));
+    let html = r.file("report.html");
+    assert!(html.contains("linked by down_revision"), "Alembic words");
+    assert!(!html.contains("versions in order"));
     let j = r.json();
     let seeded = j["scenarios"]
         .as_array()
@@ -211,6 +212,67 @@ fn html_renders_in_headless_chromium_without_console_errors() {
     if let Ok(dir) = std::env::var("MH_KEEP_SCREENSHOT") {
         std::fs::copy(&shot, Path::new(&dir).join("report.png")).unwrap();
     }
+}
+
+/// The page as headless Chromium leaves it after its scripts ran, opened at `fragment`.
+fn dump_dom(html: &Path, fragment: &str) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}#{fragment}", html.display()))
+        .output()
+        .expect("chromium (installed by scripts/setup-env.sh)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `(kind, hidden)` of every row of the findings table in a dumped DOM.
+fn finding_rows(dom: &str) -> Vec<(String, bool)> {
+    let row = regex::Regex::new(r#"<tr class="finding"([^>]*)>"#).unwrap();
+    let kind = regex::Regex::new(r#"data-kind="([a-z_]+)""#).unwrap();
+    row.captures_iter(dom)
+        .map(|c| {
+            let attrs = &c[1];
+            (
+                kind.captures(attrs).unwrap()[1].to_string(),
+                attrs.contains("hidden"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn html_findings_table_filtered_by_kind_shows_only_that_kind() {
+    let r = failing_run();
+    let html = r.out.path().join("report.html");
+    let all = finding_rows(&dump_dom(&html, ""));
+    assert!(all.len() >= 3, "{all:?}");
+    assert!(all.iter().all(|(_, hidden)| !hidden), "unfiltered: {all:?}");
+    let kind = "not_resumable";
+    let others = all.iter().filter(|(k, _)| k != kind).count();
+    assert!(others > 0 && others < all.len(), "{all:?}");
+    let rows = finding_rows(&dump_dom(&html, &format!("kind={kind}")));
+    assert_eq!(rows.len(), all.len(), "rows are hidden, not removed");
+    for (k, hidden) in &rows {
+        assert_eq!(*hidden, k != kind, "{k} with filter kind={kind}: {rows:?}");
+    }
+    // Severity and search filter the same table; together they narrow it.
+    let rows = finding_rows(&dump_dom(&html, "severity=blocking&q=api_token"));
+    assert!(rows.iter().any(|(_, hidden)| !hidden), "{rows:?}");
+    assert!(rows.iter().any(|(_, hidden)| *hidden), "{rows:?}");
 }
 
 #[test]
@@ -311,14 +373,17 @@ def downgrade():
         assert!(!everything.contains(leak), "leaked {leak}");
     }
     let html = r.file("report.html");
-    assert!(!html.contains("<script>"), "unescaped <script> in HTML");
+    assert!(
+        !html.contains("<script>alert"),
+        "unescaped <script> in HTML"
+    );
     assert!(
         html.contains("&#60;script&#62;alert") || html.contains("&lt;script&gt;alert"),
         "escaped text missing"
     );
-    // The markdown fence around the log is longer than the ``` the migration printed.
+    // The summary quotes no tool output: what the migration printed stays in the HTML.
     let md = r.file("report.md");
-    assert!(md.contains("````text"), "fence not lengthened");
+    assert!(!md.contains("<script>"), "{md}");
     rt.block_on(outer.teardown()).unwrap();
 }
 
