@@ -50,7 +50,7 @@ impl Collector {
                 self.steps
                     .entry(scenario.clone())
                     .or_default()
-                    .push(step.clone());
+                    .push((**step).clone());
             }
             Event::ScenarioFinished { result } => {
                 let mut result = result.clone();
@@ -239,7 +239,7 @@ pub(crate) mod tests {
     pub(crate) fn step(scenario: &str, s: &StepResult) -> Event {
         Event::StepFinished {
             scenario: scenario.into(),
-            step: s.clone(),
+            step: Box::new(s.clone()),
         }
     }
 
