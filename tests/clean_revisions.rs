@@ -447,48 +447,72 @@ fn against(r: &Run, inserted: &[String], blocking_only: bool) -> Vec<String> {
         .collect()
 }
 
+/// Checks one chain; `None` when it has nothing to vary, else the problems found.
+fn check(config: &Path) -> Option<Vec<String>> {
+    let name = config
+        .strip_prefix(repo())
+        .unwrap()
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    let Some(v) = variant(config) else {
+        eprintln!("{name}: no linear chain to insert into; left out");
+        return None;
+    };
+    let t0 = std::time::Instant::now();
+    let mut problems = Vec::new();
+    set_checks(&v, "off");
+    let off = run(&v, "chain,round-trip,downgrade");
+    if !off.out.path().join("report.json").exists() {
+        // A configuration-error fixture (exit 2) says so without a report.
+        eprintln!("{name}: exit {} without a report; left out", off.code);
+        return None;
+    }
+    for f in against(&off, &v.inserted, false) {
+        problems.push(format!("{name} (checks off): {f}"));
+    }
+    // Under the defaults only crash-resume differs (the other scenarios hold no check).
+    set_checks(&v, "warn");
+    let defaults = run(&v, "crash-resume");
+    if defaults.out.path().join("report.json").exists() {
+        for f in against(&defaults, &v.inserted, true) {
+            problems.push(format!("{name} (defaults): {f}"));
+        }
+    }
+    eprintln!(
+        "{name}: {} clean revisions checked in {:.1} s",
+        v.inserted.len(),
+        t0.elapsed().as_secs_f64()
+    );
+    Some(problems)
+}
+
 #[test]
 fn inserted_clean_revisions_produce_no_finding_in_any_chain() {
     let started = std::time::Instant::now();
-    let mut problems = Vec::new();
-    let mut checked = 0;
-    for config in projects() {
-        let name = config
-            .strip_prefix(repo())
-            .unwrap()
-            .parent()
-            .unwrap()
-            .display()
-            .to_string();
-        let Some(v) = variant(&config) else {
-            eprintln!("{name}: no linear chain to insert into; left out");
-            continue;
-        };
-        let t0 = std::time::Instant::now();
-        set_checks(&v, "off");
-        let off = run(&v, "chain,round-trip,downgrade");
-        if !off.out.path().join("report.json").exists() {
-            // A configuration-error fixture (exit 2) says so without a report.
-            eprintln!("{name}: exit {} without a report; left out", off.code);
-            continue;
+    // Chains run side by side (each on its own server): `MH_CLEAN_JOBS`, default 2.
+    let jobs: usize = std::env::var("MH_CLEAN_JOBS")
+        .ok()
+        .and_then(|j| j.parse().ok())
+        .unwrap_or(2)
+        .max(1);
+    let queue = std::sync::Mutex::new(projects());
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| loop {
+                let Some(config) = queue.lock().unwrap().pop() else {
+                    break;
+                };
+                let r = check(&config);
+                results.lock().unwrap().push(r);
+            });
         }
-        for f in against(&off, &v.inserted, false) {
-            problems.push(format!("{name} (checks off): {f}"));
-        }
-        set_checks(&v, "warn");
-        let defaults = run(&v, "crash-resume");
-        if defaults.out.path().join("report.json").exists() {
-            for f in against(&defaults, &v.inserted, true) {
-                problems.push(format!("{name} (defaults): {f}"));
-            }
-        }
-        checked += 1;
-        eprintln!(
-            "{name}: {} clean revisions checked in {:.1} s",
-            v.inserted.len(),
-            t0.elapsed().as_secs_f64()
-        );
-    }
+    });
+    let results = results.into_inner().unwrap();
+    let checked = results.iter().flatten().count();
+    let problems: Vec<String> = results.into_iter().flatten().flatten().collect();
     eprintln!(
         "{checked} chains in {:.1} s",
         started.elapsed().as_secs_f64()
