@@ -157,7 +157,11 @@ impl std::fmt::Display for SeedIssue {
 
 impl std::fmt::Display for SeedNotes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "seeded {} of {} tables", self.seeded, self.tables)?;
+        write!(
+            f,
+            "seeded {} of {} tables in full",
+            self.seeded, self.tables
+        )?;
         for n in &self.notes {
             write!(f, "; `{}`: {}", n.table, n.issue)?;
         }
@@ -213,7 +217,7 @@ mod tests {
         assert_eq!(notes.notes[0].seeds, 2);
         assert_eq!(
             notes.to_string(),
-            "seeded 1 of 3 tables; `runs`: 3 row(s) refused by the server: 3819 Check \
+            "seeded 1 of 3 tables in full; `runs`: 3 row(s) refused by the server: 3819 Check \
              constraint 'runs_chk_2' is violated.; `run_steps`: 3 row(s) left out: they \
              reference rows of `runs` that are not there"
         );
