@@ -129,3 +129,25 @@ fn longtext_copied_back_into_varchar200_on_downgrade_fails_1406() {
         found(&r)
     );
 }
+
+#[test]
+fn a_self_reference_seeds_with_checks_on_and_only_a_cycle_turns_them_off_said_so() {
+    let r = run("seeding/fk-cycle", "chain,round-trip,downgrade");
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(findings(&r).is_empty(), "{:?}", found(&r));
+    let j = r.json();
+    let unchecked: Vec<&str> = j["seeding"]["unchecked"]
+        .as_array()
+        .expect("the cycle is run information")
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
+    assert_eq!(
+        unchecked,
+        ["a", "b"],
+        "the self-referencing `node` is no cycle"
+    );
+    assert!(r
+        .file("report.md")
+        .contains("seeded with FOREIGN_KEY_CHECKS=0 (their foreign keys form a cycle): a, b"));
+}
