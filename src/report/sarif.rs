@@ -52,7 +52,7 @@ fn level(s: Severity) -> &'static str {
     match s {
         Severity::Blocking => "error",
         Severity::Warning => "warning",
-        Severity::History | Severity::Info => "note",
+        Severity::History => "note",
     }
 }
 

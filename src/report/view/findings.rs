@@ -44,7 +44,7 @@ pub fn severity_mark(s: Severity) -> (&'static str, &'static str) {
     match s {
         Severity::Blocking => (Status::Failed.mark(), "fail"),
         Severity::Warning => ("⚠️", "warn"),
-        Severity::History | Severity::Info => ("ℹ️", "skip"),
+        Severity::History => ("ℹ️", "skip"),
     }
 }
 
@@ -154,16 +154,11 @@ pub fn finding_lines(
 
 pub fn findings_counts(summary: &RunSummary) -> String {
     let n = |s: Severity| summary.findings.iter().filter(|f| f.severity == s).count();
-    let parts: Vec<String> = [
-        Severity::Blocking,
-        Severity::Warning,
-        Severity::History,
-        Severity::Info,
-    ]
-    .iter()
-    .filter(|s| n(**s) > 0)
-    .map(|s| format!("{} {}", n(*s), s.word()))
-    .collect();
+    let parts: Vec<String> = [Severity::Blocking, Severity::Warning, Severity::History]
+        .iter()
+        .filter(|s| n(**s) > 0)
+        .map(|s| format!("{} {}", n(*s), s.word()))
+        .collect();
     if parts.is_empty() {
         "none".into()
     } else {

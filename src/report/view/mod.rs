@@ -42,6 +42,8 @@ pub struct ReportView {
     pub finding_rows: Vec<findings::FindingRow>,
     pub filters: findings::FindingFilters,
     pub digest: digest::Digest,
+    /// What seeding could not do (run information, never a finding); None when it did all.
+    pub seeding: Option<String>,
     pub sections: Vec<sections::Section>,
     pub chain: chain::ChainSection,
     pub confidence: Vec<confidence::Aspect>,
@@ -78,6 +80,7 @@ pub fn build(summary: &RunSummary) -> ReportView {
         rows: sections::rows(summary, &short),
         findings: findings::finding_lines(summary, &g, |_| true),
         digest: digest::build(summary, &g),
+        seeding: (!summary.seeding.is_clean()).then(|| summary.seeding.to_string()),
         sections: sections::sections(summary, &g),
         chain: chain::build(summary),
         confidence: confidence::build(summary),

@@ -24,6 +24,5 @@ pub fn fix_hint(kind: Kind) -> &'static str {
         Kind::EmptyDowngrade => "Write the downgrade that undoes the upgrade, or mark the migration irreversible on purpose.",
         Kind::CheckFailed => "Read the failing check's expectation in the full report and fix the migration or the scenario.",
         Kind::ScenarioError => "Fix the environment or tool problem that kept the scenario from running (see the full report's log).",
-        Kind::SeedIncomplete => "Nothing to fix in the migration: some tables or columns could not be seeded, so their data went unchecked.",
     }
 }
