@@ -369,12 +369,18 @@ impl Fold {
                 Some(err) => err.to_string(),
                 None => message.clone(),
             };
+            // A real process's statements are not seen: then its schema changes are what stays.
+            let stayed = match l.statements_applied {
+                0 => format!("schema changes of {rev} stay applied"),
+                n => format!(
+                    "{n} statement(s) of {rev} stay applied{}",
+                    l.failed_statement
+                        .map(|k| format!(" after statement {k} failed"))
+                        .unwrap_or_default()
+                ),
+            };
             let summary = format!(
-                "{} statement(s) of {rev} stay applied{}; version table {}; re-running fails with {again}",
-                l.statements_applied,
-                l.failed_statement
-                    .map(|k| format!(" after statement {k} failed"))
-                    .unwrap_or_default(),
+                "{stayed}; version table {}; re-running fails with {again}",
                 l.version_table
             );
             let mut d = Defect::new(Kind::HalfApplied, e.defect.revision.as_deref(), summary)
