@@ -2,6 +2,7 @@
 //! `StepResult`s (expected vs actual). The chain walk and probes live in their own files.
 
 mod checks;
+mod compat;
 mod deploy;
 mod fork;
 mod halfapplied;
@@ -449,6 +450,7 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
         Step::CrashResume => resume::crash_resume(ctx, state).await,
         Step::Reset => checks::reset(ctx, state).await,
         Step::Hotfix { from, to } => checks::hotfix(ctx, state, from, to).await.into(),
+        Step::ReleaseCode { release } => compat::release_code(ctx, state, *release).await,
         // A marker the runner reads; nothing to execute.
         Step::BeginCheck { .. } => StepOutcome {
             results: vec![],
