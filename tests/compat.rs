@@ -99,6 +99,61 @@ fn flask_project(next_model: &str, upgrade: &str) -> tempfile::TempDir {
     d
 }
 
+/// A plain Alembic project (env.py imports `metadata` from models.py) in a new git
+/// repository: `v1`'s model has `user.legacy_name`; the next release drops it.
+fn alembic_project() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    std::fs::create_dir_all(p.join("migrations/versions")).unwrap();
+    std::fs::copy(
+        common::repo().join("examples/seed-alembic/migrations/env.py"),
+        p.join("migrations/env.py"),
+    )
+    .unwrap();
+    // The example's ini (logging sections included), its revisions found in `migrations/`.
+    let ini = std::fs::read_to_string(common::repo().join("examples/seed-alembic/alembic.ini"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("version_locations"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(p.join("alembic.ini"), ini).unwrap();
+    std::fs::write(
+        p.join("harness.toml"),
+        format!(
+            "[migrations]\ntool = \"alembic\"\n[python]\nrequirements = \"{}\"\n",
+            common::repo().join("requirements.txt").display()
+        ),
+    )
+    .unwrap();
+    let models = |legacy: &str| {
+        format!(
+            "import sqlalchemy as sa\n\nmetadata = sa.MetaData()\nuser = sa.Table(\"user\", metadata, sa.Column(\"id\", sa.Integer, primary_key=True), sa.Column(\"username\", sa.String(64), nullable=False){legacy})\n"
+        )
+    };
+    std::fs::write(
+        p.join("models.py"),
+        models(", sa.Column(\"legacy_name\", sa.String(64))"),
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("migrations/versions/0001_initial.py"),
+        revision("0001", "", V1_TABLE),
+    )
+    .unwrap();
+    git(p, &["init", "-q"]);
+    git(p, &["add", "."]);
+    git(p, &["commit", "-qm", "v1"]);
+    git(p, &["tag", "v1"]);
+    std::fs::write(p.join("models.py"), models("")).unwrap();
+    std::fs::write(
+        p.join("migrations/versions/0002_next.py"),
+        revision("0002", "0001", "    op.drop_column('user', 'legacy_name')"),
+    )
+    .unwrap();
+    d
+}
+
 /// A private temp dir for the harness: the previous release's files must not outlive it.
 fn run_compat(d: &tempfile::TempDir, tmp: &Path, extra: &[&str]) -> common::Run {
     let config = d.path().join("harness.toml").display().to_string();
@@ -204,6 +259,20 @@ fn dropping_a_column_the_previous_model_uses_breaks_the_previous_release() {
         )["severity"],
         "blocking"
     );
+}
+
+#[test]
+fn plain_alembic_reads_the_model_from_env_pys_target_metadata() {
+    let d = alembic_project();
+    let tmp = tempfile::tempdir().unwrap();
+    let r = run_compat(&d, tmp.path(), &["--since", "v1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let found = compat_findings(&r);
+    let f = one(&found, "breaks_previous_release", "legacy_name");
+    assert_eq!(f["revision"], "0002");
+    assert_eq!(f["error"]["code"], 1054);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(previous_dirs(tmp.path()).is_empty());
 }
 
 #[test]
