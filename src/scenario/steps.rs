@@ -1,6 +1,7 @@
 //! Executes one `Step` against a scenario's database and turns what happened into
 //! `StepResult`s (expected vs actual). The chain walk and probes live in their own files.
 
+mod changes;
 mod checks;
 mod compat;
 mod deploy;

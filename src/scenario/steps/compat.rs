@@ -6,16 +6,13 @@
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Params, Value};
 
-use super::{snapshot, ScenarioState, StepOutcome};
-use crate::compat::{
-    self, Blame, CodeStatement, Incompatibility, Op, Release, RevisionChanges, Subject,
-};
+use super::changes::{drift_of, history, owner};
+use super::{ScenarioState, StepOutcome};
+use crate::compat::{self, Blame, CodeStatement, Incompatibility, Op, Release, Subject};
 use crate::db::{ident, server_error, ServerError};
-use crate::driver::Target;
 use crate::findings::{Defect, Kind};
 use crate::scenario::result::StepResult;
 use crate::scenario::runner::RunContext;
-use crate::schema::{self, Change};
 
 /// A statement the server refused, with what it lacked.
 struct Refusal {
@@ -293,85 +290,5 @@ fn value(v: &serde_json::Value) -> Value {
         },
         serde_json::Value::String(s) => Value::Bytes(s.clone().into_bytes()),
         other => Value::Bytes(other.to_string().into_bytes()),
-    }
-}
-
-/// For a probe whose error named a bare column: the table a revision or the drift changed
-/// that column of.
-fn owner(revisions: &[RevisionChanges], drift: &[Change], subject: &Subject) -> Option<String> {
-    let column = subject.column()?;
-    revisions
-        .iter()
-        .flat_map(|r| r.changes.iter())
-        .chain(drift)
-        .find_map(|c| match c {
-            Change::AddColumn { table, column: col }
-            | Change::DropColumn { table, column: col }
-            | Change::ModifyColumn {
-                table, after: col, ..
-            } if col.name == column => Some(table.clone()),
-            _ => None,
-        })
-}
-
-/// Each revision after the baseline with its schema changes, on a clean scratch database
-/// walked one revision at a time; and the clean baseline's snapshot.
-async fn history(ctx: &RunContext) -> Result<(Vec<RevisionChanges>, schema::Snapshot), String> {
-    let name = ctx
-        .server
-        .create_database()
-        .await
-        .map_err(|e| e.to_string())?;
-    let db = ctx.db(&name);
-    let walked = async {
-        if let Some(b) = &ctx.plan.baseline {
-            let e = ctx.driver.upgrade(&db, &Target::Revision(b.clone())).await;
-            if !e.ok() {
-                return Err(format!("upgrade to the baseline {b} failed"));
-            }
-        }
-        let base = snapshot(ctx, &db).await?;
-        let order = ctx.plan.order();
-        let start = ctx
-            .plan
-            .baseline
-            .as_ref()
-            .and_then(|b| order.iter().position(|o| o == b))
-            .map_or(0, |i| i + 1);
-        let end = ctx
-            .plan
-            .head
-            .as_ref()
-            .and_then(|h| order.iter().position(|o| o == h))
-            .map_or(order.len(), |i| i + 1);
-        let mut prev = base.clone();
-        let mut out = Vec::new();
-        for rev in order.get(start..end).unwrap_or(&[]) {
-            let e = ctx
-                .driver
-                .upgrade(&db, &Target::Revision(rev.clone()))
-                .await;
-            if !e.ok() {
-                break;
-            }
-            let next = snapshot(ctx, &db).await?;
-            out.push(RevisionChanges {
-                revision: rev.clone(),
-                changes: schema::diff(&prev, &next),
-            });
-            prev = next;
-        }
-        Ok((out, base))
-    }
-    .await;
-    let _ = ctx.server.drop_database(&name).await;
-    walked
-}
-
-/// What the drift fixture changed: the clean baseline against the scenario's own.
-fn drift_of(state: &ScenarioState, clean: schema::Snapshot) -> Vec<Change> {
-    match state.snapshots.get("baseline") {
-        Some(drifted) => schema::diff(&clean, drifted),
-        None => vec![],
     }
 }
