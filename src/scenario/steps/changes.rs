@@ -93,3 +93,33 @@ pub(super) fn drift_of(state: &ScenarioState, clean: schema::Snapshot) -> Vec<Ch
         None => vec![],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Column;
+
+    #[test]
+    fn a_probes_bare_or_aliased_column_belongs_to_the_table_a_change_touched() {
+        let revs = vec![RevisionChanges {
+            revision: "3".into(),
+            changes: vec![Change::AddColumn {
+                table: "books".into(),
+                column: Column {
+                    name: "slug".into(),
+                    ..Default::default()
+                },
+            }],
+        }];
+        let aliased = Subject::UnknownColumn {
+            table: Some("b".into()),
+            column: "slug".into(),
+        };
+        assert_eq!(owner(&revs, &[], &aliased).as_deref(), Some("books"));
+        let other = Subject::UnknownColumn {
+            table: None,
+            column: "title".into(),
+        };
+        assert_eq!(owner(&revs, &[], &other), None);
+    }
+}

@@ -67,12 +67,14 @@ pub async fn release_code(
     };
     let drift = drift_of(state, clean);
     for f in refusals {
+        // A probe's qualifier may be an alias (`b.slug`): the table a change touched that
+        // column of is the better guess.
         let table = f
             .statement
             .table
             .clone()
-            .or_else(|| f.subject.table().map(str::to_string))
-            .or_else(|| owner(&revisions, &drift, &f.subject));
+            .or_else(|| owner(&revisions, &drift, &f.subject))
+            .or_else(|| f.subject.table().map(str::to_string));
         let blame = table
             .as_deref()
             .map(|t| compat::blame(release, t, &f.subject, &revisions, &drift))
