@@ -57,12 +57,21 @@ impl fmt::Display for Op {
     }
 }
 
+/// What a bound value is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// A column's value (INSERT, UPDATE's SET).
+    Value,
+    /// Part of the `WHERE` on the primary key: bound to a seeded row's key when there is one.
+    Key,
+}
+
 /// One value bound to a `?` of a statement.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Param {
     pub column: String,
-    /// Part of the `WHERE` on the primary key: bound to a seeded row's key when there is one.
-    pub key: bool,
+    pub role: Role,
     pub value: serde_json::Value,
 }
 

@@ -499,20 +499,20 @@ def cmd_model(req):
             cols = [c for c in table.columns if _set_by_model(table, c)]
             roles, n = {}, 0
 
-            def bind(prefix, col, key):
+            def bind(prefix, col, role):
                 nonlocal n
                 n += 1
                 name = "%s_%d" % (prefix, n)
-                roles[name] = {"column": col.name, "key": key, "value": _sample(col, n)}
+                roles[name] = {"column": col.name, "role": role, "value": _sample(col, n)}
                 return sa.bindparam(name, type_=col.type)
 
-            stmts = [("insert", sa.insert(table).values({c.name: bind("i", c, False) for c in cols}))]
+            stmts = [("insert", sa.insert(table).values({c.name: bind("i", c, "value") for c in cols}))]
             if pk:
-                where = sa.and_(*[c == bind("k", c, True) for c in pk])
+                where = sa.and_(*[c == bind("k", c, "key") for c in pk])
                 stmts.append(("select", sa.select(table).where(where)))
                 rest = [c for c in cols if not c.primary_key]
                 if rest:
-                    values = {c.name: bind("u", c, False) for c in rest}
+                    values = {c.name: bind("u", c, "value") for c in rest}
                     stmts.append(("update", sa.update(table).where(where).values(values)))
                 stmts.append(("delete", sa.delete(table).where(where)))
             entries = []

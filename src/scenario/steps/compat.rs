@@ -8,7 +8,7 @@ use mysql_async::{Conn, Params, Value};
 
 use super::changes::{drift_of, history, owner};
 use super::{ScenarioState, StepOutcome};
-use crate::compat::{self, Blame, CodeStatement, Incompatibility, Op, Release, Subject};
+use crate::compat::{self, Blame, CodeStatement, Incompatibility, Op, Release, Role, Subject};
 use crate::db::{ident, server_error, ServerError};
 use crate::findings::{Defect, Kind};
 use crate::scenario::result::StepResult;
@@ -241,13 +241,13 @@ fn label(s: &CodeStatement) -> String {
 /// The statement's values, its key bound to a seeded row's when the table has one (so the
 /// SELECT, UPDATE and DELETE touch data).
 async fn seeded_params(conn: &mut Conn, s: &CodeStatement) -> Params {
-    let (Some(table), true) = (&s.table, s.params.iter().any(|p| p.key)) else {
+    let (Some(table), true) = (&s.table, s.params.iter().any(|p| p.role == Role::Key)) else {
         return to_params(s.params.iter().map(|p| value(&p.value)).collect());
     };
     let keys: Vec<&str> = s
         .params
         .iter()
-        .filter(|p| p.key)
+        .filter(|p| p.role == Role::Key)
         .map(|p| p.column.as_str())
         .collect();
     let sql = format!(
@@ -260,7 +260,7 @@ async fn seeded_params(conn: &mut Conn, s: &CodeStatement) -> Params {
     let mut values = Vec::new();
     let mut seen_keys = std::collections::HashMap::new();
     for p in &s.params {
-        let v = if p.key {
+        let v = if p.role == Role::Key {
             // A key column bound twice (composite keys repeat in the WHERE) keeps its value.
             seen_keys
                 .entry(p.column.clone())
