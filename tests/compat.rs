@@ -427,6 +427,20 @@ fn sql_directory_probes_speak_for_the_previous_release() {
     assert_eq!(f["revision"], "000002");
     assert_eq!(found.len(), 1, "{found:#?}");
 
+    // `[compat] previous` names the same release without --since.
+    let cfg = p.join("harness.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, format!("{text}\n[compat]\nprevious = \"v1\"\n")).unwrap();
+    let configured = run_compat(&d, tmp.path(), &[]);
+    assert_eq!(configured.json()["baseline"], "000001");
+    let f = one(
+        &compat_findings(&configured),
+        "breaks_previous_release",
+        "legacy",
+    );
+    assert_eq!(f["revision"], "000002");
+    std::fs::write(&cfg, text).unwrap();
+
     // Without a previous release, the previous check is skipped and says why.
     let alone = run_compat(&d, tmp.path(), &[]);
     let steps = alone.scenario("compat")["steps"].clone();
