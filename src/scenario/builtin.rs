@@ -97,7 +97,8 @@ mod tests {
                 "reproduce-error",
                 "reapply",
                 "verify-head",
-                "deploy"
+                "deploy",
+                "compat"
             ]
         );
     }
