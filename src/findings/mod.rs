@@ -59,8 +59,6 @@ pub enum Kind {
     CheckFailed,
     /// A scenario could not run (a tool that would not start, a timeout, a lost server).
     ScenarioError,
-    /// Seeding could not fill every table or column: some data went unchecked.
-    SeedIncomplete,
     /// The previous release's code fails on the new schema (during a rolling deploy).
     BreaksPreviousRelease,
     /// The new release's code fails on the old schema (deployed before its migration).
@@ -89,7 +87,6 @@ impl Kind {
             Kind::EmptyDowngrade => "empty downgrade",
             Kind::CheckFailed => "check failed",
             Kind::ScenarioError => "could not run",
-            Kind::SeedIncomplete => "seeding incomplete",
             Kind::BreaksPreviousRelease => "breaks the previous release",
             Kind::CodeAheadOfSchema => "code ahead of schema",
         }
@@ -106,8 +103,6 @@ pub enum Severity {
     Warning,
     /// A revision outside the gate's scope (before `--since` or the baseline).
     History,
-    /// What the run could not check (seeding limits).
-    Info,
 }
 
 impl Severity {
@@ -116,7 +111,6 @@ impl Severity {
             Severity::Blocking => "blocking",
             Severity::Warning => "warning",
             Severity::History => "history",
-            Severity::Info => "info",
         }
     }
 }

@@ -49,8 +49,8 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
         let mut any_step = false;
         for (i, st) in s.steps.iter().enumerate() {
             for w in &st.warnings {
+                // Seeding limits are run information (`RunSummary::seeding`), never findings.
                 let kind = match w.kind {
-                    WarningKind::Seed => Kind::SeedIncomplete,
                     // The graph's warnings are folded above; others (a tool that would not
                     // list its heads) are the graph's too.
                     WarningKind::Chain if !graph_messages.contains(&w.message.as_str()) => {
@@ -58,10 +58,7 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
                     }
                     _ => continue,
                 };
-                let counted = match kind {
-                    Kind::SeedIncomplete => Severity::Info,
-                    _ => Severity::Warning,
-                };
+                let counted = Severity::Warning;
                 let d = Defect::new(kind, w.revision.as_deref(), clean.text(&w.message));
                 fold.add(d, &s.id, &st.title, counted, at(i, 0));
             }
@@ -210,7 +207,6 @@ impl Fold {
         let text = matches!(
             d.kind,
             Kind::Graph
-                | Kind::SeedIncomplete
                 | Kind::ScenarioError
                 | Kind::BreaksPreviousRelease
                 | Kind::CodeAheadOfSchema
