@@ -94,6 +94,14 @@ impl Format {
             .collect()
     }
 
+    /// The `--format` word for it.
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(f, _)| *f == self)
+            .map_or("md", |(_, names)| names[0])
+    }
+
     pub fn file_name(self) -> &'static str {
         match self {
             Format::Markdown => "report.md",
