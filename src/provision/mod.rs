@@ -10,8 +10,8 @@ mod url;
 
 pub use container::ContainerProvisioner;
 pub use docker::{
-    docker_engine, labelled_containers, labelled_containers_with_pids, remove_container,
-    DockerEngine, PID_LABEL, RUN_LABEL,
+    docker_engine, image_present, labelled_containers, labelled_containers_with_pids, local_images,
+    remove_container, DockerEngine, PID_LABEL, RUN_LABEL,
 };
 pub use local::{find_server_binary, LocalProvisioner, TEMP_PREFIX};
 pub use server::{Engine, ProviderKind, Server, ServerHandle};
@@ -41,6 +41,19 @@ pub struct ProvisionRequest {
 }
 
 pub const DEFAULT_IMAGE: &str = "mysql:8.0";
+
+/// Image repositories holding MySQL or MariaDB servers: the official ones, then the ones
+/// `scripts/build-images.sh` builds where no registry is reachable.
+pub const SERVER_REPOSITORIES: &[&str] = &[
+    "mysql",
+    "mariadb",
+    LOCAL_MYSQL_REPOSITORY,
+    "migration-harness/mariadb",
+];
+
+/// The locally built Oracle MySQL images (`--db auto` uses the newest when the default image
+/// cannot be pulled).
+pub const LOCAL_MYSQL_REPOSITORY: &str = "migration-harness/mysql";
 
 pub fn alternatives() -> &'static str {
     "ways to proceed:\n  \
