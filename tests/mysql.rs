@@ -1,0 +1,82 @@
+//! Oracle MySQL as a first-class server: the locally built image and its `mysqld` run as a
+//! local process, both handing out working databases with the server's shipped settings.
+
+mod common;
+
+use std::time::Duration;
+
+use migration_harness::provision::{
+    labelled_containers, ContainerProvisioner, Engine, LocalProvisioner, ProviderKind, Provisioner,
+    Server,
+};
+use migration_harness::redact::Redactor;
+use mysql_async::prelude::Queryable;
+
+/// A database works, and the server runs as shipped: the binary log on, functions without
+/// DETERMINISTIC refused (`log_bin_trust_function_creators` off).
+async fn exercise_mysql(server: &Server) {
+    assert_eq!(server.engine, Engine::Mysql, "{}", server.version);
+    assert!(server.version.starts_with("9.7."), "{}", server.version);
+    let db = server.create_database().await.unwrap();
+    let mut c = server.conn.connect(Some(&db)).await.unwrap();
+    c.query_drop("CREATE TABLE t (id int PRIMARY KEY, v varchar(10))")
+        .await
+        .unwrap();
+    c.query_drop("INSERT INTO t VALUES (1, 'x')").await.unwrap();
+    let got: Option<i64> = c.query_first("SELECT id FROM t").await.unwrap();
+    assert_eq!(got, Some(1));
+    let (log_bin, trust): (i64, i64) = c
+        .query_first("SELECT @@log_bin, @@log_bin_trust_function_creators")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((log_bin, trust), (1, 0), "binary log as MySQL ships it");
+    c.disconnect().await.unwrap();
+}
+
+#[tokio::test]
+async fn local_mysqld_starts_with_its_own_datadir_and_leaves_nothing() {
+    let run_id = "tmylocal";
+    let p = LocalProvisioner::new(common::mysqld(), Duration::from_secs(120));
+    let server = p
+        .provision(run_id, &Redactor::new())
+        .await
+        .expect("mysqld starts as a local process");
+    eprintln!("local MySQL ready in {} ms", server.startup_ms);
+    assert_eq!(server.provider, ProviderKind::Local);
+    assert_eq!(common::temp_dirs_matching(run_id).len(), 1);
+    exercise_mysql(&server).await;
+    // `--secure-file-priv` points inside the run's temp dir (MySQL aborts without one).
+    let mut c = server.conn.connect(None).await.unwrap();
+    let priv_dir: Option<String> = c.query_first("SELECT @@secure_file_priv").await.unwrap();
+    let priv_dir = priv_dir.unwrap_or_default();
+    assert!(
+        priv_dir.contains(&format!("mh-local-{run_id}-")),
+        "{priv_dir}"
+    );
+    c.disconnect().await.unwrap();
+    server.teardown().await.unwrap();
+    assert!(
+        common::temp_dirs_matching(run_id).is_empty(),
+        "temp dir left"
+    );
+    assert!(
+        common::processes_matching(&format!("mh-local-{run_id}-")).is_empty(),
+        "mysqld left running"
+    );
+}
+
+#[tokio::test]
+async fn mysql_image_starts_as_shipped_and_leaves_no_container() {
+    let run_id = "tmycontainer";
+    let p = ContainerProvisioner::new(&common::mysql_image(), Duration::from_secs(180));
+    let server = p
+        .provision(run_id, &Redactor::new())
+        .await
+        .expect("the MySQL image starts");
+    eprintln!("MySQL container ready in {} ms", server.startup_ms);
+    assert_eq!(server.provider, ProviderKind::Container);
+    exercise_mysql(&server).await;
+    server.teardown().await.unwrap();
+    assert!(labelled_containers(Some(run_id)).await.unwrap().is_empty());
+}
