@@ -306,6 +306,7 @@ fn server_info(server: &Server) -> ServerInfo {
         provider: server.provider,
         image: server.image.clone(),
         settings: server.settings.clone(),
+        choice: server.choice.clone(),
     }
 }
 

@@ -80,3 +80,36 @@ async fn mysql_image_starts_as_shipped_and_leaves_no_container() {
     server.teardown().await.unwrap();
     assert!(labelled_containers(Some(run_id)).await.unwrap().is_empty());
 }
+
+#[test]
+fn auto_runs_on_the_locally_built_mysql_image_when_the_default_cannot_be_pulled() {
+    // No registry here: `mysql:8.0` cannot be pulled, `migration-harness/mysql:9.7` is built.
+    let run = common::harness(
+        &[
+            "--config",
+            "examples/golang-migrate/harness.toml",
+            "--db",
+            "auto",
+            "--scenario",
+            "upgrade",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    // The console's progress lines go to stderr.
+    let chosen = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("--db auto chose"))
+        .unwrap_or_else(|| panic!("the console says nothing of the choice:\n{}", run.stderr));
+    assert!(
+        chosen.contains("locally built image migration-harness/mysql:9.7")
+            && chosen.contains("mysql:8.0 could not be started"),
+        "{chosen}"
+    );
+    let server = &run.json()["server"];
+    assert_eq!(server["engine"], "mysql", "{server}");
+    assert_eq!(server["provider"], "container", "{server}");
+}

@@ -35,6 +35,22 @@ pub enum ProviderKind {
     Url,
 }
 
+/// How the run came to this server: what was asked for and, when `--db auto` had to fall
+/// back, what did not work. The console says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Choice {
+    /// The mode (and image or binary) the command line or config named.
+    Requested,
+    /// `--db auto`: the image asked for (or the default) started.
+    AutoImage,
+    /// `--db auto`: the default image could not be started (no registry?); the newest
+    /// locally built MySQL image was used instead.
+    AutoLocalImage { wanted: String, reason: String },
+    /// `--db auto`: no container could be started; a local server binary was used.
+    AutoLocalBinary { reason: String },
+}
+
 /// What a provider must undo at the end (remove the container, stop the process).
 #[async_trait::async_trait]
 pub trait ServerHandle: Send + Sync {
@@ -57,6 +73,7 @@ pub struct Server {
     pub startup_ms: u64,
     /// Throwaway-server settings the harness applied (empty for a server it does not own).
     pub settings: Vec<String>,
+    pub choice: Choice,
     counter: AtomicUsize,
     created: Mutex<Vec<String>>,
     handle: tokio::sync::Mutex<Option<Box<dyn ServerHandle>>>,
@@ -91,6 +108,7 @@ impl Server {
             run_id: run_id.to_string(),
             startup_ms: 0,
             settings: Vec::new(),
+            choice: Choice::Requested,
             counter: AtomicUsize::new(0),
             created: Mutex::new(Vec::new()),
             handle: tokio::sync::Mutex::new(handle),

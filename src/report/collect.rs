@@ -213,6 +213,7 @@ pub(crate) mod tests {
                 provider: ProviderKind::Local,
                 image: None,
                 settings: vec![],
+                choice: crate::provision::Choice::Requested,
             },
             startup_ms: 500,
         }

@@ -25,6 +25,9 @@ pub struct ServerInfo {
     /// Throwaway-server settings applied (durability traded for speed).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub settings: Vec<String>,
+    /// Why this server (the console says it; `--db auto` may have fallen back).
+    #[serde(skip)]
+    pub choice: crate::provision::Choice,
 }
 
 #[derive(Debug, Clone, Serialize)]
