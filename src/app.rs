@@ -78,6 +78,7 @@ pub fn provision_request(cli: &Cli, cfg: &Config) -> ProvisionRequest {
                 .and_then(|v| std::env::var(v).ok())
         }),
         startup_timeout: Duration::from_secs(s.startup_timeout.unwrap_or(180)),
+        migrate_as: s.migrate_as.unwrap_or_default(),
     }
 }
 
@@ -307,6 +308,7 @@ fn server_info(server: &Server) -> ServerInfo {
         image: server.image.clone(),
         settings: server.settings.clone(),
         choice: server.choice.clone(),
+        profile: server.profile.clone(),
     }
 }
 

@@ -113,3 +113,74 @@ fn auto_runs_on_the_locally_built_mysql_image_when_the_default_cannot_be_pulled(
     assert_eq!(server["engine"], "mysql", "{server}");
     assert_eq!(server["provider"], "container", "{server}");
 }
+
+/// The trigger fixture on the local MySQL, migrations run as `migrate_as`.
+fn trigger_migration_as(migrate_as: &str, scenarios: &str) -> common::Run {
+    let proj = tempfile::tempdir().unwrap();
+    common::copy_dir(
+        &common::repo().join("tests/fixtures/engines/trigger-as-app"),
+        proj.path(),
+    );
+    let cfg = proj.path().join("harness.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace(
+            "[migrations]",
+            &format!("[server]\nmigrate_as = \"{migrate_as}\"\n\n[migrations]"),
+        ),
+    )
+    .unwrap();
+    let mysqld = common::mysqld();
+    common::harness(
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--db",
+            "local",
+            "--server-binary",
+            mysqld.to_str().unwrap(),
+            "--scenario",
+            scenarios,
+            "--format",
+            "json",
+        ],
+        &[],
+    )
+}
+
+#[test]
+fn trigger_by_the_application_user_is_a_1419_finding_with_its_half_applied_state() {
+    let run = trigger_migration_as("app", "chain");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let j = run.json();
+    assert_eq!(j["server"]["profile"]["binary_log"], true);
+    assert_eq!(j["server"]["profile"]["migrate_as"], "app");
+    let findings = j["findings"].as_array().unwrap();
+    let failed = findings
+        .iter()
+        .find(|f| f["kind"] == "upgrade_fails")
+        .unwrap_or_else(|| panic!("no upgrade_fails finding: {findings:#?}"));
+    assert_eq!(failed["revision"], "000002");
+    assert_eq!(failed["error"]["code"], 1419);
+    assert!(
+        failed["statement"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("CREATE TRIGGER orders_audit"),
+        "{failed}"
+    );
+    // What the failed migration left behind: its first statement applied.
+    let left = &failed["left_behind"];
+    assert_eq!(left["statements_applied"], 1, "{failed}");
+    assert_eq!(left["failed_statement"], 2, "{failed}");
+    assert_eq!(left["changed"], serde_json::json!(["+ table order_audit"]));
+}
+
+#[test]
+fn the_same_trigger_applies_when_migrations_run_as_root() {
+    let run = trigger_migration_as("root", "chain,upgrade");
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["server"]["profile"]["migrate_as"], "root");
+    assert_eq!(run.json()["findings"], serde_json::json!([]));
+}

@@ -42,18 +42,6 @@ fn split_image(image: &str) -> (String, String) {
     }
 }
 
-fn random_password() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    format!("mh-{:016x}", h.finish())
-}
-
 #[async_trait::async_trait]
 impl Provisioner for ContainerProvisioner {
     async fn provision(&self, run_id: &str, redactor: &Redactor) -> Result<Server> {
@@ -64,7 +52,7 @@ impl Provisioner for ContainerProvisioner {
                 alternatives()
             )));
         }
-        let password = random_password();
+        let password = super::server::random_password();
         redactor.add(&password);
         let (name, tag) = split_image(&self.image);
         let request = GenericImage::new(name, tag)

@@ -14,13 +14,13 @@ pub use docker::{
     remove_container, DockerEngine, PID_LABEL, RUN_LABEL,
 };
 pub use local::{find_server_binary, LocalProvisioner, TEMP_PREFIX};
-pub use server::{Choice, Engine, ProviderKind, Server, ServerHandle};
+pub use server::{version_numbers, Choice, Engine, Profile, ProviderKind, Server, ServerHandle};
 pub use url::UrlProvisioner;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::DbMode;
+use crate::config::{DbMode, MigrateAs};
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
 
@@ -38,6 +38,7 @@ pub struct ProvisionRequest {
     pub binary: Option<PathBuf>,
     pub database_url: Option<String>,
     pub startup_timeout: Duration,
+    pub migrate_as: MigrateAs,
 }
 
 pub const DEFAULT_IMAGE: &str = "mysql:8.0";
@@ -68,6 +69,25 @@ pub async fn provision(
     run_id: &str,
     redactor: &Redactor,
 ) -> Result<Server> {
+    let mut server = start(req, run_id, redactor).await?;
+    // A server that cannot serve this run must not be left running.
+    let checked = async {
+        server.check_supported()?;
+        server.read_profile(req.migrate_as, redactor).await
+    }
+    .await;
+    match checked {
+        Ok(()) => Ok(server),
+        Err(e) => {
+            if let Err(t) = server.teardown().await {
+                tracing::warn!("{t}");
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn start(req: &ProvisionRequest, run_id: &str, redactor: &Redactor) -> Result<Server> {
     match req.mode {
         DbMode::Container => container_of(req).provision(run_id, redactor).await,
         DbMode::Local => local_of(req)?.provision(run_id, redactor).await,

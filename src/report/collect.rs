@@ -214,6 +214,7 @@ pub(crate) mod tests {
                 image: None,
                 settings: vec![],
                 choice: crate::provision::Choice::Requested,
+                profile: None,
             },
             startup_ms: 500,
         }
