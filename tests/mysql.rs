@@ -184,3 +184,100 @@ fn the_same_trigger_applies_when_migrations_run_as_root() {
     assert_eq!(run.json()["server"]["profile"]["migrate_as"], "root");
     assert_eq!(run.json()["findings"], serde_json::json!([]));
 }
+
+/// A MySQL-only schema: invisible column and index, functional index, expression default,
+/// a check that is NOT ENFORCED.
+const MYSQL_SCHEMA: &[&str] = &[
+    "CREATE TABLE item (id int PRIMARY KEY, sku varchar(20) NOT NULL, note text, \
+     secret int INVISIBLE, token char(36) DEFAULT (uuid()), price int NOT NULL, \
+     KEY ix_note ((left(note, 10))), KEY ix_sku (sku) INVISIBLE, \
+     CONSTRAINT chk_price CHECK (price > 0) NOT ENFORCED)",
+];
+
+async fn mysql_schema_after(server: &Server, sql: &[&str]) -> migration_harness::schema::Snapshot {
+    let db = server.create_database().await.unwrap();
+    let mut c = server.conn.connect(Some(&db)).await.unwrap();
+    for s in sql {
+        c.query_drop(*s)
+            .await
+            .unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
+    let snap = migration_harness::schema::take_snapshot(&mut c, &db, server.engine, &[])
+        .await
+        .unwrap();
+    c.disconnect().await.unwrap();
+    snap
+}
+
+#[tokio::test]
+async fn mysql_only_schema_compares_every_object_exactly() {
+    use migration_harness::schema::diff;
+    let server = LocalProvisioner::new(common::mysqld(), Duration::from_secs(120))
+        .provision("tmyschema", &Redactor::new())
+        .await
+        .expect("mysqld starts");
+    let base = mysql_schema_after(&server, MYSQL_SCHEMA).await;
+    // The same schema reached through another history compares equal.
+    let again = mysql_schema_after(
+        &server,
+        &[
+            // (ADD COLUMN … DEFAULT (uuid()) is refused with 1674 under the binary log.)
+            "CREATE TABLE item (id int PRIMARY KEY, sku varchar(20) NOT NULL, note text, token char(36) DEFAULT (uuid()), price int NOT NULL)",
+            "ALTER TABLE item ADD COLUMN secret int INVISIBLE AFTER note",
+            "CREATE INDEX ix_note ON item ((left(note, 10)))",
+            "CREATE INDEX ix_sku ON item (sku) INVISIBLE",
+            "ALTER TABLE item ADD CONSTRAINT chk_price CHECK (price > 0) NOT ENFORCED",
+        ],
+    )
+    .await;
+    let same: Vec<String> = diff(&base, &again).iter().map(|c| c.to_string()).collect();
+    assert!(same.is_empty(), "{same:#?}");
+    let mut failures = Vec::new();
+    for (name, change, needle) in [
+        (
+            "column made visible",
+            "ALTER TABLE item ALTER COLUMN secret SET VISIBLE",
+            "item.secret",
+        ),
+        (
+            "index made visible",
+            "ALTER TABLE item ALTER INDEX ix_sku VISIBLE",
+            "ix_sku",
+        ),
+        (
+            "functional index expression",
+            "ALTER TABLE item DROP INDEX ix_note, ADD INDEX ix_note ((left(note, 12)))",
+            "ix_note",
+        ),
+        (
+            "expression default",
+            "ALTER TABLE item ALTER COLUMN token SET DEFAULT (left(uuid(), 8))",
+            "item.token",
+        ),
+        (
+            "check enforced",
+            "ALTER TABLE item ALTER CHECK chk_price ENFORCED",
+            "chk_price",
+        ),
+        // With another change on the table, the check still shows on its own.
+        (
+            "check enforced beside a column change",
+            "ALTER TABLE item ALTER CHECK chk_price ENFORCED, MODIFY note mediumtext",
+            "chk_price",
+        ),
+    ] {
+        let mut sql = MYSQL_SCHEMA.to_vec();
+        sql.push(change);
+        let other = mysql_schema_after(&server, &sql).await;
+        let changes: Vec<String> = diff(&base, &other).iter().map(|c| c.to_string()).collect();
+        eprintln!("{name}: {changes:?}");
+        if !changes
+            .iter()
+            .any(|c| c.contains(needle) && !c.contains("SHOW CREATE"))
+        {
+            failures.push(format!("{name}: no change naming {needle}: {changes:#?}"));
+        }
+    }
+    server.teardown().await.unwrap();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -138,13 +138,25 @@ async fn wait_until_ready(
             return Err("the container exited".into());
         }
         let logs = all_logs(container).await;
-        if logs.lines().any(|l| l.contains("port: 3306")) {
+        if logs.lines().any(|l| announces_port(l, 3306)) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     wait_ready(&conn, timeout.saturating_sub(start.elapsed())).await?;
     Ok(conn)
+}
+
+/// Whether a server log line announces the classic port exactly: MySQL's X plugin logs
+/// `port: 33060` first, which must not count as `port: 3306`.
+fn announces_port(line: &str, port: u16) -> bool {
+    let needle = format!("port: {port}");
+    line.match_indices(&needle).any(|(i, m)| {
+        !line[i + m.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit())
+    })
 }
 
 async fn all_logs(container: &ContainerAsync<GenericImage>) -> String {
@@ -192,7 +204,18 @@ impl ServerHandle for ContainerHandle {
 
 #[cfg(test)]
 mod tests {
-    use super::split_image;
+    use super::{announces_port, split_image};
+
+    #[test]
+    fn readiness_needs_the_classic_port_not_the_x_plugins() {
+        let x = "[Server] X Plugin ready for connections. Bind-address: '::' port: 33060, socket: /var/run/mysqld/mysqlx.sock";
+        let classic = "/usr/sbin/mysqld: ready for connections. Version: '9.7.4-2'  socket: '/run/mysqld/mysqld.sock'  port: 3306  (Debian).";
+        let init = "ready for connections. Version: '8.0.36'  socket: '/var/run/mysqld/mysqld.sock'  port: 0  MySQL";
+        assert!(!announces_port(x, 3306));
+        assert!(announces_port(classic, 3306));
+        assert!(!announces_port(init, 3306));
+        assert!(announces_port("port: 3306", 3306));
+    }
 
     #[test]
     fn splits_image_names() {
