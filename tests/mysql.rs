@@ -281,3 +281,99 @@ async fn mysql_only_schema_compares_every_object_exactly() {
     server.teardown().await.unwrap();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn an_image_without_a_server_is_an_environment_error_naming_what_works() {
+    // The MySQL image's bare root filesystem: no entrypoint, no server.
+    let run = common::harness(
+        &[
+            "--config",
+            "examples/golang-migrate/harness.toml",
+            "--db",
+            "container",
+            "--image",
+            "migration-harness/sid-mysql-rootfs:latest",
+            "--scenario",
+            "upgrade",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("migration-harness/sid-mysql-rootfs:latest")
+            && run.stderr.contains("mysql:8.4")
+            && run.stderr.contains("migration-harness/mysql:9.7"),
+        "{}",
+        run.stderr
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let left = rt.block_on(labelled_containers(None)).unwrap_or_default();
+    let ours: Vec<_> = left
+        .iter()
+        .filter(|id| {
+            std::process::Command::new("docker")
+                .args(["inspect", "--format", "{{.Config.Image}}", id])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).contains("sid-mysql-rootfs"))
+                .unwrap_or(false)
+        })
+        .collect();
+    assert!(ours.is_empty(), "containers left: {ours:?}");
+}
+
+#[test]
+fn a_server_refusing_the_application_user_is_an_environment_error() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let outer = common::local_server(&rt, "tmyrefuse");
+    // An account that may create the run's databases but not users.
+    rt.block_on(async {
+        let mut c = outer.conn.connect(None).await.unwrap();
+        c.query_drop("CREATE USER 'limited'@'%' IDENTIFIED BY 'pw'")
+            .await
+            .unwrap();
+        c.query_drop("CREATE USER 'limited'@'localhost' IDENTIFIED BY 'pw'")
+            .await
+            .unwrap();
+        for host in ["%", "localhost"] {
+            c.query_drop(format!(
+                "GRANT ALL PRIVILEGES ON `mh\\_%`.* TO 'limited'@'{host}'"
+            ))
+            .await
+            .unwrap();
+        }
+        c.disconnect().await.unwrap();
+    });
+    let url = format!("mysql://limited:pw@127.0.0.1:{}/", outer.conn.port);
+    let run = common::harness(
+        &[
+            "--config",
+            "examples/golang-migrate/harness.toml",
+            "--db",
+            "url",
+            "--database-url",
+            &url,
+            "--scenario",
+            "upgrade",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("refuses the application user")
+            && run.stderr.contains("migrate_as = \"root\""),
+        "{}",
+        run.stderr
+    );
+    let left: Vec<String> = rt.block_on(async {
+        let mut c = outer.conn.connect(None).await.unwrap();
+        let dbs: Vec<String> = c.query("SHOW DATABASES LIKE 'mh\\_%'").await.unwrap();
+        let users: Vec<String> = c
+            .query("SELECT user FROM mysql.user WHERE user LIKE 'mh\\_app\\_%'")
+            .await
+            .unwrap();
+        c.disconnect().await.unwrap();
+        dbs.into_iter().chain(users).collect()
+    });
+    assert!(left.is_empty(), "left behind: {left:?}");
+    rt.block_on(outer.teardown()).unwrap();
+}

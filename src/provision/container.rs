@@ -16,6 +16,9 @@ use crate::db::{wait_ready, ConnInfo};
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
 
+/// Said when an image does not give a MySQL/MariaDB server.
+const WORKING_IMAGES: &str = "The image must run a MySQL 8.0+ or MariaDB 10.5+ server that logs `port: 3306` and honours MYSQL_ROOT_PASSWORD: the official mysql:8.0, mysql:8.4, mariadb:10.11, mariadb:11.8, or the locally built migration-harness/mysql:9.7 and migration-harness/mariadb:10.5/10.11/11.8 (scripts/build-images.sh).";
+
 pub struct ContainerProvisioner {
     image: String,
     timeout: Duration,
@@ -75,7 +78,7 @@ impl Provisioner for ContainerProvisioner {
         };
         let container = request.start().await.map_err(|e| {
             HarnessError::env(format!(
-                "could not start container {}: {e}\n(no image registry? build or load the image locally; or use --db local)",
+                "could not start container {}: {e}\n(no image registry? build or load the image locally; or use --db local)\n{WORKING_IMAGES}",
                 self.image
             ))
         })?;
@@ -102,7 +105,7 @@ impl Provisioner for ContainerProvisioner {
                 let logs = last_log_lines(&container, 20).await;
                 let _ = container.rm().await;
                 Err(HarnessError::env(format!(
-                    "container {} did not become ready within {} s: {msg}\nlast log lines:\n{}",
+                    "container {} did not become ready within {} s: {msg}\nlast log lines:\n{}\n{WORKING_IMAGES}",
                     self.image,
                     self.timeout.as_secs(),
                     logs
@@ -135,7 +138,7 @@ async fn wait_until_ready(
             return Err("no `port: 3306` line in the server log".into());
         }
         if !docker::container_running(container.id()).await {
-            return Err("the container exited".into());
+            return Err("the container exited before a server listened: not a MySQL/MariaDB server image?".into());
         }
         let logs = all_logs(container).await;
         if logs.lines().any(|l| announces_port(l, 3306)) {

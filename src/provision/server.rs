@@ -214,8 +214,6 @@ impl Server {
                 ..self.conn.clone()
             };
             redactor.add(&app.password);
-            // Set before the statements: teardown drops whatever part of it exists.
-            self.app = Some(app.clone());
             let refused = |what: &str, e: &dyn std::fmt::Display| {
                 HarnessError::env(format!(
                     "the server refuses the application user {} ({what}: {e}).\n\
@@ -231,6 +229,8 @@ impl Server {
                 ))
                 .await
                 .map_err(|e| refused("CREATE USER", &e))?;
+                // Once one exists, teardown drops it (and the other, if any).
+                self.app = Some(app.clone());
             }
             let _ = c.disconnect().await;
             let a = app.connect(None).await.map_err(|e| refused("login", &e))?;
@@ -366,6 +366,25 @@ impl Server {
 #[cfg(test)]
 mod tests {
     use super::version_numbers;
+
+    #[test]
+    fn mysql_before_8_is_refused_naming_what_works() {
+        use super::{ProviderKind, Server};
+        let conn = crate::db::ConnInfo {
+            host: "127.0.0.1".into(),
+            port: 3306,
+            user: "root".into(),
+            password: String::new(),
+        };
+        let old = Server::new(ProviderKind::Url, conn.clone(), "5.7.44-log".into(), "r", None);
+        let msg = old.check_supported().unwrap_err().to_string();
+        assert!(msg.contains("MySQL 5.7.44-log") && msg.contains("MySQL 8.0 or newer"), "{msg}");
+        assert!(msg.contains("mysql:8.4") && msg.contains("MariaDB 10.5"), "{msg}");
+        for fine in ["8.0.36", "9.7.4-2", "10.5.23-MariaDB-0+deb11u1"] {
+            let s = Server::new(ProviderKind::Url, conn.clone(), fine.into(), "r", None);
+            assert!(s.check_supported().is_ok(), "{fine}");
+        }
+    }
 
     #[test]
     fn reads_major_and_minor_of_every_server_spelling() {
