@@ -300,7 +300,8 @@ fn an_image_without_a_server_is_an_environment_error_naming_what_works() {
     );
     assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
     assert!(
-        run.stderr.contains("migration-harness/sid-mysql-rootfs:latest")
+        run.stderr
+            .contains("migration-harness/sid-mysql-rootfs:latest")
             && run.stderr.contains("mysql:8.4")
             && run.stderr.contains("migration-harness/mysql:9.7"),
         "{}",

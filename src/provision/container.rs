@@ -138,7 +138,10 @@ async fn wait_until_ready(
             return Err("no `port: 3306` line in the server log".into());
         }
         if !docker::container_running(container.id()).await {
-            return Err("the container exited before a server listened: not a MySQL/MariaDB server image?".into());
+            return Err(
+                "the container exited before a server listened: not a MySQL/MariaDB server image?"
+                    .into(),
+            );
         }
         let logs = all_logs(container).await;
         if logs.lines().any(|l| announces_port(l, 3306)) {

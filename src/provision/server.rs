@@ -376,10 +376,22 @@ mod tests {
             user: "root".into(),
             password: String::new(),
         };
-        let old = Server::new(ProviderKind::Url, conn.clone(), "5.7.44-log".into(), "r", None);
+        let old = Server::new(
+            ProviderKind::Url,
+            conn.clone(),
+            "5.7.44-log".into(),
+            "r",
+            None,
+        );
         let msg = old.check_supported().unwrap_err().to_string();
-        assert!(msg.contains("MySQL 5.7.44-log") && msg.contains("MySQL 8.0 or newer"), "{msg}");
-        assert!(msg.contains("mysql:8.4") && msg.contains("MariaDB 10.5"), "{msg}");
+        assert!(
+            msg.contains("MySQL 5.7.44-log") && msg.contains("MySQL 8.0 or newer"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("mysql:8.4") && msg.contains("MariaDB 10.5"),
+            "{msg}"
+        );
         for fine in ["8.0.36", "9.7.4-2", "10.5.23-MariaDB-0+deb11u1"] {
             let s = Server::new(ProviderKind::Url, conn.clone(), fine.into(), "r", None);
             assert!(s.check_supported().is_ok(), "{fine}");
