@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a machine for the test suite, idempotently: Debian packages (Docker engine,
 # debootstrap, MariaDB server and client, python3 with venv, git), a running dockerd, the locally built MariaDB
-# images 10.5, 10.11 and 11.8 (nothing can be pulled here), Chromium for the HTML report check, and the Python venv
+# images 10.5, 10.11 and 11.8 and the Oracle MySQL 9.7 image (nothing can be pulled here), Chromium for the HTML report check, and the Python venv
 # with the pinned migration tools (built by the harness itself, where every run finds it).
 # Every step checks first and skips what is already there.
 set -euo pipefail
@@ -43,10 +43,11 @@ else
   log "docker engine already running: $(docker version --format '{{.Server.Version}}')"
 fi
 
-# 3. Local MariaDB images ---------------------------------------------------------------
-# 10.11 (bookworm) is the default test server; 10.5 (bullseye) and 11.8 (trixie) are the other
-# two servers of the matrix tests. See scripts/build-images.sh.
-./scripts/build-images.sh 10.11 10.5 11.8
+# 3. Local server images ----------------------------------------------------------------
+# MariaDB 10.11 (bookworm) is the default test server; 10.5 (bullseye) and 11.8 (trixie) are
+# the other two servers of the matrix tests; Oracle MySQL 9.7 (sid) runs the MySQL suite.
+# See scripts/build-images.sh.
+./scripts/build-images.sh mariadb:10.11 mariadb:10.5 mariadb:11.8 mysql:9.7
 
 # 4. Python venv with the pinned migration tools ------------------------------------------
 # `prepare` builds the venv for requirements.txt in the harness's cache (keyed by the file's

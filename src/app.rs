@@ -300,6 +300,8 @@ fn server_info(server: &Server) -> ServerInfo {
         provider: server.provider,
         image: server.image.clone(),
         settings: server.settings.clone(),
+        choice: server.choice.clone(),
+        profile: server.profile.clone(),
     }
 }
 

@@ -72,6 +72,21 @@ pub struct ServerConfig {
     /// no `--image` / `--server-binary`.
     #[serde(default)]
     pub matrix: Vec<MatrixEntry>,
+    /// The account migrations run as: a schema-scoped application user (default, as in
+    /// production) or the server's root.
+    pub migrate_as: Option<MigrateAs>,
+}
+
+/// Who runs the migrations (`[server] migrate_as`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MigrateAs {
+    /// An application user with all privileges on the run's databases only (no SUPER): with
+    /// the binary log on, CREATE TRIGGER/FUNCTION then fail (1419) as they do in production.
+    #[default]
+    App,
+    /// The server's root account (the harness's own account).
+    Root,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -8,7 +8,7 @@ use tokio::process::Command;
 use crate::config::{Config, ToolKind};
 use crate::driver::python;
 use crate::error::{exit, Result};
-use crate::provision::{docker_engine, find_server_binary};
+use crate::provision::{docker_engine, find_server_binary, local_images, SERVER_REPOSITORIES};
 
 async fn first_line(program: &Path, arg: &str) -> Option<String> {
     let out = Command::new(program).arg(arg).output().await.ok()?;
@@ -40,6 +40,7 @@ pub async fn run(
                 e.version, e.api_version, e.host
             );
             usable.push("--db container");
+            report_images().await;
         }
         Err(e) => println!("✘ Docker engine: unreachable ({e})"),
     }
@@ -97,6 +98,18 @@ pub async fn run(
     }
     println!("\nusable: {}", usable.join(", "));
     Ok(exit::PASSED)
+}
+
+/// The server images this machine holds (nothing may be pullable: the locally built ones are
+/// what `--db auto` falls back to).
+async fn report_images() {
+    match local_images(SERVER_REPOSITORIES).await {
+        Ok(tags) if tags.is_empty() => println!(
+            "· no MySQL/MariaDB image here (scripts/build-images.sh builds migration-harness/mysql:9.7 and migration-harness/mariadb:10.5/10.11/11.8)"
+        ),
+        Ok(tags) => println!("✔ server images: {}", tags.join(", ")),
+        Err(e) => println!("✘ server images: cannot list ({e})"),
+    }
 }
 
 async fn report_python(cfg: &Config) {

@@ -260,6 +260,7 @@ fn servers(cli: &Cli, env: &Env, cfg: &Config) -> Servers {
             .or_else(|| s.binary.as_ref().map(|b| cfg.resolve(b))),
         database_url: url.or_else(|| s.database_url_env.as_ref().and_then(|v| env.get(v))),
         startup_timeout: Duration::from_secs(s.startup_timeout.unwrap_or(DEFAULT_STARTUP_S)),
+        migrate_as: s.migrate_as.unwrap_or_default(),
     })
 }
 

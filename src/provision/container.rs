@@ -16,6 +16,9 @@ use crate::db::{wait_ready, ConnInfo};
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
 
+/// Said when an image does not give a MySQL/MariaDB server.
+const WORKING_IMAGES: &str = "The image must run a MySQL 8.0+ or MariaDB 10.5+ server that logs `port: 3306` and honours MYSQL_ROOT_PASSWORD: the official mysql:8.0, mysql:8.4, mariadb:10.11, mariadb:11.8, or the locally built migration-harness/mysql:9.7 and migration-harness/mariadb:10.5/10.11/11.8 (scripts/build-images.sh).";
+
 pub struct ContainerProvisioner {
     image: String,
     timeout: Duration,
@@ -42,18 +45,6 @@ fn split_image(image: &str) -> (String, String) {
     }
 }
 
-fn random_password() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    format!("mh-{:016x}", h.finish())
-}
-
 #[async_trait::async_trait]
 impl Provisioner for ContainerProvisioner {
     async fn provision(&self, run_id: &str, redactor: &Redactor) -> Result<Server> {
@@ -64,7 +55,7 @@ impl Provisioner for ContainerProvisioner {
                 alternatives()
             )));
         }
-        let password = random_password();
+        let password = super::server::random_password();
         redactor.add(&password);
         let (name, tag) = split_image(&self.image);
         let request = GenericImage::new(name, tag)
@@ -87,7 +78,7 @@ impl Provisioner for ContainerProvisioner {
         };
         let container = request.start().await.map_err(|e| {
             HarnessError::env(format!(
-                "could not start container {}: {e}\n(no image registry? build or load the image locally; or use --db local)",
+                "could not start container {}: {e}\n(no image registry? build or load the image locally; or use --db local)\n{WORKING_IMAGES}",
                 self.image
             ))
         })?;
@@ -114,7 +105,7 @@ impl Provisioner for ContainerProvisioner {
                 let logs = last_log_lines(&container, 20).await;
                 let _ = container.rm().await;
                 Err(HarnessError::env(format!(
-                    "container {} did not become ready within {} s: {msg}\nlast log lines:\n{}",
+                    "container {} did not become ready within {} s: {msg}\nlast log lines:\n{}\n{WORKING_IMAGES}",
                     self.image,
                     self.timeout.as_secs(),
                     logs
@@ -147,16 +138,31 @@ async fn wait_until_ready(
             return Err("no `port: 3306` line in the server log".into());
         }
         if !docker::container_running(container.id()).await {
-            return Err("the container exited".into());
+            return Err(
+                "the container exited before a server listened: not a MySQL/MariaDB server image?"
+                    .into(),
+            );
         }
         let logs = all_logs(container).await;
-        if logs.lines().any(|l| l.contains("port: 3306")) {
+        if logs.lines().any(|l| announces_port(l, 3306)) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     wait_ready(&conn, timeout.saturating_sub(start.elapsed())).await?;
     Ok(conn)
+}
+
+/// Whether a server log line announces the classic port exactly: MySQL's X plugin logs
+/// `port: 33060` first, which must not count as `port: 3306`.
+fn announces_port(line: &str, port: u16) -> bool {
+    let needle = format!("port: {port}");
+    line.match_indices(&needle).any(|(i, m)| {
+        !line[i + m.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit())
+    })
 }
 
 async fn all_logs(container: &ContainerAsync<GenericImage>) -> String {
@@ -204,7 +210,18 @@ impl ServerHandle for ContainerHandle {
 
 #[cfg(test)]
 mod tests {
-    use super::split_image;
+    use super::{announces_port, split_image};
+
+    #[test]
+    fn readiness_needs_the_classic_port_not_the_x_plugins() {
+        let x = "[Server] X Plugin ready for connections. Bind-address: '::' port: 33060, socket: /var/run/mysqld/mysqlx.sock";
+        let classic = "/usr/sbin/mysqld: ready for connections. Version: '9.7.4-2'  socket: '/run/mysqld/mysqld.sock'  port: 3306  (Debian).";
+        let init = "ready for connections. Version: '8.0.36'  socket: '/var/run/mysqld/mysqld.sock'  port: 0  MySQL";
+        assert!(!announces_port(x, 3306));
+        assert!(announces_port(classic, 3306));
+        assert!(!announces_port(init, 3306));
+        assert!(announces_port("port: 3306", 3306));
+    }
 
     #[test]
     fn splits_image_names() {

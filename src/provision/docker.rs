@@ -118,3 +118,65 @@ pub async fn kill_container(id: &str) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())
 }
+
+/// Tags of the images present on the engine whose repository is one of `repositories`
+/// (e.g. `migration-harness/mysql`), in the order of `repositories`, newest version first.
+pub async fn local_images(repositories: &[&str]) -> Result<Vec<String>, String> {
+    use testcontainers_modules::testcontainers::bollard::query_parameters::ListImagesOptions;
+    let filters = HashMap::from([(
+        "reference".to_string(),
+        repositories.iter().map(|r| format!("{r}:*")).collect(),
+    )]);
+    let images = client()?
+        .list_images(Some(ListImagesOptions {
+            filters: Some(filters),
+            ..Default::default()
+        }))
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut tags: Vec<String> = images
+        .into_iter()
+        .flat_map(|i| i.repo_tags)
+        .filter(|t| {
+            repositories
+                .iter()
+                .any(|r| t.strip_prefix(r).is_some_and(|rest| rest.starts_with(':')))
+        })
+        .collect();
+    let repo_rank = |t: &str| {
+        let repo = t.rsplit_once(':').map_or(t, |(r, _)| r);
+        repositories
+            .iter()
+            .position(|r| *r == repo)
+            .unwrap_or(usize::MAX)
+    };
+    tags.sort_by_key(|t| (repo_rank(t), std::cmp::Reverse(version_key(t))));
+    tags.dedup();
+    Ok(tags)
+}
+
+/// `repo:9.7` → (9, 7): numeric parts of a tag, for ordering versions (`latest` sorts last).
+fn version_key(tag: &str) -> Vec<u32> {
+    let t = tag.rsplit(':').next().unwrap_or("");
+    t.split('.').map(|p| p.parse().unwrap_or(0)).collect()
+}
+
+/// Whether the engine holds the image already (no pull needed).
+pub async fn image_present(image: &str) -> bool {
+    match client() {
+        Ok(d) => d.inspect_image(image).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_key;
+
+    #[test]
+    fn newer_server_versions_sort_higher() {
+        assert!(version_key("migration-harness/mysql:9.7") > version_key("x/mysql:8.4"));
+        assert!(version_key("x/mariadb:10.11") > version_key("x/mariadb:10.5"));
+        assert!(version_key("x/mysql:latest") < version_key("x/mysql:8.0"));
+    }
+}

@@ -135,7 +135,9 @@ impl LocalProvisioner {
                 let mut c = Command::new(&self.binary);
                 c.arg("--no-defaults")
                     .arg("--initialize-insecure")
-                    .arg(format!("--datadir={}", data.display()));
+                    .arg(format!("--datadir={}", data.display()))
+                    .arg(format!("--tmpdir={}", scratch_tmp(data).display()))
+                    .arg(secure_file_priv(data)?);
                 c
             }
         };
@@ -171,11 +173,13 @@ impl LocalProvisioner {
                 scratch_tmp(&dir.join("data")).display()
             ))
             .arg("--bind-address=127.0.0.1")
-            .arg("--skip-log-bin")
+            // The binary log stays as the server ships it (on for MySQL 8+, off for
+            // MariaDB), as in a container and in production: it decides 1418/1419.
             .arg("--innodb-buffer-pool-size=64M")
             .args(super::tuning::flags());
         if engine == Engine::Mysql {
-            cmd.arg("--mysqlx=OFF");
+            cmd.arg("--mysqlx=OFF")
+                .arg(secure_file_priv(&dir.join("data"))?);
         }
         if is_root() {
             cmd.arg("--user=root");
@@ -195,6 +199,15 @@ impl LocalProvisioner {
 /// The server's private tmpdir, beside its datadir.
 fn scratch_tmp(data: &Path) -> PathBuf {
     data.parent().unwrap_or(data).join("tmp")
+}
+
+/// MySQL aborts at start when `--secure-file-priv` names no existing directory (its built-in
+/// default is the package's /var/lib/mysql-files): point it at one inside the temp dir.
+fn secure_file_priv(data: &Path) -> Result<String> {
+    let files = data.parent().unwrap_or(data).join("files");
+    std::fs::create_dir_all(&files)
+        .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", files.display())))?;
+    Ok(format!("--secure-file-priv={}", files.display()))
 }
 
 #[async_trait::async_trait]

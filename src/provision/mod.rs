@@ -10,17 +10,17 @@ mod url;
 
 pub use container::ContainerProvisioner;
 pub use docker::{
-    docker_engine, labelled_containers, labelled_containers_with_pids, remove_container,
-    DockerEngine, PID_LABEL, RUN_LABEL,
+    docker_engine, image_present, labelled_containers, labelled_containers_with_pids, local_images,
+    remove_container, DockerEngine, PID_LABEL, RUN_LABEL,
 };
 pub use local::{find_server_binary, LocalProvisioner, TEMP_PREFIX};
-pub use server::{Engine, ProviderKind, Server, ServerHandle};
+pub use server::{version_numbers, Choice, Engine, Profile, ProviderKind, Server, ServerHandle};
 pub use url::UrlProvisioner;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::DbMode;
+use crate::config::{DbMode, MigrateAs};
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
 
@@ -38,9 +38,23 @@ pub struct ProvisionRequest {
     pub binary: Option<PathBuf>,
     pub database_url: Option<String>,
     pub startup_timeout: Duration,
+    pub migrate_as: MigrateAs,
 }
 
 pub const DEFAULT_IMAGE: &str = "mysql:8.0";
+
+/// Image repositories holding MySQL or MariaDB servers: the official ones, then the ones
+/// `scripts/build-images.sh` builds where no registry is reachable.
+pub const SERVER_REPOSITORIES: &[&str] = &[
+    "mysql",
+    "mariadb",
+    LOCAL_MYSQL_REPOSITORY,
+    "migration-harness/mariadb",
+];
+
+/// The locally built Oracle MySQL images (`--db auto` uses the newest when the default image
+/// cannot be pulled).
+pub const LOCAL_MYSQL_REPOSITORY: &str = "migration-harness/mysql";
 
 pub fn alternatives() -> &'static str {
     "ways to proceed:\n  \
@@ -55,6 +69,25 @@ pub async fn provision(
     run_id: &str,
     redactor: &Redactor,
 ) -> Result<Server> {
+    let mut server = start(req, run_id, redactor).await?;
+    // A server that cannot serve this run must not be left running.
+    let checked = async {
+        server.check_supported()?;
+        server.read_profile(req.migrate_as, redactor).await
+    }
+    .await;
+    match checked {
+        Ok(()) => Ok(server),
+        Err(e) => {
+            if let Err(t) = server.teardown().await {
+                tracing::warn!("{t}");
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn start(req: &ProvisionRequest, run_id: &str, redactor: &Redactor) -> Result<Server> {
     match req.mode {
         DbMode::Container => container_of(req).provision(run_id, redactor).await,
         DbMode::Local => local_of(req)?.provision(run_id, redactor).await,
@@ -63,31 +96,63 @@ pub async fn provision(
         DbMode::Auto if req.database_url.is_some() => {
             url_of(req, redactor)?.provision(run_id, redactor).await
         }
-        DbMode::Auto => {
-            let engine = docker_engine().await;
-            let local = local_of(req).ok();
-            match (engine, local) {
-                (Ok(_), local) => match container_of(req).provision(run_id, redactor).await {
-                    Ok(s) => Ok(s),
-                    Err(e) => match local {
-                        Some(l) => {
-                            tracing::warn!("container provisioning failed ({e}); falling back to a local server");
-                            l.provision(run_id, redactor).await
-                        }
-                        None => Err(e),
-                    },
-                },
-                (Err(_), Some(l)) => {
-                    tracing::info!("no Docker engine answers; using a local server binary");
-                    l.provision(run_id, redactor).await
+        DbMode::Auto => auto(req, run_id, redactor).await,
+    }
+}
+
+/// `--db auto`: the image asked for (default `mysql:8.0`); when the default cannot be started
+/// (no registry), the newest locally built `migration-harness/mysql` image; then a local
+/// server binary. The server records which one and why.
+async fn auto(req: &ProvisionRequest, run_id: &str, redactor: &Redactor) -> Result<Server> {
+    let local = local_of(req).ok();
+    if let Err(d) = docker_engine().await {
+        let Some(l) = local else {
+            return Err(HarnessError::env(format!(
+                "no server available: Docker engine unreachable ({d}) and no mariadbd/mysqld binary found.\n{}",
+                alternatives()
+            )));
+        };
+        let mut s = l.provision(run_id, redactor).await?;
+        s.choice = Choice::AutoLocalBinary {
+            reason: format!("no Docker engine answers ({d})"),
+        };
+        return Ok(s);
+    }
+    let mut failure = match container_of(req).provision(run_id, redactor).await {
+        Ok(mut s) => {
+            s.choice = Choice::AutoImage;
+            return Ok(s);
+        }
+        Err(e) => e,
+    };
+    if req.image == DEFAULT_IMAGE {
+        let built = local_images(&[LOCAL_MYSQL_REPOSITORY])
+            .await
+            .unwrap_or_default();
+        if let Some(image) = built.first() {
+            let p = ContainerProvisioner::new(image, req.startup_timeout);
+            match p.provision(run_id, redactor).await {
+                Ok(mut s) => {
+                    s.choice = Choice::AutoLocalImage {
+                        wanted: req.image.clone(),
+                        reason: first_line(&failure),
+                    };
+                    return Ok(s);
                 }
-                (Err(d), None) => Err(HarnessError::env(format!(
-                    "no server available: Docker engine unreachable ({d}) and no mariadbd/mysqld binary found.\n{}",
-                    alternatives()
-                ))),
+                Err(e) => failure = e,
             }
         }
     }
+    let Some(l) = local else { return Err(failure) };
+    let mut s = l.provision(run_id, redactor).await?;
+    s.choice = Choice::AutoLocalBinary {
+        reason: format!("no container could be started: {}", first_line(&failure)),
+    };
+    Ok(s)
+}
+
+fn first_line(e: &HarnessError) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
 }
 
 fn url_of(req: &ProvisionRequest, redactor: &Redactor) -> Result<UrlProvisioner> {

@@ -7,8 +7,10 @@ use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 use serde::Serialize;
 
+use crate::config::MigrateAs;
 use crate::db::{ident, ConnInfo};
 use crate::error::{HarnessError, Result};
+use crate::redact::Redactor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,6 +37,60 @@ pub enum ProviderKind {
     Url,
 }
 
+/// How the run came to this server: what was asked for and, when `--db auto` had to fall
+/// back, what did not work. The console says it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Choice {
+    /// The mode (and image or binary) the command line or config named.
+    #[default]
+    Requested,
+    /// `--db auto`: the image asked for (or the default) started.
+    AutoImage,
+    /// `--db auto`: the default image could not be started (no registry?); the newest
+    /// locally built MySQL image was used instead.
+    AutoLocalImage { wanted: String, reason: String },
+    /// `--db auto`: no container could be started; a local server binary was used.
+    AutoLocalBinary { reason: String },
+}
+
+/// The server settings that decide verdicts (read from the server) and the account the
+/// migrations run as: the same in every mode, like production, and said in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Profile {
+    /// `@@log_bin`: on for MySQL 8+ as shipped, off for MariaDB.
+    pub binary_log: bool,
+    /// `@@log_bin_trust_function_creators`: off as shipped; with the binary log on, a user
+    /// without SUPER then cannot create triggers or functions (1419).
+    pub log_bin_trust_function_creators: bool,
+    pub migrate_as: MigrateAs,
+}
+
+/// `8.0.36`, `9.7.4-2`, `10.11.19-MariaDB-…` → (major, minor).
+pub fn version_numbers(version: &str) -> Option<(u32, u32)> {
+    let mut parts = version.split(|c: char| !c.is_ascii_digit());
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+/// A password nobody can guess within a run (redacted from every output).
+pub(crate) fn random_password() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    format!("mh-{:016x}", h.finish())
+}
+
+/// Hosts the application user is created for: `%`, and `localhost` because an anonymous
+/// `''@'localhost'` (MariaDB's install-db) would otherwise take a loopback login.
+const APP_HOSTS: &[&str] = &["%", "localhost"];
+
 /// What a provider must undo at the end (remove the container, stop the process).
 #[async_trait::async_trait]
 pub trait ServerHandle: Send + Sync {
@@ -57,6 +113,10 @@ pub struct Server {
     pub startup_ms: u64,
     /// Throwaway-server settings the harness applied (empty for a server it does not own).
     pub settings: Vec<String>,
+    pub choice: Choice,
+    pub profile: Option<Profile>,
+    /// The schema-scoped account migrations run as (`migrate_as = "app"`).
+    app: Option<ConnInfo>,
     counter: AtomicUsize,
     created: Mutex<Vec<String>>,
     handle: tokio::sync::Mutex<Option<Box<dyn ServerHandle>>>,
@@ -91,6 +151,9 @@ impl Server {
             run_id: run_id.to_string(),
             startup_ms: 0,
             settings: Vec::new(),
+            choice: Choice::Requested,
+            profile: None,
+            app: None,
             counter: AtomicUsize::new(0),
             created: Mutex::new(Vec::new()),
             handle: tokio::sync::Mutex::new(handle),
@@ -109,6 +172,85 @@ impl Server {
             .map_err(|e| HarnessError::env(format!("SELECT VERSION() failed: {e}")))?;
         let _ = c.disconnect().await;
         Ok(v.unwrap_or_default())
+    }
+
+    /// The account migrations, setup SQL, probes and snapshots use on the run's databases:
+    /// the application user, or root with `migrate_as = "root"`.
+    pub fn migration_conn(&self) -> &ConnInfo {
+        self.app.as_ref().unwrap_or(&self.conn)
+    }
+
+    /// Refuses servers the harness does not support, naming what was found and what works.
+    pub fn check_supported(&self) -> Result<()> {
+        match (self.engine, version_numbers(&self.version)) {
+            (Engine::Mysql, Some((major, _))) if major < 8 => Err(HarnessError::env(format!(
+                "the server is MySQL {}: MySQL 8.0 or newer is needed (MySQL 5.x is end-of-life and lacks the data dictionary the snapshots read).\n\
+                 Works: MySQL 8.0, 8.4, 9.x (e.g. --image mysql:8.4, or migration-harness/mysql:9.7 from scripts/build-images.sh), MariaDB 10.5 and newer.",
+                self.version
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Reads the verdict-deciding settings and, for `migrate_as = "app"`, creates the
+    /// application user (all privileges on this run's databases only, granted as each is
+    /// created; no SUPER) and checks it can log in.
+    pub async fn read_profile(&mut self, migrate_as: MigrateAs, redactor: &Redactor) -> Result<()> {
+        let mut c = self.admin().await?;
+        let row: Option<(Option<i64>, Option<i64>)> = c
+            .query_first("SELECT @@log_bin, @@log_bin_trust_function_creators")
+            .await
+            .map_err(|e| HarnessError::env(format!("cannot read the server's settings: {e}")))?;
+        let (log_bin, trust) = row.unwrap_or_default();
+        self.profile = Some(Profile {
+            binary_log: log_bin.unwrap_or(0) != 0,
+            log_bin_trust_function_creators: trust.unwrap_or(0) != 0,
+            migrate_as,
+        });
+        if migrate_as == MigrateAs::App {
+            let app = ConnInfo {
+                user: format!("mh_app_{}", self.run_id),
+                password: random_password(),
+                ..self.conn.clone()
+            };
+            redactor.add(&app.password);
+            let refused = |what: &str, e: &dyn std::fmt::Display| {
+                HarnessError::env(format!(
+                    "the server refuses the application user {} ({what}: {e}).\n\
+                     Migrations run as a schema-scoped user by default, as in production; the account {} needs CREATE USER and GRANT OPTION to create it.\n\
+                     Works: grant those, or set [server] migrate_as = \"root\" in harness.toml to run migrations as {}.",
+                    app.user, self.conn.user, self.conn.user
+                ))
+            };
+            for host in APP_HOSTS {
+                c.query_drop(format!(
+                    "CREATE USER '{}'@'{host}' IDENTIFIED BY '{}'",
+                    app.user, app.password
+                ))
+                .await
+                .map_err(|e| refused("CREATE USER", &e))?;
+                // Once one exists, teardown drops it (and the other, if any).
+                self.app = Some(app.clone());
+            }
+            let _ = c.disconnect().await;
+            let a = app.connect(None).await.map_err(|e| refused("login", &e))?;
+            let _ = a.disconnect().await;
+        } else {
+            let _ = c.disconnect().await;
+        }
+        Ok(())
+    }
+
+    async fn drop_app_user(&self) -> Result<()> {
+        let Some(app) = &self.app else { return Ok(()) };
+        let mut c = self.admin().await?;
+        for host in APP_HOSTS {
+            c.query_drop(format!("DROP USER IF EXISTS '{}'@'{host}'", app.user))
+                .await
+                .map_err(|e| HarnessError::env(format!("DROP USER {} failed: {e}", app.user)))?;
+        }
+        let _ = c.disconnect().await;
+        Ok(())
     }
 
     /// A connection without a default database (for CREATE/DROP DATABASE).
@@ -130,6 +272,17 @@ impl Server {
         ))
         .await
         .map_err(|e| HarnessError::env(format!("CREATE DATABASE {name} failed: {e}")))?;
+        if let Some(app) = &self.app {
+            for host in APP_HOSTS {
+                c.query_drop(format!(
+                    "GRANT ALL PRIVILEGES ON {}.* TO '{}'@'{host}'",
+                    ident(&name),
+                    app.user
+                ))
+                .await
+                .map_err(|e| HarnessError::env(format!("GRANT on {name} failed: {e}")))?;
+            }
+        }
         let _ = c.disconnect().await;
         self.created.lock().expect("lock").push(name.clone());
         Ok(name)
@@ -190,6 +343,9 @@ impl Server {
                     errors.push(e.to_string());
                 }
             }
+            if let Err(e) = self.drop_app_user().await {
+                errors.push(e.to_string());
+            }
         }
         if let Some(h) = handle {
             if let Err(e) = h.stop().await {
@@ -204,5 +360,52 @@ impl Server {
                 errors.join("; ")
             )))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_numbers;
+
+    #[test]
+    fn mysql_before_8_is_refused_naming_what_works() {
+        use super::{ProviderKind, Server};
+        let conn = crate::db::ConnInfo {
+            host: "127.0.0.1".into(),
+            port: 3306,
+            user: "root".into(),
+            password: String::new(),
+        };
+        let old = Server::new(
+            ProviderKind::Url,
+            conn.clone(),
+            "5.7.44-log".into(),
+            "r",
+            None,
+        );
+        let msg = old.check_supported().unwrap_err().to_string();
+        assert!(
+            msg.contains("MySQL 5.7.44-log") && msg.contains("MySQL 8.0 or newer"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("mysql:8.4") && msg.contains("MariaDB 10.5"),
+            "{msg}"
+        );
+        for fine in ["8.0.36", "9.7.4-2", "10.5.23-MariaDB-0+deb11u1"] {
+            let s = Server::new(ProviderKind::Url, conn.clone(), fine.into(), "r", None);
+            assert!(s.check_supported().is_ok(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn reads_major_and_minor_of_every_server_spelling() {
+        assert_eq!(version_numbers("9.7.4-2"), Some((9, 7)));
+        assert_eq!(version_numbers("5.7.44-log"), Some((5, 7)));
+        assert_eq!(
+            version_numbers("10.11.19-MariaDB-0+deb12u1"),
+            Some((10, 11))
+        );
+        assert_eq!(version_numbers("garbage"), None);
     }
 }

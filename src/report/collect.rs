@@ -231,6 +231,8 @@ pub(crate) mod tests {
                 provider: ProviderKind::Local,
                 image: None,
                 settings: vec![],
+                choice: crate::provision::Choice::Requested,
+                profile: None,
             },
             startup_ms: 500,
         }

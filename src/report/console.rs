@@ -9,9 +9,10 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use super::group::{shorten, Grouper};
 use super::sink::{Outcome, Sink};
-use super::summary::{RunStatus, RunSummary};
+use super::summary::{RunStatus, RunSummary, ServerInfo};
 use super::view::{scenario_short, statement_text};
 use crate::error::Result;
+use crate::provision::Choice;
 use crate::scenario::{Event, Status, StepResult};
 
 /// A failing step on one line: what failed, at which revision, the server's code and the
@@ -95,12 +96,17 @@ impl Sink for Console {
                 )
                 .to_lowercase(),
             ),
-            Event::ServerReady { server, startup_ms } => self.line(&format!(
-                "server ready: {} via {:?} in {:.1} s",
-                server.version,
-                server.provider,
-                *startup_ms as f64 / 1000.0
-            )),
+            Event::ServerReady { server, startup_ms } => {
+                self.line(&format!(
+                    "server ready: {} via {:?} in {:.1} s",
+                    server.version,
+                    server.provider,
+                    *startup_ms as f64 / 1000.0
+                ));
+                if let Some(why) = choice_line(server) {
+                    self.line(&why);
+                }
+            }
             Event::RunFinished { .. } => {}
             Event::Interrupted { signal, .. } => {
                 self.line(&format!("interrupted by {signal}: reporting what finished"))
@@ -226,5 +232,20 @@ impl Sink for Console {
             }
         }
         Ok(())
+    }
+}
+
+/// Why `--db auto` ran on this server; nothing when the user named it.
+fn choice_line(server: &ServerInfo) -> Option<String> {
+    let image = server.image.as_deref().unwrap_or("?");
+    match &server.choice {
+        Choice::Requested => None,
+        Choice::AutoImage => Some(format!("--db auto chose the container {image}")),
+        Choice::AutoLocalImage { wanted, reason } => Some(format!(
+            "--db auto chose the locally built image {image}: {wanted} could not be started ({reason})"
+        )),
+        Choice::AutoLocalBinary { reason } => Some(format!(
+            "--db auto chose a local server process: {reason}"
+        )),
     }
 }

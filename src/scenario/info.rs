@@ -25,6 +25,12 @@ pub struct ServerInfo {
     /// Throwaway-server settings applied (durability traded for speed).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub settings: Vec<String>,
+    /// Binary log settings and the migrations' account: what decides 1418/1419.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<crate::provision::Profile>,
+    /// Why this server (the console says it; `--db auto` may have fallen back).
+    #[serde(skip)]
+    pub choice: crate::provision::Choice,
 }
 
 #[derive(Debug, Clone, Serialize)]

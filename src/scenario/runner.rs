@@ -38,7 +38,7 @@ pub struct RunContext {
 impl RunContext {
     pub fn db(&self, name: &str) -> DbTarget {
         DbTarget {
-            conn: self.server.conn.clone(),
+            conn: self.server.migration_conn().clone(),
             database: name.to_string(),
             timeout: self.timeout,
         }

@@ -211,10 +211,12 @@ pub fn build(rec: &Recorded, db: &str, exclude: &[String]) -> Snapshot {
 
     for r in &rec.checks {
         if let Some(t) = snap.tables.get_mut(&text(r, "TABLE_NAME")) {
-            t.checks.insert(
-                text(r, "CONSTRAINT_NAME"),
-                normalize_sql(&text(r, "CHECK_CLAUSE"), db),
-            );
+            let mut clause = normalize_sql(&text(r, "CHECK_CLAUSE"), db);
+            // Switching a check off changes what the table accepts: part of the check.
+            if text(r, "ENFORCED") == "NO" {
+                clause.push_str(" NOT ENFORCED");
+            }
+            t.checks.insert(text(r, "CONSTRAINT_NAME"), clause);
         }
     }
 
@@ -243,8 +245,15 @@ pub fn build(rec: &Recorded, db: &str, exclude: &[String]) -> Snapshot {
                 timing: text(r, "ACTION_TIMING"),
                 event: text(r, "EVENT_MANIPULATION"),
                 order: num(r, "ACTION_ORDER").unwrap_or(0) as u32,
-                statement: normalize_sql(&text(r, "ACTION_STATEMENT"), db),
-                create_sql: strip_definer(&create(CreateKind::Trigger, &name), db),
+                // MySQL keeps the body's closing `;`, MariaDB does not.
+                statement: without_trailing_semicolons(&normalize_sql(
+                    &text(r, "ACTION_STATEMENT"),
+                    db,
+                )),
+                create_sql: without_trailing_semicolons(&strip_definer(
+                    &create(CreateKind::Trigger, &name),
+                    db,
+                )),
                 name,
             },
         );
@@ -301,6 +310,12 @@ fn strip_auto_increment(create: &str) -> String {
     RE.get_or_init(|| regex::Regex::new(r" AUTO_INCREMENT=\d+").expect("regex"))
         .replace(create, "")
         .into_owned()
+}
+
+/// `…VALUES (NEW.id);` → `…VALUES (NEW.id)`: renderers add their own terminator.
+fn without_trailing_semicolons(sql: &str) -> String {
+    sql.trim_end_matches(|c: char| c == ';' || c.is_whitespace())
+        .to_string()
 }
 
 #[cfg(test)]
@@ -494,6 +509,56 @@ mod tests {
             "select `t`.`id` AS `id` from `t`"
         );
         assert!(mysql.tables.contains_key("t") && !mysql.tables.contains_key("v"));
+    }
+
+    #[test]
+    fn check_not_enforced_differs_from_the_same_check_enforced() {
+        let rec = |enforced: Option<&str>| Recorded {
+            tables: vec![table_row("t")],
+            checks: vec![row(&[
+                ("TABLE_NAME", Some("t")),
+                ("CONSTRAINT_NAME", Some("t_chk_1")),
+                ("CHECK_CLAUSE", Some("(`price` > 0)")),
+                ("ENFORCED", enforced),
+            ])],
+            ..Default::default()
+        };
+        let on = build(&rec(Some("YES")), "db", &[]);
+        let off = build(&rec(Some("NO")), "db", &[]);
+        // MariaDB has no ENFORCED column: its checks are enforced, like MySQL's YES.
+        let mariadb = build(&rec(None), "db", &[]);
+        assert_eq!(on, mariadb);
+        assert_ne!(on, off);
+        assert_eq!(
+            off.tables["t"].checks["t_chk_1"],
+            "`price` > 0 NOT ENFORCED"
+        );
+    }
+
+    #[test]
+    fn trigger_body_loses_mysqls_closing_semicolon() {
+        let rec = |body: &str| Recorded {
+            tables: vec![table_row("t")],
+            triggers: vec![row(&[
+                ("TRIGGER_NAME", Some("tr")),
+                ("EVENT_OBJECT_TABLE", Some("t")),
+                ("ACTION_TIMING", Some("AFTER")),
+                ("EVENT_MANIPULATION", Some("INSERT")),
+                ("ACTION_ORDER", Some("1")),
+                ("ACTION_STATEMENT", Some(body)),
+            ])],
+            ..Default::default()
+        };
+        let mysql = build(&rec("INSERT INTO l VALUES (NEW.id);"), "db", &[]);
+        let mariadb = build(&rec("INSERT INTO l VALUES (NEW.id)"), "db", &[]);
+        assert_eq!(mysql, mariadb);
+        assert_eq!(
+            mysql.triggers["tr"].statement,
+            "INSERT INTO l VALUES (NEW.id)"
+        );
+        // A clean body stays as it is.
+        let plain = build(&rec("SET NEW.v = 1"), "db", &[]);
+        assert_eq!(plain.triggers["tr"].statement, "SET NEW.v = 1");
     }
 
     #[test]

@@ -281,9 +281,10 @@ async fn read(
     };
 
     // MariaDB's CHECK_CONSTRAINTS names the table; MySQL's does not (names are unique per schema).
+    // MySQL's checks may be NOT ENFORCED (TABLE_CONSTRAINTS.ENFORCED); MariaDB's always are.
     let checks_sql = match engine {
         Engine::Mariadb => format!("SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?{tn}"),
-        Engine::Mysql => format!("SELECT tc.TABLE_NAME, tc.CONSTRAINT_NAME, cc.CHECK_CLAUSE FROM information_schema.TABLE_CONSTRAINTS tc \
+        Engine::Mysql => format!("SELECT tc.TABLE_NAME, tc.CONSTRAINT_NAME, cc.CHECK_CLAUSE, tc.ENFORCED FROM information_schema.TABLE_CONSTRAINTS tc \
                           JOIN information_schema.CHECK_CONSTRAINTS cc ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME \
                           WHERE tc.TABLE_SCHEMA = ? AND tc.CONSTRAINT_TYPE = 'CHECK'{}", filter("tc.TABLE_NAME", only)),
     };

@@ -203,6 +203,7 @@ fn a_matrix_child_resolves_the_parents_settings_for_its_one_server() {
                 binary,
                 database_url: None,
                 startup_timeout: Duration::from_secs(DEFAULT_STARTUP_S),
+                migrate_as: crate::config::MigrateAs::App,
             }),
             db_flag: Some(mode),
             output_dir: Some("/out/servers/x".into()),

@@ -231,3 +231,25 @@ pub fn alembic_project_with_head(imports: &str, body: &str) -> tempfile::TempDir
     .unwrap();
     proj
 }
+
+/// The locally built Oracle MySQL image (`scripts/build-images.sh mysql:9.7`).
+pub fn mysql_image() -> String {
+    std::env::var("MH_TEST_MYSQL_IMAGE").unwrap_or_else(|_| "migration-harness/mysql:9.7".into())
+}
+
+/// A `mysqld` runnable on this machine without installing MySQL: the MySQL image's root
+/// filesystem exported once into the cache, run through its own loader
+/// (`scripts/mysqld-from-image.sh`, idempotent).
+pub fn mysqld() -> PathBuf {
+    let out = Command::new(repo().join("scripts/mysqld-from-image.sh"))
+        .arg(mysql_image())
+        .output()
+        .expect("run scripts/mysqld-from-image.sh");
+    assert!(
+        out.status.success(),
+        "scripts/mysqld-from-image.sh {} failed (is the image built? scripts/setup-env.sh builds it):\n{}",
+        mysql_image(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}

@@ -36,6 +36,10 @@ pub fn build(summary: &RunSummary) -> Vec<(String, String)> {
     if let Some(i) = &summary.server.image {
         environment.push(("Image".to_string(), i.clone()));
     }
+    if let Some(p) = &summary.server.profile {
+        environment.push(("Migrations run as".to_string(), migrate_as_text(p)));
+        environment.push(("Binary log".to_string(), binary_log_text(p)));
+    }
     if !summary.server.settings.is_empty() {
         environment.push((
             "Server settings".to_string(),
@@ -67,4 +71,21 @@ pub fn build(summary: &RunSummary) -> Vec<(String, String)> {
         ),
     ));
     environment
+}
+
+fn migrate_as_text(p: &crate::provision::Profile) -> String {
+    match p.migrate_as {
+        crate::config::MigrateAs::App => {
+            "an application user: all privileges on the run's databases only, no SUPER (`[server] migrate_as = \"app\"`)".into()
+        }
+        crate::config::MigrateAs::Root => "root (`[server] migrate_as = \"root\"`)".into(),
+    }
+}
+
+fn binary_log_text(p: &crate::provision::Profile) -> String {
+    match (p.binary_log, p.log_bin_trust_function_creators) {
+        (false, _) => "off (as the server ships)".into(),
+        (true, false) => "on, `log_bin_trust_function_creators` off: CREATE FUNCTION needs DETERMINISTIC (1418); without SUPER, CREATE TRIGGER/FUNCTION fail (1419)".into(),
+        (true, true) => "on, `log_bin_trust_function_creators` on".into(),
+    }
 }
