@@ -209,6 +209,7 @@ pub async fn run(cli: &Cli) -> Result<i32> {
                     hotfix_sql: m.baseline.hotfix_sql.clone(),
                     probes: m.probes.clone(),
                     app_command: m.app_command.as_ref().map(|a| a.run.clone()),
+                    production: m.production.clone(),
                     timeout: Duration::from_secs(
                         cli.timeout.or(m.scenarios.timeout).unwrap_or(300),
                     ),

@@ -25,6 +25,36 @@ pub struct RawConfig {
     #[serde(default)]
     pub probes: Vec<ProbeConfig>,
     pub app_command: Option<AppCommandConfig>,
+    #[serde(default)]
+    pub production: ProductionConfig,
+}
+
+/// What production holds, for estimates at its scale (`[production]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductionConfig {
+    /// Rows per table (`rows = { orders = 5_000_000 }`): a copying or rebuilding statement
+    /// on one of these tables is timed at two seeded sizes and extrapolated.
+    #[serde(default)]
+    pub rows: BTreeMap<String, u64>,
+    /// The two seeded sizes timed (default 20,000 and 200,000 rows).
+    pub sample_rows: Option<[u64; 2]>,
+}
+
+impl ProductionConfig {
+    pub const DEFAULT_SAMPLES: [u64; 2] = [20_000, 200_000];
+
+    /// The production row count of `table` (names compare case-insensitively).
+    pub fn rows_of(&self, table: &str) -> Option<u64> {
+        self.rows
+            .iter()
+            .find(|(t, _)| t.eq_ignore_ascii_case(table))
+            .map(|(_, n)| *n)
+    }
+
+    pub fn samples(&self) -> [u64; 2] {
+        self.sample_rows.unwrap_or(Self::DEFAULT_SAMPLES)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -238,6 +268,9 @@ pub struct ScenariosConfig {
     /// Crash-resume: a migration that cannot be re-run after stopping mid-way.
     #[serde(default)]
     pub resumable: Strictness,
+    /// Online DDL: a statement that copies its table or locks out its writers.
+    #[serde(default)]
+    pub online_ddl: Strictness,
     /// Failures of revisions older than the gate's scope.
     #[serde(default)]
     pub history: History,
@@ -259,6 +292,7 @@ impl ScenariosConfig {
             StrictnessKey::Hotfix => self.hotfix,
             StrictnessKey::ReproduceError => self.reproduce_error,
             StrictnessKey::Resumable => self.resumable,
+            StrictnessKey::OnlineDdl => self.online_ddl,
         }
     }
 }
@@ -273,6 +307,8 @@ pub enum StrictnessKey {
     #[serde(alias = "reproduce-error")]
     ReproduceError,
     Resumable,
+    #[serde(alias = "online-ddl")]
+    OnlineDdl,
 }
 
 impl StrictnessKey {
@@ -283,6 +319,7 @@ impl StrictnessKey {
             StrictnessKey::Hotfix => "hotfix",
             StrictnessKey::ReproduceError => "reproduce_error",
             StrictnessKey::Resumable => "resumable",
+            StrictnessKey::OnlineDdl => "online_ddl",
         }
     }
 }
@@ -417,6 +454,19 @@ impl Config {
                 column,
                 message: "`timeout` must be at least 1 second".into(),
             });
+        }
+        if let Some([a, b]) = self.raw.production.sample_rows {
+            if a == 0 || a == b {
+                let (line, column) = find_key(text, "sample_rows").unwrap_or((1, 1));
+                return Err(HarnessError::Config {
+                    file: self.path.clone(),
+                    line,
+                    column,
+                    message:
+                        "`sample_rows` needs two different sizes above 0, e.g. [20000, 200000]"
+                            .into(),
+                });
+            }
         }
         Ok(())
     }

@@ -17,6 +17,7 @@ pub mod findings;
 pub mod git;
 pub mod init;
 pub mod matrix;
+pub mod online;
 pub mod provision;
 pub mod redact;
 pub mod report;

@@ -176,6 +176,8 @@ pub struct SeedOptions {
     /// Row numbers start after this one, so a second seed never collides with the first.
     pub first_row: usize,
     pub shape: SeedShape,
+    /// Rows per table instead of the shape's few (production-scale timing seeds thousands).
+    pub rows: Option<usize>,
 }
 
 /// `2024-MM-DD`, distinct for the first 336 rows.
@@ -297,7 +299,7 @@ pub fn generate_with(snap: &Snapshot, exclude: &[String], opts: SeedOptions) -> 
             continue;
         }
         let table = &snap.tables[&name];
-        let nrows = row_count(table, opts.shape);
+        let nrows = opts.rows.unwrap_or_else(|| row_count(table, opts.shape));
         // Foreign-key columns take the referenced column's value of the parent's row.
         let mut fk_source: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
         for fk in table.foreign_keys.values() {
@@ -511,6 +513,7 @@ mod tests {
             SeedOptions {
                 first_row: 100,
                 shape: SeedShape::Extremes,
+                ..Default::default()
             },
         );
         let rows = &plan.inserts[0].rows;

@@ -60,6 +60,8 @@ pub enum Kind {
     ScenarioError,
     /// Seeding could not fill every table or column: some data went unchecked.
     SeedIncomplete,
+    /// A schema change copies its table or locks out its writers for the whole statement.
+    BlocksWrites,
 }
 
 impl Kind {
@@ -85,6 +87,7 @@ impl Kind {
             Kind::CheckFailed => "check failed",
             Kind::ScenarioError => "could not run",
             Kind::SeedIncomplete => "seeding incomplete",
+            Kind::BlocksWrites => "blocks writes",
         }
     }
 }

@@ -12,6 +12,7 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+pub mod online;
 mod sink;
 mod summary;
 mod view;

@@ -6,6 +6,7 @@ use crate::scenario::model::Aspect as Covers;
 use crate::scenario::{ScenarioResult, Start, Status, StepResult};
 
 use super::group::{shorten, Grouper};
+use super::online::{self, OnlineTable};
 use super::summary::{RunStatus, RunSummary};
 use crate::config::ToolKind;
 use crate::findings::{Finding, Severity};
@@ -53,6 +54,10 @@ pub struct Section {
     pub warnings: Vec<String>,
     pub seconds: String,
     pub database: String,
+    /// Online DDL: per revision, how each schema change runs (the `online_ddl` step).
+    pub online: Vec<OnlineTable>,
+    /// Said once, under the online-DDL tables.
+    pub online_note: Option<&'static str>,
 }
 
 /// One ranked finding (or a group of alike ones) on one line.
@@ -438,6 +443,12 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary, g: &Grouper) -> S
         warnings: section_warnings(s, g),
         seconds: secs(s.duration_ms),
         database: s.database.clone().unwrap_or_else(|| "—".into()),
+        online: online::tables(&s.steps),
+        online_note: s
+            .steps
+            .iter()
+            .any(|st| st.online_ddl.is_some())
+            .then_some(online::METADATA_LOCK_NOTE),
     }
 }
 
