@@ -64,7 +64,8 @@ impl Estimate {
 pub fn duration(ms: u64) -> String {
     let s = ms / 1000;
     match ms {
-        0..=9_999 => format!("{:.1} s", ms as f64 / 1000.0),
+        0..=99 => format!("{ms} ms"),
+        100..=9_999 => format!("{:.1} s", ms as f64 / 1000.0),
         10_000..=59_999 => format!("{s} s"),
         60_000..=3_599_999 => format!("{} min {} s", s / 60, s % 60),
         _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
@@ -76,7 +77,7 @@ pub fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -86,7 +87,7 @@ pub fn grouped(n: u64) -> String {
 
 /// `20k` for round thousands, else grouped.
 fn short(n: u64) -> String {
-    if n >= 1000 && n % 1000 == 0 {
+    if n >= 1000 && n.is_multiple_of(1000) {
         format!("{}k", n / 1000)
     } else {
         grouped(n)
@@ -186,6 +187,7 @@ mod tests {
     #[test]
     fn durations_and_counts_read_naturally() {
         assert_eq!(duration(880), "0.9 s");
+        assert_eq!(duration(42), "42 ms");
         assert_eq!(duration(42_000), "42 s");
         assert_eq!(duration(3_900_000), "1 h 5 min");
         assert_eq!(grouped(5_000_000), "5,000,000");

@@ -59,7 +59,7 @@ pub fn table(d: &RevisionDdl) -> OnlineTable {
 pub fn tables(steps: &[StepResult]) -> Vec<OnlineTable> {
     steps
         .iter()
-        .filter_map(|st| st.online_ddl.as_ref())
+        .filter_map(|st| st.online_ddl.as_deref())
         .filter(|d| !d.statements.is_empty())
         .map(table)
         .collect()
@@ -168,7 +168,7 @@ mod tests {
         assert_eq!(t.rows[1].how, "copy (blocks writes)");
         assert!(t.rows[1].reason.contains("Cannot change column type"));
         let mut st = StepResult::new("online_ddl", "online DDL r3");
-        st.online_ddl = Some(ddl());
+        st.online_ddl = Some(Box::new(ddl()));
         let lines = blocking_lines(&st);
         assert_eq!(lines.len(), 1);
         assert!(lines[0].starts_with("r3 statement 2 on `orders`: copy (blocks writes)"));

@@ -138,7 +138,7 @@ pub struct StepResult {
     pub defects: Vec<Defect>,
     /// `online_ddl`: how each schema change of the revision holds up writers.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub online_ddl: Option<RevisionDdl>,
+    pub online_ddl: Option<Box<RevisionDdl>>,
 }
 
 impl StepResult {

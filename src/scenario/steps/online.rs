@@ -318,7 +318,7 @@ fn verdict(rev: &str, ddl: RevisionDdl) -> StepResult {
                 .with_error(s.reason().cloned(), Some(s.sql.clone()))
         })
         .collect();
-    r.online_ddl = Some(ddl);
+    r.online_ddl = Some(Box::new(ddl));
     if defects.is_empty() {
         return r;
     }
