@@ -55,14 +55,24 @@ pub fn table(d: &RevisionDdl) -> OnlineTable {
     }
 }
 
-/// The tables of a scenario's steps, in step order.
-pub fn tables(steps: &[StepResult]) -> Vec<OnlineTable> {
-    steps
-        .iter()
-        .filter_map(|st| st.online_ddl.as_deref())
-        .filter(|d| !d.statements.is_empty())
-        .map(table)
-        .collect()
+/// The tables of a scenario's steps, in step order: every revision under test, and any
+/// other one with a statement that blocks writes. Returns them with the count of the
+/// others left out (history whose changes are all instant, online or metadata only), so a
+/// long chain's report stays short.
+pub fn tables(steps: &[StepResult], new: &[String]) -> (Vec<OnlineTable>, usize) {
+    let mut omitted = 0;
+    let mut out = Vec::new();
+    for d in steps.iter().filter_map(|st| st.online_ddl.as_deref()) {
+        if d.statements.is_empty() {
+            continue;
+        }
+        if new.contains(&d.revision) || d.blocking().next().is_some() {
+            out.push(table(d));
+        } else {
+            omitted += 1;
+        }
+    }
+    (out, omitted)
 }
 
 /// Every statement of a revision on one line each, for plain-text reports (JUnit).

@@ -56,6 +56,8 @@ pub struct Section {
     pub database: String,
     /// Online DDL: per revision, how each schema change runs (the `online_ddl` step).
     pub online: Vec<OnlineTable>,
+    /// Older revisions whose changes block nothing, not tabulated.
+    pub online_omitted: usize,
     /// Said once, under the online-DDL tables.
     pub online_note: Option<&'static str>,
 }
@@ -414,6 +416,7 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary, g: &Grouper) -> S
             .and_then(|p| p.error.as_ref())
             .map(|e| format!("({}, \"{}\")", e.code, e.message))
     };
+    let (online, online_omitted) = online::tables(&s.steps, &summary.scope.new);
     let mut diff: Vec<String> = Vec::new();
     for d in s.steps.iter().flat_map(|st| st.diff.iter()) {
         if !diff.contains(d) {
@@ -443,7 +446,8 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary, g: &Grouper) -> S
         warnings: section_warnings(s, g),
         seconds: secs(s.duration_ms),
         database: s.database.clone().unwrap_or_else(|| "—".into()),
-        online: online::tables(&s.steps),
+        online,
+        online_omitted,
         online_note: s
             .steps
             .iter()

@@ -117,15 +117,21 @@ fn unreachable(rev: &str) -> StepResult {
     ))
 }
 
-/// Probes every statement of `rev` on a scratch copy of `parent` (left as it was, for the
-/// timings), then times the ones that grow with the table when production says how big.
+/// Probes every statement of `rev` on the scratch copy `parent` — or, when production's
+/// sizes ask for timings, on a copy of it, so the timings start from the parent state —
+/// then times the ones that grow with the table.
 async fn revision(
     ctx: &RunContext,
     rev: &str,
     parent: &DbTarget,
     sent: &[String],
 ) -> Result<StepResult, String> {
-    let scratch = clone_database(ctx, parent).await?;
+    let timed = !ctx.production.rows.is_empty();
+    let scratch = if timed {
+        clone_database(ctx, parent).await?
+    } else {
+        parent.database.clone()
+    };
     let db = ctx.db(&scratch);
     let probed = async {
         let shape = snapshot(ctx, &db).await?;
@@ -143,7 +149,9 @@ async fn revision(
         r.map_err(|_| format!("probing took longer than {} s", ctx.timeout.as_secs()))?
     }
     .await;
-    let _ = ctx.server.drop_database(&scratch).await;
+    if timed {
+        let _ = ctx.server.drop_database(&scratch).await;
+    }
     let mut statements = probed?;
     let mut untimed = Vec::new();
     for s in statements.iter_mut() {
