@@ -537,6 +537,23 @@ mod tests {
     }
 
     #[test]
+    fn production_rows_and_the_online_ddl_key_parse_and_equal_sample_sizes_are_refused() {
+        let text = "[migrations]\ntool = \"sqldir\"\nformat = \"dbmate\"\n[scenarios]\nonline_ddl = \"required\"\n[production]\nrows = { Orders = 5_000_000 }\n";
+        let raw = parse(text, Path::new("h.toml")).unwrap();
+        assert_eq!(raw.scenarios.online_ddl, Strictness::Required);
+        assert_eq!(raw.production.rows_of("orders"), Some(5_000_000));
+        assert_eq!(raw.production.rows_of("users"), None);
+        assert_eq!(raw.production.samples(), [20_000, 200_000]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("harness.toml");
+        let bad = format!("{text}sample_rows = [1000, 1000]\n");
+        std::fs::write(&path, &bad).unwrap();
+        let msg = Config::load(&path).unwrap_err().to_string();
+        assert!(msg.contains("harness.toml:8:1"), "{msg}");
+        assert!(msg.contains("two different sizes"), "{msg}");
+    }
+
+    #[test]
     fn line_col_counts_from_one() {
         assert_eq!(line_col("ab\ncd", 0), (1, 1));
         assert_eq!(line_col("ab\ncd", 4), (2, 2));

@@ -339,3 +339,73 @@ fn verdict(rev: &str, ddl: RevisionDdl) -> StepResult {
     }
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::online::{Attempt, Lock};
+    use crate::scenario::result::Status;
+
+    fn probed(index: usize, algorithm: Algorithm, lock: Option<Lock>, b: Blocking) -> DdlStatement {
+        DdlStatement {
+            index,
+            sql: format!("ALTER TABLE orders ADD c{index} int"),
+            table: Some("orders".into()),
+            verdict: Verdict::Probed {
+                accepted: Attempt { algorithm, lock },
+                blocking: b,
+            },
+            refusals: vec![],
+            estimate: None,
+        }
+    }
+
+    #[test]
+    fn each_statement_that_blocks_writes_is_its_own_defect_and_fails_the_step() {
+        let ddl = RevisionDdl {
+            revision: "r2".into(),
+            statements: vec![
+                probed(1, Algorithm::Instant, None, Blocking::Instant),
+                probed(2, Algorithm::Copy, None, Blocking::Copy),
+                probed(
+                    3,
+                    Algorithm::Inplace,
+                    Some(Lock::Shared),
+                    Blocking::SharedLock,
+                ),
+            ],
+        };
+        let r = verdict("r2", ddl);
+        assert_eq!(r.status, Status::Failed);
+        assert_eq!(r.defects.len(), 2);
+        assert!(r.defects.iter().all(|d| d.kind == Kind::BlocksWrites));
+        assert_eq!(
+            r.defects[0].summary,
+            "r2 statement 2 on `orders`: copy (blocks writes)"
+        );
+        assert_eq!(
+            r.defects[1].statement.as_deref(),
+            Some("ALTER TABLE orders ADD c3 int")
+        );
+        assert_eq!(r.online_ddl.as_ref().unwrap().statements.len(), 3);
+    }
+
+    #[test]
+    fn instant_and_online_changes_pass_without_a_defect() {
+        let ddl = RevisionDdl {
+            revision: "r2".into(),
+            statements: vec![
+                probed(1, Algorithm::Instant, None, Blocking::Instant),
+                probed(
+                    2,
+                    Algorithm::Inplace,
+                    Some(Lock::None),
+                    Blocking::OnlineRebuild,
+                ),
+            ],
+        };
+        let r = verdict("r2", ddl);
+        assert_eq!(r.status, Status::Passed);
+        assert!(r.defects.is_empty());
+    }
+}
