@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::fold::{Divergence, ServerColumn, ServerRun};
+use super::fold::{Divergence, ServerColumn, ServerOutcome, ServerRun};
 use crate::online::{Blocking, RevisionDdl};
 
 /// The scenario whose steps carry the classifications.
@@ -71,6 +71,18 @@ pub fn divergences(runs: &[ServerRun], servers: &[ServerColumn]) -> Vec<Divergen
             scenario: SCENARIO.into(),
             failing: blocking.iter().map(|(n, _)| n.clone()).collect(),
             passing: free.iter().map(|(n, _)| n.clone()).collect(),
+            // Each server's answer in place of a status: `instant`, `copy`, ….
+            outcomes: answers
+                .iter()
+                .map(|(n, b)| ServerOutcome {
+                    server: n.clone(),
+                    status: serde_json::to_value(b)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    failure: None,
+                })
+                .collect(),
             summary: format!(
                 "{rev} statement {index} ({sql}): {}; but {}",
                 say(&blocking),

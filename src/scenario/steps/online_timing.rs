@@ -9,7 +9,7 @@ use mysql_async::prelude::Queryable;
 use super::super::runner::RunContext;
 use super::fork::clone_database;
 use super::snapshot;
-use crate::data::{self, SeedOptions};
+use crate::data::{self, SeedIssue, SeedOptions};
 use crate::driver::DbTarget;
 use crate::online::{classify, with_clause, Attempt, Estimate, Sample, StatementKind};
 
@@ -98,11 +98,19 @@ async fn fill(
         if plan.inserts.is_empty() {
             return Err(format!("the generator cannot fill `{table}`"));
         }
-        let problems = data::apply_seed(c, &plan)
+        let report = data::apply_seed(c, &plan)
             .await
             .map_err(|e| e.to_string())?;
-        if let Some(p) = problems.into_iter().next() {
-            return Err(p);
+        if let Some(issue) = report.tables.iter().flat_map(|t| t.issues.iter()).next() {
+            return Err(match issue {
+                SeedIssue::Refused { error, .. } => {
+                    format!("the server refused generated rows for `{table}`: {error}")
+                }
+                SeedIssue::Unsupported { why } => why.clone(),
+                SeedIssue::Dependent { parent, .. } => {
+                    format!("rows of `{table}` need rows of `{parent}` that could not be seeded")
+                }
+            });
         }
         done += n;
     }
