@@ -115,7 +115,30 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
     }
     let driver: Arc<dyn MigrationDriver> =
         Arc::from(load_driver(cfg, &redactor, settings.verbose).await?);
-    let baseline = settings.baseline.as_deref();
+    // The previous release, read from git; its files go with it on every path (a signal
+    // during the load drops the load and them).
+    let previous = match settings.previous.as_deref() {
+        None => None,
+        Some(r) => {
+            let loaded = tokio::select! {
+                p = crate::previous::load(cfg, r, &redactor, settings.verbose) => p,
+                s = wait_signal() => Err(HarnessError::Interrupted(s.name())),
+            };
+            match loaded {
+                Ok(p) => Some(Arc::new(p)),
+                Err(e) => {
+                    driver.shutdown().await;
+                    process::kill_all_running();
+                    return Err(e);
+                }
+            }
+        }
+    };
+    let report = driver.chain().verify();
+    let previous_head = previous.as_ref().and_then(|p| {
+        crate::previous::default_baseline(p.head.as_deref(), &report.order, report.head())
+    });
+    let baseline = settings.baseline.as_deref().or(previous_head.as_deref());
     let changed = match &settings.since {
         Some(since) => Some(crate::git::changed_since(
             driver.chain(),
@@ -155,6 +178,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
         let driver = driver.clone();
         let run_id = run_id.clone();
         let tx = events.clone();
+        let previous = previous.clone();
         async move {
             let _ = tx.send(Event::RunStarted(Box::new(start)));
             let ran = async {
@@ -174,6 +198,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
                     probes: m.probes.clone(),
                     app_command: m.app_command.as_ref().map(|a| a.run.clone()),
                     production: m.production.clone(),
+                    previous: previous.clone(),
                     timeout: settings.timeout,
                     jobs: settings.jobs,
                     server_lost: Default::default(),
@@ -194,8 +219,12 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
         r = std::panic::AssertUnwindSafe(work).catch_unwind() => Ok(r),
         s = wait_signal() => Err(s),
     };
-    // Cleanup on every path: tool processes, databases, the server, stray containers.
+    // Cleanup on every path: tool processes, databases, the server, stray containers, the
+    // previous release's files.
     driver.shutdown().await;
+    if let Some(p) = &previous {
+        p.close().await;
+    }
     process::kill_all_running();
     let server = slot.lock().expect("slot").take();
     if let Some(server) = server {

@@ -27,6 +27,8 @@ pub struct RawConfig {
     pub app_command: Option<AppCommandConfig>,
     #[serde(default)]
     pub production: ProductionConfig,
+    #[serde(default)]
+    pub compat: CompatConfig,
 }
 
 /// What production holds, for estimates at its scale (`[production]`).
@@ -55,6 +57,15 @@ impl ProductionConfig {
     pub fn samples(&self) -> [u64; 2] {
         self.sample_rows.unwrap_or(Self::DEFAULT_SAMPLES)
     }
+}
+
+/// `[compat]`: the release production runs today, whose code must keep working on the new
+/// schema during a rolling deploy.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompatConfig {
+    /// A git ref (tag, branch, commit) of the previous release; `--since` wins.
+    pub previous: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -271,6 +282,10 @@ pub struct ScenariosConfig {
     /// Online DDL: a statement that copies its table or locks out its writers.
     #[serde(default)]
     pub online_ddl: Strictness,
+    /// Code and schema out of step: the previous release's code on the new schema, the new
+    /// code on the old one (the `compat` scenario).
+    #[serde(default)]
+    pub compat: Strictness,
     /// Failures of revisions older than the gate's scope.
     #[serde(default)]
     pub history: History,
@@ -293,6 +308,7 @@ impl ScenariosConfig {
             StrictnessKey::ReproduceError => self.reproduce_error,
             StrictnessKey::Resumable => self.resumable,
             StrictnessKey::OnlineDdl => self.online_ddl,
+            StrictnessKey::Compat => self.compat,
         }
     }
 }
@@ -309,6 +325,7 @@ pub enum StrictnessKey {
     Resumable,
     #[serde(alias = "online-ddl")]
     OnlineDdl,
+    Compat,
 }
 
 impl StrictnessKey {
@@ -320,6 +337,7 @@ impl StrictnessKey {
             StrictnessKey::ReproduceError => "reproduce_error",
             StrictnessKey::Resumable => "resumable",
             StrictnessKey::OnlineDdl => "online_ddl",
+            StrictnessKey::Compat => "compat",
         }
     }
 }
@@ -329,6 +347,10 @@ impl StrictnessKey {
 pub struct ProbeConfig {
     pub name: String,
     pub sql: String,
+    /// Whose query it is: the release under test (`next`, the default) or the one
+    /// production runs today (`previous`, for the compat check).
+    #[serde(default)]
+    pub release: crate::compat::Release,
 }
 
 #[derive(Debug, Clone, Deserialize)]

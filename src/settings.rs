@@ -132,6 +132,9 @@ pub struct RunSettings {
     pub baseline: Option<String>,
     /// `--since GIT_REF`: judge only revisions changed since.
     pub since: Option<String>,
+    /// The previous release's git ref (`--since`, else `[compat] previous`): the code the
+    /// compat check runs against the new schema.
+    pub previous: Option<String>,
     pub formats: Vec<Format>,
     pub output_dir: Option<PathBuf>,
     pub jobs: usize,
@@ -172,6 +175,7 @@ impl RunSettings {
             db_flag: cli.db,
             baseline: cli.baseline.clone().or(file.baseline.revision.clone()),
             since: cli.since.clone(),
+            previous: cli.since.clone().or(file.compat.previous.clone()),
             formats: Format::parse_list(&cli.format)?,
             output_dir: cli.output_dir.clone(),
             jobs: cli.jobs.or(file.scenarios.jobs).unwrap_or_else(|| {

@@ -207,7 +207,11 @@ impl Fold {
         let code = d.error.as_ref().map(|e| e.code);
         let text = matches!(
             d.kind,
-            Kind::Graph | Kind::ScenarioError | Kind::BlocksWrites
+            Kind::Graph
+                | Kind::ScenarioError
+                | Kind::BlocksWrites
+                | Kind::BreaksPreviousRelease
+                | Kind::CodeAheadOfSchema
         )
         .then(|| d.summary.clone());
         let key = (d.kind, d.revision.clone(), code, text);
@@ -256,6 +260,7 @@ impl Fold {
 
     fn finish(mut self, chain: &ChainView, scope: &Scope) -> Vec<Finding> {
         self.absorb();
+        self.deploy_is_code_ahead();
         self.half_applied();
         let causes = causes(&self.entries);
         let pos: HashMap<&str, usize> = chain
@@ -342,6 +347,48 @@ impl Fold {
                 c.severity = c.severity.min(severity);
                 c.seen.extend(seen);
                 c.at.extend(at);
+                gone.push(i);
+            }
+        }
+        for i in gone.into_iter().rev() {
+            self.entries.remove(i);
+        }
+    }
+
+    /// The deploy rehearsal that dies on a column the new code needs and the schema lacks,
+    /// and the compat check that found that column missing, are one defect: the deploy's
+    /// finding (it names the app's file and line) carries the compat detail and sighting.
+    fn deploy_is_code_ahead(&mut self) {
+        let mut gone = Vec::new();
+        for i in 0..self.entries.len() {
+            let Some(c) = self.entries[i].defect.compat.clone() else {
+                continue;
+            };
+            if self.entries[i].defect.kind != Kind::CodeAheadOfSchema {
+                continue;
+            }
+            let host = (0..self.entries.len()).find(|&j| {
+                let d = &self.entries[j].defect;
+                d.kind == Kind::DeployBlocked
+                    && d.error
+                        .as_ref()
+                        .and_then(crate::compat::Subject::of)
+                        .is_some_and(|s| {
+                            s.column() == c.column.as_deref()
+                                && (s.table().is_none() || s.table() == c.table.as_deref())
+                        })
+            });
+            if let Some(j) = host {
+                let (seen, at, severity) = (
+                    self.entries[i].seen.clone(),
+                    self.entries[i].at.clone(),
+                    self.entries[i].severity,
+                );
+                let h = &mut self.entries[j];
+                h.severity = h.severity.min(severity);
+                h.seen.extend(seen);
+                h.at.extend(at);
+                h.defect.compat = Some(c);
                 gone.push(i);
             }
         }

@@ -29,6 +29,8 @@ pub struct RunContext {
     pub app_command: Option<String>,
     /// `[production]`: row counts for online-DDL estimates.
     pub production: ProductionConfig,
+    /// The release production runs today (`--since`, `[compat] previous`), if named.
+    pub previous: Option<Arc<crate::previous::PreviousRelease>>,
     pub timeout: Duration,
     pub jobs: usize,
     /// Set when the server stopped answering: the remaining scenarios are `error`.
