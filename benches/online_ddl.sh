@@ -31,7 +31,6 @@ fi
 off_copy() {
   local cfg=$1 copy
   copy="$(dirname "$cfg")/.harness.bench-off.toml"
-  COPIES+=("$copy")
   if grep -q '^\[scenarios\]' "$cfg"; then
     sed 's/^\[scenarios\]$/[scenarios]\nonline_ddl = "off"/' "$cfg" > "$copy"
   else
@@ -52,6 +51,7 @@ time_ms() { # config → wall ms of one `--scenario all`
 printf '%-52s %9s %9s %6s\n' project off_ms on_ms ratio
 for cfg in "${PROJECTS[@]}"; do
   off=$(off_copy "$cfg")
+  COPIES+=("$off") # recorded here: off_copy runs in a subshell
   key=$(echo "$cfg" | tr '/' '_')
   for _ in $(seq 1 "$RUNS"); do
     time_ms "$off" >> "$OUT/$key.off"
