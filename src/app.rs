@@ -204,6 +204,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
                     hotfix_sql: m.baseline.hotfix_sql.clone(),
                     probes: m.probes.clone(),
                     app_command: m.app_command.as_ref().map(|a| a.run.clone()),
+                    production: m.production.clone(),
                     previous: previous.clone(),
                     timeout: settings.timeout,
                     jobs: settings.jobs,

@@ -26,7 +26,37 @@ pub struct RawConfig {
     pub probes: Vec<ProbeConfig>,
     pub app_command: Option<AppCommandConfig>,
     #[serde(default)]
+    pub production: ProductionConfig,
+    #[serde(default)]
     pub compat: CompatConfig,
+}
+
+/// What production holds, for estimates at its scale (`[production]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductionConfig {
+    /// Rows per table (`rows = { orders = 5_000_000 }`): a copying or rebuilding statement
+    /// on one of these tables is timed at two seeded sizes and extrapolated.
+    #[serde(default)]
+    pub rows: BTreeMap<String, u64>,
+    /// The two seeded sizes timed (default 20,000 and 200,000 rows).
+    pub sample_rows: Option<[u64; 2]>,
+}
+
+impl ProductionConfig {
+    pub const DEFAULT_SAMPLES: [u64; 2] = [20_000, 200_000];
+
+    /// The production row count of `table` (names compare case-insensitively).
+    pub fn rows_of(&self, table: &str) -> Option<u64> {
+        self.rows
+            .iter()
+            .find(|(t, _)| t.eq_ignore_ascii_case(table))
+            .map(|(_, n)| *n)
+    }
+
+    pub fn samples(&self) -> [u64; 2] {
+        self.sample_rows.unwrap_or(Self::DEFAULT_SAMPLES)
+    }
 }
 
 /// `[compat]`: the release production runs today, whose code must keep working on the new
@@ -264,6 +294,9 @@ pub struct ScenariosConfig {
     /// Crash-resume: a migration that cannot be re-run after stopping mid-way.
     #[serde(default)]
     pub resumable: Strictness,
+    /// Online DDL: a statement that copies its table or locks out its writers.
+    #[serde(default)]
+    pub online_ddl: Strictness,
     /// Code and schema out of step: the previous release's code on the new schema, the new
     /// code on the old one (the `compat` scenario).
     #[serde(default)]
@@ -289,6 +322,7 @@ impl ScenariosConfig {
             StrictnessKey::Hotfix => self.hotfix,
             StrictnessKey::ReproduceError => self.reproduce_error,
             StrictnessKey::Resumable => self.resumable,
+            StrictnessKey::OnlineDdl => self.online_ddl,
             StrictnessKey::Compat => self.compat,
         }
     }
@@ -304,6 +338,8 @@ pub enum StrictnessKey {
     #[serde(alias = "reproduce-error")]
     ReproduceError,
     Resumable,
+    #[serde(alias = "online-ddl")]
+    OnlineDdl,
     Compat,
 }
 
@@ -315,6 +351,7 @@ impl StrictnessKey {
             StrictnessKey::Hotfix => "hotfix",
             StrictnessKey::ReproduceError => "reproduce_error",
             StrictnessKey::Resumable => "resumable",
+            StrictnessKey::OnlineDdl => "online_ddl",
             StrictnessKey::Compat => "compat",
         }
     }
@@ -455,6 +492,19 @@ impl Config {
                 message: "`timeout` must be at least 1 second".into(),
             });
         }
+        if let Some([a, b]) = self.raw.production.sample_rows {
+            if a == 0 || a == b {
+                let (line, column) = find_key(text, "sample_rows").unwrap_or((1, 1));
+                return Err(HarnessError::Config {
+                    file: self.path.clone(),
+                    line,
+                    column,
+                    message:
+                        "`sample_rows` needs two different sizes above 0, e.g. [20000, 200000]"
+                            .into(),
+                });
+            }
+        }
         Ok(())
     }
 }
@@ -521,6 +571,23 @@ mod tests {
         let msg = parse(text, Path::new("h.toml")).unwrap_err().to_string();
         assert!(msg.contains("h.toml:2:8"), "{msg}");
         assert!(msg.contains("alembic") && msg.contains("sqldir"), "{msg}");
+    }
+
+    #[test]
+    fn production_rows_and_the_online_ddl_key_parse_and_equal_sample_sizes_are_refused() {
+        let text = "[migrations]\ntool = \"sqldir\"\nformat = \"dbmate\"\n[scenarios]\nonline_ddl = \"required\"\n[production]\nrows = { Orders = 5_000_000 }\n";
+        let raw = parse(text, Path::new("h.toml")).unwrap();
+        assert_eq!(raw.scenarios.online_ddl, Strictness::Required);
+        assert_eq!(raw.production.rows_of("orders"), Some(5_000_000));
+        assert_eq!(raw.production.rows_of("users"), None);
+        assert_eq!(raw.production.samples(), [20_000, 200_000]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("harness.toml");
+        let bad = format!("{text}sample_rows = [1000, 1000]\n");
+        std::fs::write(&path, &bad).unwrap();
+        let msg = Config::load(&path).unwrap_err().to_string();
+        assert!(msg.contains("harness.toml:8:1"), "{msg}");
+        assert!(msg.contains("two different sizes"), "{msg}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod findings;
 pub mod git;
 pub mod init;
 pub mod matrix;
+pub mod online;
 pub mod previous;
 pub mod provision;
 pub mod redact;

@@ -93,7 +93,7 @@ fn unknown_scenario_and_bad_baseline_exit_2_listing_valid_values() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains(
-            "unknown scenario `nope`; valid: all, chain, round-trip, crash-resume, upgrade"
+            "unknown scenario `nope`; valid: all, chain, round-trip, crash-resume, online-ddl, upgrade"
         ),
         "{}",
         r.stderr
@@ -154,6 +154,7 @@ fn list_scenarios_prints_one_line_each() {
             "chain",
             "round-trip",
             "crash-resume",
+            "online-ddl",
             "upgrade",
             "idempotency",
             "downgrade",

@@ -199,6 +199,8 @@ pub struct SeedOptions {
     /// Row numbers start after this one, so a second seed never collides with the first.
     pub first_row: usize,
     pub shape: SeedShape,
+    /// Rows per table instead of the shape's few (production-scale timing seeds thousands).
+    pub rows: Option<usize>,
 }
 
 /// `2024-MM-DD`, distinct for the first 336 rows.
@@ -480,7 +482,7 @@ fn plan_table(
     planned: &BTreeSet<&str>,
     opts: SeedOptions,
 ) -> Result<InsertPlan, String> {
-    let nrows = row_count(table, opts.shape);
+    let nrows = opts.rows.unwrap_or_else(|| row_count(table, opts.shape));
     let fk_source = fk_sources(table);
     let mut cols: Vec<&Column> = table
         .columns
@@ -694,6 +696,7 @@ mod tests {
             SeedOptions {
                 first_row,
                 shape: SeedShape::Extremes,
+                ..Default::default()
             },
         )
     }

@@ -60,6 +60,8 @@ pub enum Kind {
     CheckFailed,
     /// A scenario could not run (a tool that would not start, a timeout, a lost server).
     ScenarioError,
+    /// A schema change copies its table or locks out its writers for the whole statement.
+    BlocksWrites,
     /// The previous release's code fails on the new schema (during a rolling deploy).
     BreaksPreviousRelease,
     /// The new release's code fails on the old schema (deployed before its migration).
@@ -88,6 +90,7 @@ impl Kind {
             Kind::EmptyDowngrade => "empty downgrade",
             Kind::CheckFailed => "check failed",
             Kind::ScenarioError => "could not run",
+            Kind::BlocksWrites => "blocks writes",
             Kind::BreaksPreviousRelease => "breaks the previous release",
             Kind::CodeAheadOfSchema => "code ahead of schema",
         }

@@ -171,12 +171,13 @@ pub fn fold_exit_codes(codes: &[i32]) -> i32 {
     }
 }
 
-/// The first failing step of a scenario, with the server's code and message.
+/// The first failing step of a scenario, with the server's code and message. A failed step
+/// the verdict counted as a warning (`demoted`) is not a failure of the scenario.
 fn failure_of(scenario: &Value) -> Option<Failure> {
     let steps = scenario["steps"].as_array()?;
-    let step = steps
-        .iter()
-        .find(|s| matches!(s["status"].as_str(), Some("failed" | "error")))?;
+    let step = steps.iter().find(|s| {
+        matches!(s["status"].as_str(), Some("failed" | "error")) && s["demoted"].is_null()
+    })?;
     let message = step["error"]["message"]
         .as_str()
         .or_else(|| step["message"].as_str())
@@ -280,6 +281,13 @@ pub fn fold(runs: &[ServerRun]) -> Matrix {
             title,
             cells,
         });
+    }
+    // A statement that blocks writes on some servers only says more than the scenario's
+    // pass/fail split; it replaces that one.
+    let online = super::online::divergences(runs, &servers);
+    if !online.is_empty() {
+        divergences.retain(|d| online.iter().all(|o| o.scenario != d.scenario));
+        divergences.extend(online);
     }
     let exit_code = fold_exit_codes(&runs.iter().map(|r| r.exit_code).collect::<Vec<_>>());
     Matrix {

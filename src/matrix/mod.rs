@@ -5,6 +5,7 @@
 //! divergences called out, and the exit code covers every server.
 
 mod fold;
+mod online;
 mod render;
 
 pub use fold::{

@@ -38,6 +38,23 @@ pub fn failure_line(st: &StepResult) -> String {
     out
 }
 
+/// The lines a finished step prints: one per blocking statement for an online-DDL step
+/// (counted as a warning or not), else its failure line.
+fn problem_lines(st: &StepResult) -> Vec<String> {
+    if st.online_ddl.is_some() {
+        let mark = if st.demoted.is_some() {
+            "WARN"
+        } else {
+            st.status.word()
+        };
+        return super::online::blocking_lines(st)
+            .into_iter()
+            .map(|l| format!("{mark} blocks writes: {l}"))
+            .collect();
+    }
+    vec![failure_line(st)]
+}
+
 pub struct Console {
     color: bool,
     multi: Option<MultiProgress>,
@@ -129,16 +146,21 @@ impl Sink for Console {
                 if let Some(pb) = self.bars.get(scenario) {
                     pb.set_message(format!("{} {}", step.status.mark(), step.title));
                 } else if step.status != Status::Passed {
-                    self.line(&format!("  {scenario:16} {}", failure_line(step)));
+                    for l in problem_lines(step) {
+                        self.line(&format!("  {scenario:16} {l}"));
+                    }
                 }
             }
             Event::ScenarioFinished { result } => {
                 if let Some(pb) = self.bars.get(&result.id) {
                     // The spinner line is replaced on finish: print the failing steps above.
                     for st in result.steps.iter().filter(|s| {
-                        matches!(s.status, Status::Failed | Status::Error) && s.demoted.is_none()
+                        matches!(s.status, Status::Failed | Status::Error)
+                            && (s.demoted.is_none() || s.online_ddl.is_some())
                     }) {
-                        pb.println(format!("  {:16} {}", result.id, failure_line(st)));
+                        for l in problem_lines(st) {
+                            pb.println(format!("  {:16} {l}", result.id));
+                        }
                     }
                 }
                 let word = self.paint(result.status, result.status.word());

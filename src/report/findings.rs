@@ -202,12 +202,14 @@ struct Entry {
 impl Fold {
     fn add(&mut self, d: Defect, scenario: &str, step: &str, counted: Severity, at: At) {
         // Same kind at the same revision with the same server code is the same defect; a
-        // warning with no code is told apart by its text.
+        // warning with no code is told apart by its text, and so is each blocking statement
+        // of a revision (two copies answer with the same 1846).
         let code = d.error.as_ref().map(|e| e.code);
         let text = matches!(
             d.kind,
             Kind::Graph
                 | Kind::ScenarioError
+                | Kind::BlocksWrites
                 | Kind::BreaksPreviousRelease
                 | Kind::CodeAheadOfSchema
         )

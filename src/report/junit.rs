@@ -54,6 +54,11 @@ fn failure_text(st: &StepResult) -> String {
             out.push_str(&format!("  {d}\n"));
         }
     }
+    if let Some(d) = &st.online_ddl {
+        for l in super::online::text_lines(d) {
+            out.push_str(&format!("  {l}\n"));
+        }
+    }
     out
 }
 
@@ -102,6 +107,12 @@ fn step_case(sc: &ScenarioResult, st: &StepResult, name: String) -> TestCase {
     }
     if let Some(l) = &st.log {
         tc.set_system_out(tail(l, 40));
+    } else if let Some(d) = st
+        .online_ddl
+        .as_ref()
+        .filter(|_| st.status == Status::Passed)
+    {
+        tc.set_system_out(super::online::text_lines(d).join("\n"));
     }
     tc
 }

@@ -12,6 +12,7 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+pub mod online;
 pub mod pr_comment;
 mod release_notes;
 mod sarif;

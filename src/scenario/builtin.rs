@@ -16,6 +16,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "crash-resume.toml",
         include_str!("../../scenarios/crash-resume.toml"),
     ),
+    (
+        "online-ddl.toml",
+        include_str!("../../scenarios/online-ddl.toml"),
+    ),
     ("upgrade.toml", include_str!("../../scenarios/upgrade.toml")),
     (
         "idempotency.toml",
@@ -91,6 +95,7 @@ mod tests {
                 "chain",
                 "round-trip",
                 "crash-resume",
+                "online-ddl",
                 "upgrade",
                 "idempotency",
                 "downgrade",

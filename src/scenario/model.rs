@@ -144,6 +144,9 @@ pub enum Step {
     },
     /// For every revision with several statements: stop after each statement, deploy again.
     CrashResume,
+    /// For every revision: how each schema change holds up the table's writers, asked of
+    /// the server on a scratch copy of the parent state.
+    OnlineDdl,
     /// A fresh database at the baseline (drift fixture applied) replaces the current one.
     Reset,
     /// Applies by hand the DDL from snapshot `from` to `to` (or `[baseline] hotfix_sql`).
@@ -186,6 +189,7 @@ impl Step {
             Step::Deploy => "deploy",
             Step::RoundTrips { .. } => "round_trips",
             Step::CrashResume => "crash_resume",
+            Step::OnlineDdl => "online_ddl",
             Step::Reset => "reset",
             Step::Hotfix { .. } => "hotfix",
             Step::BeginCheck { .. } => "begin_check",

@@ -258,7 +258,7 @@ mod tests {
         .unwrap();
         assert_eq!(p.head.as_deref(), Some("d1f2e3c4b5a6"));
         assert_eq!(p.baseline.as_deref(), Some("c682ef478e45"));
-        assert_eq!(p.scenarios.len(), 11);
+        assert_eq!(p.scenarios.len(), 12);
         assert!(p
             .scenarios
             .iter()
@@ -314,7 +314,7 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         assert!(
             e.to_string().contains(
-                "unknown scenario `bogus`; valid: all, chain, round-trip, crash-resume, upgrade"
+                "unknown scenario `bogus`; valid: all, chain, round-trip, crash-resume, online-ddl, upgrade"
             ),
             "{e}"
         );

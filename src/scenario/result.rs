@@ -7,6 +7,7 @@ use crate::config::StrictnessKey;
 use crate::data::{DataLoss, SeedReport};
 use crate::db::ServerError;
 use crate::findings::Defect;
+use crate::online::RevisionDdl;
 
 /// What a warning is about; a warning never fails the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -137,6 +138,9 @@ pub struct StepResult {
     /// What the step found wrong, typed; the report folds them into findings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub defects: Vec<Defect>,
+    /// `online_ddl`: how each schema change of the revision holds up writers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub online_ddl: Option<Box<RevisionDdl>>,
 }
 
 impl StepResult {
@@ -161,6 +165,7 @@ impl StepResult {
             demoted: None,
             check: None,
             defects: vec![],
+            online_ddl: None,
         }
     }
 

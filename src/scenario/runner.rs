@@ -14,7 +14,7 @@ use super::model::{ScenarioFile, Start, Step, StrictnessKey};
 use super::plan::{Disposition, Plan, PlannedScenario};
 use super::result::{ScenarioResult, Status, StepResult, Warning, WarningKind};
 use super::steps::{self, ScenarioState, StepOutcome};
-use crate::config::{ProbeConfig, Strictness};
+use crate::config::{ProbeConfig, ProductionConfig, Strictness};
 use crate::driver::{DbTarget, MigrationDriver};
 use crate::provision::Server;
 
@@ -27,6 +27,8 @@ pub struct RunContext {
     pub hotfix_sql: Vec<String>,
     pub probes: Vec<ProbeConfig>,
     pub app_command: Option<String>,
+    /// `[production]`: row counts for online-DDL estimates.
+    pub production: ProductionConfig,
     /// The release production runs today (`--since`, `[compat] previous`), if named.
     pub previous: Option<Arc<crate::previous::PreviousRelease>>,
     pub timeout: Duration,
@@ -310,7 +312,7 @@ async fn execute(
         for r in results {
             let attributed = match step {
                 Step::Walk => Attribution::Walk,
-                Step::RoundTrips { .. } | Step::CrashResume => Attribution::Ran,
+                Step::RoundTrips { .. } | Step::CrashResume | Step::OnlineDdl => Attribution::Ran,
                 Step::Upgrade { target } | Step::Downgrade { target }
                     if r.revision.is_some() && r.revision != steps::revision_of(ctx, target) =>
                 {

@@ -7,6 +7,8 @@ mod compat;
 mod deploy;
 mod fork;
 mod halfapplied;
+mod online;
+mod online_timing;
 mod resume;
 mod roundtrip;
 mod tracked;
@@ -451,6 +453,7 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
         Step::Deploy => deploy::deploy(ctx, state).await,
         Step::RoundTrips { parent } => roundtrip::round_trips(ctx, state, *parent).await,
         Step::CrashResume => resume::crash_resume(ctx, state).await,
+        Step::OnlineDdl => online::online_ddl(ctx, state).await,
         Step::Reset => checks::reset(ctx, state).await,
         Step::Hotfix { from, to } => checks::hotfix(ctx, state, from, to).await.into(),
         Step::ReleaseCode { release } => compat::release_code(ctx, state, *release).await,

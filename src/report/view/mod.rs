@@ -45,6 +45,10 @@ pub struct ReportView {
     /// What seeding could not do (run information, never a finding); None when it did all.
     pub seeding: Option<String>,
     pub sections: Vec<sections::Section>,
+    /// The online-DDL tables of the revisions under test, for the summary.
+    pub online: Vec<crate::report::online::OnlineTable>,
+    /// Said once under them.
+    pub online_note: Option<&'static str>,
     pub chain: chain::ChainSection,
     pub confidence: Vec<confidence::Aspect>,
     pub deployment: deploy::Deployment,
@@ -82,6 +86,13 @@ pub fn build(summary: &RunSummary) -> ReportView {
         digest: digest::build(summary, &g),
         seeding: (!summary.seeding.is_clean()).then(|| summary.seeding.to_string()),
         sections: sections::sections(summary, &g),
+        online: online_under_test(summary),
+        online_note: summary
+            .scenarios
+            .iter()
+            .flat_map(|s| &s.steps)
+            .any(|st| st.online_ddl.is_some())
+            .then_some(crate::report::online::METADATA_LOCK_NOTE),
         chain: chain::build(summary),
         confidence: confidence::build(summary),
         deployment: deploy::build(summary, &g, &short),
@@ -89,6 +100,18 @@ pub fn build(summary: &RunSummary) -> ReportView {
         conclusion: conclusion::conclusion(summary, &short),
         timeline: conclusion::timeline(summary),
     }
+}
+
+/// The online-DDL tables of the revisions under test only: history's are in report.html.
+fn online_under_test(summary: &RunSummary) -> Vec<crate::report::online::OnlineTable> {
+    summary
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.steps)
+        .filter_map(|st| st.online_ddl.as_deref())
+        .filter(|d| !d.statements.is_empty() && summary.scope.new.contains(&d.revision))
+        .map(crate::report::online::table)
+        .collect()
 }
 
 fn verdict(summary: &RunSummary) -> Verdict {

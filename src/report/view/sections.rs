@@ -1,6 +1,7 @@
 //! The per-scenario sections of the full report (HTML): each step on a line, alike steps
 //! folded, the failing statement, the tool output worth reading, schema diff and warnings.
 
+use crate::report::online::{self, OnlineTable};
 use crate::scenario::model::Aspect as Covers;
 use crate::scenario::{ScenarioResult, Start, Status, StepResult};
 
@@ -49,6 +50,12 @@ pub struct Section {
     pub warnings: Vec<String>,
     pub seconds: String,
     pub database: String,
+    /// Online DDL: per revision, how each schema change runs (the `online_ddl` step).
+    pub online: Vec<OnlineTable>,
+    /// Older revisions whose changes block nothing, not tabulated.
+    pub online_omitted: usize,
+    /// Said once, under the online-DDL tables.
+    pub online_note: Option<&'static str>,
 }
 
 /// Lines longer than this are printed in full once; a repeat becomes a reference.
@@ -279,6 +286,7 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary, g: &Grouper) -> S
             .and_then(|p| p.error.as_ref())
             .map(|e| format!("({}, \"{}\")", e.code, e.message))
     };
+    let (online, online_omitted) = online::tables(&s.steps, &summary.scope.new);
     let mut diff: Vec<String> = Vec::new();
     for d in s.steps.iter().flat_map(|st| st.diff.iter()) {
         if !diff.contains(d) {
@@ -307,6 +315,13 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary, g: &Grouper) -> S
         warnings: section_warnings(s, g),
         seconds: secs(s.duration_ms),
         database: s.database.clone().unwrap_or_else(|| "—".into()),
+        online,
+        online_omitted,
+        online_note: s
+            .steps
+            .iter()
+            .any(|st| st.online_ddl.is_some())
+            .then_some(online::METADATA_LOCK_NOTE),
     }
 }
 /// The test summary table: one row per scenario with its one-line verdict (`short`).

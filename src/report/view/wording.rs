@@ -25,6 +25,7 @@ pub fn fix_hint(kind: Kind) -> &'static str {
         Kind::CheckFailed => "Read the failing check's expectation in the full report and fix the migration or the scenario.",
         Kind::ScenarioError => "Fix the environment or tool problem that kept the scenario from running (see the full report's log).",
         Kind::BreaksPreviousRelease => "Keep the previous release working on the new schema (expand first, contract in a later release): add before you drop or rename.",
+        Kind::BlocksWrites => "Run the change online (gh-ost, pt-online-schema-change) or rewrite it as an instant/in-place change; see the server's reason in the online-DDL table.",
         Kind::CodeAheadOfSchema => "Ship the migration before (or with) the code that needs it, or make the code tolerate the old schema.",
     }
 }

@@ -113,6 +113,7 @@ async fn seed(
         SeedOptions {
             first_row,
             shape: SeedShape::Extremes,
+            ..Default::default()
         },
     );
     let mut c = db

@@ -1,0 +1,171 @@
+//! Online-DDL divergences across a server matrix: one statement that blocks writes on some
+//! servers and not on others (instant on MariaDB 11.8, a table copy on 10.5), read from each
+//! server's typed `RevisionDdl` results.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::fold::{Divergence, ServerColumn, ServerOutcome, ServerRun};
+use crate::online::{Blocking, RevisionDdl};
+
+/// The scenario whose steps carry the classifications.
+const SCENARIO: &str = "online-ddl";
+
+/// Every `online_ddl` result of one server's report, typed.
+fn revisions(report: &Value) -> Vec<RevisionDdl> {
+    let Some(s) = report["scenarios"]
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["id"] == SCENARIO))
+    else {
+        return vec![];
+    };
+    s["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|st| serde_json::from_value(st.get("online_ddl")?.clone()).ok())
+        .collect()
+}
+
+/// A statement (revision, index, sql) and each server's answer, in server order.
+type Answers = Vec<((String, usize, String), Vec<(String, Blocking)>)>;
+
+pub fn divergences(runs: &[ServerRun], servers: &[ServerColumn]) -> Vec<Divergence> {
+    // In the order the first server that probed them lists them (chain order).
+    let mut seen: Answers = Vec::new();
+    for (run, col) in runs.iter().zip(servers) {
+        let Some(report) = &run.report else { continue };
+        for d in revisions(report) {
+            for s in d.statements {
+                let Some(b) = s.verdict.blocking() else {
+                    continue;
+                };
+                let key = (d.revision.clone(), s.index, s.sql.clone());
+                match seen.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, answers)) => answers.push((col.name.clone(), b)),
+                    None => seen.push((key, vec![(col.name.clone(), b)])),
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for ((rev, index, sql), answers) in seen {
+        let (blocking, free): (Vec<_>, Vec<_>) =
+            answers.iter().partition(|(_, b)| b.blocks_writes());
+        if blocking.is_empty() || free.is_empty() {
+            continue;
+        }
+        let say = |group: &[&(String, Blocking)]| -> String {
+            let mut by: BTreeMap<Blocking, Vec<&str>> = BTreeMap::new();
+            for (name, b) in group {
+                by.entry(*b).or_default().push(name);
+            }
+            by.iter()
+                .map(|(b, names)| format!("{b} on {}", names.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        out.push(Divergence {
+            scenario: SCENARIO.into(),
+            failing: blocking.iter().map(|(n, _)| n.clone()).collect(),
+            passing: free.iter().map(|(n, _)| n.clone()).collect(),
+            // Each server's answer in place of a status: `instant`, `copy`, ….
+            outcomes: answers
+                .iter()
+                .map(|(n, b)| ServerOutcome {
+                    server: n.clone(),
+                    status: serde_json::to_value(b)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    failure: None,
+                })
+                .collect(),
+            summary: format!(
+                "{rev} statement {index} ({sql}): {}; but {}",
+                say(&blocking),
+                say(&free)
+            ),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matrix::fold::Peak;
+    use crate::online::{Algorithm, Attempt, DdlStatement, Verdict};
+
+    fn run(version: &str, blocking: Blocking, algorithm: Algorithm) -> (ServerRun, ServerColumn) {
+        let d = RevisionDdl {
+            revision: "000004".into(),
+            statements: vec![DdlStatement {
+                index: 1,
+                sql: "ALTER TABLE orders\n MODIFY customer VARCHAR(120) NOT NULL".into(),
+                table: Some("orders".into()),
+                verdict: Verdict::Probed {
+                    accepted: Attempt {
+                        algorithm,
+                        lock: None,
+                    },
+                    blocking,
+                },
+                refusals: vec![],
+                estimate: None,
+            }],
+        };
+        let report = serde_json::json!({
+            "server": { "version": version },
+            "scenarios": [ { "id": "online-ddl", "steps": [ { "online_ddl": d } ] } ]
+        });
+        let name = crate::matrix::fold::server_name(version);
+        (
+            ServerRun {
+                label: name.clone(),
+                target: name.clone(),
+                exit_code: 0,
+                report: Some(report),
+                stderr_tail: String::new(),
+                peak: Peak::default(),
+            },
+            ServerColumn {
+                label: name.clone(),
+                target: name.clone(),
+                name,
+                version: Some(version.into()),
+                status: "passed".into(),
+                exit_code: 0,
+                peak_memory: Peak::default(),
+                error: None,
+            },
+        )
+    }
+
+    #[test]
+    fn instant_on_one_server_and_a_copy_on_another_is_a_divergence_naming_both() {
+        let (a, ca) = run("10.5.23-MariaDB", Blocking::Copy, Algorithm::Copy);
+        let (b, cb) = run("10.11.14-MariaDB", Blocking::Instant, Algorithm::Instant);
+        let (c, cc) = run("11.8.3-MariaDB", Blocking::Instant, Algorithm::Instant);
+        let d = divergences(&[a, b, c], &[ca, cb, cc]);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].failing, ["MariaDB 10.5.23"]);
+        assert_eq!(
+            d[0].summary,
+            "000004 statement 1 (ALTER TABLE orders MODIFY customer VARCHAR(120) NOT NULL): \
+             copy (blocks writes) on MariaDB 10.5.23; but instant on MariaDB 10.11.14, MariaDB 11.8.3"
+        );
+    }
+
+    #[test]
+    fn the_same_answer_everywhere_or_only_degrees_of_online_is_no_divergence() {
+        let (a, ca) = run("10.5.23-MariaDB", Blocking::Copy, Algorithm::Copy);
+        let (b, cb) = run("9.7.0", Blocking::Copy, Algorithm::Copy);
+        assert!(divergences(&[a, b], &[ca, cb]).is_empty());
+        let (a, ca) = run("10.5.23-MariaDB", Blocking::Online, Algorithm::Inplace);
+        let (b, cb) = run("9.7.0", Blocking::Instant, Algorithm::Instant);
+        assert!(divergences(&[a, b], &[ca, cb]).is_empty());
+    }
+}
