@@ -120,6 +120,7 @@ async fn remove_run_containers(run_id: &str) {
 }
 
 pub async fn run(cli: &Cli) -> Result<i32> {
+    let t0 = Instant::now();
     let cfg = Config::load(&config_path(cli))?;
     let redactor = Redactor::new();
     let scenario_dir = cfg
@@ -146,32 +147,26 @@ pub async fn run(cli: &Cli) -> Result<i32> {
             "--db url needs --database-url mysql://USER:PASS@HOST:PORT/ (or MH_DATABASE_URL)",
         ));
     }
-    let driver: Arc<dyn MigrationDriver> =
-        Arc::from(load_driver(&cfg, &redactor, cli.verbose).await?);
-    let baseline = cli
-        .baseline
-        .as_deref()
-        .or(cfg.raw.baseline.revision.as_deref());
-    let changed = match &cli.since {
-        Some(since) => Some(crate::git::changed_since(
-            driver.chain(),
-            &cfg.migrations_dir(),
-            since,
-        )?),
-        None => None,
-    };
-    let plan = scenario::plan(
-        driver.chain(),
-        scenarios,
-        &cli.scenario,
-        baseline,
-        &cfg.raw.scenarios,
-        changed.as_ref(),
-    )?;
-
     let run_id = new_run_id();
+    // The server starts while the venv, the worker, the revision graph and the plan are
+    // made: none of them needs it, and a MySQL server takes seconds to start.
+    let provisioning = Provisioning::start(&req, &run_id, &redactor);
+    let prepared = tokio::select! {
+        p = prepare(cli, &cfg, &redactor, scenarios) => p,
+        s = wait_signal() => Err(HarnessError::Interrupted(s.name())),
+    };
+    let (driver, plan) = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            // A worker being started when a signal came is gone with its future.
+            process::kill_all_running();
+            provisioning.cancel().await;
+            return Err(e);
+        }
+    };
+    let prepared_at = Instant::now();
+
     let slot: Arc<Mutex<Option<Arc<Server>>>> = Arc::new(Mutex::new(None));
-    let t0 = Instant::now();
     let start = run_start(&cfg, driver.as_ref(), &plan, &run_id, req.mode);
     let sinks: Vec<Box<dyn Sink>> = vec![
         Box::new(ReportFiles::new(formats, cli.output_dir.clone())),
@@ -184,21 +179,21 @@ pub async fn run(cli: &Cli) -> Result<i32> {
     // still lets it render what finished before.
     let (events, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
     let dispatcher = tokio::spawn(Dispatcher::new(sinks).run(rx));
+    let abort = provisioning.abort_handle();
     let work = {
         let slot = slot.clone();
-        let redactor = redactor.clone();
         let cfg = cfg.clone();
         let driver = driver.clone();
-        let run_id = run_id.clone();
         let tx = events.clone();
         async move {
             let _ = tx.send(Event::RunStarted(Box::new(start)));
             let ran = async {
-                let server = Arc::new(provision::provision(&req, &run_id, &redactor).await?);
+                let server = Arc::new(provisioning.wait().await?);
                 *slot.lock().expect("slot") = Some(server.clone());
                 let _ = tx.send(Event::ServerReady {
                     server: server_info(&server),
                     startup_ms: server.startup_ms,
+                    waited_ms: prepared_at.elapsed().as_millis() as u64,
                 });
                 let m = &cfg.raw;
                 let ctx = Arc::new(RunContext {
@@ -218,6 +213,7 @@ pub async fn run(cli: &Cli) -> Result<i32> {
                             .unwrap_or(2)
                     }),
                     server_lost: Default::default(),
+                    baseline_template: Default::default(),
                 });
                 scenario::run_plan(ctx.clone(), tx.clone()).await;
                 let _ = tx.send(Event::RunFinished {
@@ -236,6 +232,8 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         s = wait_signal() => Err(s),
     };
     // Cleanup on every path: tool processes, databases, the server, stray containers.
+    // A start still under way when a signal came is stopped (its process goes with it).
+    abort.abort();
     driver.shutdown().await;
     process::kill_all_running();
     let server = slot.lock().expect("slot").take();
@@ -297,6 +295,76 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         eprintln!("error: {e}");
     }
     Ok(summary.status.exit_code())
+}
+
+/// The driver (venv, worker, revision graph) and the plan: everything before the server.
+async fn prepare(
+    cli: &Cli,
+    cfg: &Config,
+    redactor: &Redactor,
+    scenarios: Vec<scenario::ScenarioFile>,
+) -> Result<(Arc<dyn MigrationDriver>, Plan)> {
+    let driver: Arc<dyn MigrationDriver> =
+        Arc::from(load_driver(cfg, redactor, cli.verbose).await?);
+    let baseline = cli
+        .baseline
+        .as_deref()
+        .or(cfg.raw.baseline.revision.as_deref());
+    let changed = match &cli.since {
+        Some(since) => Some(crate::git::changed_since(
+            driver.chain(),
+            &cfg.migrations_dir(),
+            since,
+        )?),
+        None => None,
+    };
+    let plan = scenario::plan(
+        driver.chain(),
+        scenarios,
+        &cli.scenario,
+        baseline,
+        &cfg.raw.scenarios,
+        changed.as_ref(),
+    )?;
+    Ok((driver, plan))
+}
+
+/// The server's start, running in its own task from the moment the config is read.
+struct Provisioning {
+    task: tokio::task::JoinHandle<Result<Server>>,
+    run_id: String,
+}
+
+impl Provisioning {
+    fn start(req: &ProvisionRequest, run_id: &str, redactor: &Redactor) -> Provisioning {
+        let (req, id, redactor) = (req.clone(), run_id.to_string(), redactor.clone());
+        Provisioning {
+            task: tokio::spawn(async move { provision::provision(&req, &id, &redactor).await }),
+            run_id: run_id.to_string(),
+        }
+    }
+
+    fn abort_handle(&self) -> tokio::task::AbortHandle {
+        self.task.abort_handle()
+    }
+
+    async fn wait(self) -> Result<Server> {
+        match self.task.await {
+            Ok(r) => r,
+            Err(e) => Err(HarnessError::env(format!(
+                "the server's start stopped: {e}"
+            ))),
+        }
+    }
+
+    /// The run ends before it needed the server: stop the start, or undo it if it finished.
+    async fn cancel(self) {
+        self.task.abort();
+        if let Ok(Ok(server)) = self.task.await {
+            let _ = server.teardown().await;
+        }
+        remove_run_containers(&self.run_id).await;
+    }
 }
 
 fn server_info(server: &Server) -> ServerInfo {
