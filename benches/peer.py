@@ -170,6 +170,29 @@ def case(name, project, scenario, runs, py, port, work, config=None):
     return hw
 
 
+def growth(a, work, port, py):
+    """The harness alone on each generated chain, the sizes alternated run by run, so each
+    round's ratio sees one machine load."""
+    sizes = [int(x) for x in a.sizes.split(",") if x]
+    projects = {n: generate_chain(work / f"chain{n}", n) for n in sizes}
+    env = dict(os.environ, MH_PYTHON=str(py), CI="1")
+    scenarios = ["chain", "all"] if a.full_chain else ["chain"]
+    for scenario in scenarios:
+        res = {n: [] for n in sizes}
+        for _ in range(a.runs):
+            for n in sizes:
+                cmd = [str(REPO / "target/release/migration-harness"), "--config", str(projects[n] / "harness.toml"), "--db", "url", "--database-url", f"mysql://root@127.0.0.1:{port}/", "--scenario", scenario, "--output-dir", str(work / f"report-{n}-{scenario}")]
+                wall, cpu, code, out = timed(cmd, env, projects[n])
+                res[n].append((wall, cpu, code))
+        print(f"\n## harness `--scenario {scenario}` on generated chains ({a.runs} rounds, sizes alternated)")
+        for n in sizes:
+            print(f"  {n:4d} revisions  wall {stats([w for w, _, _ in res[n]])}   cpu {stats([c for _, c, _ in res[n]])}   exits {[c for _, _, c in res[n]]}")
+        for lo, hi in zip(sizes, sizes[1:]):
+            walls = [h[0] / l[0] for l, h in zip(res[lo], res[hi])]
+            cpus = [h[1] / l[1] for l, h in zip(res[lo], res[hi])]
+            print(f"  growth {lo} → {hi}: per-round wall {stats(walls)}   cpu {stats(cpus)}   (linear would be {hi / lo:.2f}x)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
@@ -178,6 +201,7 @@ def main():
     ap.add_argument("--skip-seed", action="store_true", help="same as --seeds ''")
     ap.add_argument("--full-chain", action="store_true", help="also run `--scenario all` on each generated chain")
     ap.add_argument("--no-build", action="store_true", help="use target/release as it is")
+    ap.add_argument("--growth-only", action="store_true", help="only the harness on the generated chains, sizes alternated, each pair's ratio")
     a = ap.parse_args()
     seeds = [] if a.skip_seed else [s for s in a.seeds.split(",") if s]
     if not a.no_build:
@@ -190,6 +214,9 @@ def main():
         proc, port = start_server(Path(sroot))
         try:
             print(f"server: mariadbd on 127.0.0.1:{port} ({' '.join(FLAGS)}, datadir in {sroot})")
+            if a.growth_only:
+                growth(a, work, port, py)
+                return
             if "flask" in seeds:
                 case("seed chain (Flask-Migrate, repository harness.toml)", REPO / "examples/seed-alembic", "all", a.runs, py, port, work, config=REPO / "harness.toml")
             if "alembic" in seeds:

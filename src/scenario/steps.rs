@@ -333,10 +333,12 @@ pub async fn prepare_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Ve
                     .map(|(i, r)| {
                         let mut r = r.clone();
                         r.duration_ms = if i == 0 { copied } else { 0 };
-                        r.details.push(
-                            "ran once for the run; this scenario's database is a copy of its tables and rows"
-                                .into(),
-                        );
+                        if i == 0 {
+                            r.details.push(
+                                "the baseline was prepared once for the run; this scenario's database is a copy of its tables and rows"
+                                    .into(),
+                            );
+                        }
                         r
                     })
                     .collect();

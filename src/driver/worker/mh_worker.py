@@ -590,8 +590,9 @@ def _child_run(req):
         runpy.run_module(module, run_name="__main__", alter_sys=True)
     except SystemExit as e:
         code = _exit_code(e)
-    except BaseException:
-        sys.excepthook(*sys.exc_info())
+    except BaseException as e:
+        # From runpy down, as the interpreter would print it (this frame is the harness's).
+        sys.excepthook(type(e), e, e.__traceback__.tb_next)
         code = 1
     try:
         atexit._run_exitfuncs()
