@@ -33,9 +33,13 @@ def main():
     ap.add_argument("--scenario", default="all")
     ap.add_argument("--config", default=str(REPO / "harness.toml"))
     ap.add_argument("--server", default="container:migration-harness/mysql:9.7,local")
+    ap.add_argument("--binary", help="a built harness (default: cargo build --release)")
     a = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=REPO, check=True)
-    binary = REPO / "target/release/migration-harness"
+    if a.binary:
+        binary = Path(a.binary)
+    else:
+        subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=REPO, check=True)
+        binary = REPO / "target/release/migration-harness"
     for server in a.server.split(","):
         mode, _, image = server.partition(":")
         flags = ["--db", mode] + (["--image", image] if image else [])

@@ -489,5 +489,8 @@ impl WorkerPool {
             drop(_group);
         }))
         .await;
+        if let Some(z) = &self.zygote {
+            z.shutdown().await;
+        }
     }
 }

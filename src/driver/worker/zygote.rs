@@ -47,10 +47,10 @@ pub enum Ended {
 type Pending = Arc<Mutex<HashMap<u64, UnboundedSender<Note>>>>;
 
 pub struct Zygote {
-    sock: Mutex<OwnedFd>,
+    sock: Mutex<Option<OwnedFd>>,
     pending: Pending,
     next: AtomicU64,
-    _child: Child,
+    child: tokio::sync::Mutex<Option<Child>>,
     _group: Option<Registered>,
 }
 
@@ -151,12 +151,28 @@ impl Zygote {
             }
         });
         Ok(Zygote {
-            sock: Mutex::new(ours),
+            sock: Mutex::new(Some(ours)),
             pending,
             next: AtomicU64::new(1),
-            _child: child,
+            child: tokio::sync::Mutex::new(Some(child)),
             _group: group,
         })
+    }
+
+    /// Ends the zygote: the closed socket ends its loop; one that does not exit within two
+    /// seconds is killed. Waiting reaps it (and with it what its children cost).
+    pub async fn shutdown(&self) {
+        if let Ok(mut s) = self.sock.lock() {
+            s.take();
+        }
+        if let Some(mut child) = self.child.lock().await.take() {
+            if tokio::time::timeout(Duration::from_secs(2), child.wait())
+                .await
+                .is_err()
+            {
+                let _ = child.kill().await;
+            }
+        }
     }
 
     /// Forks a child for `request` (`kind` "worker" with its `conf`, or "run" with `argv`,
@@ -181,7 +197,12 @@ impl Zygote {
             .map_err(|_| "zygote state poisoned".to_string())?
             .insert(id, tx);
         let sent = {
-            let sock = self.sock.lock().map_err(|_| "zygote socket poisoned")?;
+            let guard = self.sock.lock().map_err(|_| "zygote socket poisoned")?;
+            let Some(sock) = guard.as_ref() else {
+                drop(guard);
+                self.forget(id);
+                return Err("the zygote was shut down".into());
+            };
             let raw: Vec<RawFd> = give.iter().map(|f| f.as_raw_fd()).collect();
             let body = request.to_string();
             socket::sendmsg::<()>(
