@@ -132,7 +132,7 @@ pub fn workers_matching(needle: &str) -> Vec<String> {
     let pids: Vec<String> = found.iter().map(|(p, _, _)| p.clone()).collect();
     found
         .into_iter()
-        .filter(|(_, ppid, cmd)| !(cmd.contains("--zygote") && !pids.contains(ppid)))
+        .filter(|(_, ppid, cmd)| !cmd.contains("--zygote") || pids.contains(ppid))
         .map(|(_, _, cmd)| cmd)
         .collect()
 }
