@@ -27,6 +27,8 @@ pub struct RunContext {
     pub hotfix_sql: Vec<String>,
     pub probes: Vec<ProbeConfig>,
     pub app_command: Option<String>,
+    /// The release production runs today (`--since`, `[compat] previous`), if named.
+    pub previous: Option<Arc<crate::previous::PreviousRelease>>,
     pub timeout: Duration,
     pub jobs: usize,
     /// Set when the server stopped answering: the remaining scenarios are `error`.
@@ -252,7 +254,7 @@ async fn execute(
         }
         let _ = events.send(Event::StepFinished {
             scenario: f.id.clone(),
-            step: s.clone(),
+            step: Box::new(s.clone()),
         });
         result.steps.push(s);
         ran.parts.push(part);
