@@ -6,11 +6,13 @@ with the pinned tools plus pytest-alembic, runs alternated (harness, pytest, har
 so machine noise hits both alike. Prints wall and CPU (process tree, server excluded) as
 min/median/max and the harness/pytest-alembic ratios of the medians.
 
-  benches/peer.py [--runs N] [--sizes 100,200]
+  benches/peer.py [--runs N] [--sizes 100,200] [--seeds flask,alembic] [--full-chain]
 
-Cases: the seed chain through plain Alembic (`--scenario all` vs pytest-alembic's four
-built-in tests) and generated N-revision chains (`--scenario chain` vs the same four tests).
-Not a test: nothing here asserts a time.
+Cases: the seed chain as the repository's harness.toml runs it (Flask-Migrate, production
+drift, `--scenario all`: 11 scenarios) and through plain Alembic (examples/seed-alembic),
+each beside pytest-alembic's four built-in tests on the same revisions; generated
+N-revision chains (`--scenario chain`, and with --full-chain also `--scenario all`, vs the
+same four tests). Not a test: nothing here asserts a time.
 """
 import argparse
 import hashlib
@@ -134,13 +136,16 @@ def stats(xs):
     return "min %6.2f  median %6.2f  max %6.2f" % (min(xs), statistics.median(xs), max(xs))
 
 
-def case(name, project, scenario, runs, py, port, work):
+def case(name, project, scenario, runs, py, port, work, config=None):
+    """`project` holds the alembic.ini pytest-alembic runs; `config` the harness.toml (the
+    project's own by default)."""
     tests = work / f"pytest-{name}"
     tests.mkdir()
     (tests / "conftest.py").write_text(CONFTEST)
     (tests / "test_migrations.py").write_text(TESTS)
     env = dict(os.environ, MH_PYTHON=str(py), PEER_INI=str(project / "alembic.ini"), PEER_SERVER=f"mysql+pymysql://root@127.0.0.1:{port}/", CI="1")
-    harness = [str(REPO / "target/release/migration-harness"), "--config", str(project / "harness.toml"), "--db", "url", "--database-url", f"mysql://root@127.0.0.1:{port}/", "--scenario", scenario, "--output-dir", str(work / f"report-{name}")]
+    config = config or project / "harness.toml"
+    harness = [str(REPO / "target/release/migration-harness"), "--config", str(config), "--db", "url", "--database-url", f"mysql://root@127.0.0.1:{port}/", "--scenario", scenario, "--output-dir", str(work / f"report-{name}-{scenario}")]
     pytest = [str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests)]
     res = {"harness": [], "pytest-alembic": []}
     codes = {}
@@ -158,17 +163,49 @@ def case(name, project, scenario, runs, py, port, work):
     pw = statistics.median(w for w, _ in res["pytest-alembic"])
     hc = statistics.median(c for _, c in res["harness"])
     pc = statistics.median(c for _, c in res["pytest-alembic"])
-    print(f"  ratio harness/pytest-alembic: wall {hw / pw:.2f}x  cpu {hc / pc:.2f}x")
+    print(f"  ratio harness/pytest-alembic of the medians: wall {hw / pw:.2f}x  cpu {hc / pc:.2f}x")
+    # Each pair ran back to back: its own ratio sees the same machine load.
+    pairs = list(zip(res["harness"], res["pytest-alembic"]))
+    print(f"  per-pair ratios: wall {stats([h[0] / p[0] for h, p in pairs])}   cpu {stats([h[1] / p[1] for h, p in pairs])}")
     return hw
+
+
+def growth(a, work, port, py):
+    """The harness alone on each generated chain, the sizes alternated run by run, so each
+    round's ratio sees one machine load."""
+    sizes = [int(x) for x in a.sizes.split(",") if x]
+    projects = {n: generate_chain(work / f"chain{n}", n) for n in sizes}
+    env = dict(os.environ, MH_PYTHON=str(py), CI="1")
+    scenarios = ["chain", "all"] if a.full_chain else ["chain"]
+    for scenario in scenarios:
+        res = {n: [] for n in sizes}
+        for _ in range(a.runs):
+            for n in sizes:
+                cmd = [str(REPO / "target/release/migration-harness"), "--config", str(projects[n] / "harness.toml"), "--db", "url", "--database-url", f"mysql://root@127.0.0.1:{port}/", "--scenario", scenario, "--output-dir", str(work / f"report-{n}-{scenario}")]
+                wall, cpu, code, out = timed(cmd, env, projects[n])
+                res[n].append((wall, cpu, code))
+        print(f"\n## harness `--scenario {scenario}` on generated chains ({a.runs} rounds, sizes alternated)")
+        for n in sizes:
+            print(f"  {n:4d} revisions  wall {stats([w for w, _, _ in res[n]])}   cpu {stats([c for _, c, _ in res[n]])}   exits {[c for _, _, c in res[n]]}")
+        for lo, hi in zip(sizes, sizes[1:]):
+            walls = [h[0] / l[0] for l, h in zip(res[lo], res[hi])]
+            cpus = [h[1] / l[1] for l, h in zip(res[lo], res[hi])]
+            print(f"  growth {lo} → {hi}: per-round wall {stats(walls)}   cpu {stats(cpus)}   (linear would be {hi / lo:.2f}x)")
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--sizes", default="100,200")
-    ap.add_argument("--skip-seed", action="store_true")
+    ap.add_argument("--seeds", default="flask,alembic", help="seed cases to run: flask (the repository's harness.toml), alembic; empty for none")
+    ap.add_argument("--skip-seed", action="store_true", help="same as --seeds ''")
+    ap.add_argument("--full-chain", action="store_true", help="also run `--scenario all` on each generated chain")
+    ap.add_argument("--no-build", action="store_true", help="use target/release as it is")
+    ap.add_argument("--growth-only", action="store_true", help="only the harness on the generated chains, sizes alternated, each pair's ratio")
     a = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=REPO, check=True)
+    seeds = [] if a.skip_seed else [s for s in a.seeds.split(",") if s]
+    if not a.no_build:
+        subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=REPO, check=True)
     py = venv()
     print(subprocess.run([str(py), "-c", "import alembic, pytest_alembic, sqlalchemy, sys; print('Python', sys.version.split()[0], 'alembic', alembic.__version__, 'pytest-alembic', pytest_alembic.__version__ if hasattr(pytest_alembic, '__version__') else '0.13.1', 'SQLAlchemy', sqlalchemy.__version__)"], capture_output=True, text=True).stdout.strip())
     shm = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
@@ -177,12 +214,19 @@ def main():
         proc, port = start_server(Path(sroot))
         try:
             print(f"server: mariadbd on 127.0.0.1:{port} ({' '.join(FLAGS)}, datadir in {sroot})")
-            if not a.skip_seed:
+            if a.growth_only:
+                growth(a, work, port, py)
+                return
+            if "flask" in seeds:
+                case("seed chain (Flask-Migrate, repository harness.toml)", REPO / "examples/seed-alembic", "all", a.runs, py, port, work, config=REPO / "harness.toml")
+            if "alembic" in seeds:
                 case("seed chain (plain Alembic)", REPO / "examples/seed-alembic", "all", a.runs, py, port, work)
             walls = {}
             for n in [int(x) for x in a.sizes.split(",") if x]:
                 proj = generate_chain(work / f"chain{n}", n)
                 walls[n] = case(f"generated {n}-revision chain", proj, "chain", a.runs, py, port, work)
+                if a.full_chain:
+                    case(f"generated {n}-revision chain, all scenarios", proj, "all", a.runs, py, port, work)
             ns = sorted(walls)
             for lo, hi in zip(ns, ns[1:]):
                 print(f"\nharness growth {lo} → {hi} revisions: {walls[hi] / walls[lo]:.2f}x (linear would be {hi / lo:.2f}x)")

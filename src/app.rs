@@ -10,7 +10,7 @@ use futures_util::FutureExt;
 use crate::config::{Config, DbMode};
 use crate::driver::{load_driver, process, MigrationDriver};
 use crate::error::{HarnessError, Result};
-use crate::provision::{self, Server};
+use crate::provision::{self, ProvisionRequest, Server};
 use crate::redact::Redactor;
 use crate::report::{
     ChainView, Console, Dispatcher, Github, HarnessInfo, RenderContext, ReportFiles, RevisionView,
@@ -88,6 +88,7 @@ async fn remove_run_containers(run_id: &str) {
 }
 
 pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
+    let t0 = Instant::now();
     let redactor = Redactor::new();
     let scenario_dir = cfg
         .raw
@@ -113,52 +114,25 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
             "--db url needs --database-url mysql://USER:PASS@HOST:PORT/ (or MH_DATABASE_URL)",
         ));
     }
-    let driver: Arc<dyn MigrationDriver> =
-        Arc::from(load_driver(cfg, &redactor, settings.verbose).await?);
-    // The previous release, read from git; its files go with it on every path (a signal
-    // during the load drops the load and them).
-    let previous = match settings.previous.as_deref() {
-        None => None,
-        Some(r) => {
-            let loaded = tokio::select! {
-                p = crate::previous::load(cfg, r, &redactor, settings.verbose) => p,
-                s = wait_signal() => Err(HarnessError::Interrupted(s.name())),
-            };
-            match loaded {
-                Ok(p) => Some(Arc::new(p)),
-                Err(e) => {
-                    driver.shutdown().await;
-                    process::kill_all_running();
-                    return Err(e);
-                }
-            }
+    let run_id = new_run_id();
+    // The server starts while the venv, the worker, the revision graph, the previous
+    // release and the plan are made: none of them needs it, and MySQL takes seconds to start.
+    let provisioning = Provisioning::start(&req, &run_id, &redactor);
+    let prepared = tokio::select! {
+        p = prepare(cfg, settings, &redactor, scenarios) => p,
+        s = wait_signal() => Err(HarnessError::Interrupted(s.name())),
+    };
+    let (driver, previous, plan) = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            // A worker being started when a signal came is gone with its future.
+            process::kill_all_running();
+            provisioning.cancel().await;
+            return Err(e);
         }
     };
-    let report = driver.chain().verify();
-    let previous_head = previous.as_ref().and_then(|p| {
-        crate::previous::default_baseline(p.head.as_deref(), &report.order, report.head())
-    });
-    let baseline = settings.baseline.as_deref().or(previous_head.as_deref());
-    let changed = match &settings.since {
-        Some(since) => Some(crate::git::changed_since(
-            driver.chain(),
-            &cfg.migrations_dir(),
-            since,
-        )?),
-        None => None,
-    };
-    let plan = scenario::plan(
-        driver.chain(),
-        scenarios,
-        &settings.scenarios,
-        baseline,
-        &cfg.raw.scenarios,
-        changed.as_ref(),
-    )?;
-
-    let run_id = new_run_id();
+    let prepared_at = Instant::now();
     let slot: Arc<Mutex<Option<Arc<Server>>>> = Arc::new(Mutex::new(None));
-    let t0 = Instant::now();
     let start = run_start(cfg, driver.as_ref(), &plan, &run_id, req.mode);
     let sinks: Vec<Box<dyn Sink>> = vec![
         Box::new(ReportFiles::new(
@@ -178,22 +152,22 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
     // still lets it render what finished before.
     let (events, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
     let dispatcher = tokio::spawn(Dispatcher::new(sinks).run(rx));
+    let abort = provisioning.abort_handle();
     let work = {
         let slot = slot.clone();
-        let redactor = redactor.clone();
         let cfg = cfg.clone();
         let driver = driver.clone();
-        let run_id = run_id.clone();
         let tx = events.clone();
         let previous = previous.clone();
         async move {
             let _ = tx.send(Event::RunStarted(Box::new(start)));
             let ran = async {
-                let server = Arc::new(provision::provision(&req, &run_id, &redactor).await?);
+                let server = Arc::new(provisioning.wait().await?);
                 *slot.lock().expect("slot") = Some(server.clone());
                 let _ = tx.send(Event::ServerReady {
                     server: server_info(&server),
                     startup_ms: server.startup_ms,
+                    waited_ms: prepared_at.elapsed().as_millis() as u64,
                 });
                 let m = &cfg.raw;
                 let ctx = Arc::new(RunContext {
@@ -209,6 +183,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
                     timeout: settings.timeout,
                     jobs: settings.jobs,
                     server_lost: Default::default(),
+                    baseline_template: Default::default(),
                 });
                 scenario::run_plan(ctx.clone(), tx.clone()).await;
                 let _ = tx.send(Event::RunFinished {
@@ -227,7 +202,8 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
         s = wait_signal() => Err(s),
     };
     // Cleanup on every path: tool processes, databases, the server, stray containers, the
-    // previous release's files.
+    // previous release's files. A start still under way when a signal came is stopped.
+    abort.abort();
     driver.shutdown().await;
     if let Some(p) = &previous {
         p.close().await;
@@ -292,6 +268,95 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
         eprintln!("error: {e}");
     }
     Ok(summary.status.exit_code())
+}
+
+/// The driver (venv, worker, revision graph), the previous release and the plan: everything
+/// before the server.
+type Prepared = (
+    Arc<dyn MigrationDriver>,
+    Option<Arc<crate::previous::PreviousRelease>>,
+    Plan,
+);
+
+async fn prepare(
+    cfg: &Config,
+    settings: &RunSettings,
+    redactor: &Redactor,
+    scenarios: Vec<scenario::ScenarioFile>,
+) -> Result<Prepared> {
+    let driver: Arc<dyn MigrationDriver> =
+        Arc::from(load_driver(cfg, redactor, settings.verbose).await?);
+    // The previous release, read from git; its files go with it on every path.
+    let previous = match settings.previous.as_deref() {
+        None => None,
+        Some(r) => match crate::previous::load(cfg, r, redactor, settings.verbose).await {
+            Ok(p) => Some(Arc::new(p)),
+            Err(e) => {
+                driver.shutdown().await;
+                return Err(e);
+            }
+        },
+    };
+    let report = driver.chain().verify();
+    let previous_head = previous.as_ref().and_then(|p| {
+        crate::previous::default_baseline(p.head.as_deref(), &report.order, report.head())
+    });
+    let baseline = settings.baseline.as_deref().or(previous_head.as_deref());
+    let changed = match &settings.since {
+        Some(since) => Some(crate::git::changed_since(
+            driver.chain(),
+            &cfg.migrations_dir(),
+            since,
+        )?),
+        None => None,
+    };
+    let plan = scenario::plan(
+        driver.chain(),
+        scenarios,
+        &settings.scenarios,
+        baseline,
+        &cfg.raw.scenarios,
+        changed.as_ref(),
+    )?;
+    Ok((driver, previous, plan))
+}
+
+/// The server's start, running in its own task from the moment the config is read.
+struct Provisioning {
+    task: tokio::task::JoinHandle<Result<Server>>,
+    run_id: String,
+}
+
+impl Provisioning {
+    fn start(req: &ProvisionRequest, run_id: &str, redactor: &Redactor) -> Provisioning {
+        let (req, id, redactor) = (req.clone(), run_id.to_string(), redactor.clone());
+        Provisioning {
+            task: tokio::spawn(async move { provision::provision(&req, &id, &redactor).await }),
+            run_id: run_id.to_string(),
+        }
+    }
+
+    fn abort_handle(&self) -> tokio::task::AbortHandle {
+        self.task.abort_handle()
+    }
+
+    async fn wait(self) -> Result<Server> {
+        match self.task.await {
+            Ok(r) => r,
+            Err(e) => Err(HarnessError::env(format!(
+                "the server's start stopped: {e}"
+            ))),
+        }
+    }
+
+    /// The run ends before it needed the server: stop the start, or undo it if it finished.
+    async fn cancel(self) {
+        self.task.abort();
+        if let Ok(Ok(server)) = self.task.await {
+            let _ = server.teardown().await;
+        }
+        remove_run_containers(&self.run_id).await;
+    }
 }
 
 fn server_info(server: &Server) -> ServerInfo {

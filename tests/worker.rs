@@ -321,12 +321,10 @@ async fn a_hung_or_killed_worker_is_reported_replaced_and_leaves_nothing() {
     assert_eq!(hung.outcome, Outcome::TimedOut { seconds: 3 });
     assert!(hung.stderr.contains("it was killed"), "{}", hung.stderr);
     assert!(
-        common::wait_until(Duration::from_secs(5), || common::processes_matching(
-            &marker
-        )
-        .is_empty()),
+        common::wait_until(Duration::from_secs(5), || common::workers_matching(&marker)
+            .is_empty()),
         "hung worker left running: {:?}",
-        common::processes_matching(&marker)
+        common::workers_matching(&marker)
     );
 
     std::fs::write(&fault, "kill").unwrap();

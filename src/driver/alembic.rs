@@ -126,6 +126,7 @@ impl PythonToolDriver {
                 .unwrap_or_else(|| "mysql+pymysql".into()),
             redactor: redactor.clone(),
             verbose,
+            zygote: pool.zygote().map(|z| (python.clone(), z)),
         };
         let mut chain = match pool.call(json!({"cmd": "graph"}), GRAPH_TIMEOUT).await {
             Ok(r) if r.ok => chain_from_graph(&r.result).map_err(HarnessError::env)?,

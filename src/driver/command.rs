@@ -76,6 +76,7 @@ impl CommandDriver {
                 url_scheme: m.url_scheme.clone().unwrap_or_else(|| "mysql".into()),
                 redactor: redactor.clone(),
                 verbose,
+                zygote: None,
             },
             chain,
             order,

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 
+use super::worker::{Ended, Zygote};
 use crate::redact::Redactor;
 
 /// Bytes kept from the start and from the end of each stream; the middle is dropped with a
@@ -177,6 +178,44 @@ async fn pump(mut r: impl AsyncRead + Unpin, verbose: Option<(&str, &Redactor)>)
         }
     }
     b
+}
+
+/// Runs `spec` (a `python -m MODULE …` line of the zygote's interpreter) as a child forked
+/// from the zygote, with the environment a spawned process would get. None when the zygote
+/// could not fork it (the caller spawns it instead).
+pub async fn run_forked(
+    zygote: &Zygote,
+    spec: &ProcessSpec,
+    redactor: &Redactor,
+    verbose: bool,
+) -> Option<ProcessResult> {
+    let start = Instant::now();
+    let mut env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+    env.extend(spec.env.iter().cloned());
+    env.insert("PYTHONUNBUFFERED".into(), "1".into());
+    env.insert("NO_COLOR".into(), "1".into());
+    let env: Vec<(String, String)> = env.into_iter().collect();
+    let (mut child, pipes) = zygote.run(&spec.argv[1..], &env, &spec.cwd).await.ok()?;
+    let v = verbose.then_some(("  │", redactor));
+    let waited = tokio::time::timeout(spec.timeout, async {
+        let (o, e) = tokio::join!(pump(pipes.stdout, v), pump(pipes.stderr, v));
+        (o, e, child.wait().await)
+    })
+    .await;
+    let (end, o, e) = match waited {
+        Ok((o, e, Ended::Exited(c))) => (ProcessEnd::Exited(c), o, e),
+        Ok((o, e, Ended::Signalled(_) | Ended::Unknown)) => (ProcessEnd::Signalled, o, e),
+        Err(_) => {
+            child.kill();
+            (ProcessEnd::TimedOut, Bounded::default(), Bounded::default())
+        }
+    };
+    Some(ProcessResult {
+        end,
+        stdout: redactor.redact(&clean_text(&o.text())),
+        stderr: redactor.redact(&clean_text(&e.text())),
+        duration: start.elapsed(),
+    })
 }
 
 pub async fn run_process(spec: &ProcessSpec, redactor: &Redactor, verbose: bool) -> ProcessResult {

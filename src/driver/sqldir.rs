@@ -64,6 +64,7 @@ impl SqlDirDriver {
                 url_scheme: m.url_scheme.clone().unwrap_or_else(|| "mysql".into()),
                 redactor: redactor.clone(),
                 verbose: false,
+                zygote: None,
             },
         })
     }

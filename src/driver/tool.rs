@@ -2,8 +2,10 @@
 //! project's env plus the database URL in the variable the project reads — as an `Execution`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use super::process::{run_process, ProcessSpec};
+use super::process::{run_forked, run_process, ProcessSpec};
+use super::worker::Zygote;
 use super::{DbTarget, Execution};
 use crate::redact::Redactor;
 
@@ -16,6 +18,8 @@ pub struct ToolRunner {
     pub url_scheme: String,
     pub redactor: Redactor,
     pub verbose: bool,
+    /// The interpreter's zygote: `python -m …` lines of that interpreter are forked from it.
+    pub zygote: Option<(PathBuf, Arc<Zygote>)>,
 }
 
 impl ToolRunner {
@@ -34,8 +38,28 @@ impl ToolRunner {
             cwd: self.cwd.clone(),
             timeout: db.timeout,
         };
-        let r = run_process(&spec, &self.redactor, self.verbose).await;
+        let forked = match self.forkable(&spec.argv) {
+            Some(z) => run_forked(z, &spec, &self.redactor, self.verbose).await,
+            None => None,
+        };
+        let r = match forked {
+            Some(r) => r,
+            None => run_process(&spec, &self.redactor, self.verbose).await,
+        };
         Execution::from_process(self.redactor.redact(shown), r, db.timeout)
+    }
+
+    /// The zygote, when `argv` is `python -m MODULE …` of its interpreter and the project's
+    /// environment sets no `PYTHON*` variable (read only when an interpreter starts).
+    fn forkable(&self, argv: &[String]) -> Option<&Zygote> {
+        let (python, zygote) = self.zygote.as_ref()?;
+        let ours = argv
+            .first()
+            .is_some_and(|p| python.as_os_str() == p.as_str())
+            && argv.get(1).is_some_and(|a| a == "-m")
+            && argv.len() > 2;
+        let startup_env = self.env.iter().any(|(k, _)| k.starts_with("PYTHON"));
+        (ours && !startup_env).then_some(zygote.as_ref())
     }
 
     /// Runs one shell command line.

@@ -22,7 +22,7 @@ pub enum Missing {
 #[derive(Debug, Default)]
 pub struct Collector {
     start: Option<RunStart>,
-    server: Option<(ServerInfo, u64)>,
+    server: Option<(ServerInfo, u64, u64)>,
     finished: HashMap<String, ScenarioResult>,
     /// Each scenario's steps as they were reported, for a result that lost them (a panic).
     steps: HashMap<String, Vec<crate::scenario::StepResult>>,
@@ -39,9 +39,11 @@ impl Collector {
     pub fn event(&mut self, ev: &Event) {
         match ev {
             Event::RunStarted(s) => self.start = Some((**s).clone()),
-            Event::ServerReady { server, startup_ms } => {
-                self.server = Some((server.clone(), *startup_ms))
-            }
+            Event::ServerReady {
+                server,
+                startup_ms,
+                waited_ms,
+            } => self.server = Some((server.clone(), *startup_ms, *waited_ms)),
             Event::ScenarioStarted { .. } => {}
             // Summed here, not from the finished results: a scenario that panicked after
             // running tools still spent that time.
@@ -75,7 +77,7 @@ impl Collector {
     /// The whole run as one value. The only place a `RunSummary` is put together.
     pub fn finish(mut self) -> Result<RunSummary, Missing> {
         let start = self.start.ok_or(Missing::RunStarted)?;
-        let (server, server_start_ms) = self.server.ok_or(Missing::ServerReady)?;
+        let (server, server_start_ms, server_wait_ms) = self.server.ok_or(Missing::ServerReady)?;
         let (server_lost, total_ms) = self.end.ok_or(Missing::RunFinished)?;
         let scenarios: Vec<ScenarioResult> = start
             .plan
@@ -130,8 +132,9 @@ impl Collector {
             timings: Timings {
                 total_ms,
                 server_start_ms,
+                server_wait_ms,
                 tool_ms,
-                harness_ms: total_ms.saturating_sub(server_start_ms + tool_ms),
+                harness_ms: total_ms.saturating_sub(server_wait_ms + tool_ms),
             },
             error: match self.interrupted {
                 Some(sig) => Some(format!(
@@ -235,6 +238,7 @@ pub(crate) mod tests {
                 profile: None,
             },
             startup_ms: 500,
+            waited_ms: 500,
         }
     }
 

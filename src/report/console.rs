@@ -113,12 +113,17 @@ impl Sink for Console {
                 )
                 .to_lowercase(),
             ),
-            Event::ServerReady { server, startup_ms } => {
+            Event::ServerReady {
+                server,
+                startup_ms,
+                waited_ms,
+            } => {
                 self.line(&format!(
-                    "server ready: {} via {:?} in {:.1} s",
+                    "server ready: {} via {:?} in {:.1} s (the run waited {:.1} s for it)",
                     server.version,
                     server.provider,
-                    *startup_ms as f64 / 1000.0
+                    *startup_ms as f64 / 1000.0,
+                    *waited_ms as f64 / 1000.0
                 ));
                 if let Some(why) = choice_line(server) {
                     self.line(&why);

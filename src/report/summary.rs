@@ -51,11 +51,16 @@ impl RunStatus {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Timings {
+    /// The whole run, from reading the config to the last scenario.
     pub total_ms: u64,
     pub server_start_ms: u64,
+    /// How much of the server's start the run waited for: the start overlaps the venv, the
+    /// worker, the revision graph and the plan.
+    pub server_wait_ms: u64,
     /// Time spent in migration-tool processes (summed over concurrent scenarios).
     pub tool_ms: u64,
-    /// Everything else: snapshots, data, probes, database setup and the harness itself.
+    /// Everything else (total minus the wait for the server and the tools): snapshots,
+    /// data, probes, database setup, the worker's start and the harness itself.
     pub harness_ms: u64,
 }
 

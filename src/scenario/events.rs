@@ -13,10 +13,13 @@ use crate::config::DbMode;
 pub enum Event {
     /// First, before a server is asked for: what will run, and in which order.
     RunStarted(Box<RunStart>),
-    /// The server answers; `startup_ms` is how long provisioning took.
+    /// The server answers; `startup_ms` is how long provisioning took, `waited_ms` how much
+    /// of it the run spent waiting once everything else was ready (the start overlaps the
+    /// venv, the worker, the revision graph and the plan).
     ServerReady {
         server: ServerInfo,
         startup_ms: u64,
+        waited_ms: u64,
     },
     ScenarioStarted {
         id: String,

@@ -35,6 +35,8 @@ pub struct RunContext {
     pub jobs: usize,
     /// Set when the server stopped answering: the remaining scenarios are `error`.
     pub server_lost: AtomicBool,
+    /// The baseline, prepared once for the scenarios that start there (`prepare_baseline`).
+    pub baseline_template: tokio::sync::OnceCell<steps::BaselineTemplate>,
 }
 
 impl RunContext {

@@ -278,8 +278,91 @@ pub async fn snapshot(ctx: &RunContext, db: &DbTarget) -> Result<Snapshot, Strin
     s
 }
 
-/// Upgrades a fresh database to the baseline and applies the drift fixture.
+/// The baseline state as the run prepared it once, in a database of its own: what each
+/// scenario starting at the baseline gets a copy of.
+pub struct BaselineTemplate {
+    database: String,
+    results: Vec<StepResult>,
+    snapshot: Option<Snapshot>,
+}
+
+/// Whether scenarios copy the run's prepared baseline (`MH_PREPARE=replay`: each replays
+/// the chain up to it, as the copy stands for).
+fn copy_prepared() -> bool {
+    std::env::var("MH_PREPARE").map_or(true, |v| v != "replay")
+}
+
+/// Brings a fresh database to the baseline (upgrade, drift fixture, snapshot). The run
+/// prepares it once and each scenario gets a copy of its tables and rows, as the round trips
+/// copy their parent states; a scenario replays it itself when that state cannot be copied
+/// (views, triggers, routines) or its preparation failed (so each reports its own failure).
 pub async fn prepare_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Vec<StepResult> {
+    if !copy_prepared() {
+        return replay_baseline(ctx, state).await;
+    }
+    let template = ctx
+        .baseline_template
+        .get_or_init(|| async {
+            let name = match ctx.server.create_database().await {
+                Ok(n) => n,
+                Err(e) => {
+                    return BaselineTemplate {
+                        database: String::new(),
+                        results: vec![
+                            StepResult::new("sql", "prepare the baseline").error(e.to_string())
+                        ],
+                        snapshot: None,
+                    }
+                }
+            };
+            let mut scratch = ScenarioState::new(ctx.db(&name));
+            let results = replay_baseline(ctx, &mut scratch).await;
+            BaselineTemplate {
+                database: name,
+                results,
+                snapshot: scratch.snapshots.remove("baseline"),
+            }
+        })
+        .await;
+    let prepared = template.results.iter().all(|r| r.status == Status::Passed);
+    if let (true, Some(snap)) = (prepared, &template.snapshot) {
+        let started = std::time::Instant::now();
+        let from = ctx.db(&template.database);
+        match fork::copy_into(ctx, &from, &state.db.database).await {
+            Ok(()) => {
+                state.snapshots.insert("baseline".into(), snap.clone());
+                let copied = started.elapsed().as_millis() as u64;
+                return template
+                    .results
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let mut r = r.clone();
+                        r.duration_ms = if i == 0 { copied } else { 0 };
+                        if i == 0 {
+                            r.details.push(
+                                "the baseline was prepared once for the run; this scenario's database is a copy of its tables and rows"
+                                    .into(),
+                            );
+                        }
+                        r
+                    })
+                    .collect();
+            }
+            Err(_) => {
+                // A half-made copy is no fresh database: replay on a new one.
+                if let Ok(name) = ctx.server.create_database().await {
+                    state.used.push(name.clone());
+                    state.db = ctx.db(&name);
+                }
+            }
+        }
+    }
+    replay_baseline(ctx, state).await
+}
+
+/// Upgrades a fresh database to the baseline and applies the drift fixture.
+async fn replay_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Vec<StepResult> {
     let mut out = Vec::new();
     if let Some(b) = &ctx.plan.baseline {
         let e = ctx

@@ -103,6 +103,40 @@ pub fn processes_matching(needle: &str) -> Vec<String> {
     out
 }
 
+/// Like `processes_matching`, without the worker zygote (the fork server that stays up for
+/// the whole run): a `--zygote` process whose parent is not itself a match. Its forked
+/// children carry its command line, so they still count.
+pub fn workers_matching(needle: &str) -> Vec<String> {
+    let mut found: Vec<(String, String, String)> = Vec::new();
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    for e in rd.flatten() {
+        let pid = e.file_name().to_string_lossy().into_owned();
+        let Ok(cmd) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        if !cmd.contains(needle) || cmd.contains("cargo") {
+            continue;
+        }
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let ppid = stat
+            .rsplit(')')
+            .next()
+            .and_then(|rest| rest.split_whitespace().nth(1))
+            .unwrap_or("")
+            .to_string();
+        found.push((pid, ppid, cmd));
+    }
+    let pids: Vec<String> = found.iter().map(|(p, _, _)| p.clone()).collect();
+    found
+        .into_iter()
+        .filter(|(_, ppid, cmd)| !cmd.contains("--zygote") || pids.contains(ppid))
+        .map(|(_, _, cmd)| cmd)
+        .collect()
+}
+
 /// Temp dirs of local servers whose name contains `needle`.
 /// Local datadirs of a run, wherever the provider put them (/tmp or /dev/shm).
 pub fn temp_dirs_matching(needle: &str) -> Vec<PathBuf> {
@@ -173,7 +207,7 @@ pub fn normalize(text: &str) -> String {
         ),
         (r"[A-Z][a-z]+ \d{1,2}, \d{4} \d{2}:\d{2} UTC", "DATE"),
         (
-            r#""(duration_ms|total_ms|server_start_ms|tool_ms|harness_ms)": \d+"#,
+            r#""(duration_ms|total_ms|server_start_ms|server_wait_ms|tool_ms|harness_ms)": \d+"#,
             r#""$1": 0"#,
         ),
         (r"\d+(\.\d+)? s\b", "N s"),

@@ -15,10 +15,15 @@ import sys
 import time
 import traceback
 
-# The protocol owns a private copy of fd 1; anything else written to stdout (user code,
-# C extensions) lands on stderr and cannot corrupt a response.
-_PROTO = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
-os.dup2(2, 1)
+_PROTO = None
+
+
+def _own_stdout():
+    """The protocol owns a private copy of fd 1; anything else written to stdout (user code,
+    C extensions) lands on stderr and cannot corrupt a response."""
+    global _PROTO
+    _PROTO = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
 
 STATE = {
     "rev": None,  # revision whose upgrade()/downgrade() is running
@@ -689,8 +694,8 @@ def versions():
     return out
 
 
-def main():
-    CONF.update(json.loads(sys.argv[1]))
+def serve(conf):
+    CONF.update(conf)
     os.chdir(CONF["workdir"])
     sys.path.insert(0, CONF["workdir"])  # as `python -m alembic` run from the project
     missing = []
@@ -712,6 +717,176 @@ def main():
         if req.get("cmd") == "shutdown":
             break
         _PROTO.write(json.dumps(handle(req), default=str) + "\n")
+
+
+# The fork server ("zygote"): one interpreter imports the tool's libraries (never the
+# project's app) and forks every worker and every real-process tool command (`flask db
+# upgrade`, `flask db check`, the app command) from there, so each starts without paying the
+# imports again. Each child is its own process and process group with its own stdio; a
+# tool command runs as `python -m MODULE ARGS` would, in a fresh copy of the interpreter.
+
+PRELOAD = {
+    "alembic": [
+        "logging.config", "sqlalchemy", "sqlalchemy.dialects.mysql.pymysql", "pymysql",
+        "alembic.config", "alembic.command", "alembic.script", "alembic.runtime.migration",
+        "alembic.runtime.environment", "alembic.autogenerate", "alembic.op",
+    ],
+}
+PRELOAD["flask"] = PRELOAD["alembic"] + [
+    "click", "flask", "flask.cli", "flask_sqlalchemy", "flask_migrate", "flask_migrate.cli",
+]
+
+
+def _preload(conf):
+    """Imports what the tools import anyway, unless the project's directory holds a module
+    of that name (which `python -m` from there would import instead)."""
+    local = set(os.listdir("."))
+    for mod in PRELOAD.get(conf.get("mode"), PRELOAD["alembic"]):
+        top = mod.split(".")[0]
+        if top in local or top + ".py" in local:
+            continue
+        try:
+            __import__(mod)
+        except Exception:
+            pass
+
+
+def _exit_code(exc):
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        print(code, file=sys.stderr)
+    except Exception:
+        pass
+    return 1
+
+
+def _child_run(req):
+    """`python -m MODULE ARGS` in this copy of the interpreter: the project's directory first
+    on sys.path, the environment the harness gives, the interpreter's exit semantics."""
+    import atexit
+    import runpy
+
+    os.chdir(req["cwd"])
+    os.environ.clear()
+    os.environ.update(req["env"])
+    argv = req["argv"]
+    module = argv[1]
+    sys.argv = [module] + argv[2:]
+    sys.path[0] = os.getcwd()
+    code = 0
+    try:
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+    except SystemExit as e:
+        code = _exit_code(e)
+    except BaseException as e:
+        # From runpy down, as the interpreter would print it (this frame is the harness's).
+        sys.excepthook(type(e), e, e.__traceback__.tb_next)
+        code = 1
+    try:
+        atexit._run_exitfuncs()
+    except BaseException:
+        pass
+    return code
+
+
+_STALE = []
+
+
+def _child(req, fds, inherited):
+    """In the forked child: its own process group and stdio, then the worker or the command."""
+    global _PROTO
+    code = 70
+    try:
+        os.setpgid(0, 0)
+        if req["kind"] == "worker":
+            stdin, out, err = fds
+        else:
+            stdin = os.open(os.devnull, os.O_RDONLY)
+            out, err = fds
+        os.dup2(stdin, 0)
+        os.dup2(out, 1)
+        os.dup2(err, 2)
+        # As a freshly started interpreter: only stdio stays open. The zygote's protocol
+        # stream is kept referenced (never collected, so never closing a reused number).
+        _STALE.append(_PROTO)
+        _PROTO = None
+        for fd in set(fds) | {stdin} | set(inherited):
+            if fd > 2:
+                os.close(fd)
+        if req["kind"] == "worker":
+            _own_stdout()
+            serve(req["conf"])
+            code = 0
+        else:
+            code = _child_run(req)
+    except BaseException:
+        try:
+            traceback.print_exc()
+        except BaseException:
+            pass
+    finally:
+        for stream in (sys.stdout, sys.stderr, _PROTO):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        os._exit(code)
+
+
+def zygote(conf):
+    import gc
+    import select
+    import socket
+
+    _own_stdout()
+    os.chdir(conf["workdir"])
+    _preload(conf)
+    gc.collect()
+    gc.freeze()  # the children's garbage collector leaves the shared pages alone
+    sock = socket.socket(fileno=0)  # SOCK_SEQPACKET: one request (and its pipes) per message
+    _PROTO.write(json.dumps({"ready": True, "pid": os.getpid()}) + "\n")
+    waiting = {}
+    while True:
+        ready, _, _ = select.select([sock] + list(waiting), [], [])
+        for r in ready:
+            if r is sock:
+                msg, fds, _, _ = socket.recv_fds(sock, 1 << 20, 4)
+                if not msg:
+                    return  # the harness is gone; its process groups are its own to kill
+                req = json.loads(msg)
+                try:
+                    pid = os.fork()
+                except OSError as e:
+                    _PROTO.write(json.dumps({"id": req["id"], "error": str(e)}) + "\n")
+                    pid = None
+                if pid == 0:
+                    _child(req, fds, [_PROTO.fileno()] + list(waiting))
+                for fd in fds:
+                    os.close(fd)
+                if pid:
+                    waiting[os.pidfd_open(pid)] = (req["id"], pid)
+                    _PROTO.write(json.dumps({"id": req["id"], "pid": pid}) + "\n")
+            else:
+                rid, pid = waiting.pop(r)
+                os.close(r)
+                _, status = os.waitpid(pid, 0)
+                if os.WIFSIGNALED(status):
+                    end = {"id": rid, "signal": os.WTERMSIG(status)}
+                else:
+                    end = {"id": rid, "exit": os.waitstatus_to_exitcode(status)}
+                _PROTO.write(json.dumps(end) + "\n")
+
+
+def main():
+    if sys.argv[1] == "--zygote":
+        zygote(json.loads(sys.argv[2]))
+        return
+    _own_stdout()
+    serve(json.loads(sys.argv[1]))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 //! `WorkerPool`: warm Python processes that run Alembic in-process (`mh_worker.py`, shipped
 //! inside the binary), one JSON request and one JSON reply per line. A worker that dies or
-//! hangs is killed and replaced; the next command gets a fresh one.
+//! hangs is killed and replaced; the next command gets a fresh one. Workers are forked from
+//! a `Zygote` that imported the libraries once (`MH_ZYGOTE=off`: each starts its own
+//! interpreter, as it does whenever the zygote cannot start).
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -11,13 +13,18 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::io::{
+    AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, Lines,
+};
+use tokio::process::{Child, Command};
 
 use super::process::Registered;
 use super::statement::{SourceLine, StatementOutcome, StatementRecord, StatementSource};
 use crate::db::ServerError;
 use crate::error::{HarnessError, Result};
+
+mod zygote;
+pub use zygote::{ChildPipes, Ended, Forked, Zygote};
 
 const SCRIPT: &str = include_str!("mh_worker.py");
 /// Importing SQLAlchemy, Alembic and Flask takes about a second; a loaded machine may need more.
@@ -149,10 +156,51 @@ pub struct Reply {
     pub duration_ms: u64,
 }
 
+/// A worker's process: started by the harness, or forked by the zygote.
+enum Proc {
+    Spawned(Child),
+    Forked(Forked),
+}
+
+impl Proc {
+    /// How it ended, within `limit`; None if it still runs.
+    async fn ended(&mut self, limit: Duration) -> Option<String> {
+        let how = |code: Option<i32>, sig: Option<i32>| match (code, sig) {
+            (Some(c), _) => format!("exited with status {c}"),
+            (None, Some(s)) => format!("was killed by signal {s}"),
+            _ => "ended".to_string(),
+        };
+        match self {
+            Proc::Spawned(c) => match tokio::time::timeout(limit, c.wait()).await {
+                Ok(Ok(s)) => Some(how(
+                    s.code(),
+                    std::os::unix::process::ExitStatusExt::signal(&s),
+                )),
+                _ => None,
+            },
+            Proc::Forked(f) => match tokio::time::timeout(limit, f.wait()).await {
+                Ok(Ended::Exited(c)) => Some(how(Some(c), None)),
+                Ok(Ended::Signalled(s)) => Some(how(None, Some(s))),
+                Ok(Ended::Unknown) => Some("ended".into()),
+                Err(_) => None,
+            },
+        }
+    }
+
+    async fn kill(&mut self) {
+        match self {
+            Proc::Spawned(c) => {
+                let _ = c.kill().await;
+            }
+            Proc::Forked(f) => f.kill(),
+        }
+    }
+}
+
 struct Worker {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: Lines<BufReader<ChildStdout>>,
+    proc: Proc,
+    stdin: Box<dyn AsyncWrite + Send + Unpin>,
+    stdout: Lines<BufReader<Box<dyn AsyncRead + Send + Unpin>>>,
     stderr: Arc<Mutex<VecDeque<u8>>>,
     _group: Option<Registered>,
 }
@@ -168,15 +216,11 @@ impl Worker {
     }
 
     async fn death(&mut self) -> String {
-        let status = tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await;
-        let how = match status {
-            Ok(Ok(s)) => match (s.code(), std::os::unix::process::ExitStatusExt::signal(&s)) {
-                (Some(c), _) => format!("exited with status {c}"),
-                (None, Some(sig)) => format!("was killed by signal {sig}"),
-                _ => "ended".to_string(),
-            },
-            _ => "stopped answering".to_string(),
-        };
+        let how = self
+            .proc
+            .ended(Duration::from_secs(2))
+            .await
+            .unwrap_or_else(|| "stopped answering".to_string());
         let tail = self.stderr_tail();
         if tail.is_empty() {
             format!("the Alembic worker {how}")
@@ -187,6 +231,26 @@ impl Worker {
             )
         }
     }
+}
+
+/// Keeps the last `STDERR_TAIL` bytes of what a worker writes to stderr.
+fn tail(mut pipe: impl AsyncRead + Send + Unpin + 'static) -> Arc<Mutex<VecDeque<u8>>> {
+    let stderr = Arc::new(Mutex::new(VecDeque::new()));
+    let sink = stderr.clone();
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 8192];
+        while let Ok(n) = pipe.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            if let Ok(mut q) = sink.lock() {
+                q.extend(&buf[..n]);
+                let excess = q.len().saturating_sub(STDERR_TAIL);
+                q.drain(..excess);
+            }
+        }
+    });
+    stderr
 }
 
 fn last_lines(s: &str, n: usize) -> String {
@@ -220,16 +284,39 @@ pub struct WorkerPool {
     spec: WorkerSpec,
     script: PathBuf,
     idle: Mutex<Vec<Worker>>,
+    zygote: Option<Arc<Zygote>>,
+}
+
+/// Whether workers and Python tool commands are forked from a zygote (`MH_ZYGOTE=off`: no).
+fn zygote_enabled() -> bool {
+    std::env::var("MH_ZYGOTE").map_or(true, |v| v != "off")
 }
 
 impl WorkerPool {
     /// Starts the first worker (so a missing package is reported before any server starts).
     pub async fn start(spec: WorkerSpec) -> Result<(WorkerPool, Versions)> {
         let script = script_path()?;
+        let zygote = if zygote_enabled() {
+            // Without one, every worker starts its own interpreter, as before.
+            Zygote::start(
+                &spec.python,
+                &script,
+                &spec.cwd,
+                &spec.env,
+                &spec.conf,
+                READY_TIMEOUT,
+            )
+            .await
+            .ok()
+            .map(Arc::new)
+        } else {
+            None
+        };
         let pool = WorkerPool {
             spec,
             script,
             idle: Mutex::new(Vec::new()),
+            zygote,
         };
         let (worker, versions) = pool.spawn().await.map_err(|f| match f {
             WorkerFailure::NotStarted { reason } => HarnessError::env(reason),
@@ -239,8 +326,33 @@ impl WorkerPool {
         Ok((pool, versions))
     }
 
-    async fn spawn(&self) -> std::result::Result<(Worker, Versions), WorkerFailure> {
-        let not_started = |reason: String| WorkerFailure::NotStarted { reason };
+    /// The zygote the Python tool commands can be forked from, if it runs.
+    pub fn zygote(&self) -> Option<Arc<Zygote>> {
+        self.zygote.clone()
+    }
+
+    /// A worker process: forked from the zygote, or (without one, or if it fails) started.
+    async fn process(&self) -> std::result::Result<Worker, WorkerFailure> {
+        if let Some(z) = &self.zygote {
+            if let Ok((forked, pipes)) = z.worker(&self.spec.conf).await {
+                let ChildPipes {
+                    stdin,
+                    stdout,
+                    stderr,
+                } = pipes;
+                let Some(stdin) = stdin else {
+                    unreachable!("a worker is always given its stdin")
+                };
+                return Ok(Worker {
+                    proc: Proc::Forked(forked),
+                    stdin: Box::new(stdin),
+                    stdout: BufReader::new(Box::new(stdout) as Box<dyn AsyncRead + Send + Unpin>)
+                        .lines(),
+                    stderr: tail(stderr),
+                    _group: None,
+                });
+            }
+        }
         let mut cmd = Command::new(&self.spec.python);
         cmd.arg("-u")
             .arg(&self.script)
@@ -254,38 +366,28 @@ impl WorkerPool {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
-        let mut child = cmd.spawn().map_err(|e| {
-            not_started(format!(
+        let mut child = cmd.spawn().map_err(|e| WorkerFailure::NotStarted {
+            reason: format!(
                 "cannot start {}: {e} (set [python] python or requirements in harness.toml)",
                 self.spec.python.display()
-            ))
+            ),
         })?;
         let group = child.id().map(|p| Registered::new(p as i32));
         let stdin = child.stdin.take().expect("piped");
-        let stdout = BufReader::new(child.stdout.take().expect("piped")).lines();
-        let stderr = Arc::new(Mutex::new(VecDeque::new()));
-        let mut err_pipe = child.stderr.take().expect("piped");
-        let sink = stderr.clone();
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 8192];
-            while let Ok(n) = err_pipe.read(&mut buf).await {
-                if n == 0 {
-                    break;
-                }
-                if let Ok(mut q) = sink.lock() {
-                    q.extend(&buf[..n]);
-                    let excess = q.len().saturating_sub(STDERR_TAIL);
-                    q.drain(..excess);
-                }
-            }
-        });
-        let mut worker = Worker {
-            child,
-            stdin,
-            stdout,
+        let stdout = child.stdout.take().expect("piped");
+        let stderr = tail(child.stderr.take().expect("piped"));
+        Ok(Worker {
+            proc: Proc::Spawned(child),
+            stdin: Box::new(stdin),
+            stdout: BufReader::new(Box::new(stdout) as Box<dyn AsyncRead + Send + Unpin>).lines(),
             stderr,
             _group: group,
-        };
+        })
+    }
+
+    async fn spawn(&self) -> std::result::Result<(Worker, Versions), WorkerFailure> {
+        let not_started = |reason: String| WorkerFailure::NotStarted { reason };
+        let mut worker = self.process().await?;
         let ready = tokio::time::timeout(READY_TIMEOUT, worker.stdout.next_line()).await;
         let line = match ready {
             Ok(Ok(Some(l))) => l,
@@ -396,20 +498,20 @@ impl WorkerPool {
         // Dropping stdin closes the pipe (an AsyncWrite shutdown does not); all at once.
         futures_util::future::join_all(workers.into_iter().map(|w| async move {
             let Worker {
-                mut child,
+                mut proc,
                 stdin,
                 _group,
                 ..
             } = w;
             drop(stdin);
-            if tokio::time::timeout(Duration::from_secs(2), child.wait())
-                .await
-                .is_err()
-            {
-                let _ = child.kill().await;
+            if proc.ended(Duration::from_secs(2)).await.is_none() {
+                proc.kill().await;
             }
             drop(_group);
         }))
         .await;
+        if let Some(z) = &self.zygote {
+            z.shutdown().await;
+        }
     }
 }

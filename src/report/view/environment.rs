@@ -63,9 +63,10 @@ pub fn build(summary: &RunSummary) -> Vec<(String, String)> {
     environment.push((
         "Test duration".to_string(),
         format!(
-            "{} (server start {}, tool processes {}, harness {})",
+            "{} (server start {}, of which waited for {}; tool processes {}, harness {})",
             secs(t.total_ms),
             secs(t.server_start_ms),
+            secs(t.server_wait_ms),
             secs(t.tool_ms),
             secs(t.harness_ms)
         ),

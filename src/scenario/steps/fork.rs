@@ -12,6 +12,19 @@ use crate::driver::{DbTarget, Target};
 /// events, sequences and system-versioned tables would need rewriting: those states are
 /// rebuilt instead (`Err` says why).
 pub async fn clone_database(ctx: &RunContext, from: &DbTarget) -> Result<String, String> {
+    copy_database(ctx, from, None).await
+}
+
+/// Copies the tables and rows of `from` into `to`, an empty database this run created.
+pub async fn copy_into(ctx: &RunContext, from: &DbTarget, to: &str) -> Result<(), String> {
+    copy_database(ctx, from, Some(to)).await.map(|_| ())
+}
+
+async fn copy_database(
+    ctx: &RunContext,
+    from: &DbTarget,
+    into: Option<&str>,
+) -> Result<String, String> {
     let mut c = from
         .conn
         .connect(Some(&from.database))
@@ -40,11 +53,14 @@ pub async fn clone_database(ctx: &RunContext, from: &DbTarget) -> Result<String,
         )
         .await
         .map_err(|e| e.to_string())?;
-    let name = ctx
-        .server
-        .create_database()
-        .await
-        .map_err(|e| e.to_string())?;
+    let name = match into {
+        Some(n) => n.to_string(),
+        None => ctx
+            .server
+            .create_database()
+            .await
+            .map_err(|e| e.to_string())?,
+    };
     let work = async {
         let mut n = from.conn.connect(Some(&name)).await?;
         n.query_drop("SET SESSION FOREIGN_KEY_CHECKS = 0").await?;
@@ -80,12 +96,13 @@ pub async fn clone_database(ctx: &RunContext, from: &DbTarget) -> Result<String,
     };
     let r = work.await;
     let _ = c.disconnect().await;
-    match r {
-        Ok(()) => Ok(name),
-        Err(e) => {
+    match (r, into) {
+        (Ok(()), _) => Ok(name),
+        (Err(e), None) => {
             let _ = ctx.server.drop_database(&name).await;
             Err(format!("cloning failed: {e}"))
         }
+        (Err(e), Some(_)) => Err(format!("copying failed: {e}")),
     }
 }
 
