@@ -775,6 +775,7 @@ pub fn build(summary: &RunSummary) -> ReportView {
         ToolKind::Alembic | ToolKind::Flask => "linked by down_revision",
         ToolKind::Sqldir => "versions in order",
         ToolKind::Command => "in the order the tool lists them",
+        ToolKind::Django => "in one dependency order across apps (Django MigrationLoader)",
     };
     let chain_status = if summary.chain.errors() > 0 {
         format!(
