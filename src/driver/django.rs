@@ -39,7 +39,7 @@ pub struct DjangoDriver {
 }
 
 /// The settings module manage.py names (`os.environ.setdefault("DJANGO_SETTINGS_MODULE", …)`).
-fn settings_from_manage(text: &str) -> Option<String> {
+pub fn settings_from_manage(text: &str) -> Option<String> {
     let at = text.find("DJANGO_SETTINGS_MODULE")?;
     let rest = &text[at + "DJANGO_SETTINGS_MODULE".len()..];
     let rest = rest.trim_start().strip_prefix(['"', '\''])?;

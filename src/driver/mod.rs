@@ -15,7 +15,7 @@ pub mod worker;
 
 pub use alembic::PythonToolDriver;
 pub use command::{parse_revision_list, CommandDriver};
-pub use django::DjangoDriver;
+pub use django::{settings_from_manage, DjangoDriver};
 pub use sqldir::SqlDirDriver;
 pub use sqlsplit::split_statements;
 pub use statement::{FailurePoint, StatementOutcome, StatementRecord, StatementSource};
