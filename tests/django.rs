@@ -381,3 +381,25 @@ async fn a_hung_or_killed_django_worker_is_reported_and_replaced() {
     );
     server.teardown().await.unwrap();
 }
+
+#[test]
+fn an_unknown_app_label_is_a_configuration_error_naming_the_apps() {
+    let proj = tempfile::tempdir().unwrap();
+    common::copy_dir(&common::repo().join("examples/django"), proj.path());
+    let cfg = proj.path().join("harness.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[migrations]\ntool = \"django\"\napp = \"acounts\"\n[python]\npython = \"{}\"\n",
+            django_python().display()
+        ),
+    )
+    .unwrap();
+    let run = common::harness(&["--config", cfg.to_str().unwrap(), "--db", "local"], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("acounts") && run.stderr.contains("accounts, api"),
+        "{}",
+        run.stderr
+    );
+}

@@ -150,7 +150,14 @@ def cmd_graph(req):
 
     loader = MigrationLoader(None, ignore_no_migrations=True)
     graph = loader.graph
-    apps = req.get("apps") or sorted({app for app, _ in graph.leaf_nodes()})
+    known = sorted({app for app, _ in graph.leaf_nodes()})
+    apps = req.get("apps") or known
+    unknown = [a for a in apps if a not in known]
+    if unknown:
+        raise ValueError(
+            "[migrations] app names %s, which has no migrations (apps with migrations: %s)"
+            % (", ".join(unknown), ", ".join(known) or "none")
+        )
     targets = [n for n in graph.leaf_nodes() if n[0] in apps]
     plan, seen = [], set()
     for target in targets:
