@@ -525,6 +525,20 @@ mod tests {
     }
 
     #[test]
+    fn version_where_and_version_query_exclude_each_other_at_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.toml");
+        std::fs::write(
+            &path,
+            "[migrations]\ntool = \"command\"\nupgrade = \"u\"\ndowngrade = \"d\"\nversion_where = \"app = 'api'\"\nversion_query = \"SELECT 1\"\n",
+        )
+        .unwrap();
+        let msg = Config::load(&path).unwrap_err().to_string();
+        assert!(msg.contains("h.toml:5:1"), "{msg}");
+        assert!(msg.contains("exclude each other"), "{msg}");
+    }
+
+    #[test]
     fn line_col_counts_from_one() {
         assert_eq!(line_col("ab\ncd", 0), (1, 1));
         assert_eq!(line_col("ab\ncd", 4), (2, 2));

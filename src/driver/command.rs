@@ -186,6 +186,20 @@ fn merge_runs(runs: Vec<Execution>, target: &str) -> Execution {
     }
 }
 
+/// The query reading the applied revisions: the user's whole query, or the version column
+/// of the version table, filtered when the table is shared (`app = 'api'`).
+fn version_sql(table: &str, column: &str, filter: Option<&str>, query: Option<&str>) -> String {
+    match query {
+        Some(q) => q.to_string(),
+        None => format!(
+            "SELECT {} FROM {}{}",
+            crate::db::ident(column),
+            crate::db::ident(table),
+            filter.map(|w| format!(" WHERE {w}")).unwrap_or_default()
+        ),
+    }
+}
+
 /// A chain in the given order, each revision the parent of the next.
 fn linear_chain(ids: &[String]) -> Chain {
     let mut c = Chain::default();
@@ -313,17 +327,12 @@ impl MigrationDriver for CommandDriver {
     }
 
     async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, String> {
-        let sql = match (&self.version_query, &self.version_where) {
-            (Some(q), _) => q.clone(),
-            (None, w) => format!(
-                "SELECT {} FROM {}{}",
-                crate::db::ident(&self.version_column),
-                crate::db::ident(&self.version_table),
-                w.as_ref()
-                    .map(|w| format!(" WHERE {w}"))
-                    .unwrap_or_default()
-            ),
-        };
+        let sql = version_sql(
+            &self.version_table,
+            &self.version_column,
+            self.version_where.as_deref(),
+            self.version_query.as_deref(),
+        );
         let rows = super::read_version_query(db, &sql).await?;
         let style = if rows.len() > 1 {
             VersionStyle::PerRevision
@@ -386,6 +395,20 @@ mod tests {
         let out =
             "Planned operations:\n0001\n\n 0002 \nno more migrations here\n[ ] (no migrations)\n";
         assert_eq!(parse_revision_list(out), ["0001", "0002"]);
+    }
+
+    #[test]
+    fn a_shared_version_table_is_read_through_its_filter_or_the_whole_query() {
+        assert_eq!(
+            version_sql("django_migrations", "name", Some("app = 'api'"), None),
+            "SELECT `name` FROM `django_migrations` WHERE app = 'api'"
+        );
+        assert_eq!(
+            version_sql("schema_migrations", "version", None, None),
+            "SELECT `version` FROM `schema_migrations`"
+        );
+        let q = "SELECT CONCAT(app, '.', name) FROM django_migrations";
+        assert_eq!(version_sql("django_migrations", "name", None, Some(q)), q);
     }
 
     #[test]
