@@ -1,6 +1,6 @@
 //! migration-harness: tests schema migrations against a throwaway MySQL/MariaDB server.
 //!
-//! Data flows one way: [`config`] → [`scenario::plan`] → [`provision`] → [`scenario::runner`]
+//! Data flows one way: [`config`] → [`settings`] → [`scenario::plan`] → [`provision`] → [`scenario::runner`]
 //! (events) → [`report::RunSummary`] → renderers in [`report`].
 
 pub mod app;
@@ -22,3 +22,4 @@ pub mod redact;
 pub mod report;
 pub mod scenario;
 pub mod schema;
+pub mod settings;

@@ -51,10 +51,21 @@ fn docstring_title(src: &str) -> String {
     String::new()
 }
 
-/// Classifies the body of `def downgrade(...)`: only `pass`, docstrings and comments → Empty.
+/// Classifies the body of `def downgrade(...)`: only `pass`, docstrings and comments → Empty,
+/// unless the upgrade is empty too (a no-op revision has nothing to undo).
 fn downgrade_kind(src: &str) -> DowngradeKind {
+    match body_kind(src, "def downgrade") {
+        DowngradeKind::Empty if body_kind(src, "def upgrade") == DowngradeKind::Empty => {
+            DowngradeKind::Present
+        }
+        k => k,
+    }
+}
+
+/// Whether the function `def_prefix` is missing, empty or does something.
+fn body_kind(src: &str, def_prefix: &str) -> DowngradeKind {
     let mut lines = src.lines();
-    if !lines.any(|l| l.starts_with("def downgrade")) {
+    if !lines.any(|l| l.starts_with(def_prefix)) {
         return DowngradeKind::Missing;
     }
     let mut meaningful = false;
@@ -157,6 +168,13 @@ def downgrade():
     # comment
     pass
 "#;
+
+    #[test]
+    fn a_revision_with_nothing_to_undo_has_no_empty_downgrade() {
+        let noop = "revision = 'a'\ndown_revision = None\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n";
+        let r = parse_alembic_file(noop, Path::new("a.py")).unwrap();
+        assert_eq!(r.downgrade, DowngradeKind::Present);
+    }
 
     #[test]
     fn reads_ids_parents_description_and_empty_downgrade() {

@@ -1,5 +1,6 @@
 //! Plans seed rows from a schema snapshot: type-correct values, parents before children,
-//! row *i* of a child pointing at row *i* of its parent, distinct values where unique.
+//! row *k* of a child pointing at row *k* of its parent (each row knows the parent rows it
+//! needs, so the applier can leave it out when one was refused), distinct values where unique.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,16 +9,33 @@ use crate::schema::{Column, Snapshot, Table};
 
 pub const ROWS: usize = 3;
 
+/// A planned row of another table (or of this one) that a row references.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowRef {
+    pub table: String,
+    /// 0-based index into that table's `InsertPlan::rows`.
+    pub row: usize,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct InsertPlan {
     pub table: String,
     pub columns: Vec<String>,
     /// SQL literals, one vector per row.
     pub rows: Vec<Vec<String>>,
+    /// For each row, the planned parent rows its foreign keys point at.
+    pub needs: Vec<Vec<RowRef>>,
+    /// The table is in a foreign-key cycle: it cannot be seeded after all its parents.
+    pub in_cycle: bool,
 }
 
 impl InsertPlan {
     pub fn sql(&self) -> String {
+        self.sql_of(&(0..self.rows.len()).collect::<Vec<_>>())
+    }
+
+    /// The INSERT of the rows at `which` only.
+    pub fn sql_of(&self, which: &[usize]) -> String {
         format!(
             "INSERT INTO {} ({}) VALUES {}",
             ident(&self.table),
@@ -26,9 +44,9 @@ impl InsertPlan {
                 .map(|c| ident(c))
                 .collect::<Vec<_>>()
                 .join(", "),
-            self.rows
+            which
                 .iter()
-                .map(|r| format!("({})", r.join(", ")))
+                .map(|i| format!("({})", self.rows[*i].join(", ")))
                 .collect::<Vec<_>>()
                 .join(", ")
         )
@@ -42,9 +60,9 @@ pub struct SeedPlan {
     pub skipped: Vec<(String, String)>,
 }
 
-/// Parents first (Kahn over FK edges); tables in a cycle follow in name order, which is safe
-/// because seeding runs with FOREIGN_KEY_CHECKS=0 and row *i* always points at row *i*.
-fn fk_order(snap: &Snapshot) -> Vec<String> {
+/// Parents first (Kahn over FK edges); tables in a cycle follow in name order (second of
+/// the pair: the applier seeds those with FOREIGN_KEY_CHECKS=0 and says so).
+fn fk_order(snap: &Snapshot) -> (Vec<String>, BTreeSet<String>) {
     let mut deps: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for t in snap.tables.values() {
         let e = deps.entry(t.name.as_str()).or_default();
@@ -70,12 +88,14 @@ fn fk_order(snap: &Snapshot) -> Vec<String> {
             out.push(t.to_string());
         }
     }
+    let mut cyclic = BTreeSet::new();
     for t in deps.keys() {
         if !done.contains(t) {
             out.push(t.to_string());
+            cyclic.insert(t.to_string());
         }
     }
-    out
+    (out, cyclic)
 }
 
 fn type_args(t: &str) -> Vec<String> {
@@ -160,10 +180,13 @@ pub fn value_for(table: &Table, col: &Column, i: usize) -> Option<String> {
     Some(v)
 }
 
-/// How seed rows look: `Typical` short values, or `Extremes` — every string at its longest,
-/// the type's largest number in the first row, every ENUM/SET label (as the server spells it,
-/// from COLUMN_TYPE), NULL in the last row where NULL is allowed — the rows a later narrowing
-/// or NOT NULL cannot hold.
+/// How seed rows look: `Typical` short values, or `Extremes` — the shapes a production table
+/// holds: the longest value each type accepts in the first row (VARCHAR(n) exactly n
+/// characters, TEXT at its 65,535-byte limit, MEDIUMTEXT/LONGTEXT/BLOBs longer than any
+/// VARCHAR, a 4-byte UTF-8 character where the charset takes one, the largest number, the
+/// latest date), the shortest in the second (empty string, smallest number, earliest date),
+/// the first row's values again in the third wherever no unique key forbids duplicates,
+/// every ENUM/SET label, and NULL in the last row where NULL is allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SeedShape {
     #[default]
@@ -213,8 +236,110 @@ fn max_value(col: &Column) -> Option<String> {
                 int_part
             })
         }
+        "date" => Some(literal("9999-12-31")),
+        "datetime" => Some(literal("9999-12-31 23:59:59")),
+        // A day short of 2038-01-19 03:14:07 UTC, so any session time zone accepts it.
+        "timestamp" => Some(literal("2038-01-18 03:14:07")),
+        "time" => Some(literal("838:59:59")),
+        "year" => Some("2155".into()),
         _ => None,
     }
+}
+
+/// The smallest value of a number or date column.
+fn min_value(col: &Column) -> Option<String> {
+    let t = col.column_type.as_str();
+    let base = t.split(['(', ' ']).next().unwrap_or("");
+    let unsigned = t.contains("unsigned");
+    match base {
+        "tinyint" if t.starts_with("tinyint(1)") => Some("0".into()),
+        "tinyint" | "smallint" | "mediumint" | "int" | "bigint" | "decimal" | "numeric"
+            if unsigned =>
+        {
+            Some("0".into())
+        }
+        "tinyint" => Some("-128".into()),
+        "smallint" => Some("-32768".into()),
+        "mediumint" => Some("-8388608".into()),
+        "int" => Some("-2147483648".into()),
+        "bigint" => Some("-9223372036854775808".into()),
+        "decimal" | "numeric" => max_value(col).map(|m| format!("-{m}")),
+        "date" => Some(literal("1000-01-01")),
+        "datetime" => Some(literal("1000-01-01 00:00:00")),
+        "timestamp" => Some(literal("1970-01-02 00:00:00")),
+        "time" => Some(literal("-838:59:59")),
+        "year" => Some("1901".into()),
+        "char" | "varchar" | "tinytext" | "text" | "mediumtext" | "longtext" | "binary"
+        | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" => Some(literal("")),
+        _ => None,
+    }
+}
+
+/// Longer than any VARCHAR (65,535 bytes at most, so at most 65,535 characters).
+const PAST_ANY_VARCHAR: usize = 65_600;
+
+/// How many bytes the column's character set spends on its widest character (1 for binary
+/// and single-byte sets), and a character that wide.
+fn widest_char(table: &Table, col: &Column) -> Option<char> {
+    let coll = col
+        .collation
+        .as_deref()
+        .unwrap_or(table.options.collation.as_str());
+    if coll.starts_with("utf8mb4") {
+        Some('😀')
+    } else if coll.starts_with("utf8") {
+        Some('€')
+    } else {
+        None
+    }
+}
+
+/// The longest value of a string or blob column: `chars` characters (or bytes for byte
+/// limits) starting with `seed`, ending in the widest character the charset takes.
+fn longest(table: &Table, col: &Column, seed: &str) -> Option<String> {
+    let t = col.column_type.as_str();
+    let base = t.split(['(', ' ']).next().unwrap_or("");
+    let n: usize = type_args(t)
+        .first()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0);
+    // (limit, counted in bytes?, text that may end in a wide character?)
+    let (limit, bytes, text) = match base {
+        "char" | "varchar" if n > 0 => (n, false, true),
+        "binary" | "varbinary" if n > 0 => (n, true, false),
+        "tinytext" => (255, true, true),
+        "text" => (65_535, true, true),
+        "mediumtext" | "longtext" => (PAST_ANY_VARCHAR, false, true),
+        "tinyblob" => (255, true, false),
+        "blob" => (65_535, true, false),
+        "mediumblob" | "longblob" => (PAST_ANY_VARCHAR, true, false),
+        _ => return None,
+    };
+    let wide = if text { widest_char(table, col) } else { None };
+    let tail_cost = match (wide, bytes) {
+        (Some(w), true) => w.len_utf8(),
+        (Some(_), false) => 1,
+        (None, _) => 0,
+    };
+    let mut s: String = seed.chars().take(limit.saturating_sub(tail_cost)).collect();
+    let pad = limit
+        .saturating_sub(tail_cost)
+        .saturating_sub(s.chars().count());
+    s.extend(std::iter::repeat_n('x', pad));
+    if let Some(w) = wide {
+        if limit >= tail_cost {
+            s.push(w);
+        }
+    }
+    Some(literal(&s))
+}
+
+/// Is `col` part of a unique key (so no two rows may share its values)?
+fn in_unique(table: &Table, col: &Column) -> bool {
+    table
+        .indexes
+        .values()
+        .any(|ix| ix.unique && ix.columns.iter().any(|c| c.name == col.name))
 }
 
 /// Row `i` (absolute) as the `k`-th of `rows` rows of this seed, in `shape`.
@@ -239,26 +364,40 @@ fn shaped_value(
     let t = col.column_type.as_str();
     let base = t.split(['(', ' ']).next().unwrap_or("");
     let args = type_args(t);
-    let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(0);
-    match base {
-        "char" | "varchar" | "binary" | "varbinary" if n > 0 => {
-            let mut s = format!("{i}_{}", col.name);
-            while s.chars().count() < n {
-                s.push('x');
-            }
-            Some(literal(&s.chars().take(n).collect::<String>()))
-        }
-        "enum" | "set" if !args.is_empty() => Some(literal(&args[(k - 1) % args.len()])),
-        // The largest number, once per seed: a later seed takes the next one down so a key
-        // never collides with an earlier seed's.
-        _ if k == 1 && !col.is_auto_increment() => max_value(col)
-            .and_then(|m| below(&m, i - k))
-            .or_else(|| value_for(table, col, i)),
-        _ => value_for(table, col, i),
+    if matches!(base, "enum" | "set") && !args.is_empty() {
+        return Some(literal(&args[(k - 1) % args.len()]));
+    }
+    if is_json(table, col) || col.is_auto_increment() {
+        return value_for(table, col, i);
+    }
+    let unique = in_unique(table, col);
+    // Duplicates wherever no unique key forbids them: the third row repeats the first.
+    let (k, i) = if k == 3 && !unique {
+        (1, i - 2)
+    } else {
+        (k, i)
+    };
+    let seed = format!("{i}_{}", col.name);
+    match k {
+        1 => longest(table, col, &seed).or_else(|| {
+            // The largest number, once per seed: a later seed takes the next one down so a
+            // key never collides with an earlier seed's.
+            max_value(col)
+                .and_then(|m| if unique { below(&m, i - k) } else { Some(m) })
+                .or_else(|| value_for(table, col, i))
+        }),
+        2 if !unique => min_value(col).or_else(|| value_for(table, col, i)),
+        _ => match longest(table, col, &seed) {
+            // Every string at its longest, as before: narrowing meets each row.
+            Some(v) if matches!(base, "char" | "varchar" | "binary" | "varbinary") => Some(v),
+            // Small ordinary values (the same in every seed where nothing must be unique), so
+            // a CHECK on a range still lets rows in.
+            _ => value_for(table, col, if unique { i } else { k }),
+        },
     }
 }
 
-/// `max - n` for an integer maximum; None for decimals past the first seed.
+/// `max - n` for an integer maximum; None for decimals and dates past the first seed.
 fn below(max: &str, n: usize) -> Option<String> {
     if n == 0 {
         return Some(max.to_string());
@@ -272,14 +411,15 @@ fn below(max: &str, n: usize) -> Option<String> {
 fn row_count(table: &Table, shape: SeedShape) -> usize {
     match shape {
         SeedShape::Typical => ROWS,
+        // Longest, shortest, a duplicate, then one row per label, and NULL last.
         SeedShape::Extremes => table
             .columns
             .values()
             .filter(|c| c.column_type.starts_with("enum(") || c.column_type.starts_with("set("))
-            .map(|c| type_args(&c.column_type).len())
+            .map(|c| type_args(&c.column_type).len() + 1)
             .max()
             .unwrap_or(0)
-            .clamp(ROWS, 64),
+            .clamp(ROWS + 1, 65),
     }
 }
 
@@ -288,80 +428,136 @@ pub fn generate(snap: &Snapshot, exclude: &[String]) -> SeedPlan {
     generate_with(snap, exclude, SeedOptions::default())
 }
 
+/// Where a foreign-key column takes its values: the referenced table and column.
+fn fk_sources(table: &Table) -> BTreeMap<&str, (&str, &str)> {
+    let mut out = BTreeMap::new();
+    for fk in table.foreign_keys.values() {
+        for (c, rc) in fk.columns.iter().zip(&fk.ref_columns) {
+            out.entry(c.as_str())
+                .or_insert((fk.ref_table.as_str(), rc.as_str()));
+        }
+    }
+    out
+}
+
 /// Plans rows for every table of `snap` except `exclude`, numbered after `opts.first_row`.
-/// Row k of a child points at row k of its parent (wrapping when the parent has fewer).
+/// Row k of a child points at row k of its parent (wrapping when the parent has fewer); a
+/// foreign key to a table that is not seeded is NULL, or the child is left out.
 pub fn generate_with(snap: &Snapshot, exclude: &[String], opts: SeedOptions) -> SeedPlan {
     let mut plan = SeedPlan::default();
-    for name in fk_order(snap) {
-        if exclude.iter().any(|e| e.eq_ignore_ascii_case(&name)) {
+    let (order, cyclic) = fk_order(snap);
+    let excluded = |t: &str| exclude.iter().any(|e| e.eq_ignore_ascii_case(t));
+    // Tables whose rows will be planned (a cycle's later members count as planned).
+    let mut planned: BTreeSet<&str> = cyclic
+        .iter()
+        .map(|t| t.as_str())
+        .filter(|t| !excluded(t))
+        .collect();
+    for name in &order {
+        if excluded(name) {
             continue;
         }
-        let table = &snap.tables[&name];
-        let nrows = row_count(table, opts.shape);
-        // Foreign-key columns take the referenced column's value of the parent's row.
-        let mut fk_source: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
-        for fk in table.foreign_keys.values() {
-            for (c, rc) in fk.columns.iter().zip(&fk.ref_columns) {
-                fk_source.insert(c.as_str(), (fk.ref_table.as_str(), rc.as_str()));
+        let table = &snap.tables[name];
+        match plan_table(snap, table, &planned, opts) {
+            Ok(mut ins) => {
+                ins.in_cycle = cyclic.contains(name);
+                planned.insert(name.as_str());
+                plan.inserts.push(ins);
             }
-        }
-        let mut cols: Vec<&Column> = table
-            .columns
-            .values()
-            .filter(|c| !c.is_generated())
-            .collect();
-        cols.sort_by_key(|c| c.position);
-        let mut columns = Vec::new();
-        let mut rows: Vec<Vec<String>> = vec![Vec::new(); nrows];
-        let mut unsupported = None;
-        for col in cols {
-            let mut vals = Vec::new();
-            for k in 1..=nrows {
-                let v = match fk_source.get(col.name.as_str()) {
-                    Some((rt, rc)) => snap
-                        .tables
-                        .get(*rt)
-                        .and_then(|t| t.columns.get(*rc).map(|c| (t, c)))
-                        .and_then(|(t, c)| {
-                            let pr = row_count(t, opts.shape);
-                            let pk = (k - 1) % pr + 1;
-                            shaped_value(t, c, opts.first_row + pk, pk, pr, opts.shape)
-                        }),
-                    None => shaped_value(table, col, opts.first_row + k, k, nrows, opts.shape),
-                };
-                match v {
-                    Some(v) => vals.push(v),
-                    None => break,
-                }
+            Err(why) => {
+                planned.remove(name.as_str());
+                plan.skipped.push((name.clone(), why));
             }
-            if vals.len() < nrows {
-                if col.nullable || col.default.is_some() {
-                    continue; // leave it to NULL / its default
-                }
-                unsupported = Some(format!(
-                    "column {} has type {} the generator cannot fill",
-                    col.name, col.column_type
-                ));
-                break;
-            }
-            columns.push(col.name.clone());
-            for (r, v) in rows.iter_mut().zip(vals) {
-                r.push(v);
-            }
-        }
-        match unsupported {
-            Some(why) => plan.skipped.push((name.clone(), why)),
-            None if columns.is_empty() => plan
-                .skipped
-                .push((name.clone(), "no column to fill".into())),
-            None => plan.inserts.push(InsertPlan {
-                table: name.clone(),
-                columns,
-                rows,
-            }),
         }
     }
     plan
+}
+
+/// One table's rows, or why it cannot be seeded.
+fn plan_table(
+    snap: &Snapshot,
+    table: &Table,
+    planned: &BTreeSet<&str>,
+    opts: SeedOptions,
+) -> Result<InsertPlan, String> {
+    let nrows = row_count(table, opts.shape);
+    let fk_source = fk_sources(table);
+    let mut cols: Vec<&Column> = table
+        .columns
+        .values()
+        .filter(|c| !c.is_generated())
+        .collect();
+    cols.sort_by_key(|c| c.position);
+    let mut columns = Vec::new();
+    let mut rows: Vec<Vec<String>> = vec![Vec::new(); nrows];
+    let mut needs: Vec<Vec<RowRef>> = vec![Vec::new(); nrows];
+    for col in cols {
+        let mut vals = Vec::new();
+        for k in 1..=nrows {
+            let v = match fk_source.get(col.name.as_str()) {
+                // A parent that is not seeded: NULL when allowed, else no rows at all.
+                Some((rt, _)) if *rt != table.name && !planned.contains(rt) => {
+                    if !col.nullable {
+                        return Err(format!(
+                            "column {} references `{rt}`, which is not seeded",
+                            col.name
+                        ));
+                    }
+                    Some("NULL".to_string())
+                }
+                Some(_) if col.nullable && opts.shape == SeedShape::Extremes && k == nrows => {
+                    Some("NULL".to_string())
+                }
+                Some((rt, rc)) => {
+                    let parent = snap.tables.get(*rt);
+                    let pcol = parent.and_then(|t| t.columns.get(*rc).map(|c| (t, c)));
+                    pcol.and_then(|(t, c)| {
+                        let pr = row_count(t, opts.shape);
+                        let pk = (k - 1) % pr + 1;
+                        let v = shaped_value(t, c, opts.first_row + pk, pk, pr, opts.shape)?;
+                        if v != "NULL" {
+                            let r = RowRef {
+                                table: rt.to_string(),
+                                row: pk - 1,
+                            };
+                            if !needs[k - 1].contains(&r) {
+                                needs[k - 1].push(r);
+                            }
+                        }
+                        Some(v)
+                    })
+                }
+                None => shaped_value(table, col, opts.first_row + k, k, nrows, opts.shape),
+            };
+            match v {
+                Some(v) => vals.push(v),
+                None => break,
+            }
+        }
+        if vals.len() < nrows {
+            if col.nullable || col.default.is_some() {
+                continue; // leave it to NULL / its default
+            }
+            return Err(format!(
+                "column {} has type {} the generator cannot fill",
+                col.name, col.column_type
+            ));
+        }
+        columns.push(col.name.clone());
+        for (r, v) in rows.iter_mut().zip(vals) {
+            r.push(v);
+        }
+    }
+    if columns.is_empty() {
+        return Err("no column to fill".into());
+    }
+    Ok(InsertPlan {
+        table: table.name.clone(),
+        columns,
+        rows,
+        needs,
+        in_cycle: false,
+    })
 }
 
 #[cfg(test)]
@@ -491,8 +687,19 @@ mod tests {
             .starts_with("INSERT INTO `user` (`id`, `name`) VALUES (11, '1_name'), "));
     }
 
+    fn extremes(snap: &Snapshot, first_row: usize) -> SeedPlan {
+        generate_with(
+            snap,
+            &[],
+            SeedOptions {
+                first_row,
+                shape: SeedShape::Extremes,
+            },
+        )
+    }
+
     #[test]
-    fn extremes_fill_strings_labels_nulls_and_maxima() {
+    fn extremes_fill_longest_shortest_duplicates_labels_and_nulls() {
         let mut snap = Snapshot::default();
         let mut t = table(
             "t",
@@ -501,33 +708,120 @@ mod tests {
                 col("code", "varchar(5)", 2),
                 col("state", "enum('New','OLD','x''y','z')", 3),
                 col("note", "varchar(2)", 4),
+                col("n", "smallint", 5),
             ],
         );
         t.columns.get_mut("note").unwrap().nullable = true;
+        t.indexes.insert("PRIMARY".into(), pk("id"));
         snap.tables.insert("t".into(), t);
-        let plan = generate_with(
-            &snap,
-            &[],
-            SeedOptions {
-                first_row: 100,
-                shape: SeedShape::Extremes,
-            },
-        );
-        let rows = &plan.inserts[0].rows;
-        assert_eq!(rows.len(), 4, "one row per ENUM label");
-        assert_eq!(rows[0], ["2147483547", "'101_c'", "'New'", "'10'"]);
-        assert_eq!(rows[1][1], "'102_c'");
+        let rows = &extremes(&snap, 100).inserts[0].rows;
+        assert_eq!(rows.len(), 5, "one row per ENUM label and a NULL row");
+        // Longest, largest.
+        assert_eq!(rows[0], ["2147483547", "'101_c'", "'New'", "'10'", "32767"]);
+        // Shortest, smallest; the key stays distinct.
+        assert_eq!(rows[1], ["112", "''", "'OLD'", "''", "-32768"]);
+        // The first row again wherever no unique key forbids it.
+        assert_eq!(rows[2], ["113", "'101_c'", "'x''y'", "'10'", "32767"]);
         let labels: Vec<&str> = rows.iter().map(|r| r[2].as_str()).collect();
-        assert_eq!(labels, ["'New'", "'OLD'", "'x''y'", "'z'"]);
-        assert_eq!(rows[3][3], "NULL");
+        assert_eq!(labels, ["'New'", "'OLD'", "'x''y'", "'z'", "'New'"]);
+        assert_eq!(rows[4][3], "NULL");
+        // Each seed's largest key is its own, below the type's largest.
+        assert_eq!(extremes(&snap, 0).inserts[0].rows[0][0], "2147483647");
         assert_eq!(
             max_value(&col("d", "decimal(5,2)", 1)).as_deref(),
             Some("999.99")
         );
         assert_eq!(
+            min_value(&col("d", "decimal(5,2)", 1)).as_deref(),
+            Some("-999.99")
+        );
+        assert_eq!(
             max_value(&col("d", "tinyint(3) unsigned", 1)).as_deref(),
             Some("255")
         );
+    }
+
+    fn pk(c: &str) -> Index {
+        Index {
+            name: "PRIMARY".into(),
+            unique: true,
+            columns: vec![IndexColumn::column(c)],
+            kind: Default::default(),
+            visible: true,
+        }
+    }
+
+    fn unquoted(lit: &str) -> String {
+        lit.trim_matches('\'').replace("''", "'")
+    }
+
+    #[test]
+    fn longest_values_reach_each_types_limit_in_its_charset() {
+        let mut t = table("t", vec![]);
+        t.options.collation = "utf8mb4_general_ci".into();
+        let at = |ty: &str| unquoted(&longest(&t, &col("c", ty, 1), "1_c").unwrap());
+        let v = at("varchar(40)");
+        assert_eq!(v.chars().count(), 40);
+        assert!(v.ends_with('😀') && v.starts_with("1_c"));
+        assert_eq!(at("text").len(), 65_535, "TEXT at its byte limit");
+        assert_eq!(at("tinytext").len(), 255);
+        assert!(
+            at("mediumtext").chars().count() > 65_535,
+            "past any VARCHAR"
+        );
+        assert!(at("longblob").len() > 65_535);
+        assert!(!at("blob").contains('😀'), "bytes, not characters");
+        let mut latin = col("c", "char(3)", 1);
+        latin.collation = Some("latin1_swedish_ci".into());
+        assert_eq!(longest(&t, &latin, "1_c").as_deref(), Some("'1_c'"));
+        let mut mb3 = col("c", "varchar(4)", 1);
+        mb3.collation = Some("utf8_general_ci".into());
+        assert_eq!(longest(&t, &mb3, "1_c").as_deref(), Some("'1_c€'"));
+    }
+
+    #[test]
+    fn child_rows_name_the_parent_rows_they_need() {
+        let mut snap = Snapshot::default();
+        let mut runs = table("runs", vec![col("id", "int", 1)]);
+        runs.indexes.insert("PRIMARY".into(), pk("id"));
+        let mut steps = table("steps", vec![col("run_id", "int", 1), col("x", "int", 2)]);
+        steps.foreign_keys.insert(
+            "fk".into(),
+            ForeignKey {
+                name: "fk".into(),
+                columns: vec!["run_id".into()],
+                ref_table: "runs".into(),
+                ref_columns: vec!["id".into()],
+                on_update: "RESTRICT".into(),
+                on_delete: "RESTRICT".into(),
+            },
+        );
+        snap.tables.insert("runs".into(), runs);
+        snap.tables.insert("steps".into(), steps.clone());
+        let plan = extremes(&snap, 0);
+        let child = &plan.inserts[1];
+        assert_eq!(child.table, "steps");
+        for (k, need) in child.needs.iter().enumerate() {
+            assert_eq!(
+                need,
+                &[RowRef {
+                    table: "runs".into(),
+                    row: k
+                }]
+            );
+            assert_eq!(child.rows[k][0], plan.inserts[0].rows[k][0]);
+        }
+        assert!(!child.in_cycle);
+        // A parent that is not seeded: a required reference leaves the child out.
+        let plan = generate(&snap, &["runs".into()]);
+        assert_eq!(plan.inserts.len(), 0);
+        assert!(plan.skipped[0].1.contains("references `runs`"));
+        // …an optional one is NULL.
+        steps.columns.get_mut("run_id").unwrap().nullable = true;
+        snap.tables.insert("steps".into(), steps);
+        let plan = generate(&snap, &["runs".into()]);
+        assert!(plan.inserts[0].rows.iter().all(|r| r[0] == "NULL"));
+        assert!(plan.inserts[0].needs.iter().all(|n| n.is_empty()));
     }
 
     #[test]

@@ -58,8 +58,6 @@ pub enum Kind {
     CheckFailed,
     /// A scenario could not run (a tool that would not start, a timeout, a lost server).
     ScenarioError,
-    /// Seeding could not fill every table or column: some data went unchecked.
-    SeedIncomplete,
 }
 
 impl Kind {
@@ -84,7 +82,6 @@ impl Kind {
             Kind::EmptyDowngrade => "empty downgrade",
             Kind::CheckFailed => "check failed",
             Kind::ScenarioError => "could not run",
-            Kind::SeedIncomplete => "seeding incomplete",
         }
     }
 }
@@ -99,8 +96,6 @@ pub enum Severity {
     Warning,
     /// A revision outside the gate's scope (before `--since` or the baseline).
     History,
-    /// What the run could not check (seeding limits).
-    Info,
 }
 
 impl Severity {
@@ -109,7 +104,6 @@ impl Severity {
             Severity::Blocking => "blocking",
             Severity::Warning => "warning",
             Severity::History => "history",
-            Severity::Info => "info",
         }
     }
 }

@@ -50,7 +50,7 @@ impl Collector {
                 self.steps
                     .entry(scenario.clone())
                     .or_default()
-                    .push(step.clone());
+                    .push((**step).clone());
             }
             Event::ScenarioFinished { result } => {
                 let mut result = result.clone();
@@ -100,6 +100,12 @@ impl Collector {
         let nothing_new = scope.new.is_empty() && scope.history == History::Informational;
         let tool_ms = self.tool_ms;
         let findings = super::findings::derive(&chain, &scope, &scenarios);
+        let seeding = crate::data::SeedNotes::fold(
+            scenarios
+                .iter()
+                .flat_map(|s| &s.steps)
+                .flat_map(|st| &st.seeding),
+        );
         Ok(RunSummary {
             schema_version: super::SCHEMA_VERSION,
             // An interrupted run is incomplete whatever finished before the signal.
@@ -118,6 +124,7 @@ impl Collector {
             os: start.os,
             chain,
             scope,
+            seeding,
             findings,
             scenarios,
             timings: Timings {
@@ -232,7 +239,7 @@ pub(crate) mod tests {
     pub(crate) fn step(scenario: &str, s: &StepResult) -> Event {
         Event::StepFinished {
             scenario: scenario.into(),
-            step: s.clone(),
+            step: Box::new(s.clone()),
         }
     }
 

@@ -49,8 +49,8 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
         let mut any_step = false;
         for (i, st) in s.steps.iter().enumerate() {
             for w in &st.warnings {
+                // Seeding limits are run information (`RunSummary::seeding`), never findings.
                 let kind = match w.kind {
-                    WarningKind::Seed => Kind::SeedIncomplete,
                     // The graph's warnings are folded above; others (a tool that would not
                     // list its heads) are the graph's too.
                     WarningKind::Chain if !graph_messages.contains(&w.message.as_str()) => {
@@ -58,10 +58,7 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
                     }
                     _ => continue,
                 };
-                let counted = match kind {
-                    Kind::SeedIncomplete => Severity::Info,
-                    _ => Severity::Warning,
-                };
+                let counted = Severity::Warning;
                 let d = Defect::new(kind, w.revision.as_deref(), clean.text(&w.message));
                 fold.add(d, &s.id, &st.title, counted, at(i, 0));
             }
@@ -207,11 +204,7 @@ impl Fold {
         // Same kind at the same revision with the same server code is the same defect; a
         // warning with no code is told apart by its text.
         let code = d.error.as_ref().map(|e| e.code);
-        let text = matches!(
-            d.kind,
-            Kind::Graph | Kind::SeedIncomplete | Kind::ScenarioError
-        )
-        .then(|| d.summary.clone());
+        let text = matches!(d.kind, Kind::Graph | Kind::ScenarioError).then(|| d.summary.clone());
         let key = (d.kind, d.revision.clone(), code, text);
         let found = self.index.get(&key).copied();
         let seen = Seen {
@@ -376,12 +369,18 @@ impl Fold {
                 Some(err) => err.to_string(),
                 None => message.clone(),
             };
+            // A real process's statements are not seen: then its schema changes are what stays.
+            let stayed = match l.statements_applied {
+                0 => format!("schema changes of {rev} stay applied"),
+                n => format!(
+                    "{n} statement(s) of {rev} stay applied{}",
+                    l.failed_statement
+                        .map(|k| format!(" after statement {k} failed"))
+                        .unwrap_or_default()
+                ),
+            };
             let summary = format!(
-                "{} statement(s) of {rev} stay applied{}; version table {}; re-running fails with {again}",
-                l.statements_applied,
-                l.failed_statement
-                    .map(|k| format!(" after statement {k} failed"))
-                    .unwrap_or_default(),
+                "{stayed}; version table {}; re-running fails with {again}",
                 l.version_table
             );
             let mut d = Defect::new(Kind::HalfApplied, e.defect.revision.as_deref(), summary)

@@ -75,7 +75,7 @@ pub fn annotations(s: &RunSummary, root: &Path) -> Vec<String> {
             let level = match f.severity {
                 Severity::Blocking => "error",
                 Severity::Warning => "warning",
-                Severity::History | Severity::Info => "notice",
+                Severity::History => "notice",
             };
             let title = escape_prop(&format!(
                 "migration-harness {}: {}{}",

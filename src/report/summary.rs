@@ -75,6 +75,9 @@ pub struct RunSummary {
     pub chain: ChainView,
     /// The revisions the gate judged; failures of the others are warnings.
     pub scope: Scope,
+    /// What seeding could not do, each cause once: run information, never a finding.
+    #[serde(skip_serializing_if = "crate::data::SeedNotes::is_clean")]
+    pub seeding: crate::data::SeedNotes,
     /// Every defect once, ranked: new revisions first, blocking before warnings.
     pub findings: Vec<crate::findings::Finding>,
     pub scenarios: Vec<ScenarioResult>,

@@ -108,6 +108,8 @@ pub struct ReportView {
     pub findings: Vec<FindingLine>,
     /// `2 blocking, 1 warning, 4 history`.
     pub findings_counts: String,
+    /// What seeding could not do (run information, never a finding); None when it did all.
+    pub seeding: Option<String>,
     pub sections: Vec<Section>,
     pub chain: Vec<ChainLine>,
     pub chain_findings: Vec<String>,
@@ -557,7 +559,7 @@ fn severity_mark(s: Severity) -> (&'static str, &'static str) {
     match s {
         Severity::Blocking => (Status::Failed.mark(), "fail"),
         Severity::Warning => ("⚠️", "warn"),
-        Severity::History | Severity::Info => ("ℹ️", "skip"),
+        Severity::History => ("ℹ️", "skip"),
     }
 }
 
@@ -665,16 +667,11 @@ pub(super) fn finding_lines(
 
 pub fn findings_counts(summary: &RunSummary) -> String {
     let n = |s: Severity| summary.findings.iter().filter(|f| f.severity == s).count();
-    let parts: Vec<String> = [
-        Severity::Blocking,
-        Severity::Warning,
-        Severity::History,
-        Severity::Info,
-    ]
-    .iter()
-    .filter(|s| n(**s) > 0)
-    .map(|s| format!("{} {}", n(*s), s.word()))
-    .collect();
+    let parts: Vec<String> = [Severity::Blocking, Severity::Warning, Severity::History]
+        .iter()
+        .filter(|s| n(**s) > 0)
+        .map(|s| format!("{} {}", n(*s), s.word()))
+        .collect();
     if parts.is_empty() {
         "none".into()
     } else {
@@ -1084,6 +1081,7 @@ pub fn build(summary: &RunSummary) -> ReportView {
         rows,
         findings: finding_lines(summary, &g, |_| true),
         findings_counts: findings_counts(summary),
+        seeding: (!summary.seeding.is_clean()).then(|| summary.seeding.to_string()),
         sections,
         chain,
         chain_findings,

@@ -24,7 +24,8 @@ pub enum Event {
     },
     StepFinished {
         scenario: String,
-        step: StepResult,
+        /// Boxed: a step result is by far the largest event.
+        step: Box<StepResult>,
     },
     /// Once for every planned scenario, skipped, errored and panicked ones included, in the
     /// order they finish (not plan order when `--jobs` > 1).

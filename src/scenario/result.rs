@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::model::{Aspect, ScenarioFile, Start};
 use crate::config::StrictnessKey;
-use crate::data::DataLoss;
+use crate::data::{DataLoss, SeedReport};
 use crate::db::ServerError;
 use crate::findings::Defect;
 
@@ -16,8 +16,6 @@ pub enum WarningKind {
     Check,
     /// A revision outside the gate's scope (history) failed.
     History,
-    /// Seeding could not fill every table or column.
-    Seed,
     /// The revision graph (an empty downgrade, a tool that would not list its heads).
     Chain,
 }
@@ -122,6 +120,10 @@ pub struct StepResult {
     pub diff: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub data_loss: Vec<DataLoss>,
+    /// What each seed of this step put in and what it could not (run information, folded
+    /// into the report's `seeding`; never a finding).
+    #[serde(skip)]
+    pub seeding: Vec<SeedReport>,
     /// Problems found that do not fail the step (collected into the scenario's warnings).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
@@ -154,6 +156,7 @@ impl StepResult {
             details: vec![],
             diff: vec![],
             data_loss: vec![],
+            seeding: vec![],
             warnings: vec![],
             demoted: None,
             check: None,

@@ -250,7 +250,7 @@ async fn execute(
         }
         let _ = events.send(Event::StepFinished {
             scenario: f.id.clone(),
-            step: s.clone(),
+            step: Box::new(s.clone()),
         });
         result.steps.push(s);
         ran.parts.push(part);

@@ -294,16 +294,19 @@ def _downgrade_kind(module):
             tree = ast.parse(f.read())
     except Exception:
         return "present"
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name == "downgrade":
-            body = [
-                n
-                for n in node.body
-                if not isinstance(n, ast.Pass)
-                and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
-            ]
-            return "present" if body else "empty"
-    return "present"
+    def empty(name):
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name == name:
+                return not [
+                    n
+                    for n in node.body
+                    if not isinstance(n, ast.Pass)
+                    and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+                ]
+        return False
+
+    # A revision whose upgrade is empty too has nothing to undo: its empty downgrade is right.
+    return "empty" if empty("downgrade") and not empty("upgrade") else "present"
 
 
 def _as_tuple(v):

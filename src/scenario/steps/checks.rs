@@ -4,7 +4,7 @@
 use mysql_async::prelude::Queryable;
 
 use super::super::model::Expect;
-use super::super::result::{Status, StepResult, Warning, WarningKind};
+use super::super::result::{Status, StepResult};
 use super::super::runner::RunContext;
 use super::{
     from_execution, label, meets, prepare_baseline, revision_of, run_sql_list, snapshot, target_of,
@@ -191,15 +191,15 @@ pub async fn seed_data(ctx: &RunContext, state: &mut ScenarioState) -> StepResul
     let plan = data::generate(&snap, &ctx.exclude());
     let work = async {
         let mut c = state.db.conn.connect(Some(&state.db.database)).await?;
-        let problems = data::apply_seed(&mut c, &plan).await?;
+        let seeding = data::apply_seed(&mut c, &plan).await?;
         let tables: Vec<String> = plan.inserts.iter().map(|i| i.table.clone()).collect();
         let contents = data::read_contents(&mut c, &state.db.database, &snap, &tables).await?;
         let _ = c.disconnect().await;
-        Ok::<_, mysql_async::Error>((problems, contents))
+        Ok::<_, mysql_async::Error>((seeding, contents))
     };
     match work.await {
         Err(e) => r.error(format!("seeding failed: {e}")),
-        Ok((problems, contents)) => {
+        Ok((seeding, contents)) => {
             let mut r = r;
             let rows: usize = contents.iter().map(|t| t.rows.len()).sum();
             r.details.push(format!(
@@ -211,11 +211,8 @@ pub async fn seed_data(ctx: &RunContext, state: &mut ScenarioState) -> StepResul
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
-            r.warnings.extend(
-                problems
-                    .into_iter()
-                    .map(|p| Warning::new(WarningKind::Seed, p.to_string())),
-            );
+            // What could not be seeded is run information, never a finding.
+            r.seeding.push(seeding);
             state.seeded = Some((snap, contents));
             r
         }

@@ -99,14 +99,14 @@ pub async fn round_trips(
     }
 }
 
-/// Seeds every table of `shape` (rows numbered after `first_row`); returns the rows seeded
-/// and the harness's own limits met on the way.
+/// Seeds every table of `shape` (rows numbered after `first_row`); says what went in and
+/// the harness's own limits met on the way.
 async fn seed(
     db: &DbTarget,
     shape: &Snapshot,
     exclude: &[String],
     first_row: usize,
-) -> Result<(usize, Vec<String>), String> {
+) -> Result<data::SeedReport, String> {
     let plan = data::generate_with(
         shape,
         exclude,
@@ -120,12 +120,11 @@ async fn seed(
         .connect(Some(&db.database))
         .await
         .map_err(|e| e.to_string())?;
-    let problems = data::apply_seed(&mut c, &plan)
+    let report = data::apply_seed(&mut c, &plan)
         .await
         .map_err(|e| e.to_string())?;
     let _ = c.disconnect().await;
-    let rows = plan.inserts.iter().map(|i| i.rows.len()).sum::<usize>();
-    Ok((rows, problems))
+    Ok(report)
 }
 
 async fn contents(
@@ -238,10 +237,10 @@ async fn trip(
         Err(e) => return r.error(e),
     };
     match seed(db, &parent_snap, &exclude, 0).await {
-        Ok((n, lim)) => {
+        Ok(s) => {
             r.details
-                .push(format!("{n} rows seeded at the parent state"));
-            r.details.extend(lim);
+                .push(format!("{} rows seeded at the parent state", s.rows()));
+            r.seeding.push(s);
         }
         Err(e) => return r.error(format!("seeding failed: {e}")),
     }
@@ -280,9 +279,10 @@ async fn trip(
         Err(e) => return r.error(e),
     };
     match seed(db, &first, &exclude, 100).await {
-        Ok((n, lim)) => {
-            r.details.push(format!("{n} rows seeded in {rev}'s shapes"));
-            r.details.extend(lim);
+        Ok(s) => {
+            r.details
+                .push(format!("{} rows seeded in {rev}'s shapes", s.rows()));
+            r.seeding.push(s);
         }
         Err(e) => return r.error(format!("seeding failed: {e}")),
     }
