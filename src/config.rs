@@ -133,6 +133,7 @@ pub enum ToolKind {
     Flask,
     Sqldir,
     Command,
+    Django,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -159,8 +160,13 @@ pub struct MigrationsConfig {
     /// alembic: extra `-x key=value` arguments.
     #[serde(default)]
     pub x_args: Vec<String>,
-    /// flask: the `--app` value.
+    /// flask: the `--app` value; django: the app label(s) to migrate, comma-separated (with
+    /// everything they depend on; default every app with migrations).
     pub app: Option<String>,
+    /// django: the settings module (default: the one manage.py sets).
+    pub settings: Option<String>,
+    /// django: where manage.py is (default `manage.py`); the tools run in its directory.
+    pub manage: Option<PathBuf>,
     /// Environment variable(s) the project reads its database URL from; every one named is
     /// set (`url_env = ["DATABASE_URL", "SQLALCHEMY_DATABASE_URI"]`).
     pub url_env: Option<OneOrMany>,
@@ -179,9 +185,15 @@ pub struct MigrationsConfig {
     /// command: the ordered revision list, when the tool cannot print one.
     #[serde(default)]
     pub revisions: Vec<String>,
+    /// command: a template printing the revisions in order, one a line (`[X] id` marks ok).
+    pub list: Option<String>,
     /// command: where the tool keeps its version (default schema_migrations.version).
     pub version_table: Option<String>,
     pub version_column: Option<String>,
+    /// command: a filter for the version table's rows (`app = 'api'`).
+    pub version_where: Option<String>,
+    /// command: the whole query reading the applied revisions (first column).
+    pub version_query: Option<String>,
     /// Extra environment for the tool processes.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
@@ -423,12 +435,27 @@ impl Config {
     }
 
     pub fn workdir(&self) -> PathBuf {
-        self.raw
-            .migrations
-            .workdir
-            .as_deref()
-            .map(|p| self.resolve(p))
-            .unwrap_or_else(|| self.dir.clone())
+        let m = &self.raw.migrations;
+        match (&m.workdir, m.tool) {
+            (Some(p), _) => self.resolve(p),
+            (None, ToolKind::Django) => self
+                .manage_py()
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| self.dir.clone()),
+            (None, _) => self.dir.clone(),
+        }
+    }
+
+    /// django: manage.py (`[migrations] manage`, default `manage.py` beside the config).
+    pub fn manage_py(&self) -> PathBuf {
+        self.resolve(
+            self.raw
+                .migrations
+                .manage
+                .as_deref()
+                .unwrap_or(Path::new("manage.py")),
+        )
     }
 
     pub fn migrations_dir(&self) -> PathBuf {
@@ -436,6 +463,8 @@ impl Config {
         match (&m.dir, m.tool) {
             (Some(d), _) => self.resolve(d),
             (None, ToolKind::Sqldir) => self.resolve(Path::new("migrations")),
+            // Django finds each app's migrations itself.
+            (None, ToolKind::Django) => self.workdir(),
             // Without `dir`, Alembic's own answer: alembic.ini's version_locations or
             // script_location.
             (None, ToolKind::Alembic) => {
@@ -474,6 +503,15 @@ impl Config {
                     "format",
                     "for tool = \"sqldir\": \"golang-migrate\", \"dbmate\" or \"sqlx\"",
                 ))
+            }
+            ToolKind::Command if m.version_where.is_some() && m.version_query.is_some() => {
+                let (line, column) = find_key(text, "version_where").unwrap_or((1, 1));
+                return Err(HarnessError::Config {
+                    file: self.path.clone(),
+                    line,
+                    column,
+                    message: "`version_where` and `version_query` exclude each other: the query is the whole SELECT".into(),
+                });
             }
             ToolKind::Command if m.upgrade.is_none() || m.downgrade.is_none() => {
                 return Err(missing(
@@ -588,6 +626,20 @@ mod tests {
         let msg = Config::load(&path).unwrap_err().to_string();
         assert!(msg.contains("harness.toml:8:1"), "{msg}");
         assert!(msg.contains("two different sizes"), "{msg}");
+    }
+
+    #[test]
+    fn version_where_and_version_query_exclude_each_other_at_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.toml");
+        std::fs::write(
+            &path,
+            "[migrations]\ntool = \"command\"\nupgrade = \"u\"\ndowngrade = \"d\"\nversion_where = \"app = 'api'\"\nversion_query = \"SELECT 1\"\n",
+        )
+        .unwrap();
+        let msg = Config::load(&path).unwrap_err().to_string();
+        assert!(msg.contains("h.toml:5:1"), "{msg}");
+        assert!(msg.contains("exclude each other"), "{msg}");
     }
 
     #[test]

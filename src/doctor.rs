@@ -77,7 +77,10 @@ pub async fn run(
                     cfg_path.display(),
                     cfg.raw.migrations.tool
                 );
-                if matches!(cfg.raw.migrations.tool, ToolKind::Alembic | ToolKind::Flask) {
+                if matches!(
+                    cfg.raw.migrations.tool,
+                    ToolKind::Alembic | ToolKind::Flask | ToolKind::Django
+                ) {
                     report_python(&cfg).await;
                 }
             }
@@ -122,8 +125,17 @@ async fn report_python(cfg: &Config) {
     }
     match python::resolve_python(cfg).await {
         Ok(py) => {
-            let v =
-                python::versions(&py, &["alembic", "Flask-Migrate", "SQLAlchemy", "PyMySQL"]).await;
+            let v = python::versions(
+                &py,
+                &[
+                    "alembic",
+                    "Flask-Migrate",
+                    "SQLAlchemy",
+                    "Django",
+                    "PyMySQL",
+                ],
+            )
+            .await;
             let shown: Vec<String> = v.iter().map(|(k, v)| format!("{k} {v}")).collect();
             println!("✔ {}: {}", py.display(), shown.join(", "));
         }
@@ -134,7 +146,17 @@ async fn report_python(cfg: &Config) {
 pub async fn prepare(config: &Path) -> Result<i32> {
     let cfg = Config::load(config)?;
     let py = python::resolve_python(&cfg).await?;
-    let v = python::versions(&py, &["alembic", "Flask-Migrate", "SQLAlchemy", "PyMySQL"]).await;
+    let v = python::versions(
+        &py,
+        &[
+            "alembic",
+            "Flask-Migrate",
+            "SQLAlchemy",
+            "Django",
+            "PyMySQL",
+        ],
+    )
+    .await;
     println!(
         "{}: {}",
         py.display(),

@@ -1,5 +1,5 @@
-//! `migration-harness init`: looks at a project (alembic.ini, a Flask-Migrate env.py,
-//! `*.up.sql`, `-- migrate:up`) and writes a commented starter `harness.toml`.
+//! `migration-harness init`: looks at a project (alembic.ini, a Flask-Migrate env.py, a
+//! Django manage.py, `*.up.sql`, `-- migrate:up`) and writes a commented starter `harness.toml`.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +20,10 @@ pub enum Detected {
         format: &'static str,
         dir: PathBuf,
         why: &'static str,
+    },
+    Django {
+        /// The settings module manage.py names, when it names one.
+        settings: Option<String>,
     },
 }
 
@@ -110,6 +114,12 @@ pub fn detect(root: &Path) -> Option<Detected> {
             versions: PathBuf::from("migrations/versions"),
         });
     }
+    let manage = read(&root.join("manage.py"));
+    if manage.contains("django") || manage.contains("DJANGO_SETTINGS_MODULE") {
+        return Some(Detected::Django {
+            settings: crate::driver::settings_from_manage(&manage),
+        });
+    }
     for d in sql_dirs(root) {
         let files: Vec<PathBuf> = std::fs::read_dir(&d)
             .map(|rd| rd.flatten().map(|e| e.path()).collect())
@@ -184,6 +194,14 @@ pub fn render(root: &Path, d: &Detected) -> String {
             versions.display(),
             python_section(root)
         ),
+        Detected::Django { settings } => format!(
+            "[migrations]\ntool = \"django\"\n# Migrations run in a warm Django worker (call_command(\"migrate\"), statements captured);\n# revisions are named app.name (api.0002_add_label).\nmanage = \"manage.py\"\n{}\n# Only these apps' migrations, with what they depend on (default: every app).\n# app = \"api\"\n# The variable your settings read the database URL from (the worker points the `default`\n# database at the server itself; the deploy rehearsal's `manage.py migrate` reads this).\nurl_env = [\"DATABASE_URL\"]\n\n{}",
+            match settings {
+                Some(s) => format!("settings = \"{s}\""),
+                None => "settings = \"mysite.settings\"   # manage.py names none: set yours".into(),
+            },
+            python_section(root)
+        ),
         Detected::SqlDir { format, dir, why } => format!(
             "[migrations]\ntool = \"sqldir\"\n# Detected from {why}.\nformat = \"{format}\"\ndir = \"{}\"\n# SQL run at the start of every migration session (e.g. SET sql_mode = ...).\n# init_sql = []\n",
             dir.display()
@@ -205,7 +223,7 @@ pub fn run(dir: &Path, force: bool) -> Result<i32> {
     let Some(d) = detect(dir) else {
         return Err(HarnessError::usage(format!(
             "no migrations found in {}: expected alembic.ini, a Flask-Migrate migrations/env.py, \
-             `*.up.sql` files (golang-migrate, sqlx) or `-- migrate:up` files (dbmate)",
+             a Django manage.py, `*.up.sql` files (golang-migrate, sqlx) or `-- migrate:up` files (dbmate)",
             dir.display()
         )));
     };
@@ -240,10 +258,32 @@ mod tests {
                 dir: "db/migrations".into(),
                 why: "x",
             },
+            Detected::Django {
+                settings: Some("mhsite.settings".into()),
+            },
+            Detected::Django { settings: None },
         ] {
             let text = render(root, &d);
             let parsed: std::result::Result<crate::config::RawConfig, _> = toml::from_str(&text);
             assert!(parsed.is_ok(), "{text}\n{parsed:?}");
         }
+    }
+
+    #[test]
+    fn a_django_manage_py_is_detected_with_its_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("manage.py"),
+            "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"shop.settings\")\nfrom django.core.management import execute_from_command_line\n",
+        )
+        .unwrap();
+        let d = detect(dir.path()).expect("detected");
+        assert_eq!(
+            d,
+            Detected::Django {
+                settings: Some("shop.settings".into())
+            }
+        );
+        assert!(render(dir.path(), &d).contains("tool = \"django\""));
     }
 }

@@ -23,6 +23,8 @@ pub enum DowngradeKind {
     Empty,
     /// No downgrade at all (no `.down.sql`, no function).
     Missing,
+    /// The tool refuses to reverse it (a Django `RunPython`/`RunSQL` without a reverse).
+    Irreversible,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -345,6 +347,12 @@ impl Chain {
                     kind: FindingKind::MissingDown,
                     revision: Some(r.id.clone()),
                     message: format!("{} has no down migration", r.id),
+                }),
+                DowngradeKind::Irreversible => findings.push(Finding {
+                    severity,
+                    kind: FindingKind::MissingDown,
+                    revision: Some(r.id.clone()),
+                    message: format!("{} is irreversible: the tool refuses to roll it back", r.id),
                 }),
             }
         }

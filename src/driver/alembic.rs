@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::python::resolve_python;
 use super::tool::ToolRunner;
-use super::worker::{Reply, WorkerFailure, WorkerPool, WorkerSpec};
+use super::worker::{Reply, WorkerFailure, WorkerPool, WorkerScript, WorkerSpec};
 use super::{
     DbTarget, Execution, MigrationDriver, Outcome, Target, ToolCommands, VersionState, VersionStyle,
 };
@@ -106,6 +106,7 @@ impl PythonToolDriver {
         let env: Vec<(String, String)> =
             m.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let (pool, mut versions) = WorkerPool::start(WorkerSpec {
+            script: WorkerScript::Alembic,
             python: python.clone(),
             cwd: cfg.workdir(),
             env: env.clone(),
@@ -201,7 +202,13 @@ impl PythonToolDriver {
             req["stop_after"] = json!(k);
         }
         let reply = self.pool.call(req, db.timeout).await;
-        execution(shown, reply, db.timeout, &self.redactor)
+        execution(
+            shown,
+            reply,
+            db.timeout,
+            &self.redactor,
+            WorkerScript::Alembic,
+        )
     }
 
     fn resolve_stamp_target(&self, target: &Target, current: Option<&str>) -> Result<String> {
@@ -254,11 +261,12 @@ fn model_from_reply(
 }
 
 /// A worker's reply (or its absence) as an `Execution`.
-fn execution(
+pub(super) fn execution(
     command: String,
     reply: std::result::Result<Reply, WorkerFailure>,
     timeout: Duration,
     redactor: &Redactor,
+    script: WorkerScript,
 ) -> Execution {
     let mut e = Execution::not_started(redactor.redact(&command), String::new());
     match reply {
@@ -316,7 +324,8 @@ fn execution(
             };
             e.duration_ms = timeout.as_millis() as u64;
             e.stderr = format!(
-                "no answer from the Alembic worker within {} s; it was killed (the next command starts a fresh one)",
+                "no answer from {} within {} s; it was killed (the next command starts a fresh one)",
+                script.name(),
                 timeout.as_secs()
             );
         }

@@ -3,6 +3,8 @@
 
 mod alembic;
 mod command;
+mod django;
+mod per_app;
 pub mod process;
 pub mod python;
 mod sqldir;
@@ -12,7 +14,8 @@ mod tool;
 pub mod worker;
 
 pub use alembic::PythonToolDriver;
-pub use command::CommandDriver;
+pub use command::{parse_revision_list, CommandDriver};
+pub use django::{settings_from_manage, DjangoDriver};
 pub use sqldir::SqlDirDriver;
 pub use sqlsplit::split_statements;
 pub use statement::{
@@ -286,23 +289,31 @@ pub async fn read_version_rows(
     table: &str,
     column: &str,
 ) -> std::result::Result<Vec<String>, String> {
+    let sql = format!(
+        "SELECT {} FROM {}",
+        crate::db::ident(column),
+        crate::db::ident(table)
+    );
+    read_version_query(db, &sql).await
+}
+
+/// The first column of `sql`'s rows as text; a missing table (1146) is "no version".
+pub async fn read_version_query(
+    db: &DbTarget,
+    sql: &str,
+) -> std::result::Result<Vec<String>, String> {
     use mysql_async::prelude::Queryable;
     let mut c = db
         .conn
         .connect(Some(&db.database))
         .await
         .map_err(|e| e.to_string())?;
-    let rows: std::result::Result<Vec<mysql_async::Value>, _> = c
-        .query(format!(
-            "SELECT {} FROM {}",
-            crate::db::ident(column),
-            crate::db::ident(table)
-        ))
-        .await;
+    let rows: std::result::Result<Vec<mysql_async::Row>, _> = c.query(sql).await;
     let _ = c.disconnect().await;
     match rows {
         Ok(r) => Ok(r
             .into_iter()
+            .filter_map(|mut row| row.take::<mysql_async::Value, _>(0))
             .map(|v| match v {
                 mysql_async::Value::Bytes(b) => String::from_utf8_lossy(&b).into_owned(),
                 other => other.as_sql(true).trim_matches('\'').to_string(),
@@ -396,7 +407,13 @@ pub async fn load_driver(
 ) -> Result<Box<dyn MigrationDriver>> {
     let m = &cfg.raw.migrations;
     let dir = cfg.migrations_dir();
-    if !dir.is_dir() {
+    // A command tool without `format` lists its revisions itself; Django finds its apps'.
+    let needs_dir = match m.tool {
+        ToolKind::Command => m.format.is_some(),
+        ToolKind::Django => false,
+        _ => true,
+    };
+    if needs_dir && !dir.is_dir() {
         return Err(HarnessError::usage(format!(
             "{}: migrations directory {} does not exist (set [migrations] dir)",
             cfg.path.display(),
@@ -409,6 +426,7 @@ pub async fn load_driver(
         }
         ToolKind::Sqldir => Box::new(SqlDirDriver::load(cfg, redactor)?),
         ToolKind::Command => Box::new(CommandDriver::load(cfg, redactor, verbose).await?),
+        ToolKind::Django => Box::new(DjangoDriver::load(cfg, redactor, verbose).await?),
     };
     Ok(driver)
 }

@@ -62,6 +62,19 @@ impl ToolRunner {
         (ours && !startup_env).then_some(zygote.as_ref())
     }
 
+    /// Runs one shell command line before any database exists (no URL in the environment),
+    /// e.g. a command listing the revisions.
+    pub async fn shell_offline(&self, line: &str, timeout: std::time::Duration) -> Execution {
+        let spec = ProcessSpec {
+            argv: vec!["sh".into(), "-c".into(), line.to_string()],
+            env: self.env.clone(),
+            cwd: self.cwd.clone(),
+            timeout,
+        };
+        let r = run_process(&spec, &self.redactor, self.verbose).await;
+        Execution::from_process(self.redactor.redact(line), r, timeout)
+    }
+
     /// Runs one shell command line.
     pub async fn shell(&self, db: &DbTarget, line: &str) -> Execution {
         self.run(db, vec!["sh".into(), "-c".into(), line.to_string()], line)

@@ -1,8 +1,9 @@
-//! `WorkerPool`: warm Python processes that run Alembic in-process (`mh_worker.py`, shipped
-//! inside the binary), one JSON request and one JSON reply per line. A worker that dies or
-//! hangs is killed and replaced; the next command gets a fresh one. Workers are forked from
-//! a `Zygote` that imported the libraries once (`MH_ZYGOTE=off`: each starts its own
-//! interpreter, as it does whenever the zygote cannot start).
+//! `WorkerPool`: warm Python processes that run Alembic (`mh_worker.py`) or Django
+//! (`mh_django.py`) in-process, both shipped inside the binary, one JSON request and one JSON
+//! reply per line. A worker that dies or hangs is killed and replaced; the next command gets a
+//! fresh one. Alembic workers are forked from a `Zygote` that imported the libraries once
+//! (`MH_ZYGOTE=off`: each starts its own interpreter, as it does whenever the zygote cannot
+//! start).
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -27,6 +28,34 @@ mod zygote;
 pub use zygote::{ChildPipes, Ended, Forked, Zygote};
 
 const SCRIPT: &str = include_str!("mh_worker.py");
+/// The Django worker imports the protocol helpers of `mh_worker.py`, written beside it.
+const DJANGO_SCRIPT: &str = include_str!("mh_django.py");
+
+/// Which worker script a pool runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerScript {
+    /// Alembic and Flask-Migrate (`mh_worker.py`).
+    Alembic,
+    /// Django's `migrate` and `MigrationLoader` (`mh_django.py`).
+    Django,
+}
+
+impl WorkerScript {
+    fn file(self) -> &'static str {
+        match self {
+            WorkerScript::Alembic => "mh_worker.py",
+            WorkerScript::Django => "mh_django.py",
+        }
+    }
+
+    /// How messages name the worker.
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkerScript::Alembic => "the Alembic worker",
+            WorkerScript::Django => "the Django worker",
+        }
+    }
+}
 /// Importing SQLAlchemy, Alembic and Flask takes about a second; a loaded machine may need more.
 const READY_TIMEOUT: Duration = Duration::from_secs(120);
 const STDERR_TAIL: usize = 16 * 1024;
@@ -35,6 +64,7 @@ const STDERR_TAIL: usize = 16 * 1024;
 /// worker's own settings (mode, alembic.ini or migrations directory, -x arguments, …).
 #[derive(Debug, Clone)]
 pub struct WorkerSpec {
+    pub script: WorkerScript,
     pub python: PathBuf,
     pub cwd: PathBuf,
     pub env: Vec<(String, String)>,
@@ -203,6 +233,7 @@ struct Worker {
     stdout: Lines<BufReader<Box<dyn AsyncRead + Send + Unpin>>>,
     stderr: Arc<Mutex<VecDeque<u8>>>,
     _group: Option<Registered>,
+    name: &'static str,
 }
 
 impl Worker {
@@ -223,10 +254,11 @@ impl Worker {
             .unwrap_or_else(|| "stopped answering".to_string());
         let tail = self.stderr_tail();
         if tail.is_empty() {
-            format!("the Alembic worker {how}")
+            format!("{} {how}", self.name)
         } else {
             format!(
-                "the Alembic worker {how}; its last output:\n{}",
+                "{} {how}; its last output:\n{}",
+                self.name,
                 last_lines(&tail, 15)
             )
         }
@@ -258,23 +290,29 @@ fn last_lines(s: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-/// Writes the shipped worker script into the cache (once per content) and returns its path.
-fn script_path() -> Result<PathBuf> {
-    let hash = format!("{:x}", Sha256::digest(SCRIPT.as_bytes()));
+/// Writes the shipped worker scripts into the cache (once per content, both in one
+/// directory: the Django worker imports `mh_worker`) and returns the path of `script`'s.
+fn script_path(script: WorkerScript) -> Result<PathBuf> {
+    let mut h = Sha256::new();
+    h.update(SCRIPT.as_bytes());
+    h.update(DJANGO_SCRIPT.as_bytes());
+    let hash = format!("{:x}", h.finalize());
     let dir = super::python::cache_dir().join("worker").join(&hash[..16]);
-    let path = dir.join("mh_worker.py");
-    if path.exists() {
-        return Ok(path);
+    for (file, text) in [("mh_worker.py", SCRIPT), ("mh_django.py", DJANGO_SCRIPT)] {
+        let path = dir.join(file);
+        if path.exists() {
+            continue;
+        }
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", dir.display())))?;
+        let tmp = tempfile::NamedTempFile::new_in(&dir)
+            .map_err(|e| HarnessError::env(format!("cannot write into {}: {e}", dir.display())))?;
+        std::fs::write(tmp.path(), text)
+            .map_err(|e| HarnessError::env(format!("cannot write the worker script: {e}")))?;
+        tmp.persist(&path)
+            .map_err(|e| HarnessError::env(format!("cannot write the worker script: {e}")))?;
     }
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", dir.display())))?;
-    let tmp = tempfile::NamedTempFile::new_in(&dir)
-        .map_err(|e| HarnessError::env(format!("cannot write into {}: {e}", dir.display())))?;
-    std::fs::write(tmp.path(), SCRIPT)
-        .map_err(|e| HarnessError::env(format!("cannot write the worker script: {e}")))?;
-    tmp.persist(&path)
-        .map_err(|e| HarnessError::env(format!("cannot write the worker script: {e}")))?;
-    Ok(path)
+    Ok(dir.join(script.file()))
 }
 
 /// The Python versions and packages the worker reported at start-up.
@@ -295,8 +333,10 @@ fn zygote_enabled() -> bool {
 impl WorkerPool {
     /// Starts the first worker (so a missing package is reported before any server starts).
     pub async fn start(spec: WorkerSpec) -> Result<(WorkerPool, Versions)> {
-        let script = script_path()?;
-        let zygote = if zygote_enabled() {
+        let name = spec.script.name();
+        let script = script_path(spec.script)?;
+        // Only the Alembic worker has a zygote: it preloads Alembic's libraries, not Django's.
+        let zygote = if zygote_enabled() && spec.script == WorkerScript::Alembic {
             // Without one, every worker starts its own interpreter, as before.
             Zygote::start(
                 &spec.python,
@@ -320,7 +360,7 @@ impl WorkerPool {
         };
         let (worker, versions) = pool.spawn().await.map_err(|f| match f {
             WorkerFailure::NotStarted { reason } => HarnessError::env(reason),
-            other => HarnessError::env(format!("the Alembic worker did not start: {other:?}")),
+            other => HarnessError::env(format!("{} did not start: {other:?}", name)),
         })?;
         pool.release(worker);
         Ok((pool, versions))
@@ -350,6 +390,7 @@ impl WorkerPool {
                         .lines(),
                     stderr: tail(stderr),
                     _group: None,
+                    name: self.spec.script.name(),
                 });
             }
         }
@@ -382,6 +423,7 @@ impl WorkerPool {
             stdout: BufReader::new(Box::new(stdout) as Box<dyn AsyncRead + Send + Unpin>).lines(),
             stderr,
             _group: group,
+            name: self.spec.script.name(),
         })
     }
 
@@ -394,13 +436,14 @@ impl WorkerPool {
             Ok(_) => return Err(not_started(worker.death().await)),
             Err(_) => {
                 return Err(not_started(format!(
-                    "the Alembic worker did not start within {} s",
+                    "{} did not start within {} s",
+                    self.spec.script.name(),
                     READY_TIMEOUT.as_secs()
                 )))
             }
         };
         let hello: Value = serde_json::from_str(&line)
-            .map_err(|e| not_started(format!("the Alembic worker said {line:?}: {e}")))?;
+            .map_err(|e| not_started(format!("{} said {line:?}: {e}", self.spec.script.name())))?;
         let versions: Versions = hello["versions"]
             .as_array()
             .map(|pairs| {
@@ -466,7 +509,8 @@ impl WorkerPool {
             Err(e) => {
                 return Err(WorkerFailure::Died {
                     detail: format!(
-                        "the Alembic worker answered something unreadable ({e}): {text:.200}"
+                        "{} answered something unreadable ({e}): {text:.200}",
+                        self.spec.script.name()
                     ),
                 })
             }

@@ -86,6 +86,7 @@ fn status(summary: &RunSummary) -> String {
         ToolKind::Alembic | ToolKind::Flask => "linked by down_revision",
         ToolKind::Sqldir => "versions in order",
         ToolKind::Command => "in the order the tool lists them",
+        ToolKind::Django => "in one dependency order across apps (Django MigrationLoader)",
     };
     let revisions = &summary.chain.revisions;
     if summary.chain.errors() > 0 {
