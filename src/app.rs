@@ -1,26 +1,25 @@
 //! The run, end to end: config → plan → provision → run (events) → summary → renderers,
 //! with cleanup on every exit path (error, panic, SIGINT, SIGTERM).
 
-use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 
-use crate::cli::Cli;
 use crate::config::{Config, DbMode};
 use crate::driver::{load_driver, process, MigrationDriver};
 use crate::error::{HarnessError, Result};
-use crate::provision::{self, ProvisionRequest, Server};
+use crate::provision::{self, Server};
 use crate::redact::Redactor;
 use crate::report::{
-    ChainView, Console, Dispatcher, Format, Github, HarnessInfo, ReportFiles, RevisionView,
-    ServerInfo, Sink, ToolInfo,
+    ChainView, Console, Dispatcher, Github, HarnessInfo, ReportFiles, RevisionView, ServerInfo,
+    Sink, ToolInfo,
 };
 use crate::scenario::{
     self, builtin::all_scenarios, Event, Plan, PlannedId, RunContext, RunStart, Status,
 };
+use crate::settings::{RunSettings, Servers};
 
 /// `YYMMDDHHMMSS` + 4 hex digits: sortable, and `clean` can read the age from it.
 pub fn new_run_id() -> String {
@@ -32,12 +31,6 @@ pub fn new_run_id() -> String {
         chrono::Utc::now().format("%y%m%d%H%M%S"),
         h.finish() & 0xffff
     )
-}
-
-pub fn config_path(cli: &Cli) -> PathBuf {
-    cli.config
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("harness.toml"))
 }
 
 fn os_name() -> String {
@@ -54,31 +47,6 @@ fn os_name() -> String {
         pretty.unwrap_or_else(|| std::env::consts::OS.into()),
         std::env::consts::ARCH
     )
-}
-
-/// Provision request from CLI flags over `[server]` keys over defaults.
-pub fn provision_request(cli: &Cli, cfg: &Config) -> ProvisionRequest {
-    let s = &cfg.raw.server;
-    ProvisionRequest {
-        mode: cli.db.or(s.db).unwrap_or(DbMode::Auto),
-        image: cli
-            .image
-            .clone()
-            .or_else(|| std::env::var("MH_IMAGE").ok())
-            .or_else(|| s.image.clone())
-            .unwrap_or_else(|| provision::DEFAULT_IMAGE.to_string()),
-        binary: cli
-            .server_binary
-            .first()
-            .cloned()
-            .or_else(|| s.binary.as_ref().map(|b| cfg.resolve(b))),
-        database_url: cli.database_url.clone().or_else(|| {
-            s.database_url_env
-                .as_ref()
-                .and_then(|v| std::env::var(v).ok())
-        }),
-        startup_timeout: Duration::from_secs(s.startup_timeout.unwrap_or(180)),
-    }
 }
 
 pub(crate) enum Interrupt {
@@ -119,8 +87,7 @@ async fn remove_run_containers(run_id: &str) {
     }
 }
 
-pub async fn run(cli: &Cli) -> Result<i32> {
-    let cfg = Config::load(&config_path(cli))?;
+pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
     let redactor = Redactor::new();
     let scenario_dir = cfg
         .raw
@@ -130,29 +97,49 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         .map(|d| cfg.resolve(d))
         .unwrap_or_else(|| cfg.dir.join("scenarios"));
     let scenarios = all_scenarios(Some(&scenario_dir))?;
-    if cli.list_scenarios {
+    if settings.list_scenarios {
         for s in &scenarios {
             println!("{:<18} {}  [{}]", s.id, s.summary, s.source);
         }
         return Ok(0);
     }
-    if let Some(servers) = crate::matrix::requested(cli, &cfg) {
-        return crate::matrix::run(cli, &cfg, servers).await;
-    }
-    let formats = Format::parse_list(&cli.format)?;
-    let req = provision_request(cli, &cfg);
+    let req = match &settings.servers {
+        Servers::Matrix(specs) => return crate::matrix::run(cfg, settings, specs.clone()).await,
+        Servers::One(req) => req.clone(),
+    };
+    let formats = settings.formats.clone();
     if req.mode == DbMode::Url && req.database_url.is_none() {
         return Err(HarnessError::usage(
             "--db url needs --database-url mysql://USER:PASS@HOST:PORT/ (or MH_DATABASE_URL)",
         ));
     }
     let driver: Arc<dyn MigrationDriver> =
-        Arc::from(load_driver(&cfg, &redactor, cli.verbose).await?);
-    let baseline = cli
-        .baseline
-        .as_deref()
-        .or(cfg.raw.baseline.revision.as_deref());
-    let changed = match &cli.since {
+        Arc::from(load_driver(cfg, &redactor, settings.verbose).await?);
+    // The previous release, read from git; its files go with it on every path (a signal
+    // during the load drops the load and them).
+    let previous = match settings.previous.as_deref() {
+        None => None,
+        Some(r) => {
+            let loaded = tokio::select! {
+                p = crate::previous::load(cfg, r, &redactor, settings.verbose) => p,
+                s = wait_signal() => Err(HarnessError::Interrupted(s.name())),
+            };
+            match loaded {
+                Ok(p) => Some(Arc::new(p)),
+                Err(e) => {
+                    driver.shutdown().await;
+                    process::kill_all_running();
+                    return Err(e);
+                }
+            }
+        }
+    };
+    let report = driver.chain().verify();
+    let previous_head = previous.as_ref().and_then(|p| {
+        crate::previous::default_baseline(p.head.as_deref(), &report.order, report.head())
+    });
+    let baseline = settings.baseline.as_deref().or(previous_head.as_deref());
+    let changed = match &settings.since {
         Some(since) => Some(crate::git::changed_since(
             driver.chain(),
             &cfg.migrations_dir(),
@@ -163,7 +150,7 @@ pub async fn run(cli: &Cli) -> Result<i32> {
     let plan = scenario::plan(
         driver.chain(),
         scenarios,
-        &cli.scenario,
+        &settings.scenarios,
         baseline,
         &cfg.raw.scenarios,
         changed.as_ref(),
@@ -172,9 +159,9 @@ pub async fn run(cli: &Cli) -> Result<i32> {
     let run_id = new_run_id();
     let slot: Arc<Mutex<Option<Arc<Server>>>> = Arc::new(Mutex::new(None));
     let t0 = Instant::now();
-    let start = run_start(&cfg, driver.as_ref(), &plan, &run_id, req.mode);
+    let start = run_start(cfg, driver.as_ref(), &plan, &run_id, req.mode);
     let sinks: Vec<Box<dyn Sink>> = vec![
-        Box::new(ReportFiles::new(formats, cli.output_dir.clone())),
+        Box::new(ReportFiles::new(formats, settings.output_dir.clone())),
         Box::new(Github::new(std::env::current_dir().unwrap_or_default())),
         // Last: it reports what the others wrote.
         Box::new(Console::new()),
@@ -191,6 +178,7 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         let driver = driver.clone();
         let run_id = run_id.clone();
         let tx = events.clone();
+        let previous = previous.clone();
         async move {
             let _ = tx.send(Event::RunStarted(Box::new(start)));
             let ran = async {
@@ -209,14 +197,9 @@ pub async fn run(cli: &Cli) -> Result<i32> {
                     hotfix_sql: m.baseline.hotfix_sql.clone(),
                     probes: m.probes.clone(),
                     app_command: m.app_command.as_ref().map(|a| a.run.clone()),
-                    timeout: Duration::from_secs(
-                        cli.timeout.or(m.scenarios.timeout).unwrap_or(300),
-                    ),
-                    jobs: cli.jobs.or(m.scenarios.jobs).unwrap_or_else(|| {
-                        std::thread::available_parallelism()
-                            .map(|n| n.get())
-                            .unwrap_or(2)
-                    }),
+                    previous: previous.clone(),
+                    timeout: settings.timeout,
+                    jobs: settings.jobs,
                     server_lost: Default::default(),
                 });
                 scenario::run_plan(ctx.clone(), tx.clone()).await;
@@ -235,8 +218,12 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         r = std::panic::AssertUnwindSafe(work).catch_unwind() => Ok(r),
         s = wait_signal() => Err(s),
     };
-    // Cleanup on every path: tool processes, databases, the server, stray containers.
+    // Cleanup on every path: tool processes, databases, the server, stray containers, the
+    // previous release's files.
     driver.shutdown().await;
+    if let Some(p) = &previous {
+        p.close().await;
+    }
     process::kill_all_running();
     let server = slot.lock().expect("slot").take();
     if let Some(server) = server {

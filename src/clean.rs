@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use mysql_async::prelude::Queryable;
 
-use crate::cli::Cli;
 use crate::db::{ident, ConnInfo};
 use crate::error::{exit, HarnessError, Result};
 use crate::provision;
@@ -22,7 +21,8 @@ pub fn database_age_minutes(name: &str, now: chrono::DateTime<chrono::Utc>) -> O
     Some((now.naive_utc() - t).num_minutes())
 }
 
-pub async fn run(cli: &Cli, older_than_minutes: u64) -> Result<i32> {
+/// `database_url`: in URL mode, the server whose stale `mh_` databases are dropped.
+pub async fn run(database_url: Option<&str>, older_than_minutes: u64) -> Result<i32> {
     let mut removed = 0usize;
     match provision::labelled_containers_with_pids().await {
         Ok(list) => {
@@ -64,7 +64,7 @@ pub async fn run(cli: &Cli, older_than_minutes: u64) -> Result<i32> {
             removed += 1;
         }
     }
-    if let Some(url) = &cli.database_url {
+    if let Some(url) = database_url {
         let (conn, _) = ConnInfo::parse_url(url).map_err(HarnessError::usage)?;
         removed += drop_stale_databases(&conn, older_than_minutes).await?;
     }

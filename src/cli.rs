@@ -1,4 +1,4 @@
-//! Command-line types (clap derive) — no behaviour here.
+//! Command-line types (clap derive) — no behaviour here: `settings` resolves them.
 
 use std::path::PathBuf;
 
@@ -34,7 +34,7 @@ pub struct Cli {
     pub image: Option<String>,
 
     /// Existing server for `--db url`, e.g. mysql://user:pass@host:3306/ (or MH_DATABASE_URL).
-    #[arg(long, env = "MH_DATABASE_URL", hide_env_values = true, global = true)]
+    #[arg(long, global = true)]
     pub database_url: Option<String>,
 
     /// Server binary for `--db local` (default: mariadbd or mysqld on PATH or in /usr/sbin).

@@ -25,6 +25,17 @@ pub struct RawConfig {
     #[serde(default)]
     pub probes: Vec<ProbeConfig>,
     pub app_command: Option<AppCommandConfig>,
+    #[serde(default)]
+    pub compat: CompatConfig,
+}
+
+/// `[compat]`: the release production runs today, whose code must keep working on the new
+/// schema during a rolling deploy.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompatConfig {
+    /// A git ref (tag, branch, commit) of the previous release; `--since` wins.
+    pub previous: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -238,6 +249,10 @@ pub struct ScenariosConfig {
     /// Crash-resume: a migration that cannot be re-run after stopping mid-way.
     #[serde(default)]
     pub resumable: Strictness,
+    /// Code and schema out of step: the previous release's code on the new schema, the new
+    /// code on the old one (the `compat` scenario).
+    #[serde(default)]
+    pub compat: Strictness,
     /// Failures of revisions older than the gate's scope.
     #[serde(default)]
     pub history: History,
@@ -259,6 +274,7 @@ impl ScenariosConfig {
             StrictnessKey::Hotfix => self.hotfix,
             StrictnessKey::ReproduceError => self.reproduce_error,
             StrictnessKey::Resumable => self.resumable,
+            StrictnessKey::Compat => self.compat,
         }
     }
 }
@@ -273,6 +289,7 @@ pub enum StrictnessKey {
     #[serde(alias = "reproduce-error")]
     ReproduceError,
     Resumable,
+    Compat,
 }
 
 impl StrictnessKey {
@@ -283,6 +300,7 @@ impl StrictnessKey {
             StrictnessKey::Hotfix => "hotfix",
             StrictnessKey::ReproduceError => "reproduce_error",
             StrictnessKey::Resumable => "resumable",
+            StrictnessKey::Compat => "compat",
         }
     }
 }
@@ -292,6 +310,10 @@ impl StrictnessKey {
 pub struct ProbeConfig {
     pub name: String,
     pub sql: String,
+    /// Whose query it is: the release under test (`next`, the default) or the one
+    /// production runs today (`previous`, for the compat check).
+    #[serde(default)]
+    pub release: crate::compat::Release,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,11 +1,10 @@
 //! `doctor`: what this machine offers (Docker engine, server binaries, Python and tools), and
 //! `prepare`: build the Python venv the config names ahead of a run.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tokio::process::Command;
 
-use crate::cli::Cli;
 use crate::config::{Config, ToolKind};
 use crate::driver::python;
 use crate::error::{exit, Result};
@@ -24,7 +23,13 @@ async fn first_line(program: &Path, arg: &str) -> Option<String> {
         .map(|l| l.trim().to_string())
 }
 
-pub async fn run(cli: &Cli) -> Result<i32> {
+/// `config`: the harness.toml to check; `server_binary` and `database_url`: the ones the
+/// run would use, if given.
+pub async fn run(
+    config: &Path,
+    server_binary: Option<PathBuf>,
+    database_url: Option<&str>,
+) -> Result<i32> {
     println!("migration-harness {} doctor", env!("CARGO_PKG_VERSION"));
     let mut usable = Vec::new();
 
@@ -38,12 +43,7 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         }
         Err(e) => println!("✘ Docker engine: unreachable ({e})"),
     }
-    match cli
-        .server_binary
-        .first()
-        .cloned()
-        .or_else(find_server_binary)
-    {
+    match server_binary.or_else(find_server_binary) {
         Some(b) => match first_line(&b, "--version").await {
             Some(v) => {
                 println!("✔ server binary {}: {v}", b.display());
@@ -55,7 +55,7 @@ pub async fn run(cli: &Cli) -> Result<i32> {
             "✘ server binary: no mariadbd or mysqld (Debian: apt-get install mariadb-server)"
         ),
     }
-    if cli.database_url.is_some() {
+    if database_url.is_some() {
         usable.push("--db url");
         println!("✔ --database-url given (not contacted by doctor)");
     }
@@ -67,9 +67,9 @@ pub async fn run(cli: &Cli) -> Result<i32> {
         ),
         Err(_) => println!("✘ python3: not found (apt-get install python3 python3-venv)"),
     }
-    let cfg_path = crate::app::config_path(cli);
+    let cfg_path = config;
     if cfg_path.exists() {
-        match Config::load(&cfg_path) {
+        match Config::load(cfg_path) {
             Ok(cfg) => {
                 println!(
                     "✔ config {}: tool = {:?}",
@@ -118,8 +118,8 @@ async fn report_python(cfg: &Config) {
     }
 }
 
-pub async fn prepare(cli: &Cli) -> Result<i32> {
-    let cfg = Config::load(&crate::app::config_path(cli))?;
+pub async fn prepare(config: &Path) -> Result<i32> {
+    let cfg = Config::load(config)?;
     let py = python::resolve_python(&cfg).await?;
     let v = python::versions(&py, &["alembic", "Flask-Migrate", "SQLAlchemy", "PyMySQL"]).await;
     println!(

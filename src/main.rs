@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use migration_harness::cli::{Cli, Command};
+use migration_harness::settings::{self, Env};
 use migration_harness::{app, clean, doctor, init};
 
 fn main() {
@@ -26,13 +27,25 @@ fn main() {
         .build()
         .expect("tokio runtime");
     let code = runtime.block_on(async {
+        // The command line stops here: the library gets resolved settings.
+        let url = settings::database_url(&cli, &Env::process());
         let result = match &cli.command {
-            None => app::run(&cli).await,
-            Some(Command::Doctor) => doctor::run(&cli).await,
-            Some(Command::Prepare) => doctor::prepare(&cli).await,
+            None => match settings::load(&cli) {
+                Ok((cfg, s)) => app::run(&cfg, &s).await,
+                Err(e) => Err(e),
+            },
+            Some(Command::Doctor) => {
+                doctor::run(
+                    &settings::config_path(&cli),
+                    cli.server_binary.first().cloned(),
+                    url.as_deref(),
+                )
+                .await
+            }
+            Some(Command::Prepare) => doctor::prepare(&settings::config_path(&cli)).await,
             Some(Command::Init { dir, force }) => init::run(dir, *force),
             Some(Command::Clean { older_than_minutes }) => {
-                clean::run(&cli, *older_than_minutes).await
+                clean::run(url.as_deref(), *older_than_minutes).await
             }
         };
         match result {

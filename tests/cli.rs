@@ -161,6 +161,7 @@ fn list_scenarios_prints_one_line_each() {
             "reapply",
             "verify-head",
             "deploy",
+            "compat",
             "api-token-unique"
         ]
     );

@@ -88,6 +88,53 @@ fn uuid_column_fails_on_mariadb_10_5_only_and_is_a_divergence() {
 }
 
 #[test]
+fn servers_that_both_fail_differently_diverge_each_quoted() {
+    // 10.5 refuses the UUID type (4161), 10.11 the UUID_v7() default (1901).
+    let run = common::harness(
+        &[
+            "--config",
+            "tests/fixtures/uuid-v7/harness.toml",
+            "--image",
+            "migration-harness/mariadb:10.5,migration-harness/mariadb:10.11",
+            "--scenario",
+            "upgrade",
+            "--format",
+            "md,json",
+        ],
+        &[],
+    );
+    assert_eq!(
+        run.code, 1,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    let m = &run.json()["matrix"];
+    let divergences = m["divergences"].as_array().unwrap();
+    assert_eq!(divergences.len(), 1, "{divergences:#?}");
+    let d = &divergences[0];
+    assert_eq!(d["scenario"], "upgrade");
+    assert_eq!(d["failing"].as_array().unwrap().len(), 2, "{d}");
+    let codes: Vec<u64> = d["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["failure"]["code"].as_u64().unwrap())
+        .collect();
+    assert_eq!(codes, [4161, 1901], "{d}");
+    let summary = d["summary"].as_str().unwrap();
+    for want in [
+        "differs between servers: failed on MariaDB 10.5.",
+        "4161 at 000002 — Unknown data type: 'UUID'",
+        "failed on MariaDB 10.11.",
+        "1901 at 000002 — Function or expression '`UUID_v7`()' cannot be used in the DEFAULT clause",
+    ] {
+        assert!(summary.contains(want), "{want} not in {summary}");
+    }
+    let md = run.file("report.md");
+    assert!(md.contains(&format!("- **upgrade** {summary}")), "{md}");
+}
+
+#[test]
 fn one_image_on_the_command_line_overrides_the_config_matrix() {
     let image = common::image();
     let run = common::harness(

@@ -190,6 +190,94 @@ fn the_deploy_rehearsal_reports_an_import_time_query_once_and_the_rest_still_pas
     assert_eq!(with_1054, 1);
 }
 
+/// The deploy step of a `deploy` run on the half-applying fixture, with `extra` flags.
+fn half_applied_deploy(extra: &[&str]) -> (common::Run, Value) {
+    let mut args = vec![
+        "--config",
+        "tests/fixtures/deploy-half-applied/harness.toml",
+        "--db",
+        "local",
+        "--scenario",
+        "deploy",
+    ];
+    args.extend_from_slice(extra);
+    let run = common::harness(&args, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let step = steps(&run.scenario("deploy"))
+        .into_iter()
+        .find(|s| s["action"] == "deploy")
+        .expect("a deploy step");
+    (run, step)
+}
+
+fn assert_says(msg: &str, wants: &[&str]) {
+    for want in wants {
+        assert!(msg.contains(want), "{want} not in: {msg}");
+    }
+}
+
+#[test]
+fn a_deploy_that_half_applies_says_so_with_the_changes_that_stayed() {
+    // The fixture's alembic.ini configures no logging: no `Running upgrade` line. Version
+    // table unmoved, yet two of 0003's statements ran: read from the database.
+    let (run, step) = half_applied_deploy(&[]);
+    assert_eq!(step["status"], "failed");
+    assert_eq!(step["revision"], "0003dddddddd");
+    let msg = step["message"].as_str().unwrap_or_default();
+    assert_says(
+        msg,
+        &[
+            "deploy half-applied: `",
+            "failed in 0003dddddddd with 1060",
+            "version table still at 0002dddddddd",
+            "+ column widget.size",
+            "+ index ix_widget_size on widget",
+            "re-running the same step fails with 1060",
+        ],
+    );
+    assert!(!msg.contains("No migration ran"), "{msg}");
+    let j = run.json();
+    let kinds: Vec<(String, String)> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap_or("").to_string(),
+                f["revision"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    for kind in ["upgrade_fails", "half_applied"] {
+        assert!(
+            kinds.contains(&(kind.to_string(), "0003dddddddd".to_string())),
+            "{kind} at 0003dddddddd not in {kinds:?}"
+        );
+    }
+    assert!(
+        !kinds.iter().any(|(k, _)| k == "deploy_blocked"),
+        "{kinds:?}"
+    );
+
+    // From an older baseline the deploy applies 0002 cleanly first: the changes 0003 left
+    // are measured against a clean stop at 0002, not against the baseline.
+    let (_, step) = half_applied_deploy(&["--baseline", "0001dddddddd"]);
+    let msg = step["message"].as_str().unwrap_or_default();
+    assert_says(
+        msg,
+        &[
+            "deploy half-applied: `",
+            "failed in 0003dddddddd after applying up to 0002dddddddd with 1060",
+            "version table moved from 0001dddddddd to 0002dddddddd",
+            "changed: + column widget.size",
+        ],
+    );
+    assert!(
+        !msg.contains("widget.name"),
+        "0002's own column is no leftover: {msg}"
+    );
+}
+
 fn fault_project() -> (tempfile::TempDir, PathBuf) {
     let proj = common::alembic_project_with_head(
         "import os, signal, time\nfrom alembic import op\nimport sqlalchemy as sa",

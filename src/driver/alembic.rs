@@ -14,6 +14,7 @@ use super::{
     DbTarget, Execution, MigrationDriver, Outcome, Target, ToolCommands, VersionState, VersionStyle,
 };
 use crate::chain::{parse_alembic_dir, Chain, DowngradeKind, GraphSource, Revision};
+use crate::compat::{CodeStatement, ModelUnavailable};
 use crate::config::{Config, ToolKind};
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
@@ -63,6 +64,7 @@ impl PythonToolDriver {
                 ],
                 json!({
                     "mode": "flask",
+                    "app": m.app.clone().unwrap_or_else(|| "app".into()),
                     "directory": flask_directory(&dir),
                     "required": [["flask_migrate", "Flask-Migrate"], ["flask_sqlalchemy", "Flask-SQLAlchemy"], ["pymysql", "PyMySQL"]],
                 }),
@@ -211,6 +213,43 @@ impl PythonToolDriver {
             t => Ok(t.to_string()),
         }
     }
+}
+
+/// The worker's `model` answer: per table, its statements in order.
+fn model_from_reply(
+    v: &serde_json::Value,
+) -> std::result::Result<Vec<CodeStatement>, ModelUnavailable> {
+    #[derive(serde::Deserialize)]
+    struct Wire {
+        op: crate::compat::Op,
+        sql: String,
+        params: Vec<crate::compat::Param>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Table {
+        table: String,
+        statements: Vec<Wire>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Model {
+        tables: Vec<Table>,
+    }
+    let m: Model = serde_json::from_value(v.clone()).map_err(|e| ModelUnavailable {
+        reason: format!("the worker's model answer is malformed: {e}"),
+    })?;
+    Ok(m.tables
+        .into_iter()
+        .flat_map(|t| {
+            let table = t.table;
+            t.statements.into_iter().map(move |w| CodeStatement {
+                table: Some(table.clone()),
+                op: w.op,
+                name: None,
+                sql: w.sql,
+                params: w.params,
+            })
+        })
+        .collect())
 }
 
 /// A worker's reply (or its absence) as an `Execution`.
@@ -424,6 +463,21 @@ impl MigrationDriver for PythonToolDriver {
 
     async fn shutdown(&self) {
         self.pool.shutdown().await;
+    }
+
+    async fn model_statements(
+        &self,
+        db: &DbTarget,
+    ) -> Option<std::result::Result<Vec<CodeStatement>, ModelUnavailable>> {
+        let req = json!({"cmd": "model", "url": self.tool.url(db)});
+        let why = match self.pool.call(req, db.timeout).await {
+            Ok(r) if r.ok => return Some(model_from_reply(&r.result)),
+            Ok(r) => super::process::last_line(r.exception.as_deref().unwrap_or(&r.log)),
+            Err(f) => format!("{f:?}"),
+        };
+        Some(Err(ModelUnavailable {
+            reason: self.redactor.redact(&why),
+        }))
     }
 
     async fn deploy(&self, db: &DbTarget) -> Option<Execution> {

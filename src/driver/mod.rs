@@ -363,6 +363,18 @@ pub trait MigrationDriver: Send + Sync {
     async fn tool_heads(&self, _db: &DbTarget) -> Option<std::result::Result<Vec<String>, String>> {
         None
     }
+    /// The statements the release's ORM model sends for every mapped table (INSERT,
+    /// SELECT by key, UPDATE, DELETE, compiled for MySQL); None when the tool has no model
+    /// to read (SQL directories and commands: their `[[probes]]` speak for the code).
+    /// `db` is a scratch database env.py may connect to; nothing is written to it.
+    async fn model_statements(
+        &self,
+        _db: &DbTarget,
+    ) -> Option<
+        std::result::Result<Vec<crate::compat::CodeStatement>, crate::compat::ModelUnavailable>,
+    > {
+        None
+    }
     /// Runs a project command (e.g. `flask db current`) against the database.
     async fn app_command(&self, db: &DbTarget, command: &str) -> Execution;
     fn commands(&self) -> ToolCommands;

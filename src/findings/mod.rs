@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
+use crate::compat::Incompatibility;
 use crate::db::ServerError;
 
 /// `'mh_2611241818265973_17.tags'` → `'tags'`: the scratch database a scenario ran in is
@@ -58,6 +59,10 @@ pub enum Kind {
     CheckFailed,
     /// A scenario could not run (a tool that would not start, a timeout, a lost server).
     ScenarioError,
+    /// The previous release's code fails on the new schema (during a rolling deploy).
+    BreaksPreviousRelease,
+    /// The new release's code fails on the old schema (deployed before its migration).
+    CodeAheadOfSchema,
 }
 
 impl Kind {
@@ -82,6 +87,8 @@ impl Kind {
             Kind::EmptyDowngrade => "empty downgrade",
             Kind::CheckFailed => "check failed",
             Kind::ScenarioError => "could not run",
+            Kind::BreaksPreviousRelease => "breaks the previous release",
+            Kind::CodeAheadOfSchema => "code ahead of schema",
         }
     }
 }
@@ -168,6 +175,9 @@ pub struct Defect {
     /// Schema differences, one per line (`- column user.api_token …`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diff: Vec<String>,
+    /// Code and schema out of step: whose code, which table and column, what caused it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compat: Option<Incompatibility>,
 }
 
 impl Defect {
@@ -180,6 +190,7 @@ impl Defect {
             left_behind: None,
             summary: summary.into(),
             diff: vec![],
+            compat: None,
         }
     }
 
@@ -191,6 +202,11 @@ impl Defect {
 
     pub fn with_diff(mut self, diff: Vec<String>) -> Self {
         self.diff = diff;
+        self
+    }
+
+    pub fn with_compat(mut self, i: Incompatibility) -> Self {
+        self.compat = Some(i);
         self
     }
 

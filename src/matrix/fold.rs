@@ -1,6 +1,7 @@
 //! `Matrix`: the per-server reports folded into scenario × server, with the divergences
-//! (a scenario that passes on some servers and fails on others) spelled out, and the exit
-//! code over all servers. Pure: it reads the servers' `report.json` values.
+//! (a scenario whose outcome, failing revision or server code differs between servers)
+//! spelled out, and the exit code over all servers. Pure: it reads the servers'
+//! `report.json` values.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -53,8 +54,56 @@ pub struct ServerColumn {
 pub struct Cell {
     /// passed / failed / error / skipped, or `missing` when the server has no result.
     pub status: String,
+    /// The first failing step, as this server reported it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure: Option<String>,
+    pub failure: Option<Failure>,
+}
+
+/// A scenario's first failing step on one server: the server's own code and message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    /// The step's action, for a failure without a server code.
+    pub action: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Failure {
+    /// `1064 at r7 — You have an error …` (the message cut at 160 characters).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.code {
+            Some(code) => write!(f, "{code}")?,
+            None => write!(f, "{} failed", self.action)?,
+        }
+        if let Some(rev) = &self.revision {
+            write!(f, " at {rev}")?;
+        }
+        let message: String = self.message.chars().take(160).collect();
+        if !message.is_empty() {
+            write!(f, " — {message}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Cell {
+    /// What makes two servers' outcomes differ: the status, the failing revision and the
+    /// server code (not the wording, which differs between MariaDB and MySQL).
+    fn outcome_key(&self) -> (&str, Option<&str>, Option<u64>) {
+        let f = self.failure.as_ref();
+        (
+            self.status.as_str(),
+            f.and_then(|f| f.revision.as_deref()),
+            f.and_then(|f| f.code),
+        )
+    }
+
+    fn is_bad(&self) -> bool {
+        matches!(self.status.as_str(), "failed" | "error")
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -70,8 +119,19 @@ pub struct Divergence {
     pub scenario: String,
     pub failing: Vec<String>,
     pub passing: Vec<String>,
+    /// Every server with a result, its status and its own failure.
+    pub outcomes: Vec<ServerOutcome>,
     /// `fails on MariaDB 10.5.23 only: 1064 at r7 — You have an error …`
     pub summary: String,
+}
+
+/// One server's outcome of a diverging scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerOutcome {
+    pub server: String,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -111,31 +171,22 @@ pub fn fold_exit_codes(codes: &[i32]) -> i32 {
     }
 }
 
-/// The first failing step of a scenario, as `1064 at r7 — message`.
-fn failure_of(scenario: &Value) -> Option<String> {
+/// The first failing step of a scenario, with the server's code and message.
+fn failure_of(scenario: &Value) -> Option<Failure> {
     let steps = scenario["steps"].as_array()?;
     let step = steps
         .iter()
         .find(|s| matches!(s["status"].as_str(), Some("failed" | "error")))?;
-    let mut out = String::new();
     let message = step["error"]["message"]
         .as_str()
         .or_else(|| step["message"].as_str())
         .unwrap_or("");
-    if let Some(code) = step["error"]["code"].as_u64() {
-        out.push_str(&code.to_string());
-    } else {
-        out.push_str(step["action"].as_str().unwrap_or("step"));
-        out.push_str(" failed");
-    }
-    if let Some(rev) = step["revision"].as_str() {
-        out.push_str(&format!(" at {rev}"));
-    }
-    let message: String = message.chars().take(160).collect();
-    if !message.is_empty() {
-        out.push_str(&format!(" — {message}"));
-    }
-    Some(out)
+    Some(Failure {
+        code: step["error"]["code"].as_u64(),
+        revision: step["revision"].as_str().map(str::to_string),
+        action: step["action"].as_str().unwrap_or("step").to_string(),
+        message: message.to_string(),
+    })
 }
 
 fn list(names: &[String]) -> String {
@@ -221,40 +272,8 @@ pub fn fold(runs: &[ServerRun]) -> Matrix {
                 }
             })
             .collect();
-        let bad = |c: &Cell| matches!(c.status.as_str(), "failed" | "error");
-        let failing: Vec<String> = cells
-            .iter()
-            .zip(&servers)
-            .filter(|(c, _)| bad(c))
-            .map(|(_, s)| s.name.clone())
-            .collect();
-        let passing: Vec<String> = cells
-            .iter()
-            .zip(&servers)
-            .filter(|(c, _)| c.status == "passed")
-            .map(|(_, s)| s.name.clone())
-            .collect();
-        if !failing.is_empty() && !passing.is_empty() {
-            let detail = cells
-                .iter()
-                .find(|c| bad(c))
-                .and_then(|c| c.failure.clone())
-                .unwrap_or_default();
-            let summary = if failing.len() <= passing.len() {
-                format!("fails on {} only: {detail}", list(&failing))
-            } else {
-                format!(
-                    "passes on {} only; fails on {}: {detail}",
-                    list(&passing),
-                    list(&failing)
-                )
-            };
-            divergences.push(Divergence {
-                scenario: id.clone(),
-                failing,
-                passing,
-                summary,
-            });
+        if let Some(d) = divergence(&id, &cells, &servers) {
+            divergences.push(d);
         }
         rows.push(MatrixRow {
             scenario: id,
@@ -276,6 +295,79 @@ pub fn fold(runs: &[ServerRun]) -> Matrix {
         scenarios: rows,
         divergences,
     }
+}
+
+/// A divergence: the servers with a result do not agree on status, failing revision or
+/// server code. Each server's own failure is kept and quoted.
+fn divergence(id: &str, cells: &[Cell], servers: &[ServerColumn]) -> Option<Divergence> {
+    // A server without a result is a server error, reported as such, not a divergence.
+    let present: Vec<(&Cell, &ServerColumn)> = cells
+        .iter()
+        .zip(servers)
+        .filter(|(c, _)| c.status != "missing")
+        .collect();
+    let first = present.first()?.0.outcome_key();
+    if present.iter().all(|(c, _)| c.outcome_key() == first) {
+        return None;
+    }
+    let names = |keep: &dyn Fn(&Cell) -> bool| -> Vec<String> {
+        present
+            .iter()
+            .filter(|(c, _)| keep(c))
+            .map(|(_, s)| s.name.clone())
+            .collect()
+    };
+    let failing = names(&|c| c.is_bad());
+    let passing = names(&|c| c.status == "passed");
+    let outcomes: Vec<ServerOutcome> = present
+        .iter()
+        .map(|(c, s)| ServerOutcome {
+            server: s.name.clone(),
+            status: c.status.clone(),
+            failure: c.failure.clone(),
+        })
+        .collect();
+    Some(Divergence {
+        scenario: id.to_string(),
+        summary: summary(&failing, &passing, &outcomes),
+        failing,
+        passing,
+        outcomes,
+    })
+}
+
+/// One line: when every failing server failed alike, that failure once; otherwise each
+/// server's outcome, its own message quoted.
+fn summary(failing: &[String], passing: &[String], outcomes: &[ServerOutcome]) -> String {
+    let failures: Vec<&ServerOutcome> = outcomes.iter().filter(|o| o.failure.is_some()).collect();
+    let alike = failures.windows(2).all(|w| {
+        w[0].failure.as_ref().map(|f| f.to_string()) == w[1].failure.as_ref().map(|f| f.to_string())
+    });
+    let others = failing.len() + passing.len() == outcomes.len();
+    if alike && others && !failing.is_empty() && !passing.is_empty() {
+        let detail = failures
+            .first()
+            .and_then(|o| o.failure.as_ref())
+            .map(|f| f.to_string())
+            .unwrap_or_default();
+        return if failing.len() <= passing.len() {
+            format!("fails on {} only: {detail}", list(failing))
+        } else {
+            format!(
+                "passes on {} only; fails on {}: {detail}",
+                list(passing),
+                list(failing)
+            )
+        };
+    }
+    let each: Vec<String> = outcomes
+        .iter()
+        .map(|o| match &o.failure {
+            Some(f) => format!("{} on {}: {f}", o.status, o.server),
+            None => format!("{} on {}", o.status, o.server),
+        })
+        .collect();
+    format!("differs between servers: {}", each.join("; "))
 }
 
 /// How many servers run at once: as many as `available_kib` holds at `per_server_kib` each,
@@ -363,8 +455,127 @@ mod tests {
         ]);
         assert!(m.divergences.is_empty());
         assert_eq!(
-            m.scenarios[0].cells[0].failure.as_deref(),
+            m.scenarios[0].cells[0]
+                .failure
+                .as_ref()
+                .map(|f| f.to_string())
+                .as_deref(),
             Some("downgrade failed — schema differs")
+        );
+    }
+
+    fn failed_at(rev: &str, code: u64, message: &str) -> Value {
+        json!({ "action": "upgrade", "status": "failed", "revision": rev,
+            "error": { "code": code, "message": message } })
+    }
+
+    #[test]
+    fn every_server_failing_differently_is_a_divergence_quoting_each() {
+        let m = fold(&[
+            run(
+                "mysql-9.7",
+                "9.7.0",
+                1,
+                "failed",
+                failed_at("r5", 1418, "This function has none of DETERMINISTIC"),
+            ),
+            run(
+                "mariadb-10.11",
+                "10.11.14-MariaDB",
+                1,
+                "failed",
+                failed_at("r4", 1072, "Key column 'x' doesn't exist in table"),
+            ),
+        ]);
+        assert_eq!(m.divergences.len(), 1);
+        let d = &m.divergences[0];
+        assert_eq!(d.failing, ["MySQL 9.7.0", "MariaDB 10.11.14"]);
+        assert!(d.passing.is_empty());
+        assert_eq!(
+            d.summary,
+            "differs between servers: failed on MySQL 9.7.0: 1418 at r5 — This function has none of DETERMINISTIC; \
+             failed on MariaDB 10.11.14: 1072 at r4 — Key column 'x' doesn't exist in table"
+        );
+        assert_eq!(d.outcomes[0].failure.as_ref().unwrap().code, Some(1418));
+        assert_eq!(
+            d.outcomes[1].failure.as_ref().unwrap().revision.as_deref(),
+            Some("r4")
+        );
+    }
+
+    #[test]
+    fn another_code_or_revision_alone_is_a_divergence() {
+        let same_rev = fold(&[
+            run(
+                "a",
+                "10.5.23-MariaDB",
+                1,
+                "failed",
+                failed_at("r1", 4161, "Unknown data type: 'UUID'"),
+            ),
+            run(
+                "b",
+                "10.11.14-MariaDB",
+                1,
+                "failed",
+                failed_at("r1", 1305, "FUNCTION UUID_v7 does not exist"),
+            ),
+        ]);
+        assert_eq!(same_rev.divergences.len(), 1);
+        let same_code = fold(&[
+            run(
+                "a",
+                "10.5.23-MariaDB",
+                1,
+                "failed",
+                failed_at("r1", 1060, "Duplicate column name 'x'"),
+            ),
+            run(
+                "b",
+                "10.11.14-MariaDB",
+                1,
+                "failed",
+                failed_at("r2", 1060, "Duplicate column name 'x'"),
+            ),
+        ]);
+        assert_eq!(same_code.divergences.len(), 1);
+        assert!(same_code.divergences[0].summary.contains("1060 at r1"));
+        assert!(same_code.divergences[0].summary.contains("1060 at r2"));
+    }
+
+    #[test]
+    fn the_same_code_at_the_same_revision_in_other_words_is_no_divergence() {
+        // MariaDB says `in 'SELECT'`, MySQL `in 'field list'`: the same failure.
+        let m = fold(&[
+            run(
+                "a",
+                "10.11.14-MariaDB",
+                1,
+                "failed",
+                failed_at("r3", 1054, "Unknown column 'x' in 'SELECT'"),
+            ),
+            run(
+                "b",
+                "9.7.0",
+                1,
+                "failed",
+                failed_at("r3", 1054, "Unknown column 'x' in 'field list'"),
+            ),
+        ]);
+        assert!(m.divergences.is_empty(), "{:?}", m.divergences);
+    }
+
+    #[test]
+    fn skipped_on_one_server_and_passed_on_another_is_a_divergence() {
+        let ok = json!({ "action": "upgrade", "status": "passed" });
+        let m = fold(&[
+            run("a", "10.11.14-MariaDB", 0, "passed", ok.clone()),
+            run("b", "11.8.3-MariaDB", 0, "skipped", ok),
+        ]);
+        assert_eq!(m.divergences.len(), 1);
+        assert_eq!(
+            m.divergences[0].summary,
+            "differs between servers: passed on MariaDB 10.11.14; skipped on MariaDB 11.8.3"
         );
     }
 
@@ -382,6 +593,8 @@ mod tests {
             Some("error: image mysql:8.0 not found")
         );
         assert_eq!(m.scenarios[0].cells[1].status, "missing");
+        // Its missing results are a server error, not a divergence in every scenario.
+        assert!(m.divergences.is_empty());
     }
 
     #[test]

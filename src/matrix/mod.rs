@@ -17,94 +17,17 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::app::config_path;
-use crate::cli::Cli;
-use crate::config::DbMode;
-use crate::config::{Config, MatrixEntry};
+use crate::config::{Config, DbMode};
 use crate::error::{HarnessError, Result};
 use crate::report::Format;
+use crate::settings::RunSettings;
+pub use crate::settings::ServerSpec;
 
 /// Memory one server run may take at its peak. Measured here for the seed example
 /// (Flask-Migrate, all scenarios, three servers at once) on the MariaDB 10.5/10.11/11.8
 /// images: 215–270 MiB of container cgroup (the datadir is on tmpfs) plus 265–300 MiB of
 /// child harness and its Python worker; 1 GiB leaves room for larger schemas and data sets.
 pub const PER_SERVER_KIB: u64 = 1024 * 1024;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ServerSpec {
-    Image(String),
-    Binary(PathBuf),
-}
-
-impl ServerSpec {
-    pub fn target(&self) -> String {
-        match self {
-            ServerSpec::Image(i) => i.clone(),
-            ServerSpec::Binary(b) => b.display().to_string(),
-        }
-    }
-
-    /// `migration-harness/mariadb:10.5` → `mariadb-10.5`; a binary → its file name.
-    pub fn label(&self) -> String {
-        let raw = match self {
-            ServerSpec::Image(i) => i.rsplit('/').next().unwrap_or(i).replace(':', "-"),
-            ServerSpec::Binary(b) => b
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "server".into()),
-        };
-        raw.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect()
-    }
-}
-
-/// The servers a matrix run was asked for, or None for a single-server run. The command line
-/// wins over `[server] matrix`; one `--image` (without a comma) is a single-server run, which
-/// is also what each child of a matrix gets.
-pub fn requested(cli: &Cli, cfg: &Config) -> Option<Vec<ServerSpec>> {
-    let images: Vec<String> = cli
-        .image
-        .as_deref()
-        .map(|i| {
-            i.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    if images.len() > 1 {
-        return Some(images.into_iter().map(ServerSpec::Image).collect());
-    }
-    if cli.server_binary.len() > 1 {
-        return Some(
-            cli.server_binary
-                .iter()
-                .cloned()
-                .map(ServerSpec::Binary)
-                .collect(),
-        );
-    }
-    if cli.image.is_some() || !cli.server_binary.is_empty() || cli.database_url.is_some() {
-        return None;
-    }
-    let m = &cfg.raw.server.matrix;
-    (!m.is_empty()).then(|| {
-        m.iter()
-            .map(|e| match e {
-                MatrixEntry::Image(i) => ServerSpec::Image(i.clone()),
-                MatrixEntry::Binary { binary } => ServerSpec::Binary(cfg.resolve(binary)),
-            })
-            .collect()
-    })
-}
 
 /// Unique labels: a repeated one gets `-2`, `-3`.
 fn labels(specs: &[ServerSpec]) -> Vec<String> {
@@ -129,52 +52,6 @@ fn mem_available_kib() -> Option<u64> {
     text.lines()
         .find_map(|l| l.strip_prefix("MemAvailable:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-/// Arguments for the child that runs one server: the user's selection, that one server,
-/// and its own output directory. JSON is always written (the matrix reads it).
-fn child_args(cli: &Cli, spec: &ServerSpec, dir: &Path) -> Vec<String> {
-    let mut a = vec![
-        "--config".to_string(),
-        config_path(cli).display().to_string(),
-    ];
-    a.extend(["--scenario".into(), cli.scenario.clone()]);
-    match spec {
-        ServerSpec::Image(i) => a.extend([
-            "--db".into(),
-            "container".into(),
-            "--image".into(),
-            i.clone(),
-        ]),
-        ServerSpec::Binary(b) => a.extend([
-            "--db".into(),
-            "local".into(),
-            "--server-binary".into(),
-            b.display().to_string(),
-        ]),
-    }
-    let mut formats = cli.format.clone();
-    if !formats.split(',').any(|f| f.trim() == "json") {
-        formats.push_str(",json");
-    }
-    a.extend(["--format".into(), formats]);
-    a.extend(["--output-dir".into(), dir.display().to_string()]);
-    if let Some(b) = &cli.baseline {
-        a.extend(["--baseline".into(), b.clone()]);
-    }
-    if let Some(r) = &cli.since {
-        a.extend(["--since".into(), r.clone()]);
-    }
-    if let Some(j) = cli.jobs {
-        a.extend(["--jobs".into(), j.to_string()]);
-    }
-    if let Some(t) = cli.timeout {
-        a.extend(["--timeout".into(), t.to_string()]);
-    }
-    if cli.verbose {
-        a.push("--verbose".into());
-    }
-    a
 }
 
 /// Resident memory of `root` and every descendant, in KiB, from /proc.
@@ -293,8 +170,8 @@ fn tail(path: &Path, lines: usize) -> String {
     v[v.len().saturating_sub(lines)..].join("\n")
 }
 
-fn output_dir(cli: &Cli) -> PathBuf {
-    cli.output_dir.clone().unwrap_or_else(|| {
+fn output_dir(settings: &RunSettings) -> PathBuf {
+    settings.output_dir.clone().unwrap_or_else(|| {
         PathBuf::from("reports").join(format!(
             "{}-matrix",
             chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
@@ -302,11 +179,11 @@ fn output_dir(cli: &Cli) -> PathBuf {
     })
 }
 
-pub async fn run(cli: &Cli, cfg: &Config, specs: Vec<ServerSpec>) -> Result<i32> {
-    let formats = Format::parse_list(&cli.format)?;
+pub async fn run(cfg: &Config, settings: &RunSettings, specs: Vec<ServerSpec>) -> Result<i32> {
+    let formats = &settings.formats;
     for s in &specs {
         let clash = matches!(
-            (s, cli.db),
+            (s, settings.db_flag),
             (ServerSpec::Image(_), Some(DbMode::Local | DbMode::Url))
                 | (ServerSpec::Binary(_), Some(DbMode::Container | DbMode::Url))
         );
@@ -314,13 +191,13 @@ pub async fn run(cli: &Cli, cfg: &Config, specs: Vec<ServerSpec>) -> Result<i32>
             return Err(HarnessError::usage(format!(
                 "server matrix entry `{}` cannot run under --db {:?}: images run as containers, binaries as local servers",
                 s.target(),
-                cli.db.unwrap_or(DbMode::Auto)
+                settings.db_flag.unwrap_or(DbMode::Auto)
             ).to_lowercase()));
         }
     }
     let exe = std::env::current_exe()
         .map_err(|e| HarnessError::env(format!("cannot find the harness binary: {e}")))?;
-    let dir = output_dir(cli);
+    let dir = output_dir(settings);
     let names = labels(&specs);
     let slots = parallel_slots(mem_available_kib(), PER_SERVER_KIB, specs.len());
     println!(
@@ -338,7 +215,7 @@ pub async fn run(cli: &Cli, cfg: &Config, specs: Vec<ServerSpec>) -> Result<i32>
     let mut tasks = Vec::new();
     for (spec, label) in specs.iter().zip(&names) {
         let child_dir = dir.join("servers").join(label);
-        let args = child_args(cli, spec, &child_dir);
+        let args = settings.to_args(spec, &child_dir);
         let (sem, pids, exe, label, target) = (
             sem.clone(),
             pids.clone(),
@@ -447,76 +324,5 @@ mod tests {
             labels(&specs),
             ["mariadb-10.5", "mariadb-10.5-2", "mariadbd"]
         );
-    }
-
-    fn config(text: &str) -> (tempfile::TempDir, Config) {
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("harness.toml");
-        std::fs::write(&p, text).unwrap();
-        let c = Config::load(&p).unwrap();
-        (d, c)
-    }
-
-    fn cli(args: &[&str]) -> Cli {
-        use clap::Parser;
-        Cli::try_parse_from(std::iter::once("migration-harness").chain(args.iter().copied()))
-            .unwrap()
-    }
-
-    const SQLDIR: &str = "[migrations]\ntool = \"sqldir\"\nformat = \"dbmate\"\ndir = \".\"\n";
-
-    #[test]
-    fn children_judge_the_same_scope() {
-        let a = child_args(
-            &cli(&["--since", "v1.2", "--baseline", "abc"]),
-            &ServerSpec::Image("m:1".into()),
-            Path::new("/out"),
-        );
-        let at = a
-            .iter()
-            .position(|x| x == "--since")
-            .expect("--since passed on");
-        assert_eq!(a[at + 1], "v1.2");
-    }
-
-    #[test]
-    fn command_line_lists_and_config_matrix() {
-        let (_d, plain) = config(SQLDIR);
-        assert_eq!(
-            requested(&cli(&["--image", "a:1, b:2"]), &plain),
-            Some(vec![
-                ServerSpec::Image("a:1".into()),
-                ServerSpec::Image("b:2".into())
-            ])
-        );
-        assert_eq!(requested(&cli(&["--image", "a:1"]), &plain), None);
-        assert_eq!(
-            requested(
-                &cli(&[
-                    "--server-binary",
-                    "/x/mariadbd",
-                    "--server-binary",
-                    "/y/mysqld"
-                ]),
-                &plain
-            ),
-            Some(vec![
-                ServerSpec::Binary("/x/mariadbd".into()),
-                ServerSpec::Binary("/y/mysqld".into())
-            ])
-        );
-        let (d, with) = config(&format!(
-            "[server]\nmatrix = [\"m:1\", {{ binary = \"bin/mariadbd\" }}]\n{SQLDIR}"
-        ));
-        let dir = std::fs::canonicalize(d.path()).unwrap();
-        assert_eq!(
-            requested(&cli(&[]), &with),
-            Some(vec![
-                ServerSpec::Image("m:1".into()),
-                ServerSpec::Binary(dir.join("bin/mariadbd"))
-            ])
-        );
-        // One server on the command line wins over the file: that is what each child gets.
-        assert_eq!(requested(&cli(&["--image", "m:1"]), &with), None);
     }
 }

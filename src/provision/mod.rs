@@ -31,7 +31,7 @@ pub trait Provisioner: Send + Sync {
 }
 
 /// What the user asked for, after CLI and config are merged.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProvisionRequest {
     pub mode: DbMode,
     pub image: String,

@@ -204,7 +204,14 @@ impl Fold {
         // Same kind at the same revision with the same server code is the same defect; a
         // warning with no code is told apart by its text.
         let code = d.error.as_ref().map(|e| e.code);
-        let text = matches!(d.kind, Kind::Graph | Kind::ScenarioError).then(|| d.summary.clone());
+        let text = matches!(
+            d.kind,
+            Kind::Graph
+                | Kind::ScenarioError
+                | Kind::BreaksPreviousRelease
+                | Kind::CodeAheadOfSchema
+        )
+        .then(|| d.summary.clone());
         let key = (d.kind, d.revision.clone(), code, text);
         let found = self.index.get(&key).copied();
         let seen = Seen {
@@ -251,6 +258,7 @@ impl Fold {
 
     fn finish(mut self, chain: &ChainView, scope: &Scope) -> Vec<Finding> {
         self.absorb();
+        self.deploy_is_code_ahead();
         self.half_applied();
         let causes = causes(&self.entries);
         let pos: HashMap<&str, usize> = chain
@@ -345,6 +353,48 @@ impl Fold {
         }
     }
 
+    /// The deploy rehearsal that dies on a column the new code needs and the schema lacks,
+    /// and the compat check that found that column missing, are one defect: the deploy's
+    /// finding (it names the app's file and line) carries the compat detail and sighting.
+    fn deploy_is_code_ahead(&mut self) {
+        let mut gone = Vec::new();
+        for i in 0..self.entries.len() {
+            let Some(c) = self.entries[i].defect.compat.clone() else {
+                continue;
+            };
+            if self.entries[i].defect.kind != Kind::CodeAheadOfSchema {
+                continue;
+            }
+            let host = (0..self.entries.len()).find(|&j| {
+                let d = &self.entries[j].defect;
+                d.kind == Kind::DeployBlocked
+                    && d.error
+                        .as_ref()
+                        .and_then(crate::compat::Subject::of)
+                        .is_some_and(|s| {
+                            s.column() == c.column.as_deref()
+                                && (s.table().is_none() || s.table() == c.table.as_deref())
+                        })
+            });
+            if let Some(j) = host {
+                let (seen, at, severity) = (
+                    self.entries[i].seen.clone(),
+                    self.entries[i].at.clone(),
+                    self.entries[i].severity,
+                );
+                let h = &mut self.entries[j];
+                h.severity = h.severity.min(severity);
+                h.seen.extend(seen);
+                h.at.extend(at);
+                h.defect.compat = Some(c);
+                gone.push(i);
+            }
+        }
+        for i in gone.into_iter().rev() {
+            self.entries.remove(i);
+        }
+    }
+
     /// A failure that left statements applied, and that a re-run does not get past, is a
     /// finding of its own: the database production would be left with.
     fn half_applied(&mut self) {
@@ -369,12 +419,18 @@ impl Fold {
                 Some(err) => err.to_string(),
                 None => message.clone(),
             };
+            // A real process's statements are not seen: then its schema changes are what stays.
+            let stayed = match l.statements_applied {
+                0 => format!("schema changes of {rev} stay applied"),
+                n => format!(
+                    "{n} statement(s) of {rev} stay applied{}",
+                    l.failed_statement
+                        .map(|k| format!(" after statement {k} failed"))
+                        .unwrap_or_default()
+                ),
+            };
             let summary = format!(
-                "{} statement(s) of {rev} stay applied{}; version table {}; re-running fails with {again}",
-                l.statements_applied,
-                l.failed_statement
-                    .map(|k| format!(" after statement {k} failed"))
-                    .unwrap_or_default(),
+                "{stayed}; version table {}; re-running fails with {again}",
                 l.version_table
             );
             let mut d = Defect::new(Kind::HalfApplied, e.defect.revision.as_deref(), summary)

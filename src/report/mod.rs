@@ -59,6 +59,16 @@ impl Format {
             .collect()
     }
 
+    /// The `--format` word for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Markdown => "md",
+            Format::Html => "html",
+            Format::Json => "json",
+            Format::Junit => "junit",
+        }
+    }
+
     pub fn file_name(self) -> &'static str {
         match self {
             Format::Markdown => "report.md",

@@ -594,6 +594,9 @@ fn describe(f: &Finding, causes: Causes) -> String {
     if causes == Causes::Named && !f.caused_by.is_empty() {
         out.push_str(&format!(" · caused by {}", f.caused_by.join(", ")));
     }
+    if let Some(c) = &f.defect.compat {
+        out.push_str(&format!(" · fix: {}", c.fix()));
+    }
     out
 }
 

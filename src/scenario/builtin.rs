@@ -35,6 +35,7 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../scenarios/verify-head.toml"),
     ),
     ("deploy.toml", include_str!("../../scenarios/deploy.toml")),
+    ("compat.toml", include_str!("../../scenarios/compat.toml")),
 ];
 
 pub fn builtin() -> Vec<ScenarioFile> {
@@ -96,7 +97,8 @@ mod tests {
                 "reproduce-error",
                 "reapply",
                 "verify-head",
-                "deploy"
+                "deploy",
+                "compat"
             ]
         );
     }

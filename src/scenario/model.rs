@@ -156,6 +156,12 @@ pub enum Step {
     BeginCheck {
         check: StrictnessKey,
     },
+    /// Runs one release's statements (its model's and its `[[probes]]`) on the database as
+    /// it stands, rolled back: the previous release on the new schema, or the new one on
+    /// the old.
+    ReleaseCode {
+        release: crate::compat::Release,
+    },
 }
 
 impl Step {
@@ -183,6 +189,7 @@ impl Step {
             Step::Reset => "reset",
             Step::Hotfix { .. } => "hotfix",
             Step::BeginCheck { .. } => "begin_check",
+            Step::ReleaseCode { .. } => "release_code",
         }
     }
 
@@ -199,6 +206,7 @@ impl Step {
                 | Step::ModelCheck
                 | Step::ReportDiff { .. }
                 | Step::Snapshot { .. }
+                | Step::ReleaseCode { .. }
         )
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::chain::{Chain, ChainReport};
 use crate::config::{History, ScenariosConfig, Strictness};
 use crate::error::{HarnessError, Result};
+use crate::settings::ScenarioSelection;
 
 use super::model::{ScenarioFile, Step};
 
@@ -81,7 +82,7 @@ impl Plan {
 pub fn plan(
     chain: &Chain,
     available: Vec<ScenarioFile>,
-    selection: &str,
+    selection: &ScenarioSelection,
     baseline: Option<&str>,
     policy: &ScenariosConfig,
     changed: Option<&Changed>,
@@ -96,33 +97,30 @@ pub fn plan(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let selected: Vec<ScenarioFile> = if selection.trim() == "all" {
-        available.clone()
-    } else {
-        let mut v = Vec::new();
-        for id in selection
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            match available.iter().find(|s| s.id == id) {
-                Some(s) if !v.iter().any(|x: &ScenarioFile| x.id == id) => v.push(s.clone()),
-                Some(_) => {}
-                None => {
-                    return Err(HarnessError::usage(format!(
-                        "unknown scenario `{id}`; valid: all, {}",
-                        valid()
-                    )))
+    let selected: Vec<ScenarioFile> = match selection {
+        ScenarioSelection::All => available.clone(),
+        ScenarioSelection::Ids(ids) => {
+            let mut v = Vec::new();
+            for id in ids {
+                match available.iter().find(|s| s.id == *id) {
+                    Some(s) if !v.iter().any(|x: &ScenarioFile| x.id == *id) => v.push(s.clone()),
+                    Some(_) => {}
+                    None => {
+                        return Err(HarnessError::usage(format!(
+                            "unknown scenario `{id}`; valid: all, {}",
+                            valid()
+                        )))
+                    }
                 }
             }
+            if v.is_empty() {
+                return Err(HarnessError::usage(format!(
+                    "--scenario is empty; valid: all, {}",
+                    valid()
+                )));
+            }
+            v
         }
-        if v.is_empty() {
-            return Err(HarnessError::usage(format!(
-                "--scenario is empty; valid: all, {}",
-                valid()
-            )));
-        }
-        v
     };
 
     let report = chain.verify();
@@ -252,7 +250,7 @@ mod tests {
         let p = plan(
             &seed_chain(),
             builtin(),
-            "all",
+            &"all".into(),
             None,
             &ScenariosConfig::default(),
             None,
@@ -260,7 +258,7 @@ mod tests {
         .unwrap();
         assert_eq!(p.head.as_deref(), Some("d1f2e3c4b5a6"));
         assert_eq!(p.baseline.as_deref(), Some("c682ef478e45"));
-        assert_eq!(p.scenarios.len(), 10);
+        assert_eq!(p.scenarios.len(), 11);
         assert!(p
             .scenarios
             .iter()
@@ -272,7 +270,7 @@ mod tests {
         let p = plan(
             &seed_chain(),
             builtin(),
-            "upgrade",
+            &"upgrade".into(),
             Some("366e"),
             &ScenariosConfig::default(),
             None,
@@ -282,7 +280,7 @@ mod tests {
         let e = plan(
             &seed_chain(),
             builtin(),
-            "all",
+            &"all".into(),
             Some("nope"),
             &ScenariosConfig::default(),
             None,
@@ -293,7 +291,7 @@ mod tests {
         let e = plan(
             &seed_chain(),
             builtin(),
-            "all",
+            &"all".into(),
             Some("d1f2e3c4b5a6"),
             &ScenariosConfig::default(),
             None,
@@ -307,7 +305,7 @@ mod tests {
         let e = plan(
             &seed_chain(),
             builtin(),
-            "upgrade,bogus",
+            &"upgrade,bogus".into(),
             None,
             &ScenariosConfig::default(),
             None,
@@ -329,7 +327,7 @@ mod tests {
         let p = plan(
             &c,
             builtin(),
-            "all",
+            &"all".into(),
             None,
             &ScenariosConfig::default(),
             None,
@@ -347,7 +345,7 @@ mod tests {
         let p = plan(
             &seed_chain(),
             builtin(),
-            "idempotency",
+            &"idempotency".into(),
             None,
             &ScenariosConfig {
                 idempotency: Strictness::Off,
@@ -362,7 +360,15 @@ mod tests {
     #[test]
     fn scope_is_after_the_baseline_or_what_since_changed() {
         let cfg = ScenariosConfig::default();
-        let p = plan(&seed_chain(), builtin(), "all", Some("3e51"), &cfg, None).unwrap();
+        let p = plan(
+            &seed_chain(),
+            builtin(),
+            &"all".into(),
+            Some("3e51"),
+            &cfg,
+            None,
+        )
+        .unwrap();
         assert_eq!(p.scope.new, ["c682ef478e45", "d1f2e3c4b5a6"]);
         assert!(p.scope.judged(Some("d1f2e3c4b5a6")));
         assert!(
@@ -374,7 +380,15 @@ mod tests {
             since: "v1".into(),
             revisions: vec!["366e5694a9ad".into()],
         };
-        let p = plan(&seed_chain(), builtin(), "all", None, &cfg, Some(&changed)).unwrap();
+        let p = plan(
+            &seed_chain(),
+            builtin(),
+            &"all".into(),
+            None,
+            &cfg,
+            Some(&changed),
+        )
+        .unwrap();
         assert_eq!(p.scope.new, ["366e5694a9ad"]);
         assert_eq!(p.scope.since.as_deref(), Some("v1"));
         assert!(!p.scope.judged(Some("d1f2e3c4b5a6")));
@@ -385,7 +399,7 @@ mod tests {
         let p = plan(
             &seed_chain(),
             builtin(),
-            "all",
+            &"all".into(),
             None,
             &strict,
             Some(&changed),
@@ -406,7 +420,7 @@ mod tests {
         let e = plan(
             &seed_chain(),
             all,
-            "upgrade",
+            &"upgrade".into(),
             None,
             &ScenariosConfig::default(),
             None,

@@ -27,6 +27,8 @@ pub struct RunContext {
     pub hotfix_sql: Vec<String>,
     pub probes: Vec<ProbeConfig>,
     pub app_command: Option<String>,
+    /// The release production runs today (`--since`, `[compat] previous`), if named.
+    pub previous: Option<Arc<crate::previous::PreviousRelease>>,
     pub timeout: Duration,
     pub jobs: usize,
     /// Set when the server stopped answering: the remaining scenarios are `error`.

@@ -1,7 +1,9 @@
 //! Executes one `Step` against a scenario's database and turns what happened into
 //! `StepResult`s (expected vs actual). The chain walk and probes live in their own files.
 
+mod changes;
 mod checks;
+mod compat;
 mod deploy;
 mod fork;
 mod halfapplied;
@@ -449,6 +451,7 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
         Step::CrashResume => resume::crash_resume(ctx, state).await,
         Step::Reset => checks::reset(ctx, state).await,
         Step::Hotfix { from, to } => checks::hotfix(ctx, state, from, to).await.into(),
+        Step::ReleaseCode { release } => compat::release_code(ctx, state, *release).await,
         // A marker the runner reads; nothing to execute.
         Step::BeginCheck { .. } => StepOutcome {
             results: vec![],

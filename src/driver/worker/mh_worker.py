@@ -402,6 +402,131 @@ def _downgrade_outside(cfg, target):
         script.run_env()
 
 
+def _user_metadata(url):
+    """The model of this release, never by running the user's app: env.py's
+    `target_metadata` (env.py runs with a step function that returns no steps, as
+    `alembic check` does), or for Flask-Migrate the project's Flask-SQLAlchemy `db.metadata`,
+    found by importing the `--app` module (not calling its factory) inside the minimal app."""
+    if CONF["mode"] == "flask":
+        import importlib
+
+        from flask_sqlalchemy import SQLAlchemy
+
+        name = (CONF.get("app") or "app").split(":")[0]
+        if name.endswith(".py"):
+            name = name[:-3].replace("/", ".")
+        with context(url):
+            module = importlib.import_module(name)
+        found = [v for v in vars(module).values() if isinstance(v, SQLAlchemy)]
+        if not found:
+            raise RuntimeError("module %s holds no Flask-SQLAlchemy instance (db = SQLAlchemy())" % name)
+        return [found[0].metadata]
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+
+    cfg = alembic_config(url)
+    script = ScriptDirectory.from_config(cfg)
+    box = {}
+
+    def no_steps(rev, ctx):
+        box["metadata"] = ctx.opts.get("target_metadata")
+        return []
+
+    with EnvironmentContext(cfg, script, fn=no_steps, dont_mutate=True):
+        script.run_env()
+    md = box.get("metadata")
+    if md is None:
+        raise RuntimeError("env.py configures no target_metadata")
+    return list(md) if isinstance(md, (list, tuple)) else [md]
+
+
+def _sample(column, n):
+    """A value of the column's type, distinct per statement (seeded rows keep theirs)."""
+    import datetime
+    import decimal
+
+    import sqlalchemy as sa
+
+    t = column.type
+    if isinstance(t, sa.Enum) and t.enums:
+        return t.enums[0]
+    try:
+        py = t.python_type
+    except Exception:
+        py = str
+    if py is bool:
+        return 1
+    if py is int:
+        return 900000 + n
+    if py in (float, decimal.Decimal):
+        return 1.5
+    if py is datetime.datetime:
+        return "2024-01-02 03:04:05"
+    if py is datetime.date:
+        return "2024-01-02"
+    if py is datetime.time:
+        return "03:04:05"
+    if py in (dict, list):
+        return "{}"
+    length = getattr(t, "length", None) or 32
+    return ("mh%d" % (900000 + n))[:length]
+
+
+def _set_by_model(table, column):
+    """Columns an ORM insert sets: not the autoincrement key, not computed, not those only
+    the server fills."""
+    if column is table.autoincrement_column or column.computed is not None:
+        return False
+    return column.default is not None or column.server_default is None
+
+
+def _compiled(stmt, dialect, roles):
+    c = stmt.compile(dialect=dialect)
+    params = [dict(roles[name]) for name in (c.positiontup or [])]
+    return {"sql": str(c), "params": params}
+
+
+def cmd_model(req):
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import mysql
+
+    dialect = mysql.dialect(paramstyle="qmark")
+    out = []
+    seen = set()
+    for md in _user_metadata(req.get("url")):
+        for table in md.sorted_tables:
+            if table.name in seen:
+                continue
+            seen.add(table.name)
+            pk = list(table.primary_key.columns)
+            cols = [c for c in table.columns if _set_by_model(table, c)]
+            roles, n = {}, 0
+
+            def bind(prefix, col, role):
+                nonlocal n
+                n += 1
+                name = "%s_%d" % (prefix, n)
+                roles[name] = {"column": col.name, "role": role, "value": _sample(col, n)}
+                return sa.bindparam(name, type_=col.type)
+
+            stmts = [("insert", sa.insert(table).values({c.name: bind("i", c, "value") for c in cols}))]
+            if pk:
+                where = sa.and_(*[c == bind("k", c, "key") for c in pk])
+                stmts.append(("select", sa.select(table).where(where)))
+                rest = [c for c in cols if not c.primary_key]
+                if rest:
+                    values = {c.name: bind("u", c, "value") for c in rest}
+                    stmts.append(("update", sa.update(table).where(where).values(values)))
+                stmts.append(("delete", sa.delete(table).where(where)))
+            entries = []
+            for op, stmt in stmts:
+                e = _compiled(stmt, dialect, roles)
+                e["op"] = op
+                entries.append(e)
+            out.append({"table": table.name, "statements": entries})
+    return {"tables": out}
+
+
 def _set_url_env(url):
     if url is not None:
         for name in CONF.get("url_env", []):
@@ -453,6 +578,8 @@ def handle(req):
         _set_url_env(req.get("url"))
         if req["cmd"] == "graph":
             resp["result"] = cmd_graph(req)
+        elif req["cmd"] == "model":
+            resp["result"] = cmd_model(req)
         else:
             resp["result"] = cmd_migrate(req)
     except BaseException as e:  # SystemExit from user code is a failed command too

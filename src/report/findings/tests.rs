@@ -443,3 +443,76 @@ fn alike_texts_fold_by_text_and_an_empty_file_explains_only_its_own_direction() 
         vec![id(Kind::EmptyDowngrade)]
     );
 }
+
+fn code_ahead(column: &str, message: &str) -> Defect {
+    use crate::compat::{Cause, Incompatibility, Op, Release};
+    let i = Incompatibility {
+        code: Release::Next,
+        table: Some("user".into()),
+        column: Some(column.into()),
+        op: Op::Insert,
+        error: err(1054, message).unwrap(),
+        cause: Cause::Drift,
+    };
+    Defect::new(Kind::CodeAheadOfSchema, None, i.to_string())
+        .with_error(Some(i.error.clone()), Some("INSERT INTO user …".into()))
+        .with_compat(i)
+}
+
+#[test]
+fn a_blocked_deploy_and_the_compat_check_on_the_same_column_are_one_finding() {
+    let deploy = Defect::new(
+        Kind::DeployBlocked,
+        None,
+        "app.py:51 queries `user.api_token`",
+    )
+    .with_error(
+        err(1054, "Unknown column 'user.api_token' in 'SELECT'"),
+        None,
+    );
+    let scenarios = vec![
+        scenario("deploy", vec![failed("deploy", deploy)]),
+        scenario(
+            "compat",
+            vec![
+                failed(
+                    "new release's statements",
+                    code_ahead("api_token", "Unknown column 'api_token' in 'INSERT INTO'"),
+                ),
+                failed(
+                    "new release's statements",
+                    code_ahead("nickname", "Unknown column 'nickname' in 'INSERT INTO'"),
+                ),
+            ],
+        ),
+    ];
+    let f = derive(&chain(&["000001"], vec![]), &scope(&[]), &scenarios);
+    assert_eq!(f.len(), 2, "{f:#?}");
+    let blocked = f
+        .iter()
+        .find(|x| x.defect.kind == Kind::DeployBlocked)
+        .unwrap();
+    assert_eq!(blocked.scenarios(), ["deploy", "compat"]);
+    assert_eq!(
+        blocked
+            .defect
+            .compat
+            .as_ref()
+            .and_then(|c| c.column.as_deref()),
+        Some("api_token")
+    );
+    // Another column the deploy never reached stays a finding of its own, told apart by
+    // its column though kind, revision and code are alike.
+    let other = f
+        .iter()
+        .find(|x| x.defect.kind == Kind::CodeAheadOfSchema)
+        .unwrap();
+    assert_eq!(
+        other
+            .defect
+            .compat
+            .as_ref()
+            .and_then(|c| c.column.as_deref()),
+        Some("nickname")
+    );
+}

@@ -367,7 +367,12 @@ pub async fn probes(
         None => None,
     };
     let mut list = derive_probes(m, a, &ctx.exclude());
-    list.extend(ctx.probes.iter().map(|p| Probe {
+    // `release = "previous"` probes are the previous release's queries (the compat check).
+    let today = ctx
+        .probes
+        .iter()
+        .filter(|p| p.release == crate::compat::Release::Next);
+    list.extend(today.map(|p| Probe {
         name: p.name.clone(),
         sql: p.sql.clone(),
         missing: vec![],
