@@ -13,8 +13,8 @@ use crate::error::{HarnessError, Result};
 use crate::provision::{self, Server};
 use crate::redact::Redactor;
 use crate::report::{
-    ChainView, Console, Dispatcher, Github, HarnessInfo, ReportFiles, RevisionView, ServerInfo,
-    Sink, ToolInfo,
+    ChainView, Console, Dispatcher, Github, HarnessInfo, RenderContext, ReportFiles, RevisionView,
+    ServerInfo, Sink, ToolInfo,
 };
 use crate::scenario::{
     self, builtin::all_scenarios, Event, Plan, PlannedId, RunContext, RunStart, Status,
@@ -161,7 +161,14 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
     let t0 = Instant::now();
     let start = run_start(cfg, driver.as_ref(), &plan, &run_id, req.mode);
     let sinks: Vec<Box<dyn Sink>> = vec![
-        Box::new(ReportFiles::new(formats, settings.output_dir.clone())),
+        Box::new(ReportFiles::new(
+            formats,
+            settings.output_dir.clone(),
+            RenderContext {
+                root: std::env::current_dir().unwrap_or_default(),
+                report_url: settings.report_url.clone(),
+            },
+        )),
         Box::new(Github::new(std::env::current_dir().unwrap_or_default())),
         // Last: it reports what the others wrote.
         Box::new(Console::new()),

@@ -51,9 +51,15 @@ pub struct Cli {
     #[arg(long, value_name = "GIT_REF")]
     pub since: Option<String>,
 
-    /// Report formats, comma-separated: md,html,json,junit.
+    /// Report formats, comma-separated: md,html,json,junit (and pr-comment, sarif,
+    /// release-notes).
     #[arg(long, default_value = "md,html,json,junit")]
     pub format: String,
+
+    /// Where the full report will be published (a release asset's URL): the release notes
+    /// link to it (default: `report.html`).
+    #[arg(long, value_name = "URL")]
+    pub report_url: Option<String>,
 
     /// Report directory (default: reports/<UTC timestamp>-<head>/ plus reports/latest/).
     #[arg(long)]

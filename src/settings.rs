@@ -137,6 +137,8 @@ pub struct RunSettings {
     pub previous: Option<String>,
     pub formats: Vec<Format>,
     pub output_dir: Option<PathBuf>,
+    /// `--report-url`: where the full report is published (the release notes link to it).
+    pub report_url: Option<String>,
     pub jobs: usize,
     pub timeout: Duration,
     pub list_scenarios: bool,
@@ -178,6 +180,7 @@ impl RunSettings {
             previous: cli.since.clone().or(file.compat.previous.clone()),
             formats: Format::parse_list(&cli.format)?,
             output_dir: cli.output_dir.clone(),
+            report_url: cli.report_url.clone(),
             jobs: cli.jobs.or(file.scenarios.jobs).unwrap_or_else(|| {
                 std::thread::available_parallelism()
                     .map(|n| n.get())
@@ -221,6 +224,9 @@ impl RunSettings {
         }
         if let Some(r) = &self.since {
             a.extend(["--since".into(), r.clone()]);
+        }
+        if let Some(u) = &self.report_url {
+            a.extend(["--report-url".into(), u.clone()]);
         }
         a.extend(["--jobs".into(), self.jobs.to_string()]);
         a.extend(["--timeout".into(), self.timeout.as_secs().to_string()]);

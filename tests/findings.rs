@@ -85,22 +85,38 @@ fn each_broken_downgrade_is_one_finding_however_many_scenarios_hit_it() {
         "{rank:?}"
     );
 
-    // The report lists each finding once, on one line; "fix these first" holds the
-    // blocking one and nothing of history.
+    // The summary shows the blocking finding in full and nothing of history under the
+    // revisions under test; history is counted apart. The HTML lists each finding once.
     let md = r.file("report.md");
-    let line_1051: Vec<&str> = md
-        .lines()
-        .filter(|l| l.contains("F1: blocking · downgrade of 000003 failed: 1051"))
-        .collect();
-    assert_eq!(
-        line_1051.len(),
-        2,
-        "findings list and fix-these-first: {md}"
+    let under_test = md
+        .split("## Findings on the revisions under test")
+        .nth(1)
+        .and_then(|t| t.split("## History").next())
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(
+        under_test.contains("### ❌ F1 · blocking · downgrade fails · `000003`"),
+        "{under_test}"
     );
-    let fix_first = md.split("fix these first:").nth(1).unwrap();
-    let fix_first = fix_first.split("###").next().unwrap();
-    assert!(fix_first.contains("000003"), "{fix_first}");
-    assert!(!fix_first.contains("000002 failed"), "{fix_first}");
+    assert!(
+        under_test.contains("downgrade of 000003 failed: 1051"),
+        "{under_test}"
+    );
+    assert!(!under_test.contains("000002 failed"), "{under_test}");
+    let history = md.split("## History").nth(1).unwrap();
+    assert!(
+        history
+            .lines()
+            .any(|l| l.starts_with("| downgrade fails | 1 | 000002 |")),
+        "{history}"
+    );
+    let html = r.file("report.html");
+    assert_eq!(
+        html.matches("blocking · downgrade of 000003 failed: 1051")
+            .count(),
+        // The findings table, the grouped list and "fix these first".
+        3,
+        "{html}"
+    );
     // The console ranks them too.
     assert!(
         r.stderr.lines().any(|l| l.trim_start().starts_with("F1 ")

@@ -250,8 +250,15 @@ fn off_checks_are_skipped_and_a_run_that_tested_nothing_exits_4() {
     assert!(md.contains("NOTHING TESTED"), "{md}");
     assert!(!md.contains("PASSED"), "{md}");
     assert!(
-        md.contains("Migration Idempotency: not tested — idempotency = \"off\""),
+        md.lines().any(|l| l.contains("Migration Idempotency")
+            && l.contains("SKIP")
+            && l.contains("idempotency = \"off\"")),
         "{md}"
+    );
+    assert!(
+        r.file("report.html")
+            .contains("Migration Idempotency: not tested — idempotency = &#34;off&#34;"),
+        "the conclusion says why"
     );
     assert!(r.stderr.contains("NOTHING TESTED"), "{}", r.stderr);
 

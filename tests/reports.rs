@@ -50,7 +50,9 @@ fn failing_run_snapshots() {
     assert_eq!(r.json()["status"], "failed");
     let md = r.file("report.md");
     assert!(md.contains("🔴 **NO-GO**"));
-    assert!(md.contains("NOT RECOMMENDED FOR PRODUCTION DEPLOYMENT"));
+    assert!(r
+        .file("report.html")
+        .contains("NOT RECOMMENDED FOR PRODUCTION DEPLOYMENT"));
     snapshot_all("failing", r);
 }
 
@@ -153,8 +155,9 @@ fn html_marks_are_css_and_svg_not_emoji_and_markdown_keeps_them() {
 fn words_fit_alembic_and_the_rollback_claims_only_what_ran() {
     let r = passing_run();
     let md = r.file("report.md");
-    assert!(md.contains("linked by down_revision"), "Alembic words");
-    assert!(!md.contains("versions in order"));
+    let html = r.file("report.html");
+    assert!(html.contains("linked by down_revision"), "Alembic words");
+    assert!(!html.contains("versions in order"));
     let j = r.json();
     let seeded = j["scenarios"]
         .as_array()
@@ -211,6 +214,67 @@ fn html_renders_in_headless_chromium_without_console_errors() {
     if let Ok(dir) = std::env::var("MH_KEEP_SCREENSHOT") {
         std::fs::copy(&shot, Path::new(&dir).join("report.png")).unwrap();
     }
+}
+
+/// The page as headless Chromium leaves it after its scripts ran, opened at `fragment`.
+fn dump_dom(html: &Path, fragment: &str) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}#{fragment}", html.display()))
+        .output()
+        .expect("chromium (installed by scripts/setup-env.sh)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `(kind, hidden)` of every row of the findings table in a dumped DOM.
+fn finding_rows(dom: &str) -> Vec<(String, bool)> {
+    let row = regex::Regex::new(r#"<tr class="finding"([^>]*)>"#).unwrap();
+    let kind = regex::Regex::new(r#"data-kind="([a-z_]+)""#).unwrap();
+    row.captures_iter(dom)
+        .map(|c| {
+            let attrs = &c[1];
+            (
+                kind.captures(attrs).unwrap()[1].to_string(),
+                attrs.contains("hidden"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn html_findings_table_filtered_by_kind_shows_only_that_kind() {
+    let r = failing_run();
+    let html = r.out.path().join("report.html");
+    let all = finding_rows(&dump_dom(&html, ""));
+    assert!(all.len() >= 3, "{all:?}");
+    assert!(all.iter().all(|(_, hidden)| !hidden), "unfiltered: {all:?}");
+    let kind = "not_resumable";
+    let others = all.iter().filter(|(k, _)| k != kind).count();
+    assert!(others > 0 && others < all.len(), "{all:?}");
+    let rows = finding_rows(&dump_dom(&html, &format!("kind={kind}")));
+    assert_eq!(rows.len(), all.len(), "rows are hidden, not removed");
+    for (k, hidden) in &rows {
+        assert_eq!(*hidden, k != kind, "{k} with filter kind={kind}: {rows:?}");
+    }
+    // Severity and search filter the same table; together they narrow it.
+    let rows = finding_rows(&dump_dom(&html, "severity=blocking&q=api_token"));
+    assert!(rows.iter().any(|(_, hidden)| !hidden), "{rows:?}");
+    assert!(rows.iter().any(|(_, hidden)| *hidden), "{rows:?}");
 }
 
 #[test]
@@ -311,14 +375,14 @@ def downgrade():
         assert!(!everything.contains(leak), "leaked {leak}");
     }
     let html = r.file("report.html");
-    assert!(!html.contains("<script>"), "unescaped <script> in HTML");
+    assert!(
+        !html.contains("<script>alert"),
+        "unescaped <script> in HTML"
+    );
     assert!(
         html.contains("&#60;script&#62;alert") || html.contains("&lt;script&gt;alert"),
         "escaped text missing"
     );
-    // The markdown fence around the log is longer than the ``` the migration printed.
-    let md = r.file("report.md");
-    assert!(md.contains("````text"), "fence not lengthened");
     rt.block_on(outer.teardown()).unwrap();
 }
 
@@ -345,10 +409,13 @@ fn github_step_summary_and_annotations_point_at_the_failing_migration() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let text = std::fs::read_to_string(summary.path()).unwrap();
+    // The job summary is the PR comment's body, appended after what was there.
+    let marker = migration_harness::report::pr_comment::MARKER;
     assert!(
-        text.starts_with("previous step\n# Migration Test Results - d1f2e3c4b5a6"),
-        "appended, not replaced"
+        text.starts_with(&format!("previous step\n{marker}\n## ")),
+        "appended, not replaced: {text}"
     );
+    assert!(text.contains("**Head:** `d1f2e3c4b5a6`"), "{text}");
     let stdout = String::from_utf8_lossy(&o.stdout);
     let line = stdout
         .lines()

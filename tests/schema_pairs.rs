@@ -241,5 +241,5 @@ fn downgrade_that_forgets_four_objects_names_each() {
             "no {needle:?} in {diff:#?}"
         );
     }
-    assert!(run.file("report.md").contains("+ view v_orders"));
+    assert!(run.file("report.html").contains("+ view v_orders"));
 }

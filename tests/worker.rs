@@ -146,8 +146,8 @@ fn a_migration_failing_at_its_third_statement_names_it_and_the_two_before() {
     let ran: Vec<&&str> = details.iter().filter(|d| d.contains("had run")).collect();
     assert_eq!(ran.len(), 2, "{details:?}");
     assert!(ran[0].contains("x1") && ran[1].contains("x2"), "{ran:?}");
-    // The markdown report shows the statement too.
-    assert!(run.file("report.md").contains("ADD COLUMN x1"));
+    // The full report shows the statement too.
+    assert!(run.file("report.html").contains("ADD COLUMN x1"));
 }
 
 #[test]

@@ -146,3 +146,106 @@ fn release_workflow_attaches_files_the_harness_writes() {
     }
     assert!(cmds.contains("--output-dir release-report"));
 }
+
+#[test]
+fn release_builds_linux_binaries_with_checksums() {
+    let doc = load(".github/workflows/release.yml");
+    let targets: Vec<&str> = doc["jobs"]["binaries"]["strategy"]["matrix"]["include"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["target"].as_str())
+        .collect();
+    assert_eq!(
+        targets,
+        ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"]
+    );
+    let cmds = run_commands(&doc).join("\n");
+    assert!(cmds.contains("cargo build --release --locked --target"));
+    assert!(cmds.contains("sha256sum \"$asset\" > \"$asset.sha256\""));
+    assert!(cmds.contains("gh release upload") && cmds.contains("\"$asset.sha256\""));
+    // The release notes get the one-screen summary, linking to the attached report.
+    assert!(cmds.contains("release-notes --report-url"), "{cmds}");
+    assert!(cmds.contains("release-report/release-notes.md"));
+}
+
+#[test]
+fn action_downloads_the_release_binary_verifying_it_and_falls_back_to_cargo_install() {
+    let doc = load("action.yml");
+    let release = load(".github/workflows/release.yml");
+    let install = run_commands(&doc).join("\n");
+    // The asset names the release writes are the ones the action asks for.
+    let package = run_commands(&release).join("\n");
+    assert!(package.contains("asset=\"migration-harness-${{ matrix.target }}.tar.gz\""));
+    assert!(install.contains("asset=\"migration-harness-$target.tar.gz\""));
+    for target in ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"] {
+        assert!(install.contains(target), "no {target} in the action");
+    }
+    assert!(
+        install.contains("sha256sum -c \"$asset.sha256\""),
+        "{install}"
+    );
+    assert!(
+        install
+            .contains("cargo install --locked --git \"https://github.com/$REPO\" --tag \"$TAG\""),
+        "{install}"
+    );
+    let inputs = doc["inputs"].as_mapping().unwrap();
+    assert!(inputs.contains_key("comment") && inputs.contains_key("version"));
+}
+
+#[test]
+fn action_comment_updates_the_comment_carrying_the_harness_marker() {
+    let doc = load("action.yml");
+    let steps = doc["runs"]["steps"].as_sequence().unwrap();
+    let comment = steps
+        .iter()
+        .find(|s| s["name"] == "Comment on the pull request")
+        .expect("a comment step");
+    let cond = comment["if"].as_str().unwrap();
+    assert!(cond.contains("inputs.comment == 'true'"), "{cond}");
+    assert_eq!(comment["env"]["GH_TOKEN"], "${{ github.token }}");
+    let run = comment["run"].as_str().unwrap();
+    assert!(
+        run.contains("pr-comment.md")
+            || comment["env"]["BODY"]
+                .as_str()
+                .unwrap()
+                .ends_with("pr-comment.md")
+    );
+    assert!(run.contains("marker=$(head -n 1 \"$BODY\")"), "{run}");
+    assert!(
+        run.contains("--method PATCH") && run.contains("--method POST"),
+        "{run}"
+    );
+    // The marker the action looks for on the first line is the one the harness writes.
+    let text = std::fs::read_to_string(common::repo().join("action.yml")).unwrap();
+    assert!(text.contains(migration_harness::report::pr_comment::MARKER));
+    let run_step = steps.iter().find(|s| s["id"] == "run").unwrap();
+    assert!(run_step["env"]["FORMATS"]
+        .as_str()
+        .unwrap()
+        .contains(",pr-comment"));
+}
+
+#[test]
+fn migrations_workflow_uploads_sarif_for_code_scanning() {
+    let doc = load(".github/workflows/migrations.yml");
+    assert_eq!(doc["permissions"]["security-events"], "write");
+    let steps = doc["jobs"]["scenarios"]["steps"].as_sequence().unwrap();
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))
+        })
+        .expect("an upload-sarif step");
+    let file = upload["with"]["sarif_file"].as_str().unwrap();
+    let dir = file.trim_end_matches("/report.sarif");
+    let cmds = run_commands(&doc).join("\n");
+    assert!(
+        cmds.contains("sarif") && cmds.contains(&format!("--output-dir {dir}")),
+        "{cmds}"
+    );
+}

@@ -304,6 +304,7 @@ fn execution(
                 s.sql = redactor.redact(&s.sql);
             }
             e.failed_statement = e.failure_point().map(|f| f.statement);
+            e.failed_at = r.failed_at;
             if r.crashed {
                 e.error = None;
             }

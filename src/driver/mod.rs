@@ -15,7 +15,9 @@ pub use alembic::PythonToolDriver;
 pub use command::CommandDriver;
 pub use sqldir::SqlDirDriver;
 pub use sqlsplit::split_statements;
-pub use statement::{FailurePoint, StatementOutcome, StatementRecord, StatementSource};
+pub use statement::{
+    line_in, FailurePoint, SourceLine, StatementOutcome, StatementRecord, StatementSource,
+};
 
 use std::fmt;
 use std::time::Duration;
@@ -129,6 +131,8 @@ pub struct Execution {
     pub failed_revision: Option<String>,
     /// The statement the server refused.
     pub failed_statement: Option<String>,
+    /// Where that statement is written, when the driver knows.
+    pub failed_at: Option<SourceLine>,
     /// Every statement sent, in order, when the driver can see them (native SQL, the
     /// Alembic worker); empty for opaque tool processes.
     pub statements: Vec<StatementRecord>,
@@ -186,6 +190,7 @@ impl Execution {
                 None
             },
             failed_statement: None,
+            failed_at: None,
             statements: Vec::new(),
             stdout: r.stdout,
             stderr: r.stderr,
@@ -204,6 +209,7 @@ impl Execution {
             error: None,
             failed_revision: None,
             failed_statement: None,
+            failed_at: None,
             statements: Vec::new(),
         }
     }

@@ -1,6 +1,7 @@
 //! `SqlDirDriver`: runs golang-migrate / sqlx / dbmate SQL directories natively over
 //! mysql_async, keeping a version table compatible with each tool's own.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
@@ -9,8 +10,8 @@ use mysql_async::{Conn, Row};
 use super::sqlsplit::split_statements;
 use super::tool::ToolRunner;
 use super::{
-    DbTarget, Execution, MigrationDriver, Outcome, StatementOutcome, StatementRecord,
-    StatementSource, Target, ToolCommands, VersionState, VersionStyle,
+    line_in, DbTarget, Execution, MigrationDriver, Outcome, SourceLine, StatementOutcome,
+    StatementRecord, StatementSource, Target, ToolCommands, VersionState, VersionStyle,
 };
 use crate::chain::{parse_sql_dir, Chain, SqlMigration, Transaction};
 use crate::config::{Config, EmptyFiles, SqlFormat, ToolKind};
@@ -286,6 +287,13 @@ impl SqlDirDriver {
         result.drop_result().await.map_err(|e| (e, expected))
     }
 
+    fn path_of<'m>(&self, m: &'m SqlMigration, dir: &Direction) -> Option<&'m PathBuf> {
+        match dir {
+            Direction::Up => m.up_file.as_ref(),
+            Direction::Down => m.down_file.as_ref(),
+        }
+    }
+
     fn file_name(&self, m: &SqlMigration, dir: &Direction) -> String {
         let f = match dir {
             Direction::Up => &m.up_file,
@@ -381,6 +389,7 @@ impl SqlDirDriver {
             error: None,
             failed_revision: None,
             failed_statement: None,
+            failed_at: None,
             statements: std::mem::take(&mut run.records),
         };
         match result {
@@ -409,6 +418,7 @@ impl SqlDirDriver {
                 });
                 exec.failed_revision = f.revision;
                 exec.failed_statement = f.statement.map(|s| truncate(&s, 2000));
+                exec.failed_at = f.at;
             }
         }
         exec
@@ -503,6 +513,7 @@ impl SqlDirDriver {
                         return Err(Failure {
                             error: e,
                             revision: Some(m.version.clone()),
+                            at: failed_at(self.path_of(m, direction), &sql, &stmts, n),
                             statement: Some(format!(
                                 "statement {} of {}: {stmt}",
                                 n + 1,
@@ -567,6 +578,7 @@ impl SqlDirDriver {
                         error: e,
                         revision: Some(m.version.clone()),
                         statement: stmt,
+                        at: failed_at(self.path_of(m, direction), &sql, &shown, n),
                     });
                 }
                 let ms = t0.elapsed().as_millis() as u64;
@@ -614,6 +626,28 @@ struct Failure {
     error: mysql_async::Error,
     revision: Option<String>,
     statement: Option<String>,
+    at: Option<SourceLine>,
+}
+
+/// The file and line of statement `n` of `stmts`, read from the migration's file. `section`
+/// is the migration's SQL: dbmate keeps up and down in one file, so the search starts there.
+fn failed_at(
+    path: Option<&PathBuf>,
+    section: &str,
+    stmts: &[String],
+    n: usize,
+) -> Option<SourceLine> {
+    let path = path?;
+    let text = std::fs::read_to_string(path).ok()?;
+    let start = match section.trim() {
+        "" => 0,
+        s => text.find(s).unwrap_or(0),
+    };
+    let line = line_in(&text[start..], stmts, n)? + text[..start].matches('\n').count();
+    Some(SourceLine {
+        file: path.display().to_string(),
+        line,
+    })
 }
 
 impl Failure {
@@ -622,6 +656,7 @@ impl Failure {
             error,
             revision: revision.clone(),
             statement: None,
+            at: None,
         }
     }
 }

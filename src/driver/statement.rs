@@ -1,7 +1,7 @@
 //! `StatementRecord`: one SQL statement a migration sent and how the server answered it —
 //! the base for "failed at statement 3 of 5", half-applied states and crash-resume.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::db::ServerError;
 
@@ -42,6 +42,32 @@ impl StatementRecord {
     pub fn applied(&self) -> bool {
         self.outcome == StatementOutcome::Applied
     }
+}
+
+/// Where a statement is written: the migration file and its 1-based line (for a Python
+/// migration, the line of the revision file that issued it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceLine {
+    pub file: String,
+    pub line: usize,
+}
+
+/// The line in `text` where `stmts[n]` starts, finding each statement after the previous
+/// one (a statement written twice is found at its own place).
+pub fn line_in(text: &str, stmts: &[String], n: usize) -> Option<usize> {
+    let mut from = 0;
+    let mut at = None;
+    for s in stmts.iter().take(n + 1) {
+        let needle = s.trim();
+        if needle.is_empty() {
+            at = Some(from);
+            continue;
+        }
+        let i = text[from..].find(needle)? + from;
+        at = Some(i);
+        from = i + needle.len();
+    }
+    at.map(|i| text[..i].matches('\n').count() + 1)
 }
 
 /// Where a failed migration stopped: its statement `index` (1-based) of those it sent,

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::compat::Incompatibility;
 use crate::db::ServerError;
+use crate::driver::SourceLine;
 
 /// `'mh_2611241818265973_17.tags'` → `'tags'`: the scratch database a scenario ran in is
 /// not part of what went wrong, and two scenarios' sightings of one defect must read alike.
@@ -170,6 +171,9 @@ pub struct Defect {
     pub statement: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub left_behind: Option<LeftBehind>,
+    /// Where the refused statement is written (file and line), when the driver knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement_at: Option<SourceLine>,
     /// One line: what is wrong, expected vs actual.
     pub summary: String,
     /// Schema differences, one per line (`- column user.api_token …`).
@@ -188,6 +192,7 @@ impl Defect {
             error: None,
             statement: None,
             left_behind: None,
+            statement_at: None,
             summary: summary.into(),
             diff: vec![],
             compat: None,
@@ -197,6 +202,11 @@ impl Defect {
     pub fn with_error(mut self, error: Option<ServerError>, statement: Option<String>) -> Self {
         self.error = error;
         self.statement = statement;
+        self
+    }
+
+    pub fn with_statement_at(mut self, at: Option<SourceLine>) -> Self {
+        self.statement_at = at;
         self
     }
 
@@ -234,7 +244,8 @@ pub struct Finding {
     /// The revision is one the gate judges (new since `--since` or after the baseline);
     /// findings that name no revision count as new.
     pub new: bool,
-    /// The revision's migration file and line, for annotations.
+    /// The migration file and line for annotations: the failing statement's when the
+    /// driver knew it, else the revision's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -170,13 +170,20 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn started(new: &[&str]) -> Event {
+        started_with(&["a", "b"], new)
+    }
+
+    /// A run over the chain `revisions` (the last is the head, the one before the
+    /// baseline) judging the revisions `new`.
+    pub(crate) fn started_with(revisions: &[&str], new: &[&str]) -> Event {
+        let n = revisions.len();
         Event::RunStarted(Box::new(RunStart {
             run_id: "2611241800000abc".into(),
             started_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("time"),
             db: DbMode::Local,
             project: "p".into(),
-            head: Some("b".into()),
-            baseline: Some("a".into()),
+            head: revisions.last().map(|r| r.to_string()),
+            baseline: (n > 1).then(|| revisions[n - 2].to_string()),
             plan: PLAN
                 .iter()
                 .map(|id| PlannedId {
@@ -190,8 +197,12 @@ pub(crate) mod tests {
                 history: History::Informational,
             },
             chain: ChainView {
-                revisions: vec![revision("a"), revision("b")],
-                heads: vec!["b".into()],
+                revisions: revisions.iter().map(|r| revision(r)).collect(),
+                heads: revisions
+                    .last()
+                    .map(|r| r.to_string())
+                    .into_iter()
+                    .collect(),
                 findings: vec![],
             },
             walker: Some("chain".into()),

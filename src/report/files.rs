@@ -1,24 +1,26 @@
-//! `ReportFiles`: the sink that writes the requested formats (md, html, json, junit) into the
+//! `ReportFiles`: the sink that writes the requested formats (md, html, json, junit, pr-comment, sarif, release-notes) into the
 //! run's directory, and a copy into `reports/latest` when no `--output-dir` was given.
 
 use std::path::{Path, PathBuf};
 
 use super::sink::{Outcome, Sink};
 use super::summary::RunSummary;
-use super::{render_all, write_reports, Format};
+use super::{render_all_in, write_reports, Format, RenderContext};
 use crate::error::Result;
 
 pub struct ReportFiles {
     formats: Vec<Format>,
     /// `--output-dir`; without it, `reports/<started>-<head>` plus `reports/latest`.
     output_dir: Option<PathBuf>,
+    ctx: RenderContext,
 }
 
 impl ReportFiles {
-    pub fn new(formats: Vec<Format>, output_dir: Option<PathBuf>) -> Self {
+    pub fn new(formats: Vec<Format>, output_dir: Option<PathBuf>, ctx: RenderContext) -> Self {
         ReportFiles {
             formats,
             output_dir,
+            ctx,
         }
     }
 
@@ -37,7 +39,7 @@ impl ReportFiles {
 impl Sink for ReportFiles {
     fn finish(&mut self, summary: &RunSummary, done: &mut Vec<Outcome>) -> Result<()> {
         let dir = self.dir(summary);
-        let rendered = render_all(summary, &self.formats);
+        let rendered = render_all_in(summary, &self.formats, &self.ctx);
         let paths = write_reports(&rendered, &dir)?;
         if self.output_dir.is_none() {
             let latest = dir.parent().unwrap_or(Path::new("reports")).join("latest");

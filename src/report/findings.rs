@@ -242,6 +242,9 @@ impl Fold {
                 if e.defect.statement.is_none() {
                     e.defect.statement = d.statement;
                 }
+                if e.defect.statement_at.is_none() {
+                    e.defect.statement_at = d.statement_at;
+                }
             }
             None => {
                 self.index.insert(key, self.entries.len());
@@ -307,8 +310,15 @@ impl Fold {
                     id: id_of[&i].clone(),
                     severity: e.severity,
                     new: is_new(&d.revision),
-                    file: rev.and_then(|r| r.file.clone()),
-                    line: rev.and_then(|r| r.line),
+                    file: d
+                        .statement_at
+                        .as_ref()
+                        .map(|a| a.file.clone())
+                        .or_else(|| rev.and_then(|r| r.file.clone())),
+                    line: match &d.statement_at {
+                        Some(a) => Some(a.line),
+                        None => rev.and_then(|r| r.line),
+                    },
                     defect: d.clone(),
                     seen_in: e.seen.clone(),
                     caused_by: causes[i].iter().map(|c| id_of[c].clone()).collect(),

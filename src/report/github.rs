@@ -27,7 +27,7 @@ impl Sink for Github {
     fn finish(&mut self, summary: &RunSummary, done: &mut Vec<Outcome>) -> Result<()> {
         if std::env::var_os("GITHUB_STEP_SUMMARY").is_some() {
             // A step summary that cannot be written does not change the verdict.
-            if let Ok(true) = append_step_summary(&super::render_markdown(summary)) {
+            if let Ok(true) = append_step_summary(&super::render_step_summary(summary)) {
                 done.push(Outcome::StepSummary);
             }
         }

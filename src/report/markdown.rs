@@ -1,6 +1,8 @@
-//! Markdown report (`templates/report.md`, askama, unescaped): the seed report's sections,
-//! filled from the run. Text from tools goes through `cell`/`line`/`fence` so it cannot break
-//! a table row or close a code block.
+//! Markdown report (`templates/report.md`, askama, unescaped): the summary that fits any
+//! chain (`view::digest`), linking to report.html and report.json for every step. The
+//! summary itself is `templates/summary.md`, shared with the PR comment, the release notes
+//! and the job summary. Text from tools goes through `cell`/`line`/`fence` so it cannot
+//! break a table row or close a code block.
 
 use askama::Template;
 
@@ -8,14 +10,10 @@ use super::summary::RunSummary;
 use super::view::{self, ReportView};
 use crate::scenario::Status;
 
-#[derive(Template)]
-#[template(path = "report.md")]
-struct MarkdownReport<'a> {
-    s: &'a RunSummary,
-    v: &'a ReportView,
-}
+/// The text helpers every markdown template calls as `self.…`.
+pub(super) trait MarkdownText {
+    fn summary(&self) -> &RunSummary;
 
-impl MarkdownReport<'_> {
     fn cell(&self, s: &str) -> String {
         view::md_cell(s)
     }
@@ -32,6 +30,16 @@ impl MarkdownReport<'_> {
         view::md_fence(s)
     }
 
+    /// A table cell kept to one short line.
+    fn short_cell(&self, s: &str) -> String {
+        view::md_cell(&super::group::shorten(s, 240))
+    }
+
+    /// A list item kept to one short line.
+    fn short_line(&self, s: &str) -> String {
+        view::md_line(&super::group::shorten(s, 240))
+    }
+
     /// Indents a block under a list item (four spaces) so it stays inside the bullet.
     fn indent(&self, s: &str) -> String {
         s.trim_end()
@@ -41,18 +49,38 @@ impl MarkdownReport<'_> {
             .join("\n")
     }
 
-    fn fence_all(&self, lines: &[String]) -> String {
-        view::md_fence(&lines.join("\n"))
-    }
-
     fn counts(&self) -> String {
+        let s = self.summary();
         format!(
             "{} passed, {} failed, {} errors, {} skipped",
-            self.s.count(Status::Passed),
-            self.s.count(Status::Failed),
-            self.s.count(Status::Error),
-            self.s.count(Status::Skipped)
+            s.count(Status::Passed),
+            s.count(Status::Failed),
+            s.count(Status::Error),
+            s.count(Status::Skipped)
         )
+    }
+
+    /// `MariaDB 10.11.14`.
+    fn server(&self) -> String {
+        let s = self.summary();
+        let engine = match s.server.engine {
+            crate::provision::Engine::Mariadb => "MariaDB",
+            _ => "MySQL",
+        };
+        format!("{engine} {}", s.server.version)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "report.md")]
+struct MarkdownReport<'a> {
+    s: &'a RunSummary,
+    v: &'a ReportView,
+}
+
+impl MarkdownText for MarkdownReport<'_> {
+    fn summary(&self) -> &RunSummary {
+        self.s
     }
 }
 

@@ -179,13 +179,15 @@ pub fn from_execution(
                 None => format!("{action} failed: {why}"),
             };
             s.defects.extend(kind.map(|kind| {
-                Defect::new(kind, s.revision.as_deref(), summary).with_error(
-                    e.error.clone(),
-                    point
-                        .as_ref()
-                        .map(|p| p.statement.clone())
-                        .or_else(|| e.failed_statement.clone()),
-                )
+                Defect::new(kind, s.revision.as_deref(), summary)
+                    .with_error(
+                        e.error.clone(),
+                        point
+                            .as_ref()
+                            .map(|p| p.statement.clone())
+                            .or_else(|| e.failed_statement.clone()),
+                    )
+                    .with_statement_at(e.failed_at.clone())
             }));
             let what = match (&e.error, &e.failed_revision) {
                 (Some(err), Some(r)) => format!("`{}` failed at {}: {err}", e.command, at(r)),

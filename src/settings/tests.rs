@@ -171,6 +171,8 @@ const EVERY_FLAG: &[&str] = &[
     "md,junit",
     "--output-dir",
     "/out",
+    "--report-url",
+    "https://example.com/report.html",
     "--jobs",
     "3",
     "--timeout",

@@ -22,6 +22,8 @@ os.dup2(2, 1)
 
 STATE = {
     "rev": None,  # revision whose upgrade()/downgrade() is running
+    "rev_file": None,  # that revision's file, to find the line that sent a statement
+    "batch_line": None,  # line of the batch operation being flushed (batch_alter_table)
     "count": 0,  # migration statements of that revision the server accepted
     "stop": None,  # (revision, k): simulated crash before its statement k+1
     "records": [],
@@ -69,7 +71,59 @@ def _classify(statement):
     return None  # dialect start-up queries and other tool noise
 
 
+def _issuing_line():
+    """(file, line) of the innermost frame in the running revision's file: the line of
+    upgrade()/downgrade() (or a helper it defines) that sent the statement being executed."""
+    path = STATE["rev_file"]
+    if path is None:
+        return None
+    if STATE["batch_line"] is not None:
+        return path, STATE["batch_line"]
+    f = sys._getframe(2)
+    while f is not None:
+        if f.f_code.co_filename == path:
+            return path, f.f_lineno
+        f = f.f_back
+    return None
+
+
+class _QueuedOps(list):
+    """batch_alter_table queues its operations and runs them when the block ends, from the
+    `with` line: remember the line that queued each one, and name it while it runs."""
+
+    def append(self, item):
+        at = _issuing_line()
+        super().append((item, at[1] if at else None))
+
+    def __iter__(self):
+        try:
+            for item, line in list.__iter__(self):
+                STATE["batch_line"] = line
+                yield item
+        finally:
+            STATE["batch_line"] = None
+
+    def __len__(self):
+        return list.__len__(self)
+
+
+def _track_batch_lines():
+    try:
+        from alembic.operations import batch
+    except ImportError:
+        return
+    original = batch.BatchOperationsImpl.__init__
+
+    def init(self, *a, **kw):
+        original(self, *a, **kw)
+        self.batch = _QueuedOps()
+
+    batch.BatchOperationsImpl.__init__ = init
+
+
 def install_hooks():
+    _track_batch_lines()
+
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
@@ -99,6 +153,10 @@ def install_hooks():
             "status": "pending",
             "t0": time.perf_counter(),
         }
+        if source == "migration":
+            at = _issuing_line()
+            if at is not None:
+                rec["file"], rec["line"] = at
         STATE["records"].append(rec)
         conn.info["mh_rec"] = rec
 
@@ -175,6 +233,7 @@ def install_hooks():
         @functools.wraps(fn)
         def wrapped(*a, **kw):
             STATE["rev"], STATE["count"] = rev, 0
+            STATE["rev_file"] = getattr(getattr(fn, "__code__", None), "co_filename", None)
             STATE["steps"].append(
                 {
                     "revision": rev,
@@ -190,6 +249,9 @@ def install_hooks():
                 raise
             finally:
                 STATE["rev"] = None
+                STATE["rev_file"] = None
+                # A batch that failed mid-flush leaves its iterator suspended.
+                STATE["batch_line"] = None
 
         self.migration_fn = wrapped
 

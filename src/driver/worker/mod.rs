@@ -15,7 +15,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 use super::process::Registered;
-use super::statement::{StatementOutcome, StatementRecord, StatementSource};
+use super::statement::{SourceLine, StatementOutcome, StatementRecord, StatementSource};
 use crate::db::ServerError;
 use crate::error::{HarnessError, Result};
 
@@ -66,6 +66,24 @@ struct WireStatement {
     error: Option<ServerError>,
     #[serde(default)]
     duration_ms: u64,
+    /// The revision file and the line in it that sent the statement.
+    #[serde(default)]
+    file: Option<String>,
+    #[serde(default)]
+    line: Option<usize>,
+}
+
+impl WireStatement {
+    /// Where the first migration statement the server refused was sent from.
+    fn failed_at(all: &[WireStatement]) -> Option<SourceLine> {
+        let w = all
+            .iter()
+            .find(|w| w.source == "migration" && w.status != "applied")?;
+        Some(SourceLine {
+            file: w.file.clone()?,
+            line: w.line?,
+        })
+    }
 }
 
 impl From<WireStatement> for StatementRecord {
@@ -126,6 +144,8 @@ pub struct Reply {
     pub log: String,
     pub steps: Vec<StepRun>,
     pub statements: Vec<StatementRecord>,
+    /// The line of the revision file that sent the refused statement.
+    pub failed_at: Option<SourceLine>,
     pub duration_ms: u64,
 }
 
@@ -359,6 +379,7 @@ impl WorkerPool {
             failed_revision: wire.failed_revision,
             log: wire.log,
             steps: wire.steps,
+            failed_at: WireStatement::failed_at(&wire.statements),
             statements: wire.statements.into_iter().map(Into::into).collect(),
             duration_ms: wire.duration_ms,
         })

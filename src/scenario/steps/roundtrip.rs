@@ -175,6 +175,7 @@ impl Findings {
             .or_else(|| e.failed_statement.clone());
         self.defects.push(
             d.with_error(e.error.clone(), statement)
+                .with_statement_at(e.failed_at.clone())
                 .with_left_behind(Some(h.left)),
         );
     }

@@ -1,0 +1,123 @@
+//! `ReportView`: what the human reports show, derived from a `RunSummary`, one file per
+//! section — the verdict here; `digest` (the summary the short formats print), `findings`,
+//! `sections` (per scenario), `chain`, `confidence`, `deploy` (recommendations and the
+//! rollback plan), `environment`, `conclusion` (and the timeline). Nothing here is
+//! hard-coded praise: every line comes from a result.
+
+pub mod chain;
+pub mod conclusion;
+pub mod confidence;
+pub mod deploy;
+pub mod digest;
+pub mod environment;
+pub mod findings;
+pub mod sections;
+pub mod text;
+pub mod wording;
+
+pub use findings::{finding_lines, finding_text, findings_counts};
+pub use sections::{scenario_short, statement_text};
+pub use text::{md_cell, md_code, md_fence, md_line};
+
+use super::group::Grouper;
+use super::summary::{RunStatus, RunSummary};
+
+/// GO / NO-GO and the banner's words.
+pub struct Verdict {
+    pub mark: &'static str,
+    pub class: &'static str,
+    pub text: String,
+    pub go: bool,
+}
+
+pub struct ReportView {
+    pub head: String,
+    pub date: String,
+    pub tester: String,
+    pub verdict: Verdict,
+    pub rows: Vec<sections::SummaryRow>,
+    /// Every finding once, ranked, alike ones grouped: new revisions first, blocking first.
+    pub findings: Vec<findings::FindingLine>,
+    /// Every finding once, ungrouped, for the filterable table.
+    pub finding_rows: Vec<findings::FindingRow>,
+    pub filters: findings::FindingFilters,
+    pub digest: digest::Digest,
+    /// What seeding could not do (run information, never a finding); None when it did all.
+    pub seeding: Option<String>,
+    pub sections: Vec<sections::Section>,
+    pub chain: chain::ChainSection,
+    pub confidence: Vec<confidence::Aspect>,
+    pub deployment: deploy::Deployment,
+    pub environment: Vec<(String, String)>,
+    pub conclusion: Vec<conclusion::Conclusion>,
+    pub timeline: conclusion::Timeline,
+}
+
+pub fn build(summary: &RunSummary) -> ReportView {
+    let g = Grouper::new(summary.chain.revisions.iter().map(|r| r.id.as_str()));
+    let short: Vec<String> = summary
+        .scenarios
+        .iter()
+        .map(|s| sections::scenario_short(s, &g))
+        .collect();
+    let finding_rows = findings::rows(summary);
+    ReportView {
+        filters: findings::filters(&finding_rows),
+        finding_rows,
+        head: summary
+            .head
+            .clone()
+            .unwrap_or_else(|| "(no single head)".into()),
+        date: summary
+            .started_at
+            .format("%B %-d, %Y %H:%M UTC")
+            .to_string(),
+        tester: format!(
+            "{} {} (automated)",
+            summary.harness.name, summary.harness.version
+        ),
+        verdict: verdict(summary),
+        rows: sections::rows(summary, &short),
+        findings: findings::finding_lines(summary, &g, |_| true),
+        digest: digest::build(summary, &g),
+        seeding: (!summary.seeding.is_clean()).then(|| summary.seeding.to_string()),
+        sections: sections::sections(summary, &g),
+        chain: chain::build(summary),
+        confidence: confidence::build(summary),
+        deployment: deploy::build(summary, &g, &short),
+        environment: environment::build(summary),
+        conclusion: conclusion::conclusion(summary, &short),
+        timeline: conclusion::timeline(summary),
+    }
+}
+
+fn verdict(summary: &RunSummary) -> Verdict {
+    let go = summary.status == RunStatus::Passed;
+    Verdict {
+        mark: match summary.status {
+            RunStatus::Passed => "✅",
+            RunStatus::Error => "⚠️",
+            _ => "❌",
+        },
+        class: match summary.status {
+            RunStatus::Passed => "pass",
+            RunStatus::Failed => "fail",
+            RunStatus::Error => "error",
+            RunStatus::Skipped => "skip",
+        },
+        text: match summary.status {
+            RunStatus::Passed => "PASSED - PRODUCTION READY".into(),
+            RunStatus::Failed => "FAILED - NOT READY FOR PRODUCTION".into(),
+            RunStatus::Skipped => "NOTHING TESTED - NOT READY FOR PRODUCTION".into(),
+            RunStatus::Error => format!(
+                "ERROR - RUN INCOMPLETE{}",
+                summary
+                    .error
+                    .as_ref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            ),
+        },
+        go,
+    }
+}
