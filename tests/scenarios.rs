@@ -132,7 +132,9 @@ fn seed_from_a_clean_chain_reports_what_the_seed_missed() {
     assert_eq!(loss.len(), 1, "{loss:?}");
     assert_eq!(loss[0]["table"], "user");
     assert_eq!(loss[0]["column"], "api_token");
-    assert_eq!(loss[0]["lost"], 3);
+    // Every seeded row's value: three distinct tokens at the column's 64-character limit (its
+    // unique index forbids a duplicate) and NULL.
+    assert_eq!(loss[0]["lost"], 4);
     assert_eq!(loss[0]["reason"], "column dropped");
 }
 

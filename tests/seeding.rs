@@ -2,7 +2,8 @@
 //! a primary key survives a new covering index), seeds that respect foreign keys (a parent
 //! row refused by a CHECK takes its children with it: no orphan, no 1452, and the refusal is
 //! run information, not a finding), and seeds in production's shapes (a TEXT at its limit
-//! copied into CHAR(40), a LONGTEXT copied back into VARCHAR(200), both 1406).
+//! copied into CHAR(40), a LONGTEXT copied back into VARCHAR(200), both 1406; the `downgrade`
+//! scenario's own seed meets a narrow staging column, 1406).
 //! Server: `MH_TEST_IMAGE` (container) or `MH_TEST_SERVER_BINARY`, else the local mariadbd.
 
 mod common;
@@ -123,6 +124,21 @@ fn text_at_its_limit_copied_into_char40_fails_1406() {
 fn longtext_copied_back_into_varchar200_on_downgrade_fails_1406() {
     let r = run("seeding/longtext-downgrade", "chain,round-trip");
     assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        found(&r).contains(&("000002".into(), "downgrade_fails".into(), Some(1406))),
+        "{:?}",
+        found(&r)
+    );
+}
+
+/// The `downgrade` scenario seeds the baseline in production's shapes too: a body at TEXT's
+/// 65,535-byte limit meets the downgrade's VARCHAR(200) staging column (1406). With three
+/// short rows the same downgrade passed and the scenario said "seeded data intact".
+#[test]
+fn downgrade_scenario_seeds_text_at_its_limit_so_a_narrow_staging_column_fails_1406() {
+    let r = run("seeding/downgrade-staging-column", "downgrade");
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.scenario("downgrade")["status"], "failed");
     assert!(
         found(&r).contains(&("000002".into(), "downgrade_fails".into(), Some(1406))),
         "{:?}",
