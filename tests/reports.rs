@@ -290,7 +290,7 @@ fn planted_password_and_script_tag_never_leak() {
         ))
         .await
         .unwrap();
-        c.query_drop("GRANT ALL ON *.* TO 'planted'@'%'")
+        c.query_drop("GRANT ALL ON *.* TO 'planted'@'%' WITH GRANT OPTION")
             .await
             .unwrap();
         c.query_drop(format!(
@@ -298,7 +298,7 @@ fn planted_password_and_script_tag_never_leak() {
         ))
         .await
         .unwrap();
-        c.query_drop("GRANT ALL ON *.* TO 'planted'@'localhost'")
+        c.query_drop("GRANT ALL ON *.* TO 'planted'@'localhost' WITH GRANT OPTION")
             .await
             .unwrap();
         c.disconnect().await.unwrap();
@@ -369,7 +369,7 @@ def downgrade():
     }
     assert!(
         everything.contains("connecting to"),
-        "the migration's output is in the report"
+        "the migration's output is in the report: {everything}"
     );
     for leak in [secret, "Pl4nted-S3cret", "S3cret%21x"] {
         assert!(!everything.contains(leak), "leaked {leak}");

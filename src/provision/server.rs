@@ -231,6 +231,14 @@ impl Server {
                 .map_err(|e| refused("CREATE USER", &e))?;
                 // Once one exists, teardown drops it (and the other, if any).
                 self.app = Some(app.clone());
+                // Each database is granted as it is created: find out now, not in every
+                // scenario, whether this account may grant at all (GRANT OPTION).
+                c.query_drop(format!(
+                    "GRANT SELECT ON `mh_{}_grant_probe`.* TO '{}'@'{host}'",
+                    self.run_id, app.user
+                ))
+                .await
+                .map_err(|e| refused("GRANT", &e))?;
             }
             let _ = c.disconnect().await;
             let a = app.connect(None).await.map_err(|e| refused("login", &e))?;

@@ -33,7 +33,8 @@ pub struct Card {
     pub statement: Option<String>,
     /// What the failure left applied, on one line.
     pub left_behind: Option<String>,
-    pub hint: &'static str,
+    /// The finding's own fix when it knows one (compat's expand/contract line), else its kind's.
+    pub hint: String,
     pub seen_in: String,
     pub caused_by: Option<String>,
 }
@@ -107,7 +108,10 @@ fn card(f: &Finding) -> Card {
             .filter(|q| !q.trim().is_empty())
             .map(|q| shorten_block(q, 600)),
         left_behind: d.left_behind.as_ref().map(left_behind),
-        hint: fix_hint(d.kind),
+        hint: match &d.compat {
+            Some(c) => format!("fix: {}", c.fix()),
+            None => fix_hint(d.kind).to_string(),
+        },
         seen_in: shorten(&f.scenarios().join(", "), 200),
         caused_by: (!f.caused_by.is_empty()).then(|| shorten(&f.caused_by.join(", "), 100)),
     }

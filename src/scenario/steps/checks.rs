@@ -196,6 +196,7 @@ pub async fn seed_data(ctx: &RunContext, state: &mut ScenarioState) -> StepResul
         data::SeedOptions {
             first_row: 0,
             shape: data::SeedShape::Extremes,
+            ..Default::default()
         },
     );
     let work = async {
