@@ -233,7 +233,7 @@ fn dropping_a_column_the_previous_model_uses_breaks_the_previous_release() {
     );
     let md = r.file("report.md");
     assert!(
-        md.contains("fix: ship the code that stops using `user.legacy_name` first"),
+        md.contains("ship the code that stops using `user.legacy_name` first"),
         "{md}"
     );
     // Nothing left behind, the user's checkout untouched.

@@ -109,7 +109,7 @@ fn card(f: &Finding) -> Card {
             .map(|q| shorten_block(q, 600)),
         left_behind: d.left_behind.as_ref().map(left_behind),
         hint: match &d.compat {
-            Some(c) => format!("fix: {}", c.fix()),
+            Some(c) => c.fix().to_string(),
             None => fix_hint(d.kind).to_string(),
         },
         seen_in: shorten(&f.scenarios().join(", "), 200),
