@@ -291,6 +291,15 @@ async fn prepare(
         None => None,
         Some(r) => match crate::previous::load(cfg, r, redactor, settings.verbose).await {
             Ok(p) => Some(Arc::new(p)),
+            // `--since` alone only narrows the scope: a ref whose code cannot be loaded
+            // (the first change that adds migrations, say) leaves the compat check without a
+            // previous release instead of stopping the run. `[compat] previous` asked for it.
+            Err(e) if cfg.raw.compat.previous.is_none() => {
+                tracing::warn!(
+                    "no previous release from --since {r} ({e}): the compat check runs without one"
+                );
+                None
+            }
             Err(e) => {
                 driver.shutdown().await;
                 return Err(e);

@@ -137,7 +137,10 @@ pub async fn load(
 /// (a venv beside the project is not in git).
 async fn rerooted(cfg: &Config, dir: &Path) -> Result<Config> {
     let mut raw = cfg.raw.clone();
-    if matches!(raw.migrations.tool, ToolKind::Alembic | ToolKind::Flask) {
+    if matches!(
+        raw.migrations.tool,
+        ToolKind::Alembic | ToolKind::Flask | ToolKind::Django
+    ) {
         raw.python.python = Some(crate::driver::python::resolve_python(cfg).await?);
     }
     Ok(Config {

@@ -234,7 +234,7 @@ impl Server {
                 // Each database is granted as it is created: find out now, not in every
                 // scenario, whether this account may grant at all (GRANT OPTION).
                 c.query_drop(format!(
-                    "GRANT SELECT ON `mh_{}_grant_probe`.* TO '{}'@'{host}'",
+                    "GRANT ALL PRIVILEGES ON `mh_{}_grant_probe`.* TO '{}'@'{host}'",
                     self.run_id, app.user
                 ))
                 .await

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::summary::RunSummary;
 use super::view::findings::kind_id;
-use super::view::wording::fix_hint;
+use super::view::wording::{fix_for, fix_hint};
 use crate::findings::{Finding, Kind, Severity};
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -70,7 +70,7 @@ fn result(f: &Finding, kinds: &[Kind], root: &Path) -> Value {
     if let Some(q) = d.statement.as_deref().filter(|q| !q.trim().is_empty()) {
         text.push_str(&format!("\nStatement: {}", q.trim()));
     }
-    text.push_str(&format!("\nFix: {}", fix_hint(d.kind)));
+    text.push_str(&format!("\nFix: {}", fix_for(d)));
     let mut r = json!({
         "ruleId": kind_id(d.kind),
         "ruleIndex": kinds.iter().position(|k| *k == d.kind).unwrap_or(0),

@@ -8,7 +8,7 @@ use crate::findings::{Finding, LeftBehind, Retry, Severity};
 use super::super::group::{shorten, Grouper};
 use super::super::summary::RunSummary;
 use super::findings::{finding_lines, severity_mark, FindingLine};
-use super::wording::fix_hint;
+use super::wording::fix_for;
 
 /// Findings under test printed in full; the others are grouped lines.
 pub const CARDS: usize = 10;
@@ -108,10 +108,7 @@ fn card(f: &Finding) -> Card {
             .filter(|q| !q.trim().is_empty())
             .map(|q| shorten_block(q, 600)),
         left_behind: d.left_behind.as_ref().map(left_behind),
-        hint: match &d.compat {
-            Some(c) => c.fix().to_string(),
-            None => fix_hint(d.kind).to_string(),
-        },
+        hint: fix_for(d),
         seen_in: shorten(&f.scenarios().join(", "), 200),
         caused_by: (!f.caused_by.is_empty()).then(|| shorten(&f.caused_by.join(", "), 100)),
     }

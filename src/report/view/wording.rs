@@ -1,7 +1,7 @@
 //! Report wording that depends on a finding's kind: the fix hint a summary prints under
 //! each finding. One arm per `Kind`: a new kind does not compile until it has its hint.
 
-use crate::findings::Kind;
+use crate::findings::{Defect, Kind};
 
 /// What to do about a finding of this kind, in one sentence.
 pub fn fix_hint(kind: Kind) -> &'static str {
@@ -27,5 +27,14 @@ pub fn fix_hint(kind: Kind) -> &'static str {
         Kind::BreaksPreviousRelease => "Keep the previous release working on the new schema (expand first, contract in a later release): add before you drop or rename.",
         Kind::BlocksWrites => "Run the change online (gh-ost, pt-online-schema-change) or rewrite it as an instant/in-place change; see the server's reason in the online-DDL table.",
         Kind::CodeAheadOfSchema => "Ship the migration before (or with) the code that needs it, or make the code tolerate the old schema.",
+    }
+}
+
+/// The fix a report prints under a finding: its own when it knows one (compat's
+/// expand/contract line), else its kind's.
+pub fn fix_for(d: &Defect) -> String {
+    match &d.compat {
+        Some(c) => c.fix().to_string(),
+        None => fix_hint(d.kind).to_string(),
     }
 }
