@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 export MH_TEST_IMAGE="${MH_TEST_IMAGE:-migration-harness/mariadb:10.11}"
 export MH_TEST_MYSQL_IMAGE="${MH_TEST_MYSQL_IMAGE:-migration-harness/mysql:9.7}"
 cargo build --locked --all-targets
-cargo test --locked --all-targets
+cargo test --locked --all-targets --no-fail-fast
