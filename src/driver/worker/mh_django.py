@@ -17,7 +17,8 @@ import time
 import traceback
 from urllib.parse import unquote, urlsplit
 
-from mh_worker import _PROTO, READ_ONLY, SimulatedCrash, _Bounded, _server_error
+import mh_worker
+from mh_worker import READ_ONLY, SimulatedCrash, _Bounded, _server_error
 
 STATE = {
     "rev": None,  # "app.name" of the migration being applied or unapplied
@@ -258,6 +259,10 @@ def versions():
 
 
 def main():
+    # The protocol owns a private copy of fd 1 before anything (Django, the project's
+    # settings) can print to stdout; mh_worker's helpers write through the same stream.
+    mh_worker._own_stdout()
+    proto = mh_worker._PROTO
     CONF.update(json.loads(sys.argv[1]))
     os.chdir(CONF["workdir"])
     sys.path.insert(0, CONF["workdir"])  # as `python manage.py` run from its directory
@@ -275,10 +280,10 @@ def main():
     except ImportError as e:
         name = getattr(e, "name", None) or "django"
         dist = {"django": "Django", "pymysql": "PyMySQL"}.get(name, name)
-        _PROTO.write(json.dumps({"ready": False, "missing": [[name, dist]], "versions": versions()}) + "\n")
+        proto.write(json.dumps({"ready": False, "missing": [[name, dist]], "versions": versions()}) + "\n")
         return
     install_hooks()
-    _PROTO.write(json.dumps({"ready": True, "pid": os.getpid(), "versions": versions()}) + "\n")
+    proto.write(json.dumps({"ready": True, "pid": os.getpid(), "versions": versions()}) + "\n")
     for line in sys.stdin:
         line = line.strip()
         if not line:
@@ -286,7 +291,7 @@ def main():
         req = json.loads(line)
         if req.get("cmd") == "shutdown":
             break
-        _PROTO.write(json.dumps(handle(req), default=str) + "\n")
+        proto.write(json.dumps(handle(req), default=str) + "\n")
 
 
 if __name__ == "__main__":
