@@ -205,7 +205,7 @@ fn downgrade_that_forgets_four_objects_names_each() {
             "--scenario",
             "downgrade",
             "--format",
-            "json,md",
+            "json,md,html",
         ],
         &[],
     );

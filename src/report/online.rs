@@ -59,10 +59,13 @@ pub fn table(d: &RevisionDdl) -> OnlineTable {
 /// other one with a statement that blocks writes. Returns them with the count of the
 /// others left out (history whose changes are all instant, online or metadata only), so a
 /// long chain's report stays short.
-pub fn tables(steps: &[StepResult], new: &[String]) -> (Vec<OnlineTable>, usize) {
+pub fn tables<'a>(
+    steps: impl IntoIterator<Item = &'a StepResult>,
+    new: &[String],
+) -> (Vec<OnlineTable>, usize) {
     let mut omitted = 0;
     let mut out = Vec::new();
-    for d in steps.iter().filter_map(|st| st.online_ddl.as_deref()) {
+    for d in steps.into_iter().filter_map(|st| st.online_ddl.as_deref()) {
         if d.statements.is_empty() {
             continue;
         }

@@ -219,6 +219,8 @@ pub fn normalize(text: &str) -> String {
         (r#"(Python"?[,:]? "?)\d+\.\d+\.\d+"#, "${1}PY_VERSION"),
         (r#"[^\s"'(]*/site-packages/"#, "SITE/"),
         (r#"[^\s"'(]*/venvs/[0-9a-f]+/bin/python"#, "VENV/bin/python"),
+        // The worker scripts' cache directory is named by their hash: any edit renames it.
+        (r#"[^\s"'(]*/worker/[0-9a-f]+/"#, "WORKER/"),
         (r"(?m)^(- OS: |\| OS \| ).*$", "${1}OS"),
         (r#""os": "[^"]*""#, r#""os": "OS""#),
         (r"<dt>OS</dt><dd>[^<]*</dd>", "<dt>OS</dt><dd>OS</dd>"),

@@ -45,8 +45,10 @@ pub struct ReportView {
     /// What seeding could not do (run information, never a finding); None when it did all.
     pub seeding: Option<String>,
     pub sections: Vec<sections::Section>,
-    /// The online-DDL tables of the revisions under test, for the summary.
+    /// The online-DDL tables for the summary (see `online_summary`).
     pub online: Vec<crate::report::online::OnlineTable>,
+    /// Tables left to report.html.
+    pub online_more: usize,
     /// Said once under them.
     pub online_note: Option<&'static str>,
     pub chain: chain::ChainSection,
@@ -65,6 +67,7 @@ pub fn build(summary: &RunSummary) -> ReportView {
         .map(|s| sections::scenario_short(s, &g))
         .collect();
     let finding_rows = findings::rows(summary);
+    let (online, online_more) = online_summary(summary);
     ReportView {
         filters: findings::filters(&finding_rows),
         finding_rows,
@@ -86,7 +89,8 @@ pub fn build(summary: &RunSummary) -> ReportView {
         digest: digest::build(summary, &g),
         seeding: (!summary.seeding.is_clean()).then(|| summary.seeding.to_string()),
         sections: sections::sections(summary, &g),
-        online: online_under_test(summary),
+        online,
+        online_more,
         online_note: summary
             .scenarios
             .iter()
@@ -102,16 +106,18 @@ pub fn build(summary: &RunSummary) -> ReportView {
     }
 }
 
-/// The online-DDL tables of the revisions under test only: history's are in report.html.
-fn online_under_test(summary: &RunSummary) -> Vec<crate::report::online::OnlineTable> {
-    summary
-        .scenarios
-        .iter()
-        .flat_map(|s| &s.steps)
-        .filter_map(|st| st.online_ddl.as_deref())
-        .filter(|d| !d.statements.is_empty() && summary.scope.new.contains(&d.revision))
-        .map(crate::report::online::table)
-        .collect()
+/// At most this many online-DDL tables in the summary; the rest are in report.html.
+const ONLINE_TABLES: usize = 10;
+
+/// The summary's online-DDL tables: every revision under test, and older ones with a
+/// statement that blocks writes (as the HTML sections show them), at most `ONLINE_TABLES`;
+/// with the count of tables left to report.html.
+fn online_summary(summary: &RunSummary) -> (Vec<crate::report::online::OnlineTable>, usize) {
+    let steps = summary.scenarios.iter().flat_map(|s| &s.steps);
+    let (mut tables, _) = crate::report::online::tables(steps, &summary.scope.new);
+    let more = tables.len().saturating_sub(ONLINE_TABLES);
+    tables.truncate(ONLINE_TABLES);
+    (tables, more)
 }
 
 fn verdict(summary: &RunSummary) -> Verdict {
