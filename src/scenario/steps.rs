@@ -70,6 +70,17 @@ impl ScenarioState {
     }
 }
 
+/// What a per-revision step says of the older revisions `[scenarios] per_revision = "new"`
+/// left out: a skip, not a pass, since nothing was checked for them.
+fn older_left_out(action: &'static str, left_out: usize, done: &str) -> Option<StepResult> {
+    (left_out > 0).then(|| {
+        StepResult::new(action, "older revisions").skip(format!(
+            "{left_out} revision(s) before the revisions under test were not {done} \
+             ([scenarios] per_revision = \"new\")"
+        ))
+    })
+}
+
 pub struct StepOutcome {
     pub results: Vec<StepResult>,
     /// Set when the scenario as a whole does not apply (e.g. nothing to reproduce).

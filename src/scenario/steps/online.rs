@@ -100,14 +100,7 @@ pub async fn online_ddl(ctx: &RunContext, state: &mut ScenarioState) -> StepOutc
                 .detail("no revision sends a statement that changes a table's definition"),
         );
     }
-    if left_out > 0 {
-        out.push(
-            StepResult::new("online_ddl", "older revisions").skip(format!(
-                "{left_out} revision(s) before the revisions under test were not probed \
-             ([scenarios] per_revision = \"new\")"
-            )),
-        );
-    }
+    out.extend(super::older_left_out("online_ddl", left_out, "probed"));
     StepOutcome {
         results: out,
         skip_scenario: None,

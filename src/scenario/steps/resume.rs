@@ -129,14 +129,7 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
                 .detail("no revision sends more than one statement: nothing can stop half-way"),
         );
     }
-    if left_out > 0 {
-        out.push(
-            StepResult::new("crash_resume", "older revisions").skip(format!(
-                "{left_out} revision(s) before the revisions under test were not crashed \
-                 ([scenarios] per_revision = \"new\")"
-            )),
-        );
-    }
+    out.extend(super::older_left_out("crash_resume", left_out, "crashed"));
     StepOutcome {
         results: out,
         skip_scenario: None,

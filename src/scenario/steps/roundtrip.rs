@@ -84,15 +84,11 @@ pub async fn round_trips(
     let ((), mut results) = tokio::join!(producer, consumer);
     results.sort_by_key(|(i, _)| *i);
     let mut results: Vec<StepResult> = results.into_iter().map(|(_, r)| r).collect();
-    if left_out > 0 {
-        // A skip, not a pass: nothing was checked for them.
-        results.push(
-            StepResult::new("round_trip", "older revisions").skip(format!(
-                "{left_out} revision(s) before the revisions under test were not round-tripped \
-             ([scenarios] per_revision = \"new\")"
-            )),
-        );
-    }
+    results.extend(super::older_left_out(
+        "round_trip",
+        left_out,
+        "round-tripped",
+    ));
     StepOutcome {
         results,
         skip_scenario: None,
