@@ -283,15 +283,7 @@ def main():
         proto.write(json.dumps({"ready": False, "missing": [[name, dist]], "versions": versions()}) + "\n")
         return
     install_hooks()
-    proto.write(json.dumps({"ready": True, "pid": os.getpid(), "versions": versions()}) + "\n")
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        req = json.loads(line)
-        if req.get("cmd") == "shutdown":
-            break
-        proto.write(json.dumps(handle(req), default=str) + "\n")
+    mh_worker.answer_requests(handle, versions)
 
 
 if __name__ == "__main__":

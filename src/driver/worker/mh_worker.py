@@ -708,6 +708,12 @@ def serve(conf):
         _PROTO.write(json.dumps({"ready": False, "missing": missing, "versions": versions()}) + "\n")
         return
     install_hooks()
+    answer_requests(handle, versions)
+
+
+def answer_requests(handle, versions):
+    """Says it is ready, then answers one JSON request per stdin line until `shutdown`
+    (the Django worker serves through this too)."""
     _PROTO.write(json.dumps({"ready": True, "pid": os.getpid(), "versions": versions()}) + "\n")
     for line in sys.stdin:
         line = line.strip()
