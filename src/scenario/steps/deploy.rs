@@ -4,9 +4,11 @@
 //! two happened is read from the database (version table and schema), not from log lines.
 
 use super::super::result::{Status, StepResult};
-use super::super::runner::RunContext;
+use super::super::context::RunContext;
 use super::halfapplied::measure;
-use super::{after, from_execution, prepare_baseline, snapshot, ScenarioState, StepOutcome};
+use super::baseline::prepare_baseline;
+use super::common::{after, from_execution, snapshot};
+use super::super::state::{ScenarioState, StepOutcome};
 use crate::driver::{DbTarget, Execution, Target, VersionState};
 use crate::findings::{Defect, Kind};
 use crate::schema::{diff, Snapshot};

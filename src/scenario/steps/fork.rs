@@ -4,7 +4,7 @@
 use mysql_async::prelude::Queryable;
 
 use super::super::model::ParentState;
-use super::super::runner::RunContext;
+use super::super::context::RunContext;
 use crate::db::ident;
 use crate::driver::{DbTarget, Target};
 
