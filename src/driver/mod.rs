@@ -29,8 +29,6 @@ pub use statement::{
     line_in, FailurePoint, SourceLine, StatementOutcome, StatementRecord, StatementSource,
 };
 
-
-
 use crate::config::{Config, ToolKind};
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;

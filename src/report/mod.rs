@@ -5,8 +5,8 @@
 mod collect;
 mod console;
 mod files;
-mod format;
 pub mod findings;
+mod format;
 mod github;
 mod group;
 mod html;

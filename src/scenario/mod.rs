@@ -13,9 +13,9 @@ pub mod runner;
 pub mod state;
 mod steps;
 
+pub use context::RunContext;
 pub use events::{Event, PlannedId, RunStart};
 pub use model::{Expect, ScenarioFile, Start, Step};
 pub use plan::{plan, Disposition, Plan, PlannedScenario};
 pub use result::{ScenarioResult, Status, StepResult};
-pub use context::RunContext;
 pub use runner::run_plan;

@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::context::RunContext;
 use super::events::Event;
 use super::model::{ScenarioFile, Start, Step, StrictnessKey};
 use super::plan::{Disposition, PlannedScenario};
 use super::result::{ScenarioResult, Status, StepResult, Warning, WarningKind};
-use super::context::RunContext;
 use super::state::{ScenarioState, StepOutcome};
 use super::steps;
 use crate::config::Strictness;

@@ -47,7 +47,11 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) {
             let ast = syn::parse_file(&text)
                 .unwrap_or_else(|e| panic!("{} does not parse: {e}", path.display()));
             let module = module_of(root, &path);
-            out.push(SourceFile { file: path, module, ast });
+            out.push(SourceFile {
+                file: path,
+                module,
+                ast,
+            });
         }
     }
 }
@@ -55,7 +59,10 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) {
 /// `src/a/b.rs` and `src/a/b/mod.rs` are module `a::b`; `src/lib.rs` is the crate root.
 fn module_of(root: &Path, file: &Path) -> ModPath {
     let rel = file.strip_prefix(root).unwrap().with_extension("");
-    let mut parts: ModPath = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let mut parts: ModPath = rel
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
     if matches!(parts.last().map(String::as_str), Some("mod" | "lib")) {
         parts.pop();
     }
@@ -94,7 +101,11 @@ fn declared(file: &syn::File) -> Declared {
 }
 
 /// Every path a `use` tree names, with the name it binds (None for globs).
-fn use_leaves(tree: &syn::UseTree, prefix: Vec<String>, out: &mut Vec<(Vec<String>, Option<String>)>) {
+fn use_leaves(
+    tree: &syn::UseTree,
+    prefix: Vec<String>,
+    out: &mut Vec<(Vec<String>, Option<String>)>,
+) {
     let with = |s: &syn::Ident| {
         let mut p = prefix.clone();
         p.push(s.to_string());
@@ -150,7 +161,9 @@ impl Crate {
     /// The file an absolute path lands in: the longest module prefix that is a file, followed
     /// through that file's `pub use` re-exports to where the item is defined.
     fn file_of(&self, path: &ModPath, depth: usize) -> Option<ModPath> {
-        let split = (0..=path.len()).rev().find(|&i| self.files.contains_key(&path[..i]))?;
+        let split = (0..=path.len())
+            .rev()
+            .find(|&i| self.files.contains_key(&path[..i]))?;
         let module = path[..split].to_vec();
         let Some(item) = path.get(split) else {
             return Some(module);
@@ -190,7 +203,8 @@ impl<'ast> Visit<'ast> for PathsNamed {
     /// `pub(super)` names a scope, not a dependency.
     fn visit_visibility(&mut self, _: &'ast syn::Visibility) {}
     fn visit_path(&mut self, p: &'ast syn::Path) {
-        self.paths.push(p.segments.iter().map(|s| s.ident.to_string()).collect());
+        self.paths
+            .push(p.segments.iter().map(|s| s.ident.to_string()).collect());
         syn::visit::visit_path(self, p);
     }
 }
@@ -200,7 +214,10 @@ type Graph = BTreeMap<ModPath, BTreeMap<ModPath, String>>;
 
 fn module_graph(files: &[SourceFile]) -> Graph {
     let krate = Crate {
-        files: files.iter().map(|f| (f.module.clone(), declared(&f.ast))).collect(),
+        files: files
+            .iter()
+            .map(|f| (f.module.clone(), declared(&f.ast)))
+            .collect(),
     };
     let mut graph = BTreeMap::new();
     for f in files {
@@ -208,7 +225,9 @@ fn module_graph(files: &[SourceFile]) -> Graph {
         named.visit_file(&f.ast);
         let mut edges = BTreeMap::new();
         for p in &named.paths {
-            let target = krate.absolute(&f.module, p).and_then(|a| krate.file_of(&a, 0));
+            let target = krate
+                .absolute(&f.module, p)
+                .and_then(|a| krate.file_of(&a, 0));
             if let Some(m) = target.filter(|m| *m != f.module) {
                 edges.entry(m).or_insert_with(|| p.join("::"));
             }
@@ -254,7 +273,13 @@ fn cycles(graph: &Graph) -> Vec<Vec<ModPath>> {
             }
         }
     }
-    let mut t = Tarjan { graph, index: BTreeMap::new(), stack: Vec::new(), next: 0, found: Vec::new() };
+    let mut t = Tarjan {
+        graph,
+        index: BTreeMap::new(),
+        stack: Vec::new(),
+        next: 0,
+        found: Vec::new(),
+    };
     for v in graph.keys() {
         if !t.index.contains_key(v) {
             t.visit(v);
@@ -291,7 +316,12 @@ fn no_file_imports_a_file_that_imports_it_back() {
             edges.join("\n  ")
         })
         .collect();
-    assert!(found.is_empty(), "{} import cycle(s), each edge with the path that makes it:\n  {}", found.len(), described.join("\n\n  "));
+    assert!(
+        found.is_empty(),
+        "{} import cycle(s), each edge with the path that makes it:\n  {}",
+        found.len(),
+        described.join("\n\n  ")
+    );
 }
 
 #[test]
@@ -315,13 +345,19 @@ fn a_reexport_resolves_to_the_file_that_defines_the_item() {
     let parse = |s: &str| syn::parse_file(s).unwrap();
     let files = BTreeMap::from([
         (vec![], declared(&parse("mod report;"))),
-        (vec!["report".to_string()], declared(&parse("mod format; pub use format::Format;"))),
+        (
+            vec!["report".to_string()],
+            declared(&parse("mod format; pub use format::Format;")),
+        ),
         (vec!["report".into(), "format".into()], Declared::default()),
     ]);
     let krate = Crate { files };
     let path: Vec<String> = ["crate", "report", "Format"].map(String::from).to_vec();
     let abs = krate.absolute(&vec!["settings".into()], &path).unwrap();
-    assert_eq!(krate.file_of(&abs, 0), Some(vec!["report".into(), "format".into()]));
+    assert_eq!(
+        krate.file_of(&abs, 0),
+        Some(vec!["report".into(), "format".into()])
+    );
 }
 
 /// `Result<T, String>`: an error a caller cannot match on and a report cannot place.
@@ -357,11 +393,19 @@ impl<'ast> Visit<'ast> for StringErrors {
 fn no_function_returns_its_error_as_a_string() {
     let mut found = Vec::new();
     for f in library_files() {
-        let mut v = StringErrors { file: f.file.clone(), found: Vec::new() };
+        let mut v = StringErrors {
+            file: f.file.clone(),
+            found: Vec::new(),
+        };
         v.visit_file(&f.ast);
         found.extend(v.found);
     }
-    assert!(found.is_empty(), "{} Result<_, String>:\n{}", found.len(), found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "{} Result<_, String>:\n{}",
+        found.len(),
+        found.join("\n")
+    );
 }
 
 /// Functions outside test code longer than [`LONGEST_FUNCTION`] lines.
@@ -414,11 +458,21 @@ fn no_function_is_longer_than_a_reader_can_hold() {
         module: vec!["main".into()],
     };
     for f in library_files().into_iter().chain([main]) {
-        let mut v = LongFunctions { file: f.file.clone(), found: Vec::new() };
+        let mut v = LongFunctions {
+            file: f.file.clone(),
+            found: Vec::new(),
+        };
         v.visit_file(&f.ast);
         found.extend(v.found);
     }
     found.sort_by(|a, b| b.cmp(a));
-    let listed: Vec<String> = found.iter().map(|(n, at)| format!("{n} lines: {at}")).collect();
-    assert!(found.is_empty(), "functions over {LONGEST_FUNCTION} lines:\n{}", listed.join("\n"));
+    let listed: Vec<String> = found
+        .iter()
+        .map(|(n, at)| format!("{n} lines: {at}"))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "functions over {LONGEST_FUNCTION} lines:\n{}",
+        listed.join("\n")
+    );
 }

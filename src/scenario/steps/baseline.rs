@@ -87,7 +87,10 @@ pub async fn prepare_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Ve
 }
 
 /// Upgrades a fresh database to the baseline and applies the drift fixture.
-pub(crate) async fn replay_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Vec<StepResult> {
+pub(crate) async fn replay_baseline(
+    ctx: &RunContext,
+    state: &mut ScenarioState,
+) -> Vec<StepResult> {
     let mut out = Vec::new();
     if let Some(b) = &ctx.plan.baseline {
         let e = ctx
@@ -138,7 +141,10 @@ pub(crate) async fn replay_baseline(ctx: &RunContext, state: &mut ScenarioState)
     out
 }
 
-pub(crate) async fn run_sql_list(db: &DbTarget, sql: &[String]) -> Result<u64, (String, mysql_async::Error)> {
+pub(crate) async fn run_sql_list(
+    db: &DbTarget,
+    sql: &[String],
+) -> Result<u64, (String, mysql_async::Error)> {
     let start = std::time::Instant::now();
     let mut c = db
         .conn

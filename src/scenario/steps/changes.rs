@@ -2,8 +2,8 @@
 //! clean scratch database walked one revision at a time, and what the drift fixture changed:
 //! the evidence `compat::blame` reads to name the revision behind an incompatibility.
 
-use super::common::snapshot;
 use super::super::state::ScenarioState;
+use super::common::snapshot;
 use crate::compat::{RevisionChanges, Subject};
 use crate::driver::Target;
 use crate::scenario::context::RunContext;

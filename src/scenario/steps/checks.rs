@@ -3,12 +3,12 @@
 
 use mysql_async::prelude::Queryable;
 
+use super::super::context::RunContext;
 use super::super::model::Expect;
 use super::super::result::{Status, StepResult};
-use super::super::context::RunContext;
+use super::super::state::{ScenarioState, StepOutcome};
 use super::baseline::{prepare_baseline, run_sql_list};
 use super::common::{from_execution, label, meets, revision_of, snapshot, target_of};
-use super::super::state::{ScenarioState, StepOutcome};
 use crate::data;
 use crate::db::{ident, server_error};
 use crate::driver::{DbTarget, Outcome};

@@ -13,7 +13,11 @@ use crate::schema::{self, Snapshot};
 
 /// What a per-revision step says of the older revisions `[scenarios] per_revision = "new"`
 /// left out: a skip, not a pass, since nothing was checked for them.
-pub(crate) fn older_left_out(action: &'static str, left_out: usize, done: &str) -> Option<StepResult> {
+pub(crate) fn older_left_out(
+    action: &'static str,
+    left_out: usize,
+    done: &str,
+) -> Option<StepResult> {
     (left_out > 0).then(|| {
         StepResult::new(action, "older revisions").skip(format!(
             "{left_out} revision(s) before the revisions under test were not {done} \

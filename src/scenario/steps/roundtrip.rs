@@ -5,13 +5,13 @@
 
 use futures_util::StreamExt;
 
+use super::super::context::RunContext;
 use super::super::model::ParentState;
 use super::super::result::StepResult;
-use super::super::context::RunContext;
+use super::super::state::{ScenarioState, StepOutcome};
+use super::common::snapshot;
 use super::fork::parent_state;
 use super::halfapplied::{measure, HalfApplied};
-use super::common::snapshot;
-use super::super::state::{ScenarioState, StepOutcome};
 use crate::data::{self, SeedOptions, SeedShape, TableContents};
 use crate::db::ServerError;
 use crate::driver::{DbTarget, Execution, Target};

@@ -4,12 +4,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::super::result::{Status, StepResult, WarningKind};
 use super::super::context::RunContext;
+use super::super::result::{Status, StepResult, WarningKind};
+use super::super::state::{ScenarioState, StepOutcome};
+use super::common::{again_after_downgrade, from_execution};
 use super::halfapplied::measure;
 use super::tracked::Tracker;
-use super::common::{again_after_downgrade, from_execution};
-use super::super::state::{ScenarioState, StepOutcome};
 use crate::chain::Severity;
 use crate::driver::{DbTarget, Execution, Target};
 use crate::findings::{Defect, Kind};

@@ -3,7 +3,6 @@
 //! to A, and A's snapshot must then equal B's; rows in A must survive renames.
 //! 10.11 runs on the local mariadbd; 10.5 and 11.8 on the locally built images.
 
-
 use std::time::Duration;
 
 use migration_harness::provision::{ContainerProvisioner, LocalProvisioner, Provisioner, Server};
