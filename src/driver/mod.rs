@@ -19,7 +19,8 @@ pub use django::{settings_from_manage, DjangoDriver};
 pub use sqldir::SqlDirDriver;
 pub use sqlsplit::split_statements;
 pub use statement::{
-    line_in, FailurePoint, SourceLine, StatementOutcome, StatementRecord, StatementSource,
+    line_in, FailedStatement, FailurePoint, SourceLine, StatementOutcome, StatementPosition,
+    StatementRecord, StatementSource,
 };
 
 use std::fmt;
@@ -133,7 +134,7 @@ pub struct Execution {
     /// The revision that was running when it failed.
     pub failed_revision: Option<String>,
     /// The statement the server refused.
-    pub failed_statement: Option<String>,
+    pub failed_statement: Option<FailedStatement>,
     /// Where that statement is written, when the driver knows.
     pub failed_at: Option<SourceLine>,
     /// Every statement sent, in order, when the driver can see them (native SQL, the
@@ -220,6 +221,14 @@ impl Execution {
     /// Where the migration stopped, from the statement capture.
     pub fn failure_point(&self) -> Option<FailurePoint> {
         FailurePoint::of(&self.statements)
+    }
+
+    /// The refused statement as the capture saw it (its SQL alone), else as the driver
+    /// reported it.
+    pub fn refused_statement(&self) -> Option<FailedStatement> {
+        self.failure_point()
+            .map(|p| FailedStatement::sql(p.statement))
+            .or_else(|| self.failed_statement.clone())
     }
 }
 

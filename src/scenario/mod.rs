@@ -9,6 +9,7 @@ pub mod model;
 pub mod plan;
 pub mod result;
 pub mod runner;
+pub mod step_kind;
 mod steps;
 
 pub use events::{Event, PlannedId, RunStart};
@@ -16,3 +17,4 @@ pub use model::{Expect, ScenarioFile, Start, Step};
 pub use plan::{plan, Disposition, Plan, PlannedScenario};
 pub use result::{ScenarioResult, Status, StepResult};
 pub use runner::{run_plan, RunContext};
+pub use step_kind::{StepAction, StepPhase};

@@ -12,7 +12,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::events::Event;
 use super::model::{ScenarioFile, Start, Step, StrictnessKey};
 use super::plan::{Disposition, Plan, PlannedScenario};
-use super::result::{ScenarioResult, Status, StepResult, Warning, WarningKind};
+use super::result::{ScenarioResult, Status, StepAction, StepResult, Warning, WarningKind};
 use super::steps::{self, ScenarioState, StepOutcome};
 use crate::config::{ProbeConfig, ProductionConfig, Strictness};
 use crate::driver::{DbTarget, MigrationDriver};
@@ -286,8 +286,8 @@ async fn execute(
         if let Step::BeginCheck { check: key } = step {
             check = Some(*key);
             if ctx.plan.policy.strictness(*key) == Strictness::Off {
-                let s =
-                    StepResult::new("begin_check", format!("{} check", key.key())).skip(format!(
+                let s = StepResult::new(StepAction::BeginCheck, format!("{} check", key.key()))
+                    .skip(format!(
                         "{} = \"off\" in harness.toml: the steps of this check were not run",
                         key.key()
                     ));

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use mysql_async::prelude::Queryable;
 
 use super::model::{Expect, Step};
-use super::result::{Status, StepResult};
+use super::result::{Status, StepAction, StepPhase, StepResult};
 use super::runner::RunContext;
 use crate::data::TableContents;
 use crate::db::{server_error, ServerError};
@@ -72,7 +72,7 @@ impl ScenarioState {
 
 /// What a per-revision step says of the older revisions `[scenarios] per_revision = "new"`
 /// left out: a skip, not a pass, since nothing was checked for them.
-fn older_left_out(action: &'static str, left_out: usize, done: &str) -> Option<StepResult> {
+fn older_left_out(action: StepAction, left_out: usize, done: &str) -> Option<StepResult> {
     (left_out > 0).then(|| {
         StepResult::new(action, "older revisions").skip(format!(
             "{left_out} revision(s) before the revisions under test were not {done} \
@@ -141,7 +141,7 @@ pub fn revision_of(ctx: &RunContext, t: &str) -> Option<String> {
 /// Turns a tool call into a step result: pass, fail (with the server's error), or error
 /// (timed out, tool missing).
 pub fn from_execution(
-    action: &str,
+    action: StepAction,
     title: String,
     e: &Execution,
     revision: Option<String>,
@@ -179,27 +179,14 @@ pub fn from_execution(
             };
             // Other actions (the app, the model check) are classified by the report.
             let kind = match action {
-                "upgrade" => Some(Kind::UpgradeFails),
-                "downgrade" => Some(Kind::DowngradeFails),
+                StepAction::Upgrade => Some(Kind::UpgradeFails),
+                StepAction::Downgrade => Some(Kind::DowngradeFails),
                 _ => None,
             };
-            let why = match &e.error {
-                Some(err) => err.to_string(),
-                None => crate::driver::process::last_line(&e.log()),
-            };
-            let summary = match &s.revision {
-                Some(r) => format!("{action} of {r} failed: {why}"),
-                None => format!("{action} failed: {why}"),
-            };
+            let summary = failed_summary(action, Tried::First, s.revision.as_deref(), e);
             s.defects.extend(kind.map(|kind| {
                 Defect::new(kind, s.revision.as_deref(), summary)
-                    .with_error(
-                        e.error.clone(),
-                        point
-                            .as_ref()
-                            .map(|p| p.statement.clone())
-                            .or_else(|| e.failed_statement.clone()),
-                    )
+                    .with_error(e.error.clone(), e.refused_statement())
                     .with_statement_at(e.failed_at.clone())
             }));
             let what = match (&e.error, &e.failed_revision) {
@@ -226,16 +213,47 @@ pub fn from_execution(
     }
 }
 
+/// Whether a failed call was the first of its kind or an upgrade again after a downgrade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tried {
+    First,
+    AgainAfterDowngrade,
+}
+
+/// A failed call's defect summary: `upgrade of 3e51 failed: 1060 …`,
+/// `upgrade of 3e51 again after its downgrade failed: …`, `downgrade failed: …`.
+fn failed_summary(
+    action: StepAction,
+    tried: Tried,
+    revision: Option<&str>,
+    e: &Execution,
+) -> String {
+    let why = match &e.error {
+        Some(err) => err.to_string(),
+        None => crate::driver::process::last_line(&e.log()),
+    };
+    let again = match tried {
+        Tried::First => "",
+        Tried::AgainAfterDowngrade => " again after its downgrade",
+    };
+    match revision {
+        Some(r) => format!("{action} of {r}{again} failed: {why}"),
+        None => format!("{action} failed: {why}"),
+    }
+}
+
 /// An upgrade failing after a downgrade undid it (the walk's way up again, a scenario's
-/// re-application): it went up once already, so this is the round trip's defect.
-pub(super) fn again_after_downgrade(r: &mut StepResult) {
+/// re-application): it went up once already, so this is the round trip's defect. `e` is
+/// the upgrade's execution that `r` was made from.
+pub(super) fn again_after_downgrade(r: &mut StepResult, e: &Execution) {
     for d in &mut r.defects {
         d.kind = Kind::RoundTripFails;
-        if let Some(rev) = d.revision.clone() {
-            d.summary = d.summary.replacen(
-                &format!("upgrade of {rev} failed"),
-                &format!("upgrade of {rev} again after its downgrade failed"),
-                1,
+        if d.revision.is_some() {
+            d.summary = failed_summary(
+                StepAction::Upgrade,
+                Tried::AgainAfterDowngrade,
+                d.revision.as_deref(),
+                e,
             );
         }
     }
@@ -319,9 +337,11 @@ pub async fn prepare_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Ve
                 Err(e) => {
                     return BaselineTemplate {
                         database: String::new(),
-                        results: vec![
-                            StepResult::new("sql", "prepare the baseline").error(e.to_string())
-                        ],
+                        results: vec![StepResult {
+                            phase: StepPhase::Prepare,
+                            ..StepResult::new(StepAction::Sql, "prepare the baseline")
+                                .error(e.to_string())
+                        }],
                         snapshot: None,
                     }
                 }
@@ -372,8 +392,17 @@ pub async fn prepare_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Ve
     replay_baseline(ctx, state).await
 }
 
-/// Upgrades a fresh database to the baseline and applies the drift fixture.
+/// Upgrades a fresh database to the baseline and applies the drift fixture: the steps of
+/// the `Prepare` phase.
 async fn replay_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Vec<StepResult> {
+    let mut out = prepare_steps(ctx, state).await;
+    for r in &mut out {
+        r.phase = StepPhase::Prepare;
+    }
+    out
+}
+
+async fn prepare_steps(ctx: &RunContext, state: &mut ScenarioState) -> Vec<StepResult> {
     let mut out = Vec::new();
     if let Some(b) = &ctx.plan.baseline {
         let e = ctx
@@ -382,7 +411,7 @@ async fn replay_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Vec<Ste
             .await;
         after(ctx, &state.db, &e).await;
         let r = from_execution(
-            "upgrade",
+            StepAction::Upgrade,
             format!("prepare: upgrade base → baseline ({b})"),
             &e,
             Some(b.clone()),
@@ -394,7 +423,10 @@ async fn replay_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Vec<Ste
         }
     }
     if !ctx.setup_sql.is_empty() {
-        let mut r = StepResult::new("sql", "prepare: drift fixture ([baseline] setup_sql)");
+        let mut r = StepResult::new(
+            StepAction::Sql,
+            "prepare: drift fixture ([baseline] setup_sql)",
+        );
         match run_sql_list(&state.db, &ctx.setup_sql).await {
             Ok(ms) => {
                 r.duration_ms = ms;
@@ -419,7 +451,7 @@ async fn replay_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Vec<Ste
         Ok(s) => {
             state.snapshots.insert("baseline".into(), s);
         }
-        Err(e) => out.push(StepResult::new("snapshot", "snapshot baseline").error(e)),
+        Err(e) => out.push(StepResult::new(StepAction::Snapshot, "snapshot baseline").error(e)),
     }
     out
 }
@@ -496,18 +528,18 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
                 }
             }
             if came_down && matches!(step, Step::Upgrade { .. }) {
-                again_after_downgrade(&mut r);
+                again_after_downgrade(&mut r, &e);
             }
             r.into()
         }
         Step::Snapshot { name } => match snapshot(ctx, &db).await {
             Ok(s) => {
-                let r = StepResult::new("snapshot", format!("snapshot `{name}`"))
+                let r = StepResult::new(StepAction::Snapshot, format!("snapshot `{name}`"))
                     .detail(format!("{} tables captured as `{name}`", s.tables.len()));
                 state.snapshots.insert(name.clone(), s);
                 r.into()
             }
-            Err(e) => StepResult::new("snapshot", format!("snapshot `{name}`"))
+            Err(e) => StepResult::new(StepAction::Snapshot, format!("snapshot `{name}`"))
                 .error(e)
                 .into(),
         },

@@ -3,7 +3,7 @@
 //! revisions under test one by one (at most [`CARDS`]), the rest as grouped lines, and the
 //! history (revisions before the ones under test) as counts per kind with a few examples.
 
-use crate::findings::{Finding, LeftBehind, Retry, Severity};
+use crate::findings::{joined, Finding, LeftBehind, Retry, Severity};
 
 use super::super::group::{shorten, Grouper};
 use super::super::summary::RunSummary;
@@ -104,7 +104,8 @@ fn card(f: &Finding) -> Card {
         error: d.error.as_ref().map(|e| shorten(&e.to_string(), 300)),
         statement: d
             .statement
-            .as_deref()
+            .as_ref()
+            .map(|q| q.text())
             .filter(|q| !q.trim().is_empty())
             .map(|q| shorten_block(q, 600)),
         left_behind: d.left_behind.as_ref().map(left_behind),
@@ -144,7 +145,7 @@ pub fn left_behind(l: &LeftBehind) -> String {
     if !l.changed.is_empty() {
         parts.push(format!(
             "schema changed: {}",
-            shorten(&l.changed.join("; "), 200)
+            shorten(&joined(&l.changed, "; "), 200)
         ));
     }
     parts.push(match &l.retry {

@@ -1,7 +1,7 @@
 //! Findings on one line each: ranked, alike ones grouped (`30 × history · …`), with their
 //! ids as ranges (`F3–F32`) and the counts per severity.
 
-use crate::findings::{Finding, Severity};
+use crate::findings::{joined, Finding, Severity};
 use crate::scenario::Status;
 
 use super::super::group::{shorten, Grouper};
@@ -66,12 +66,16 @@ enum Causes {
 fn describe(f: &Finding, causes: Causes) -> String {
     let mut out = format!("{} · {}", f.severity.word(), f.headline());
     if !f.defect.diff.is_empty() {
-        out.push_str(&format!(": {}", shorten(&f.defect.diff.join("; "), 200)));
+        out.push_str(&format!(
+            ": {}",
+            shorten(&joined(&f.defect.diff, "; "), 200)
+        ));
     }
     if let Some(q) = f
         .defect
         .statement
-        .as_deref()
+        .as_ref()
+        .map(|q| q.text())
         .filter(|q| !q.trim().is_empty())
     {
         out.push_str(&format!(" · statement: {}", shorten(q, 120)));

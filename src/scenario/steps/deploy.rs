@@ -3,7 +3,7 @@
 //! schema is behind them) is named as what it is: a deploy that cannot start. Which of the
 //! two happened is read from the database (version table and schema), not from log lines.
 
-use super::super::result::{Status, StepResult};
+use super::super::result::{Status, StepAction, StepResult};
 use super::super::runner::RunContext;
 use super::halfapplied::measure;
 use super::{after, from_execution, prepare_baseline, snapshot, ScenarioState, StepOutcome};
@@ -100,7 +100,7 @@ pub async fn deploy(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome 
     };
     after(ctx, &db, &e).await;
     let title = format!("deploy: `{}` as production runs it", e.command);
-    let r = from_execution("deploy", title, &e, ctx.plan.head.clone());
+    let r = from_execution(StepAction::Deploy, title, &e, ctx.plan.head.clone());
     if r.status != Status::Failed {
         let mut r = r;
         if r.status == Status::Passed {
