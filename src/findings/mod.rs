@@ -279,11 +279,35 @@ pub struct Seen {
     pub counted: Severity,
 }
 
+/// A finding's rank, from 1: written `F1`, `F2`, … (report.json's `id` and `caused_by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FindingId(pub usize);
+
+impl std::fmt::Display for FindingId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "F{}", self.0)
+    }
+}
+
+impl Serialize for FindingId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// `F2, F5`: ids as a report lists them.
+pub fn id_list(ids: &[FindingId]) -> String {
+    ids.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A defect, once: every sighting folded in, ranked, and linked to what caused it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// `F1`, `F2`, … in rank order; `caused_by` refers to these.
-    pub id: String,
+    pub id: FindingId,
     /// The worst of its sightings.
     pub severity: Severity,
     /// The revision is one the gate judges (new since `--since` or after the baseline);
@@ -301,7 +325,7 @@ pub struct Finding {
     pub seen_in: Vec<Seen>,
     /// Ids of earlier findings that explain this one (see `report::findings::link`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub caused_by: Vec<String>,
+    pub caused_by: Vec<FindingId>,
 }
 
 impl Finding {

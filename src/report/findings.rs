@@ -10,7 +10,7 @@ use super::summary::ChainView;
 use crate::chain::{FindingKind as GraphKind, Severity as GraphSeverity};
 use crate::config::History;
 use crate::driver::FailedStatement;
-use crate::findings::{Defect, Finding, Kind, Place, Retry, Seen, Severity};
+use crate::findings::{Defect, Finding, FindingId, Kind, Place, Retry, Seen, Severity};
 use crate::scenario::model::StrictnessKey;
 use crate::scenario::plan::Scope;
 use crate::scenario::result::WarningKind;
@@ -296,10 +296,10 @@ impl Fold {
                 i,
             )
         });
-        let id_of: HashMap<usize, String> = order
+        let id_of: HashMap<usize, FindingId> = order
             .iter()
             .enumerate()
-            .map(|(rank, &i)| (i, format!("F{}", rank + 1)))
+            .map(|(rank, &i)| (i, FindingId(rank + 1)))
             .collect();
         order
             .iter()
@@ -311,7 +311,7 @@ impl Fold {
                     .as_deref()
                     .and_then(|r| chain.revisions.iter().find(|x| x.id == r));
                 Finding {
-                    id: id_of[&i].clone(),
+                    id: id_of[&i],
                     severity: e.severity,
                     new: is_new(&d.revision),
                     file: d
@@ -325,7 +325,7 @@ impl Fold {
                     },
                     defect: d.clone(),
                     seen_in: e.seen.clone(),
-                    caused_by: causes[i].iter().map(|c| id_of[c].clone()).collect(),
+                    caused_by: causes[i].iter().map(|c| id_of[c]).collect(),
                 }
             })
             .collect()

@@ -144,7 +144,8 @@ fn one_defect_seen_by_four_scenarios_is_one_finding_with_four_sightings() {
     );
     assert_eq!(f.len(), 1, "{f:#?}");
     let one = &f[0];
-    assert_eq!(one.id, "F1");
+    assert_eq!(one.id, FindingId(1));
+    assert_eq!(serde_json::to_value(one.id).unwrap(), "F1");
     assert_eq!(one.defect.kind, Kind::DowngradeFails);
     assert_eq!(
         one.severity,
@@ -251,7 +252,7 @@ fn new_revisions_rank_first_then_blocking_before_warnings() {
             (Kind::EmptyDowngrade, Severity::History, false),
         ]
     );
-    let ids: Vec<&str> = f.iter().map(|x| x.id.as_str()).collect();
+    let ids: Vec<String> = f.iter().map(|x| x.id.to_string()).collect();
     assert_eq!(ids, ["F1", "F2", "F3", "F4"]);
     assert_eq!(f[3].seen_in[0].scenario, Place::GraphLoad);
 }
@@ -330,7 +331,7 @@ fn a_later_failure_on_an_object_an_earlier_downgrade_changed_is_linked_to_it() {
         "the round trip's line is the walk's"
     );
     assert_eq!(cause.seen_in.len(), 2);
-    assert_eq!(by_rev("3e5106ee570c").caused_by, vec![cause.id.clone()]);
+    assert_eq!(by_rev("3e5106ee570c").caused_by, vec![cause.id]);
     assert!(by_rev("c682ef478e45").caused_by.is_empty());
     assert!(cause.caused_by.is_empty());
 }
@@ -375,7 +376,7 @@ fn a_half_applied_failure_that_a_rerun_cannot_pass_is_its_own_linked_finding() {
         .iter()
         .find(|x| x.defect.kind == Kind::DowngradeFails)
         .unwrap();
-    assert_eq!(half.caused_by, vec![fail.id.clone()]);
+    assert_eq!(half.caused_by, vec![fail.id]);
     assert!(half
         .defect
         .summary
@@ -479,7 +480,7 @@ fn alike_texts_fold_by_text_and_an_empty_file_explains_only_its_own_direction() 
         &scope(&["000002"]),
         &runs,
     );
-    let id = |k: Kind| f.iter().find(|x| x.defect.kind == k).unwrap().id.clone();
+    let id = |k: Kind| f.iter().find(|x| x.defect.kind == k).unwrap().id;
     let of = |k: Kind| f.iter().find(|x| x.defect.kind == k).unwrap();
     assert_eq!(
         of(Kind::UpgradeFails).caused_by,

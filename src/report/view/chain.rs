@@ -6,7 +6,7 @@ use crate::findings::Place;
 use crate::scenario::{Status, StepAction};
 
 use super::super::summary::RunSummary;
-use super::findings::{finding_number, id_ranges};
+use super::findings::id_ranges;
 use super::text::class;
 
 pub struct ChainLine {
@@ -71,7 +71,7 @@ fn findings(summary: &RunSummary) -> Vec<String> {
                 Place::Scenario(id) => walkers.contains(&id.as_str()),
             })
         })
-        .filter_map(|f| finding_number(&f.id))
+        .map(|f| f.id.0)
         .collect();
     if chain_ids.is_empty() {
         vec![]
