@@ -101,6 +101,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_scenario_step_names_the_action_its_file_spells() {
+        use crate::scenario::model::Step;
+        let steps = [
+            Step::Upgrade {
+                target: "head".into(),
+            },
+            Step::AssertSchemaEquals { name: "a".into() },
+            Step::SeedData,
+            Step::ChainChecks,
+            Step::RoundTrips {
+                parent: Default::default(),
+            },
+            Step::OnlineDdl,
+            Step::Hotfix {
+                from: "a".into(),
+                to: "b".into(),
+            },
+        ];
+        for step in steps {
+            let json = serde_json::to_value(&step).unwrap();
+            assert_eq!(json["action"], step.action().name(), "{step:?}");
+        }
+    }
+
+    #[test]
     fn an_action_serializes_as_the_name_it_displays() {
         for a in [
             StepAction::AssertSchemaEquals,
