@@ -11,7 +11,8 @@ use super::python::resolve_python;
 use super::tool::ToolRunner;
 use super::worker::{Reply, WorkerFailure, WorkerPool, WorkerScript, WorkerSpec};
 use super::{
-    DbTarget, Execution, MigrationDriver, Outcome, Target, ToolCommands, VersionState, VersionStyle,
+    DbTarget, Execution, FailedStatement, MigrationDriver, Outcome, Target, ToolCommands,
+    VersionState, VersionStyle,
 };
 use crate::chain::{parse_alembic_dir, Chain, DowngradeKind, GraphSource, Revision};
 use crate::compat::{CodeStatement, ModelUnavailable};
@@ -312,7 +313,7 @@ pub(super) fn execution(
             for s in &mut e.statements {
                 s.sql = redactor.redact(&s.sql);
             }
-            e.failed_statement = e.failure_point().map(|f| f.statement);
+            e.failed_statement = e.failure_point().map(|f| FailedStatement::sql(f.statement));
             e.failed_at = r.failed_at;
             if r.crashed {
                 e.error = None;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::statement::{FailurePoint, SourceLine, StatementRecord};
+use super::statement::{FailedStatement, FailurePoint, SourceLine, StatementRecord};
 use crate::chain::Chain;
 use crate::config::ToolKind;
 use crate::db::{ConnInfo, ServerError};
@@ -112,7 +112,7 @@ pub struct Execution {
     /// The revision that was running when it failed.
     pub failed_revision: Option<String>,
     /// The statement the server refused.
-    pub failed_statement: Option<String>,
+    pub failed_statement: Option<FailedStatement>,
     /// Where that statement is written, when the driver knows.
     pub failed_at: Option<SourceLine>,
     /// Every statement sent, in order, when the driver can see them (native SQL, the
@@ -199,6 +199,14 @@ impl Execution {
     /// Where the migration stopped, from the statement capture.
     pub fn failure_point(&self) -> Option<FailurePoint> {
         FailurePoint::of(&self.statements)
+    }
+
+    /// The refused statement as the capture saw it (its SQL alone), else as the driver
+    /// reported it.
+    pub fn refused_statement(&self) -> Option<FailedStatement> {
+        self.failure_point()
+            .map(|p| FailedStatement::sql(p.statement))
+            .or_else(|| self.failed_statement.clone())
     }
 }
 

@@ -26,7 +26,8 @@ pub use django::{settings_from_manage, DjangoDriver};
 pub use sqldir::SqlDirDriver;
 pub use sqlsplit::split_statements;
 pub use statement::{
-    line_in, FailurePoint, SourceLine, StatementOutcome, StatementRecord, StatementSource,
+    line_in, FailedStatement, FailurePoint, SourceLine, StatementOutcome, StatementPosition,
+    StatementRecord, StatementSource,
 };
 
 use crate::config::{Config, ToolKind};

@@ -10,8 +10,9 @@ use mysql_async::{Conn, Row};
 use super::sqlsplit::split_statements;
 use super::tool::ToolRunner;
 use super::{
-    line_in, DbTarget, Execution, MigrationDriver, Outcome, SourceLine, StatementOutcome,
-    StatementRecord, StatementSource, Target, ToolCommands, VersionState, VersionStyle,
+    line_in, DbTarget, Execution, FailedStatement, MigrationDriver, Outcome, SourceLine,
+    StatementOutcome, StatementRecord, StatementSource, Target, ToolCommands, VersionState,
+    VersionStyle,
 };
 use crate::chain::{parse_sql_dir, Chain, SqlMigration, Transaction};
 use crate::config::{Config, EmptyFiles, SqlFormat, ToolKind};
@@ -418,7 +419,10 @@ impl SqlDirDriver {
                     None => f.error.to_string(),
                 });
                 exec.failed_revision = f.revision;
-                exec.failed_statement = f.statement.map(|s| truncate(&s, 2000));
+                exec.failed_statement = f.statement.map(|s| FailedStatement {
+                    sql: truncate(&s.sql, 2000),
+                    ..s
+                });
                 exec.failed_at = f.at;
             }
         }
@@ -515,11 +519,7 @@ impl SqlDirDriver {
                             error: e,
                             revision: Some(m.version.clone()),
                             at: failed_at(self.path_of(m, direction), &sql, &stmts, n),
-                            statement: Some(format!(
-                                "statement {} of {}: {stmt}",
-                                n + 1,
-                                stmts.len()
-                            )),
+                            statement: Some(FailedStatement::at(stmt.as_str(), n + 1, stmts.len())),
                         });
                     }
                 }
@@ -566,14 +566,9 @@ impl SqlDirDriver {
                         let _ = c.query_drop("ROLLBACK").await;
                     }
                     run.log.push(format!("FAILED {file}"));
-                    let stmt = shown.get(n).map(|s| {
-                        format!(
-                            "statement {} of {}: {}",
-                            n + 1,
-                            shown.len(),
-                            if s.is_empty() { "(empty file)" } else { s }
-                        )
-                    });
+                    let stmt = shown
+                        .get(n)
+                        .map(|s| FailedStatement::at(s.as_str(), n + 1, shown.len()));
                     let _ = c.disconnect().await;
                     return Err(Failure {
                         error: e,
@@ -626,7 +621,7 @@ enum Stop {
 struct Failure {
     error: mysql_async::Error,
     revision: Option<String>,
-    statement: Option<String>,
+    statement: Option<FailedStatement>,
     at: Option<SourceLine>,
 }
 

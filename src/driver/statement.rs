@@ -70,6 +70,75 @@ pub fn line_in(text: &str, stmts: &[String], n: usize) -> Option<usize> {
     at.map(|i| text[..i].matches('\n').count() + 1)
 }
 
+/// The statement a server refused, as data: its SQL as sent and, when the driver split the
+/// file itself (SQL directories), its place among the file's statements. Renderers say it
+/// with `Display` (`statement 2 of 3: INSERT …`) or `text()` (the SQL alone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedStatement {
+    /// report.json's `statement`.
+    #[serde(rename = "statement")]
+    pub sql: String,
+    #[serde(
+        rename = "statement_position",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub position: Option<StatementPosition>,
+}
+
+/// Statement `index` (1-based) of the `total` a migration file sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementPosition {
+    pub index: usize,
+    pub total: usize,
+}
+
+impl FailedStatement {
+    /// A statement whose place among its file's is not known.
+    pub fn sql(sql: impl Into<String>) -> Self {
+        FailedStatement {
+            sql: sql.into(),
+            position: None,
+        }
+    }
+
+    /// Statement `index` (1-based) of `total`.
+    pub fn at(sql: impl Into<String>, index: usize, total: usize) -> Self {
+        FailedStatement {
+            sql: sql.into(),
+            position: Some(StatementPosition { index, total }),
+        }
+    }
+
+    /// The SQL to show: an empty file (sent as it is, as golang-migrate does) says so.
+    pub fn text(&self) -> &str {
+        if self.sql.is_empty() {
+            "(empty file)"
+        } else {
+            self.sql.trim()
+        }
+    }
+
+    /// The same statement without its position: two sightings of it read alike.
+    pub fn without_position(self) -> Self {
+        FailedStatement {
+            position: None,
+            ..self
+        }
+    }
+}
+
+impl std::fmt::Display for FailedStatement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.position {
+            Some(StatementPosition { index, total }) => {
+                write!(f, "statement {index} of {total}: {}", self.text())
+            }
+            None => f.write_str(self.text()),
+        }
+    }
+}
+
 /// Where a failed migration stopped: its statement `index` (1-based) of those it sent,
 /// and the ones that ran before it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -129,6 +198,36 @@ mod tests {
             },
             duration_ms: 0,
         }
+    }
+
+    #[test]
+    fn a_failed_statement_says_its_position_only_when_known() {
+        let at = FailedStatement::at("INSERT INTO missing_table VALUES (1)", 2, 3);
+        assert_eq!(
+            at.to_string(),
+            "statement 2 of 3: INSERT INTO missing_table VALUES (1)"
+        );
+        assert_eq!(at.text(), "INSERT INTO missing_table VALUES (1)");
+        let bare = at.clone().without_position();
+        assert_eq!(bare.to_string(), "INSERT INTO missing_table VALUES (1)");
+        assert_eq!(
+            FailedStatement::at("", 1, 1).to_string(),
+            "statement 1 of 1: (empty file)"
+        );
+        assert_eq!(FailedStatement::sql("").text(), "(empty file)");
+    }
+
+    #[test]
+    fn a_failed_statement_serializes_its_sql_and_position_as_fields() {
+        let at = FailedStatement::at("DROP TABLE tags", 1, 2);
+        let json = serde_json::to_value(&at).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"statement": "DROP TABLE tags", "statement_position": {"index": 1, "total": 2}})
+        );
+        assert_eq!(serde_json::from_value::<FailedStatement>(json).unwrap(), at);
+        let bare = serde_json::to_value(FailedStatement::sql("DROP TABLE tags")).unwrap();
+        assert_eq!(bare, serde_json::json!({"statement": "DROP TABLE tags"}));
     }
 
     #[test]

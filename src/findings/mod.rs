@@ -2,6 +2,10 @@
 //! deduplicated `Finding` a report shows once, with where it was seen and what caused it.
 //! Vocabulary only; folding defects into findings lives in `report::findings`.
 
+mod difference;
+
+pub use difference::{differences, joined, DiffNote, SchemaDifference};
+
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -9,7 +13,7 @@ use serde::Serialize;
 
 use crate::compat::Incompatibility;
 use crate::db::ServerError;
-use crate::driver::SourceLine;
+use crate::driver::{FailedStatement, SourceLine};
 
 /// `'mh_2611241818265973_17.tags'` → `'tags'`: the scratch database a scenario ran in is
 /// not part of what went wrong, and two scenarios' sightings of one defect must read alike.
@@ -128,8 +132,8 @@ pub enum Retry {
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<ServerError>,
         /// The statement the re-run failed at (not necessarily the first run's).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        statement: Option<String>,
+        #[serde(flatten)]
+        statement: Option<FailedStatement>,
         /// The tool's last words when the server said nothing.
         #[serde(skip_serializing_if = "String::is_empty")]
         message: String,
@@ -148,7 +152,7 @@ pub struct LeftBehind {
     pub version_table: String,
     /// Schema changes the failed step made (empty: none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub changed: Vec<String>,
+    pub changed: Vec<SchemaDifference>,
     pub retry: Retry,
 }
 
@@ -170,8 +174,8 @@ pub struct Defect {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ServerError>,
     /// The statement the server refused.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub statement: Option<String>,
+    #[serde(flatten)]
+    pub statement: Option<FailedStatement>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub left_behind: Option<LeftBehind>,
     /// Where the refused statement is written (file and line), when the driver knows.
@@ -179,9 +183,9 @@ pub struct Defect {
     pub statement_at: Option<SourceLine>,
     /// One line: what is wrong, expected vs actual.
     pub summary: String,
-    /// Schema differences, one per line (`- column user.api_token …`).
+    /// Schema differences (`- column user.api_token …`), typed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub diff: Vec<String>,
+    pub diff: Vec<SchemaDifference>,
     /// Code and schema out of step: whose code, which table and column, what caused it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compat: Option<Incompatibility>,
@@ -202,7 +206,11 @@ impl Defect {
         }
     }
 
-    pub fn with_error(mut self, error: Option<ServerError>, statement: Option<String>) -> Self {
+    pub fn with_error(
+        mut self,
+        error: Option<ServerError>,
+        statement: Option<FailedStatement>,
+    ) -> Self {
         self.error = error;
         self.statement = statement;
         self
@@ -213,7 +221,7 @@ impl Defect {
         self
     }
 
-    pub fn with_diff(mut self, diff: Vec<String>) -> Self {
+    pub fn with_diff(mut self, diff: Vec<SchemaDifference>) -> Self {
         self.diff = diff;
         self
     }
@@ -229,19 +237,77 @@ impl Defect {
     }
 }
 
+/// Where a defect was seen: in a scenario, or loading the migrations (the revision graph's
+/// own findings, before any scenario ran).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    Scenario(String),
+    GraphLoad,
+}
+
+impl Place {
+    /// The scenario id, or `revision graph` (report.json's `seen_in[].scenario`).
+    pub fn name(&self) -> &str {
+        match self {
+            Place::Scenario(id) => id,
+            Place::GraphLoad => "revision graph",
+        }
+    }
+
+    pub fn is_scenario(&self, id: &str) -> bool {
+        matches!(self, Place::Scenario(s) if s == id)
+    }
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Place {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
 /// Where a finding was seen: a scenario, one of its steps, and how that sighting counted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Seen {
-    pub scenario: String,
+    pub scenario: Place,
     pub step: String,
     pub counted: Severity,
+}
+
+/// A finding's rank, from 1: written `F1`, `F2`, … (report.json's `id` and `caused_by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FindingId(pub usize);
+
+impl std::fmt::Display for FindingId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "F{}", self.0)
+    }
+}
+
+impl Serialize for FindingId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// `F2, F5`: ids as a report lists them.
+pub fn id_list(ids: &[FindingId]) -> String {
+    ids.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A defect, once: every sighting folded in, ranked, and linked to what caused it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// `F1`, `F2`, … in rank order; `caused_by` refers to these.
-    pub id: String,
+    pub id: FindingId,
     /// The worst of its sightings.
     pub severity: Severity,
     /// The revision is one the gate judges (new since `--since` or after the baseline);
@@ -259,7 +325,7 @@ pub struct Finding {
     pub seen_in: Vec<Seen>,
     /// Ids of earlier findings that explain this one (see `report::findings::link`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub caused_by: Vec<String>,
+    pub caused_by: Vec<FindingId>,
 }
 
 impl Finding {
@@ -285,10 +351,36 @@ impl Finding {
     pub fn scenarios(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
         for s in &self.seen_in {
-            if !out.contains(&s.scenario.as_str()) {
-                out.push(&s.scenario);
+            if !out.contains(&s.scenario.name()) {
+                out.push(s.scenario.name());
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_statement_serializes_as_sql_and_position_wherever_it_sits() {
+        let retry = Retry::Fails {
+            error: None,
+            statement: Some(FailedStatement::at("DROP INDEX ix ON item", 1, 2)),
+            message: String::new(),
+        };
+        assert_eq!(
+            serde_json::to_value(&retry).unwrap(),
+            serde_json::json!({"outcome": "fails", "statement": "DROP INDEX ix ON item",
+                               "statement_position": {"index": 1, "total": 2}})
+        );
+        let d = Defect::new(Kind::UpgradeFails, Some("r1"), "upgrade of r1 failed")
+            .with_error(None, Some(FailedStatement::sql("ALTER TABLE t ADD x int")));
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(json["statement"], "ALTER TABLE t ADD x int");
+        assert!(json.get("statement_position").is_none(), "{json}");
+        let none = serde_json::to_value(Defect::new(Kind::Graph, None, "x")).unwrap();
+        assert!(none.get("statement").is_none(), "{none}");
     }
 }

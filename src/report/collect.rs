@@ -157,7 +157,7 @@ pub(crate) mod tests {
     use crate::provision::{Engine, ProviderKind};
     use crate::report::{ChainView, HarnessInfo, RevisionView, ToolInfo};
     use crate::scenario::plan::Scope;
-    use crate::scenario::{PlannedId, StepResult};
+    use crate::scenario::{PlannedId, StepAction, StepResult};
 
     pub(crate) const PLAN: [&str; 4] = ["chain", "upgrade", "idempotency", "downgrade"];
 
@@ -249,7 +249,7 @@ pub(crate) mod tests {
             revision: Some(revision.into()),
             duration_ms: ms,
             command: Some("up".into()),
-            ..StepResult::new("upgrade", format!("upgrade → {revision}"))
+            ..StepResult::new(StepAction::Upgrade, format!("upgrade → {revision}"))
         }
     }
 

@@ -10,7 +10,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use super::group::{shorten, Grouper};
 use super::sink::{Outcome, Sink};
 use super::summary::{RunStatus, RunSummary, ServerInfo};
-use super::view::{scenario_short, statement_text};
+use super::view::scenario_short;
 use crate::error::Result;
 use crate::provision::Choice;
 use crate::scenario::{Event, Status, StepResult};
@@ -27,9 +27,9 @@ pub fn failure_line(st: &StepResult) -> String {
         (None, Some(m)) => out.push_str(&format!(": {}", shorten(m, 140))),
         (None, None) => {}
     }
-    if let Some(q) = st.statement.as_deref().map(statement_text) {
+    if let Some(q) = st.statement.as_ref().map(|q| q.text()) {
         if !q.is_empty() {
-            out.push_str(&format!(" — statement: {}", shorten(&q, 80)));
+            out.push_str(&format!(" — statement: {}", shorten(q, 80)));
         }
     }
     if st.demoted.is_some() {

@@ -9,14 +9,12 @@ use regex::Regex;
 use super::summary::ChainView;
 use crate::chain::{FindingKind as GraphKind, Severity as GraphSeverity};
 use crate::config::History;
-use crate::findings::{Defect, Finding, Kind, Retry, Seen, Severity};
+use crate::driver::FailedStatement;
+use crate::findings::{Defect, Finding, FindingId, Kind, Place, Retry, Seen, Severity};
 use crate::scenario::model::StrictnessKey;
 use crate::scenario::plan::Scope;
 use crate::scenario::result::WarningKind;
-use crate::scenario::{ScenarioResult, Status, StepResult};
-
-/// Where the graph's own findings were seen: loading the migrations, before any scenario.
-pub const GRAPH: &str = "revision graph";
+use crate::scenario::{ScenarioResult, Status, StepAction, StepResult};
 
 /// The run's findings, ranked, with ids `F1`… in that order.
 pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) -> Vec<Finding> {
@@ -41,11 +39,18 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
             counted
         };
         let d = Defect::new(kind, g.revision.as_deref(), g.message.clone());
-        fold.add(d, GRAPH, "load the migrations", counted, (0, 0, 0));
+        fold.add(
+            d,
+            Place::GraphLoad,
+            "load the migrations",
+            counted,
+            (0, 0, 0),
+        );
     }
     let graph_messages: Vec<&str> = chain.findings.iter().map(|f| f.message.as_str()).collect();
     for (si, s) in scenarios.iter().enumerate() {
         let at = |i: usize, k: usize| (si + 1, i, k);
+        let scenario = || Place::Scenario(s.id.clone());
         let mut any_step = false;
         for (i, st) in s.steps.iter().enumerate() {
             for w in &st.warnings {
@@ -60,7 +65,7 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
                 };
                 let counted = Severity::Warning;
                 let d = Defect::new(kind, w.revision.as_deref(), clean.text(&w.message));
-                fold.add(d, &s.id, &st.title, counted, at(i, 0));
+                fold.add(d, scenario(), &st.title, counted, at(i, 0));
             }
             if !matches!(st.status, Status::Failed | Status::Error) {
                 continue;
@@ -72,13 +77,19 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
                 Some(_) => Severity::Warning,
             };
             for (k, d) in defects_of(st).into_iter().enumerate() {
-                fold.add(clean.defect(d), &s.id, &st.title, counted, at(i, k));
+                fold.add(clean.defect(d), scenario(), &st.title, counted, at(i, k));
             }
         }
         if s.status == Status::Error && !any_step {
             let why = s.reason.clone().unwrap_or_else(|| s.details.clone());
             let d = Defect::new(Kind::ScenarioError, None, clean.text(&why));
-            fold.add(d, &s.id, &s.title, Severity::Blocking, at(usize::MAX, 0));
+            fold.add(
+                d,
+                scenario(),
+                &s.title,
+                Severity::Blocking,
+                at(usize::MAX, 0),
+            );
         }
     }
     fold.finish(chain, scope)
@@ -90,16 +101,16 @@ fn defects_of(st: &StepResult) -> Vec<Defect> {
     let mut out = st.defects.clone();
     if out.is_empty() {
         let summary = st.message.clone().unwrap_or_else(|| st.title.clone());
-        let kind = match (st.status, st.action.as_str()) {
+        let kind = match (st.status, st.action) {
             (Status::Error, _) => Kind::ScenarioError,
-            (_, "probes" | "model_check") => Kind::ModelMismatch,
-            (_, "hotfix") => Kind::HotfixFails,
-            (_, "crash_resume") => Kind::NotResumable,
-            (_, "deploy" | "upgrade") => Kind::UpgradeFails,
-            (_, "downgrade") => Kind::DowngradeFails,
-            (_, "assert_schema_equals") => Kind::SchemaMismatch,
-            (_, "assert_data_preserved") => Kind::DataLost,
-            (_, "chain_checks") => Kind::Graph,
+            (_, StepAction::Probes | StepAction::ModelCheck) => Kind::ModelMismatch,
+            (_, StepAction::Hotfix) => Kind::HotfixFails,
+            (_, StepAction::CrashResume) => Kind::NotResumable,
+            (_, StepAction::Deploy | StepAction::Upgrade) => Kind::UpgradeFails,
+            (_, StepAction::Downgrade) => Kind::DowngradeFails,
+            (_, StepAction::AssertSchemaEquals) => Kind::SchemaMismatch,
+            (_, StepAction::AssertDataPreserved) => Kind::DataLost,
+            (_, StepAction::ChainChecks) => Kind::Graph,
             _ => Kind::CheckFailed,
         };
         let d = Defect::new(kind, st.revision.as_deref(), summary)
@@ -150,10 +161,9 @@ impl Normalizer {
         }
         d.statement = d
             .statement
-            .map(|s| self.text(&super::view::statement_text(&s)));
-        d.diff = d.diff.iter().map(|l| self.text(l)).collect();
+            .map(|s| FailedStatement::sql(self.text(s.sql.trim())));
+        // Schema differences are typed and read without the database's qualifier already.
         if let Some(l) = &mut d.left_behind {
-            l.changed = l.changed.iter().map(|c| self.text(c)).collect();
             if let Retry::Fails { error, message, .. } = &mut l.retry {
                 *message = self.text(message);
                 if let Some(e) = error {
@@ -162,15 +172,6 @@ impl Normalizer {
             }
         }
         d
-    }
-}
-
-/// `- column user.api_token … (created by 3e5106ee570c)` and the same line without the
-/// walk's blame compare equal.
-fn diff_key(line: &str) -> &str {
-    match line.rfind(" (created by ") {
-        Some(i) if line.ends_with(')') => &line[..i],
-        _ => line,
     }
 }
 
@@ -186,7 +187,7 @@ struct Fold {
 }
 
 impl Fold {
-    fn add(&mut self, d: Defect, scenario: &str, step: &str, counted: Severity, at: At) {
+    fn add(&mut self, d: Defect, scenario: Place, step: &str, counted: Severity, at: At) {
         // Same kind at the same revision with the same server code is the same defect; a
         // warning with no code is told apart by its text, and so is each blocking statement
         // of a revision (two copies answer with the same 1846).
@@ -203,7 +204,7 @@ impl Fold {
         let key = (d.kind, d.revision.clone(), code, text);
         let found = self.index.get(&key).copied();
         let seen = Seen {
-            scenario: scenario.to_string(),
+            scenario,
             step: step.to_string(),
             counted,
         };
@@ -219,8 +220,9 @@ impl Fold {
                     e.seen.push(seen);
                 }
                 e.at.push(at);
+                // The walk's line with its blame and the rollback's without are one difference.
                 for line in d.diff {
-                    if !e.defect.diff.iter().any(|l| diff_key(l) == diff_key(&line)) {
+                    if !e.defect.diff.iter().any(|l| l.same_change(&line)) {
                         e.defect.diff.push(line);
                     }
                 }
@@ -280,10 +282,10 @@ impl Fold {
                 i,
             )
         });
-        let id_of: HashMap<usize, String> = order
+        let id_of: HashMap<usize, FindingId> = order
             .iter()
             .enumerate()
-            .map(|(rank, &i)| (i, format!("F{}", rank + 1)))
+            .map(|(rank, &i)| (i, FindingId(rank + 1)))
             .collect();
         order
             .iter()
@@ -295,7 +297,7 @@ impl Fold {
                     .as_deref()
                     .and_then(|r| chain.revisions.iter().find(|x| x.id == r));
                 Finding {
-                    id: id_of[&i].clone(),
+                    id: id_of[&i],
                     severity: e.severity,
                     new: is_new(&d.revision),
                     file: d
@@ -309,7 +311,7 @@ impl Fold {
                     },
                     defect: d.clone(),
                     seen_in: e.seen.clone(),
-                    caused_by: causes[i].iter().map(|c| id_of[c].clone()).collect(),
+                    caused_by: causes[i].iter().map(|c| id_of[c]).collect(),
                 }
             })
             .collect()
@@ -335,7 +337,7 @@ impl Fold {
                     && e.defect
                         .diff
                         .iter()
-                        .all(|l| c.defect.diff.iter().any(|m| diff_key(m) == diff_key(l)))
+                        .all(|l| c.defect.diff.iter().any(|m| m.same_change(l)))
             });
             if let Some(j) = host {
                 let (seen, at, severity) = (e.seen.clone(), e.at.clone(), e.severity);
@@ -436,8 +438,8 @@ impl Fold {
             // The re-run's own error and statement: it may fail elsewhere than the first run.
             d.error = error.clone();
             d.statement = statement
-                .as_deref()
-                .map(|q| crate::findings::unqualified(&super::view::statement_text(q)));
+                .as_ref()
+                .map(|q| FailedStatement::sql(crate::findings::unqualified(q.sql.trim())));
             extra.push(Entry {
                 defect: d,
                 seen: e.seen.clone(),

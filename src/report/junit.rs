@@ -9,7 +9,6 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::summary::RunSummary;
-use super::view::statement_text;
 use crate::scenario::{ScenarioResult, Status, StepResult};
 
 /// `walk down 000021`: the step's title up to its first colon, with the revision it ran
@@ -44,13 +43,14 @@ fn failure_text(st: &StepResult) -> String {
     if let Some(e) = &st.error {
         out.push_str(&format!("server error: {} {}\n", e.code, e.message));
     }
-    if let Some(q) = st.statement.as_deref().map(statement_text) {
+    if let Some(q) = st.statement.as_ref().map(|q| q.text()) {
         if !q.is_empty() {
             out.push_str(&format!("failing statement:\n{q}\n"));
         }
     }
-    for d in st.details.iter().chain(st.diff.iter()) {
-        if Some(d) != st.message.as_ref() {
+    let diff = st.diff.iter().map(|d| d.to_string());
+    for d in st.details.iter().cloned().chain(diff) {
+        if Some(&d) != st.message.as_ref() {
             out.push_str(&format!("  {d}\n"));
         }
     }
@@ -69,7 +69,7 @@ fn failure_message(st: &StepResult) -> String {
         (None, Some(m)) => m.lines().next().unwrap_or_default().to_string(),
         (None, None) => st.title.clone(),
     };
-    match st.statement.as_deref().map(statement_text) {
+    match st.statement.as_ref().map(|q| q.text()) {
         Some(q) if !q.is_empty() => format!("{what} — statement: {}", q.replace('\n', " ")),
         _ => what,
     }
@@ -94,7 +94,7 @@ fn step_case(sc: &ScenarioResult, st: &StepResult, name: String) -> TestCase {
                 NonSuccessKind::Error
             });
             s.set_message(failure_message(st));
-            s.set_type(st.action.clone());
+            s.set_type(st.action.to_string());
             s.set_description(failure_text(st));
             s
         }

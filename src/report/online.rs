@@ -128,6 +128,7 @@ mod tests {
     use super::*;
     use crate::db::ServerError;
     use crate::online::{Algorithm, Attempt, Blocking, Refusal};
+    use crate::scenario::StepAction;
 
     fn ddl() -> RevisionDdl {
         let copy = Attempt {
@@ -180,7 +181,7 @@ mod tests {
         assert!(!t.rows[0].blocks);
         assert_eq!(t.rows[1].how, "copy (blocks writes)");
         assert!(t.rows[1].reason.contains("Cannot change column type"));
-        let mut st = StepResult::new("online_ddl", "online DDL r3");
+        let mut st = StepResult::new(StepAction::OnlineDdl, "online DDL r3");
         st.online_ddl = Some(Box::new(ddl()));
         let lines = blocking_lines(&st);
         assert_eq!(lines.len(), 1);

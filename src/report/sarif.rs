@@ -67,7 +67,12 @@ fn rule(k: Kind) -> Value {
 fn result(f: &Finding, kinds: &[Kind], root: &Path) -> Value {
     let d = &f.defect;
     let mut text = format!("{}: {}", f.id, f.headline());
-    if let Some(q) = d.statement.as_deref().filter(|q| !q.trim().is_empty()) {
+    if let Some(q) = d
+        .statement
+        .as_ref()
+        .map(|q| q.text())
+        .filter(|q| !q.trim().is_empty())
+    {
         text.push_str(&format!("\nStatement: {}", q.trim()));
     }
     text.push_str(&format!("\nFix: {}", fix_for(d)));
@@ -110,7 +115,11 @@ fn fingerprint(f: &Finding) -> String {
     h.update([0]);
     h.update(d.revision.as_deref().unwrap_or(""));
     h.update([0]);
-    h.update(d.statement.as_deref().unwrap_or(d.summary.as_str()));
+    h.update(
+        d.statement
+            .as_ref()
+            .map_or(d.summary.as_str(), |q| q.text()),
+    );
     let digest = h.finalize();
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }

@@ -7,8 +7,10 @@ use super::collect::tests::{finished, server_ready, started_with};
 use super::collect::Collector;
 use super::{render_all, Format, RunSummary};
 use crate::db::ServerError;
-use crate::findings::{Defect, Kind, LeftBehind, Retry};
-use crate::scenario::{Event, Status, StepResult};
+use crate::driver::FailedStatement;
+use crate::findings::{Defect, Kind, LeftBehind, Retry, SchemaDifference};
+use crate::scenario::{Event, Status, StepAction, StepResult};
+use crate::schema::{Change, Index, IndexColumn};
 
 const REVISIONS: usize = 123;
 const MD_LIMIT: usize = 25 * 1024;
@@ -20,7 +22,7 @@ fn ids(n: usize) -> Vec<String> {
 /// A walk step at `rev`: passed, or failed with a defect of `kind` carrying a long
 /// statement, the server's error and what the failure left behind.
 fn walk_step(rev: &str, kind: Option<Kind>) -> StepResult {
-    let mut st = StepResult::new("walk_down", format!("walk down {rev}"));
+    let mut st = StepResult::new(StepAction::Downgrade, format!("walk down {rev}"));
     st.revision = Some(rev.into());
     st.duration_ms = 40;
     let Some(kind) = kind else { return st };
@@ -35,7 +37,7 @@ fn walk_step(rev: &str, kind: Option<Kind>) -> StepResult {
     };
     st.status = Status::Failed;
     st.error = Some(error.clone());
-    st.statement = Some(statement.clone());
+    st.statement = Some(FailedStatement::sql(statement.clone()));
     st.message = Some(format!("downgrade of {rev} failed: {error}"));
     st.details = vec![format!("failed at statement 2 of 2: {statement}")];
     st.log = Some("x\n".repeat(40));
@@ -44,14 +46,21 @@ fn walk_step(rev: &str, kind: Option<Kind>) -> StepResult {
         Some(rev),
         format!("downgrade of {rev} failed: {error}"),
     )
-    .with_error(Some(error.clone()), Some(statement))
+    .with_error(Some(error.clone()), Some(FailedStatement::sql(statement)))
     .with_left_behind(Some(LeftBehind {
         statements_applied: 1,
         failed_statement: Some(2),
         version_table: format!("still at {rev}"),
-        changed: vec![format!(
-            "- index ix_orders_{rev}_status on orders_{rev} (status)"
-        )],
+        changed: vec![SchemaDifference::of(Change::DropIndex {
+            table: format!("orders_{rev}"),
+            index: Index {
+                name: format!("ix_orders_{rev}_status"),
+                unique: false,
+                columns: vec![IndexColumn::column("status")],
+                kind: Default::default(),
+                visible: true,
+            },
+        })],
         retry: Retry::Fails {
             error: Some(error),
             statement: None,

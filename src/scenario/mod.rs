@@ -11,6 +11,7 @@ pub mod plan;
 pub mod result;
 pub mod runner;
 pub mod state;
+pub mod step_kind;
 mod steps;
 
 pub use context::RunContext;
@@ -19,3 +20,4 @@ pub use model::{Expect, ScenarioFile, Start, Step};
 pub use plan::{plan, Disposition, Plan, PlannedScenario};
 pub use result::{ScenarioResult, Status, StepResult};
 pub use runner::run_plan;
+pub use step_kind::{StepAction, StepPhase};

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::step_kind::StepAction;
 use crate::chain::Chain;
 pub use crate::config::StrictnessKey;
 use crate::error::{HarnessError, Result};
@@ -168,32 +169,32 @@ pub enum Step {
 }
 
 impl Step {
-    pub fn action(&self) -> &'static str {
+    pub fn action(&self) -> StepAction {
         match self {
-            Step::Upgrade { .. } => "upgrade",
-            Step::Downgrade { .. } => "downgrade",
-            Step::Stamp { .. } => "stamp",
-            Step::Snapshot { .. } => "snapshot",
-            Step::ReferenceSnapshot { .. } => "reference_snapshot",
-            Step::AssertSchemaEquals { .. } => "assert_schema_equals",
-            Step::AssertVersion { .. } => "assert_version",
-            Step::ReportDiff { .. } => "report_diff",
-            Step::Sql { .. } => "sql",
-            Step::SeedData => "seed_data",
-            Step::AssertDataPreserved => "assert_data_preserved",
-            Step::Probes { .. } => "probes",
-            Step::AppCommand { .. } => "app_command",
-            Step::ModelCheck => "model_check",
-            Step::ChainChecks => "chain_checks",
-            Step::Walk => "walk",
-            Step::Deploy => "deploy",
-            Step::RoundTrips { .. } => "round_trips",
-            Step::CrashResume => "crash_resume",
-            Step::OnlineDdl => "online_ddl",
-            Step::Reset => "reset",
-            Step::Hotfix { .. } => "hotfix",
-            Step::BeginCheck { .. } => "begin_check",
-            Step::ReleaseCode { .. } => "release_code",
+            Step::Upgrade { .. } => StepAction::Upgrade,
+            Step::Downgrade { .. } => StepAction::Downgrade,
+            Step::Stamp { .. } => StepAction::Stamp,
+            Step::Snapshot { .. } => StepAction::Snapshot,
+            Step::ReferenceSnapshot { .. } => StepAction::ReferenceSnapshot,
+            Step::AssertSchemaEquals { .. } => StepAction::AssertSchemaEquals,
+            Step::AssertVersion { .. } => StepAction::AssertVersion,
+            Step::ReportDiff { .. } => StepAction::ReportDiff,
+            Step::Sql { .. } => StepAction::Sql,
+            Step::SeedData => StepAction::SeedData,
+            Step::AssertDataPreserved => StepAction::AssertDataPreserved,
+            Step::Probes { .. } => StepAction::Probes,
+            Step::AppCommand { .. } => StepAction::AppCommand,
+            Step::ModelCheck => StepAction::ModelCheck,
+            Step::ChainChecks => StepAction::ChainChecks,
+            Step::Walk => StepAction::Walk,
+            Step::Deploy => StepAction::Deploy,
+            Step::RoundTrips { .. } => StepAction::RoundTrips,
+            Step::CrashResume => StepAction::CrashResume,
+            Step::OnlineDdl => StepAction::OnlineDdl,
+            Step::Reset => StepAction::Reset,
+            Step::Hotfix { .. } => StepAction::Hotfix,
+            Step::BeginCheck { .. } => StepAction::BeginCheck,
+            Step::ReleaseCode { .. } => StepAction::ReleaseCode,
         }
     }
 

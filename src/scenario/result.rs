@@ -3,10 +3,12 @@
 use serde::Serialize;
 
 use super::model::{Aspect, ScenarioFile, Start};
+pub use super::step_kind::{StepAction, StepPhase};
 use crate::config::StrictnessKey;
 use crate::data::{DataLoss, SeedReport};
 use crate::db::ServerError;
-use crate::findings::Defect;
+use crate::driver::FailedStatement;
+use crate::findings::{Defect, SchemaDifference};
 use crate::online::RevisionDdl;
 
 /// What a warning is about; a warning never fails the run.
@@ -93,7 +95,11 @@ impl Status {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StepResult {
-    pub action: String,
+    pub action: StepAction,
+    /// Preparing the scenario's start or exercising the migrations (report.json writes
+    /// `"phase": "prepare"` on the former; the latter is the default and left out).
+    #[serde(skip_serializing_if = "StepPhase::is_exercise")]
+    pub phase: StepPhase,
     /// Human line: `upgrade c682ef478e45 → head`.
     pub title: String,
     pub status: Status,
@@ -112,13 +118,15 @@ pub struct StepResult {
     /// What went wrong, in words (expected vs actual).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub statement: Option<String>,
+    /// The statement the server refused (`statement`, and `statement_position` when the
+    /// driver counted the file's statements).
+    #[serde(flatten)]
+    pub statement: Option<FailedStatement>,
     /// Verification bullets: what was checked and what was found.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub diff: Vec<String>,
+    pub diff: Vec<SchemaDifference>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub data_loss: Vec<DataLoss>,
     /// What each seed of this step put in and what it could not (run information, folded
@@ -144,9 +152,10 @@ pub struct StepResult {
 }
 
 impl StepResult {
-    pub fn new(action: &str, title: impl Into<String>) -> Self {
+    pub fn new(action: StepAction, title: impl Into<String>) -> Self {
         StepResult {
-            action: action.into(),
+            action,
+            phase: StepPhase::Exercise,
             title: title.into(),
             status: Status::Passed,
             revision: None,

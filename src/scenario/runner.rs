@@ -13,7 +13,7 @@ use super::context::RunContext;
 use super::events::Event;
 use super::model::{ScenarioFile, Start, Step, StrictnessKey};
 use super::plan::{Disposition, PlannedScenario};
-use super::result::{ScenarioResult, Status, StepResult, Warning, WarningKind};
+use super::result::{ScenarioResult, Status, StepAction, StepResult, Warning, WarningKind};
 use super::state::{ScenarioState, StepOutcome};
 use super::steps;
 use crate::config::Strictness;
@@ -251,8 +251,8 @@ async fn execute(
         if let Step::BeginCheck { check: key } = step {
             check = Some(*key);
             if ctx.plan.policy.strictness(*key) == Strictness::Off {
-                let s =
-                    StepResult::new("begin_check", format!("{} check", key.key())).skip(format!(
+                let s = StepResult::new(StepAction::BeginCheck, format!("{} check", key.key()))
+                    .skip(format!(
                         "{} = \"off\" in harness.toml: the steps of this check were not run",
                         key.key()
                     ));

@@ -18,7 +18,7 @@ mod walk;
 
 use super::context::RunContext;
 use super::model::Step;
-use super::result::StepResult;
+use super::result::{StepAction, StepResult};
 use super::state::{ScenarioState, StepOutcome};
 
 pub(crate) use baseline::prepare_baseline;
@@ -71,18 +71,18 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
                 }
             }
             if came_down && matches!(step, Step::Upgrade { .. }) {
-                again_after_downgrade(&mut r);
+                again_after_downgrade(&mut r, &e);
             }
             r.into()
         }
         Step::Snapshot { name } => match snapshot(ctx, &db).await {
             Ok(s) => {
-                let r = StepResult::new("snapshot", format!("snapshot `{name}`"))
+                let r = StepResult::new(StepAction::Snapshot, format!("snapshot `{name}`"))
                     .detail(format!("{} tables captured as `{name}`", s.tables.len()));
                 state.snapshots.insert(name.clone(), s);
                 r.into()
             }
-            Err(e) => StepResult::new("snapshot", format!("snapshot `{name}`"))
+            Err(e) => StepResult::new(StepAction::Snapshot, format!("snapshot `{name}`"))
                 .error(e)
                 .into(),
         },

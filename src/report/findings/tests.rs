@@ -4,8 +4,39 @@ use super::*;
 use crate::chain::{Finding as GraphFinding, FindingKind as GraphKind, Severity as GraphSeverity};
 use crate::config::History;
 use crate::db::ServerError;
-use crate::findings::LeftBehind;
+use crate::findings::{LeftBehind, SchemaDifference};
 use crate::report::RevisionView;
+use crate::schema::{Change, Column, Index, IndexColumn};
+
+fn api_token() -> Column {
+    Column {
+        name: "api_token".into(),
+        column_type: "varchar(64)".into(),
+        nullable: true,
+        ..Column::default()
+    }
+}
+
+fn index_on(name: &str, column: &str, unique: bool) -> Index {
+    Index {
+        name: name.into(),
+        unique,
+        columns: vec![IndexColumn::column(column)],
+        kind: Default::default(),
+        visible: true,
+    }
+}
+
+/// `- column user.api_token varchar(64) NULL`, blamed on `created_by` when given.
+fn token_dropped(created_by: Option<&str>) -> SchemaDifference {
+    SchemaDifference::created_by(
+        Change::DropColumn {
+            table: "user".into(),
+            column: api_token(),
+        },
+        created_by.map(str::to_string),
+    )
+}
 
 fn chain(ids: &[&str], graph: Vec<GraphFinding>) -> ChainView {
     ChainView {
@@ -42,7 +73,7 @@ fn err(code: u16, message: &str) -> Option<ServerError> {
 }
 
 fn failed(title: &str, d: Defect) -> StepResult {
-    let mut s = StepResult::new("downgrade", title).fail(d.summary.clone());
+    let mut s = StepResult::new(StepAction::Downgrade, title).fail(d.summary.clone());
     s.revision = d.revision.clone();
     s.error = d.error.clone();
     s.defects.push(d);
@@ -50,7 +81,7 @@ fn failed(title: &str, d: Defect) -> StepResult {
 }
 
 fn passed(title: &str) -> StepResult {
-    StepResult::new("upgrade", title)
+    StepResult::new(StepAction::Upgrade, title)
 }
 
 fn scenario(id: &str, steps: Vec<StepResult>) -> ScenarioResult {
@@ -74,7 +105,7 @@ fn drop_tags(db: &str) -> Defect {
     )
     .with_error(
         err(1051, &format!("Unknown table '{db}.tags'")),
-        Some("statement 1 of 1: DROP TABLE tags".into()),
+        Some(FailedStatement::at("DROP TABLE tags", 1, 1)),
     )
 }
 
@@ -113,7 +144,8 @@ fn one_defect_seen_by_four_scenarios_is_one_finding_with_four_sightings() {
     );
     assert_eq!(f.len(), 1, "{f:#?}");
     let one = &f[0];
-    assert_eq!(one.id, "F1");
+    assert_eq!(one.id, FindingId(1));
+    assert_eq!(serde_json::to_value(one.id).unwrap(), "F1");
     assert_eq!(one.defect.kind, Kind::DowngradeFails);
     assert_eq!(
         one.severity,
@@ -131,11 +163,15 @@ fn one_defect_seen_by_four_scenarios_is_one_finding_with_four_sightings() {
         one.defect.summary,
         "downgrade of 000003 failed: 1051 (42S02): Unknown table 'tags'"
     );
-    assert_eq!(one.defect.statement.as_deref(), Some("DROP TABLE tags"));
+    assert_eq!(
+        one.defect.statement,
+        Some(FailedStatement::sql("DROP TABLE tags")),
+        "the position is not part of what went wrong"
+    );
     let seen: Vec<(&str, Severity)> = one
         .seen_in
         .iter()
-        .map(|s| (s.scenario.as_str(), s.counted))
+        .map(|s| (s.scenario.name(), s.counted))
         .collect();
     assert_eq!(
         seen,
@@ -164,7 +200,7 @@ fn new_revisions_rank_first_then_blocking_before_warnings() {
         s
     };
     let idem = {
-        let mut s = StepResult::new("upgrade", "upgrade → head").fail("1050");
+        let mut s = StepResult::new(StepAction::Upgrade, "upgrade → head").fail("1050");
         s.revision = Some("000003".into());
         s.check = Some(StrictnessKey::Idempotency);
         s.demoted = Some(WarningKind::Check);
@@ -216,9 +252,9 @@ fn new_revisions_rank_first_then_blocking_before_warnings() {
             (Kind::EmptyDowngrade, Severity::History, false),
         ]
     );
-    let ids: Vec<&str> = f.iter().map(|x| x.id.as_str()).collect();
+    let ids: Vec<String> = f.iter().map(|x| x.id.to_string()).collect();
     assert_eq!(ids, ["F1", "F2", "F3", "F4"]);
-    assert_eq!(f[3].seen_in[0].scenario, GRAPH);
+    assert_eq!(f[3].seen_in[0].scenario, Place::GraphLoad);
 }
 
 #[test]
@@ -230,8 +266,14 @@ fn a_later_failure_on_an_object_an_earlier_downgrade_changed_is_linked_to_it() {
             "downgrade of d1f2e3c4b5a6 does not restore the schema of c682ef478e45",
         )
         .with_diff(vec![
-            "- column user.api_token varchar(64) NULL (created by 3e5106ee570c)".into(),
-            "- index ix_user_api_token on user (api_token) UNIQUE (created by 3e5106ee570c)".into(),
+            token_dropped(Some("3e5106ee570c")),
+            SchemaDifference::created_by(
+                Change::DropIndex {
+                    table: "user".into(),
+                    index: index_on("ix_user_api_token", "api_token", true),
+                },
+                Some("3e5106ee570c".into()),
+            ),
         ]);
         failed("walk down: downgrade d1f2e3c4b5a6 → c682ef478e45", d)
     };
@@ -252,7 +294,7 @@ fn a_later_failure_on_an_object_an_earlier_downgrade_changed_is_linked_to_it() {
                 1091,
                 "Can't DROP INDEX `ix_user_api_token`; check that it exists",
             ),
-            Some("DROP INDEX ix_user_api_token ON user".into()),
+            Some(FailedStatement::sql("DROP INDEX ix_user_api_token ON user")),
         ),
     );
     // The round trip sees the same leftover without the walk's blame: one finding.
@@ -263,7 +305,7 @@ fn a_later_failure_on_an_object_an_earlier_downgrade_changed_is_linked_to_it() {
             Some("d1f2e3c4b5a6"),
             "downgrade of d1f2e3c4b5a6 does not restore the schema of c682ef478e45",
         )
-        .with_diff(vec!["- column user.api_token varchar(64) NULL".into()]),
+        .with_diff(vec![token_dropped(None)]),
     );
     let runs = vec![
         scenario("chain", vec![passed("walk up"), leaves, unrelated, broken]),
@@ -289,7 +331,7 @@ fn a_later_failure_on_an_object_an_earlier_downgrade_changed_is_linked_to_it() {
         "the round trip's line is the walk's"
     );
     assert_eq!(cause.seen_in.len(), 2);
-    assert_eq!(by_rev("3e5106ee570c").caused_by, vec![cause.id.clone()]);
+    assert_eq!(by_rev("3e5106ee570c").caused_by, vec![cause.id]);
     assert!(by_rev("c682ef478e45").caused_by.is_empty());
     assert!(cause.caused_by.is_empty());
 }
@@ -303,16 +345,19 @@ fn a_half_applied_failure_that_a_rerun_cannot_pass_is_its_own_linked_finding() {
     )
     .with_error(
         err(1091, "Can't DROP COLUMN `code`"),
-        Some("ALTER TABLE item DROP COLUMN code".into()),
+        Some(FailedStatement::sql("ALTER TABLE item DROP COLUMN code")),
     )
     .with_left_behind(Some(LeftBehind {
         statements_applied: 1,
         failed_statement: Some(2),
         version_table: "still at 000002".into(),
-        changed: vec!["- index ix_item_kode on item (code)".into()],
+        changed: vec![SchemaDifference::of(Change::DropIndex {
+            table: "item".into(),
+            index: index_on("ix_item_kode", "code", false),
+        })],
         retry: Retry::Fails {
             error: err(1091, "Can't DROP INDEX `ix_item_kode`"),
-            statement: Some("statement 1 of 2: DROP INDEX ix_item_kode ON item".into()),
+            statement: Some(FailedStatement::at("DROP INDEX ix_item_kode ON item", 1, 2)),
             message: String::new(),
         },
     }));
@@ -331,7 +376,7 @@ fn a_half_applied_failure_that_a_rerun_cannot_pass_is_its_own_linked_finding() {
         .iter()
         .find(|x| x.defect.kind == Kind::DowngradeFails)
         .unwrap();
-    assert_eq!(half.caused_by, vec![fail.id.clone()]);
+    assert_eq!(half.caused_by, vec![fail.id]);
     assert!(half
         .defect
         .summary
@@ -346,15 +391,18 @@ fn a_half_applied_failure_that_a_rerun_cannot_pass_is_its_own_linked_finding() {
     // The re-run's error goes with the re-run's statement, not the first run's.
     assert_eq!(half.defect.error.as_ref().unwrap().code, 1091);
     assert_eq!(
-        half.defect.statement.as_deref(),
-        Some("DROP INDEX ix_item_kode ON item")
+        half.defect.statement,
+        Some(FailedStatement::sql("DROP INDEX ix_item_kode ON item"))
     );
 }
 
 #[test]
 fn a_failed_step_without_typed_defects_is_classified_by_its_action_and_check() {
-    let mut probe = StepResult::new("probes", "application queries expecting error:1054")
-        .fail("user: expected error 1054, it succeeded");
+    let mut probe = StepResult::new(
+        StepAction::Probes,
+        "application queries expecting error:1054",
+    )
+    .fail("user: expected error 1054, it succeeded");
     probe.check = Some(StrictnessKey::ReproduceError);
     let runs = vec![
         scenario("reproduce-error", vec![probe]),
@@ -405,7 +453,7 @@ fn alike_texts_fold_by_text_and_an_empty_file_explains_only_its_own_direction() 
         },
     ];
     let up = {
-        let mut s = StepResult::new("upgrade", "walk up: upgrade → 000002").fail("1065");
+        let mut s = StepResult::new(StepAction::Upgrade, "walk up: upgrade → 000002").fail("1065");
         s.revision = Some("000002".into());
         s.defects.push(
             Defect::new(
@@ -432,7 +480,7 @@ fn alike_texts_fold_by_text_and_an_empty_file_explains_only_its_own_direction() 
         &scope(&["000002"]),
         &runs,
     );
-    let id = |k: Kind| f.iter().find(|x| x.defect.kind == k).unwrap().id.clone();
+    let id = |k: Kind| f.iter().find(|x| x.defect.kind == k).unwrap().id;
     let of = |k: Kind| f.iter().find(|x| x.defect.kind == k).unwrap();
     assert_eq!(
         of(Kind::UpgradeFails).caused_by,
@@ -455,7 +503,10 @@ fn code_ahead(column: &str, message: &str) -> Defect {
         cause: Cause::Drift,
     };
     Defect::new(Kind::CodeAheadOfSchema, None, i.to_string())
-        .with_error(Some(i.error.clone()), Some("INSERT INTO user …".into()))
+        .with_error(
+            Some(i.error.clone()),
+            Some(FailedStatement::sql("INSERT INTO user …")),
+        )
         .with_compat(i)
 }
 

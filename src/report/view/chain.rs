@@ -2,10 +2,11 @@
 //! tool's own words, a reference to and the chain's findings.
 
 use crate::config::ToolKind;
-use crate::scenario::Status;
+use crate::findings::Place;
+use crate::scenario::{Status, StepAction};
 
 use super::super::summary::RunSummary;
-use super::findings::{finding_number, id_ranges};
+use super::findings::id_ranges;
 use super::text::class;
 
 pub struct ChainLine {
@@ -54,19 +55,23 @@ fn findings(summary: &RunSummary) -> Vec<String> {
     let walkers: Vec<&str> = summary
         .scenarios
         .iter()
-        .filter(|s| s.steps.iter().any(|st| st.action == "chain_checks"))
+        .filter(|s| {
+            s.steps
+                .iter()
+                .any(|st| st.action == StepAction::ChainChecks)
+        })
         .map(|s| s.id.as_str())
         .collect();
     let chain_ids: Vec<usize> = summary
         .findings
         .iter()
         .filter(|f| {
-            f.seen_in.iter().any(|x| {
-                x.scenario == super::super::findings::GRAPH
-                    || walkers.contains(&x.scenario.as_str())
+            f.seen_in.iter().any(|x| match &x.scenario {
+                Place::GraphLoad => true,
+                Place::Scenario(id) => walkers.contains(&id.as_str()),
             })
         })
-        .filter_map(|f| finding_number(&f.id))
+        .map(|f| f.id.0)
         .collect();
     if chain_ids.is_empty() {
         vec![]

@@ -3,7 +3,7 @@
 
 use crate::findings::Severity;
 use crate::scenario::model::Aspect as Covers;
-use crate::scenario::{ScenarioResult, Start, Status};
+use crate::scenario::{ScenarioResult, Start, Status, StepAction};
 
 use super::super::group::Grouper;
 use super::super::summary::RunSummary;
@@ -75,7 +75,8 @@ fn blockers(summary: &RunSummary, g: &Grouper, short: &[String]) -> Vec<String> 
             .iter()
             .filter(|s| {
                 !summary.findings.iter().any(|f| {
-                    f.severity == Severity::Blocking && f.seen_in.iter().any(|x| x.scenario == s.id)
+                    f.severity == Severity::Blocking
+                        && f.seen_in.iter().any(|x| x.scenario.is_scenario(&s.id))
                 })
             })
             .map(|s| {
@@ -103,7 +104,7 @@ pub fn rollback(summary: &RunSummary, short: &[String]) -> Rollback {
     let seeded = down.is_some_and(|d| {
         d.steps
             .iter()
-            .any(|st| st.action == "seed_data" && st.status == Status::Passed)
+            .any(|st| st.action == StepAction::SeedData && st.status == Status::Passed)
     });
     let (rollback_note, rollback_steps) = if down_ok {
         (

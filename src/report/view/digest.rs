@@ -3,7 +3,7 @@
 //! revisions under test one by one (at most [`CARDS`]), the rest as grouped lines, and the
 //! history (revisions before the ones under test) as counts per kind with a few examples.
 
-use crate::findings::{Finding, LeftBehind, Retry, Severity};
+use crate::findings::{id_list, joined, Finding, FindingId, LeftBehind, Retry, Severity};
 
 use super::super::group::{shorten, Grouper};
 use super::super::summary::RunSummary;
@@ -69,10 +69,8 @@ fn under_test(f: &Finding) -> bool {
 pub fn build(summary: &RunSummary, g: &Grouper) -> Digest {
     let judged: Vec<&Finding> = summary.findings.iter().filter(|f| under_test(f)).collect();
     let cards: Vec<Card> = judged.iter().take(CARDS).map(|f| card(f)).collect();
-    let carded: Vec<&str> = cards.iter().map(|c| c.id.as_str()).collect();
-    let rest = finding_lines(summary, g, |f| {
-        under_test(f) && !carded.contains(&f.id.as_str())
-    });
+    let carded: Vec<FindingId> = judged.iter().take(CARDS).map(|f| f.id).collect();
+    let rest = finding_lines(summary, g, |f| under_test(f) && !carded.contains(&f.id));
     let listed = rest.len().min(MORE_LINES);
     let in_listed: usize = rest[..listed].iter().map(|l| l.members).sum();
     let history = history(summary, g);
@@ -91,7 +89,7 @@ fn card(f: &Finding) -> Card {
     let d = &f.defect;
     let (mark, _) = severity_mark(f.severity);
     Card {
-        id: f.id.clone(),
+        id: f.id.to_string(),
         mark,
         severity: f.severity.word(),
         kind: d.kind.words(),
@@ -104,13 +102,14 @@ fn card(f: &Finding) -> Card {
         error: d.error.as_ref().map(|e| shorten(&e.to_string(), 300)),
         statement: d
             .statement
-            .as_deref()
+            .as_ref()
+            .map(|q| q.text())
             .filter(|q| !q.trim().is_empty())
             .map(|q| shorten_block(q, 600)),
         left_behind: d.left_behind.as_ref().map(left_behind),
         hint: fix_for(d),
         seen_in: shorten(&f.scenarios().join(", "), 200),
-        caused_by: (!f.caused_by.is_empty()).then(|| shorten(&f.caused_by.join(", "), 100)),
+        caused_by: (!f.caused_by.is_empty()).then(|| shorten(&id_list(&f.caused_by), 100)),
     }
 }
 
@@ -144,7 +143,7 @@ pub fn left_behind(l: &LeftBehind) -> String {
     if !l.changed.is_empty() {
         parts.push(format!(
             "schema changed: {}",
-            shorten(&l.changed.join("; "), 200)
+            shorten(&joined(&l.changed, "; "), 200)
         ));
     }
     parts.push(match &l.retry {

@@ -1,7 +1,7 @@
 //! Findings on one line each: ranked, alike ones grouped (`30 × history · …`), with their
 //! ids as ranges (`F3–F32`) and the counts per severity.
 
-use crate::findings::{Finding, Severity};
+use crate::findings::{id_list, joined, Finding, Severity};
 use crate::scenario::Status;
 
 use super::super::group::{shorten, Grouper};
@@ -66,27 +66,27 @@ enum Causes {
 fn describe(f: &Finding, causes: Causes) -> String {
     let mut out = format!("{} · {}", f.severity.word(), f.headline());
     if !f.defect.diff.is_empty() {
-        out.push_str(&format!(": {}", shorten(&f.defect.diff.join("; "), 200)));
+        out.push_str(&format!(
+            ": {}",
+            shorten(&joined(&f.defect.diff, "; "), 200)
+        ));
     }
     if let Some(q) = f
         .defect
         .statement
-        .as_deref()
+        .as_ref()
+        .map(|q| q.text())
         .filter(|q| !q.trim().is_empty())
     {
         out.push_str(&format!(" · statement: {}", shorten(q, 120)));
     }
     if causes == Causes::Named && !f.caused_by.is_empty() {
-        out.push_str(&format!(" · caused by {}", f.caused_by.join(", ")));
+        out.push_str(&format!(" · caused by {}", id_list(&f.caused_by)));
     }
     if let Some(c) = &f.defect.compat {
         out.push_str(&format!(" · fix: {}", c.fix()));
     }
     out
-}
-
-pub fn finding_number(id: &str) -> Option<usize> {
-    id.strip_prefix('F')?.parse().ok()
 }
 
 /// The findings `keep` selects, ranked; alike ones that differ only in their revision are
@@ -126,7 +126,7 @@ pub fn finding_lines(
                 return FindingLine {
                     mark,
                     class,
-                    id: Some(first.id.clone()),
+                    id: Some(first.id.to_string()),
                     text: finding_text(first),
                     members: 1,
                 };
@@ -134,16 +134,13 @@ pub fn finding_lines(
             let causes: Vec<usize> = members
                 .iter()
                 .flat_map(|f| f.caused_by.iter())
-                .filter_map(|c| finding_number(c))
+                .map(|c| c.0)
                 .collect();
             let mut text = g.full(grp);
             if !causes.is_empty() {
                 text.push_str(&format!(" · caused by {}", id_ranges(&causes)));
             }
-            let ids: Vec<usize> = members
-                .iter()
-                .filter_map(|f| finding_number(&f.id))
-                .collect();
+            let ids: Vec<usize> = members.iter().map(|f| f.id.0).collect();
             FindingLine {
                 mark,
                 class,
@@ -188,7 +185,7 @@ pub fn rows(summary: &RunSummary) -> Vec<FindingRow> {
         .map(|f| {
             let (_, class) = severity_mark(f.severity);
             FindingRow {
-                id: f.id.clone(),
+                id: f.id.to_string(),
                 class,
                 severity: f.severity.word(),
                 kind: kind_id(f.defect.kind),

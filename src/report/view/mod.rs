@@ -16,7 +16,7 @@ pub mod text;
 pub mod wording;
 
 pub use findings::{finding_lines, finding_text, findings_counts};
-pub use sections::{scenario_short, statement_text};
+pub use sections::scenario_short;
 pub use text::{md_cell, md_code, md_fence, md_line};
 
 use super::group::Grouper;

@@ -3,7 +3,7 @@
 
 use crate::report::online::{self, OnlineTable};
 use crate::scenario::model::Aspect as Covers;
-use crate::scenario::{ScenarioResult, Start, Status, StepResult};
+use crate::scenario::{ScenarioResult, Start, Status, StepPhase, StepResult};
 
 use super::super::group::{shorten, Grouper};
 use super::super::summary::RunSummary;
@@ -165,8 +165,8 @@ fn step_lines(steps: &[StepResult], g: &Grouper) -> Vec<StepLine> {
             message: st.message.clone(),
             statement: st
                 .statement
-                .as_deref()
-                .map(statement_text)
+                .as_ref()
+                .map(|q| q.text().to_string())
                 .filter(|x| st.status != Status::Passed && !x.is_empty()),
             // The message is printed just above; a detail repeating it adds nothing.
             details: st
@@ -179,22 +179,6 @@ fn step_lines(steps: &[StepResult], g: &Grouper) -> Vec<StepLine> {
         i = j;
     }
     out
-}
-
-/// The SQL of a failing statement without the driver's `statement 1 of 3:` label.
-pub fn statement_text(s: &str) -> String {
-    let s = s.trim();
-    match s.split_once(':') {
-        Some((label, rest))
-            if label.starts_with("statement ")
-                && label[10..]
-                    .split(" of ")
-                    .all(|n| n.trim().parse::<u32>().is_ok()) =>
-        {
-            rest.trim().to_string()
-        }
-        _ => s.to_string(),
-    }
 }
 
 /// The tool output worth reading: the failing steps' (the first few), else everything,
@@ -261,7 +245,7 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary, g: &Grouper) -> S
     let main_steps: Vec<&StepResult> = s
         .steps
         .iter()
-        .filter(|st| !st.title.starts_with("prepare:"))
+        .filter(|st| st.phase == StepPhase::Exercise)
         .collect();
     let command = main_steps.iter().find_map(|st| st.command.clone());
     let log = section_log(&main_steps);
@@ -289,8 +273,9 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary, g: &Grouper) -> S
     let (online, online_omitted) = online::tables(&s.steps, &summary.scope.new);
     let mut diff: Vec<String> = Vec::new();
     for d in s.steps.iter().flat_map(|st| st.diff.iter()) {
-        if !diff.contains(d) {
-            diff.push(d.clone());
+        let line = d.to_string();
+        if !diff.contains(&line) {
+            diff.push(line);
         }
     }
     Section {
@@ -353,22 +338,4 @@ pub fn sections(summary: &RunSummary, g: &Grouper) -> Vec<Section> {
         .collect();
     refer_to_first(&mut sections);
     sections
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statement_label_is_dropped() {
-        assert_eq!(
-            statement_text("statement 1 of 3: ALTER TABLE t"),
-            "ALTER TABLE t"
-        );
-        assert_eq!(statement_text("statement 2 of 2:"), "");
-        assert_eq!(
-            statement_text("UPDATE t SET a = 'x:y'"),
-            "UPDATE t SET a = 'x:y'"
-        );
-    }
 }

@@ -4,7 +4,7 @@
 use mysql_async::prelude::Queryable;
 
 use super::super::context::RunContext;
-use super::super::result::{Status, StepResult};
+use super::super::result::{Status, StepAction, StepPhase, StepResult};
 use super::super::state::{BaselineTemplate, ScenarioState};
 use super::common::{after, from_execution, snapshot};
 use super::fork;
@@ -33,9 +33,11 @@ pub async fn prepare_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Ve
                 Err(e) => {
                     return BaselineTemplate {
                         database: String::new(),
-                        results: vec![
-                            StepResult::new("sql", "prepare the baseline").error(e.to_string())
-                        ],
+                        results: vec![StepResult {
+                            phase: StepPhase::Prepare,
+                            ..StepResult::new(StepAction::Sql, "prepare the baseline")
+                                .error(e.to_string())
+                        }],
                         snapshot: None,
                     }
                 }
@@ -86,11 +88,20 @@ pub async fn prepare_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Ve
     replay_baseline(ctx, state).await
 }
 
-/// Upgrades a fresh database to the baseline and applies the drift fixture.
+/// Upgrades a fresh database to the baseline and applies the drift fixture: the steps of
+/// the `Prepare` phase.
 pub(crate) async fn replay_baseline(
     ctx: &RunContext,
     state: &mut ScenarioState,
 ) -> Vec<StepResult> {
+    let mut out = prepare_steps(ctx, state).await;
+    for r in &mut out {
+        r.phase = StepPhase::Prepare;
+    }
+    out
+}
+
+async fn prepare_steps(ctx: &RunContext, state: &mut ScenarioState) -> Vec<StepResult> {
     let mut out = Vec::new();
     if let Some(b) = &ctx.plan.baseline {
         let e = ctx
@@ -99,7 +110,7 @@ pub(crate) async fn replay_baseline(
             .await;
         after(ctx, &state.db, &e).await;
         let r = from_execution(
-            "upgrade",
+            StepAction::Upgrade,
             format!("prepare: upgrade base → baseline ({b})"),
             &e,
             Some(b.clone()),
@@ -111,7 +122,10 @@ pub(crate) async fn replay_baseline(
         }
     }
     if !ctx.setup_sql.is_empty() {
-        let mut r = StepResult::new("sql", "prepare: drift fixture ([baseline] setup_sql)");
+        let mut r = StepResult::new(
+            StepAction::Sql,
+            "prepare: drift fixture ([baseline] setup_sql)",
+        );
         match run_sql_list(&state.db, &ctx.setup_sql).await {
             Ok(ms) => {
                 r.duration_ms = ms;
@@ -136,7 +150,7 @@ pub(crate) async fn replay_baseline(
         Ok(s) => {
             state.snapshots.insert("baseline".into(), s);
         }
-        Err(e) => out.push(StepResult::new("snapshot", "snapshot baseline").error(e)),
+        Err(e) => out.push(StepResult::new(StepAction::Snapshot, "snapshot baseline").error(e)),
     }
     out
 }

@@ -5,14 +5,14 @@ use mysql_async::prelude::Queryable;
 
 use super::super::context::RunContext;
 use super::super::model::Expect;
-use super::super::result::{Status, StepResult};
+use super::super::result::{Status, StepAction, StepResult};
 use super::super::state::{ScenarioState, StepOutcome};
 use super::baseline::{prepare_baseline, run_sql_list};
 use super::common::{from_execution, label, meets, revision_of, snapshot, target_of};
 use crate::data;
 use crate::db::{ident, server_error};
 use crate::driver::{DbTarget, Outcome};
-use crate::findings::{Defect, Kind};
+use crate::findings::{differences, Defect, Kind};
 use crate::schema::{diff, hotfix_ddl, Snapshot};
 
 pub async fn reference_snapshot(
@@ -24,11 +24,18 @@ pub async fn reference_snapshot(
     let title = format!("clean install base → {} as `{name}`", label(ctx, target));
     let scratch = match ctx.server.create_database().await {
         Ok(d) => d,
-        Err(e) => return StepResult::new("reference_snapshot", title).error(e.to_string()),
+        Err(e) => {
+            return StepResult::new(StepAction::ReferenceSnapshot, title).error(e.to_string())
+        }
     };
     let db = ctx.db(&scratch);
     let e = ctx.driver.upgrade(&db, &target_of(ctx, target)).await;
-    let mut out = from_execution("reference_snapshot", title, &e, revision_of(ctx, target));
+    let mut out = from_execution(
+        StepAction::ReferenceSnapshot,
+        title,
+        &e,
+        revision_of(ctx, target),
+    );
     if out.status == Status::Passed {
         match snapshot(ctx, &db).await {
             Ok(s) => {
@@ -51,7 +58,10 @@ pub async fn assert_schema_equals(
     state: &ScenarioState,
     name: &str,
 ) -> StepResult {
-    let r = StepResult::new("assert_schema_equals", format!("schema equals `{name}`"));
+    let r = StepResult::new(
+        StepAction::AssertSchemaEquals,
+        format!("schema equals `{name}`"),
+    );
     let Some(expected) = state.snapshots.get(name) else {
         return r.error(format!(
             "no snapshot named `{name}` was taken before this step"
@@ -76,7 +86,7 @@ pub async fn assert_schema_equals(
         "schema differs from `{name}`: {} difference(s)",
         changes.len()
     ));
-    r.diff = changes.iter().map(|c| c.to_string()).collect();
+    r.diff = differences(changes);
     let d = match (state.undone(ctx.plan.order()), &state.downgraded) {
         (Some(rev), _) => Defect::new(
             Kind::DowngradeLeavesSchema,
@@ -107,7 +117,7 @@ pub async fn assert_schema_equals(
 pub async fn assert_version(ctx: &RunContext, db: &DbTarget, target: &str) -> StepResult {
     let rev = revision_of(ctx, target);
     let r = StepResult::new(
-        "assert_version",
+        StepAction::AssertVersion,
         format!("version table says {}", label(ctx, target)),
     );
     match ctx.driver.version(db).await {
@@ -131,10 +141,10 @@ pub async fn assert_version(ctx: &RunContext, db: &DbTarget, target: &str) -> St
 }
 
 pub fn report_diff(state: &ScenarioState, from: &str, to: &str) -> StepResult {
-    let mut r = StepResult::new("report_diff", format!("schema diff {from} → {to}"));
+    let mut r = StepResult::new(StepAction::ReportDiff, format!("schema diff {from} → {to}"));
     match (state.snapshots.get(from), state.snapshots.get(to)) {
         (Some(a), Some(b)) => {
-            r.diff = diff(a, b).iter().map(|c| c.to_string()).collect();
+            r.diff = differences(diff(a, b));
             let n = r.diff.len();
             r.detail(if n == 0 {
                 "no schema change".to_string()
@@ -148,7 +158,7 @@ pub fn report_diff(state: &ScenarioState, from: &str, to: &str) -> StepResult {
 
 pub async fn sql_step(ctx: &RunContext, db: &DbTarget, sql: &str, expect: Expect) -> StepResult {
     let r = StepResult::new(
-        "sql",
+        StepAction::Sql,
         format!(
             "sql expecting {}: {}",
             String::from(expect),
@@ -182,7 +192,7 @@ pub async fn sql_step(ctx: &RunContext, db: &DbTarget, sql: &str, expect: Expect
 }
 
 pub async fn seed_data(ctx: &RunContext, state: &mut ScenarioState) -> StepResult {
-    let r = StepResult::new("seed_data", "seed rows in every table");
+    let r = StepResult::new(StepAction::SeedData, "seed rows in every table");
     let snap = match snapshot(ctx, &state.db).await {
         Ok(s) => s,
         Err(e) => return r.error(e),
@@ -229,7 +239,7 @@ pub async fn seed_data(ctx: &RunContext, state: &mut ScenarioState) -> StepResul
 }
 
 pub async fn assert_data_preserved(ctx: &RunContext, state: &ScenarioState) -> StepResult {
-    let r = StepResult::new("assert_data_preserved", "seeded data still there");
+    let r = StepResult::new(StepAction::AssertDataPreserved, "seeded data still there");
     let Some((shape, before)) = &state.seeded else {
         return r.error("no seed_data step ran before this one");
     };
@@ -353,7 +363,7 @@ pub async fn probes(
     skip_if_none: bool,
 ) -> StepOutcome {
     let r = StepResult::new(
-        "probes",
+        StepAction::Probes,
         format!("application queries expecting {}", String::from(expect)),
     );
     let Some(m) = state.snapshots.get(model) else {
@@ -457,12 +467,12 @@ pub async fn probes(
 
 pub async fn app_command(ctx: &RunContext, db: &DbTarget, expect: Expect) -> StepResult {
     let Some(cmd) = &ctx.app_command else {
-        return StepResult::new("app_command", "application command")
+        return StepResult::new(StepAction::AppCommand, "application command")
             .skip("no [app_command] in harness.toml");
     };
     let e = ctx.driver.app_command(db, cmd).await;
     let title = format!("`{cmd}` expecting {}", String::from(expect));
-    let mut r = from_execution("app_command", title, &e, None);
+    let mut r = from_execution(StepAction::AppCommand, title, &e, None);
     match &e.outcome {
         Outcome::TimedOut { .. } | Outcome::NotStarted { .. } => r,
         _ => {
@@ -485,14 +495,15 @@ pub async fn app_command(ctx: &RunContext, db: &DbTarget, expect: Expect) -> Ste
 
 pub async fn model_check(ctx: &RunContext, db: &DbTarget) -> StepResult {
     let Some(e) = ctx.driver.model_check(db).await else {
-        return StepResult::new("model_check", "model matches schema")
+        return StepResult::new(StepAction::ModelCheck, "model matches schema")
             .skip("this migration tool has no model check");
     };
     if let Outcome::NotStarted { reason } = &e.outcome {
-        return StepResult::new("model_check", "model matches schema").skip(reason.clone());
+        return StepResult::new(StepAction::ModelCheck, "model matches schema")
+            .skip(reason.clone());
     }
     let r = from_execution(
-        "model_check",
+        StepAction::ModelCheck,
         format!("`{}`: model matches schema", e.command),
         &e,
         None,
@@ -515,7 +526,7 @@ pub async fn model_check(ctx: &RunContext, db: &DbTarget) -> StepResult {
 }
 
 pub async fn reset(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
-    let mut r = StepResult::new("reset", "fresh database at the baseline");
+    let mut r = StepResult::new(StepAction::Reset, "fresh database at the baseline");
     let name = match ctx.server.create_database().await {
         Ok(n) => n,
         Err(e) => return r.error(e.to_string()).into(),
@@ -542,7 +553,10 @@ pub async fn reset(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
 }
 
 pub async fn hotfix(ctx: &RunContext, state: &ScenarioState, from: &str, to: &str) -> StepResult {
-    let r = StepResult::new("hotfix", format!("apply the {from} → {to} change by hand"));
+    let r = StepResult::new(
+        StepAction::Hotfix,
+        format!("apply the {from} → {to} change by hand"),
+    );
     let (Some(a), Some(b)) = (state.snapshots.get(from), state.snapshots.get(to)) else {
         return r.error(format!("snapshots `{from}` and `{to}` are needed first"));
     };

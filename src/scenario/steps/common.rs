@@ -5,7 +5,7 @@ use mysql_async::prelude::Queryable;
 
 use super::super::context::RunContext;
 use super::super::model::Expect;
-use super::super::result::StepResult;
+use super::super::result::{StepAction, StepResult};
 use crate::db::ServerError;
 use crate::driver::{DbTarget, Execution, Outcome, Target};
 use crate::findings::{Defect, Kind};
@@ -14,7 +14,7 @@ use crate::schema::{self, Snapshot};
 /// What a per-revision step says of the older revisions `[scenarios] per_revision = "new"`
 /// left out: a skip, not a pass, since nothing was checked for them.
 pub(crate) fn older_left_out(
-    action: &'static str,
+    action: StepAction,
     left_out: usize,
     done: &str,
 ) -> Option<StepResult> {
@@ -71,7 +71,7 @@ pub fn revision_of(ctx: &RunContext, t: &str) -> Option<String> {
 /// Turns a tool call into a step result: pass, fail (with the server's error), or error
 /// (timed out, tool missing).
 pub fn from_execution(
-    action: &str,
+    action: StepAction,
     title: String,
     e: &Execution,
     revision: Option<String>,
@@ -109,27 +109,14 @@ pub fn from_execution(
             };
             // Other actions (the app, the model check) are classified by the report.
             let kind = match action {
-                "upgrade" => Some(Kind::UpgradeFails),
-                "downgrade" => Some(Kind::DowngradeFails),
+                StepAction::Upgrade => Some(Kind::UpgradeFails),
+                StepAction::Downgrade => Some(Kind::DowngradeFails),
                 _ => None,
             };
-            let why = match &e.error {
-                Some(err) => err.to_string(),
-                None => crate::driver::process::last_line(&e.log()),
-            };
-            let summary = match &s.revision {
-                Some(r) => format!("{action} of {r} failed: {why}"),
-                None => format!("{action} failed: {why}"),
-            };
+            let summary = failed_summary(action, Tried::First, s.revision.as_deref(), e);
             s.defects.extend(kind.map(|kind| {
                 Defect::new(kind, s.revision.as_deref(), summary)
-                    .with_error(
-                        e.error.clone(),
-                        point
-                            .as_ref()
-                            .map(|p| p.statement.clone())
-                            .or_else(|| e.failed_statement.clone()),
-                    )
+                    .with_error(e.error.clone(), e.refused_statement())
                     .with_statement_at(e.failed_at.clone())
             }));
             let what = match (&e.error, &e.failed_revision) {
@@ -156,16 +143,47 @@ pub fn from_execution(
     }
 }
 
+/// Whether a failed call was the first of its kind or an upgrade again after a downgrade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tried {
+    First,
+    AgainAfterDowngrade,
+}
+
+/// A failed call's defect summary: `upgrade of 3e51 failed: 1060 …`,
+/// `upgrade of 3e51 again after its downgrade failed: …`, `downgrade failed: …`.
+pub(crate) fn failed_summary(
+    action: StepAction,
+    tried: Tried,
+    revision: Option<&str>,
+    e: &Execution,
+) -> String {
+    let why = match &e.error {
+        Some(err) => err.to_string(),
+        None => crate::driver::process::last_line(&e.log()),
+    };
+    let again = match tried {
+        Tried::First => "",
+        Tried::AgainAfterDowngrade => " again after its downgrade",
+    };
+    match revision {
+        Some(r) => format!("{action} of {r}{again} failed: {why}"),
+        None => format!("{action} failed: {why}"),
+    }
+}
+
 /// An upgrade failing after a downgrade undid it (the walk's way up again, a scenario's
-/// re-application): it went up once already, so this is the round trip's defect.
-pub(crate) fn again_after_downgrade(r: &mut StepResult) {
+/// re-application): it went up once already, so this is the round trip's defect. `e` is
+/// the upgrade's execution that `r` was made from.
+pub(crate) fn again_after_downgrade(r: &mut StepResult, e: &Execution) {
     for d in &mut r.defects {
         d.kind = Kind::RoundTripFails;
-        if let Some(rev) = d.revision.clone() {
-            d.summary = d.summary.replacen(
-                &format!("upgrade of {rev} failed"),
-                &format!("upgrade of {rev} again after its downgrade failed"),
-                1,
+        if d.revision.is_some() {
+            d.summary = failed_summary(
+                StepAction::Upgrade,
+                Tried::AgainAfterDowngrade,
+                d.revision.as_deref(),
+                e,
             );
         }
     }

@@ -10,9 +10,10 @@ use super::super::state::{ScenarioState, StepOutcome};
 use super::changes::{drift_of, history, owner};
 use crate::compat::{self, Blame, CodeStatement, Incompatibility, Op, Release, Role, Subject};
 use crate::db::{ident, server_error, ServerError};
+use crate::driver::FailedStatement;
 use crate::findings::{Defect, Kind};
 use crate::scenario::context::RunContext;
-use crate::scenario::result::StepResult;
+use crate::scenario::result::{StepAction, StepResult};
 
 /// A statement the server refused, with what it lacked.
 struct Refusal {
@@ -30,7 +31,7 @@ pub async fn release_code(
         Release::Previous => "the previous release's statements on this schema (rolled back)",
         Release::Next => "the new release's statements on this schema (rolled back)",
     };
-    let r = StepResult::new("release_code", title);
+    let r = StepResult::new(StepAction::ReleaseCode, title);
     let statements = match statements(ctx, state, release).await {
         Ok(s) => s,
         Err(why) => return r.skip(why).into(),
@@ -110,7 +111,10 @@ pub async fn release_code(
         r.details.push(i.to_string());
         r.defects.push(
             Defect::new(kind, revision.as_deref(), i.to_string())
-                .with_error(Some(f.error), Some(f.statement.sql.clone()))
+                .with_error(
+                    Some(f.error),
+                    Some(FailedStatement::sql(f.statement.sql.clone())),
+                )
                 .with_compat(i),
         );
     }

@@ -4,7 +4,7 @@
 //! two happened is read from the database (version table and schema), not from log lines.
 
 use super::super::context::RunContext;
-use super::super::result::{Status, StepResult};
+use super::super::result::{Status, StepAction, StepResult};
 use super::super::state::{ScenarioState, StepOutcome};
 use super::baseline::prepare_baseline;
 use super::common::{after, from_execution, snapshot};
@@ -102,7 +102,7 @@ pub async fn deploy(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome 
     };
     after(ctx, &db, &e).await;
     let title = format!("deploy: `{}` as production runs it", e.command);
-    let r = from_execution("deploy", title, &e, ctx.plan.head.clone());
+    let r = from_execution(StepAction::Deploy, title, &e, ctx.plan.head.clone());
     if r.status != Status::Failed {
         let mut r = r;
         if r.status == Status::Passed {

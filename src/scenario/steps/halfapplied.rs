@@ -4,7 +4,7 @@
 use super::super::context::RunContext;
 use super::common::snapshot;
 use crate::driver::{DbTarget, Execution, Outcome, VersionState};
-use crate::findings::{LeftBehind, Retry};
+use crate::findings::{differences, joined, LeftBehind, Retry};
 use crate::schema::{diff, Snapshot};
 
 /// What a failed step left behind, and what a re-run did: as data, and as report lines.
@@ -101,11 +101,11 @@ where
     let mut changed = Vec::new();
     match snapshot(ctx, db).await {
         Ok(now) => {
-            changed = diff(before, &now).iter().map(|c| c.to_string()).collect();
+            changed = differences(diff(before, &now));
             if changed.is_empty() {
                 lines.push("schema unchanged by the failed step".into());
             } else {
-                lines.push(format!("changed: {}", changed.join(", ")));
+                lines.push(format!("changed: {}", joined(&changed, ", ")));
             }
         }
         Err(e) => lines.push(format!("schema unreadable: {e}")),
@@ -115,10 +115,7 @@ where
         (Outcome::Succeeded, _) => Retry::Recovers,
         (_, e) => Retry::Fails {
             error: e.clone(),
-            statement: again
-                .failure_point()
-                .map(|p| p.statement)
-                .or_else(|| again.failed_statement.clone()),
+            statement: again.refused_statement(),
             message: again
                 .stderr
                 .lines()

@@ -8,14 +8,14 @@ use mysql_async::Conn;
 
 use super::super::context::RunContext;
 use super::super::model::ParentState;
-use super::super::result::StepResult;
+use super::super::result::{StepAction, StepResult};
 use super::super::state::{ScenarioState, StepOutcome};
 use super::common::snapshot;
 use super::fork::{clone_database, parent_state};
 use super::online_timing::time_at_scale;
 use crate::data::{self, SeedOptions};
 use crate::db::{server_error, ServerError};
-use crate::driver::{DbTarget, StatementSource, Target};
+use crate::driver::{DbTarget, FailedStatement, StatementSource, Target};
 use crate::findings::{Defect, Kind};
 use crate::online::{
     classify, ladder, with_clause, Algorithm, Blocking, ClauseForm, DdlStatement, Metadata,
@@ -28,7 +28,7 @@ const NOT_SUPPORTED: &[u16] = &[1845, 1846];
 pub async fn online_ddl(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
     let title = "online DDL: how each schema change holds up writers";
     if ctx.plan.chain.has_errors() {
-        return StepResult::new("online_ddl", title)
+        return StepResult::new(StepAction::OnlineDdl, title)
             .skip("the revision graph is broken")
             .into();
     }
@@ -63,7 +63,7 @@ pub async fn online_ddl(ctx: &RunContext, state: &mut ScenarioState) -> StepOutc
             }
             let why = "statement capture unavailable for this driver";
             return StepOutcome {
-                results: vec![StepResult::new("online_ddl", title).skip(why)],
+                results: vec![StepResult::new(StepAction::OnlineDdl, title).skip(why)],
                 skip_scenario: Some(why.into()),
             };
         }
@@ -97,12 +97,12 @@ pub async fn online_ddl(ctx: &RunContext, state: &mut ScenarioState) -> StepOutc
     }
     if out.is_empty() {
         out.push(
-            StepResult::new("online_ddl", title)
+            StepResult::new(StepAction::OnlineDdl, title)
                 .detail("no revision sends a statement that changes a table's definition"),
         );
     }
     out.extend(super::common::older_left_out(
-        "online_ddl",
+        StepAction::OnlineDdl,
         left_out,
         "probed",
     ));
@@ -113,7 +113,7 @@ pub async fn online_ddl(ctx: &RunContext, state: &mut ScenarioState) -> StepOutc
 }
 
 fn step(rev: &str) -> StepResult {
-    let mut r = StepResult::new("online_ddl", format!("online DDL {rev}"));
+    let mut r = StepResult::new(StepAction::OnlineDdl, format!("online DDL {rev}"));
     r.revision = Some(rev.to_string());
     r
 }
@@ -341,7 +341,7 @@ async fn probe(
 fn verdict(rev: &str, ddl: RevisionDdl) -> StepResult {
     let n = ddl.statements.len();
     let mut r = StepResult::new(
-        "online_ddl",
+        StepAction::OnlineDdl,
         format!("online DDL {rev}: {n} schema change(s) asked of the server"),
     );
     r.revision = Some(rev.to_string());
@@ -357,8 +357,10 @@ fn verdict(rev: &str, ddl: RevisionDdl) -> StepResult {
             if let Some(e) = &s.estimate {
                 summary.push_str(&format!(" — {e}"));
             }
-            Defect::new(Kind::BlocksWrites, Some(rev), summary)
-                .with_error(s.reason().cloned(), Some(s.sql.clone()))
+            Defect::new(Kind::BlocksWrites, Some(rev), summary).with_error(
+                s.reason().cloned(),
+                Some(FailedStatement::sql(s.sql.clone())),
+            )
         })
         .collect();
     r.online_ddl = Some(Box::new(ddl));
@@ -419,7 +421,7 @@ mod tests {
             "r2 statement 2 on `orders`: copy (blocks writes)"
         );
         assert_eq!(
-            r.defects[1].statement.as_deref(),
+            r.defects[1].statement.as_ref().map(|q| q.sql.as_str()),
             Some("ALTER TABLE orders ADD c3 int")
         );
         assert_eq!(r.online_ddl.as_ref().unwrap().statements.len(), 3);

@@ -6,7 +6,7 @@ use crate::findings::{Defect, Kind};
 use futures_util::StreamExt;
 
 use super::super::context::RunContext;
-use super::super::result::StepResult;
+use super::super::result::{StepAction, StepResult};
 use super::super::state::{ScenarioState, StepOutcome};
 use super::common::snapshot;
 use super::fork::clone_database;
@@ -32,7 +32,7 @@ enum Resume {
 pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
     let title = "crash-resume: stop after each statement, deploy again";
     if ctx.plan.chain.has_errors() {
-        return StepResult::new("crash_resume", title)
+        return StepResult::new(StepAction::CrashResume, title)
             .skip("the revision graph is broken")
             .into();
     }
@@ -59,7 +59,7 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
             Ok(n) => n,
             Err(e) => {
                 out.push(
-                    StepResult::new("crash_resume", format!("crash-resume {rev}"))
+                    StepResult::new(StepAction::CrashResume, format!("crash-resume {rev}"))
                         .skip(format!("cannot copy the parent state: {e}")),
                 );
                 break;
@@ -89,8 +89,8 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
             let _ = ctx.server.drop_database(&parent).await;
             // Said for the revisions under test only: on a long chain the rest is noise.
             if ctx.plan.scope.new.contains(rev) {
-                let mut r =
-                    StepResult::new("crash_resume", format!("crash-resume {rev}")).detail(format!(
+                let mut r = StepResult::new(StepAction::CrashResume, format!("crash-resume {rev}"))
+                    .detail(format!(
                     "{rev} sends {n} statement(s): there is no point between statements to stop at"
                 ));
                 r.revision = Some(rev.clone());
@@ -102,7 +102,10 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
             Ok(s) => s,
             Err(err) => {
                 let _ = ctx.server.drop_database(&parent).await;
-                out.push(StepResult::new("crash_resume", format!("crash-resume {rev}")).error(err));
+                out.push(
+                    StepResult::new(StepAction::CrashResume, format!("crash-resume {rev}"))
+                        .error(err),
+                );
                 break;
             }
         };
@@ -126,12 +129,12 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
     }
     if out.is_empty() {
         out.push(
-            StepResult::new("crash_resume", title)
+            StepResult::new(StepAction::CrashResume, title)
                 .detail("no revision sends more than one statement: nothing can stop half-way"),
         );
     }
     out.extend(super::common::older_left_out(
-        "crash_resume",
+        StepAction::CrashResume,
         left_out,
         "crashed",
     ));
@@ -143,14 +146,14 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
 
 /// The spine could not go up through `rev`: nothing after it can be reached.
 fn unreachable(rev: &str) -> StepResult {
-    StepResult::new("crash_resume", format!("crash-resume {rev}")).skip(format!(
+    StepResult::new(StepAction::CrashResume, format!("crash-resume {rev}")).skip(format!(
         "{rev} does not upgrade on a clean database; later revisions are not reachable"
     ))
 }
 
 fn skip_all(title: &str, why: &str) -> StepOutcome {
     StepOutcome {
-        results: vec![StepResult::new("crash_resume", title).skip(why)],
+        results: vec![StepResult::new(StepAction::CrashResume, title).skip(why)],
         skip_scenario: Some(why.to_string()),
     }
 }
@@ -249,7 +252,7 @@ async fn crash_point(
 /// the runner whether that fails the run (`required`) or is a warning (`warn`, the default).
 fn verdict(rev: &str, n: usize, verdicts: &[(usize, Resume)]) -> StepResult {
     let mut r = StepResult::new(
-        "crash_resume",
+        StepAction::CrashResume,
         format!("crash-resume {rev}: stop after each of its {n} statements, deploy again"),
     );
     r.revision = Some(rev.to_string());

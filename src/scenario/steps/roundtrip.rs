@@ -7,15 +7,15 @@ use futures_util::StreamExt;
 
 use super::super::context::RunContext;
 use super::super::model::ParentState;
-use super::super::result::StepResult;
+use super::super::result::{StepAction, StepResult};
 use super::super::state::{ScenarioState, StepOutcome};
 use super::common::snapshot;
 use super::fork::parent_state;
 use super::halfapplied::{measure, HalfApplied};
 use crate::data::{self, SeedOptions, SeedShape, TableContents};
 use crate::db::ServerError;
-use crate::driver::{DbTarget, Execution, Target};
-use crate::findings::{Defect, Kind};
+use crate::driver::{DbTarget, Execution, FailedStatement, Target};
+use crate::findings::{differences, joined, Defect, Kind, SchemaDifference};
 use crate::schema::{diff, Snapshot};
 
 /// One trip to run: the revision, its parent, and a database already at the parent (or the
@@ -34,7 +34,7 @@ pub async fn round_trips(
 ) -> StepOutcome {
     let title = "round trips: up → down → up for every revision";
     if ctx.plan.chain.has_errors() {
-        return StepResult::new("round_trips", title)
+        return StepResult::new(StepAction::RoundTrips, title)
             .skip("the revision graph is broken")
             .into();
     }
@@ -86,7 +86,7 @@ pub async fn round_trips(
     results.sort_by_key(|(i, _)| *i);
     let mut results: Vec<StepResult> = results.into_iter().map(|(_, r)| r).collect();
     results.extend(super::common::older_left_out(
-        "round_trip",
+        StepAction::RoundTrip,
         left_out,
         "round-tripped",
     ));
@@ -155,7 +155,7 @@ struct Findings {
     problems: Vec<String>,
     defects: Vec<Defect>,
     error: Option<ServerError>,
-    statement: Option<String>,
+    statement: Option<FailedStatement>,
 }
 
 impl Findings {
@@ -167,12 +167,8 @@ impl Findings {
         }
         self.problems
             .push(format!("{}; {}", d.summary, h.summary()));
-        let statement = e
-            .failure_point()
-            .map(|p| p.statement)
-            .or_else(|| e.failed_statement.clone());
         self.defects.push(
-            d.with_error(e.error.clone(), statement)
+            d.with_error(e.error.clone(), e.refused_statement())
                 .with_statement_at(e.failed_at.clone())
                 .with_left_behind(Some(h.left)),
         );
@@ -187,7 +183,7 @@ impl Findings {
 
 async fn run_trip(ctx: &RunContext, t: Trip) -> (usize, StepResult) {
     let mut r = StepResult::new(
-        "round_trip",
+        StepAction::RoundTrip,
         format!("round trip {}: up → down → up", t.rev),
     );
     r.revision = Some(t.rev.clone());
@@ -337,14 +333,14 @@ async fn trip(
             parent.unwrap_or("base")
         ));
     } else {
-        let lines: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
+        let lines = differences(changes);
         r.diff.extend(lines.iter().cloned());
         let what = format!(
             "downgrade of {rev} does not restore the schema of {}",
             parent.unwrap_or("base")
         );
         f.found(
-            format!("{what}: {}", lines.join("; ")),
+            format!("{what}: {}", joined(&lines, "; ")),
             Defect::new(Kind::DowngradeLeavesSchema, Some(rev), what).with_diff(lines),
         );
     }
@@ -411,9 +407,13 @@ async fn trip(
                 r.details
                     .push("second upgrade gives the first upgrade's schema".into());
             } else {
-                let lines: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
-                r.diff
-                    .extend(lines.iter().map(|c| format!("after up again: {c}")));
+                r.diff.extend(
+                    changes
+                        .iter()
+                        .cloned()
+                        .map(SchemaDifference::after_up_again),
+                );
+                let lines = differences(changes);
                 let what =
                     format!("upgrading {rev} again gives a different schema than the first time");
                 f.found(
@@ -493,7 +493,7 @@ mod tests {
             &e,
             left(),
         );
-        let r = finish(StepResult::new("round_trip", "t"), f);
+        let r = finish(StepResult::new(StepAction::RoundTrip, "t"), f);
         assert_eq!(r.status, Status::Failed);
         assert_eq!(r.error.unwrap().code, 1062);
         assert_eq!(

@@ -5,20 +5,20 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::super::context::RunContext;
-use super::super::result::{Status, StepResult, WarningKind};
+use super::super::result::{Status, StepAction, StepResult, WarningKind};
 use super::super::state::{ScenarioState, StepOutcome};
 use super::common::{again_after_downgrade, from_execution};
 use super::halfapplied::measure;
 use super::tracked::Tracker;
 use crate::chain::Severity;
 use crate::driver::{DbTarget, Execution, Target};
-use crate::findings::{Defect, Kind};
+use crate::findings::{differences, joined, Defect, Kind, SchemaDifference};
 use crate::schema::{diff, Change, Snapshot};
 
 pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
     let report = &ctx.plan.chain;
     let n = ctx.driver.chain().revisions.len();
-    let mut r = StepResult::new("chain_checks", "revision graph checks");
+    let mut r = StepResult::new(StepAction::ChainChecks, "revision graph checks");
     r.details.push(match report.head() {
         Some(h) => format!("{n} revisions, single head {h}"),
         None => format!(
@@ -104,26 +104,23 @@ fn has(s: &Snapshot, kind: &str, table: &str, name: &str) -> bool {
     }
 }
 
-/// `- column user.api_token … (created by 3e5106ee570c)`: the first revision on the way up
-/// whose schema had the object.
+/// Each change with, for an object it drops, the first revision on the way up whose schema
+/// had the object (`- column user.api_token … (created by 3e5106ee570c)`).
 fn annotate(
-    changes: &[Change],
+    changes: Vec<Change>,
     order: &[String],
     snaps: &HashMap<String, Snapshot>,
-) -> Vec<String> {
+) -> Vec<SchemaDifference> {
     changes
-        .iter()
+        .into_iter()
         .map(|c| {
-            let origin = dropped_object(c).and_then(|(kind, t, n)| {
+            let origin = dropped_object(&c).and_then(|(kind, t, n)| {
                 order
                     .iter()
                     .find(|r| snaps.get(*r).is_some_and(|s| has(s, kind, &t, &n)))
                     .cloned()
             });
-            match origin {
-                Some(r) => format!("{c} (created by {r})"),
-                None => c.to_string(),
-            }
+            SchemaDifference::created_by(c, origin)
         })
         .collect()
 }
@@ -177,7 +174,7 @@ struct FailedRebuild(String);
 
 impl FailedRebuild {
     fn into_step(self, action: &str) -> StepResult {
-        StepResult::new("walk", format!("rebuild after a failed {action}")).error(self.0)
+        StepResult::new(StepAction::Walk, format!("rebuild after a failed {action}")).error(self.0)
     }
 }
 
@@ -237,7 +234,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
     let mut out = Vec::new();
     if ctx.plan.chain.has_errors() {
         out.push(
-            StepResult::new("walk", "walk base → head → base → head")
+            StepResult::new(StepAction::Walk, "walk base → head → base → head")
                 .skip("the revision graph is broken"),
         );
         return outcome(out);
@@ -248,7 +245,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
     let base = match tracker.snapshot(ctx, &state.db, None).await {
         Ok(s) => s,
         Err(e) => {
-            out.push(StepResult::new("walk", "snapshot of the empty database").error(e));
+            out.push(StepResult::new(StepAction::Walk, "snapshot of the empty database").error(e));
             return outcome(out);
         }
     };
@@ -266,7 +263,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
         let target = Target::Revision(rev.clone());
         let e = ctx.driver.upgrade(&db, &target).await;
         let mut r = from_execution(
-            "upgrade",
+            StepAction::Upgrade,
             format!("walk up: upgrade → {rev}"),
             &e,
             Some(rev.clone()),
@@ -303,7 +300,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
     if top + 1 < order.len() {
         // The walk down starts where the clean upgrade stopped.
         if let Err(e) = rebuild(ctx, state, Some(&order[top])).await {
-            out.push(StepResult::new("walk", "rebuild for the walk down").error(e));
+            out.push(StepResult::new(StepAction::Walk, "rebuild for the walk down").error(e));
             return outcome(out);
         }
     }
@@ -327,7 +324,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
         let version_before = ctx.driver.version(&db).await.ok();
         let e = ctx.driver.downgrade(&db, &target).await;
         let mut r = from_execution(
-            "downgrade",
+            StepAction::Downgrade,
             format!("walk down: downgrade {rev} → {to_name}"),
             &e,
             Some(rev.clone()),
@@ -373,10 +370,10 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             // Equality would be a false claim: what an earlier downgrade left is still here.
             r.details.push(carried_note(now.len()));
         } else {
-            r.diff = annotate(&new, &order, &snaps);
+            r.diff = annotate(new, &order, &snaps);
             let msg = format!(
                 "downgrade of {rev} does not restore the schema of {to_name}: {}",
-                r.diff.join("; ")
+                joined(&r.diff, "; ")
             );
             let d = Defect::new(
                 Kind::DowngradeLeavesSchema,
@@ -394,10 +391,12 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
     // Up again, one revision at a time, each compared with the way up. What the walk down
     // left behind is exactly what a second deploy meets, so it is not cleaned away.
     if !carried.is_empty() {
-        out.push(StepResult::new("walk", "walk up again").detail(format!(
+        out.push(
+            StepResult::new(StepAction::Walk, "walk up again").detail(format!(
             "the walk down left {} difference(s) from the empty database; walking up again on it",
             carried.len()
-        )));
+        )),
+        );
     }
     // As on the way down, only a difference new at a step is its fault: what the walk down
     // left is still there when the first revisions go up again.
@@ -408,23 +407,23 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
         let version_before = ctx.driver.version(&db).await.ok();
         let e = ctx.driver.upgrade(&db, &target).await;
         let mut r = from_execution(
-            "upgrade",
+            StepAction::Upgrade,
             format!("walk up again: upgrade → {rev}"),
             &e,
             Some(rev.clone()),
         );
         r.revision = Some(rev.clone());
-        again_after_downgrade(&mut r);
+        again_after_downgrade(&mut r, &e);
         if r.status == Status::Passed {
             match tracker.snapshot(ctx, &db, Some(&e)).await {
                 Ok(s) => {
                     let changes = diff(&snaps[rev], &s);
                     let now: BTreeSet<String> = changes.iter().map(|c| c.to_string()).collect();
-                    let new: Vec<String> = changes
-                        .iter()
-                        .map(|c| c.to_string())
-                        .filter(|c| !carried_up.contains(c))
-                        .collect();
+                    let new: Vec<SchemaDifference> = differences(
+                        changes
+                            .into_iter()
+                            .filter(|c| !carried_up.contains(&c.to_string())),
+                    );
                     if now.is_empty() {
                         r.details
                             .push("schema equals the one recorded on the first way up".into());
@@ -472,9 +471,9 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
     }
     if let Some(n) = tracker.verified() {
         out.push(
-            StepResult::new("walk", "snapshot check (MH_SNAPSHOT=verify)").detail(format!(
-                "{n} incremental snapshots equalled a full read of the schema"
-            )),
+            StepResult::new(StepAction::Walk, "snapshot check (MH_SNAPSHOT=verify)").detail(
+                format!("{n} incremental snapshots equalled a full read of the schema"),
+            ),
         );
     }
     outcome(out)

@@ -365,8 +365,8 @@ async fn a_hung_or_killed_django_worker_is_reported_and_replaced() {
     assert!(
         again
             .failed_statement
-            .as_deref()
-            .is_some_and(|s| s.contains("ADD COLUMN scope")),
+            .as_ref()
+            .is_some_and(|s| s.sql.contains("ADD COLUMN scope")),
         "{:?}",
         again.failed_statement
     );

@@ -7,7 +7,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use migration_harness::config::Config;
-use migration_harness::driver::{load_driver, DbTarget, MigrationDriver, Outcome, Target};
+use migration_harness::driver::{
+    load_driver, DbTarget, MigrationDriver, Outcome, StatementPosition, Target,
+};
 use migration_harness::provision::{LocalProvisioner, Provisioner, Server};
 use migration_harness::redact::Redactor;
 use mysql_async::prelude::Queryable;
@@ -279,8 +281,13 @@ async fn sqldir_runs_procedures_and_marks_a_failed_batch_dirty_naming_the_statem
         .clone()
         .unwrap_or_else(|| panic!("{e:?}"));
     assert!(
-        stmt.starts_with("statement 2 of 3: INSERT INTO missing_table"),
-        "{stmt}"
+        stmt.sql.starts_with("INSERT INTO missing_table"),
+        "{stmt:?}"
+    );
+    assert_eq!(
+        stmt.position,
+        Some(StatementPosition { index: 2, total: 3 }),
+        "the second of the file's three statements"
     );
     let v = d.version(&db).await.unwrap();
     assert!(v.dirty, "golang-migrate marks the version dirty");
