@@ -6,26 +6,86 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::chain::Chain;
-use crate::error::{HarnessError, Result};
+use crate::error::Result;
 use crate::scenario::plan::Changed;
 
-fn git(dir: &Path, args: &[&str]) -> Result<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .map_err(|e| HarnessError::env(format!("--since needs git: cannot run it ({e})")))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(HarnessError::usage(format!(
-            "bad --since: `git {}` in {} failed: {}",
-            args.join(" "),
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )))
+/// What git was asked for: the words every message about it starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GitPurpose {
+    /// `--since REF`: the revisions changed since a ref.
+    Since,
+    /// The previous release's tree (`git archive`).
+    PreviousRelease,
+}
+
+impl GitPurpose {
+    fn prefix(self) -> &'static str {
+        match self {
+            GitPurpose::Since => "bad --since",
+            GitPurpose::PreviousRelease => "previous release",
+        }
     }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// git itself could not be run (not installed).
+    #[error("{}", match purpose {
+        GitPurpose::Since => format!("--since needs git: cannot run it ({source})"),
+        GitPurpose::PreviousRelease => format!("the previous release needs git: {source}"),
+    })]
+    NotRunnable {
+        purpose: GitPurpose,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A git command failed; `stderr` is what git said.
+    #[error("{}: `git {}` in {} failed: {stderr}", purpose.prefix(), args.join(" "), dir.display())]
+    Failed {
+        purpose: GitPurpose,
+        args: Vec<String>,
+        dir: PathBuf,
+        stderr: String,
+    },
+    /// The ref names no commit.
+    #[error("{}: `{reference}` names no commit in the git repository at {}", purpose.prefix(), repository.display())]
+    NoCommit {
+        purpose: GitPurpose,
+        reference: String,
+        repository: PathBuf,
+    },
+}
+
+impl GitError {
+    /// A ref or repository the user named is wrong (rather than git missing).
+    pub fn is_usage(&self) -> bool {
+        !matches!(self, GitError::NotRunnable { .. })
+    }
+
+    /// A finished git command's output, or the error it is.
+    pub fn check(
+        purpose: GitPurpose,
+        dir: &Path,
+        args: &[&str],
+        out: std::io::Result<std::process::Output>,
+    ) -> std::result::Result<String, GitError> {
+        let out = out.map_err(|source| GitError::NotRunnable { purpose, source })?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(GitError::Failed {
+                purpose,
+                args: args.iter().map(|a| a.to_string()).collect(),
+                dir: dir.to_path_buf(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            })
+        }
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new("git").arg("-C").arg(dir).args(args).output();
+    Ok(GitError::check(GitPurpose::Since, dir, args, out)?)
 }
 
 fn canonical(p: &Path) -> PathBuf {
@@ -39,11 +99,10 @@ fn canonical(p: &Path) -> PathBuf {
 pub fn changed_since(chain: &Chain, dir: &Path, since: &str) -> Result<Changed> {
     let root = PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?.trim());
     let commit = format!("{since}^{{commit}}");
-    git(&root, &["rev-parse", "--verify", "--quiet", &commit]).map_err(|_| {
-        HarnessError::usage(format!(
-            "bad --since: `{since}` names no commit in the git repository at {}",
-            root.display()
-        ))
+    git(&root, &["rev-parse", "--verify", "--quiet", &commit]).map_err(|_| GitError::NoCommit {
+        purpose: GitPurpose::Since,
+        reference: since.to_string(),
+        repository: root.clone(),
     })?;
     let tracked = git(&root, &["diff", "--name-only", "--no-renames", since, "--"])?;
     let untracked = git(&root, &["ls-files", "--others", "--exclude-standard"])?;

@@ -13,7 +13,8 @@ use tokio::process::Command;
 
 use crate::config::{Config, ToolKind};
 use crate::driver::{load_driver, MigrationDriver};
-use crate::error::{HarnessError, Result};
+use crate::error::{HarnessError, IoAction, Result};
+use crate::git::{GitError, GitPurpose};
 use crate::redact::Redactor;
 
 /// The previous release, loaded; its files live as long as it does.
@@ -51,18 +52,13 @@ async fn git(dir: &Path, args: &[&str]) -> Result<String> {
         .args(args)
         .kill_on_drop(true)
         .output()
-        .await
-        .map_err(|e| HarnessError::env(format!("the previous release needs git: {e}")))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(HarnessError::usage(format!(
-            "previous release: `git {}` in {} failed: {}",
-            args.join(" "),
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )))
-    }
+        .await;
+    Ok(GitError::check(
+        GitPurpose::PreviousRelease,
+        dir,
+        args,
+        out,
+    )?)
 }
 
 /// Extracts `reference`'s tree of the repository holding `cfg` and loads the same config
@@ -78,11 +74,10 @@ pub async fn load(
     let commit = format!("{reference}^{{commit}}");
     git(&root, &["rev-parse", "--verify", "--quiet", &commit])
         .await
-        .map_err(|_| {
-            HarnessError::usage(format!(
-                "previous release: `{reference}` names no commit in the git repository at {}",
-                root.display()
-            ))
+        .map_err(|_| GitError::NoCommit {
+            purpose: GitPurpose::PreviousRelease,
+            reference: reference.to_string(),
+            repository: root.clone(),
         })?;
     let tree = tempfile::Builder::new()
         .prefix(&format!("{}previous-", crate::provision::TEMP_PREFIX))
@@ -94,8 +89,7 @@ pub async fn load(
     );
     let tar = tree.path().join("release.tar");
     let files = tree.path().join("tree");
-    std::fs::create_dir(&files)
-        .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", files.display())))?;
+    std::fs::create_dir(&files).map_err(HarnessError::io(IoAction::Create, &files))?;
     let out = format!("--output={}", tar.display());
     git(&root, &["archive", "--format=tar", &out, &commit]).await?;
     let status = Command::new("tar")

@@ -3,6 +3,7 @@
 
 mod container;
 mod docker;
+mod error;
 mod local;
 mod server;
 pub mod tuning;
@@ -11,8 +12,9 @@ mod url;
 pub use container::ContainerProvisioner;
 pub use docker::{
     docker_engine, image_present, labelled_containers, labelled_containers_with_pids, local_images,
-    remove_container, DockerEngine, PID_LABEL, RUN_LABEL,
+    remove_container, DockerCall, DockerEngine, DockerError, PID_LABEL, RUN_LABEL,
 };
+pub use error::{alternatives, AdminCall, NotReady, ProvisionError};
 pub use local::{find_server_binary, LocalProvisioner, TEMP_PREFIX};
 pub use server::{version_numbers, Choice, Engine, Profile, ProviderKind, Server, ServerHandle};
 pub use url::UrlProvisioner;
@@ -55,13 +57,6 @@ pub const SERVER_REPOSITORIES: &[&str] = &[
 /// The locally built Oracle MySQL images (`--db auto` uses the newest when the default image
 /// cannot be pulled).
 pub const LOCAL_MYSQL_REPOSITORY: &str = "migration-harness/mysql";
-
-pub fn alternatives() -> &'static str {
-    "ways to proceed:\n  \
-     1. start a Docker engine (or set DOCKER_HOST) and use --db container [--image mariadb:11]\n  \
-     2. install a server binary (Debian: apt-get install mariadb-server) and use --db local [--server-binary PATH]\n  \
-     3. point at an existing server you may create databases on: --db url --database-url mysql://USER:PASS@HOST:PORT/"
-}
 
 /// Provisions the server the request names; `auto` prefers a container, then a local binary.
 pub async fn provision(
@@ -107,10 +102,7 @@ async fn auto(req: &ProvisionRequest, run_id: &str, redactor: &Redactor) -> Resu
     let local = local_of(req).ok();
     if let Err(d) = docker_engine().await {
         let Some(l) = local else {
-            return Err(HarnessError::env(format!(
-                "no server available: Docker engine unreachable ({d}) and no mariadbd/mysqld binary found.\n{}",
-                alternatives()
-            )));
+            return Err(ProvisionError::NoServer(d).into());
         };
         let mut s = l.provision(run_id, redactor).await?;
         s.choice = Choice::AutoLocalBinary {
@@ -172,12 +164,7 @@ fn container_of(req: &ProvisionRequest) -> ContainerProvisioner {
 fn local_of(req: &ProvisionRequest) -> Result<LocalProvisioner> {
     let binary = match &req.binary {
         Some(b) => b.clone(),
-        None => find_server_binary().ok_or_else(|| {
-            HarnessError::env(format!(
-                "--db local: no mariadbd or mysqld found on PATH or in /usr/sbin, /usr/local/mysql/bin.\n{}",
-                alternatives()
-            ))
-        })?,
+        None => find_server_binary().ok_or(ProvisionError::NoServerBinary)?,
     };
     Ok(LocalProvisioner::new(binary, req.startup_timeout))
 }

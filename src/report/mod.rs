@@ -39,7 +39,7 @@ pub use summary::{
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{HarnessError, Result};
+use crate::error::{HarnessError, IoAction, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -84,12 +84,10 @@ impl Format {
                     .iter()
                     .find(|(_, names)| names.contains(&f))
                     .map(|(fmt, _)| *fmt)
-                    .ok_or_else(|| {
-                        let valid: Vec<&str> = Self::NAMES.iter().map(|(_, n)| n[0]).collect();
-                        HarnessError::usage(format!(
-                            "unknown format `{f}`; valid: {}",
-                            valid.join(", ")
-                        ))
+                    .ok_or_else(|| HarnessError::UnknownValue {
+                        what: "format",
+                        value: f.to_string(),
+                        valid: Self::NAMES.iter().map(|(_, n)| n[0].to_string()).collect(),
                     })
             })
             .collect()
@@ -153,13 +151,11 @@ pub fn render_step_summary(s: &RunSummary) -> String {
 
 /// Writes rendered reports into `dir`; returns the paths written.
 pub fn write_reports(rendered: &[(Format, String)], dir: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(HarnessError::io(IoAction::Create, dir))?;
     let mut out = Vec::new();
     for (f, text) in rendered {
         let p = dir.join(f.file_name());
-        std::fs::write(&p, text)
-            .map_err(|e| HarnessError::env(format!("cannot write {}: {e}", p.display())))?;
+        std::fs::write(&p, text).map_err(HarnessError::io(IoAction::Write, &p))?;
         out.push(p);
     }
     Ok(out)

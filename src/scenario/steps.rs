@@ -5,6 +5,7 @@ mod changes;
 mod checks;
 mod compat;
 mod deploy;
+mod error;
 mod fork;
 mod halfapplied;
 mod online;
@@ -22,10 +23,11 @@ use super::model::{Expect, Step};
 use super::result::{Status, StepResult};
 use super::runner::RunContext;
 use crate::data::TableContents;
-use crate::db::{server_error, ServerError};
+use crate::db::{server_error, DbError, ServerError};
 use crate::driver::{DbTarget, Execution, Outcome, Target};
 use crate::findings::{Defect, Kind};
 use crate::schema::{self, Snapshot};
+pub use error::Unmet;
 
 /// What one scenario accumulates as it goes: its database, named snapshots, seeded data.
 pub struct ScenarioState {
@@ -276,15 +278,11 @@ pub(super) async fn after(ctx: &RunContext, db: &DbTarget, e: &Execution) {
     }
 }
 
-pub async fn snapshot(ctx: &RunContext, db: &DbTarget) -> Result<Snapshot, String> {
-    let mut c = db
-        .conn
-        .connect(Some(&db.database))
-        .await
-        .map_err(|e| e.to_string())?;
+pub async fn snapshot(ctx: &RunContext, db: &DbTarget) -> Result<Snapshot, DbError> {
+    let mut c = db.connect().await?;
     let s = schema::take_snapshot(&mut c, &db.database, ctx.server.engine, &ctx.exclude())
         .await
-        .map_err(|e| e.to_string());
+        .map_err(DbError::from);
     let _ = c.disconnect().await;
     s
 }
@@ -427,10 +425,9 @@ async fn replay_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Vec<Ste
 async fn run_sql_list(db: &DbTarget, sql: &[String]) -> Result<u64, (String, mysql_async::Error)> {
     let start = std::time::Instant::now();
     let mut c = db
-        .conn
-        .connect(Some(&db.database))
+        .connect()
         .await
-        .map_err(|e| (String::new(), e))?;
+        .map_err(|e| (String::new(), e.into_source()))?;
     for s in sql {
         let r = tokio::time::timeout(db.timeout, c.query_drop(s.as_str())).await;
         match r {
@@ -560,19 +557,18 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
 }
 
 /// Does `(ok, error)` meet `expect`? Returns what was expected vs what happened on failure.
-pub fn meets(expect: Expect, ok: bool, error: Option<&ServerError>) -> Result<(), String> {
+pub fn meets(expect: Expect, ok: bool, error: Option<&ServerError>) -> Result<(), Unmet> {
     match (expect, ok, error) {
         (Expect::Ok, true, _) => Ok(()),
-        (Expect::Ok, false, Some(e)) => Err(format!("expected success, got {e}")),
-        (Expect::Ok, false, None) => Err("expected success, it failed".into()),
+        (Expect::Ok, false, got) => Err(Unmet::ExpectedSuccess { got: got.cloned() }),
         (Expect::AnyError, false, _) => Ok(()),
         (Expect::Error(c), false, Some(e)) if e.code == c => Ok(()),
-        (Expect::Error(c), false, Some(e)) => Err(format!("expected error {c}, got {e}")),
-        (Expect::Error(c), false, None) => Err(format!(
-            "expected error {c}, it failed without a server error"
-        )),
+        (Expect::Error(code), false, got) => Err(Unmet::ExpectedError {
+            code,
+            got: got.cloned(),
+        }),
         (Expect::AnyError | Expect::Error(_), true, _) => {
-            Err(format!("expected {}, it succeeded", String::from(expect)))
+            Err(Unmet::Succeeded { expected: expect })
         }
     }
 }

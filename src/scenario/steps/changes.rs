@@ -2,6 +2,7 @@
 //! clean scratch database walked one revision at a time, and what the drift fixture changed:
 //! the evidence `compat::blame` reads to name the revision behind an incompatibility.
 
+use super::error::StepError;
 use super::{snapshot, ScenarioState};
 use crate::compat::{RevisionChanges, Subject};
 use crate::driver::Target;
@@ -34,18 +35,16 @@ pub(super) fn owner(
 /// walked one revision at a time; and the clean baseline's snapshot.
 pub(super) async fn history(
     ctx: &RunContext,
-) -> Result<(Vec<RevisionChanges>, schema::Snapshot), String> {
-    let name = ctx
-        .server
-        .create_database()
-        .await
-        .map_err(|e| e.to_string())?;
+) -> Result<(Vec<RevisionChanges>, schema::Snapshot), StepError> {
+    let name = ctx.server.create_database().await?;
     let db = ctx.db(&name);
     let walked = async {
         if let Some(b) = &ctx.plan.baseline {
             let e = ctx.driver.upgrade(&db, &Target::Revision(b.clone())).await;
             if !e.ok() {
-                return Err(format!("upgrade to the baseline {b} failed"));
+                return Err(StepError::BaselineUpgrade {
+                    revision: b.clone(),
+                });
             }
         }
         let base = snapshot(ctx, &db).await?;

@@ -7,6 +7,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Params, Value};
 
 use super::changes::{drift_of, history, owner};
+use super::error::StepError;
 use super::{ScenarioState, StepOutcome};
 use crate::compat::{self, Blame, CodeStatement, Incompatibility, Op, Release, Role, Subject};
 use crate::db::{ident, server_error, ServerError};
@@ -35,7 +36,7 @@ pub async fn release_code(
         Ok(s) => s,
         Err(why) => return r.skip(why).into(),
     };
-    let mut conn = match state.db.conn.connect(Some(&state.db.database)).await {
+    let mut conn = match state.db.connect().await {
         Ok(c) => c,
         Err(e) => return r.error(e.to_string()).into(),
     };
@@ -132,19 +133,15 @@ async fn statements(
     ctx: &RunContext,
     state: &ScenarioState,
     release: Release,
-) -> Result<Vec<CodeStatement>, String> {
+) -> Result<Vec<CodeStatement>, StepError> {
     let driver = match (release, &ctx.previous) {
         (Release::Next, _) => ctx.driver.clone(),
         (Release::Previous, Some(p)) => p.driver.clone(),
-        (Release::Previous, None) => {
-            return Err("no previous release: run with --since REF or set [compat] previous".into())
-        }
+        (Release::Previous, None) => return Err(StepError::NoPreviousRelease),
     };
     let mut out = match driver.model_statements(&state.db).await {
         Some(Ok(s)) => s,
-        Some(Err(e)) if !ctx.probes.iter().any(|p| p.release == release) => {
-            return Err(e.to_string())
-        }
+        Some(Err(e)) if !ctx.probes.iter().any(|p| p.release == release) => return Err(e.into()),
         _ => vec![],
     };
     out.extend(
@@ -160,13 +157,12 @@ async fn statements(
             }),
     );
     if out.is_empty() {
-        return Err(format!(
-            "no model to read and no [[probes]] with release = \"{}\"",
-            match release {
+        return Err(StepError::NoStatements {
+            release: match release {
                 Release::Previous => "previous",
                 Release::Next => "next",
-            }
-        ));
+            },
+        });
     }
     Ok(out)
 }

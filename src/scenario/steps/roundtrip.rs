@@ -10,9 +10,9 @@ use super::super::result::StepResult;
 use super::super::runner::RunContext;
 use super::fork::parent_state;
 use super::halfapplied::{measure, HalfApplied};
-use super::{snapshot, ScenarioState, StepOutcome};
+use super::{error::StepError, snapshot, ScenarioState, StepOutcome};
 use crate::data::{self, SeedOptions, SeedShape, TableContents};
-use crate::db::ServerError;
+use crate::db::{DbError, ServerError};
 use crate::driver::{DbTarget, Execution, Target};
 use crate::findings::{Defect, Kind};
 use crate::schema::{diff, Snapshot};
@@ -23,7 +23,7 @@ struct Trip {
     index: usize,
     rev: String,
     parent: Option<String>,
-    db: Result<(String, &'static str), String>,
+    db: Result<(String, &'static str), StepError>,
 }
 
 pub async fn round_trips(
@@ -50,7 +50,9 @@ pub async fn round_trips(
             if ctx.plan.exercises(rev) {
                 let parent = i.checked_sub(1).map(|j| order[j].clone());
                 let db = match &unreachable {
-                    Some(why) => Err(why.clone()),
+                    Some(revision) => Err(StepError::Unreachable {
+                        revision: revision.clone(),
+                    }),
                     None => parent_state(ctx, how, Some(&spine), parent.as_deref()).await,
                 };
                 let trip = Trip {
@@ -69,9 +71,7 @@ pub async fn round_trips(
                     .upgrade(&spine, &Target::Revision(rev.clone()))
                     .await;
                 if !e.ok() {
-                    unreachable = Some(format!(
-                        "not reachable: upgrading {rev} fails on a clean database"
-                    ));
+                    unreachable = Some(rev.clone());
                 }
             }
         }
@@ -102,7 +102,7 @@ async fn seed(
     shape: &Snapshot,
     exclude: &[String],
     first_row: usize,
-) -> Result<data::SeedReport, String> {
+) -> Result<data::SeedReport, DbError> {
     let plan = data::generate_with(
         shape,
         exclude,
@@ -112,14 +112,8 @@ async fn seed(
             ..Default::default()
         },
     );
-    let mut c = db
-        .conn
-        .connect(Some(&db.database))
-        .await
-        .map_err(|e| e.to_string())?;
-    let report = data::apply_seed(&mut c, &plan)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut c = db.connect().await?;
+    let report = data::apply_seed(&mut c, &plan).await?;
     let _ = c.disconnect().await;
     Ok(report)
 }
@@ -128,21 +122,17 @@ async fn contents(
     db: &DbTarget,
     shape: &Snapshot,
     exclude: &[String],
-) -> Result<Vec<TableContents>, String> {
+) -> Result<Vec<TableContents>, DbError> {
     let tables: Vec<String> = shape
         .tables
         .keys()
         .filter(|t| !exclude.iter().any(|e| e.eq_ignore_ascii_case(t)))
         .cloned()
         .collect();
-    let mut c = db
-        .conn
-        .connect(Some(&db.database))
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut c = db.connect().await?;
     let r = data::read_contents(&mut c, &db.database, shape, &tables)
         .await
-        .map_err(|e| e.to_string());
+        .map_err(DbError::from);
     let _ = c.disconnect().await;
     r
 }

@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::super::result::{Status, StepResult, WarningKind};
 use super::super::runner::RunContext;
+use super::error::StepError;
 use super::halfapplied::measure;
 use super::tracked::Tracker;
 use super::{again_after_downgrade, from_execution, ScenarioState, StepOutcome};
@@ -64,7 +65,7 @@ pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
                     WarningKind::Chain,
                     format!(
                         "could not ask the tool for its heads: {}",
-                        e.lines().last().unwrap_or("")
+                        e.to_string().lines().last().unwrap_or("")
                     ),
                 )
             }
@@ -133,12 +134,8 @@ async fn rebuild(
     ctx: &RunContext,
     state: &mut ScenarioState,
     at: Option<&str>,
-) -> Result<String, String> {
-    let name = ctx
-        .server
-        .create_database()
-        .await
-        .map_err(|e| e.to_string())?;
+) -> Result<String, StepError> {
+    let name = ctx.server.create_database().await?;
     state.used.push(name.clone());
     let old = std::mem::replace(&mut state.db, ctx.db(&name));
     let _ = ctx.server.drop_database(&old.database).await;
@@ -148,13 +145,7 @@ async fn rebuild(
             .upgrade(&state.db, &Target::Revision(rev.to_string()))
             .await;
         if !e.ok() {
-            return Err(format!(
-                "could not rebuild the state at {rev} from a clean database: {}",
-                e.error
-                    .as_ref()
-                    .map(|x| x.to_string())
-                    .unwrap_or_else(|| e.stderr.trim().to_string())
-            ));
+            return Err(StepError::rebuild(rev, true, &e));
         }
     }
     Ok(format!(
@@ -172,7 +163,7 @@ fn outcome(results: Vec<StepResult>) -> StepOutcome {
 
 /// Adds the half-applied measurement of a failed step to its result.
 /// What a failed rebuild says: the walk cannot go on.
-struct FailedRebuild(String);
+struct FailedRebuild(StepError);
 
 impl FailedRebuild {
     fn into_step(self, action: &str) -> StepResult {
