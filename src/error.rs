@@ -41,6 +41,16 @@ pub enum HarnessError {
         file: PathBuf,
         problem: Box<ProjectError>,
     },
+    /// The config file cannot be read.
+    #[error("cannot read config {}: {source} (pass --config FILE or run where harness.toml is)", path.display())]
+    ConfigUnreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// `init` found nothing to write or would overwrite.
+    #[error(transparent)]
+    Init(#[from] crate::init::InitError),
     /// A flag (or its setting) names nothing: `unknown format `x`; valid: md, html`.
     #[error("unknown {what} `{value}`; valid: {}", valid.join(", "))]
     UnknownValue {
@@ -93,6 +103,18 @@ pub enum HarnessError {
     /// A driver could not read what it needs (a tool's graph answer, the version table).
     #[error(transparent)]
     Driver(Box<crate::driver::DriverError>),
+    /// A Python worker did not start or answer.
+    #[error(transparent)]
+    Worker(Box<crate::driver::worker::WorkerError>),
+    /// The previous release's tree could not be read.
+    #[error(transparent)]
+    Previous(#[from] crate::previous::PreviousError),
+    /// A `[[matrix]]` entry the `--db` mode cannot run.
+    #[error("server matrix entry `{entry}` cannot run under --db {}: images run as containers, binaries as local servers", format!("{db:?}").to_lowercase())]
+    MatrixClash {
+        entry: String,
+        db: crate::config::DbMode,
+    },
     /// The server under test: lost, or refusing what the harness itself needs.
     #[error(transparent)]
     Db(Box<DbError>),
@@ -159,6 +181,8 @@ impl HarnessError {
         match self {
             HarnessError::Usage(_)
             | HarnessError::Config { .. }
+            | HarnessError::ConfigUnreadable { .. }
+            | HarnessError::Init(_)
             | HarnessError::UnknownValue { .. }
             | HarnessError::EmptyFlag { .. }
             | HarnessError::BadFlag { .. }
@@ -168,6 +192,8 @@ impl HarnessError {
                 IoAction::Create | IoAction::Write | IoAction::Remove => exit::ENVIRONMENT,
             },
             HarnessError::Git(g) if g.is_usage() => exit::USAGE,
+            HarnessError::Previous(p) if p.is_usage() => exit::USAGE,
+            HarnessError::MatrixClash { .. } => exit::USAGE,
             HarnessError::Project { problem, .. } if problem.is_environment() => exit::ENVIRONMENT,
             HarnessError::Project { .. } => exit::USAGE,
             HarnessError::Provision(p) if p.is_usage() => exit::USAGE,
@@ -177,6 +203,8 @@ impl HarnessError {
             | HarnessError::SetupCommand { .. }
             | HarnessError::Db(_)
             | HarnessError::Driver(_)
+            | HarnessError::Previous(_)
+            | HarnessError::Worker(_)
             | HarnessError::Docker(_)
             | HarnessError::Provision(_)
             | HarnessError::CleanupIncomplete(_)
@@ -241,6 +269,7 @@ macro_rules! boxed_from {
 boxed_from!(
     Git(crate::git::GitError),
     Driver(crate::driver::DriverError),
+    Worker(crate::driver::worker::WorkerError),
     Db(DbError),
     Docker(DockerError),
     Provision(ProvisionError),

@@ -45,6 +45,24 @@ impl PreviousRelease {
     }
 }
 
+/// Why the previous release's tree could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviousError {
+    #[error("cannot run tar: {0}")]
+    TarUnrunnable(#[source] std::io::Error),
+    #[error("tar could not extract `{reference}` ({status})")]
+    TarFailed { reference: String, status: String },
+    /// The ref's tree has no migrations where the config says (`dir` inside the tree).
+    #[error("previous release `{reference}` has no migrations directory {}", dir.display())]
+    NoMigrationsDir { reference: String, dir: PathBuf },
+}
+
+impl PreviousError {
+    pub fn is_usage(&self) -> bool {
+        matches!(self, PreviousError::NoMigrationsDir { .. })
+    }
+}
+
 async fn git(dir: &Path, args: &[&str]) -> Result<String> {
     let out = Command::new("git")
         .arg("-C")
@@ -82,7 +100,7 @@ pub async fn load(
     let tree = tempfile::Builder::new()
         .prefix(&format!("{}previous-", crate::provision::TEMP_PREFIX))
         .tempdir()
-        .map_err(|e| HarnessError::env(format!("cannot create a temp dir: {e}")))?;
+        .map_err(HarnessError::io(IoAction::Create, std::env::temp_dir()))?;
     let _ = std::fs::write(
         tree.path().join("harness.pid"),
         std::process::id().to_string(),
@@ -100,21 +118,24 @@ pub async fn load(
         .kill_on_drop(true)
         .status()
         .await
-        .map_err(|e| HarnessError::env(format!("cannot run tar: {e}")))?;
+        .map_err(PreviousError::TarUnrunnable)?;
     let _ = std::fs::remove_file(&tar);
     if !status.success() {
-        return Err(HarnessError::env(format!(
-            "tar could not extract `{reference}` ({status})"
-        )));
+        return Err(PreviousError::TarFailed {
+            reference: reference.to_string(),
+            status: status.to_string(),
+        }
+        .into());
     }
     let rel = here.strip_prefix(&root).unwrap_or(Path::new(""));
     let prev = rerooted(cfg, &files.join(rel)).await?;
     let dir = prev.migrations_dir();
     if !dir.is_dir() {
-        return Err(HarnessError::usage(format!(
-            "previous release `{reference}` has no migrations directory {}",
-            dir.strip_prefix(&files).unwrap_or(&dir).display()
-        )));
+        return Err(PreviousError::NoMigrationsDir {
+            reference: reference.to_string(),
+            dir: dir.strip_prefix(&files).unwrap_or(&dir).to_path_buf(),
+        }
+        .into());
     }
     let driver: Arc<dyn MigrationDriver> = Arc::from(load_driver(&prev, redactor, verbose).await?);
     let head = driver.chain().verify().head().map(str::to_string);

@@ -12,7 +12,7 @@ use super::alembic::execution;
 use super::per_app::{moves, AppMove};
 use super::python::resolve_python;
 use super::tool::ToolRunner;
-use super::worker::{WorkerPool, WorkerScript, WorkerSpec};
+use super::worker::{WorkerError, WorkerPool, WorkerScript, WorkerSpec};
 use super::{
     DbTarget, DriverError, Execution, MigrationDriver, Target, ToolCommands, VersionState,
     VersionStyle,
@@ -117,9 +117,11 @@ impl DjangoDriver {
                 ))
             }
             Err(f) => {
-                return Err(HarnessError::env(format!(
-                    "the Django worker failed loading the graph: {f:?}"
-                )))
+                return Err(WorkerError::Graph {
+                    worker: WorkerScript::Django.name(),
+                    failure: f,
+                }
+                .into())
             }
         };
         let mut chain = chain_from_graph(&graph, cfg)?;

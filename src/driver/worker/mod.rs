@@ -22,7 +22,7 @@ use tokio::process::{Child, Command};
 use super::process::Registered;
 use super::statement::{SourceLine, StatementOutcome, StatementRecord, StatementSource};
 use crate::db::ServerError;
-use crate::error::{HarnessError, Result};
+use crate::error::{HarnessError, IoAction, Result};
 
 mod zygote;
 pub use zygote::{ChildPipes, Ended, Forked, Zygote};
@@ -80,6 +80,26 @@ pub enum WorkerFailure {
     Died { detail: String },
     /// A worker could not be started at all.
     NotStarted { reason: String },
+}
+
+/// A worker the run needs could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// The first worker did not start (a missing package, a bad interpreter).
+    #[error("{}", match failure {
+        WorkerFailure::NotStarted { reason } => reason.clone(),
+        other => format!("{worker} did not start: {other:?}"),
+    })]
+    NotStarted {
+        worker: &'static str,
+        failure: WorkerFailure,
+    },
+    /// The worker failed answering the graph request.
+    #[error("{worker} failed loading the graph: {failure:?}")]
+    Graph {
+        worker: &'static str,
+        failure: WorkerFailure,
+    },
 }
 
 /// One revision's upgrade() or downgrade() that ran during a call.
@@ -303,14 +323,12 @@ fn script_path(script: WorkerScript) -> Result<PathBuf> {
         if path.exists() {
             continue;
         }
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(&dir).map_err(HarnessError::io(IoAction::Create, &dir))?;
         let tmp = tempfile::NamedTempFile::new_in(&dir)
-            .map_err(|e| HarnessError::env(format!("cannot write into {}: {e}", dir.display())))?;
-        std::fs::write(tmp.path(), text)
-            .map_err(|e| HarnessError::env(format!("cannot write the worker script: {e}")))?;
+            .map_err(HarnessError::io(IoAction::Write, &dir))?;
+        std::fs::write(tmp.path(), text).map_err(HarnessError::io(IoAction::Write, tmp.path()))?;
         tmp.persist(&path)
-            .map_err(|e| HarnessError::env(format!("cannot write the worker script: {e}")))?;
+            .map_err(|e| HarnessError::io(IoAction::Write, &path)(e.error))?;
     }
     Ok(dir.join(script.file()))
 }
@@ -358,10 +376,13 @@ impl WorkerPool {
             idle: Mutex::new(Vec::new()),
             zygote,
         };
-        let (worker, versions) = pool.spawn().await.map_err(|f| match f {
-            WorkerFailure::NotStarted { reason } => HarnessError::env(reason),
-            other => HarnessError::env(format!("{} did not start: {other:?}", name)),
-        })?;
+        let (worker, versions) = pool
+            .spawn()
+            .await
+            .map_err(|failure| WorkerError::NotStarted {
+                worker: name,
+                failure,
+            })?;
         pool.release(worker);
         Ok((pool, versions))
     }

@@ -55,7 +55,7 @@ async fn copy_database(
         None => ctx.server.create_database().await?,
     };
     let work = async {
-        let mut n = from.conn.connect(Some(&name)).await?;
+        let mut n = ctx.db(&name).connect().await?;
         n.query_drop("SET SESSION FOREIGN_KEY_CHECKS = 0").await?;
         for t in &tables {
             let row: Option<(String, String)> = c
