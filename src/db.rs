@@ -3,14 +3,13 @@
 
 mod error;
 
-pub use error::{DbError, Unready};
+pub use error::{server_error, DbError, ServerError, Unready};
 
 use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, OptsBuilder};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use serde::{Deserialize, Serialize};
 
 /// Characters kept as-is in URL userinfo; everything else is percent-encoded.
 const USERINFO: &AsciiSet = &NON_ALPHANUMERIC
@@ -57,7 +56,7 @@ impl ConnInfo {
     pub async fn connect(&self, db: Option<&str>) -> Result<Conn, DbError> {
         Conn::new(self.opts(db))
             .await
-            .map_err(|e| DbError::connect(self, db, e))
+            .map_err(|e| DbError::connect(format!("{self:?}"), db, e))
     }
 
     /// URL in the given scheme (`mysql+pymysql`, `mysql`), credentials percent-encoded
@@ -128,30 +127,6 @@ pub enum BadUrl {
     Unparsable(url::ParseError),
     #[error("URL has no host")]
     NoHost,
-}
-
-/// What the server refused, as data: `1054 Unknown column 'user.api_token' in 'SELECT'`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServerError {
-    pub code: u16,
-    pub message: String,
-}
-
-impl std::fmt::Display for ServerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.code, self.message)
-    }
-}
-
-/// The server's own error, if this is one (not an I/O or driver failure).
-pub fn server_error(e: &mysql_async::Error) -> Option<ServerError> {
-    match e {
-        mysql_async::Error::Server(s) => Some(ServerError {
-            code: s.code,
-            message: s.message.clone(),
-        }),
-        _ => None,
-    }
 }
 
 /// True when the failure means the connection or server is gone rather than a refusal.

@@ -3,7 +3,7 @@
 
 mod project;
 
-pub use project::ProjectError;
+pub use project::{InitError, ProjectError};
 
 use std::path::PathBuf;
 
@@ -50,7 +50,7 @@ pub enum HarnessError {
     },
     /// `init` found nothing to write or would overwrite.
     #[error(transparent)]
-    Init(#[from] crate::init::InitError),
+    Init(#[from] InitError),
     /// A flag (or its setting) names nothing: `unknown format `x`; valid: md, html`.
     #[error("unknown {what} `{value}`; valid: {}", valid.join(", "))]
     UnknownValue {
@@ -108,12 +108,13 @@ pub enum HarnessError {
     Worker(Box<crate::driver::worker::WorkerError>),
     /// The previous release's tree could not be read.
     #[error(transparent)]
-    Previous(#[from] crate::previous::PreviousError),
+    Previous(#[from] crate::git::PreviousError),
     /// A `[[matrix]]` entry the `--db` mode cannot run.
-    #[error("server matrix entry `{entry}` cannot run under --db {}: images run as containers, binaries as local servers", format!("{db:?}").to_lowercase())]
+    #[error("server matrix entry `{entry}` cannot run under --db {db}: images run as containers, binaries as local servers")]
     MatrixClash {
         entry: String,
-        db: crate::config::DbMode,
+        /// The mode as `--db` spells it.
+        db: String,
     },
     /// The server under test: lost, or refusing what the harness itself needs.
     #[error(transparent)]
@@ -127,6 +128,16 @@ pub enum HarnessError {
     /// Teardown could not remove everything; each failure kept.
     #[error("cleanup incomplete: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     CleanupIncomplete(Vec<HarnessError>),
+    /// A mode needs a flag that was not given: `--db url` without `--database-url`.
+    #[error("{needed_by} needs {flag} {hint}")]
+    MissingFlag {
+        flag: &'static str,
+        needed_by: &'static str,
+        hint: &'static str,
+    },
+    /// The harness itself failed (a panic, a task that did not finish); cleanup ran.
+    #[error("{0}")]
+    Internal(Internal),
     /// The machine cannot run what was asked: no Docker, no server binary, tool missing,
     /// server would not start or died.
     #[error("{0}")]
@@ -150,6 +161,39 @@ impl std::fmt::Display for SetupFailure {
             SetupFailure::TimedOut => f.write_str(" timed out"),
             SetupFailure::Unrunnable(e) => write!(f, ": {e}"),
             SetupFailure::Failed { output } => write!(f, " failed:\n{output}"),
+        }
+    }
+}
+
+/// The harness's own failures, which no configuration causes.
+#[derive(Debug)]
+pub enum Internal {
+    Reporter(String),
+    ReporterTimedOut { seconds: u64 },
+    Panic { message: String },
+    Collector(String),
+    ServerStart(String),
+    MatrixTask(String),
+    OwnBinary(std::io::Error),
+}
+
+impl std::fmt::Display for Internal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Internal::Reporter(e) => write!(f, "internal error in the reporter: {e}"),
+            Internal::ReporterTimedOut { seconds } => {
+                write!(
+                    f,
+                    "internal error: the reporter did not finish within {seconds} s"
+                )
+            }
+            Internal::Panic { message } => {
+                write!(f, "internal error (panic): {message}; cleanup done")
+            }
+            Internal::Collector(m) => write!(f, "internal error: {m}"),
+            Internal::ServerStart(e) => write!(f, "the server's start stopped: {e}"),
+            Internal::MatrixTask(e) => write!(f, "matrix task failed: {e}"),
+            Internal::OwnBinary(e) => write!(f, "cannot find the harness binary: {e}"),
         }
     }
 }
@@ -186,7 +230,8 @@ impl HarnessError {
             | HarnessError::UnknownValue { .. }
             | HarnessError::EmptyFlag { .. }
             | HarnessError::BadFlag { .. }
-            | HarnessError::BadDatabaseUrl(_) => exit::USAGE,
+            | HarnessError::BadDatabaseUrl(_)
+            | HarnessError::MissingFlag { .. } => exit::USAGE,
             HarnessError::Io { action, .. } => match action {
                 IoAction::Read => exit::USAGE,
                 IoAction::Create | IoAction::Write | IoAction::Remove => exit::ENVIRONMENT,
@@ -208,6 +253,7 @@ impl HarnessError {
             | HarnessError::Docker(_)
             | HarnessError::Provision(_)
             | HarnessError::CleanupIncomplete(_)
+            | HarnessError::Internal(_)
             | HarnessError::Environment(_) => exit::ENVIRONMENT,
             HarnessError::Interrupted("SIGTERM") => exit::SIGTERM,
             HarnessError::Interrupted(_) => exit::SIGINT,
@@ -222,6 +268,15 @@ impl HarnessError {
             HarnessError::Driver(e) => e.is_server_lost(),
             HarnessError::Provision(e) => e.is_server_lost(),
             _ => false,
+        }
+    }
+
+    /// `--db url` without a server URL.
+    pub fn no_database_url() -> Self {
+        HarnessError::MissingFlag {
+            flag: "--database-url",
+            needed_by: "--db url",
+            hint: "mysql://USER:PASS@HOST:PORT/ (or MH_DATABASE_URL)",
         }
     }
 
@@ -302,6 +357,13 @@ mod tests {
             },
             HarnessError::BadDatabaseUrl(BadUrl::NoHost),
             HarnessError::io(IoAction::Read, "/nowhere")(io_error()),
+            HarnessError::no_database_url(),
+            HarnessError::MatrixClash {
+                entry: "mysql:8.4".into(),
+                db: "local".into(),
+            },
+            HarnessError::project("harness.toml", ProjectError::NoRevisionSource),
+            ProvisionError::NotOursToKill.into(),
             GitError::NoCommit {
                 purpose: GitPurpose::Since,
                 reference: "nope".into(),
@@ -323,6 +385,16 @@ mod tests {
                 install: "Debian: apt-get install python3 python3-venv",
             },
             HarnessError::io(IoAction::Write, "/r/report.md")(io_error()),
+            HarnessError::project(
+                "harness.toml",
+                ProjectError::ListFailed {
+                    command: "make list".into(),
+                    outcome: "Failed".into(),
+                    log: String::new(),
+                },
+            ),
+            HarnessError::Internal(Internal::ReporterTimedOut { seconds: 30 }),
+            ProvisionError::NoServerBinary.into(),
             DbError::TimedOut {
                 statement: "SELECT 1".into(),
                 seconds: 1,

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{exit, HarnessError, IoAction, Result};
+use crate::error::{exit, HarnessError, InitError, IoAction, Result};
 
 /// What kind of project a directory holds, with the paths a config needs (relative to it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,16 +209,6 @@ pub fn render(root: &Path, d: &Detected) -> String {
     };
     let rest = "\n[baseline]\n# The revision production is at today (default: the head's parent).\n# revision = \"\"\n# SQL that turns a clean baseline into what production really holds (drift).\n# setup_sql = []\n\n[server]\n# auto (Docker, else a local mariadbd/mysqld), container, local or url.\n# db = \"auto\"\n# image = \"mysql:8.0\"\n\n[scenarios]\n# Step timeout in seconds; parallel scenarios.\n# timeout = 300\n# jobs = 2\n# Opinionated checks: off | warn | required (default warn).\n# idempotency = \"warn\"\n# hotfix = \"warn\"\n# reproduce_error = \"warn\"\n# The previous release's code on the new schema, the new code on the old one.\n# compat = \"warn\"\n# Failures of revisions before the baseline (or unchanged since --since): warnings,\n# or \"strict\" to judge them too.\n# history = \"informational\"\n\n# Queries the application runs; they must work at head.\n# [[probes]]\n# name = \"home page\"\n# sql = \"SELECT id FROM users LIMIT 1\"\n# release = \"previous\"  # a query of the release production runs\n\n# The release production runs (a git ref); --since wins.\n# [compat]\n# previous = \"v1.0.0\"\n";
     format!("{head}{migrations}{rest}")
-}
-
-/// Why `init` wrote nothing.
-#[derive(Debug, thiserror::Error)]
-pub enum InitError {
-    #[error("{} exists already (pass --force to overwrite it)", config.display())]
-    Exists { config: std::path::PathBuf },
-    #[error("no migrations found in {}: expected alembic.ini, a Flask-Migrate migrations/env.py, \
-             a Django manage.py, `*.up.sql` files (golang-migrate, sqlx) or `-- migrate:up` files (dbmate)", dir.display())]
-    NothingFound { dir: std::path::PathBuf },
 }
 
 /// Writes `harness.toml` in `dir`; refuses to overwrite one unless `force`.

@@ -14,7 +14,7 @@ use tokio::process::Command;
 use crate::config::{Config, ToolKind};
 use crate::driver::{load_driver, MigrationDriver};
 use crate::error::{HarnessError, IoAction, Result};
-use crate::git::{GitError, GitPurpose};
+use crate::git::{GitError, GitPurpose, PreviousError};
 use crate::redact::Redactor;
 
 /// The previous release, loaded; its files live as long as it does.
@@ -42,24 +42,6 @@ impl PreviousRelease {
         self.driver.shutdown().await;
         let tree = self.tree.lock().map(|mut t| t.take()).unwrap_or(None);
         drop(tree);
-    }
-}
-
-/// Why the previous release's tree could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum PreviousError {
-    #[error("cannot run tar: {0}")]
-    TarUnrunnable(#[source] std::io::Error),
-    #[error("tar could not extract `{reference}` ({status})")]
-    TarFailed { reference: String, status: String },
-    /// The ref's tree has no migrations where the config says (`dir` inside the tree).
-    #[error("previous release `{reference}` has no migrations directory {}", dir.display())]
-    NoMigrationsDir { reference: String, dir: PathBuf },
-}
-
-impl PreviousError {
-    pub fn is_usage(&self) -> bool {
-        matches!(self, PreviousError::NoMigrationsDir { .. })
     }
 }
 

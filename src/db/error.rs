@@ -5,12 +5,36 @@
 
 use std::fmt;
 
-use super::{ConnInfo, ServerError};
+use serde::{Deserialize, Serialize};
 
 /// Server codes that mean the connection or the server is gone, not that a statement was
 /// refused: 1053 shutdown in progress, 1927 connection killed, 2006 gone away, 2013 lost
 /// during query.
 const LOST_CODES: [u16; 4] = [1053, 1927, 2006, 2013];
+
+/// What the server refused, as data: `1054 Unknown column 'user.api_token' in 'SELECT'`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerError {
+    pub code: u16,
+    pub message: String,
+}
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.code, self.message)
+    }
+}
+
+/// The server's own error, if this is one (not an I/O or driver failure).
+pub fn server_error(e: &mysql_async::Error) -> Option<ServerError> {
+    match e {
+        mysql_async::Error::Server(s) => Some(ServerError {
+            code: s.code,
+            message: s.message.clone(),
+        }),
+        _ => None,
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -69,9 +93,10 @@ impl From<mysql_async::Error> for DbError {
 }
 
 impl DbError {
-    pub fn connect(info: &ConnInfo, database: Option<&str>, source: mysql_async::Error) -> Self {
+    /// A failed login to `server` (`user@host:port`, as `ConnInfo`'s `Debug` prints it).
+    pub fn connect(server: String, database: Option<&str>, source: mysql_async::Error) -> Self {
         DbError::Connect {
-            server: format!("{info:?}"),
+            server,
             database: database.map(str::to_string),
             source,
         }
@@ -113,7 +138,7 @@ impl DbError {
 
     /// What the server refused, with its code — None when the server never answered.
     pub fn server_error(&self) -> Option<ServerError> {
-        self.driver_error().and_then(super::server_error)
+        self.driver_error().and_then(server_error)
     }
 
     /// The statement that failed, when known.

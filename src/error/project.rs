@@ -50,3 +50,13 @@ impl ProjectError {
         matches!(self, ProjectError::ListFailed { .. })
     }
 }
+
+/// Why `init` wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error("{} exists already (pass --force to overwrite it)", config.display())]
+    Exists { config: PathBuf },
+    #[error("no migrations found in {}: expected alembic.ini, a Flask-Migrate migrations/env.py, \
+             a Django manage.py, `*.up.sql` files (golang-migrate, sqlx) or `-- migrate:up` files (dbmate)", dir.display())]
+    NothingFound { dir: PathBuf },
+}

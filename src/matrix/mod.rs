@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::config::{Config, DbMode};
-use crate::error::{HarnessError, IoAction, Result};
+use crate::error::{HarnessError, Internal, IoAction, Result};
 use crate::report::Format;
 use crate::settings::RunSettings;
 pub use crate::settings::ServerSpec;
@@ -191,12 +191,12 @@ pub async fn run(cfg: &Config, settings: &RunSettings, specs: Vec<ServerSpec>) -
         if clash {
             return Err(HarnessError::MatrixClash {
                 entry: s.target(),
-                db: settings.db_flag.unwrap_or(DbMode::Auto),
+                db: format!("{:?}", settings.db_flag.unwrap_or(DbMode::Auto)).to_lowercase(),
             });
         }
     }
-    let exe = std::env::current_exe()
-        .map_err(|e| HarnessError::env(format!("cannot find the harness binary: {e}")))?;
+    let exe =
+        std::env::current_exe().map_err(|e| HarnessError::Internal(Internal::OwnBinary(e)))?;
     let dir = output_dir(settings);
     let names = labels(&specs);
     let slots = parallel_slots(mem_available_kib(), PER_SERVER_KIB, specs.len());
@@ -249,7 +249,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings, specs: Vec<ServerSpec>) -
     let mut runs = Vec::new();
     for f in finished {
         let (label, target, child_dir, r) =
-            f.map_err(|e| HarnessError::env(format!("matrix task failed: {e}")))?;
+            f.map_err(|e| HarnessError::Internal(Internal::MatrixTask(e.to_string())))?;
         let (exit_code, peak, spawn_error) = match r {
             Ok((c, p)) => (c, p, None),
             Err(e) => (

@@ -89,6 +89,15 @@ pub enum ProvisionError {
     /// A database this run did not create is never dropped.
     #[error("refusing to drop `{database}`: this run did not create it")]
     NotOwned { database: String },
+    /// No loopback port could be reserved for a local server.
+    #[error("no free port: {0}")]
+    NoFreePort(#[source] std::io::Error),
+    /// Fault injection: the local server could not be killed.
+    #[error("{0}")]
+    Kill(#[source] std::io::Error),
+    /// Fault injection asked to kill a server given by URL.
+    #[error("a URL server is not ours to kill")]
+    NotOursToKill,
     /// `--db url`: the server named could not be reached (message already redacted).
     #[error("--db url: {0}")]
     UrlUnreachable(String),
@@ -162,7 +171,10 @@ impl ProvisionError {
 
     /// The harness was asked for something it must not do (not the machine's fault).
     pub fn is_usage(&self) -> bool {
-        matches!(self, ProvisionError::NotOwned { .. })
+        matches!(
+            self,
+            ProvisionError::NotOwned { .. } | ProvisionError::NotOursToKill
+        )
     }
 
     /// The server is gone (rather than refusing what was asked).

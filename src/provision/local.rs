@@ -238,7 +238,7 @@ impl Provisioner for LocalProvisioner {
         for _attempt in 0..3 {
             let port = match self.port {
                 Some(p) => p,
-                None => free_port().map_err(|e| HarnessError::env(format!("no free port: {e}")))?,
+                None => free_port().map_err(ProvisionError::NoFreePort)?,
             };
             let mut child = self.spawn(engine, dir.path(), port)?;
             let conn = ConnInfo {
@@ -358,8 +358,7 @@ impl ServerHandle for LocalHandle {
 
     async fn kill(&self) -> Result<()> {
         if let Some(c) = self.child.lock().await.as_mut() {
-            c.start_kill()
-                .map_err(|e| HarnessError::env(e.to_string()))?;
+            c.start_kill().map_err(ProvisionError::Kill)?;
             let _ = c.wait().await;
         }
         Ok(())

@@ -148,11 +148,10 @@ fn first_line(e: &HarnessError) -> String {
 }
 
 fn url_of(req: &ProvisionRequest, redactor: &Redactor) -> Result<UrlProvisioner> {
-    let url = req.database_url.as_deref().ok_or_else(|| {
-        HarnessError::usage(
-            "--db url needs --database-url mysql://USER:PASS@HOST:PORT/ (or MH_DATABASE_URL)",
-        )
-    })?;
+    let url = req
+        .database_url
+        .as_deref()
+        .ok_or_else(HarnessError::no_database_url)?;
     redactor.add(url);
     UrlProvisioner::new(url)
 }

@@ -361,7 +361,7 @@ impl Server {
     pub async fn kill(&self) -> Result<()> {
         match self.handle.lock().await.as_ref() {
             Some(h) => h.kill().await,
-            None => Err(HarnessError::usage("a URL server is not ours to kill")),
+            None => Err(ProvisionError::NotOursToKill.into()),
         }
     }
 
