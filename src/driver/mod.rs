@@ -338,22 +338,6 @@ impl DbTarget {
     pub async fn connect(&self) -> std::result::Result<mysql_async::Conn, DbError> {
         self.conn.connect(Some(&self.database)).await
     }
-
-    /// Runs `work` on a fresh connection to this database and disconnects afterwards,
-    /// whatever `work` returned.
-    pub async fn with_conn<T, E, F>(&self, work: F) -> std::result::Result<T, E>
-    where
-        E: From<DbError>,
-        F: for<'c> FnOnce(
-            &'c mut mysql_async::Conn,
-        )
-            -> futures_util::future::BoxFuture<'c, std::result::Result<T, E>>,
-    {
-        let mut c = self.connect().await?;
-        let r = work(&mut c).await;
-        let _ = c.disconnect().await;
-        r
-    }
 }
 
 /// Human commands for the report's recommendations (`flask db upgrade`, …).
