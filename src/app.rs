@@ -9,7 +9,7 @@ use futures_util::FutureExt;
 
 use crate::config::{Config, DbMode};
 use crate::driver::{load_driver, process, MigrationDriver};
-use crate::error::{HarnessError, Result};
+use crate::error::{HarnessError, Internal, Result};
 use crate::provision::{self, ProvisionRequest, Server};
 use crate::redact::Redactor;
 use crate::report::{
@@ -82,9 +82,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
     };
     let formats = settings.formats.clone();
     if req.mode == DbMode::Url && req.database_url.is_none() {
-        return Err(HarnessError::usage(
-            "--db url needs --database-url mysql://USER:PASS@HOST:PORT/ (or MH_DATABASE_URL)",
-        ));
+        return Err(HarnessError::no_database_url());
     }
     let run_id = new_run_id();
     // The server starts while the venv, the worker, the revision graph, the previous
@@ -198,15 +196,14 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
     // The stream ends once the run's last sender is gone (a cancelled scenario task drops
     // its own when the abort reaches it); the dispatcher has then seen everything.
     drop(events);
-    let dispatcher = tokio::time::timeout(Duration::from_secs(30), dispatcher).await;
+    const REPORTER_WITHIN: Duration = Duration::from_secs(30);
+    let dispatcher = tokio::time::timeout(REPORTER_WITHIN, dispatcher).await;
     let dispatcher = match dispatcher {
         Ok(Ok(d)) => Ok(d),
-        Ok(Err(e)) => Err(HarnessError::env(format!(
-            "internal error in the reporter: {e}"
-        ))),
-        Err(_) => Err(HarnessError::env(
-            "internal error: the reporter did not finish within 30 s",
-        )),
+        Ok(Err(e)) => Err(HarnessError::Internal(Internal::Reporter(e.to_string()))),
+        Err(_) => Err(HarnessError::Internal(Internal::ReporterTimedOut {
+            seconds: REPORTER_WITHIN.as_secs(),
+        })),
     };
     let dispatcher = match outcome {
         Err(signal) => {
@@ -225,9 +222,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_default();
-            return Err(HarnessError::env(format!(
-                "internal error (panic): {msg}; cleanup done"
-            )));
+            return Err(HarnessError::Internal(Internal::Panic { message: msg }));
         }
         Ok(Ok(r)) => {
             r?;
@@ -324,9 +319,7 @@ impl Provisioning {
     async fn wait(self) -> Result<Server> {
         match self.task.await {
             Ok(r) => r,
-            Err(e) => Err(HarnessError::env(format!(
-                "the server's start stopped: {e}"
-            ))),
+            Err(e) => Err(HarnessError::Internal(Internal::ServerStart(e.to_string()))),
         }
     }
 

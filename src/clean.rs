@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use mysql_async::prelude::Queryable;
 
-use crate::db::{ident, ConnInfo};
-use crate::error::{exit, HarnessError, Result};
-use crate::provision;
+use crate::db::{ident, ConnInfo, DbError};
+use crate::error::{exit, Result};
+use crate::provision::{self, AdminCall, ProvisionError};
 
 fn pid_alive(pid: i32) -> bool {
     pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
@@ -35,9 +35,7 @@ pub async fn run(database_url: Option<&str>, older_than_minutes: u64) -> Result<
                     );
                     continue;
                 }
-                provision::remove_container(&id)
-                    .await
-                    .map_err(HarnessError::env)?;
+                provision::remove_container(&id).await?;
                 println!("removed container {}", &id[..12.min(id.len())]);
                 removed += 1;
             }
@@ -65,7 +63,7 @@ pub async fn run(database_url: Option<&str>, older_than_minutes: u64) -> Result<
         }
     }
     if let Some(url) = database_url {
-        let (conn, _) = ConnInfo::parse_url(url).map_err(HarnessError::usage)?;
+        let (conn, _) = ConnInfo::parse_url(url)?;
         removed += drop_stale_databases(&conn, older_than_minutes).await?;
     }
     println!("{removed} leftover(s) removed");
@@ -91,21 +89,20 @@ async fn drop_stale_databases(conn: &ConnInfo, older_than: u64) -> Result<usize>
     let mut c = conn
         .connect(None)
         .await
-        .map_err(|e| HarnessError::env(format!("--database-url: {e}")))?;
-    let names: Vec<String> = c
-        .query(
-            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'mh\\_%'",
-        )
-        .await
-        .map_err(|e| HarnessError::env(e.to_string()))?;
+        .map_err(ProvisionError::admin(AdminCall::Connect {
+            server: format!("{conn:?}"),
+        }))?;
+    let sql = "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'mh\\_%'";
+    let names: Vec<String> = c.query(sql).await.map_err(DbError::at(sql))?;
     let now = chrono::Utc::now();
     let mut n = 0;
     for name in names {
         match database_age_minutes(&name, now) {
             Some(age) if age >= older_than as i64 => {
-                c.query_drop(format!("DROP DATABASE {}", ident(&name)))
+                let sql = format!("DROP DATABASE {}", ident(&name));
+                c.query_drop(&sql)
                     .await
-                    .map_err(|e| HarnessError::env(e.to_string()))?;
+                    .map_err(DbError::at(sql.as_str()))?;
                 println!("dropped database {name} ({age} min old)");
                 n += 1;
             }

@@ -397,12 +397,11 @@ pub struct Config {
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            HarnessError::usage(format!(
-                "cannot read config {}: {e} (pass --config FILE or run where harness.toml is)",
-                path.display()
-            ))
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| HarnessError::ConfigUnreadable {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let raw = parse(&text, path)?;
         let dir = path
             .parent()

@@ -1,12 +1,15 @@
 //! Connections to the server under test (mysql_async over TCP only), URLs for the tools,
 //! and server errors as data.
 
+mod error;
+
+pub use error::{server_error, DbError, ServerError, Unready};
+
 use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, OptsBuilder};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use serde::{Deserialize, Serialize};
 
 /// Characters kept as-is in URL userinfo; everything else is percent-encoded.
 const USERINFO: &AsciiSet = &NON_ALPHANUMERIC
@@ -49,8 +52,11 @@ impl ConnInfo {
             .into()
     }
 
-    pub async fn connect(&self, db: Option<&str>) -> Result<Conn, mysql_async::Error> {
-        Conn::new(self.opts(db)).await
+    /// The one way to log in; the error names the server and database (never the password).
+    pub async fn connect(&self, db: Option<&str>) -> Result<Conn, DbError> {
+        Conn::new(self.opts(db))
+            .await
+            .map_err(|e| DbError::connect(format!("{self:?}"), db, e))
     }
 
     /// URL in the given scheme (`mysql+pymysql`, `mysql`), credentials percent-encoded
@@ -78,16 +84,15 @@ impl ConnInfo {
 
     /// Parses `mysql://user:pass@host:port/db` (scheme variants such as `mysql+pymysql`
     /// accepted); user defaults to `root`, port to 3306.
-    pub fn parse_url(text: &str) -> Result<(ConnInfo, Option<String>), String> {
-        let u = url::Url::parse(text)
-            .map_err(|e| format!("{e}: expected mysql://user:password@host:port/"))?;
+    pub fn parse_url(text: &str) -> Result<(ConnInfo, Option<String>), BadUrl> {
+        let u = url::Url::parse(text).map_err(BadUrl::Unparsable)?;
         let host = match u.host() {
             Some(url::Host::Ipv6(ip)) => ip.to_string(),
             Some(h) => h.to_string(),
-            None => return Err("URL has no host".into()),
+            None => return Err(BadUrl::NoHost),
         };
         if host.is_empty() {
-            return Err("URL has no host".into());
+            return Err(BadUrl::NoHost);
         }
         let dec = |s: &str| {
             percent_encoding::percent_decode_str(s)
@@ -115,34 +120,18 @@ impl ConnInfo {
     }
 }
 
-/// What the server refused, as data: `1054 Unknown column 'user.api_token' in 'SELECT'`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServerError {
-    pub code: u16,
-    pub message: String,
-}
-
-impl std::fmt::Display for ServerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.code, self.message)
-    }
-}
-
-/// The server's own error, if this is one (not an I/O or driver failure).
-pub fn server_error(e: &mysql_async::Error) -> Option<ServerError> {
-    match e {
-        mysql_async::Error::Server(s) => Some(ServerError {
-            code: s.code,
-            message: s.message.clone(),
-        }),
-        _ => None,
-    }
+/// Why a server URL was refused (the URL itself is not kept: it may hold a password).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadUrl {
+    #[error("{0}: expected mysql://user:password@host:port/")]
+    Unparsable(url::ParseError),
+    #[error("URL has no host")]
+    NoHost,
 }
 
 /// True when the failure means the connection or server is gone rather than a refusal.
 pub fn is_connection_lost(e: &mysql_async::Error) -> bool {
-    matches!(e, mysql_async::Error::Io(_) | mysql_async::Error::Driver(_))
-        || matches!(e, mysql_async::Error::Server(s) if matches!(s.code, 1927 | 2006 | 2013 | 1053))
+    error::lost(e)
 }
 
 /// Finds the last server error a tool printed: PyMySQL/MySQLdb `(1054, "Unknown column ...")`,
@@ -191,13 +180,13 @@ pub fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
 }
 
-/// Tries `SELECT 1` until it works or the deadline passes; returns the last error text.
-pub async fn wait_ready(info: &ConnInfo, deadline: Duration) -> Result<(), String> {
+/// Tries `SELECT 1` until it works or the deadline passes; the error keeps the last failure.
+pub async fn wait_ready(info: &ConnInfo, deadline: Duration) -> Result<(), DbError> {
     let start = std::time::Instant::now();
-    let mut last = String::from("no attempt");
+    let mut last = Unready::NoAttempt;
     while start.elapsed() < deadline {
         let attempt = tokio::time::timeout(Duration::from_secs(5), async {
-            let mut c = info.connect(None).await?;
+            let mut c = Conn::new(info.opts(None)).await?;
             let v: Option<i64> = c.query_first("SELECT 1").await?;
             let _ = c.disconnect().await;
             Ok::<_, mysql_async::Error>(v)
@@ -205,13 +194,16 @@ pub async fn wait_ready(info: &ConnInfo, deadline: Duration) -> Result<(), Strin
         .await;
         match attempt {
             Ok(Ok(Some(1))) => return Ok(()),
-            Ok(Ok(_)) => last = "SELECT 1 returned no row".into(),
-            Ok(Err(e)) => last = e.to_string(),
-            Err(_) => last = "connection attempt timed out".into(),
+            Ok(Ok(_)) => last = Unready::NoRow,
+            Ok(Err(e)) => last = Unready::Failed(e),
+            Err(_) => last = Unready::AttemptTimedOut,
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    Err(last)
+    Err(DbError::NotReady {
+        server: format!("{info:?}"),
+        last,
+    })
 }
 
 #[cfg(test)]
@@ -268,7 +260,12 @@ mod tests {
         assert_eq!(c.url("mysql", None), "mysql://u:p@[::1]:3306/");
         assert!(ConnInfo::parse_url("mysql://u:p@h:99999/")
             .unwrap_err()
+            .to_string()
             .contains("port"));
+        assert!(matches!(
+            ConnInfo::parse_url("mysql:///db"),
+            Err(BadUrl::NoHost)
+        ));
         assert!(ConnInfo::parse_url("localhost:3306").is_err());
         assert!(ConnInfo::parse_url("mysql:///db").is_err());
     }

@@ -5,27 +5,17 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod error;
+
+pub use error::{GitError, GitPurpose, PreviousError};
+
 use crate::chain::Chain;
-use crate::error::{HarnessError, Result};
+use crate::error::Result;
 use crate::scenario::plan::Changed;
 
 fn git(dir: &Path, args: &[&str]) -> Result<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .map_err(|e| HarnessError::env(format!("--since needs git: cannot run it ({e})")))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(HarnessError::usage(format!(
-            "bad --since: `git {}` in {} failed: {}",
-            args.join(" "),
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )))
-    }
+    let out = Command::new("git").arg("-C").arg(dir).args(args).output();
+    Ok(GitError::check(GitPurpose::Since, dir, args, out)?)
 }
 
 fn canonical(p: &Path) -> PathBuf {
@@ -39,11 +29,10 @@ fn canonical(p: &Path) -> PathBuf {
 pub fn changed_since(chain: &Chain, dir: &Path, since: &str) -> Result<Changed> {
     let root = PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?.trim());
     let commit = format!("{since}^{{commit}}");
-    git(&root, &["rev-parse", "--verify", "--quiet", &commit]).map_err(|_| {
-        HarnessError::usage(format!(
-            "bad --since: `{since}` names no commit in the git repository at {}",
-            root.display()
-        ))
+    git(&root, &["rev-parse", "--verify", "--quiet", &commit]).map_err(|_| GitError::NoCommit {
+        purpose: GitPurpose::Since,
+        reference: since.to_string(),
+        repository: root.clone(),
     })?;
     let tracked = git(&root, &["diff", "--name-only", "--no-renames", since, "--"])?;
     let untracked = git(&root, &["ls-files", "--others", "--exclude-standard"])?;

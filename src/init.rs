@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{exit, HarnessError, Result};
+use crate::error::{exit, HarnessError, InitError, IoAction, Result};
 
 /// What kind of project a directory holds, with the paths a config needs (relative to it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,20 +215,15 @@ pub fn render(root: &Path, d: &Detected) -> String {
 pub fn run(dir: &Path, force: bool) -> Result<i32> {
     let target = dir.join("harness.toml");
     if target.exists() && !force {
-        return Err(HarnessError::usage(format!(
-            "{} exists already (pass --force to overwrite it)",
-            target.display()
-        )));
+        return Err(InitError::Exists { config: target }.into());
     }
     let Some(d) = detect(dir) else {
-        return Err(HarnessError::usage(format!(
-            "no migrations found in {}: expected alembic.ini, a Flask-Migrate migrations/env.py, \
-             a Django manage.py, `*.up.sql` files (golang-migrate, sqlx) or `-- migrate:up` files (dbmate)",
-            dir.display()
-        )));
+        return Err(InitError::NothingFound {
+            dir: dir.to_path_buf(),
+        }
+        .into());
     };
-    std::fs::write(&target, render(dir, &d))
-        .map_err(|e| HarnessError::env(format!("cannot write {}: {e}", target.display())))?;
+    std::fs::write(&target, render(dir, &d)).map_err(HarnessError::io(IoAction::Write, &target))?;
     println!("wrote {} ({d:?})", target.display());
     println!(
         "next: migration-harness --config {} --scenario all",

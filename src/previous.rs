@@ -13,7 +13,8 @@ use tokio::process::Command;
 
 use crate::config::{Config, ToolKind};
 use crate::driver::{load_driver, MigrationDriver};
-use crate::error::{HarnessError, Result};
+use crate::error::{HarnessError, IoAction, Result};
+use crate::git::{GitError, GitPurpose, PreviousError};
 use crate::redact::Redactor;
 
 /// The previous release, loaded; its files live as long as it does.
@@ -51,18 +52,13 @@ async fn git(dir: &Path, args: &[&str]) -> Result<String> {
         .args(args)
         .kill_on_drop(true)
         .output()
-        .await
-        .map_err(|e| HarnessError::env(format!("the previous release needs git: {e}")))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(HarnessError::usage(format!(
-            "previous release: `git {}` in {} failed: {}",
-            args.join(" "),
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )))
-    }
+        .await;
+    Ok(GitError::check(
+        GitPurpose::PreviousRelease,
+        dir,
+        args,
+        out,
+    )?)
 }
 
 /// Extracts `reference`'s tree of the repository holding `cfg` and loads the same config
@@ -78,24 +74,22 @@ pub async fn load(
     let commit = format!("{reference}^{{commit}}");
     git(&root, &["rev-parse", "--verify", "--quiet", &commit])
         .await
-        .map_err(|_| {
-            HarnessError::usage(format!(
-                "previous release: `{reference}` names no commit in the git repository at {}",
-                root.display()
-            ))
+        .map_err(|_| GitError::NoCommit {
+            purpose: GitPurpose::PreviousRelease,
+            reference: reference.to_string(),
+            repository: root.clone(),
         })?;
     let tree = tempfile::Builder::new()
         .prefix(&format!("{}previous-", crate::provision::TEMP_PREFIX))
         .tempdir()
-        .map_err(|e| HarnessError::env(format!("cannot create a temp dir: {e}")))?;
+        .map_err(HarnessError::io(IoAction::Create, std::env::temp_dir()))?;
     let _ = std::fs::write(
         tree.path().join("harness.pid"),
         std::process::id().to_string(),
     );
     let tar = tree.path().join("release.tar");
     let files = tree.path().join("tree");
-    std::fs::create_dir(&files)
-        .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", files.display())))?;
+    std::fs::create_dir(&files).map_err(HarnessError::io(IoAction::Create, &files))?;
     let out = format!("--output={}", tar.display());
     git(&root, &["archive", "--format=tar", &out, &commit]).await?;
     let status = Command::new("tar")
@@ -106,21 +100,24 @@ pub async fn load(
         .kill_on_drop(true)
         .status()
         .await
-        .map_err(|e| HarnessError::env(format!("cannot run tar: {e}")))?;
+        .map_err(PreviousError::TarUnrunnable)?;
     let _ = std::fs::remove_file(&tar);
     if !status.success() {
-        return Err(HarnessError::env(format!(
-            "tar could not extract `{reference}` ({status})"
-        )));
+        return Err(PreviousError::TarFailed {
+            reference: reference.to_string(),
+            status: status.to_string(),
+        }
+        .into());
     }
     let rel = here.strip_prefix(&root).unwrap_or(Path::new(""));
     let prev = rerooted(cfg, &files.join(rel)).await?;
     let dir = prev.migrations_dir();
     if !dir.is_dir() {
-        return Err(HarnessError::usage(format!(
-            "previous release `{reference}` has no migrations directory {}",
-            dir.strip_prefix(&files).unwrap_or(&dir).display()
-        )));
+        return Err(PreviousError::NoMigrationsDir {
+            reference: reference.to_string(),
+            dir: dir.strip_prefix(&files).unwrap_or(&dir).to_path_buf(),
+        }
+        .into());
     }
     let driver: Arc<dyn MigrationDriver> = Arc::from(load_driver(&prev, redactor, verbose).await?);
     let head = driver.chain().verify().head().map(str::to_string);

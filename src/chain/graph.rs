@@ -166,6 +166,15 @@ impl ChainReport {
     }
 }
 
+/// A revision the user named that the chain cannot resolve.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnresolvedRevision {
+    #[error("unknown revision `{id}`; valid: {}", valid.join(", "))]
+    Unknown { id: String, valid: Vec<String> },
+    #[error("`{id}` is ambiguous: {}", matches.join(", "))]
+    Ambiguous { id: String, matches: Vec<String> },
+}
+
 impl Chain {
     pub fn get(&self, id: &str) -> Option<&Revision> {
         self.revisions.iter().find(|r| r.id == id)
@@ -173,7 +182,7 @@ impl Chain {
 
     /// Resolves a user-given revision as Alembic does: exact id, a branch label (`label` or
     /// `label@head`, the newest revision of that branch), or a unique id prefix.
-    pub fn resolve(&self, id: &str) -> Result<String, String> {
+    pub fn resolve(&self, id: &str) -> Result<String, UnresolvedRevision> {
         if self.get(id).is_some() {
             return Ok(id.to_string());
         }
@@ -200,15 +209,14 @@ impl Chain {
             .collect();
         match matches.as_slice() {
             [one] => Ok(one.to_string()),
-            [] => Err(format!(
-                "unknown revision `{id}`; valid: {}",
-                self.revisions
-                    .iter()
-                    .map(|r| r.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-            many => Err(format!("`{id}` is ambiguous: {}", many.join(", "))),
+            [] => Err(UnresolvedRevision::Unknown {
+                id: id.to_string(),
+                valid: self.revisions.iter().map(|r| r.id.clone()).collect(),
+            }),
+            many => Err(UnresolvedRevision::Ambiguous {
+                id: id.to_string(),
+                matches: many.iter().map(|m| m.to_string()).collect(),
+            }),
         }
     }
 
@@ -599,10 +607,13 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(c.resolve("c682").unwrap(), "c682ef478e45");
-        assert!(c.resolve("c6").unwrap_err().contains("ambiguous"));
-        assert!(c
-            .resolve("zz")
-            .unwrap_err()
-            .contains("valid: c682ef478e45, c6ff"));
+        assert!(matches!(
+            c.resolve("c6"),
+            Err(UnresolvedRevision::Ambiguous { .. })
+        ));
+        assert_eq!(
+            c.resolve("zz").unwrap_err().to_string(),
+            "unknown revision `zz`; valid: c682ef478e45, c6ff"
+        );
     }
 }

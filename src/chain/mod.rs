@@ -10,5 +10,6 @@ mod sqlfiles;
 pub use alembic::parse_alembic_dir;
 pub use graph::{
     Chain, ChainReport, DowngradeKind, Finding, FindingKind, GraphSource, Revision, Severity,
+    UnresolvedRevision,
 };
 pub use sqlfiles::{parse_sql_dir, SqlMigration, Transaction};

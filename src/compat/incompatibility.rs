@@ -91,6 +91,8 @@ impl fmt::Display for ModelUnavailable {
     }
 }
 
+impl std::error::Error for ModelUnavailable {}
+
 /// Why the schema lacks what the code needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "by")]

@@ -468,11 +468,24 @@ pub fn generate_with(snap: &Snapshot, exclude: &[String], opts: SeedOptions) -> 
             }
             Err(why) => {
                 planned.remove(name.as_str());
-                plan.skipped.push((name.clone(), why));
+                plan.skipped.push((name.clone(), why.to_string()));
             }
         }
     }
     plan
+}
+
+/// Why the generator leaves a table unseeded (run information in the report, never a
+/// finding).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unseedable {
+    /// A NOT NULL foreign key to a table that is not seeded.
+    #[error("column {column} references `{parent}`, which is not seeded")]
+    ParentNotSeeded { column: String, parent: String },
+    #[error("column {column} has type {column_type} the generator cannot fill")]
+    UnfillableType { column: String, column_type: String },
+    #[error("no column to fill")]
+    NoColumn,
 }
 
 /// One table's rows, or why it cannot be seeded.
@@ -481,7 +494,7 @@ fn plan_table(
     table: &Table,
     planned: &BTreeSet<&str>,
     opts: SeedOptions,
-) -> Result<InsertPlan, String> {
+) -> Result<InsertPlan, Unseedable> {
     let nrows = opts.rows.unwrap_or_else(|| row_count(table, opts.shape));
     let fk_source = fk_sources(table);
     let mut cols: Vec<&Column> = table
@@ -500,10 +513,10 @@ fn plan_table(
                 // A parent that is not seeded: NULL when allowed, else no rows at all.
                 Some((rt, _)) if *rt != table.name && !planned.contains(rt) => {
                     if !col.nullable {
-                        return Err(format!(
-                            "column {} references `{rt}`, which is not seeded",
-                            col.name
-                        ));
+                        return Err(Unseedable::ParentNotSeeded {
+                            column: col.name.clone(),
+                            parent: rt.to_string(),
+                        });
                     }
                     Some("NULL".to_string())
                 }
@@ -540,10 +553,10 @@ fn plan_table(
             if col.nullable || col.default.is_some() {
                 continue; // leave it to NULL / its default
             }
-            return Err(format!(
-                "column {} has type {} the generator cannot fill",
-                col.name, col.column_type
-            ));
+            return Err(Unseedable::UnfillableType {
+                column: col.name.clone(),
+                column_type: col.column_type.to_string(),
+            });
         }
         columns.push(col.name.clone());
         for (r, v) in rows.iter_mut().zip(vals) {
@@ -551,7 +564,7 @@ fn plan_table(
         }
     }
     if columns.is_empty() {
-        return Err("no column to fill".into());
+        return Err(Unseedable::NoColumn);
     }
     Ok(InsertPlan {
         table: table.name.clone(),

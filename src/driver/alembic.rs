@@ -17,7 +17,8 @@ use super::{
 use crate::chain::{parse_alembic_dir, Chain, DowngradeKind, GraphSource, Revision};
 use crate::compat::{CodeStatement, ModelUnavailable};
 use crate::config::{Config, ToolKind};
-use crate::error::{HarnessError, Result};
+use crate::driver::DriverError;
+use crate::error::{HarnessError, IoAction, ProjectError, Result};
 use crate::redact::Redactor;
 
 /// How long loading the revision graph may take (imports every revision file once).
@@ -72,11 +73,10 @@ impl PythonToolDriver {
             ),
             _ => {
                 if !ini.exists() {
-                    return Err(HarnessError::usage(format!(
-                        "{}: {} does not exist (set [migrations] alembic_ini)",
-                        cfg.path.display(),
-                        ini.display()
-                    )));
+                    return Err(HarnessError::project(
+                        &cfg.path,
+                        ProjectError::NoAlembicIni { ini },
+                    ));
                 }
                 let mut v = vec![
                     py,
@@ -131,15 +131,14 @@ impl PythonToolDriver {
             zygote: pool.zygote().map(|z| (python.clone(), z)),
         };
         let mut chain = match pool.call(json!({"cmd": "graph"}), GRAPH_TIMEOUT).await {
-            Ok(r) if r.ok => chain_from_graph(&r.result).map_err(HarnessError::env)?,
+            Ok(r) if r.ok => chain_from_graph(&r.result)?,
             other => {
                 let reason = match other {
                     Ok(r) => super::process::last_line(r.exception.as_deref().unwrap_or("")),
                     Err(f) => format!("{f:?}"),
                 };
-                let mut c = parse_alembic_dir(&dir).map_err(|e| {
-                    HarnessError::usage(format!("cannot read {}: {e}", dir.display()))
-                })?;
+                let mut c = parse_alembic_dir(&dir)
+                    .map_err(|e| HarnessError::io(IoAction::Read, &dir)(e))?;
                 c.source = GraphSource::FilesFallback {
                     reason: redactor.redact(&reason),
                 };
@@ -217,7 +216,11 @@ impl PythonToolDriver {
             Target::Relative(_) => match target.resolve(&self.order, current) {
                 Ok(Some(r)) => Ok(r),
                 Ok(None) => Ok("base".into()),
-                Err(e) => Err(HarnessError::usage(e)),
+                Err(e) => Err(HarnessError::BadFlag {
+                    flag: "stamp target",
+                    value: target.to_string(),
+                    reason: e.to_string(),
+                }),
             },
             t => Ok(t.to_string()),
         }
@@ -346,7 +349,7 @@ pub(super) fn execution(
 }
 
 /// The graph as Alembic's `ScriptDirectory` loaded it.
-fn chain_from_graph(v: &serde_json::Value) -> std::result::Result<Chain, String> {
+fn chain_from_graph(v: &serde_json::Value) -> std::result::Result<Chain, DriverError> {
     let strings = |x: &serde_json::Value| -> Vec<String> {
         x.as_array()
             .map(|a| {
@@ -358,7 +361,7 @@ fn chain_from_graph(v: &serde_json::Value) -> std::result::Result<Chain, String>
     };
     let revs = v["revisions"]
         .as_array()
-        .ok_or("the Alembic worker returned no revision list")?;
+        .ok_or(DriverError::NoRevisionList { tool: "Alembic" })?;
     let revisions = revs
         .iter()
         .map(|r| Revision {
@@ -444,7 +447,7 @@ impl MigrationDriver for PythonToolDriver {
         }
     }
 
-    async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, String> {
+    async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, DriverError> {
         let rows = super::read_version_rows(db, "alembic_version", "version_num").await?;
         Ok(VersionState {
             rows,

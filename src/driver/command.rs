@@ -10,11 +10,12 @@ use super::per_app::{moves, AppMove};
 use super::python::resolve_python;
 use super::tool::ToolRunner;
 use super::{
-    DbTarget, Execution, MigrationDriver, Target, ToolCommands, VersionState, VersionStyle,
+    DbTarget, DriverError, Execution, MigrationDriver, Target, TargetError, ToolCommands,
+    VersionState, VersionStyle,
 };
 use crate::chain::{parse_sql_dir, Chain, Revision};
 use crate::config::{Config, ToolKind};
-use crate::error::{HarnessError, Result};
+use crate::error::{HarnessError, IoAction, ProjectError, Result};
 use crate::redact::Redactor;
 
 pub struct CommandDriver {
@@ -53,19 +54,21 @@ impl CommandDriver {
             zygote: None,
         };
         let mut chain = match (m.format, m.revisions.is_empty(), &m.list) {
-            (Some(f), _, _) => parse_sql_dir(&cfg.migrations_dir(), f)
-                .map_err(|e| HarnessError::usage(format!("cannot read {}: {e}", cfg.migrations_dir().display())))?
-                .0,
+            (Some(f), _, _) => {
+                parse_sql_dir(&cfg.migrations_dir(), f)
+                    .map_err(HarnessError::io(IoAction::Read, cfg.migrations_dir()))?
+                    .0
+            }
             (None, false, _) => linear_chain(&m.revisions),
             (None, true, Some(list)) => {
                 let ids = list_revisions(&tool, list, python.as_ref(), cfg).await?;
                 linear_chain(&ids)
             }
             (None, true, None) => {
-                return Err(HarnessError::usage(format!(
-                    "{}: tool = \"command\" needs `list` (a command printing the revisions in order), `revisions = [...]` or `format` + `dir` to know the chain",
-                    cfg.path.display()
-                )))
+                return Err(HarnessError::project(
+                    &cfg.path,
+                    ProjectError::NoRevisionSource,
+                ))
             }
         };
         chain.require_downgrades = m.require_downgrades;
@@ -102,7 +105,7 @@ impl CommandDriver {
         &self,
         db: &DbTarget,
         target: &Target,
-    ) -> std::result::Result<String, String> {
+    ) -> std::result::Result<String, TargetError> {
         let cur = self
             .version(db)
             .await
@@ -119,7 +122,7 @@ impl CommandDriver {
         }
         let t = match self.target_id(db, target).await {
             Ok(t) => t,
-            Err(e) => return Execution::not_started(template.to_string(), e),
+            Err(e) => return Execution::not_started(template.to_string(), e.to_string()),
         };
         let line = self.render(template, db, &t);
         self.tool.shell(db, &line).await
@@ -138,11 +141,11 @@ impl CommandDriver {
             }
             .current(&self.order);
             let to = target.resolve(&self.order, cur.as_deref())?;
-            moves(&self.order, &applied, to.as_deref()).map(|m| (m, to))
+            Ok::<_, DriverError>((moves(&self.order, &applied, to.as_deref())?, to))
         };
         let (plan, to) = match plan.await {
             Ok(p) => p,
-            Err(e) => return Execution::not_started(template.to_string(), e),
+            Err(e) => return Execution::not_started(template.to_string(), e.to_string()),
         };
         let target_id = to.unwrap_or_else(|| "base".into());
         let mut runs: Vec<Execution> = Vec::new();
@@ -238,30 +241,35 @@ async fn list_revisions(
         .iter()
         .find(|p| template.contains(*p))
     {
-        return Err(HarnessError::usage(format!(
-            "{}: `list` runs before any database exists, so it cannot use {p}: `{template}`",
-            cfg.path.display()
-        )));
+        return Err(HarnessError::project(
+            &cfg.path,
+            ProjectError::ListNeedsDatabase {
+                placeholder: p,
+                template: template.to_string(),
+            },
+        ));
     }
     let line = render_python(template, python);
     let e = tool.shell_offline(&line, Duration::from_secs(120)).await;
     if !e.ok() {
-        return Err(HarnessError::env(format!(
-            "{}: the `list` command `{}` failed ({:?}):\n{}",
-            cfg.path.display(),
-            e.command,
-            e.outcome,
-            super::process::clean_text(&e.log())
-        )));
+        return Err(HarnessError::project(
+            &cfg.path,
+            ProjectError::ListFailed {
+                outcome: format!("{:?}", e.outcome),
+                log: super::process::clean_text(&e.log()),
+                command: e.command,
+            },
+        ));
     }
     let ids = parse_revision_list(&e.stdout);
     if ids.is_empty() {
-        return Err(HarnessError::usage(format!(
-            "{}: the `list` command `{}` printed no revision (expected one a line, optionally marked `[X]`/`[ ]`):\n{}",
-            cfg.path.display(),
-            e.command,
-            e.stdout.trim()
-        )));
+        return Err(HarnessError::project(
+            &cfg.path,
+            ProjectError::ListEmpty {
+                stdout: e.stdout.trim().to_string(),
+                command: e.command,
+            },
+        ));
     }
     Ok(ids)
 }
@@ -327,7 +335,7 @@ impl MigrationDriver for CommandDriver {
         }
     }
 
-    async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, String> {
+    async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, DriverError> {
         let sql = version_sql(
             &self.version_table,
             &self.version_column,

@@ -10,7 +10,11 @@ use serde::Serialize;
 use super::statement::{FailedStatement, FailurePoint, SourceLine, StatementRecord};
 use crate::chain::Chain;
 use crate::config::ToolKind;
+use crate::db::DbError;
 use crate::db::{ConnInfo, ServerError};
+use crate::driver::DriverError;
+use crate::driver::TargetError;
+use crate::driver::VersionMismatch;
 
 /// Where to move the schema: `head`, `base`, a revision, or relative steps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,27 +49,27 @@ impl Target {
         &self,
         order: &[String],
         current: Option<&str>,
-    ) -> std::result::Result<Option<String>, String> {
+    ) -> std::result::Result<Option<String>, TargetError> {
         let idx_of = |r: &str| order.iter().position(|o| o == r);
         match self {
             Target::Head => Ok(order.last().cloned()),
             Target::Base => Ok(None),
             Target::Revision(r) => idx_of(r)
                 .map(|_| Some(r.clone()))
-                .ok_or_else(|| format!("unknown revision {r}")),
+                .ok_or_else(|| TargetError::UnknownRevision(r.clone())),
             Target::Relative(n) => {
                 let cur = match current {
                     Some(c) => idx_of(c)
                         .map(|i| i as i64)
-                        .ok_or_else(|| format!("unknown current revision {c}"))?,
+                        .ok_or_else(|| TargetError::UnknownCurrent(c.to_string()))?,
                     None => -1,
                 };
                 let to = cur + *n as i64;
                 if to < -1 || to >= order.len() as i64 {
-                    return Err(format!(
-                        "{n:+} from {} is outside the chain",
-                        current.unwrap_or("base")
-                    ));
+                    return Err(TargetError::OutsideChain {
+                        steps: *n,
+                        from: current.map(str::to_string),
+                    });
                 }
                 Ok((to >= 0).then(|| order[to as usize].clone()))
             }
@@ -239,12 +243,15 @@ impl VersionState {
     }
 
     /// Checks the table says exactly `rev` (None = base) and nothing else.
-    pub fn check_at(&self, rev: Option<&str>, order: &[String]) -> std::result::Result<(), String> {
+    pub fn check_at(
+        &self,
+        rev: Option<&str>,
+        order: &[String],
+    ) -> std::result::Result<(), VersionMismatch> {
         if self.dirty {
-            return Err(format!(
-                "version table is dirty at {}",
-                self.rows.join(", ")
-            ));
+            return Err(VersionMismatch::Dirty {
+                rows: self.rows.clone(),
+            });
         }
         let expected: Vec<String> = match (self.style, rev) {
             (_, None) => vec![],
@@ -261,11 +268,10 @@ impl VersionState {
         if got == want {
             Ok(())
         } else {
-            Err(format!(
-                "version table holds [{}], expected [{}]",
-                self.rows.join(", "),
-                expected.join(", ")
-            ))
+            Err(VersionMismatch::Holds {
+                rows: self.rows.clone(),
+                expected,
+            })
         }
     }
 }
@@ -275,7 +281,7 @@ pub async fn read_version_rows(
     db: &DbTarget,
     table: &str,
     column: &str,
-) -> std::result::Result<Vec<String>, String> {
+) -> std::result::Result<Vec<String>, DbError> {
     let sql = format!(
         "SELECT {} FROM {}",
         crate::db::ident(column),
@@ -288,13 +294,9 @@ pub async fn read_version_rows(
 pub async fn read_version_query(
     db: &DbTarget,
     sql: &str,
-) -> std::result::Result<Vec<String>, String> {
+) -> std::result::Result<Vec<String>, DbError> {
     use mysql_async::prelude::Queryable;
-    let mut c = db
-        .conn
-        .connect(Some(&db.database))
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut c = db.connect().await?;
     let rows: std::result::Result<Vec<mysql_async::Row>, _> = c.query(sql).await;
     let _ = c.disconnect().await;
     match rows {
@@ -307,7 +309,7 @@ pub async fn read_version_query(
             })
             .collect()),
         Err(e) if crate::db::server_error(&e).is_some_and(|s| s.code == 1146) => Ok(Vec::new()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(DbError::at(sql)(e)),
     }
 }
 
@@ -317,6 +319,14 @@ pub struct DbTarget {
     pub conn: ConnInfo,
     pub database: String,
     pub timeout: Duration,
+}
+
+impl DbTarget {
+    /// The one way to open a connection to the database a step works on (the scratch
+    /// database of a scenario, a clone, a parent state).
+    pub async fn connect(&self) -> std::result::Result<mysql_async::Conn, DbError> {
+        self.conn.connect(Some(&self.database)).await
+    }
 }
 
 /// Human commands for the report's recommendations (`flask db upgrade`, …).
@@ -358,13 +368,16 @@ pub trait MigrationDriver: Send + Sync {
     /// Moves the version marker without running DDL.
     async fn stamp(&self, db: &DbTarget, target: &Target) -> Execution;
     /// Reads the version table itself (never the tool's `current`, which walks the graph).
-    async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, String>;
+    async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, DriverError>;
     /// `alembic check` / `flask db check`; None when the tool has no such check.
     async fn model_check(&self, _db: &DbTarget) -> Option<Execution> {
         None
     }
     /// The heads the tool itself reports, to cross-check the parsed graph.
-    async fn tool_heads(&self, _db: &DbTarget) -> Option<std::result::Result<Vec<String>, String>> {
+    async fn tool_heads(
+        &self,
+        _db: &DbTarget,
+    ) -> Option<std::result::Result<Vec<String>, DriverError>> {
         None
     }
     /// The statements the release's ORM model sends for every mapped table (INSERT,
@@ -408,7 +421,20 @@ mod tests {
             Some("a")
         );
         assert_eq!(Target::Relative(-1).resolve(&o, Some("a")).unwrap(), None);
-        assert!(Target::Relative(-2).resolve(&o, Some("a")).is_err());
+        assert_eq!(
+            Target::Relative(-2).resolve(&o, Some("a")),
+            Err(TargetError::OutsideChain {
+                steps: -2,
+                from: Some("a".into())
+            })
+        );
+        assert_eq!(
+            Target::Relative(-2)
+                .resolve(&o, None)
+                .unwrap_err()
+                .to_string(),
+            "-2 from base is outside the chain"
+        );
         assert_eq!(
             Target::Relative(1).resolve(&o, None).unwrap().as_deref(),
             Some("a")
@@ -441,6 +467,15 @@ mod tests {
             dirty: true,
             style: VersionStyle::Single,
         };
-        assert!(dirty.check_at(Some("b"), &o).unwrap_err().contains("dirty"));
+        assert_eq!(
+            dirty.check_at(Some("b"), &o),
+            Err(VersionMismatch::Dirty {
+                rows: vec!["b".into()]
+            })
+        );
+        assert_eq!(
+            single.check_at(Some("c"), &o).unwrap_err().to_string(),
+            "version table holds [b], expected [c]"
+        );
     }
 }

@@ -12,13 +12,14 @@ use super::alembic::execution;
 use super::per_app::{moves, AppMove};
 use super::python::resolve_python;
 use super::tool::ToolRunner;
-use super::worker::{WorkerPool, WorkerScript, WorkerSpec};
+use super::worker::{WorkerError, WorkerPool, WorkerScript, WorkerSpec};
 use super::{
-    DbTarget, Execution, MigrationDriver, Target, ToolCommands, VersionState, VersionStyle,
+    DbTarget, DriverError, Execution, MigrationDriver, Target, ToolCommands, VersionState,
+    VersionStyle,
 };
 use crate::chain::{Chain, DowngradeKind, GraphSource, Revision};
 use crate::config::{Config, ToolKind};
-use crate::error::{HarnessError, Result};
+use crate::error::{HarnessError, ProjectError, Result};
 use crate::redact::Redactor;
 
 /// Loading the graph imports every migration module once.
@@ -53,21 +54,26 @@ impl DjangoDriver {
     pub async fn load(cfg: &Config, redactor: &Redactor, verbose: bool) -> Result<Self> {
         let m = &cfg.raw.migrations;
         let manage = cfg.manage_py();
-        let manage_text = std::fs::read_to_string(&manage).map_err(|e| {
-            HarnessError::usage(format!(
-                "{}: cannot read {} ({e}); set [migrations] manage to the project's manage.py",
-                cfg.path.display(),
-                manage.display()
-            ))
+        let manage_text = std::fs::read_to_string(&manage).map_err(|source| {
+            HarnessError::project(
+                &cfg.path,
+                ProjectError::ManageUnreadable {
+                    manage: manage.clone(),
+                    source,
+                },
+            )
         })?;
-        let settings = match m.settings.clone().or_else(|| settings_from_manage(&manage_text)) {
+        let settings = match m
+            .settings
+            .clone()
+            .or_else(|| settings_from_manage(&manage_text))
+        {
             Some(s) => s,
             None => {
-                return Err(HarnessError::usage(format!(
-                    "{}: {} sets no DJANGO_SETTINGS_MODULE; set [migrations] settings (e.g. \"mysite.settings\")",
-                    cfg.path.display(),
-                    manage.display()
-                )))
+                return Err(HarnessError::project(
+                    &cfg.path,
+                    ProjectError::NoDjangoSettings { manage },
+                ))
             }
         };
         let selected: Vec<String> = m
@@ -101,21 +107,24 @@ impl DjangoDriver {
         {
             Ok(r) if r.ok => r.result,
             Ok(r) => {
-                return Err(HarnessError::usage(format!(
-                    "{}: Django could not load the migrations: {}",
-                    cfg.path.display(),
-                    redactor.redact(&super::process::last_line(
-                        r.exception.as_deref().unwrap_or("")
-                    ))
-                )))
+                return Err(HarnessError::project(
+                    &cfg.path,
+                    ProjectError::DjangoLoad {
+                        reason: redactor.redact(&super::process::last_line(
+                            r.exception.as_deref().unwrap_or(""),
+                        )),
+                    },
+                ))
             }
             Err(f) => {
-                return Err(HarnessError::env(format!(
-                    "the Django worker failed loading the graph: {f:?}"
-                )))
+                return Err(WorkerError::Graph {
+                    worker: WorkerScript::Django.name(),
+                    failure: f,
+                }
+                .into())
             }
         };
-        let mut chain = chain_from_graph(&graph, cfg).map_err(HarnessError::env)?;
+        let mut chain = chain_from_graph(&graph, cfg)?;
         chain.require_downgrades = m.require_downgrades;
         let order = chain.verify().order;
         let mut apps: Vec<String> = Vec::new();
@@ -165,7 +174,9 @@ impl DjangoDriver {
         };
         let (plan, to) = match plan.await {
             Ok(p) => p,
-            Err(e) => return Execution::not_started(format!("manage.py migrate {target}"), e),
+            Err(e) => {
+                return Execution::not_started(format!("manage.py migrate {target}"), e.to_string())
+            }
         };
         let shown = shown_command(&plan, fake, to.as_deref());
         let mut req = json!({
@@ -202,10 +213,10 @@ fn shown_command(plan: &[AppMove], fake: bool, to: Option<&str>) -> String {
 
 /// The graph as Django's MigrationLoader planned it: one order across apps (each revision's
 /// parent is the one before it), the real dependencies kept as `depends_on`.
-fn chain_from_graph(v: &Value, cfg: &Config) -> std::result::Result<Chain, String> {
+fn chain_from_graph(v: &Value, cfg: &Config) -> std::result::Result<Chain, DriverError> {
     let revs = v["revisions"]
         .as_array()
-        .ok_or("the Django worker returned no revision list")?;
+        .ok_or(DriverError::NoRevisionList { tool: "Django" })?;
     let mut revisions = Vec::new();
     let mut prev: Option<String> = None;
     for r in revs {
@@ -289,7 +300,7 @@ impl MigrationDriver for DjangoDriver {
         self.migrate(db, target, true, None).await
     }
 
-    async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, String> {
+    async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, DriverError> {
         let apps = self
             .apps
             .iter()

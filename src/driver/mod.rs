@@ -6,6 +6,7 @@ mod alembic_log;
 mod command;
 mod contract;
 mod django;
+mod error;
 mod groups;
 mod per_app;
 pub mod process;
@@ -23,6 +24,7 @@ pub use contract::{
     ToolCommands, VersionState, VersionStyle,
 };
 pub use django::{settings_from_manage, DjangoDriver};
+pub use error::{DriverError, TargetError, VersionMismatch};
 pub use sqldir::SqlDirDriver;
 pub use sqlsplit::split_statements;
 pub use statement::{
@@ -31,6 +33,7 @@ pub use statement::{
 };
 
 use crate::config::{Config, ToolKind};
+use crate::error::ProjectError;
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
 
@@ -49,11 +52,10 @@ pub async fn load_driver(
         _ => true,
     };
     if needs_dir && !dir.is_dir() {
-        return Err(HarnessError::usage(format!(
-            "{}: migrations directory {} does not exist (set [migrations] dir)",
-            cfg.path.display(),
-            dir.display()
-        )));
+        return Err(HarnessError::project(
+            &cfg.path,
+            ProjectError::NoMigrationsDir { dir },
+        ));
     }
     let driver: Box<dyn MigrationDriver> = match m.tool {
         ToolKind::Alembic | ToolKind::Flask => {

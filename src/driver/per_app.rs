@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use super::{DriverError, TargetError};
+
 /// One `migrate APP NAME` call; `name` None is Django's `zero` (nothing of the app applied).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppMove {
@@ -40,20 +42,20 @@ pub fn moves(
     order: &[String],
     applied: &[String],
     target: Option<&str>,
-) -> Result<Vec<AppMove>, String> {
+) -> Result<Vec<AppMove>, DriverError> {
     let keep = match target {
         None => 0,
         Some(t) => {
             order
                 .iter()
                 .position(|o| o == t)
-                .ok_or_else(|| format!("unknown revision {t}"))?
+                .ok_or_else(|| TargetError::UnknownRevision(t.to_string()))?
                 + 1
         }
     };
     let mut apps: Vec<&str> = Vec::new();
     for id in order {
-        let (app, _) = split_id(id).ok_or_else(|| format!("{id} is not APP.NAME"))?;
+        let (app, _) = split_id(id).ok_or_else(|| DriverError::NotAppName { id: id.clone() })?;
         if !apps.contains(&app) {
             apps.push(app);
         }
@@ -160,10 +162,14 @@ mod tests {
     #[test]
     fn unknown_targets_and_unqualified_ids_are_errors() {
         let o = order();
-        assert!(moves(&o, &[], Some("api.0009"))
-            .unwrap_err()
-            .contains("unknown"));
+        assert!(matches!(
+            moves(&o, &[], Some("api.0009")),
+            Err(DriverError::Target(TargetError::UnknownRevision(_)))
+        ));
         let bad = vec!["0001_initial".to_string()];
-        assert!(moves(&bad, &[], None).unwrap_err().contains("APP.NAME"));
+        assert_eq!(
+            moves(&bad, &[], None).unwrap_err().to_string(),
+            "0001_initial is not APP.NAME"
+        );
     }
 }

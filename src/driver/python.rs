@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use tokio::process::Command;
 
 use crate::config::Config;
-use crate::error::{HarnessError, Result};
+use crate::error::{HarnessError, IoAction, Result, SetupFailure};
 
 pub fn cache_dir() -> PathBuf {
     std::env::var_os("XDG_CACHE_HOME")
@@ -27,22 +27,21 @@ pub async fn resolve_python(cfg: &Config) -> Result<PathBuf> {
     if let Some(p) = &cfg.raw.python.python {
         let p = cfg.resolve(p);
         if !p.exists() {
-            return Err(HarnessError::env(format!(
-                "[python] python = {} does not exist (create it: python3 -m venv {} && {}/bin/pip install -r requirements.txt)",
-                p.display(),
-                p.parent().and_then(Path::parent).unwrap_or(Path::new(".venv")).display(),
-                p.parent().and_then(Path::parent).unwrap_or(Path::new(".venv")).display(),
-            )));
+            let venv = p
+                .parent()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new(".venv"))
+                .to_path_buf();
+            return Err(HarnessError::MissingInterpreter { python: p, venv });
         }
         return Ok(p);
     }
     if let Some(req) = &cfg.raw.python.requirements {
         return ensure_venv(&cfg.resolve(req)).await;
     }
-    which::which("python3").map_err(|_| {
-        HarnessError::env(
-            "python3 not found: install it (Debian: apt-get install python3 python3-venv)",
-        )
+    which::which("python3").map_err(|_| HarnessError::MissingTool {
+        tool: "python3",
+        install: "Debian: apt-get install python3 python3-venv",
     })
 }
 
@@ -58,45 +57,46 @@ pub fn cached_venv(requirements: &Path) -> Option<PathBuf> {
 /// Built in a scratch dir and renamed into place, so concurrent runs never see half a venv
 /// (tools are started as `python -m tool`, so the venv's scripts' shebangs never matter).
 pub async fn ensure_venv(requirements: &Path) -> Result<PathBuf> {
-    let content = std::fs::read(requirements).map_err(|e| {
-        HarnessError::usage(format!(
-            "cannot read requirements file {}: {e}",
-            requirements.display()
-        ))
-    })?;
+    let content =
+        std::fs::read(requirements).map_err(HarnessError::io(IoAction::Read, requirements))?;
     let hash = format!("{:x}", Sha256::digest(&content));
     let dir = cache_dir().join("venvs").join(&hash[..16]);
     let python = dir.join("bin/python");
     if python.exists() && dir.join(".complete").exists() {
         return Ok(python);
     }
-    let base = which::which("python3").map_err(|_| {
-        HarnessError::env(
-            "python3 not found: install it (Debian: apt-get install python3 python3-venv)",
-        )
+    let base = which::which("python3").map_err(|_| HarnessError::MissingTool {
+        tool: "python3",
+        install: "Debian: apt-get install python3 python3-venv",
     })?;
-    std::fs::create_dir_all(dir.parent().expect("has parent"))
-        .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", cache_dir().display())))?;
+    let venvs = dir.parent().expect("has parent");
+    std::fs::create_dir_all(venvs).map_err(HarnessError::io(IoAction::Create, venvs))?;
     let scratch = tempfile::Builder::new()
         .prefix(&format!("{}.building-", &hash[..16]))
-        .tempdir_in(dir.parent().expect("has parent"))
-        .map_err(|e| HarnessError::env(format!("cannot create a venv dir: {e}")))?;
+        .tempdir_in(venvs)
+        .map_err(HarnessError::io(IoAction::Create, venvs))?;
     eprintln!(
         "creating a Python venv for {} (once; cached in {})",
         requirements.display(),
         dir.display()
     );
-    let run = |mut c: Command, what: String| async move {
+    let run = |mut c: Command, command: String| async move {
+        let failed = |failure| HarnessError::SetupCommand {
+            command: command.clone(),
+            failure,
+        };
         let out = tokio::time::timeout(Duration::from_secs(900), c.output())
             .await
-            .map_err(|_| HarnessError::env(format!("{what} timed out")))?
-            .map_err(|e| HarnessError::env(format!("{what}: {e}")))?;
+            .map_err(|_| failed(SetupFailure::TimedOut))?
+            .map_err(|e| failed(SetupFailure::Unrunnable(e)))?;
         if !out.status.success() {
-            return Err(HarnessError::env(format!(
-                "{what} failed:\n{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )));
+            return Err(failed(SetupFailure::Failed {
+                output: format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                ),
+            }));
         }
         Ok(())
     };

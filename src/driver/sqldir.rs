@@ -16,8 +16,9 @@ use super::{
 };
 use crate::chain::{parse_sql_dir, Chain, SqlMigration, Transaction};
 use crate::config::{Config, EmptyFiles, SqlFormat, ToolKind};
-use crate::db::{is_connection_lost, server_error, ServerError};
-use crate::error::{HarnessError, Result};
+use crate::db::{is_connection_lost, server_error, DbError, ServerError};
+use crate::driver::DriverError;
+use crate::error::{HarnessError, IoAction, ProjectError, Result};
 use crate::redact::Redactor;
 
 pub struct SqlDirDriver {
@@ -44,9 +45,9 @@ impl SqlDirDriver {
         let dir = cfg.migrations_dir();
         let (mut chain, migrations) = parse_sql_dir(&dir, format).map_err(|e| match e.kind() {
             std::io::ErrorKind::InvalidData => {
-                HarnessError::usage(format!("{}: {e}", cfg.path.display()))
+                HarnessError::project(&cfg.path, ProjectError::BadMigrationFile(e))
             }
-            _ => HarnessError::usage(format!("cannot read {}: {e}", dir.display())),
+            _ => HarnessError::io(IoAction::Read, &dir)(e),
         })?;
         chain.require_downgrades = m.require_downgrades;
         let order = chain.revisions.iter().map(|r| r.id.clone()).collect();
@@ -95,7 +96,7 @@ impl SqlDirDriver {
     }
 
     async fn connect(&self, db: &DbTarget) -> std::result::Result<Conn, mysql_async::Error> {
-        let mut c = db.conn.connect(Some(&db.database)).await?;
+        let mut c = db.connect().await.map_err(DbError::into_source)?;
         for s in &self.init_sql {
             c.query_drop(s).await?;
         }
@@ -458,7 +459,7 @@ impl SqlDirDriver {
                 .and_then(|r| self.order.iter().position(|o| *o == r))
                 .map(|i| i as i64)
                 .unwrap_or(-1),
-            Err(e) => return Ok(Stop::Refused(e)),
+            Err(e) => return Ok(Stop::Refused(e.to_string())),
         };
         let steps: Vec<usize> = match direction {
             Direction::Up if to >= cur_idx => ((cur_idx + 1)..=to).map(|i| i as usize).collect(),
@@ -798,17 +799,20 @@ impl MigrationDriver for SqlDirDriver {
         e
     }
 
-    async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, String> {
+    async fn version(&self, db: &DbTarget) -> std::result::Result<VersionState, DriverError> {
+        const WITHIN: Duration = Duration::from_secs(30);
         let work = async {
             let mut c = self.connect(db).await?;
             let s = self.read_state(&mut c).await;
             let _ = c.disconnect().await;
-            s
+            Ok::<_, DbError>(s?)
         };
-        tokio::time::timeout(Duration::from_secs(30), work)
+        tokio::time::timeout(WITHIN, work)
             .await
-            .map_err(|_| "reading the version table timed out".to_string())?
-            .map_err(|e| e.to_string())
+            .map_err(|_| DriverError::VersionTimedOut {
+                seconds: WITHIN.as_secs(),
+            })?
+            .map_err(DriverError::from)
     }
 
     async fn app_command(&self, db: &DbTarget, command: &str) -> Execution {

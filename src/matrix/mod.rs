@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::config::{Config, DbMode};
-use crate::error::{HarnessError, Result};
+use crate::error::{HarnessError, Internal, IoAction, Result};
 use crate::report::Format;
 use crate::settings::RunSettings;
 pub use crate::settings::ServerSpec;
@@ -189,15 +189,14 @@ pub async fn run(cfg: &Config, settings: &RunSettings, specs: Vec<ServerSpec>) -
                 | (ServerSpec::Binary(_), Some(DbMode::Container | DbMode::Url))
         );
         if clash {
-            return Err(HarnessError::usage(format!(
-                "server matrix entry `{}` cannot run under --db {:?}: images run as containers, binaries as local servers",
-                s.target(),
-                settings.db_flag.unwrap_or(DbMode::Auto)
-            ).to_lowercase()));
+            return Err(HarnessError::MatrixClash {
+                entry: s.target(),
+                db: format!("{:?}", settings.db_flag.unwrap_or(DbMode::Auto)).to_lowercase(),
+            });
         }
     }
-    let exe = std::env::current_exe()
-        .map_err(|e| HarnessError::env(format!("cannot find the harness binary: {e}")))?;
+    let exe =
+        std::env::current_exe().map_err(|e| HarnessError::Internal(Internal::OwnBinary(e)))?;
     let dir = output_dir(settings);
     let names = labels(&specs);
     let slots = parallel_slots(mem_available_kib(), PER_SERVER_KIB, specs.len());
@@ -250,7 +249,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings, specs: Vec<ServerSpec>) -
     let mut runs = Vec::new();
     for f in finished {
         let (label, target, child_dir, r) =
-            f.map_err(|e| HarnessError::env(format!("matrix task failed: {e}")))?;
+            f.map_err(|e| HarnessError::Internal(Internal::MatrixTask(e.to_string())))?;
         let (exit_code, peak, spawn_error) = match r {
             Ok((c, p)) => (c, p, None),
             Err(e) => (
@@ -281,8 +280,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings, specs: Vec<ServerSpec>) -
             .unwrap_or_default()
     });
     let md = render::markdown(&m, &project);
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir).map_err(HarnessError::io(IoAction::Create, &dir))?;
     let mut written = Vec::new();
     for (name, text) in [
         ("report.md", md.clone()),
@@ -294,8 +292,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings, specs: Vec<ServerSpec>) -
         };
         if keep {
             let p = dir.join(name);
-            std::fs::write(&p, text)
-                .map_err(|e| HarnessError::env(format!("cannot write {}: {e}", p.display())))?;
+            std::fs::write(&p, text).map_err(HarnessError::io(IoAction::Write, &p))?;
             written.push(p);
         }
     }

@@ -11,13 +11,10 @@ use testcontainers_modules::testcontainers::{
 use tokio::io::AsyncReadExt;
 
 use super::docker::{self, PID_LABEL, RUN_LABEL};
-use super::{alternatives, ProviderKind, Provisioner, Server, ServerHandle};
+use super::{NotReady, ProviderKind, ProvisionError, Provisioner, Server, ServerHandle};
 use crate::db::{wait_ready, ConnInfo};
-use crate::error::{HarnessError, Result};
+use crate::error::Result;
 use crate::redact::Redactor;
-
-/// Said when an image does not give a MySQL/MariaDB server.
-const WORKING_IMAGES: &str = "The image must run a MySQL 8.0+ or MariaDB 10.5+ server that logs `port: 3306` and honours MYSQL_ROOT_PASSWORD: the official mysql:8.0, mysql:8.4, mariadb:10.11, mariadb:11.8, or the locally built migration-harness/mysql:9.7 and migration-harness/mariadb:10.5/10.11/11.8 (scripts/build-images.sh).";
 
 pub struct ContainerProvisioner {
     image: String,
@@ -50,10 +47,7 @@ impl Provisioner for ContainerProvisioner {
     async fn provision(&self, run_id: &str, redactor: &Redactor) -> Result<Server> {
         let started = Instant::now();
         if let Err(e) = docker::docker_engine().await {
-            return Err(HarnessError::env(format!(
-                "--db container: Docker engine unreachable at {e}.\n{}",
-                alternatives()
-            )));
+            return Err(ProvisionError::NoDockerEngine(e).into());
         }
         let password = super::server::random_password();
         redactor.add(&password);
@@ -76,12 +70,13 @@ impl Provisioner for ContainerProvisioner {
         } else {
             request
         };
-        let container = request.start().await.map_err(|e| {
-            HarnessError::env(format!(
-                "could not start container {}: {e}\n(no image registry? build or load the image locally; or use --db local)\n{WORKING_IMAGES}",
-                self.image
-            ))
-        })?;
+        let container = request
+            .start()
+            .await
+            .map_err(|e| ProvisionError::ContainerStart {
+                image: self.image.clone(),
+                reason: e.to_string(),
+            })?;
         let id = container.id().to_string();
         match wait_until_ready(&container, &password, self.timeout).await {
             Ok(conn) => {
@@ -101,15 +96,16 @@ impl Provisioner for ContainerProvisioner {
                 server.startup_ms = started.elapsed().as_millis() as u64;
                 Ok(server)
             }
-            Err(msg) => {
-                let logs = last_log_lines(&container, 20).await;
+            Err(reason) => {
+                let log_tail = last_log_lines(&container, 20).await;
                 let _ = container.rm().await;
-                Err(HarnessError::env(format!(
-                    "container {} did not become ready within {} s: {msg}\nlast log lines:\n{}\n{WORKING_IMAGES}",
-                    self.image,
-                    self.timeout.as_secs(),
-                    logs
-                )))
+                Err(ProvisionError::ContainerNotReady {
+                    image: self.image.clone(),
+                    seconds: self.timeout.as_secs(),
+                    reason,
+                    log_tail,
+                }
+                .into())
             }
         }
     }
@@ -121,12 +117,12 @@ async fn wait_until_ready(
     container: &ContainerAsync<GenericImage>,
     password: &str,
     timeout: Duration,
-) -> std::result::Result<ConnInfo, String> {
+) -> std::result::Result<ConnInfo, NotReady> {
     let start = Instant::now();
     let port = container
         .get_host_port_ipv4(3306.tcp())
         .await
-        .map_err(|e| format!("no mapped port for 3306: {e}"))?;
+        .map_err(|e| NotReady::NoMappedPort(e.to_string()))?;
     let conn = ConnInfo {
         host: "127.0.0.1".into(),
         port,
@@ -135,13 +131,10 @@ async fn wait_until_ready(
     };
     loop {
         if start.elapsed() > timeout {
-            return Err("no `port: 3306` line in the server log".into());
+            return Err(NotReady::NoPortLine);
         }
         if !docker::container_running(container.id()).await {
-            return Err(
-                "the container exited before a server listened: not a MySQL/MariaDB server image?"
-                    .into(),
-            );
+            return Err(NotReady::ContainerExited);
         }
         let logs = all_logs(container).await;
         if logs.lines().any(|l| announces_port(l, 3306)) {
@@ -189,8 +182,12 @@ impl ServerHandle for ContainerHandle {
         if let Some(c) = self.container.take() {
             if let Err(e) = c.rm().await {
                 // Fall back to a forced removal through the engine API.
-                docker::remove_container(&self.id).await.map_err(|e2| {
-                    HarnessError::env(format!("could not remove container {}: {e}; {e2}", self.id))
+                docker::remove_container(&self.id).await.map_err(|api| {
+                    ProvisionError::ContainerRemoval {
+                        id: self.id.clone(),
+                        first: e.to_string(),
+                        api,
+                    }
                 })?;
             }
         }
@@ -202,9 +199,7 @@ impl ServerHandle for ContainerHandle {
     }
 
     async fn kill(&self) -> Result<()> {
-        docker::kill_container(&self.id)
-            .await
-            .map_err(HarnessError::env)
+        Ok(docker::kill_container(&self.id).await?)
     }
 }
 

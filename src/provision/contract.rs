@@ -40,10 +40,3 @@ pub const SERVER_REPOSITORIES: &[&str] = &[
 /// The locally built Oracle MySQL images (`--db auto` uses the newest when the default image
 /// cannot be pulled).
 pub const LOCAL_MYSQL_REPOSITORY: &str = "migration-harness/mysql";
-
-pub fn alternatives() -> &'static str {
-    "ways to proceed:\n  \
-     1. start a Docker engine (or set DOCKER_HOST) and use --db container [--image mariadb:11]\n  \
-     2. install a server binary (Debian: apt-get install mariadb-server) and use --db local [--server-binary PATH]\n  \
-     3. point at an existing server you may create databases on: --db url --database-url mysql://USER:PASS@HOST:PORT/"
-}

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use testcontainers_modules::testcontainers::bollard::{
+    errors::Error as BollardError,
     models::ContainerSummary,
     query_parameters::{ListContainersOptions, RemoveContainerOptions},
     Docker,
@@ -22,8 +23,48 @@ pub struct DockerEngine {
     pub api_version: String,
 }
 
-fn client() -> Result<Docker, String> {
-    Docker::connect_with_defaults().map_err(|e| e.to_string())
+/// What the Docker engine did not do, as data; `Display` reads as the engine's message.
+#[derive(Debug, thiserror::Error)]
+pub enum DockerError {
+    /// No client for DOCKER_HOST could be made.
+    #[error("{0}")]
+    Client(#[source] BollardError),
+    /// The engine did not answer the version request in time.
+    #[error("{host}: no answer within {seconds} s")]
+    NoAnswer { host: String, seconds: u64 },
+    /// The engine refused or failed the version request.
+    #[error("{host}: {source}")]
+    Unreachable {
+        host: String,
+        #[source]
+        source: BollardError,
+    },
+    /// An engine call failed.
+    #[error("{source}")]
+    Call {
+        call: DockerCall,
+        #[source]
+        source: BollardError,
+    },
+}
+
+/// Which engine call failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DockerCall {
+    ListContainers,
+    RemoveContainer { id: String },
+    KillContainer { id: String },
+    ListImages,
+}
+
+impl DockerError {
+    fn call(call: DockerCall) -> impl FnOnce(BollardError) -> DockerError {
+        move |source| DockerError::Call { call, source }
+    }
+}
+
+fn client() -> Result<Docker, DockerError> {
+    Docker::connect_with_defaults().map_err(DockerError::Client)
 }
 
 pub fn docker_host() -> String {
@@ -31,13 +72,20 @@ pub fn docker_host() -> String {
 }
 
 /// The engine answering at DOCKER_HOST (or the default socket), or why none does.
-pub async fn docker_engine() -> Result<DockerEngine, String> {
+pub async fn docker_engine() -> Result<DockerEngine, DockerError> {
+    const ANSWER_WITHIN: Duration = Duration::from_secs(5);
     let host = docker_host();
     let docker = client()?;
-    let v = tokio::time::timeout(Duration::from_secs(5), docker.version())
-        .await
-        .map_err(|_| format!("{host}: no answer within 5 s"))?
-        .map_err(|e| format!("{host}: {e}"))?;
+    let v = match tokio::time::timeout(ANSWER_WITHIN, docker.version()).await {
+        Err(_) => {
+            return Err(DockerError::NoAnswer {
+                host,
+                seconds: ANSWER_WITHIN.as_secs(),
+            })
+        }
+        Ok(Err(source)) => return Err(DockerError::Unreachable { host, source }),
+        Ok(Ok(v)) => v,
+    };
     Ok(DockerEngine {
         host,
         version: v.version.unwrap_or_default(),
@@ -54,7 +102,7 @@ fn label_filter(run_id: Option<&str>) -> HashMap<String, Vec<String>> {
 }
 
 /// Containers carrying the harness label (of one run, or of any run).
-async fn list_labelled(run_id: Option<&str>) -> Result<Vec<ContainerSummary>, String> {
+async fn list_labelled(run_id: Option<&str>) -> Result<Vec<ContainerSummary>, DockerError> {
     client()?
         .list_containers(Some(ListContainersOptions {
             all: true,
@@ -62,11 +110,11 @@ async fn list_labelled(run_id: Option<&str>) -> Result<Vec<ContainerSummary>, St
             ..Default::default()
         }))
         .await
-        .map_err(|e| e.to_string())
+        .map_err(DockerError::call(DockerCall::ListContainers))
 }
 
 /// Ids of containers carrying the harness label (of one run, or of any run).
-pub async fn labelled_containers(run_id: Option<&str>) -> Result<Vec<String>, String> {
+pub async fn labelled_containers(run_id: Option<&str>) -> Result<Vec<String>, DockerError> {
     Ok(list_labelled(run_id)
         .await?
         .into_iter()
@@ -75,7 +123,7 @@ pub async fn labelled_containers(run_id: Option<&str>) -> Result<Vec<String>, St
 }
 
 /// Labelled containers with the pid of the harness that started them.
-pub async fn labelled_containers_with_pids() -> Result<Vec<(String, Option<i32>)>, String> {
+pub async fn labelled_containers_with_pids() -> Result<Vec<(String, Option<i32>)>, DockerError> {
     Ok(list_labelled(None)
         .await?
         .into_iter()
@@ -90,7 +138,7 @@ pub async fn labelled_containers_with_pids() -> Result<Vec<(String, Option<i32>)
         .collect())
 }
 
-pub async fn remove_container(id: &str) -> Result<(), String> {
+pub async fn remove_container(id: &str) -> Result<(), DockerError> {
     client()?
         .remove_container(
             id,
@@ -101,7 +149,9 @@ pub async fn remove_container(id: &str) -> Result<(), String> {
             }),
         )
         .await
-        .map_err(|e| e.to_string())
+        .map_err(DockerError::call(DockerCall::RemoveContainer {
+            id: id.into(),
+        }))
 }
 
 pub async fn container_running(id: &str) -> bool {
@@ -112,16 +162,18 @@ pub async fn container_running(id: &str) -> bool {
     }
 }
 
-pub async fn kill_container(id: &str) -> Result<(), String> {
+pub async fn kill_container(id: &str) -> Result<(), DockerError> {
     client()?
         .kill_container(id, None)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(DockerError::call(DockerCall::KillContainer {
+            id: id.into(),
+        }))
 }
 
 /// Tags of the images present on the engine whose repository is one of `repositories`
 /// (e.g. `migration-harness/mysql`), in the order of `repositories`, newest version first.
-pub async fn local_images(repositories: &[&str]) -> Result<Vec<String>, String> {
+pub async fn local_images(repositories: &[&str]) -> Result<Vec<String>, DockerError> {
     use testcontainers_modules::testcontainers::bollard::query_parameters::ListImagesOptions;
     let filters = HashMap::from([(
         "reference".to_string(),
@@ -133,7 +185,7 @@ pub async fn local_images(repositories: &[&str]) -> Result<Vec<String>, String> 
             ..Default::default()
         }))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(DockerError::call(DockerCall::ListImages))?;
     let mut tags: Vec<String> = images
         .into_iter()
         .flat_map(|i| i.repo_tags)

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
 
-use super::{Engine, ProviderKind, Provisioner, Server, ServerHandle};
+use super::{Engine, NotReady, ProviderKind, ProvisionError, Provisioner, Server, ServerHandle};
 use crate::db::{wait_ready, ConnInfo};
-use crate::error::{HarnessError, Result};
+use crate::error::{HarnessError, IoAction, Result};
 use crate::redact::Redactor;
 
 /// Prefix of the temp dirs holding local servers (`clean` looks for it).
@@ -100,26 +100,22 @@ impl LocalProvisioner {
             .arg("--version")
             .output()
             .await
-            .map_err(|e| {
-                HarnessError::env(format!(
-                    "--db local: cannot run {}: {e}.\n{}",
-                    self.binary.display(),
-                    super::alternatives()
-                ))
+            .map_err(|source| ProvisionError::BinaryUnrunnable {
+                binary: self.binary.clone(),
+                source,
             })?;
         Ok(Engine::from_version(&String::from_utf8_lossy(&out.stdout)))
     }
 
     async fn init_datadir(&self, engine: Engine, data: &Path) -> Result<()> {
         std::fs::create_dir_all(scratch_tmp(data))
-            .map_err(|e| HarnessError::env(format!("cannot create a tmpdir: {e}")))?;
+            .map_err(HarnessError::io(IoAction::Create, scratch_tmp(data)))?;
         let mut cmd = match engine {
             Engine::Mariadb => {
                 let tool = sibling_tool(&self.binary, &["mariadb-install-db", "mysql_install_db"])
-                    .ok_or_else(|| {
-                        HarnessError::env(
-                            "mariadb-install-db not found (apt-get install mariadb-server)",
-                        )
+                    .ok_or(HarnessError::MissingTool {
+                        tool: "mariadb-install-db",
+                        install: "apt-get install mariadb-server",
                     })?;
                 let mut c = Command::new(tool);
                 c.arg("--no-defaults")
@@ -144,18 +140,23 @@ impl LocalProvisioner {
         if is_root() {
             cmd.arg("--user=root");
         }
-        let out = cmd
-            .stdin(Stdio::null())
-            .output()
-            .await
-            .map_err(|e| HarnessError::env(format!("cannot initialise a datadir: {e}")))?;
+        let program = cmd.as_std().get_program().to_owned();
+        let out = cmd.stdin(Stdio::null()).output().await.map_err(|source| {
+            ProvisionError::BinaryUnrunnable {
+                binary: PathBuf::from(program),
+                source,
+            }
+        })?;
         if !out.status.success() {
-            return Err(HarnessError::env(format!(
-                "initialising the datadir failed ({}):\n{}{}",
-                out.status,
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )));
+            return Err(ProvisionError::DatadirInit {
+                status: out.status.to_string(),
+                output: format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                ),
+            }
+            .into());
         }
         Ok(())
     }
@@ -191,8 +192,12 @@ impl LocalProvisioner {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true);
-        cmd.spawn()
-            .map_err(|e| HarnessError::env(format!("cannot start {}: {e}", self.binary.display())))
+        Ok(cmd
+            .spawn()
+            .map_err(|source| ProvisionError::BinaryUnrunnable {
+                binary: self.binary.clone(),
+                source,
+            })?)
     }
 }
 
@@ -205,8 +210,7 @@ fn scratch_tmp(data: &Path) -> PathBuf {
 /// default is the package's /var/lib/mysql-files): point it at one inside the temp dir.
 fn secure_file_priv(data: &Path) -> Result<String> {
     let files = data.parent().unwrap_or(data).join("files");
-    std::fs::create_dir_all(&files)
-        .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", files.display())))?;
+    std::fs::create_dir_all(&files).map_err(HarnessError::io(IoAction::Create, &files))?;
     Ok(format!("--secure-file-priv={}", files.display()))
 }
 
@@ -218,7 +222,10 @@ impl Provisioner for LocalProvisioner {
         let dir = tempfile::Builder::new()
             .prefix(&format!("{TEMP_PREFIX}{run_id}-"))
             .tempdir_in(super::tuning::scratch_root())
-            .map_err(|e| HarnessError::env(format!("cannot create a temp dir: {e}")))?;
+            .map_err(HarnessError::io(
+                IoAction::Create,
+                super::tuning::scratch_root(),
+            ))?;
         let _ = std::fs::write(
             dir.path().join("harness.pid"),
             std::process::id().to_string(),
@@ -227,11 +234,11 @@ impl Provisioner for LocalProvisioner {
         self.init_datadir(engine, &data).await?;
 
         // A free port can be taken between our probe and the server's bind: retry.
-        let mut last_err = String::new();
+        let mut last: Option<(NotReady, String)> = None;
         for _attempt in 0..3 {
             let port = match self.port {
                 Some(p) => p,
-                None => free_port().map_err(|e| HarnessError::env(format!("no free port: {e}")))?,
+                None => free_port().map_err(ProvisionError::NoFreePort)?,
             };
             let mut child = self.spawn(engine, dir.path(), port)?;
             let conn = ConnInfo {
@@ -242,8 +249,8 @@ impl Provisioner for LocalProvisioner {
             };
             let deadline = self.timeout.saturating_sub(started.elapsed());
             let ready = tokio::select! {
-                r = wait_ready(&conn, deadline) => r,
-                status = child.wait() => Err(format!("server exited: {}", status.map(|s| s.to_string()).unwrap_or_default())),
+                r = wait_ready(&conn, deadline) => r.map_err(NotReady::from),
+                status = child.wait() => Err(NotReady::ServerExited(status.map(|s| s.to_string()).unwrap_or_default())),
             };
             // Between our port probe and the server's bind, another process may take the
             // port; then `SELECT 1` answers from a server that is not ours. Only one whose
@@ -251,8 +258,8 @@ impl Provisioner for LocalProvisioner {
             let ready = match ready {
                 Ok(()) => match datadir_of(&conn).await {
                     Some(d) if same_dir(&d, &data) => Ok(()),
-                    Some(d) => Err(format!("port {port} answered with another server (datadir {d}): Address already in use")),
-                    None => Err(format!("port {port}: cannot read @@datadir: Address already in use")),
+                    Some(datadir) => Err(NotReady::PortTaken { port, datadir }),
+                    None => Err(NotReady::DatadirUnreadable { port }),
                 },
                 Err(e) => Err(e),
             };
@@ -279,23 +286,23 @@ impl Provisioner for LocalProvisioner {
                     let log =
                         std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
                     let tail: Vec<&str> = log.lines().rev().take(15).collect();
-                    last_err = format!(
-                        "{e}\nlast log lines:\n{}",
-                        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-                    );
-                    if !e.contains("Address already in use")
-                        && !log.contains("Address already in use")
-                        && !log.contains("Can't start server: Bind")
-                    {
+                    let retry = e.port_taken()
+                        || log.contains("Address already in use")
+                        || log.contains("Can't start server: Bind");
+                    last = Some((e, tail.into_iter().rev().collect::<Vec<_>>().join("\n")));
+                    if !retry {
                         break;
                     }
                 }
             }
         }
-        Err(HarnessError::env(format!(
-            "local server {} did not start: {last_err}",
-            self.binary.display()
-        )))
+        let (reason, log_tail) = last.expect("the loop ran at least once");
+        Err(ProvisionError::LocalNotStarted {
+            binary: self.binary.clone(),
+            reason,
+            log_tail,
+        }
+        .into())
     }
 }
 
@@ -337,7 +344,7 @@ impl ServerHandle for LocalHandle {
         if let Some(dir) = self.dir.take() {
             let path = dir.path().to_path_buf();
             dir.close()
-                .map_err(|e| HarnessError::env(format!("cannot remove {}: {e}", path.display())))?;
+                .map_err(HarnessError::io(IoAction::Remove, path))?;
         }
         Ok(())
     }
@@ -351,8 +358,7 @@ impl ServerHandle for LocalHandle {
 
     async fn kill(&self) -> Result<()> {
         if let Some(c) = self.child.lock().await.as_mut() {
-            c.start_kill()
-                .map_err(|e| HarnessError::env(e.to_string()))?;
+            c.start_kill().map_err(ProvisionError::Kill)?;
             let _ = c.wait().await;
         }
         Ok(())

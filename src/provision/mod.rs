@@ -4,6 +4,7 @@
 mod container;
 mod contract;
 mod docker;
+mod error;
 mod local;
 mod server;
 pub mod tuning;
@@ -11,13 +12,13 @@ mod url;
 
 pub use container::ContainerProvisioner;
 pub use contract::{
-    alternatives, ProvisionRequest, Provisioner, DEFAULT_IMAGE, LOCAL_MYSQL_REPOSITORY,
-    SERVER_REPOSITORIES,
+    ProvisionRequest, Provisioner, DEFAULT_IMAGE, LOCAL_MYSQL_REPOSITORY, SERVER_REPOSITORIES,
 };
 pub use docker::{
     docker_engine, image_present, labelled_containers, labelled_containers_with_pids, local_images,
-    remove_container, DockerEngine, PID_LABEL, RUN_LABEL,
+    remove_container, DockerCall, DockerEngine, DockerError, PID_LABEL, RUN_LABEL,
 };
+pub use error::{alternatives, AdminCall, NotReady, ProvisionError};
 pub use local::{find_server_binary, LocalProvisioner, TEMP_PREFIX};
 pub use server::{version_numbers, Choice, Engine, Profile, ProviderKind, Server, ServerHandle};
 pub use url::UrlProvisioner;
@@ -70,10 +71,7 @@ async fn auto(req: &ProvisionRequest, run_id: &str, redactor: &Redactor) -> Resu
     let local = local_of(req).ok();
     if let Err(d) = docker_engine().await {
         let Some(l) = local else {
-            return Err(HarnessError::env(format!(
-                "no server available: Docker engine unreachable ({d}) and no mariadbd/mysqld binary found.\n{}",
-                alternatives()
-            )));
+            return Err(ProvisionError::NoServer(d).into());
         };
         let mut s = l.provision(run_id, redactor).await?;
         s.choice = Choice::AutoLocalBinary {
@@ -119,11 +117,10 @@ fn first_line(e: &HarnessError) -> String {
 }
 
 fn url_of(req: &ProvisionRequest, redactor: &Redactor) -> Result<UrlProvisioner> {
-    let url = req.database_url.as_deref().ok_or_else(|| {
-        HarnessError::usage(
-            "--db url needs --database-url mysql://USER:PASS@HOST:PORT/ (or MH_DATABASE_URL)",
-        )
-    })?;
+    let url = req
+        .database_url
+        .as_deref()
+        .ok_or_else(HarnessError::no_database_url)?;
     redactor.add(url);
     UrlProvisioner::new(url)
 }
@@ -135,12 +132,7 @@ fn container_of(req: &ProvisionRequest) -> ContainerProvisioner {
 fn local_of(req: &ProvisionRequest) -> Result<LocalProvisioner> {
     let binary = match &req.binary {
         Some(b) => b.clone(),
-        None => find_server_binary().ok_or_else(|| {
-            HarnessError::env(format!(
-                "--db local: no mariadbd or mysqld found on PATH or in /usr/sbin, /usr/local/mysql/bin.\n{}",
-                alternatives()
-            ))
-        })?,
+        None => find_server_binary().ok_or(ProvisionError::NoServerBinary)?,
     };
     Ok(LocalProvisioner::new(binary, req.startup_timeout))
 }

@@ -7,8 +7,9 @@ use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 use serde::Serialize;
 
+use super::{AdminCall, ProvisionError};
 use crate::config::MigrateAs;
-use crate::db::{ident, ConnInfo};
+use crate::db::{ident, ConnInfo, DbError};
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
 
@@ -162,14 +163,19 @@ impl Server {
 
     /// Reads the version string from the server itself.
     pub async fn read_version(conn: &ConnInfo) -> Result<String> {
-        let mut c = conn
-            .connect(None)
-            .await
-            .map_err(|e| HarnessError::env(format!("cannot connect to {conn:?}: {e}")))?;
-        let v: Option<String> = c
-            .query_first("SELECT VERSION()")
-            .await
-            .map_err(|e| HarnessError::env(format!("SELECT VERSION() failed: {e}")))?;
+        let mut c =
+            conn.connect(None)
+                .await
+                .map_err(ProvisionError::admin(AdminCall::Connect {
+                    server: format!("{conn:?}"),
+                }))?;
+        let v: Option<String> =
+            c.query_first("SELECT VERSION()")
+                .await
+                .map_err(|e| ProvisionError::Admin {
+                    call: AdminCall::ReadVersion,
+                    source: DbError::at("SELECT VERSION()")(e),
+                })?;
         let _ = c.disconnect().await;
         Ok(v.unwrap_or_default())
     }
@@ -183,11 +189,12 @@ impl Server {
     /// Refuses servers the harness does not support, naming what was found and what works.
     pub fn check_supported(&self) -> Result<()> {
         match (self.engine, version_numbers(&self.version)) {
-            (Engine::Mysql, Some((major, _))) if major < 8 => Err(HarnessError::env(format!(
-                "the server is MySQL {}: MySQL 8.0 or newer is needed (MySQL 5.x is end-of-life and lacks the data dictionary the snapshots read).\n\
-                 Works: MySQL 8.0, 8.4, 9.x (e.g. --image mysql:8.4, or migration-harness/mysql:9.7 from scripts/build-images.sh), MariaDB 10.5 and newer.",
-                self.version
-            ))),
+            (Engine::Mysql, Some((major, _))) if major < 8 => {
+                Err(ProvisionError::UnsupportedServer {
+                    version: self.version.clone(),
+                }
+                .into())
+            }
             _ => Ok(()),
         }
     }
@@ -197,10 +204,14 @@ impl Server {
     /// created; no SUPER) and checks it can log in.
     pub async fn read_profile(&mut self, migrate_as: MigrateAs, redactor: &Redactor) -> Result<()> {
         let mut c = self.admin().await?;
-        let row: Option<(Option<i64>, Option<i64>)> = c
-            .query_first("SELECT @@log_bin, @@log_bin_trust_function_creators")
-            .await
-            .map_err(|e| HarnessError::env(format!("cannot read the server's settings: {e}")))?;
+        let sql = "SELECT @@log_bin, @@log_bin_trust_function_creators";
+        let row: Option<(Option<i64>, Option<i64>)> =
+            c.query_first(sql)
+                .await
+                .map_err(|e| ProvisionError::Admin {
+                    call: AdminCall::ReadSettings,
+                    source: DbError::at(sql)(e),
+                })?;
         let (log_bin, trust) = row.unwrap_or_default();
         self.profile = Some(Profile {
             binary_log: log_bin.unwrap_or(0) != 0,
@@ -214,13 +225,11 @@ impl Server {
                 ..self.conn.clone()
             };
             redactor.add(&app.password);
-            let refused = |what: &str, e: &dyn std::fmt::Display| {
-                HarnessError::env(format!(
-                    "the server refuses the application user {} ({what}: {e}).\n\
-                     Migrations run as a schema-scoped user by default, as in production; the account {} needs CREATE USER and GRANT OPTION to create it.\n\
-                     Works: grant those, or set [server] migrate_as = \"root\" in harness.toml to run migrations as {}.",
-                    app.user, self.conn.user, self.conn.user
-                ))
+            let refused = |step: &'static str, source: DbError| ProvisionError::AppUserRefused {
+                user: app.user.clone(),
+                admin: self.conn.user.clone(),
+                step,
+                source,
             };
             for host in APP_HOSTS {
                 c.query_drop(format!(
@@ -228,7 +237,7 @@ impl Server {
                     app.user, app.password
                 ))
                 .await
-                .map_err(|e| refused("CREATE USER", &e))?;
+                .map_err(|e| refused("CREATE USER", e.into()))?;
                 // Once one exists, teardown drops it (and the other, if any).
                 self.app = Some(app.clone());
                 // Each database is granted as it is created: find out now, not in every
@@ -238,10 +247,10 @@ impl Server {
                     self.run_id, app.user
                 ))
                 .await
-                .map_err(|e| refused("GRANT", &e))?;
+                .map_err(|e| refused("GRANT", e.into()))?;
             }
             let _ = c.disconnect().await;
-            let a = app.connect(None).await.map_err(|e| refused("login", &e))?;
+            let a = app.connect(None).await.map_err(|e| refused("login", e))?;
             let _ = a.disconnect().await;
         } else {
             let _ = c.disconnect().await;
@@ -255,7 +264,12 @@ impl Server {
         for host in APP_HOSTS {
             c.query_drop(format!("DROP USER IF EXISTS '{}'@'{host}'", app.user))
                 .await
-                .map_err(|e| HarnessError::env(format!("DROP USER {} failed: {e}", app.user)))?;
+                .map_err(|e| ProvisionError::Admin {
+                    call: AdminCall::DropUser {
+                        user: app.user.clone(),
+                    },
+                    source: e.into(),
+                })?;
         }
         let _ = c.disconnect().await;
         Ok(())
@@ -263,10 +277,13 @@ impl Server {
 
     /// A connection without a default database (for CREATE/DROP DATABASE).
     pub async fn admin(&self) -> Result<Conn> {
-        self.conn
+        Ok(self
+            .conn
             .connect(None)
             .await
-            .map_err(|e| HarnessError::env(format!("lost the server at {:?}: {e}", self.conn)))
+            .map_err(ProvisionError::admin(AdminCall::Lost {
+                server: format!("{:?}", self.conn),
+            }))?)
     }
 
     /// Creates a new, empty database owned by this run.
@@ -279,7 +296,10 @@ impl Server {
             ident(&name)
         ))
         .await
-        .map_err(|e| HarnessError::env(format!("CREATE DATABASE {name} failed: {e}")))?;
+        .map_err(|e| ProvisionError::Admin {
+            call: AdminCall::CreateDatabase { name: name.clone() },
+            source: e.into(),
+        })?;
         if let Some(app) = &self.app {
             for host in APP_HOSTS {
                 c.query_drop(format!(
@@ -288,7 +308,10 @@ impl Server {
                     app.user
                 ))
                 .await
-                .map_err(|e| HarnessError::env(format!("GRANT on {name} failed: {e}")))?;
+                .map_err(|e| ProvisionError::Admin {
+                    call: AdminCall::Grant { name: name.clone() },
+                    source: e.into(),
+                })?;
             }
         }
         let _ = c.disconnect().await;
@@ -299,14 +322,18 @@ impl Server {
     /// Drops a database this run created; refuses any other name.
     pub async fn drop_database(&self, name: &str) -> Result<()> {
         if !self.owns(name) {
-            return Err(HarnessError::usage(format!(
-                "refusing to drop `{name}`: this run did not create it"
-            )));
+            return Err(ProvisionError::NotOwned {
+                database: name.to_string(),
+            }
+            .into());
         }
         let mut c = self.admin().await?;
         c.query_drop(format!("DROP DATABASE IF EXISTS {}", ident(name)))
             .await
-            .map_err(|e| HarnessError::env(format!("DROP DATABASE {name} failed: {e}")))?;
+            .map_err(|e| ProvisionError::Admin {
+                call: AdminCall::DropDatabase { name: name.into() },
+                source: e.into(),
+            })?;
         let _ = c.disconnect().await;
         self.created.lock().expect("lock").retain(|n| n != name);
         Ok(())
@@ -334,7 +361,7 @@ impl Server {
     pub async fn kill(&self) -> Result<()> {
         match self.handle.lock().await.as_ref() {
             Some(h) => h.kill().await,
-            None => Err(HarnessError::usage("a URL server is not ours to kill")),
+            None => Err(ProvisionError::NotOursToKill.into()),
         }
     }
 
@@ -348,25 +375,22 @@ impl Server {
         if handle.is_none() || self.provider == ProviderKind::Url {
             for name in self.created_databases() {
                 if let Err(e) = self.drop_database(&name).await {
-                    errors.push(e.to_string());
+                    errors.push(e);
                 }
             }
             if let Err(e) = self.drop_app_user().await {
-                errors.push(e.to_string());
+                errors.push(e);
             }
         }
         if let Some(h) = handle {
             if let Err(e) = h.stop().await {
-                errors.push(e.to_string());
+                errors.push(e);
             }
         }
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(HarnessError::env(format!(
-                "cleanup incomplete: {}",
-                errors.join("; ")
-            )))
+            Err(HarnessError::CleanupIncomplete(errors))
         }
     }
 }

@@ -3,9 +3,9 @@
 
 use std::time::Instant;
 
-use super::{ProviderKind, Provisioner, Server};
+use super::{ProviderKind, ProvisionError, Provisioner, Server};
 use crate::db::ConnInfo;
-use crate::error::{HarnessError, Result};
+use crate::error::Result;
 use crate::redact::Redactor;
 
 pub struct UrlProvisioner {
@@ -14,8 +14,7 @@ pub struct UrlProvisioner {
 
 impl UrlProvisioner {
     pub fn new(url: &str) -> Result<Self> {
-        let (conn, _db) = ConnInfo::parse_url(url)
-            .map_err(|e| HarnessError::usage(format!("bad --database-url: {e}")))?;
+        let (conn, _db) = ConnInfo::parse_url(url)?;
         Ok(UrlProvisioner { conn })
     }
 }
@@ -25,9 +24,9 @@ impl Provisioner for UrlProvisioner {
     async fn provision(&self, run_id: &str, redactor: &Redactor) -> Result<Server> {
         let started = Instant::now();
         redactor.add(&self.conn.password);
-        let version = Server::read_version(&self.conn).await.map_err(|e| {
-            HarnessError::env(format!("--db url: {}", redactor.redact(&e.to_string())))
-        })?;
+        let version = Server::read_version(&self.conn)
+            .await
+            .map_err(|e| ProvisionError::UrlUnreachable(redactor.redact(&e.to_string())))?;
         let mut s = Server::new(ProviderKind::Url, self.conn.clone(), version, run_id, None);
         s.startup_ms = started.elapsed().as_millis() as u64;
         Ok(s)

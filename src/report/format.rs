@@ -48,12 +48,10 @@ impl Format {
                     .iter()
                     .find(|(_, names)| names.contains(&f))
                     .map(|(fmt, _)| *fmt)
-                    .ok_or_else(|| {
-                        let valid: Vec<&str> = Self::NAMES.iter().map(|(_, n)| n[0]).collect();
-                        HarnessError::usage(format!(
-                            "unknown format `{f}`; valid: {}",
-                            valid.join(", ")
-                        ))
+                    .ok_or_else(|| HarnessError::UnknownValue {
+                        what: "format",
+                        value: f.to_string(),
+                        valid: Self::NAMES.iter().map(|(_, n)| n[0].to_string()).collect(),
                     })
             })
             .collect()

@@ -8,6 +8,7 @@ use super::junit::render_junit;
 use super::sarif::render_sarif;
 use super::summary::RunSummary;
 use super::{html, markdown, pr_comment, release_notes, view};
+use crate::error::IoAction;
 use crate::error::{HarnessError, Result};
 
 /// Renders each requested format once; the human formats share one view model.
@@ -47,13 +48,11 @@ pub fn render_step_summary(s: &RunSummary) -> String {
 
 /// Writes rendered reports into `dir`; returns the paths written.
 pub fn write_reports(rendered: &[(Format, String)], dir: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(HarnessError::io(IoAction::Create, dir))?;
     let mut out = Vec::new();
     for (f, text) in rendered {
         let p = dir.join(f.file_name());
-        std::fs::write(&p, text)
-            .map_err(|e| HarnessError::env(format!("cannot write {}: {e}", p.display())))?;
+        std::fs::write(&p, text).map_err(HarnessError::io(IoAction::Write, &p))?;
         out.push(p);
     }
     Ok(out)

@@ -10,7 +10,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::collect::Collector;
 use super::summary::RunSummary;
-use crate::error::{HarnessError, Result};
+use crate::error::{HarnessError, Internal, Result};
 use crate::scenario::Event;
 
 /// Something a sink did at the end that a later sink (the console) reports.
@@ -65,7 +65,7 @@ impl Dispatcher {
         let summary = self
             .collector
             .finish()
-            .map_err(|m| HarnessError::env(format!("internal error: {m}")))?;
+            .map_err(|m| HarnessError::Internal(Internal::Collector(m.to_string())))?;
         // A sink that fails does not keep the others (the console's verdict above all)
         // from rendering; the first failure is the run's error.
         let mut done = Vec::new();

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::model::ScenarioFile;
-use crate::error::{HarnessError, Result};
+use crate::error::{HarnessError, IoAction, Result};
 
 /// In the order `all` runs them (DESIGN.md §1).
 const BUILTIN: &[(&str, &str)] = &[
@@ -59,14 +59,13 @@ pub fn all_scenarios(project_dir: Option<&Path>) -> Result<Vec<ScenarioFile>> {
     let mut out = builtin();
     if let Some(dir) = project_dir.filter(|d| d.is_dir()) {
         let mut files: Vec<_> = std::fs::read_dir(dir)
-            .map_err(|e| HarnessError::usage(format!("cannot read {}: {e}", dir.display())))?
+            .map_err(HarnessError::io(IoAction::Read, dir))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "toml"))
             .collect();
         files.sort();
         for f in files {
-            let text = std::fs::read_to_string(&f)
-                .map_err(|e| HarnessError::usage(format!("cannot read {}: {e}", f.display())))?;
+            let text = std::fs::read_to_string(&f).map_err(HarnessError::io(IoAction::Read, &f))?;
             let s = ScenarioFile::parse(&text, &f)?;
             if out.iter().any(|o| o.id == s.id) {
                 return Err(HarnessError::Config {

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::chain::{Chain, ChainReport};
+use crate::chain::{Chain, ChainReport, UnresolvedRevision};
 use crate::config::{History, ScenariosConfig, Strictness};
 use crate::error::{HarnessError, Result};
 use crate::settings::ScenarioSelection;
@@ -91,11 +91,9 @@ pub fn plan(
         f.check_targets(chain)?;
     }
     let valid = || {
-        available
-            .iter()
-            .map(|s| s.id.as_str())
+        std::iter::once("all".to_string())
+            .chain(available.iter().map(|s| s.id.clone()))
             .collect::<Vec<_>>()
-            .join(", ")
     };
     let selected: Vec<ScenarioFile> = match selection {
         ScenarioSelection::All => available.clone(),
@@ -106,18 +104,19 @@ pub fn plan(
                     Some(s) if !v.iter().any(|x: &ScenarioFile| x.id == *id) => v.push(s.clone()),
                     Some(_) => {}
                     None => {
-                        return Err(HarnessError::usage(format!(
-                            "unknown scenario `{id}`; valid: all, {}",
-                            valid()
-                        )))
+                        return Err(HarnessError::UnknownValue {
+                            what: "scenario",
+                            value: id.clone(),
+                            valid: valid(),
+                        })
                     }
                 }
             }
             if v.is_empty() {
-                return Err(HarnessError::usage(format!(
-                    "--scenario is empty; valid: all, {}",
-                    valid()
-                )));
+                return Err(HarnessError::EmptyFlag {
+                    flag: "--scenario",
+                    valid: valid(),
+                });
             }
             v
         }
@@ -129,22 +128,33 @@ pub fn plan(
         (Some(b), _) => {
             let b = chain.resolve(b).map_err(|e| {
                 // List the valid revisions base → head, as a person reads the chain.
-                let e = match e.split_once("; valid: ") {
-                    Some((head, _)) if !report.order.is_empty() => {
-                        format!("{head}; valid: {}", report.order.join(", "))
+                let e = match e {
+                    UnresolvedRevision::Unknown { id, .. } if !report.order.is_empty() => {
+                        UnresolvedRevision::Unknown {
+                            id,
+                            valid: report.order.clone(),
+                        }
                     }
-                    _ => e,
+                    e => e,
                 };
-                HarnessError::usage(format!("bad --baseline: {e}"))
+                HarnessError::BadFlag {
+                    flag: "--baseline",
+                    value: b.to_string(),
+                    reason: e.to_string(),
+                }
             })?;
             if let Some(h) = &head {
                 let bi = report.order.iter().position(|o| *o == b);
                 let hi = report.order.iter().position(|o| o == h);
                 if b == *h || bi >= hi {
-                    return Err(HarnessError::usage(format!(
-                        "bad --baseline: {b} is not before head {h}; valid: {}",
-                        report.order[..hi.unwrap_or(0)].join(", ")
-                    )));
+                    return Err(HarnessError::BadFlag {
+                        flag: "--baseline",
+                        reason: format!(
+                            "{b} is not before head {h}; valid: {}",
+                            report.order[..hi.unwrap_or(0)].join(", ")
+                        ),
+                        value: b,
+                    });
                 }
             }
             Some(b)

@@ -187,21 +187,23 @@ impl StepResult {
         }
     }
 
-    pub fn fail(mut self, message: impl Into<String>) -> Self {
+    /// `message` is any typed reason (a `StepError`, a `VersionMismatch`) or a sentence:
+    /// its `Display` is what the report shows.
+    pub fn fail(mut self, message: impl std::fmt::Display) -> Self {
         self.status = Status::Failed;
-        self.message = Some(message.into());
+        self.message = Some(message.to_string());
         self
     }
 
-    pub fn skip(mut self, message: impl Into<String>) -> Self {
+    pub fn skip(mut self, message: impl std::fmt::Display) -> Self {
         self.status = Status::Skipped;
-        self.message = Some(message.into());
+        self.message = Some(message.to_string());
         self
     }
 
-    pub fn error(mut self, message: impl Into<String>) -> Self {
+    pub fn error(mut self, message: impl std::fmt::Display) -> Self {
         self.status = Status::Error;
-        self.message = Some(message.into());
+        self.message = Some(message.to_string());
         self
     }
 

@@ -133,8 +133,8 @@ async fn run_scenario(
             result.status = Status::Error;
             result.reason = Some(e.to_string());
             result.details = e.to_string();
-            ctx.server_lost
-                .store(server_gone(ctx).await, Ordering::SeqCst);
+            // The error says whether the server is gone; no second probe.
+            ctx.server_lost.store(e.is_server_lost(), Ordering::SeqCst);
             let _ = events.send(Event::ScenarioFinished {
                 result: result.clone(),
             });

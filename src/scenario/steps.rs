@@ -7,6 +7,7 @@ mod checks;
 mod common;
 mod compat;
 mod deploy;
+mod error;
 mod fork;
 mod halfapplied;
 mod online;
@@ -24,6 +25,7 @@ use super::state::{ScenarioState, StepOutcome};
 pub(crate) use baseline::prepare_baseline;
 pub(crate) use common::revision_of;
 use common::{after, again_after_downgrade, from_execution, label, snapshot, target_of};
+pub use error::Unmet;
 
 pub async fn run_step(ctx: &RunContext, state: &mut ScenarioState, step: &Step) -> StepOutcome {
     let started = std::time::Instant::now();

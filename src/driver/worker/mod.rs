@@ -22,9 +22,11 @@ use tokio::process::{Child, Command};
 use super::groups::Registered;
 use super::statement::{SourceLine, StatementOutcome, StatementRecord, StatementSource};
 use crate::db::ServerError;
-use crate::error::{HarnessError, Result};
+use crate::error::{HarnessError, IoAction, Result};
 
+mod error;
 mod zygote;
+pub use error::{WorkerError, WorkerFailure};
 pub use zygote::{ChildPipes, Ended, Forked, Zygote};
 
 const SCRIPT: &str = include_str!("mh_worker.py");
@@ -69,17 +71,6 @@ pub struct WorkerSpec {
     pub cwd: PathBuf,
     pub env: Vec<(String, String)>,
     pub conf: Value,
-}
-
-/// Why a call produced no reply.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WorkerFailure {
-    /// No reply within the step's timeout; the worker was killed.
-    TimedOut,
-    /// The process ended (killed, crashed) before replying; what it last printed.
-    Died { detail: String },
-    /// A worker could not be started at all.
-    NotStarted { reason: String },
 }
 
 /// One revision's upgrade() or downgrade() that ran during a call.
@@ -303,14 +294,12 @@ fn script_path(script: WorkerScript) -> Result<PathBuf> {
         if path.exists() {
             continue;
         }
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| HarnessError::env(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(&dir).map_err(HarnessError::io(IoAction::Create, &dir))?;
         let tmp = tempfile::NamedTempFile::new_in(&dir)
-            .map_err(|e| HarnessError::env(format!("cannot write into {}: {e}", dir.display())))?;
-        std::fs::write(tmp.path(), text)
-            .map_err(|e| HarnessError::env(format!("cannot write the worker script: {e}")))?;
+            .map_err(HarnessError::io(IoAction::Write, &dir))?;
+        std::fs::write(tmp.path(), text).map_err(HarnessError::io(IoAction::Write, tmp.path()))?;
         tmp.persist(&path)
-            .map_err(|e| HarnessError::env(format!("cannot write the worker script: {e}")))?;
+            .map_err(|e| HarnessError::io(IoAction::Write, &path)(e.error))?;
     }
     Ok(dir.join(script.file()))
 }
@@ -358,10 +347,13 @@ impl WorkerPool {
             idle: Mutex::new(Vec::new()),
             zygote,
         };
-        let (worker, versions) = pool.spawn().await.map_err(|f| match f {
-            WorkerFailure::NotStarted { reason } => HarnessError::env(reason),
-            other => HarnessError::env(format!("{} did not start: {other:?}", name)),
-        })?;
+        let (worker, versions) = pool
+            .spawn()
+            .await
+            .map_err(|failure| WorkerError::NotStarted {
+                worker: name,
+                failure,
+            })?;
         pool.release(worker);
         Ok((pool, versions))
     }

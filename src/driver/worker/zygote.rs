@@ -26,6 +26,34 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use crate::driver::groups::Registered;
 
+/// Why the zygote could not start or fork; the caller falls back to a fresh interpreter.
+#[derive(Debug, thiserror::Error)]
+pub enum ZygoteError {
+    #[error("socketpair: {0}")]
+    SocketPair(nix::Error),
+    #[error("cannot start {}: {source}", python.display())]
+    Spawn {
+        python: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// No `ready` line within the timeout; `seen` is what came instead.
+    #[error("the zygote did not start: {seen}")]
+    NotReady { seen: String },
+    #[error("cannot make a pipe: {0}")]
+    Pipe(#[source] std::io::Error),
+    #[error("zygote state poisoned")]
+    Poisoned,
+    #[error("the zygote was shut down")]
+    ShutDown,
+    /// Sending the request failed, or the zygote ended before answering.
+    #[error("the zygote is gone{}", .0.as_ref().map(|e| format!(": {e}")).unwrap_or_default())]
+    Gone(Option<nix::Error>),
+    /// The zygote's own `fork()` failed.
+    #[error("the zygote could not fork: {0}")]
+    Fork(String),
+}
+
 /// What the zygote says about one child.
 #[derive(Debug)]
 enum Note {
@@ -108,14 +136,14 @@ impl Zygote {
         env: &[(String, String)],
         conf: &Value,
         ready_timeout: Duration,
-    ) -> Result<Zygote, String> {
+    ) -> Result<Zygote, ZygoteError> {
         let (ours, theirs) = socket::socketpair(
             socket::AddressFamily::Unix,
             socket::SockType::SeqPacket,
             None,
             socket::SockFlag::SOCK_CLOEXEC,
         )
-        .map_err(|e| format!("socketpair: {e}"))?;
+        .map_err(ZygoteError::SocketPair)?;
         let mut cmd = Command::new(python);
         cmd.arg("-u")
             .arg(script)
@@ -130,14 +158,19 @@ impl Zygote {
             .stderr(Stdio::null())
             .process_group(0)
             .kill_on_drop(true);
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", python.display()))?;
+        let mut child = cmd.spawn().map_err(|source| ZygoteError::Spawn {
+            python: python.to_path_buf(),
+            source,
+        })?;
         let group = child.id().map(|p| Registered::new(p as i32));
         let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
         match tokio::time::timeout(ready_timeout, lines.next_line()).await {
             Ok(Ok(Some(l))) if l.contains("\"ready\": true") => {}
-            other => return Err(format!("the zygote did not start: {other:?}")),
+            other => {
+                return Err(ZygoteError::NotReady {
+                    seen: format!("{other:?}"),
+                })
+            }
         }
         let pending: Pending = Arc::default();
         let routes = pending.clone();
@@ -177,8 +210,12 @@ impl Zygote {
 
     /// Forks a child for `request` (`kind` "worker" with its `conf`, or "run" with `argv`,
     /// `env`, `cwd`), handing it the pipes; waits for its pid.
-    async fn fork(&self, mut request: Value, worker: bool) -> Result<(Forked, ChildPipes), String> {
-        let io = |e: std::io::Error| format!("cannot make a pipe: {e}");
+    async fn fork(
+        &self,
+        mut request: Value,
+        worker: bool,
+    ) -> Result<(Forked, ChildPipes), ZygoteError> {
+        let io = ZygoteError::Pipe;
         let (out_r, out_w) = pipe_pair().map_err(io)?;
         let (err_r, err_w) = pipe_pair().map_err(io)?;
         let (stdin, mut give) = if worker {
@@ -194,14 +231,14 @@ impl Zygote {
         let (tx, mut rx) = unbounded_channel();
         self.pending
             .lock()
-            .map_err(|_| "zygote state poisoned".to_string())?
+            .map_err(|_| ZygoteError::Poisoned)?
             .insert(id, tx);
         let sent = {
-            let guard = self.sock.lock().map_err(|_| "zygote socket poisoned")?;
+            let guard = self.sock.lock().map_err(|_| ZygoteError::Poisoned)?;
             let Some(sock) = guard.as_ref() else {
                 drop(guard);
                 self.forget(id);
-                return Err("the zygote was shut down".into());
+                return Err(ZygoteError::ShutDown);
             };
             let raw: Vec<RawFd> = give.iter().map(|f| f.as_raw_fd()).collect();
             let body = request.to_string();
@@ -217,15 +254,15 @@ impl Zygote {
         drop(give);
         if let Err(e) = sent {
             self.forget(id);
-            return Err(format!("the zygote is gone: {e}"));
+            return Err(ZygoteError::Gone(Some(e)));
         }
         let pid = match rx.recv().await {
             Some(Note::Pid(p)) => p,
             Some(Note::Error(e)) => {
                 self.forget(id);
-                return Err(format!("the zygote could not fork: {e}"));
+                return Err(ZygoteError::Fork(e));
             }
-            _ => return Err("the zygote is gone".into()),
+            _ => return Err(ZygoteError::Gone(None)),
         };
         let pipes = ChildPipes {
             stdin: match stdin {
@@ -251,7 +288,7 @@ impl Zygote {
     }
 
     /// An Alembic worker (`mh_worker.py`'s loop with `conf`) forked from the zygote.
-    pub async fn worker(&self, conf: &Value) -> Result<(Forked, ChildPipes), String> {
+    pub async fn worker(&self, conf: &Value) -> Result<(Forked, ChildPipes), ZygoteError> {
         self.fork(json!({"kind": "worker", "conf": conf}), true)
             .await
     }
@@ -262,7 +299,7 @@ impl Zygote {
         args: &[String],
         env: &[(String, String)],
         cwd: &Path,
-    ) -> Result<(Forked, ChildPipes), String> {
+    ) -> Result<(Forked, ChildPipes), ZygoteError> {
         let env: serde_json::Map<String, Value> = env
             .iter()
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))

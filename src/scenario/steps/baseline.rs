@@ -161,10 +161,9 @@ pub(crate) async fn run_sql_list(
 ) -> Result<u64, (String, mysql_async::Error)> {
     let start = std::time::Instant::now();
     let mut c = db
-        .conn
-        .connect(Some(&db.database))
+        .connect()
         .await
-        .map_err(|e| (String::new(), e))?;
+        .map_err(|e| (String::new(), e.into_source()))?;
     for s in sql {
         let r = tokio::time::timeout(db.timeout, c.query_drop(s.as_str())).await;
         match r {

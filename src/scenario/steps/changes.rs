@@ -7,6 +7,7 @@ use super::common::snapshot;
 use crate::compat::{RevisionChanges, Subject};
 use crate::driver::Target;
 use crate::scenario::context::RunContext;
+use crate::scenario::steps::error::StepError;
 use crate::schema::{self, Change};
 
 /// For a probe whose error named a bare column: the table a revision or the drift changed
@@ -35,18 +36,16 @@ pub(super) fn owner(
 /// walked one revision at a time; and the clean baseline's snapshot.
 pub(super) async fn history(
     ctx: &RunContext,
-) -> Result<(Vec<RevisionChanges>, schema::Snapshot), String> {
-    let name = ctx
-        .server
-        .create_database()
-        .await
-        .map_err(|e| e.to_string())?;
+) -> Result<(Vec<RevisionChanges>, schema::Snapshot), StepError> {
+    let name = ctx.server.create_database().await?;
     let db = ctx.db(&name);
     let walked = async {
         if let Some(b) = &ctx.plan.baseline {
             let e = ctx.driver.upgrade(&db, &Target::Revision(b.clone())).await;
             if !e.ok() {
-                return Err(format!("upgrade to the baseline {b} failed"));
+                return Err(StepError::BaselineUpgrade {
+                    revision: b.clone(),
+                });
             }
         }
         let base = snapshot(ctx, &db).await?;

@@ -10,9 +10,10 @@ use super::super::state::{ScenarioState, StepOutcome};
 use super::baseline::{prepare_baseline, run_sql_list};
 use super::common::{from_execution, label, meets, revision_of, snapshot, target_of};
 use crate::data;
-use crate::db::{ident, server_error};
+use crate::db::{ident, server_error, DbError};
 use crate::driver::{DbTarget, Outcome};
 use crate::findings::{differences, Defect, Kind};
+use crate::scenario::steps::Unmet;
 use crate::schema::{diff, hotfix_ddl, Snapshot};
 
 pub async fn reference_snapshot(
@@ -166,8 +167,8 @@ pub async fn sql_step(ctx: &RunContext, db: &DbTarget, sql: &str, expect: Expect
         ),
     );
     let result = async {
-        let mut c = db.conn.connect(Some(&db.database)).await?;
-        let r = c.query_drop(sql).await;
+        let mut c = db.connect().await?;
+        let r = c.query_drop(sql).await.map_err(DbError::at(sql));
         let _ = c.disconnect().await;
         r
     };
@@ -180,12 +181,12 @@ pub async fn sql_step(ctx: &RunContext, db: &DbTarget, sql: &str, expect: Expect
             ))
         }
         Ok(res) => {
-            let err = res.as_ref().err().and_then(server_error);
+            let err = res.as_ref().err().and_then(DbError::server_error);
             let mut r = r;
             r.error = err.clone();
             match meets(expect, res.is_ok(), err.as_ref()) {
                 Ok(()) => r,
-                Err(m) => r.fail(m),
+                Err(m) => r.fail(m.to_string()),
             }
         }
     }
@@ -209,12 +210,12 @@ pub async fn seed_data(ctx: &RunContext, state: &mut ScenarioState) -> StepResul
         },
     );
     let work = async {
-        let mut c = state.db.conn.connect(Some(&state.db.database)).await?;
+        let mut c = state.db.connect().await?;
         let seeding = data::apply_seed(&mut c, &plan).await?;
         let tables: Vec<String> = plan.inserts.iter().map(|i| i.table.clone()).collect();
         let contents = data::read_contents(&mut c, &state.db.database, &snap, &tables).await?;
         let _ = c.disconnect().await;
-        Ok::<_, mysql_async::Error>((seeding, contents))
+        Ok::<_, DbError>((seeding, contents))
     };
     match work.await {
         Err(e) => r.error(format!("seeding failed: {e}")),
@@ -245,10 +246,10 @@ pub async fn assert_data_preserved(ctx: &RunContext, state: &ScenarioState) -> S
     };
     let tables: Vec<String> = before.iter().map(|t| t.table.clone()).collect();
     let work = async {
-        let mut c = state.db.conn.connect(Some(&state.db.database)).await?;
+        let mut c = state.db.connect().await?;
         let after = data::read_contents(&mut c, &state.db.database, shape, &tables).await?;
         let _ = c.disconnect().await;
-        Ok::<_, mysql_async::Error>(after)
+        Ok::<_, DbError>(after)
     };
     let after = match work.await {
         Ok(a) => a,
@@ -402,7 +403,7 @@ pub async fn probes(
             .into();
     }
     let mut r = r;
-    let mut conn = match state.db.conn.connect(Some(&state.db.database)).await {
+    let mut conn = match state.db.connect().await {
         Ok(c) => c,
         Err(e) => return r.error(e.to_string()).into(),
     };
@@ -428,10 +429,10 @@ pub async fn probes(
                         e.message.contains(&format!("{c}'")) || e.message.contains(&format!(".{c}"))
                     }) =>
                 {
-                    Err(format!(
-                        "error names none of the missing columns {}: {e}",
-                        p.missing.join(", ")
-                    ))
+                    Err(Unmet::NamesNoMissingColumn {
+                        missing: p.missing.clone(),
+                        error: e.clone(),
+                    })
                 }
                 _ => Ok(()),
             }

@@ -6,9 +6,11 @@ use mysql_async::prelude::Queryable;
 use super::super::context::RunContext;
 use super::super::model::Expect;
 use super::super::result::{StepAction, StepResult};
+use crate::db::DbError;
 use crate::db::ServerError;
 use crate::driver::{DbTarget, Execution, Outcome, Target};
 use crate::findings::{Defect, Kind};
+use crate::scenario::steps::Unmet;
 use crate::schema::{self, Snapshot};
 
 /// What a per-revision step says of the older revisions `[scenarios] per_revision = "new"`
@@ -224,33 +226,28 @@ pub(crate) async fn after(ctx: &RunContext, db: &DbTarget, e: &Execution) {
     }
 }
 
-pub async fn snapshot(ctx: &RunContext, db: &DbTarget) -> Result<Snapshot, String> {
-    let mut c = db
-        .conn
-        .connect(Some(&db.database))
-        .await
-        .map_err(|e| e.to_string())?;
+pub async fn snapshot(ctx: &RunContext, db: &DbTarget) -> Result<Snapshot, DbError> {
+    let mut c = db.connect().await?;
     let s = schema::take_snapshot(&mut c, &db.database, ctx.server.engine, &ctx.exclude())
         .await
-        .map_err(|e| e.to_string());
+        .map_err(DbError::from);
     let _ = c.disconnect().await;
     s
 }
 
 /// Does `(ok, error)` meet `expect`? Returns what was expected vs what happened on failure.
-pub fn meets(expect: Expect, ok: bool, error: Option<&ServerError>) -> Result<(), String> {
+pub fn meets(expect: Expect, ok: bool, error: Option<&ServerError>) -> Result<(), Unmet> {
     match (expect, ok, error) {
         (Expect::Ok, true, _) => Ok(()),
-        (Expect::Ok, false, Some(e)) => Err(format!("expected success, got {e}")),
-        (Expect::Ok, false, None) => Err("expected success, it failed".into()),
+        (Expect::Ok, false, got) => Err(Unmet::ExpectedSuccess { got: got.cloned() }),
         (Expect::AnyError, false, _) => Ok(()),
         (Expect::Error(c), false, Some(e)) if e.code == c => Ok(()),
-        (Expect::Error(c), false, Some(e)) => Err(format!("expected error {c}, got {e}")),
-        (Expect::Error(c), false, None) => Err(format!(
-            "expected error {c}, it failed without a server error"
-        )),
+        (Expect::Error(code), false, got) => Err(Unmet::ExpectedError {
+            code,
+            got: got.cloned(),
+        }),
         (Expect::AnyError | Expect::Error(_), true, _) => {
-            Err(format!("expected {}, it succeeded", String::from(expect)))
+            Err(Unmet::Succeeded { expected: expect })
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::driver::FailedStatement;
 use crate::findings::{Defect, Kind};
 use crate::scenario::context::RunContext;
 use crate::scenario::result::{StepAction, StepResult};
+use crate::scenario::steps::error::StepError;
 
 /// A statement the server refused, with what it lacked.
 struct Refusal {
@@ -36,7 +37,7 @@ pub async fn release_code(
         Ok(s) => s,
         Err(why) => return r.skip(why).into(),
     };
-    let mut conn = match state.db.conn.connect(Some(&state.db.database)).await {
+    let mut conn = match state.db.connect().await {
         Ok(c) => c,
         Err(e) => return r.error(e.to_string()).into(),
     };
@@ -136,19 +137,15 @@ async fn statements(
     ctx: &RunContext,
     state: &ScenarioState,
     release: Release,
-) -> Result<Vec<CodeStatement>, String> {
+) -> Result<Vec<CodeStatement>, StepError> {
     let driver = match (release, &ctx.previous) {
         (Release::Next, _) => ctx.driver.clone(),
         (Release::Previous, Some(p)) => p.driver.clone(),
-        (Release::Previous, None) => {
-            return Err("no previous release: run with --since REF or set [compat] previous".into())
-        }
+        (Release::Previous, None) => return Err(StepError::NoPreviousRelease),
     };
     let mut out = match driver.model_statements(&state.db).await {
         Some(Ok(s)) => s,
-        Some(Err(e)) if !ctx.probes.iter().any(|p| p.release == release) => {
-            return Err(e.to_string())
-        }
+        Some(Err(e)) if !ctx.probes.iter().any(|p| p.release == release) => return Err(e.into()),
         _ => vec![],
     };
     out.extend(
@@ -164,13 +161,12 @@ async fn statements(
             }),
     );
     if out.is_empty() {
-        return Err(format!(
-            "no model to read and no [[probes]] with release = \"{}\"",
-            match release {
+        return Err(StepError::NoStatements {
+            release: match release {
                 Release::Previous => "previous",
                 Release::Next => "next",
-            }
-        ));
+            },
+        });
     }
     Ok(out)
 }

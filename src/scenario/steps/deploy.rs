@@ -11,6 +11,7 @@ use super::common::{after, from_execution, snapshot};
 use super::halfapplied::measure;
 use crate::driver::{DbTarget, Execution, Target, VersionState};
 use crate::findings::{Defect, Kind};
+use crate::scenario::steps::error::StepError;
 use crate::schema::{diff, Snapshot};
 
 /// `app.py:54 (create_app)`: the innermost traceback frame in the project's own code (not
@@ -141,7 +142,7 @@ pub async fn deploy(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome 
                     .into()
             }
         },
-        Err(why) => return r.detail(why).into(),
+        Err(why) => return r.detail(why.to_string()).into(),
     };
     match judge(
         ctx.plan.order(),
@@ -169,19 +170,14 @@ pub async fn deploy(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome 
 
 /// The schema a deploy that stopped cleanly at `rev` would leave: the baseline (drift
 /// included) on a scratch database, upgraded to `rev` by the harness.
-async fn stopped_at(ctx: &RunContext, rev: Option<&str>) -> Result<Snapshot, String> {
-    let name = ctx
-        .server
-        .create_database()
-        .await
-        .map_err(|e| e.to_string())?;
+async fn stopped_at(ctx: &RunContext, rev: Option<&str>) -> Result<Snapshot, StepError> {
+    let name = ctx.server.create_database().await?;
     let mut scratch = ScenarioState::new(ctx.db(&name));
     let out = async {
         let prep = prepare_baseline(ctx, &mut scratch).await;
         if let Some(bad) = prep.iter().find(|s| s.status != Status::Passed) {
-            return Err(format!(
-                "could not rebuild the state the deploy reached: {}",
-                bad.message.clone().unwrap_or_else(|| bad.title.clone())
+            return Err(StepError::Baseline(
+                bad.message.clone().unwrap_or_else(|| bad.title.clone()),
             ));
         }
         if let Some(rev) = rev {
@@ -190,15 +186,10 @@ async fn stopped_at(ctx: &RunContext, rev: Option<&str>) -> Result<Snapshot, Str
                 .upgrade(&scratch.db, &Target::Revision(rev.to_string()))
                 .await;
             if !e.ok() {
-                return Err(format!(
-                    "could not rebuild the state at {rev}: {}",
-                    e.error
-                        .map(|x| x.to_string())
-                        .unwrap_or_else(|| e.stderr.trim().to_string())
-                ));
+                return Err(StepError::rebuild(rev, false, &e));
             }
         }
-        snapshot(ctx, &scratch.db).await
+        Ok(snapshot(ctx, &scratch.db).await?)
     }
     .await;
     let _ = ctx.server.drop_database(&name).await;

@@ -6,17 +6,19 @@ use mysql_async::prelude::Queryable;
 use super::super::context::RunContext;
 use super::super::model::ParentState;
 use crate::db::ident;
+use crate::db::DbError;
 use crate::driver::{DbTarget, Target};
+use crate::scenario::steps::error::StepError;
 
 /// Copies the tables and rows of `from` into a new database. Views, triggers, routines,
 /// events, sequences and system-versioned tables would need rewriting: those states are
 /// rebuilt instead (`Err` says why).
-pub async fn clone_database(ctx: &RunContext, from: &DbTarget) -> Result<String, String> {
+pub async fn clone_database(ctx: &RunContext, from: &DbTarget) -> Result<String, StepError> {
     copy_database(ctx, from, None).await
 }
 
 /// Copies the tables and rows of `from` into `to`, an empty database this run created.
-pub async fn copy_into(ctx: &RunContext, from: &DbTarget, to: &str) -> Result<(), String> {
+pub async fn copy_into(ctx: &RunContext, from: &DbTarget, to: &str) -> Result<(), StepError> {
     copy_database(ctx, from, Some(to)).await.map(|_| ())
 }
 
@@ -24,12 +26,8 @@ async fn copy_database(
     ctx: &RunContext,
     from: &DbTarget,
     into: Option<&str>,
-) -> Result<String, String> {
-    let mut c = from
-        .conn
-        .connect(Some(&from.database))
-        .await
-        .map_err(|e| e.to_string())?;
+) -> Result<String, StepError> {
+    let mut c = from.connect().await?;
     let others: u64 = c
         .exec_first(
             "SELECT (SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?) \
@@ -40,11 +38,11 @@ async fn copy_database(
             (&from.database, &from.database, &from.database, &from.database, &from.database),
         )
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(DbError::from)?
         .unwrap_or(0);
     if others > 0 {
         let _ = c.disconnect().await;
-        return Err("the database holds views, triggers, routines, events or sequences".into());
+        return Err(StepError::NotCopyable);
     }
     let tables: Vec<String> = c
         .exec(
@@ -52,17 +50,13 @@ async fn copy_database(
             (&from.database,),
         )
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(DbError::from)?;
     let name = match into {
         Some(n) => n.to_string(),
-        None => ctx
-            .server
-            .create_database()
-            .await
-            .map_err(|e| e.to_string())?,
+        None => ctx.server.create_database().await?,
     };
     let work = async {
-        let mut n = from.conn.connect(Some(&name)).await?;
+        let mut n = ctx.db(&name).connect().await?;
         n.query_drop("SET SESSION FOREIGN_KEY_CHECKS = 0").await?;
         for t in &tables {
             let row: Option<(String, String)> = c
@@ -92,17 +86,23 @@ async fn copy_database(
             .await?;
         }
         let _ = n.disconnect().await;
-        Ok::<_, mysql_async::Error>(())
+        Ok::<_, DbError>(())
     };
     let r = work.await;
     let _ = c.disconnect().await;
     match (r, into) {
         (Ok(()), _) => Ok(name),
-        (Err(e), None) => {
+        (Err(source), None) => {
             let _ = ctx.server.drop_database(&name).await;
-            Err(format!("cloning failed: {e}"))
+            Err(StepError::Copy {
+                into_new: true,
+                source,
+            })
         }
-        (Err(e), Some(_)) => Err(format!("copying failed: {e}")),
+        (Err(source), Some(_)) => Err(StepError::Copy {
+            into_new: false,
+            source,
+        }),
     }
 }
 
@@ -157,17 +157,13 @@ pub async fn parent_state(
     how: ParentState,
     spine: Option<&DbTarget>,
     parent: Option<&str>,
-) -> Result<(String, &'static str), String> {
+) -> Result<(String, &'static str), StepError> {
     if let (ParentState::Clone, Some(s)) = (how, spine) {
         if let Ok(name) = clone_database(ctx, s).await {
             return Ok((name, "cloned"));
         }
     }
-    let name = ctx
-        .server
-        .create_database()
-        .await
-        .map_err(|e| e.to_string())?;
+    let name = ctx.server.create_database().await?;
     if let Some(p) = parent {
         let e = ctx
             .driver
@@ -175,15 +171,15 @@ pub async fn parent_state(
             .await;
         if !e.ok() {
             let _ = ctx.server.drop_database(&name).await;
-            return Err(format!(
-                "could not rebuild the state at {p}: {}",
-                e.error.as_ref().map(|x| x.to_string()).unwrap_or_else(|| e
-                    .log()
-                    .lines()
-                    .last()
-                    .unwrap_or("")
-                    .to_string())
-            ));
+            return Err(StepError::Rebuild {
+                revision: p.to_string(),
+                from_clean: false,
+                cause: e
+                    .error
+                    .as_ref()
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|| e.log().lines().last().unwrap_or("").to_string()),
+            });
         }
     }
     Ok((name, "rebuilt from clean"))

@@ -14,13 +14,15 @@ use super::common::snapshot;
 use super::fork::{clone_database, parent_state};
 use super::online_timing::time_at_scale;
 use crate::data::{self, SeedOptions};
-use crate::db::{server_error, ServerError};
+use crate::db::DbError;
+use crate::db::ServerError;
 use crate::driver::{DbTarget, FailedStatement, StatementSource, Target};
 use crate::findings::{Defect, Kind};
 use crate::online::{
     classify, ladder, with_clause, Algorithm, Blocking, ClauseForm, DdlStatement, Metadata,
     Refusal, RevisionDdl, StatementKind, Verdict,
 };
+use crate::scenario::steps::error::StepError;
 
 /// The server's "not supported" answers to an ALGORITHM or LOCK clause.
 const NOT_SUPPORTED: &[u16] = &[1845, 1846];
@@ -91,9 +93,14 @@ pub async fn online_ddl(ctx: &RunContext, state: &mut ScenarioState) -> StepOutc
         }
         let r = revision(ctx, rev, &ctx.db(&parent), &sent).await;
         let _ = ctx.server.drop_database(&parent).await;
+        // A lost server ends the probing: every later revision would fail the same way.
+        let lost = r.as_ref().err().is_some_and(StepError::is_server_lost);
         let mut r = r.unwrap_or_else(|e| step(rev).error(e));
         r.duration_ms = started.elapsed().as_millis() as u64;
         out.push(r);
+        if lost {
+            break;
+        }
     }
     if out.is_empty() {
         out.push(
@@ -132,7 +139,7 @@ async fn revision(
     rev: &str,
     parent: &DbTarget,
     sent: &[String],
-) -> Result<StepResult, String> {
+) -> Result<StepResult, StepError> {
     let timed = !ctx.production.rows.is_empty();
     let scratch = if timed {
         clone_database(ctx, parent).await?
@@ -142,18 +149,17 @@ async fn revision(
     let db = ctx.db(&scratch);
     let probed = async {
         let shape = snapshot(ctx, &db).await?;
-        let mut c = db
-            .conn
-            .connect(Some(&scratch))
-            .await
-            .map_err(|e| e.to_string())?;
+        let mut c = db.connect().await?;
         let plan = data::generate_with(&shape, &ctx.exclude(), SeedOptions::default());
         data::apply_seed(&mut c, &plan)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(DbError::from)?;
         let r = tokio::time::timeout(ctx.timeout, probe_all(&mut c, ctx, sent)).await;
         let _ = c.disconnect().await;
-        r.map_err(|_| format!("probing took longer than {} s", ctx.timeout.as_secs()))?
+        r.map_err(|_| StepError::ProbeTimedOut {
+            seconds: ctx.timeout.as_secs(),
+        })?
+        .map_err(StepError::from)
     }
     .await;
     if timed {
@@ -225,7 +231,7 @@ async fn probe_all(
     c: &mut Conn,
     ctx: &RunContext,
     sent: &[String],
-) -> Result<Vec<DdlStatement>, String> {
+) -> Result<Vec<DdlStatement>, DbError> {
     let mut out = Vec::new();
     for (k, sql) in sent.iter().enumerate() {
         let mut st = DdlStatement {
@@ -277,11 +283,17 @@ async fn probe_all(
     Ok(out)
 }
 
-/// Runs `sql` as the migration wrote it: Err(lost connection) or Ok(the server's answer).
-async fn as_written(c: &mut Conn, sql: &str) -> Result<Result<(), ServerError>, String> {
+/// Runs `sql` as the migration wrote it: Err(the server is lost) or Ok(the server's answer).
+async fn as_written(c: &mut Conn, sql: &str) -> Result<Result<(), ServerError>, DbError> {
     match c.query_drop(sql).await {
         Ok(()) => Ok(Ok(())),
-        Err(e) => server_error(&e).map(Err).ok_or_else(|| e.to_string()),
+        Err(e) => {
+            let e = DbError::at(sql)(e);
+            match e.server_error() {
+                Some(refused) if !e.is_server_lost() => Ok(Err(refused)),
+                _ => Err(e),
+            }
+        }
     }
 }
 
@@ -293,7 +305,7 @@ async fn probe(
     ctx: &RunContext,
     sql: &str,
     form: ClauseForm,
-) -> Result<(Verdict, Vec<Refusal>), String> {
+) -> Result<(Verdict, Vec<Refusal>), DbError> {
     let mut refusals: Vec<Refusal> = Vec::new();
     let mut other = None;
     for attempt in ladder(ctx.server.engine) {

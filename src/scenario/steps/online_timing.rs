@@ -10,8 +10,11 @@ use super::super::context::RunContext;
 use super::common::snapshot;
 use super::fork::clone_database;
 use crate::data::{self, SeedIssue, SeedOptions};
+use crate::db::DbError;
 use crate::driver::DbTarget;
 use crate::online::{classify, with_clause, Attempt, Estimate, Sample, StatementKind};
+use crate::scenario::steps::error::FillError;
+use crate::scenario::steps::error::StepError;
 
 /// Rows per INSERT while filling a table.
 const BATCH: usize = 2_000;
@@ -25,15 +28,15 @@ pub async fn time_at_scale(
     accepted: Attempt,
     table: &str,
     production_rows: u64,
-) -> Result<Estimate, String> {
+) -> Result<Estimate, StepError> {
     let StatementKind::Alter { form, .. } = classify(&sent[k]) else {
-        return Err("the statement takes no ALGORITHM clause".into());
+        return Err(StepError::NoAlgorithmClause);
     };
     let sql = with_clause(&sent[k], form, accepted);
     let [small, large] = ctx.production.samples();
     let a = sample(ctx, parent, &sent[..k], &sql, table, small).await?;
     let b = sample(ctx, parent, &sent[..k], &sql, table, large).await?;
-    Estimate::extrapolate(production_rows, a, b).ok_or_else(|| "two equal sizes".into())
+    Estimate::extrapolate(production_rows, a, b).ok_or(StepError::EqualSamples)
 }
 
 /// One timing on its own copy: the statements before it, `rows` rows in `table`, then it.
@@ -44,21 +47,17 @@ async fn sample(
     sql: &str,
     table: &str,
     rows: u64,
-) -> Result<Sample, String> {
+) -> Result<Sample, StepError> {
     let name = clone_database(ctx, parent).await?;
     let db = ctx.db(&name);
     let timed = async {
-        let mut c = db
-            .conn
-            .connect(Some(&name))
-            .await
-            .map_err(|e| e.to_string())?;
+        let mut c = db.connect().await?;
         for s in before {
-            c.query_drop(s).await.map_err(|e| e.to_string())?;
+            c.query_drop(s).await.map_err(DbError::at(s.as_str()))?;
         }
         fill(ctx, &db, &mut c, table, rows).await?;
         let t0 = Instant::now();
-        c.query_drop(sql).await.map_err(|e| e.to_string())?;
+        c.query_drop(sql).await.map_err(DbError::at(sql))?;
         let ms = t0.elapsed().as_millis() as u64;
         let _ = c.disconnect().await;
         Ok(Sample { rows, ms })
@@ -75,7 +74,7 @@ async fn fill(
     c: &mut mysql_async::Conn,
     table: &str,
     rows: u64,
-) -> Result<(), String> {
+) -> Result<(), StepError> {
     let shape = snapshot(ctx, db).await?;
     let others: Vec<String> = shape
         .tables
@@ -96,21 +95,26 @@ async fn fill(
             },
         );
         if plan.inserts.is_empty() {
-            return Err(format!("the generator cannot fill `{table}`"));
+            return Err(FillError::NoPlan {
+                table: table.to_string(),
+            }
+            .into());
         }
-        let report = data::apply_seed(c, &plan)
-            .await
-            .map_err(|e| e.to_string())?;
+        let report = data::apply_seed(c, &plan).await.map_err(DbError::from)?;
         if let Some(issue) = report.tables.iter().flat_map(|t| t.issues.iter()).next() {
+            let table = table.to_string();
             return Err(match issue {
-                SeedIssue::Refused { error, .. } => {
-                    format!("the server refused generated rows for `{table}`: {error}")
-                }
-                SeedIssue::Unsupported { why } => why.clone(),
-                SeedIssue::Dependent { parent, .. } => {
-                    format!("rows of `{table}` need rows of `{parent}` that could not be seeded")
-                }
-            });
+                SeedIssue::Refused { error, .. } => FillError::Refused {
+                    table,
+                    error: error.clone(),
+                },
+                SeedIssue::Unsupported { why } => FillError::Unsupported { why: why.clone() },
+                SeedIssue::Dependent { parent, .. } => FillError::Dependent {
+                    table,
+                    parent: parent.clone(),
+                },
+            }
+            .into());
         }
         done += n;
     }

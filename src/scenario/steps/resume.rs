@@ -170,7 +170,7 @@ async fn crash_point(
 ) -> Resume {
     let name = match clone_database(ctx, parent).await {
         Ok(n) => n,
-        Err(e) => return Resume::NotMeasured(e),
+        Err(e) => return Resume::NotMeasured(e.to_string()),
     };
     let db = ctx.db(&name);
     let target = Target::Revision(rev.to_string());
@@ -209,7 +209,7 @@ async fn crash_point(
                                     "after forcing the version back to the parent, deploying again recovers".to_string()
                                 }
                                 Ok(_) => "after forcing the version back to the parent, deploying again leaves a schema unlike a clean install".to_string(),
-                                Err(e) => e,
+                                Err(e) => e.to_string(),
                             },
                             (Some(err), false) => format!(
                                 "after forcing the version back to the parent, deploying again fails with {err}"
@@ -239,7 +239,7 @@ async fn crash_point(
                     )
                 }
             }
-            Err(e) => Resume::NotMeasured(e),
+            Err(e) => Resume::NotMeasured(e.to_string()),
         }
     }
     .await;

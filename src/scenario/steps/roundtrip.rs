@@ -13,9 +13,11 @@ use super::common::snapshot;
 use super::fork::parent_state;
 use super::halfapplied::{measure, HalfApplied};
 use crate::data::{self, SeedOptions, SeedShape, TableContents};
+use crate::db::DbError;
 use crate::db::ServerError;
 use crate::driver::{DbTarget, Execution, FailedStatement, Target};
 use crate::findings::{differences, joined, Defect, Kind, SchemaDifference};
+use crate::scenario::steps::error::StepError;
 use crate::schema::{diff, Snapshot};
 
 /// One trip to run: the revision, its parent, and a database already at the parent (or the
@@ -24,7 +26,7 @@ struct Trip {
     index: usize,
     rev: String,
     parent: Option<String>,
-    db: Result<(String, &'static str), String>,
+    db: Result<(String, &'static str), StepError>,
 }
 
 pub async fn round_trips(
@@ -51,7 +53,9 @@ pub async fn round_trips(
             if ctx.plan.exercises(rev) {
                 let parent = i.checked_sub(1).map(|j| order[j].clone());
                 let db = match &unreachable {
-                    Some(why) => Err(why.clone()),
+                    Some(revision) => Err(StepError::Unreachable {
+                        revision: revision.clone(),
+                    }),
                     None => parent_state(ctx, how, Some(&spine), parent.as_deref()).await,
                 };
                 let trip = Trip {
@@ -70,9 +74,7 @@ pub async fn round_trips(
                     .upgrade(&spine, &Target::Revision(rev.clone()))
                     .await;
                 if !e.ok() {
-                    unreachable = Some(format!(
-                        "not reachable: upgrading {rev} fails on a clean database"
-                    ));
+                    unreachable = Some(rev.clone());
                 }
             }
         }
@@ -103,7 +105,7 @@ async fn seed(
     shape: &Snapshot,
     exclude: &[String],
     first_row: usize,
-) -> Result<data::SeedReport, String> {
+) -> Result<data::SeedReport, DbError> {
     let plan = data::generate_with(
         shape,
         exclude,
@@ -113,14 +115,8 @@ async fn seed(
             ..Default::default()
         },
     );
-    let mut c = db
-        .conn
-        .connect(Some(&db.database))
-        .await
-        .map_err(|e| e.to_string())?;
-    let report = data::apply_seed(&mut c, &plan)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut c = db.connect().await?;
+    let report = data::apply_seed(&mut c, &plan).await?;
     let _ = c.disconnect().await;
     Ok(report)
 }
@@ -129,21 +125,17 @@ async fn contents(
     db: &DbTarget,
     shape: &Snapshot,
     exclude: &[String],
-) -> Result<Vec<TableContents>, String> {
+) -> Result<Vec<TableContents>, DbError> {
     let tables: Vec<String> = shape
         .tables
         .keys()
         .filter(|t| !exclude.iter().any(|e| e.eq_ignore_ascii_case(t)))
         .cloned()
         .collect();
-    let mut c = db
-        .conn
-        .connect(Some(&db.database))
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut c = db.connect().await?;
     let r = data::read_contents(&mut c, &db.database, shape, &tables)
         .await
-        .map_err(|e| e.to_string());
+        .map_err(DbError::from);
     let _ = c.disconnect().await;
     r
 }

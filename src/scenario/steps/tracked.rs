@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 
 use super::super::context::RunContext;
+use crate::db::DbError;
 use crate::driver::{DbTarget, Execution};
 use crate::schema::{self, diff, Recorded, Snapshot};
 
@@ -51,12 +52,8 @@ impl Tracker {
         ctx: &RunContext,
         db: &DbTarget,
         after: Option<&Execution>,
-    ) -> Result<Snapshot, String> {
-        let mut c = db
-            .conn
-            .connect(Some(&db.database))
-            .await
-            .map_err(|e| e.to_string())?;
+    ) -> Result<Snapshot, SnapshotError> {
+        let mut c = db.connect().await?;
         let engine = ctx.server.engine;
         let exclude = ctx.exclude();
         let prev = self
@@ -85,28 +82,32 @@ impl Tracker {
                             self.verified += 1;
                             Ok(())
                         } else {
-                            Err(format!(
-                                "incremental snapshot differs from a full one: {}",
-                                d.iter()
-                                    .map(|c| c.to_string())
-                                    .collect::<Vec<_>>()
-                                    .join("; ")
-                            ))
+                            Err(SnapshotError::IncrementalDiffers { changes: d })
                         }
                     }
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(DbError::from(e).into()),
                 }
             }
             _ => Ok(()),
         };
         let _ = c.disconnect().await;
-        let (snap, rec) = read.map_err(|e| e.to_string())?;
+        let (snap, rec) = read.map_err(DbError::from)?;
         checked?;
         if self.mode != Mode::Full {
             self.last = Some((db.database.clone(), rec));
         }
         Ok(snap)
     }
+}
+
+/// Why a snapshot could not be taken, or (verify mode) why it cannot be trusted.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// `MH_SNAPSHOT=verify`: the incremental snapshot is not the full one.
+    #[error("incremental snapshot differs from a full one: {}", changes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("; "))]
+    IncrementalDiffers { changes: Vec<schema::Change> },
 }
 
 /// Statements whose effect their text does not show: the tables they change are unknown.

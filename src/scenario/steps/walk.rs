@@ -13,6 +13,7 @@ use super::tracked::Tracker;
 use crate::chain::Severity;
 use crate::driver::{DbTarget, Execution, Target};
 use crate::findings::{differences, joined, Defect, Kind, SchemaDifference};
+use crate::scenario::steps::error::StepError;
 use crate::schema::{diff, Change, Snapshot};
 
 pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
@@ -65,7 +66,7 @@ pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
                     WarningKind::Chain,
                     format!(
                         "could not ask the tool for its heads: {}",
-                        e.lines().last().unwrap_or("")
+                        e.to_string().lines().last().unwrap_or("")
                     ),
                 )
             }
@@ -131,12 +132,8 @@ async fn rebuild(
     ctx: &RunContext,
     state: &mut ScenarioState,
     at: Option<&str>,
-) -> Result<String, String> {
-    let name = ctx
-        .server
-        .create_database()
-        .await
-        .map_err(|e| e.to_string())?;
+) -> Result<String, StepError> {
+    let name = ctx.server.create_database().await?;
     state.created(name.clone());
     let old = std::mem::replace(&mut state.db, ctx.db(&name));
     let _ = ctx.server.drop_database(&old.database).await;
@@ -146,13 +143,7 @@ async fn rebuild(
             .upgrade(&state.db, &Target::Revision(rev.to_string()))
             .await;
         if !e.ok() {
-            return Err(format!(
-                "could not rebuild the state at {rev} from a clean database: {}",
-                e.error
-                    .as_ref()
-                    .map(|x| x.to_string())
-                    .unwrap_or_else(|| e.stderr.trim().to_string())
-            ));
+            return Err(StepError::rebuild(rev, true, &e));
         }
     }
     Ok(format!(
@@ -170,7 +161,7 @@ fn outcome(results: Vec<StepResult>) -> StepOutcome {
 
 /// Adds the half-applied measurement of a failed step to its result.
 /// What a failed rebuild says: the walk cannot go on.
-struct FailedRebuild(String);
+struct FailedRebuild(StepError);
 
 impl FailedRebuild {
     fn into_step(self, action: &str) -> StepResult {
