@@ -27,6 +27,9 @@ pub enum HarnessError {
         column: usize,
         message: String,
     },
+    /// `merge` was given reports that do not add up (missing, malformed, of other runs).
+    #[error(transparent)]
+    Merge(#[from] crate::merge::MergeError),
     /// The machine cannot run what was asked: no Docker, no server binary, tool missing,
     /// server would not start or died.
     #[error("{0}")]
@@ -39,7 +42,9 @@ pub enum HarnessError {
 impl HarnessError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            HarnessError::Usage(_) | HarnessError::Config { .. } => exit::USAGE,
+            HarnessError::Usage(_) | HarnessError::Config { .. } | HarnessError::Merge(_) => {
+                exit::USAGE
+            }
             HarnessError::Environment(_) => exit::ENVIRONMENT,
             HarnessError::Interrupted("SIGTERM") => exit::SIGTERM,
             HarnessError::Interrupted(_) => exit::SIGINT,

@@ -12,9 +12,9 @@ pub use sqlfiles::{parse_sql_dir, SqlMigration, Transaction};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DowngradeKind {
     /// The revision has a downgrade that does something.
@@ -27,7 +27,7 @@ pub enum DowngradeKind {
     Irreversible,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revision {
     pub id: String,
     /// Parents; two or more for a merge revision, none for a base.
@@ -37,9 +37,9 @@ pub struct Revision {
     /// 1-based line of the revision id in `file` (for annotations).
     pub line: Option<usize>,
     pub downgrade: DowngradeKind,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub branch_labels: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
 }
 
@@ -58,14 +58,14 @@ impl Revision {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,
     Error,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum FindingKind {
     DuplicateId,
@@ -95,7 +95,7 @@ pub enum FindingKind {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub severity: Severity,
     #[serde(flatten)]
@@ -105,7 +105,7 @@ pub struct Finding {
 }
 
 /// Where the graph came from: the tool itself, or the files read without executing them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum GraphSource {
     /// Migration files are the graph (SQL directories).
@@ -131,22 +131,22 @@ impl std::fmt::Display for GraphSource {
 }
 
 /// The revisions of a project as its tool knows them, plus files that fit no revision.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Chain {
     pub revisions: Vec<Revision>,
     pub source: GraphSource,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub orphans: Vec<PathBuf>,
     /// Downgrades are required: an empty one is an error, not a warning.
     #[serde(skip)]
     pub require_downgrades: bool,
     /// Revisions whose up migration is empty (a SQL file with nothing to run).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub empty_upgrades: Vec<String>,
 }
 
 /// The result of `verify()`: an order from base to head (when one exists) and the findings.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChainReport {
     pub order: Vec<String>,
     pub heads: Vec<String>,

@@ -25,7 +25,7 @@ pub use statement::{
 use std::fmt;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::chain::Chain;
 use crate::config::{Config, ToolKind};
@@ -34,7 +34,7 @@ use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
 
 /// Where to move the schema: `head`, `base`, a revision, or relative steps.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "String")]
 pub enum Target {
     Head,
@@ -105,7 +105,7 @@ impl fmt::Display for Target {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Outcome {
     Succeeded,
@@ -120,7 +120,7 @@ pub enum Outcome {
 }
 
 /// One tool call, as data: what ran, how it ended, what it printed, what the server refused.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Execution {
     /// The command line, credentials redacted.
     pub command: String,
@@ -225,7 +225,7 @@ impl Execution {
 
 /// How a tool records its version: one row (Alembic, golang-migrate) or a row per applied
 /// revision (dbmate, sqlx).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VersionStyle {
     Single,
@@ -233,7 +233,7 @@ pub enum VersionStyle {
 }
 
 /// The version table's content, read from the database itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionState {
     pub rows: Vec<String>,
     pub dirty: bool,
@@ -333,7 +333,7 @@ pub struct DbTarget {
 }
 
 /// Human commands for the report's recommendations (`flask db upgrade`, …).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ToolCommands {
     pub upgrade: String,
     pub current: String,

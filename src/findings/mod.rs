@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::compat::Incompatibility;
 use crate::db::ServerError;
@@ -21,7 +21,7 @@ pub fn unqualified(text: &str) -> String {
 
 /// What is wrong. A finding's kind says what failed, not which scenario saw it: a broken
 /// downgrade is `downgrade_fails` whether the walk, a round trip or the rollback hit it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// The revision graph is broken (duplicate id, missing parent, cycle, several heads, …).
@@ -98,7 +98,7 @@ impl Kind {
 }
 
 /// How a finding counts. Ordered: the worst first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Fails the run.
@@ -120,7 +120,7 @@ impl Severity {
 }
 
 /// What a run again of a failed step did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "outcome")]
 pub enum Retry {
     Recovers,
@@ -131,13 +131,13 @@ pub enum Retry {
         #[serde(skip_serializing_if = "Option::is_none")]
         statement: Option<String>,
         /// The tool's last words when the server said nothing.
-        #[serde(skip_serializing_if = "String::is_empty")]
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         message: String,
     },
 }
 
 /// What a failed step left behind in the database.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeftBehind {
     /// Migration statements that ran (and stay applied) before the failing one.
     pub statements_applied: usize,
@@ -147,7 +147,7 @@ pub struct LeftBehind {
     /// `still at 3e5106ee570c` or `moved from 000003 to 000002 (dirty)`.
     pub version_table: String,
     /// Schema changes the failed step made (empty: none).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<String>,
     pub retry: Retry,
 }
@@ -161,7 +161,7 @@ impl LeftBehind {
 
 /// One defect as a step saw it. The step's result carries it; the report folds equal
 /// defects seen by several steps into one `Finding`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Defect {
     pub kind: Kind,
     /// The revision whose migration is at fault.
@@ -180,7 +180,7 @@ pub struct Defect {
     /// One line: what is wrong, expected vs actual.
     pub summary: String,
     /// Schema differences, one per line (`- column user.api_token …`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diff: Vec<String>,
     /// Code and schema out of step: whose code, which table and column, what caused it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -230,7 +230,7 @@ impl Defect {
 }
 
 /// Where a finding was seen: a scenario, one of its steps, and how that sighting counted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Seen {
     pub scenario: String,
     pub step: String,
@@ -238,7 +238,7 @@ pub struct Seen {
 }
 
 /// A defect, once: every sighting folded in, ranked, and linked to what caused it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// `F1`, `F2`, … in rank order; `caused_by` refers to these.
     pub id: String,
@@ -258,7 +258,7 @@ pub struct Finding {
     pub defect: Defect,
     pub seen_in: Vec<Seen>,
     /// Ids of earlier findings that explain this one (see `report::findings::link`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub caused_by: Vec<String>,
 }
 

@@ -1,12 +1,13 @@
 //! `Matrix`: the per-server reports folded into scenario × server, with the divergences
 //! (a scenario whose outcome, failing revision or server code differs between servers)
-//! spelled out, and the exit code over all servers. Pure: it reads the servers'
-//! `report.json` values.
+//! spelled out, and the exit code over all servers. Pure: it reads each server's typed
+//! `RunSummary` (its report.json, read back).
 
-use serde::Serialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
 use crate::error::exit;
+use crate::report::{RunStatus, RunSummary};
+use crate::scenario::{ScenarioResult, Status};
 
 /// What one server's child run left behind.
 #[derive(Debug, Clone)]
@@ -17,7 +18,7 @@ pub struct ServerRun {
     pub target: String,
     pub exit_code: i32,
     /// Its `report.json`, when it got that far.
-    pub report: Option<Value>,
+    pub report: Option<RunSummary>,
     /// The last lines of its stderr, for a run that produced no report.
     pub stderr_tail: String,
     pub peak: Peak,
@@ -25,7 +26,7 @@ pub struct ServerRun {
 
 /// Peak memory of one server's run, sampled every 500 ms while it ran (short spikes between
 /// samples are missed; the container figure is the cgroup's own high-water mark).
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct Peak {
     /// The child harness and everything it started (migration tools, a local server): the
     /// largest sum of resident set sizes seen.
@@ -36,7 +37,7 @@ pub struct Peak {
     pub container_kib: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServerColumn {
     pub label: String,
     pub target: String,
@@ -50,7 +51,7 @@ pub struct ServerColumn {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Cell {
     /// passed / failed / error / skipped, or `missing` when the server has no result.
     pub status: String,
@@ -60,7 +61,7 @@ pub struct Cell {
 }
 
 /// A scenario's first failing step on one server: the server's own code and message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<u64>,
@@ -106,7 +107,7 @@ impl Cell {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MatrixRow {
     pub scenario: String,
     pub title: String,
@@ -114,7 +115,7 @@ pub struct MatrixRow {
     pub cells: Vec<Cell>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Divergence {
     pub scenario: String,
     pub failing: Vec<String>,
@@ -126,7 +127,7 @@ pub struct Divergence {
 }
 
 /// One server's outcome of a diverging scenario.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServerOutcome {
     pub server: String,
     pub status: String,
@@ -134,7 +135,7 @@ pub struct ServerOutcome {
     pub failure: Option<Failure>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Matrix {
     pub status: String,
     pub exit_code: i32,
@@ -173,21 +174,31 @@ pub fn fold_exit_codes(codes: &[i32]) -> i32 {
 
 /// The first failing step of a scenario, with the server's code and message. A failed step
 /// the verdict counted as a warning (`demoted`) is not a failure of the scenario.
-fn failure_of(scenario: &Value) -> Option<Failure> {
-    let steps = scenario["steps"].as_array()?;
-    let step = steps.iter().find(|s| {
-        matches!(s["status"].as_str(), Some("failed" | "error")) && s["demoted"].is_null()
-    })?;
-    let message = step["error"]["message"]
-        .as_str()
-        .or_else(|| step["message"].as_str())
-        .unwrap_or("");
+fn failure_of(scenario: &ScenarioResult) -> Option<Failure> {
+    let step = scenario
+        .steps
+        .iter()
+        .find(|s| matches!(s.status, Status::Failed | Status::Error) && s.demoted.is_none())?;
+    let message = step
+        .error
+        .as_ref()
+        .map(|e| e.message.clone())
+        .or_else(|| step.message.clone())
+        .unwrap_or_default();
     Some(Failure {
-        code: step["error"]["code"].as_u64(),
-        revision: step["revision"].as_str().map(str::to_string),
-        action: step["action"].as_str().unwrap_or("step").to_string(),
-        message: message.to_string(),
+        code: step.error.as_ref().map(|e| u64::from(e.code)),
+        revision: step.revision.clone(),
+        action: step.action.to_string(),
+        message,
     })
+}
+
+/// The word report.json uses for a status (`passed`, …).
+fn word<T: Serialize>(status: T) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn list(names: &[String]) -> String {
@@ -198,11 +209,7 @@ pub fn fold(runs: &[ServerRun]) -> Matrix {
     let servers: Vec<ServerColumn> = runs
         .iter()
         .map(|r| {
-            let version = r
-                .report
-                .as_ref()
-                .and_then(|j| j["server"]["version"].as_str())
-                .map(str::to_string);
+            let version = r.report.as_ref().map(|s| s.server.version.clone());
             ServerColumn {
                 label: r.label.clone(),
                 target: r.target.clone(),
@@ -211,42 +218,27 @@ pub fn fold(runs: &[ServerRun]) -> Matrix {
                     .map(server_name)
                     .unwrap_or_else(|| r.label.clone()),
                 version,
-                status: r
-                    .report
-                    .as_ref()
-                    .and_then(|j| j["status"].as_str())
-                    .unwrap_or("error")
-                    .to_string(),
+                status: word(r.report.as_ref().map_or(RunStatus::Error, |s| s.status)),
                 exit_code: r.exit_code,
                 peak_memory: r.peak,
                 error: r
                     .report
                     .is_none()
                     .then(|| r.stderr_tail.trim().to_string())
-                    .or_else(|| {
-                        r.report
-                            .as_ref()
-                            .and_then(|j| j["error"].as_str())
-                            .map(str::to_string)
-                    }),
+                    .or_else(|| r.report.as_ref().and_then(|s| s.error.clone())),
             }
         })
         .collect();
 
     // Scenario order: as the first report that has it lists it.
     let mut ids: Vec<(String, String)> = Vec::new();
-    for r in runs {
-        for s in r
-            .report
-            .as_ref()
-            .and_then(|j| j["scenarios"].as_array())
-            .into_iter()
-            .flatten()
-        {
-            let id = s["id"].as_str().unwrap_or_default().to_string();
-            if !ids.iter().any(|(i, _)| *i == id) {
-                ids.push((id, s["title"].as_str().unwrap_or_default().to_string()));
-            }
+    for s in runs
+        .iter()
+        .filter_map(|r| r.report.as_ref())
+        .flat_map(|j| &j.scenarios)
+    {
+        if !ids.iter().any(|(i, _)| *i == s.id) {
+            ids.push((s.id.clone(), s.title.clone()));
         }
     }
     let mut rows = Vec::new();
@@ -255,19 +247,17 @@ pub fn fold(runs: &[ServerRun]) -> Matrix {
         let cells: Vec<Cell> = runs
             .iter()
             .map(|r| {
-                let s = r.report.as_ref().and_then(|j| {
-                    j["scenarios"]
-                        .as_array()?
-                        .iter()
-                        .find(|s| s["id"] == id.as_str())
-                });
+                let s = r
+                    .report
+                    .as_ref()
+                    .and_then(|j| j.scenarios.iter().find(|s| s.id == id));
                 match s {
                     None => Cell {
                         status: "missing".into(),
                         failure: None,
                     },
                     Some(s) => Cell {
-                        status: s["status"].as_str().unwrap_or("error").to_string(),
+                        status: word(s.status),
                         failure: failure_of(s),
                     },
                 }
@@ -390,22 +380,22 @@ pub fn parallel_slots(available_kib: Option<u64>, per_server_kib: u64, servers: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn run(label: &str, version: &str, code: i32, chain: &str, failing_step: Value) -> ServerRun {
         ServerRun {
             label: label.into(),
             target: format!("img:{label}"),
             exit_code: code,
-            report: Some(json!({
+            report: Some(crate::report::summary_fixture(json!({
                 "status": if code == 0 { "passed" } else { "failed" },
-                "server": { "version": version },
+                "server": { "engine": "mariadb", "provider": "local", "version": version },
                 "scenarios": [
                     { "id": "chain", "title": "Migration Chain Verification", "status": chain,
                       "steps": [ { "action": "upgrade", "status": "passed", "revision": "r6" }, failing_step ] },
                     { "id": "upgrade", "title": "Initial Upgrade", "status": "passed", "steps": [] }
                 ]
-            })),
+            }))),
             stderr_tail: String::new(),
             peak: Peak::default(),
         }

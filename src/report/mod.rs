@@ -12,6 +12,7 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+pub mod merge;
 pub mod online;
 pub mod pr_comment;
 mod release_notes;
@@ -31,10 +32,12 @@ pub use json::render_json;
 pub use junit::render_junit;
 pub use markdown::render_markdown;
 pub use sarif::render_sarif;
-pub use sink::{Dispatcher, Outcome, Sink};
+pub use sink::{render as render_sinks, Dispatcher, Outcome, Sink};
+#[cfg(test)]
+pub(crate) use summary::fixture::summary as summary_fixture;
 pub use summary::{
-    revision_marks, ChainView, HarnessInfo, RevisionView, RunStatus, RunSummary, ServerInfo,
-    Timings, ToolInfo, SCHEMA_VERSION,
+    revision_marks, ChainView, HarnessInfo, PartialRun, RevisionView, RunStatus, RunSummary,
+    ServerInfo, Timings, ToolInfo, SCHEMA_VERSION,
 };
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! What running a scenario produced: `StepResult`s inside a `ScenarioResult`, as data.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::model::{Aspect, ScenarioFile, Start};
 use crate::config::StrictnessKey;
@@ -10,7 +10,7 @@ use crate::findings::Defect;
 use crate::online::RevisionDdl;
 
 /// What a warning is about; a warning never fails the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WarningKind {
     /// An opinionated check set to `warn` failed.
@@ -22,7 +22,7 @@ pub enum WarningKind {
 }
 
 /// A problem reported but not counted against the run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
     pub kind: WarningKind,
     /// For `check`: which `[scenarios]` key set it to `warn`.
@@ -62,7 +62,7 @@ impl std::fmt::Display for Warning {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Passed,
@@ -91,7 +91,7 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StepResult {
     pub action: String,
     /// Human line: `upgrade c682ef478e45 → head`.
@@ -115,18 +115,18 @@ pub struct StepResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<String>,
     /// Verification bullets: what was checked and what was found.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diff: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub data_loss: Vec<DataLoss>,
     /// What each seed of this step put in and what it could not (run information, folded
     /// into the report's `seeding`; never a finding).
     #[serde(skip)]
     pub seeding: Vec<SeedReport>,
     /// Problems found that do not fail the step (collected into the scenario's warnings).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
     /// Set on a failed step the verdict policy counted as a warning of this kind (a check
     /// set to `warn`, or a revision outside the scope) rather than against the run.
@@ -136,7 +136,7 @@ pub struct StepResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<StrictnessKey>,
     /// What the step found wrong, typed; the report folds them into findings.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub defects: Vec<Defect>,
     /// `online_ddl`: how each schema change of the revision holds up writers.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -213,7 +213,7 @@ impl StepResult {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScenarioResult {
     pub id: String,
     pub title: String,
@@ -223,14 +223,16 @@ pub struct ScenarioResult {
     pub details: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
     /// From the scenario file: what it speaks to, and where it starts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aspect: Option<Aspect>,
-    #[serde(skip)]
+    /// Where it starts (the baseline or an empty database): the report's rollback advice
+    /// reads it, so a merged report must too.
+    #[serde(default)]
     pub start: Start,
     pub steps: Vec<StepResult>,
 }
