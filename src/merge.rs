@@ -128,7 +128,13 @@ fn matrix_of(servers: Vec<(String, RunSummary)>, dir: &Path, formats: &[Format])
     let mut labels: Vec<String> = Vec::new();
     let project = servers[0].1.project.clone();
     for (server, summary) in servers {
-        let mut label = server.replace([' ', '/', ':'], "-");
+        // A directory name as a matrix gives its children: the image's, else the server's.
+        let mut label = match &summary.server.image {
+            Some(i) => crate::settings::ServerSpec::Image(i.clone()).label(),
+            None => matrix::server_name(&summary.server.version)
+                .to_lowercase()
+                .replace(' ', "-"),
+        };
         if labels.contains(&label) {
             label = format!("{label}-{}", labels.len() + 1);
         }
