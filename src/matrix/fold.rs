@@ -51,10 +51,45 @@ pub struct ServerColumn {
     pub error: Option<String>,
 }
 
+/// A scenario's outcome on one server: its status, or `missing` when the server has no
+/// result for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CellStatus {
+    Passed,
+    Failed,
+    Skipped,
+    Error,
+    Missing,
+}
+
+impl From<Status> for CellStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Passed => CellStatus::Passed,
+            Status::Failed => CellStatus::Failed,
+            Status::Skipped => CellStatus::Skipped,
+            Status::Error => CellStatus::Error,
+        }
+    }
+}
+
+impl CellStatus {
+    /// The word report.json writes.
+    pub fn word(self) -> &'static str {
+        match self {
+            CellStatus::Passed => "passed",
+            CellStatus::Failed => "failed",
+            CellStatus::Skipped => "skipped",
+            CellStatus::Error => "error",
+            CellStatus::Missing => "missing",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Cell {
-    /// passed / failed / error / skipped, or `missing` when the server has no result.
-    pub status: String,
+    pub status: CellStatus,
     /// The first failing step, as this server reported it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
@@ -93,17 +128,17 @@ impl std::fmt::Display for Failure {
 impl Cell {
     /// What makes two servers' outcomes differ: the status, the failing revision and the
     /// server code (not the wording, which differs between MariaDB and MySQL).
-    fn outcome_key(&self) -> (&str, Option<&str>, Option<u64>) {
+    fn outcome_key(&self) -> (CellStatus, Option<&str>, Option<u64>) {
         let f = self.failure.as_ref();
         (
-            self.status.as_str(),
+            self.status,
             f.and_then(|f| f.revision.as_deref()),
             f.and_then(|f| f.code),
         )
     }
 
     fn is_bad(&self) -> bool {
-        matches!(self.status.as_str(), "failed" | "error")
+        matches!(self.status, CellStatus::Failed | CellStatus::Error)
     }
 }
 
@@ -253,11 +288,11 @@ pub fn fold(runs: &[ServerRun]) -> Matrix {
                     .and_then(|j| j.scenarios.iter().find(|s| s.id == id));
                 match s {
                     None => Cell {
-                        status: "missing".into(),
+                        status: CellStatus::Missing,
                         failure: None,
                     },
                     Some(s) => Cell {
-                        status: word(s.status),
+                        status: s.status.into(),
                         failure: failure_of(s),
                     },
                 }
@@ -302,7 +337,7 @@ fn divergence(id: &str, cells: &[Cell], servers: &[ServerColumn]) -> Option<Dive
     let present: Vec<(&Cell, &ServerColumn)> = cells
         .iter()
         .zip(servers)
-        .filter(|(c, _)| c.status != "missing")
+        .filter(|(c, _)| c.status != CellStatus::Missing)
         .collect();
     let first = present.first()?.0.outcome_key();
     if present.iter().all(|(c, _)| c.outcome_key() == first) {
@@ -316,12 +351,12 @@ fn divergence(id: &str, cells: &[Cell], servers: &[ServerColumn]) -> Option<Dive
             .collect()
     };
     let failing = names(&|c| c.is_bad());
-    let passing = names(&|c| c.status == "passed");
+    let passing = names(&|c| c.status == CellStatus::Passed);
     let outcomes: Vec<ServerOutcome> = present
         .iter()
         .map(|(c, s)| ServerOutcome {
             server: s.name.clone(),
-            status: c.status.clone(),
+            status: c.status.word().to_string(),
             failure: c.failure.clone(),
         })
         .collect();
@@ -433,12 +468,12 @@ mod tests {
             d.summary,
             "fails on MariaDB 10.5.23 only: 1064 at r7 — You have an error in your SQL syntax; check the manual near 'UUID NOT NULL'"
         );
-        assert_eq!(m.scenarios[0].cells[0].status, "failed");
+        assert_eq!(m.scenarios[0].cells[0].status, CellStatus::Failed);
         assert_eq!(
             m.scenarios[1]
                 .cells
                 .iter()
-                .filter(|c| c.status == "passed")
+                .filter(|c| c.status == CellStatus::Passed)
                 .count(),
             3
         );
@@ -590,7 +625,7 @@ mod tests {
             m.servers[1].error.as_deref(),
             Some("error: image mysql:8.0 not found")
         );
-        assert_eq!(m.scenarios[0].cells[1].status, "missing");
+        assert_eq!(m.scenarios[0].cells[1].status, CellStatus::Missing);
         // Its missing results are a server error, not a divergence in every scenario.
         assert!(m.divergences.is_empty());
     }

@@ -9,8 +9,8 @@ mod online;
 mod render;
 
 pub use fold::{
-    fold, fold_exit_codes, parallel_slots, server_name, Cell, Divergence, Matrix, MatrixRow, Peak,
-    ServerColumn, ServerRun,
+    fold, fold_exit_codes, parallel_slots, server_name, Cell, CellStatus, Divergence, Matrix,
+    MatrixRow, Peak, ServerColumn, ServerRun,
 };
 
 use std::collections::HashMap;

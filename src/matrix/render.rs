@@ -60,7 +60,7 @@ pub fn markdown(m: &Matrix, project: &str) -> String {
     for r in &m.scenarios {
         s.push_str(&format!("| **{}** {} |", r.scenario, r.title));
         for c in &r.cells {
-            s.push_str(&format!(" {} |", mark(&c.status)));
+            s.push_str(&format!(" {} |", mark(c.status.word())));
         }
         s.push('\n');
     }
