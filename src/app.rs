@@ -293,7 +293,8 @@ async fn prepare(
         baseline,
         &cfg.raw.scenarios,
         changed.as_ref(),
-    )?;
+    )?
+    .partitioned(settings.partition);
     Ok((driver, previous, plan))
 }
 
@@ -394,6 +395,10 @@ fn run_start(
             })
             .collect(),
         scope: plan.scope.clone(),
+        partition: plan.partition.map(|p| {
+            let mine = p.revisions(order).into_iter().map(str::to_string);
+            (p, mine.collect())
+        }),
         chain: ChainView {
             revisions,
             heads: plan.chain.heads.clone(),

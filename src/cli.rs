@@ -73,6 +73,12 @@ pub struct Cli {
     #[arg(long)]
     pub timeout: Option<u64>,
 
+    /// Run partition K of N (`2/3`): the per-revision work (round trips, crash-resume,
+    /// online DDL) of every N-th revision, and in partition 1 the whole-chain scenarios.
+    /// `migration-harness merge` folds the partitions' reports into one.
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<crate::partition::Partition>,
+
     /// List the scenarios with one line each and exit.
     #[arg(long)]
     pub list_scenarios: bool,
@@ -95,6 +101,22 @@ pub enum Command {
         /// Overwrite an existing harness.toml.
         #[arg(long)]
         force: bool,
+    },
+    /// Fold the report.json of partitions (`--partition`) and of matrix children into one
+    /// report in every format asked for; the exit code is the merged verdict's.
+    Merge {
+        /// Directories holding a report.json each.
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Report formats, comma-separated (as for a run).
+        #[arg(long, default_value = "md,html,json,junit")]
+        format: String,
+        /// Where the merged report goes (default: reports/<UTC timestamp>-merged/).
+        #[arg(long)]
+        output_dir: Option<PathBuf>,
+        /// Where the full report will be published (the release notes link to it).
+        #[arg(long, value_name = "URL")]
+        report_url: Option<String>,
     },
     /// Remove leftovers of crashed runs: labelled containers, stale temp dirs, old mh_ databases.
     Clean {

@@ -1,8 +1,10 @@
 //! `HarnessError`: every way a run can stop early, as data, each mapped to one exit code in
 //! `exit_code()` — the only place that decides a code (docs/architecture.md, README "Exit codes").
 
+mod merge;
 mod project;
 
+pub use merge::MergeError;
 pub use project::{InitError, ProjectError};
 
 use std::path::PathBuf;
@@ -10,17 +12,7 @@ use std::path::PathBuf;
 use crate::db::{BadUrl, DbError};
 use crate::provision::{DockerError, ProvisionError};
 
-/// Exit codes of the CLI contract.
-pub mod exit {
-    pub const PASSED: i32 = 0;
-    pub const FAILED: i32 = 1;
-    pub const USAGE: i32 = 2;
-    pub const ENVIRONMENT: i32 = 3;
-    /// Every selected scenario skipped, or no revision in the gate's scope.
-    pub const NOTHING_TESTED: i32 = 4;
-    pub const SIGINT: i32 = 130;
-    pub const SIGTERM: i32 = 143;
-}
+pub mod exit;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HarnessError {
@@ -138,6 +130,9 @@ pub enum HarnessError {
     /// The harness itself failed (a panic, a task that did not finish); cleanup ran.
     #[error("{0}")]
     Internal(Internal),
+    /// `merge` was given reports that do not add up (missing, malformed, of other runs).
+    #[error(transparent)]
+    Merge(#[from] MergeError),
     /// The machine cannot run what was asked: no Docker, no server binary, tool missing,
     /// server would not start or died.
     #[error("{0}")]
@@ -231,7 +226,8 @@ impl HarnessError {
             | HarnessError::EmptyFlag { .. }
             | HarnessError::BadFlag { .. }
             | HarnessError::BadDatabaseUrl(_)
-            | HarnessError::MissingFlag { .. } => exit::USAGE,
+            | HarnessError::MissingFlag { .. }
+            | HarnessError::Merge(_) => exit::USAGE,
             HarnessError::Io { action, .. } => match action {
                 IoAction::Read => exit::USAGE,
                 IoAction::Create | IoAction::Write | IoAction::Remove => exit::ENVIRONMENT,

@@ -3,7 +3,7 @@
 use clap::Parser;
 use migration_harness::cli::{Cli, Command};
 use migration_harness::settings::{self, Env};
-use migration_harness::{app, clean, doctor, init};
+use migration_harness::{app, clean, doctor, init, merge};
 
 fn main() {
     let cli = Cli::parse();
@@ -44,6 +44,19 @@ fn main() {
             }
             Some(Command::Prepare) => doctor::prepare(&settings::config_path(&cli)).await,
             Some(Command::Init { dir, force }) => init::run(dir, *force),
+            Some(Command::Merge {
+                dirs,
+                format,
+                output_dir,
+                report_url,
+            }) => migration_harness::report::Format::parse_list(format).and_then(|formats| {
+                merge::run(&merge::MergeRequest {
+                    dirs: dirs.clone(),
+                    formats,
+                    output_dir: output_dir.clone(),
+                    report_url: report_url.clone(),
+                })
+            }),
             Some(Command::Clean { older_than_minutes }) => {
                 clean::run(url.as_deref(), *older_than_minutes).await
             }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::cli::Cli;
 use crate::config::{Config, DbMode, MatrixEntry};
 use crate::error::Result;
+use crate::partition::Partition;
 use crate::provision::{ProvisionRequest, DEFAULT_IMAGE};
 use crate::report::Format;
 
@@ -141,6 +142,8 @@ pub struct RunSettings {
     pub report_url: Option<String>,
     pub jobs: usize,
     pub timeout: Duration,
+    /// `--partition K/N`: this run's share of the per-revision work.
+    pub partition: Option<Partition>,
     pub list_scenarios: bool,
     pub verbose: bool,
 }
@@ -191,6 +194,7 @@ impl RunSettings {
                     .or(file.scenarios.timeout)
                     .unwrap_or(DEFAULT_TIMEOUT_S),
             ),
+            partition: cli.partition,
             list_scenarios: cli.list_scenarios,
             verbose: cli.verbose,
         })
@@ -230,6 +234,9 @@ impl RunSettings {
         }
         a.extend(["--jobs".into(), self.jobs.to_string()]);
         a.extend(["--timeout".into(), self.timeout.as_secs().to_string()]);
+        if let Some(p) = self.partition {
+            a.extend(["--partition".into(), p.to_string()]);
+        }
         if self.verbose {
             a.push("--verbose".into());
         }

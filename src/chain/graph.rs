@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DowngradeKind {
     /// The revision has a downgrade that does something.
@@ -20,7 +20,7 @@ pub enum DowngradeKind {
     Irreversible,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revision {
     pub id: String,
     /// Parents; two or more for a merge revision, none for a base.
@@ -30,9 +30,9 @@ pub struct Revision {
     /// 1-based line of the revision id in `file` (for annotations).
     pub line: Option<usize>,
     pub downgrade: DowngradeKind,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub branch_labels: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
 }
 
@@ -51,14 +51,14 @@ impl Revision {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,
     Error,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum FindingKind {
     DuplicateId,
@@ -88,7 +88,7 @@ pub enum FindingKind {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub severity: Severity,
     #[serde(flatten)]
@@ -98,7 +98,7 @@ pub struct Finding {
 }
 
 /// Where the graph came from: the tool itself, or the files read without executing them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum GraphSource {
     /// Migration files are the graph (SQL directories).
@@ -124,22 +124,22 @@ impl std::fmt::Display for GraphSource {
 }
 
 /// The revisions of a project as its tool knows them, plus files that fit no revision.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Chain {
     pub revisions: Vec<Revision>,
     pub source: GraphSource,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub orphans: Vec<PathBuf>,
     /// Downgrades are required: an empty one is an error, not a warning.
     #[serde(skip)]
     pub require_downgrades: bool,
     /// Revisions whose up migration is empty (a SQL file with nothing to run).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub empty_upgrades: Vec<String>,
 }
 
 /// The result of `verify()`: an order from base to head (when one exists) and the findings.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChainReport {
     pub order: Vec<String>,
     pub heads: Vec<String>,

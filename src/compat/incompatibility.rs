@@ -68,7 +68,7 @@ pub struct Param {
 }
 
 /// A statement a release's code sends, as SQLAlchemy compiles it for MySQL (`?` binds).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CodeStatement {
     /// The mapped table; None for a probe.
     pub table: Option<String>,
@@ -94,7 +94,7 @@ impl fmt::Display for ModelUnavailable {
 impl std::error::Error for ModelUnavailable {}
 
 /// Why the schema lacks what the code needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "by")]
 pub enum Cause {
     /// A revision's change removed, renamed or constrained it (or created it, for the new
@@ -107,7 +107,7 @@ pub enum Cause {
 }
 
 /// One statement of one release the other release's schema refused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Incompatibility {
     /// Whose code ran: `previous` on the new schema, `next` on the old one.
     pub code: Release,

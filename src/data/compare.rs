@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How the rows of a table are told apart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case", tag = "by", content = "columns")]
 pub enum RowKey {
     Primary(Vec<String>),
@@ -120,7 +120,7 @@ impl TableContents {
 }
 
 /// A row whose key (or most of whose values) matched but whose values differ.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangedRow {
     pub before: Vec<String>,
     pub after: Vec<String>,
@@ -128,7 +128,7 @@ pub struct ChangedRow {
 
 /// What became of one table's rows: over `columns` (those both states have), which rows of
 /// `before` are missing, which of `after` nothing in `before` accounts for, which changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableDiff {
     pub table: String,
     pub columns: Vec<String>,
@@ -287,7 +287,7 @@ fn most_alike(
 }
 
 /// Why seeded values are gone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LossReason {
     #[serde(rename = "table dropped")]
     TableDropped,
@@ -312,7 +312,7 @@ impl std::fmt::Display for LossReason {
 
 /// One lost row or value, for the reader to find it: the row's identifying values (its key,
 /// or all its values when it has none) and, for a changed value, before and after.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LostValue {
     /// `(column, value)` pairs naming the row.
     pub row: Vec<(String, String)>,
@@ -325,7 +325,7 @@ pub struct LostValue {
 /// At most this many lost rows or values are kept per loss (the counts are exact).
 pub const EXAMPLES: usize = 3;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataLoss {
     pub table: String,
     pub column: Option<String>,
@@ -333,7 +333,7 @@ pub struct DataLoss {
     pub total: usize,
     pub reason: LossReason,
     /// The first few rows (or values) lost.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<LostValue>,
 }
 

@@ -2,12 +2,12 @@
 //! not there (the harness's own limits, never a finding). `SeedNotes` folds every seed of a
 //! run into run information, each cause once.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::db::ServerError;
 
 /// Why rows of a table are not in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "cause")]
 pub enum SeedIssue {
     /// The generator cannot fill the table (a column type it does not know, a required
@@ -20,22 +20,22 @@ pub enum SeedIssue {
 }
 
 /// One table of one seed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableSeed {
     pub table: String,
     pub planned: usize,
     pub inserted: usize,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub issues: Vec<SeedIssue>,
 }
 
 /// What one seed did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeedReport {
     pub tables: Vec<TableSeed>,
     /// Tables seeded with FOREIGN_KEY_CHECKS=0: their foreign keys form a cycle, so no order
     /// puts every parent first.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unchecked: Vec<String>,
 }
 
@@ -50,7 +50,7 @@ impl SeedReport {
 }
 
 /// One cause of missing seed rows, as the run reports it once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeedNote {
     pub table: String,
     #[serde(flatten)]
@@ -60,14 +60,14 @@ pub struct SeedNote {
 }
 
 /// Every seed of a run folded into run information.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeedNotes {
     /// Distinct tables any seed planned rows for or left out.
     pub tables: usize,
     /// Those with no issue in any seed.
     pub seeded: usize,
     pub notes: Vec<SeedNote>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unchecked: Vec<String>,
 }
 
@@ -99,8 +99,43 @@ impl SeedNotes {
         out
     }
 
+    /// Every table the seeds met, in the order first met (a partition's report keeps them,
+    /// so a merge counts each table once).
+    pub fn tables_met<'a>(reports: impl IntoIterator<Item = &'a SeedReport>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for t in reports.into_iter().flat_map(|r| &r.tables) {
+            if !out.contains(&t.table) {
+                out.push(t.table.clone());
+            }
+        }
+        out
+    }
+
+    /// Folds another run's notes into these (a partition's into the merged run's): each
+    /// cause once, its seeds and rows added up; `tables` are every table any of them met.
+    pub fn absorb(&mut self, other: &SeedNotes, tables: &[String]) {
+        for n in &other.notes {
+            self.add_seen(&n.table, &n.issue, n.seeds);
+        }
+        for u in &other.unchecked {
+            if !self.unchecked.contains(u) {
+                self.unchecked.push(u.clone());
+            }
+        }
+        let mut troubled: Vec<&str> = self.notes.iter().map(|n| n.table.as_str()).collect();
+        troubled.sort();
+        troubled.dedup();
+        self.tables = tables.len().max(self.tables);
+        self.seeded = self.tables.saturating_sub(troubled.len());
+    }
+
     /// Counts one more sighting of `issue`; row counts add up, the first message stays.
     fn add(&mut self, table: &str, issue: &SeedIssue) {
+        self.add_seen(table, issue, 1);
+    }
+
+    /// Counts `seeds` more sightings of `issue` (its rows once: they are the sightings' sum).
+    fn add_seen(&mut self, table: &str, issue: &SeedIssue, seeds: usize) {
         let same = |n: &SeedNote| {
             n.table == table
                 && match (&n.issue, issue) {
@@ -116,7 +151,7 @@ impl SeedNotes {
         };
         match self.notes.iter_mut().find(|n| same(n)) {
             Some(n) => {
-                n.seeds += 1;
+                n.seeds += seeds;
                 match (&mut n.issue, issue) {
                     (SeedIssue::Refused { rows, .. }, SeedIssue::Refused { rows: more, .. })
                     | (
@@ -129,7 +164,7 @@ impl SeedNotes {
             None => self.notes.push(SeedNote {
                 table: table.to_string(),
                 issue: issue.clone(),
-                seeds: 1,
+                seeds,
             }),
         }
     }

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::statement::{FailedStatement, FailurePoint, SourceLine, StatementRecord};
 use crate::chain::Chain;
@@ -17,7 +17,7 @@ use crate::driver::TargetError;
 use crate::driver::VersionMismatch;
 
 /// Where to move the schema: `head`, `base`, a revision, or relative steps.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "String")]
 pub enum Target {
     Head,
@@ -88,7 +88,7 @@ impl fmt::Display for Target {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Outcome {
     Succeeded,
@@ -103,7 +103,7 @@ pub enum Outcome {
 }
 
 /// One tool call, as data: what ran, how it ended, what it printed, what the server refused.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Execution {
     /// The command line, credentials redacted.
     pub command: String,
@@ -216,7 +216,7 @@ impl Execution {
 
 /// How a tool records its version: one row (Alembic, golang-migrate) or a row per applied
 /// revision (dbmate, sqlx).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VersionStyle {
     Single,
@@ -224,7 +224,7 @@ pub enum VersionStyle {
 }
 
 /// The version table's content, read from the database itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionState {
     pub rows: Vec<String>,
     pub dirty: bool,
@@ -330,7 +330,7 @@ impl DbTarget {
 }
 
 /// Human commands for the report's recommendations (`flask db upgrade`, …).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ToolCommands {
     pub upgrade: String,
     pub current: String,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::db::ServerError;
 
 /// Who sent a statement: the migration itself, or the tool keeping its version table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StatementSource {
     /// A statement of the migration's own that may change something.
@@ -16,7 +16,7 @@ pub enum StatementSource {
     VersionTable,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum StatementOutcome {
     /// The server accepted it.
@@ -27,7 +27,7 @@ pub enum StatementOutcome {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatementRecord {
     /// The revision whose migration was running.
     pub revision: Option<String>,
@@ -141,7 +141,7 @@ impl std::fmt::Display for FailedStatement {
 
 /// Where a failed migration stopped: its statement `index` (1-based) of those it sent,
 /// and the ones that ran before it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailurePoint {
     pub revision: Option<String>,
     pub index: usize,

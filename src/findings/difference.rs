@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::schema::Change;
 
@@ -97,9 +97,43 @@ impl fmt::Display for SchemaDifference {
 }
 
 /// report.json keeps `diff` and `changed` lists of lines (the contract), made here.
+/// report.json's form: the line a report shows, and the typed change with what is known
+/// about it, so `merge` reads back exactly what the run found.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    line: String,
+    #[serde(flatten)]
+    change: Change,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    created_by: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    after_up_again: bool,
+}
+
 impl Serialize for SchemaDifference {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        Wire {
+            line: self.to_string(),
+            change: self.change.clone(),
+            created_by: self.cause().map(str::to_string),
+            after_up_again: self.note == Some(DiffNote::AfterUpAgain),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for SchemaDifference {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = Wire::deserialize(d)?;
+        let note = match (w.created_by, w.after_up_again) {
+            (Some(r), _) => Some(DiffNote::CreatedBy(r)),
+            (None, true) => Some(DiffNote::AfterUpAgain),
+            (None, false) => None,
+        };
+        Ok(SchemaDifference {
+            change: w.change,
+            note,
+        })
     }
 }
 
@@ -140,10 +174,18 @@ mod tests {
             format!("after up again: {}", drop_token(3))
         );
         assert_eq!(blamed.cause(), Some("3e5106ee570c"));
-        assert_eq!(
-            serde_json::to_value(&blamed).unwrap(),
-            serde_json::json!(blamed.to_string())
-        );
+        let json = serde_json::to_value(&blamed).unwrap();
+        assert_eq!(json["line"], serde_json::json!(blamed.to_string()));
+        assert_eq!(json["created_by"], "3e5106ee570c");
+        for d in [&plain, &blamed, &again] {
+            let back: SchemaDifference =
+                serde_json::from_value(serde_json::to_value(d).unwrap()).unwrap();
+            // A column's position is not written (a warning, never a difference).
+            assert!(
+                back.same_change(d) && back.note == d.note,
+                "{back:?} read back as {d:?}"
+            );
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub use difference::{differences, joined, DiffNote, SchemaDifference};
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::compat::Incompatibility;
 use crate::db::ServerError;
@@ -25,7 +25,7 @@ pub fn unqualified(text: &str) -> String {
 
 /// What is wrong. A finding's kind says what failed, not which scenario saw it: a broken
 /// downgrade is `downgrade_fails` whether the walk, a round trip or the rollback hit it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// The revision graph is broken (duplicate id, missing parent, cycle, several heads, …).
@@ -102,7 +102,7 @@ impl Kind {
 }
 
 /// How a finding counts. Ordered: the worst first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Fails the run.
@@ -124,7 +124,7 @@ impl Severity {
 }
 
 /// What a run again of a failed step did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "outcome")]
 pub enum Retry {
     Recovers,
@@ -135,13 +135,13 @@ pub enum Retry {
         #[serde(flatten)]
         statement: Option<FailedStatement>,
         /// The tool's last words when the server said nothing.
-        #[serde(skip_serializing_if = "String::is_empty")]
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         message: String,
     },
 }
 
 /// What a failed step left behind in the database.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeftBehind {
     /// Migration statements that ran (and stay applied) before the failing one.
     pub statements_applied: usize,
@@ -151,7 +151,7 @@ pub struct LeftBehind {
     /// `still at 3e5106ee570c` or `moved from 000003 to 000002 (dirty)`.
     pub version_table: String,
     /// Schema changes the failed step made (empty: none).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<SchemaDifference>,
     pub retry: Retry,
 }
@@ -165,7 +165,7 @@ impl LeftBehind {
 
 /// One defect as a step saw it. The step's result carries it; the report folds equal
 /// defects seen by several steps into one `Finding`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Defect {
     pub kind: Kind,
     /// The revision whose migration is at fault.
@@ -184,7 +184,7 @@ pub struct Defect {
     /// One line: what is wrong, expected vs actual.
     pub summary: String,
     /// Schema differences (`- column user.api_token …`), typed.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diff: Vec<SchemaDifference>,
     /// Code and schema out of step: whose code, which table and column, what caused it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -271,8 +271,20 @@ impl Serialize for Place {
     }
 }
 
+/// Read back from report.json (`merge`): scenario ids are slugs, so the graph's name is
+/// never one of them.
+impl<'de> Deserialize<'de> for Place {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Ok(match name.as_str() {
+            "revision graph" => Place::GraphLoad,
+            _ => Place::Scenario(name),
+        })
+    }
+}
+
 /// Where a finding was seen: a scenario, one of its steps, and how that sighting counted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Seen {
     pub scenario: Place,
     pub step: String,
@@ -295,6 +307,16 @@ impl Serialize for FindingId {
     }
 }
 
+impl<'de> Deserialize<'de> for FindingId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(d)?;
+        id.strip_prefix('F')
+            .and_then(|n| n.parse().ok())
+            .map(FindingId)
+            .ok_or_else(|| serde::de::Error::custom(format!("finding id `{id}` is not F<number>")))
+    }
+}
+
 /// `F2, F5`: ids as a report lists them.
 pub fn id_list(ids: &[FindingId]) -> String {
     ids.iter()
@@ -304,7 +326,7 @@ pub fn id_list(ids: &[FindingId]) -> String {
 }
 
 /// A defect, once: every sighting folded in, ranked, and linked to what caused it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// `F1`, `F2`, … in rank order; `caused_by` refers to these.
     pub id: FindingId,
@@ -324,7 +346,7 @@ pub struct Finding {
     pub defect: Defect,
     pub seen_in: Vec<Seen>,
     /// Ids of earlier findings that explain this one (see `report::findings::link`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub caused_by: Vec<FindingId>,
 }
 

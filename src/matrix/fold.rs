@@ -1,147 +1,18 @@
 //! `Matrix`: the per-server reports folded into scenario × server, with the divergences
 //! (a scenario whose outcome, failing revision or server code differs between servers)
-//! spelled out, and the exit code over all servers. Pure: it reads the servers'
-//! `report.json` values.
+//! spelled out, and the exit code over all servers. Pure: it reads each server's typed
+//! `RunSummary` (its report.json, read back).
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::error::exit;
+use crate::report::RunStatus;
+use crate::scenario::{ScenarioResult, Status};
 
-/// What one server's child run left behind.
-#[derive(Debug, Clone)]
-pub struct ServerRun {
-    /// Directory-safe name (`mariadb-10.5`), also the sub-directory of its reports.
-    pub label: String,
-    /// What was asked for: the image or the binary path.
-    pub target: String,
-    pub exit_code: i32,
-    /// Its `report.json`, when it got that far.
-    pub report: Option<Value>,
-    /// The last lines of its stderr, for a run that produced no report.
-    pub stderr_tail: String,
-    pub peak: Peak,
-}
-
-/// Peak memory of one server's run, sampled every 500 ms while it ran (short spikes between
-/// samples are missed; the container figure is the cgroup's own high-water mark).
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct Peak {
-    /// The child harness and everything it started (migration tools, a local server): the
-    /// largest sum of resident set sizes seen.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub harness_kib: Option<u64>,
-    /// The server's container: its memory cgroup's peak usage (page cache included).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub container_kib: Option<u64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ServerColumn {
-    pub label: String,
-    pub target: String,
-    /// `MariaDB 10.5.23` from the server's own version string, else the label.
-    pub name: String,
-    pub version: Option<String>,
-    pub status: String,
-    pub exit_code: i32,
-    pub peak_memory: Peak,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Cell {
-    /// passed / failed / error / skipped, or `missing` when the server has no result.
-    pub status: String,
-    /// The first failing step, as this server reported it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure: Option<Failure>,
-}
-
-/// A scenario's first failing step on one server: the server's own code and message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Failure {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub revision: Option<String>,
-    /// The step's action, for a failure without a server code.
-    pub action: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for Failure {
-    /// `1064 at r7 — You have an error …` (the message cut at 160 characters).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.code {
-            Some(code) => write!(f, "{code}")?,
-            None => write!(f, "{} failed", self.action)?,
-        }
-        if let Some(rev) = &self.revision {
-            write!(f, " at {rev}")?;
-        }
-        let message: String = self.message.chars().take(160).collect();
-        if !message.is_empty() {
-            write!(f, " — {message}")?;
-        }
-        Ok(())
-    }
-}
-
-impl Cell {
-    /// What makes two servers' outcomes differ: the status, the failing revision and the
-    /// server code (not the wording, which differs between MariaDB and MySQL).
-    fn outcome_key(&self) -> (&str, Option<&str>, Option<u64>) {
-        let f = self.failure.as_ref();
-        (
-            self.status.as_str(),
-            f.and_then(|f| f.revision.as_deref()),
-            f.and_then(|f| f.code),
-        )
-    }
-
-    fn is_bad(&self) -> bool {
-        matches!(self.status.as_str(), "failed" | "error")
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct MatrixRow {
-    pub scenario: String,
-    pub title: String,
-    /// One per server, in server order.
-    pub cells: Vec<Cell>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Divergence {
-    pub scenario: String,
-    pub failing: Vec<String>,
-    pub passing: Vec<String>,
-    /// Every server with a result, its status and its own failure.
-    pub outcomes: Vec<ServerOutcome>,
-    /// `fails on MariaDB 10.5.23 only: 1064 at r7 — You have an error …`
-    pub summary: String,
-}
-
-/// One server's outcome of a diverging scenario.
-#[derive(Debug, Clone, Serialize)]
-pub struct ServerOutcome {
-    pub server: String,
-    pub status: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure: Option<Failure>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Matrix {
-    pub status: String,
-    pub exit_code: i32,
-    pub servers: Vec<ServerColumn>,
-    pub scenarios: Vec<MatrixRow>,
-    pub divergences: Vec<Divergence>,
-}
+pub use super::model::{
+    Cell, CellStatus, Divergence, Failure, Matrix, MatrixRow, Peak, ServerColumn, ServerOutcome,
+    ServerRun,
+};
 
 /// `MariaDB 10.5.23` from `10.5.23-MariaDB-0+deb11u1`; `MySQL 8.0.36` from `8.0.36`.
 pub fn server_name(version: &str) -> String {
@@ -173,21 +44,31 @@ pub fn fold_exit_codes(codes: &[i32]) -> i32 {
 
 /// The first failing step of a scenario, with the server's code and message. A failed step
 /// the verdict counted as a warning (`demoted`) is not a failure of the scenario.
-fn failure_of(scenario: &Value) -> Option<Failure> {
-    let steps = scenario["steps"].as_array()?;
-    let step = steps.iter().find(|s| {
-        matches!(s["status"].as_str(), Some("failed" | "error")) && s["demoted"].is_null()
-    })?;
-    let message = step["error"]["message"]
-        .as_str()
-        .or_else(|| step["message"].as_str())
-        .unwrap_or("");
+fn failure_of(scenario: &ScenarioResult) -> Option<Failure> {
+    let step = scenario
+        .steps
+        .iter()
+        .find(|s| matches!(s.status, Status::Failed | Status::Error) && s.demoted.is_none())?;
+    let message = step
+        .error
+        .as_ref()
+        .map(|e| e.message.clone())
+        .or_else(|| step.message.clone())
+        .unwrap_or_default();
     Some(Failure {
-        code: step["error"]["code"].as_u64(),
-        revision: step["revision"].as_str().map(str::to_string),
-        action: step["action"].as_str().unwrap_or("step").to_string(),
-        message: message.to_string(),
+        code: step.error.as_ref().map(|e| u64::from(e.code)),
+        revision: step.revision.clone(),
+        action: step.action.to_string(),
+        message,
     })
+}
+
+/// The word report.json uses for a status (`passed`, …).
+fn word<T: Serialize>(status: T) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn list(names: &[String]) -> String {
@@ -198,11 +79,7 @@ pub fn fold(runs: &[ServerRun]) -> Matrix {
     let servers: Vec<ServerColumn> = runs
         .iter()
         .map(|r| {
-            let version = r
-                .report
-                .as_ref()
-                .and_then(|j| j["server"]["version"].as_str())
-                .map(str::to_string);
+            let version = r.report.as_ref().map(|s| s.server.version.clone());
             ServerColumn {
                 label: r.label.clone(),
                 target: r.target.clone(),
@@ -211,42 +88,27 @@ pub fn fold(runs: &[ServerRun]) -> Matrix {
                     .map(server_name)
                     .unwrap_or_else(|| r.label.clone()),
                 version,
-                status: r
-                    .report
-                    .as_ref()
-                    .and_then(|j| j["status"].as_str())
-                    .unwrap_or("error")
-                    .to_string(),
+                status: word(r.report.as_ref().map_or(RunStatus::Error, |s| s.status)),
                 exit_code: r.exit_code,
                 peak_memory: r.peak,
                 error: r
                     .report
                     .is_none()
                     .then(|| r.stderr_tail.trim().to_string())
-                    .or_else(|| {
-                        r.report
-                            .as_ref()
-                            .and_then(|j| j["error"].as_str())
-                            .map(str::to_string)
-                    }),
+                    .or_else(|| r.report.as_ref().and_then(|s| s.error.clone())),
             }
         })
         .collect();
 
     // Scenario order: as the first report that has it lists it.
     let mut ids: Vec<(String, String)> = Vec::new();
-    for r in runs {
-        for s in r
-            .report
-            .as_ref()
-            .and_then(|j| j["scenarios"].as_array())
-            .into_iter()
-            .flatten()
-        {
-            let id = s["id"].as_str().unwrap_or_default().to_string();
-            if !ids.iter().any(|(i, _)| *i == id) {
-                ids.push((id, s["title"].as_str().unwrap_or_default().to_string()));
-            }
+    for s in runs
+        .iter()
+        .filter_map(|r| r.report.as_ref())
+        .flat_map(|j| &j.scenarios)
+    {
+        if !ids.iter().any(|(i, _)| *i == s.id) {
+            ids.push((s.id.clone(), s.title.clone()));
         }
     }
     let mut rows = Vec::new();
@@ -255,19 +117,17 @@ pub fn fold(runs: &[ServerRun]) -> Matrix {
         let cells: Vec<Cell> = runs
             .iter()
             .map(|r| {
-                let s = r.report.as_ref().and_then(|j| {
-                    j["scenarios"]
-                        .as_array()?
-                        .iter()
-                        .find(|s| s["id"] == id.as_str())
-                });
+                let s = r
+                    .report
+                    .as_ref()
+                    .and_then(|j| j.scenarios.iter().find(|s| s.id == id));
                 match s {
                     None => Cell {
-                        status: "missing".into(),
+                        status: CellStatus::Missing,
                         failure: None,
                     },
                     Some(s) => Cell {
-                        status: s["status"].as_str().unwrap_or("error").to_string(),
+                        status: s.status.into(),
                         failure: failure_of(s),
                     },
                 }
@@ -312,7 +172,7 @@ fn divergence(id: &str, cells: &[Cell], servers: &[ServerColumn]) -> Option<Dive
     let present: Vec<(&Cell, &ServerColumn)> = cells
         .iter()
         .zip(servers)
-        .filter(|(c, _)| c.status != "missing")
+        .filter(|(c, _)| c.status != CellStatus::Missing)
         .collect();
     let first = present.first()?.0.outcome_key();
     if present.iter().all(|(c, _)| c.outcome_key() == first) {
@@ -326,12 +186,12 @@ fn divergence(id: &str, cells: &[Cell], servers: &[ServerColumn]) -> Option<Dive
             .collect()
     };
     let failing = names(&|c| c.is_bad());
-    let passing = names(&|c| c.status == "passed");
+    let passing = names(&|c| c.status == CellStatus::Passed);
     let outcomes: Vec<ServerOutcome> = present
         .iter()
         .map(|(c, s)| ServerOutcome {
             server: s.name.clone(),
-            status: c.status.clone(),
+            status: c.status.word().to_string(),
             failure: c.failure.clone(),
         })
         .collect();
@@ -390,22 +250,22 @@ pub fn parallel_slots(available_kib: Option<u64>, per_server_kib: u64, servers: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn run(label: &str, version: &str, code: i32, chain: &str, failing_step: Value) -> ServerRun {
         ServerRun {
             label: label.into(),
             target: format!("img:{label}"),
             exit_code: code,
-            report: Some(json!({
+            report: Some(crate::report::summary_fixture(json!({
                 "status": if code == 0 { "passed" } else { "failed" },
-                "server": { "version": version },
+                "server": { "engine": "mariadb", "provider": "local", "version": version },
                 "scenarios": [
                     { "id": "chain", "title": "Migration Chain Verification", "status": chain,
                       "steps": [ { "action": "upgrade", "status": "passed", "revision": "r6" }, failing_step ] },
                     { "id": "upgrade", "title": "Initial Upgrade", "status": "passed", "steps": [] }
                 ]
-            })),
+            }))),
             stderr_tail: String::new(),
             peak: Peak::default(),
         }
@@ -443,12 +303,12 @@ mod tests {
             d.summary,
             "fails on MariaDB 10.5.23 only: 1064 at r7 — You have an error in your SQL syntax; check the manual near 'UUID NOT NULL'"
         );
-        assert_eq!(m.scenarios[0].cells[0].status, "failed");
+        assert_eq!(m.scenarios[0].cells[0].status, CellStatus::Failed);
         assert_eq!(
             m.scenarios[1]
                 .cells
                 .iter()
-                .filter(|c| c.status == "passed")
+                .filter(|c| c.status == CellStatus::Passed)
                 .count(),
             3
         );
@@ -600,7 +460,7 @@ mod tests {
             m.servers[1].error.as_deref(),
             Some("error: image mysql:8.0 not found")
         );
-        assert_eq!(m.scenarios[0].cells[1].status, "missing");
+        assert_eq!(m.scenarios[0].cells[1].status, CellStatus::Missing);
         // Its missing results are a server error, not a divergence in every scenario.
         assert!(m.divergences.is_empty());
     }

@@ -5,12 +5,13 @@
 //! divergences called out, and the exit code covers every server.
 
 mod fold;
+mod model;
 mod online;
 mod render;
 
 pub use fold::{
-    fold, fold_exit_codes, parallel_slots, server_name, Cell, Divergence, Matrix, MatrixRow, Peak,
-    ServerColumn, ServerRun,
+    fold, fold_exit_codes, parallel_slots, server_name, Cell, CellStatus, Divergence, Matrix,
+    MatrixRow, Peak, ServerColumn, ServerRun,
 };
 
 use std::collections::HashMap;
@@ -258,6 +259,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings, specs: Vec<ServerSpec>) -
                 Some(e.to_string()),
             ),
         };
+        // Read back typed: a report this harness cannot read is no report.
         let report = std::fs::read_to_string(child_dir.join("report.json"))
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok());
@@ -279,12 +281,32 @@ pub async fn run(cfg: &Config, settings: &RunSettings, specs: Vec<ServerSpec>) -
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     });
-    let md = render::markdown(&m, &project);
-    std::fs::create_dir_all(&dir).map_err(HarnessError::io(IoAction::Create, &dir))?;
+    let written = write_reports(&m, &runs, &dir, formats, &project)?;
+    for d in &m.divergences {
+        println!("divergence: {} {}", d.scenario, d.summary);
+    }
+    for p in &written {
+        println!("matrix report: {}", p.display());
+    }
+    println!("matrix {}: exit code {}", m.status, m.exit_code);
+    Ok(m.exit_code)
+}
+
+/// Writes the matrix's report.md and report.json into `dir` (and the markdown into
+/// `$GITHUB_STEP_SUMMARY`); returns the paths written.
+pub fn write_reports(
+    m: &Matrix,
+    runs: &[ServerRun],
+    dir: &Path,
+    formats: &[Format],
+    project: &str,
+) -> Result<Vec<PathBuf>> {
+    let md = render::markdown(m, project);
+    std::fs::create_dir_all(dir).map_err(HarnessError::io(IoAction::Create, dir))?;
     let mut written = Vec::new();
     for (name, text) in [
         ("report.md", md.clone()),
-        ("report.json", render::json(&m, &runs)),
+        ("report.json", render::json(m, runs)),
     ] {
         let keep = match name {
             "report.md" => formats.contains(&Format::Markdown) || !formats.contains(&Format::Json),
@@ -297,14 +319,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings, specs: Vec<ServerSpec>) -
         }
     }
     let _ = crate::report::append_step_summary(&md);
-    for d in &m.divergences {
-        println!("divergence: {} {}", d.scenario, d.summary);
-    }
-    for p in &written {
-        println!("matrix report: {}", p.display());
-    }
-    println!("matrix {}: exit code {}", m.status, m.exit_code);
-    Ok(m.exit_code)
+    Ok(written)
 }
 
 #[cfg(test)]

@@ -4,27 +4,21 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
 use super::fold::{Divergence, ServerColumn, ServerOutcome, ServerRun};
 use crate::online::{Blocking, RevisionDdl};
+use crate::report::RunSummary;
 
 /// The scenario whose steps carry the classifications.
 const SCENARIO: &str = "online-ddl";
 
 /// Every `online_ddl` result of one server's report, typed.
-fn revisions(report: &Value) -> Vec<RevisionDdl> {
-    let Some(s) = report["scenarios"]
-        .as_array()
-        .and_then(|a| a.iter().find(|s| s["id"] == SCENARIO))
-    else {
-        return vec![];
-    };
-    s["steps"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|st| serde_json::from_value(st.get("online_ddl")?.clone()).ok())
+fn revisions(report: &RunSummary) -> Vec<RevisionDdl> {
+    report
+        .scenarios
+        .iter()
+        .filter(|s| s.id == SCENARIO)
+        .flat_map(|s| &s.steps)
+        .filter_map(|st| st.online_ddl.as_deref().cloned())
         .collect()
 }
 
@@ -117,10 +111,10 @@ mod tests {
                 estimate: None,
             }],
         };
-        let report = serde_json::json!({
-            "server": { "version": version },
+        let report = crate::report::summary_fixture(serde_json::json!({
+            "server": { "engine": "mariadb", "provider": "local", "version": version },
             "scenarios": [ { "id": "online-ddl", "steps": [ { "online_ddl": d } ] } ]
-        });
+        }));
         let name = crate::matrix::fold::server_name(version);
         (
             ServerRun {

@@ -60,7 +60,7 @@ pub fn markdown(m: &Matrix, project: &str) -> String {
     for r in &m.scenarios {
         s.push_str(&format!("| **{}** {} |", r.scenario, r.title));
         for c in &r.cells {
-            s.push_str(&format!(" {} |", mark(&c.status)));
+            s.push_str(&format!(" {} |", mark(c.status.word())));
         }
         s.push('\n');
     }
@@ -124,7 +124,7 @@ pub fn json(m: &Matrix, runs: &[ServerRun]) -> String {
         "matrix": m,
         "runs": runs.iter().map(|r| json!({
             "label": r.label,
-            "report": r.report.clone().unwrap_or(Value::Null),
+            "report": r.report.as_ref().map_or(Value::Null, |s| json!(s)),
         })).collect::<Vec<_>>(),
     });
     serde_json::to_string_pretty(&v).unwrap_or_default()

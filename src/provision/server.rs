@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{AdminCall, ProvisionError};
 use crate::config::MigrateAs;
@@ -13,7 +13,7 @@ use crate::db::{ident, ConnInfo, DbError};
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Engine {
     Mysql,
@@ -30,7 +30,7 @@ impl Engine {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProviderKind {
     Container,
@@ -40,7 +40,7 @@ pub enum ProviderKind {
 
 /// How the run came to this server: what was asked for and, when `--db auto` had to fall
 /// back, what did not work. The console says it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Choice {
     /// The mode (and image or binary) the command line or config named.
@@ -57,7 +57,7 @@ pub enum Choice {
 
 /// The server settings that decide verdicts (read from the server) and the account the
 /// migrations run as: the same in every mode, like production, and said in the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
     /// `@@log_bin`: on for MySQL 8+ as shipped, off for MariaDB.
     pub binary_log: bool,

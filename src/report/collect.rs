@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::summary::{revision_marks, RunStatus, RunSummary, ServerInfo, Timings};
+use super::summary::{revision_marks, PartialRun, RunStatus, RunSummary, ServerInfo, Timings};
 use crate::config::History;
 use crate::scenario::events::RunStart;
 use crate::scenario::{Event, ScenarioResult, Status};
@@ -102,12 +102,19 @@ impl Collector {
         let nothing_new = scope.new.is_empty() && scope.history == History::Informational;
         let tool_ms = self.tool_ms;
         let findings = super::findings::derive(&chain, &scope, &scenarios);
-        let seeding = crate::data::SeedNotes::fold(
+        let seeds = || {
             scenarios
                 .iter()
                 .flat_map(|s| &s.steps)
-                .flat_map(|st| &st.seeding),
-        );
+                .flat_map(|st| &st.seeding)
+        };
+        let seeding = crate::data::SeedNotes::fold(seeds());
+        let partition = start.partition.map(|(p, revisions)| PartialRun {
+            index: p.index,
+            count: p.count,
+            revisions,
+            seeded_tables: crate::data::SeedNotes::tables_met(seeds()),
+        });
         Ok(RunSummary {
             schema_version: super::SCHEMA_VERSION,
             // An interrupted run is incomplete whatever finished before the signal.
@@ -126,6 +133,7 @@ impl Collector {
             os: start.os,
             chain,
             scope,
+            partition,
             seeding,
             findings,
             scenarios,
@@ -199,6 +207,7 @@ pub(crate) mod tests {
                 new: new.iter().map(|s| s.to_string()).collect(),
                 history: History::Informational,
             },
+            partition: None,
             chain: ChainView {
                 revisions: revisions.iter().map(|r| revision(r)).collect(),
                 heads: revisions

@@ -13,6 +13,7 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+pub mod merge;
 pub mod online;
 pub mod pr_comment;
 mod release_notes;
@@ -35,8 +36,10 @@ pub use junit::render_junit;
 pub use markdown::render_markdown;
 pub use render::{render_all, render_all_in, render_step_summary, write_reports};
 pub use sarif::render_sarif;
-pub use sink::{Dispatcher, Outcome, Sink};
+pub use sink::{render as render_sinks, Dispatcher, Outcome, Sink};
+#[cfg(test)]
+pub(crate) use summary::fixture::summary as summary_fixture;
 pub use summary::{
-    revision_marks, ChainView, HarnessInfo, RevisionView, RunStatus, RunSummary, ServerInfo,
-    Timings, ToolInfo, SCHEMA_VERSION,
+    revision_marks, ChainView, HarnessInfo, PartialRun, RevisionView, RunStatus, RunSummary,
+    ServerInfo, Timings, ToolInfo, SCHEMA_VERSION,
 };

@@ -5,7 +5,7 @@
 
 use super::collect::tests::{finished, server_ready, started_with};
 use super::collect::Collector;
-use super::{render_all, Format, RunSummary};
+use super::{render_all, render_json, Format, RunSummary};
 use crate::db::ServerError;
 use crate::driver::FailedStatement;
 use crate::findings::{Defect, Kind, LeftBehind, Retry, SchemaDifference};
@@ -211,4 +211,22 @@ fn the_pr_comment_body_is_stable() {
 fn normalized(s: &str) -> String {
     let date = regex::Regex::new(r"\w+ \d+, \d{4} \d\d:\d\d UTC").unwrap();
     date.replace_all(s, "‹date›").into_owned()
+}
+
+#[test]
+fn a_summary_read_back_is_equal_and_derives_the_same_findings() {
+    let s = run(3, |i| Some(KINDS[i % KINDS.len()]));
+    let json = render_json(&s);
+    let back: RunSummary = serde_json::from_str(&json).expect("reads back");
+    assert_eq!(
+        render_json(&back),
+        json,
+        "serialize → deserialize → serialize"
+    );
+    assert!(!back.findings.is_empty());
+    assert_eq!(
+        super::findings::derive(&back.chain, &back.scope, &back.scenarios),
+        s.findings,
+        "the findings folded again from the read-back scenarios"
+    );
 }

@@ -66,19 +66,25 @@ impl Dispatcher {
             .collector
             .finish()
             .map_err(|m| HarnessError::Internal(Internal::Collector(m.to_string())))?;
-        // A sink that fails does not keep the others (the console's verdict above all)
-        // from rendering; the first failure is the run's error.
-        let mut done = Vec::new();
-        let mut first_error = None;
-        for mut s in self.sinks {
-            if let Err(e) = s.finish(&summary, &mut done) {
-                first_error.get_or_insert(e);
-            }
+        render(self.sinks, &summary)?;
+        Ok(summary)
+    }
+}
+
+/// Lets every sink render `summary`, in order (a merge renders a folded summary this way).
+/// A sink that fails does not keep the others (the console's verdict above all) from
+/// rendering; the first failure is the error.
+pub fn render(sinks: Vec<Box<dyn Sink>>, summary: &RunSummary) -> Result<()> {
+    let mut done = Vec::new();
+    let mut first_error = None;
+    for mut s in sinks {
+        if let Err(e) = s.finish(summary, &mut done) {
+            first_error.get_or_insert(e);
         }
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok(summary),
-        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
 }
 

@@ -1,14 +1,14 @@
 //! `RunSummary`: the whole run folded into one serialisable value — the JSON contract
-//! (`schema_version: 2`) and the input of every renderer.
+//! (`schema_version: 3`) and the input of every renderer.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use crate::scenario::info::{ChainView, HarnessInfo, RevisionView, ServerInfo, ToolInfo};
 use crate::scenario::plan::Scope;
 use crate::scenario::{ScenarioResult, Status};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunStatus {
     Passed,
@@ -49,7 +49,7 @@ impl RunStatus {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Timings {
     /// The whole run, from reading the config to the last scenario.
     pub total_ms: u64,
@@ -64,7 +64,7 @@ pub struct Timings {
     pub harness_ms: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunSummary {
     pub schema_version: u32,
     pub status: RunStatus,
@@ -80,8 +80,11 @@ pub struct RunSummary {
     pub chain: ChainView,
     /// The revisions the gate judged; failures of the others are warnings.
     pub scope: Scope,
+    /// Present on a partial report (`--partition K/N`): `merge` folds the partitions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<PartialRun>,
     /// What seeding could not do, each cause once: run information, never a finding.
-    #[serde(skip_serializing_if = "crate::data::SeedNotes::is_clean")]
+    #[serde(default, skip_serializing_if = "crate::data::SeedNotes::is_clean")]
     pub seeding: crate::data::SeedNotes,
     /// Every defect once, ranked: new revisions first, blocking before warnings.
     pub findings: Vec<crate::findings::Finding>,
@@ -92,8 +95,30 @@ pub struct RunSummary {
     pub error: Option<String>,
 }
 
-/// `report.json`'s `schema_version`: 2 added `findings` (and `steps[].defects`, `check`).
-pub const SCHEMA_VERSION: u32 = 2;
+/// What a partition's report says of itself, for `merge`: which partition, which revisions'
+/// per-revision work it did, and the tables its seeds met (the merged `seeding` counts each
+/// table once over all partitions).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartialRun {
+    pub index: usize,
+    pub count: usize,
+    /// Base → head.
+    pub revisions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seeded_tables: Vec<String>,
+}
+
+impl PartialRun {
+    pub fn partition(&self) -> crate::partition::Partition {
+        crate::partition::Partition {
+            index: self.index,
+            count: self.count,
+        }
+    }
+}
+
+/// `report.json`'s `schema_version`: 3 made `diff` entries typed objects; 2 added `findings`.
+pub const SCHEMA_VERSION: u32 = 3;
 
 impl RunSummary {
     pub fn scenario(&self, id: &str) -> Option<&ScenarioResult> {
@@ -176,5 +201,55 @@ mod tests {
         ];
         assert_eq!(RunStatus::of(&failed, false, true), RunStatus::Failed);
         assert_eq!(RunStatus::of(&one, true, false), RunStatus::Error);
+    }
+}
+
+/// Test summaries written as the few JSON fields a test cares about, the rest filled with a
+/// plain passing run's: the same path a report.json read back takes.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use serde_json::{json, Value};
+
+    use super::RunSummary;
+
+    fn fill(v: &mut Value, defaults: Value) {
+        if let (Some(obj), Value::Object(d)) = (v.as_object_mut(), defaults) {
+            for (k, dv) in d {
+                obj.entry(k).or_insert(dv);
+            }
+        }
+    }
+
+    /// `partial`'s fields over a minimal run; its scenarios and steps filled the same way.
+    pub(crate) fn summary(partial: Value) -> RunSummary {
+        let mut v = partial;
+        fill(
+            &mut v,
+            json!({
+                "schema_version": 3, "status": "passed", "project": "p", "head": null,
+                "baseline": null, "started_at": "2026-01-01T00:00:00Z",
+                "finished_at": "2026-01-01T00:00:01Z",
+                "harness": { "name": "migration-harness", "version": "0" },
+                "server": { "engine": "mariadb", "version": "10.11.14-MariaDB", "provider": "local" },
+                "tool": { "kind": "sqldir", "commands": { "upgrade": "up", "current": "c", "downgrade_to": "d" }, "versions": [] },
+                "os": "test", "chain": { "revisions": [], "heads": [], "findings": [] },
+                "scope": { "new": [], "history": "informational" },
+                "findings": [], "scenarios": [],
+                "timings": { "total_ms": 0, "server_start_ms": 0, "server_wait_ms": 0, "tool_ms": 0, "harness_ms": 0 }
+            }),
+        );
+        for s in v["scenarios"].as_array_mut().into_iter().flatten() {
+            fill(
+                s,
+                json!({ "title": "", "status": "passed", "duration_ms": 0, "details": "", "steps": [] }),
+            );
+            for st in s["steps"].as_array_mut().into_iter().flatten() {
+                fill(
+                    st,
+                    json!({ "action": "upgrade", "title": "", "status": "passed", "duration_ms": 0 }),
+                );
+            }
+        }
+        serde_json::from_value(v).expect("a summary")
     }
 }

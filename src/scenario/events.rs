@@ -68,6 +68,8 @@ pub struct RunStart {
     /// The scenarios in plan order: the order every report lists them in.
     pub plan: Vec<PlannedId>,
     pub scope: Scope,
+    /// `--partition K/N`: the partition and the revisions whose per-revision work it does.
+    pub partition: Option<(crate::partition::Partition, Vec<String>)>,
     /// Revisions in plan order, each `skipped` until the walk's results mark it.
     pub chain: ChainView,
     /// The scenario whose steps mark the revisions (the one with a `walk` step).

@@ -2,20 +2,20 @@
 //! migration tool and the revision chain. The run start and server events carry these; the
 //! reports show them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::result::Status;
 use crate::chain::{Finding, Severity};
 use crate::driver::ToolCommands;
 use crate::provision::{Engine, ProviderKind};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HarnessInfo {
     pub name: String,
     pub version: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServerInfo {
     pub engine: Engine,
     pub version: String,
@@ -23,7 +23,7 @@ pub struct ServerInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// Throwaway-server settings applied (durability traded for speed).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub settings: Vec<String>,
     /// Binary log settings and the migrations' account: what decides 1418/1419.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -33,7 +33,7 @@ pub struct ServerInfo {
     pub choice: crate::provision::Choice,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ToolInfo {
     pub kind: crate::config::ToolKind,
     pub commands: ToolCommands,
@@ -41,7 +41,7 @@ pub struct ToolInfo {
     pub versions: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RevisionView {
     pub id: String,
     pub description: String,
@@ -54,7 +54,7 @@ pub struct RevisionView {
     pub line: Option<usize>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChainView {
     /// Base first, head last.
     pub revisions: Vec<RevisionView>,

@@ -1,11 +1,12 @@
 //! `plan()`: which scenarios run, against which head and baseline — pure, decided before any
 //! server starts, so bad input fails fast with exit 2.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::chain::{Chain, ChainReport, UnresolvedRevision};
 use crate::config::{History, ScenariosConfig, Strictness};
 use crate::error::{HarnessError, Result};
+use crate::partition::Partition;
 use crate::settings::ScenarioSelection;
 
 use super::model::{ScenarioFile, Step};
@@ -24,7 +25,7 @@ pub struct PlannedScenario {
 
 /// Which revisions the gate judges. The others are history: deployed long ago, their
 /// failures are reported but do not fail the run (unless `history = "strict"`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scope {
     /// The git ref of `--since`; None: the revisions after the baseline are new.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,6 +63,8 @@ pub struct Plan {
     pub scope: Scope,
     /// The `[scenarios]` settings of the opinionated checks.
     pub policy: ScenariosConfig,
+    /// `--partition K/N`: this run's share of the per-revision work (None: all of it).
+    pub partition: Option<Partition>,
 }
 
 impl Plan {
@@ -69,12 +72,59 @@ impl Plan {
         &self.chain.order
     }
 
-    /// Whether the per-revision checks (round trips, crash-resume) exercise `rev`:
-    /// `[scenarios] per_revision = "new"` limits them to the revisions under test.
+    /// Whether the per-revision checks (round trips, crash-resume, online DDL) exercise
+    /// `rev` in this run: the policy asks for it and `rev` is this partition's.
     pub fn exercises(&self, rev: &str) -> bool {
+        self.in_policy(rev) && self.owns(rev)
+    }
+
+    /// `[scenarios] per_revision = "new"` limits the per-revision checks to the revisions
+    /// under test; the others are said to be left out.
+    pub fn in_policy(&self, rev: &str) -> bool {
         self.policy.per_revision == crate::config::PerRevision::All
             || self.scope.new.iter().any(|n| n == rev)
     }
+
+    /// Whether `rev` is this partition's (every revision is, without `--partition`).
+    fn owns(&self, rev: &str) -> bool {
+        match self.partition {
+            None => true,
+            Some(p) => self
+                .order()
+                .iter()
+                .position(|o| o == rev)
+                .is_some_and(|i| p.owns(i)),
+        }
+    }
+
+    /// This run as partition `p`: its share of the per-revision work, and the whole-chain
+    /// scenarios in partition 1 only (the others skip them, saying so).
+    pub fn partitioned(mut self, p: Option<Partition>) -> Plan {
+        self.partition = p;
+        let Some(p) = p.filter(|p| !p.is_first()) else {
+            return self;
+        };
+        for s in &mut self.scenarios {
+            if s.disposition == Disposition::Run && !is_per_revision(&s.file) {
+                s.disposition = Disposition::Skip(format!(
+                    "partition {p}: the whole-chain scenarios run in partition 1/{}",
+                    p.count
+                ));
+            }
+        }
+        self
+    }
+}
+
+/// A scenario that exercises each revision on its own (round trips, crash-resume, online
+/// DDL): the work `--partition` splits.
+pub fn is_per_revision(f: &ScenarioFile) -> bool {
+    f.steps.iter().any(|s| {
+        matches!(
+            s,
+            Step::RoundTrips { .. } | Step::CrashResume | Step::OnlineDdl
+        )
+    })
 }
 
 /// Picks scenarios (`all` or ids), checks their targets against the chain, resolves the
@@ -193,6 +243,7 @@ pub fn plan(
         scenarios,
         scope,
         policy: policy.clone(),
+        partition: None,
     })
 }
 

@@ -1,6 +1,6 @@
 //! What running a scenario produced: `StepResult`s inside a `ScenarioResult`, as data.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::model::{Aspect, ScenarioFile, Start};
 pub use super::step_kind::{StepAction, StepPhase};
@@ -12,7 +12,7 @@ use crate::findings::{Defect, SchemaDifference};
 use crate::online::RevisionDdl;
 
 /// What a warning is about; a warning never fails the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WarningKind {
     /// An opinionated check set to `warn` failed.
@@ -24,7 +24,7 @@ pub enum WarningKind {
 }
 
 /// A problem reported but not counted against the run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
     pub kind: WarningKind,
     /// For `check`: which `[scenarios]` key set it to `warn`.
@@ -64,7 +64,7 @@ impl std::fmt::Display for Warning {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Passed,
@@ -93,12 +93,12 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StepResult {
     pub action: StepAction,
     /// Preparing the scenario's start or exercising the migrations (report.json writes
     /// `"phase": "prepare"` on the former; the latter is the default and left out).
-    #[serde(skip_serializing_if = "StepPhase::is_exercise")]
+    #[serde(default, skip_serializing_if = "StepPhase::is_exercise")]
     pub phase: StepPhase,
     /// Human line: `upgrade c682ef478e45 → head`.
     pub title: String,
@@ -123,18 +123,18 @@ pub struct StepResult {
     #[serde(flatten)]
     pub statement: Option<FailedStatement>,
     /// Verification bullets: what was checked and what was found.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diff: Vec<SchemaDifference>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub data_loss: Vec<DataLoss>,
     /// What each seed of this step put in and what it could not (run information, folded
     /// into the report's `seeding`; never a finding).
     #[serde(skip)]
     pub seeding: Vec<SeedReport>,
     /// Problems found that do not fail the step (collected into the scenario's warnings).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
     /// Set on a failed step the verdict policy counted as a warning of this kind (a check
     /// set to `warn`, or a revision outside the scope) rather than against the run.
@@ -144,7 +144,7 @@ pub struct StepResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<StrictnessKey>,
     /// What the step found wrong, typed; the report folds them into findings.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub defects: Vec<Defect>,
     /// `online_ddl`: how each schema change of the revision holds up writers.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -224,7 +224,7 @@ impl StepResult {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScenarioResult {
     pub id: String,
     pub title: String,
@@ -234,14 +234,16 @@ pub struct ScenarioResult {
     pub details: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
     /// From the scenario file: what it speaks to, and where it starts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aspect: Option<Aspect>,
-    #[serde(skip)]
+    /// Where it starts (the baseline or an empty database): the report's rollback advice
+    /// reads it, so a merged report must too.
+    #[serde(default)]
     pub start: Start,
     pub steps: Vec<StepResult>,
 }

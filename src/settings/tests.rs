@@ -177,6 +177,8 @@ const EVERY_FLAG: &[&str] = &[
     "3",
     "--timeout",
     "77",
+    "--partition",
+    "2/3",
     "--verbose",
 ];
 
@@ -239,4 +241,21 @@ fn every_flag_reaches_a_matrix_child_or_is_replaced_on_purpose() {
             "--{long} is not passed on to matrix children: {args:?}"
         );
     }
+}
+
+#[test]
+fn the_partition_is_typed_and_reaches_a_matrix_child() {
+    let (_d, cfg) = config(SQLDIR);
+    let s = resolve(&["--partition", "2/3"], &[], &cfg);
+    assert_eq!(s.partition, Some(Partition::new(2, 3).unwrap()));
+    let args = s.to_args(&ServerSpec::Image("a:1".into()), Path::new("/o"));
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(resolve(&argv, &[], &cfg).partition, s.partition, "{args:?}");
+    assert_eq!(resolve(&[], &[], &cfg).partition, None);
+    let bad = Cli::try_parse_from(["migration-harness", "--partition", "3/2"]).unwrap_err();
+    assert_eq!(bad.exit_code(), 2, "{bad}");
+    assert!(
+        bad.to_string().contains("K must be between 1 and N"),
+        "{bad}"
+    );
 }

@@ -121,7 +121,17 @@ fn online_summary(summary: &RunSummary) -> (Vec<crate::report::online::OnlineTab
 }
 
 fn verdict(summary: &RunSummary) -> Verdict {
-    let go = summary.status == RunStatus::Passed;
+    // A partition saw part of the chain: its pass is no verdict on the release.
+    let go = summary.status == RunStatus::Passed && summary.partition.is_none();
+    let partial = summary.partition.as_ref().map_or(String::new(), |p| {
+        format!(
+            " (PARTIAL: partition {}/{}, {} of {} revisions; `migration-harness merge` folds the partitions into the verdict)",
+            p.index,
+            p.count,
+            p.revisions.len(),
+            summary.chain.revisions.len()
+        )
+    });
     Verdict {
         mark: match summary.status {
             RunStatus::Passed => "✅",
@@ -135,6 +145,7 @@ fn verdict(summary: &RunSummary) -> Verdict {
             RunStatus::Skipped => "skip",
         },
         text: match summary.status {
+            RunStatus::Passed if !partial.is_empty() => "PASSED".into(),
             RunStatus::Passed => "PASSED - PRODUCTION READY".into(),
             RunStatus::Failed => "FAILED - NOT READY FOR PRODUCTION".into(),
             RunStatus::Skipped => "NOTHING TESTED - NOT READY FOR PRODUCTION".into(),
@@ -146,7 +157,7 @@ fn verdict(summary: &RunSummary) -> Verdict {
                     .map(|e| format!(" ({e})"))
                     .unwrap_or_default()
             ),
-        },
+        } + &partial,
         go,
     }
 }

@@ -41,7 +41,7 @@ pub async fn round_trips(
             .into();
     }
     let order = ctx.plan.order().to_vec();
-    let left_out = order.iter().filter(|r| !ctx.plan.exercises(r)).count();
+    let left_out = order.iter().filter(|r| !ctx.plan.in_policy(r)).count();
     let jobs = ctx.jobs.max(1);
     let spine = state.db.clone();
     let (tx, rx) = tokio::sync::mpsc::channel::<Trip>(jobs);

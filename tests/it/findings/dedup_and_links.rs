@@ -36,7 +36,7 @@ fn each_broken_downgrade_is_one_finding_however_many_scenarios_hit_it() {
     let r = run("tests/fixtures/two-broken-downs/sql/harness.toml");
     assert_eq!(r.code, 1, "{}", r.stderr);
     let j = r.json();
-    assert_eq!(j["schema_version"], 2);
+    assert_eq!(j["schema_version"], 3);
     let f = findings(&j);
     let downs = of_kind(&f, "downgrade_fails");
     assert_eq!(downs.len(), 2, "{downs:#?}");
@@ -144,7 +144,7 @@ fn a_failing_re_upgrade_is_linked_to_the_downgrade_that_left_its_column() {
     let seen = scenarios_seen(trip);
     assert!(seen.contains(&"round-trip".to_string()) && seen.contains(&"reapply".to_string()));
     assert_eq!(trip["caused_by"], serde_json::json!([leaves[0]["id"]]));
-    assert!(leaves[0]["diff"][0]
+    assert!(leaves[0]["diff"][0]["line"]
         .as_str()
         .unwrap()
         .contains("account.nickname"));
@@ -235,7 +235,7 @@ fn what_the_walk_down_left_is_not_blamed_on_the_first_revision_going_up_again() 
         .as_array()
         .unwrap()
         .iter()
-        .any(|l| l.as_str().unwrap().contains("view v_orders")));
+        .any(|l| l["line"].as_str().unwrap().contains("view v_orders")));
     let again = of_kind(&f, "round_trip_fails");
     assert_eq!(again.len(), 1, "{f:#?}");
     assert_eq!(again[0]["error"]["code"], 1050);

@@ -227,7 +227,7 @@ fn downgrade_that_forgets_four_objects_names_each() {
         .as_array()
         .expect("diff lines")
         .iter()
-        .map(|d| d.as_str().unwrap().to_string())
+        .map(|d| d["line"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(diff.len(), 4, "{diff:#?}");
     for needle in [

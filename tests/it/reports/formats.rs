@@ -13,7 +13,21 @@ const PASSING: &str = "upgrade,idempotency,downgrade,reproduce-error,reapply,ver
 /// The demo run (all scenarios, chain fails) — shared by the tests that read it.
 fn failing_run() -> &'static Run {
     static RUN: OnceLock<Run> = OnceLock::new();
-    RUN.get_or_init(|| harness(&["--db", "local", "--scenario", "all", "--jobs", "2"], &[]))
+    RUN.get_or_init(|| {
+        harness(
+            &[
+                "--db",
+                "local",
+                "--scenario",
+                "all",
+                "--jobs",
+                "2",
+                "--format",
+                "md,html,json,junit,pr-comment",
+            ],
+            &[],
+        )
+    })
 }
 
 fn passing_run() -> &'static Run {
@@ -54,6 +68,18 @@ fn failing_run_snapshots() {
         .file("report.html")
         .contains("NOT RECOMMENDED FOR PRODUCTION DEPLOYMENT"));
     snapshot_all("failing", r);
+}
+
+/// The pull-request comment of the real demo run, as a CI step would post it.
+#[test]
+fn pr_comment_body_of_the_demo_run() {
+    let r = failing_run();
+    let body = r.file("pr-comment.md");
+    let marker = migration_harness::report::pr_comment::MARKER;
+    assert!(body.starts_with(marker), "{body}");
+    assert!(body.chars().count() < 60_000);
+    assert!(body.contains("NO-GO"), "{body}");
+    insta::assert_snapshot!("failing_pr_comment", normalize(&body));
 }
 
 #[test]

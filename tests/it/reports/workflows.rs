@@ -249,3 +249,89 @@ fn migrations_workflow_uploads_sarif_for_code_scanning() {
         "{cmds}"
     );
 }
+
+/// `actionlint` checks a workflow against GitHub's own schema when it is installed.
+fn actionlint(path: &str) {
+    let Ok(out) = std::process::Command::new("actionlint")
+        .arg(common::repo().join(path))
+        .output()
+    else {
+        eprintln!("actionlint is not installed: {path} gets the YAML checks only");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "actionlint {path}:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn reusable_workflow_fans_out_servers_by_partitions_and_merges_them() {
+    let path = ".github/workflows/harness-reusable.yml";
+    let doc = load(path);
+    let text = std::fs::read_to_string(common::repo().join(path)).unwrap();
+    let inputs = doc["on"]["workflow_call"]["inputs"].as_mapping().unwrap();
+    for want in ["servers", "partitions", "scenarios", "config", "formats"] {
+        assert!(inputs.contains_key(want), "input {want} missing");
+    }
+    let re = regex::Regex::new(r"inputs\.([a-z-]+)").unwrap();
+    for c in re.captures_iter(&text) {
+        assert!(
+            inputs.contains_key(&c[1]),
+            "uses undeclared input {}",
+            &c[1]
+        );
+    }
+    // servers × partitions: one job of the matrix each.
+    let run = &doc["jobs"]["run"];
+    let matrix = &run["strategy"]["matrix"];
+    assert_eq!(matrix["server"], "${{ fromJSON(inputs.servers) }}");
+    assert_eq!(
+        matrix["partition"],
+        "${{ fromJSON(needs.plan.outputs.partitions) }}"
+    );
+    assert_eq!(run["needs"], "plan");
+    let steps = run["steps"].as_sequence().unwrap();
+    let partition = steps
+        .iter()
+        .find(|s| s["run"].as_str().is_some_and(|r| r.contains("--partition")))
+        .expect("a step running one partition");
+    assert_eq!(
+        partition["env"]["PARTITION"],
+        "${{ matrix.partition }}/${{ inputs.partitions }}"
+    );
+    let uploads = |job: &Value| -> Vec<String> {
+        job["steps"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter(|s| {
+                s["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("actions/upload-artifact"))
+            })
+            .map(|s| s["with"]["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let part = uploads(run);
+    assert_eq!(part, ["migration-harness-part-${{ strategy.job-index }}"]);
+    // The last job takes every part and merges them.
+    let merge = &doc["jobs"]["merge"];
+    assert_eq!(merge["needs"], "run");
+    let download = merge["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/download-artifact"))
+        })
+        .expect("a download step");
+    assert_eq!(download["with"]["pattern"], "migration-harness-part-*");
+    let cmds = run_commands(&doc).join("\n");
+    assert!(cmds.contains("migration-harness merge parts/*"), "{cmds}");
+    check_harness_flags(&doc, "harness-reusable.yml");
+    actionlint(path);
+}

@@ -61,7 +61,7 @@ fn seed_with_production_drift_passes_the_seeds_six_and_flags_the_chain() {
     assert_eq!(j["status"], "failed");
     assert_eq!(j["head"], "d1f2e3c4b5a6");
     assert_eq!(j["baseline"], "c682ef478e45");
-    assert_eq!(j["schema_version"], 2);
+    assert_eq!(j["schema_version"], 3);
     assert_eq!(j["server"]["provider"], "local");
 }
 
@@ -96,7 +96,7 @@ fn seed_from_a_clean_chain_reports_what_the_seed_missed() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| d.as_str().unwrap().to_string())
+        .map(|d| d["line"].as_str().unwrap().to_string())
         .collect::<Vec<_>>();
     assert_eq!(
         diff,

@@ -1,0 +1,176 @@
+//! The matrix as data: each server's run, the scenario × server cells, the divergences
+//! between servers and the verdict, which `fold` computes and the renderers print.
+
+use crate::report::RunSummary;
+use crate::scenario::Status;
+use serde::{Deserialize, Serialize};
+
+/// What one server's child run left behind.
+#[derive(Debug, Clone)]
+pub struct ServerRun {
+    /// Directory-safe name (`mariadb-10.5`), also the sub-directory of its reports.
+    pub label: String,
+    /// What was asked for: the image or the binary path.
+    pub target: String,
+    pub exit_code: i32,
+    /// Its `report.json`, when it got that far.
+    pub report: Option<RunSummary>,
+    /// The last lines of its stderr, for a run that produced no report.
+    pub stderr_tail: String,
+    pub peak: Peak,
+}
+
+/// Peak memory of one server's run, sampled every 500 ms while it ran (short spikes between
+/// samples are missed; the container figure is the cgroup's own high-water mark).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct Peak {
+    /// The child harness and everything it started (migration tools, a local server): the
+    /// largest sum of resident set sizes seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub harness_kib: Option<u64>,
+    /// The server's container: its memory cgroup's peak usage (page cache included).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_kib: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerColumn {
+    pub label: String,
+    pub target: String,
+    /// `MariaDB 10.5.23` from the server's own version string, else the label.
+    pub name: String,
+    pub version: Option<String>,
+    pub status: String,
+    pub exit_code: i32,
+    pub peak_memory: Peak,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A scenario's outcome on one server: its status, or `missing` when the server has no
+/// result for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CellStatus {
+    Passed,
+    Failed,
+    Skipped,
+    Error,
+    Missing,
+}
+
+impl From<Status> for CellStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Passed => CellStatus::Passed,
+            Status::Failed => CellStatus::Failed,
+            Status::Skipped => CellStatus::Skipped,
+            Status::Error => CellStatus::Error,
+        }
+    }
+}
+
+impl CellStatus {
+    /// The word report.json writes.
+    pub fn word(self) -> &'static str {
+        match self {
+            CellStatus::Passed => "passed",
+            CellStatus::Failed => "failed",
+            CellStatus::Skipped => "skipped",
+            CellStatus::Error => "error",
+            CellStatus::Missing => "missing",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Cell {
+    pub status: CellStatus,
+    /// The first failing step, as this server reported it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+}
+
+/// A scenario's first failing step on one server: the server's own code and message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    /// The step's action, for a failure without a server code.
+    pub action: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Failure {
+    /// `1064 at r7 — You have an error …` (the message cut at 160 characters).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.code {
+            Some(code) => write!(f, "{code}")?,
+            None => write!(f, "{} failed", self.action)?,
+        }
+        if let Some(rev) = &self.revision {
+            write!(f, " at {rev}")?;
+        }
+        let message: String = self.message.chars().take(160).collect();
+        if !message.is_empty() {
+            write!(f, " — {message}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Cell {
+    /// What makes two servers' outcomes differ: the status, the failing revision and the
+    /// server code (not the wording, which differs between MariaDB and MySQL).
+    pub(super) fn outcome_key(&self) -> (CellStatus, Option<&str>, Option<u64>) {
+        let f = self.failure.as_ref();
+        (
+            self.status,
+            f.and_then(|f| f.revision.as_deref()),
+            f.and_then(|f| f.code),
+        )
+    }
+
+    pub(super) fn is_bad(&self) -> bool {
+        matches!(self.status, CellStatus::Failed | CellStatus::Error)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MatrixRow {
+    pub scenario: String,
+    pub title: String,
+    /// One per server, in server order.
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Divergence {
+    pub scenario: String,
+    pub failing: Vec<String>,
+    pub passing: Vec<String>,
+    /// Every server with a result, its status and its own failure.
+    pub outcomes: Vec<ServerOutcome>,
+    /// `fails on MariaDB 10.5.23 only: 1064 at r7 — You have an error …`
+    pub summary: String,
+}
+
+/// One server's outcome of a diverging scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerOutcome {
+    pub server: String,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Matrix {
+    pub status: String,
+    pub exit_code: i32,
+    pub servers: Vec<ServerColumn>,
+    pub scenarios: Vec<MatrixRow>,
+    pub divergences: Vec<Divergence>,
+}
