@@ -4,15 +4,26 @@
 
 mod alembic;
 pub mod alembic_ini;
+pub mod formats;
 mod sqlfiles;
 
 pub use alembic::parse_alembic_dir;
-pub use sqlfiles::{parse_sql_dir, SqlMigration, Transaction};
+pub use formats::{SqlFormat, Transaction};
+pub use sqlfiles::{parse_sql_dir, SqlMigration};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use serde::Serialize;
+
+/// How a tool records its version: one row (Alembic, golang-migrate) or a row per applied
+/// revision (dbmate, sqlx, goose, Django).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionStyle {
+    Single,
+    PerRevision,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
