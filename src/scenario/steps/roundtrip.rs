@@ -270,9 +270,8 @@ struct Point {
 }
 
 impl TripRun<'_> {
-    /// 1. Rows in the parent's shapes, then up. 2. Rows in r's new shapes, then down:
-    /// schema and rows must come back. 3. Up again: the schema must equal the first
-    /// upgrade's.
+    /// Rows in the parent's shapes, then up; rows in r's new shapes, then down (schema and
+    /// rows must come back); up again (the schema must equal the first upgrade's).
     async fn run(&mut self) -> Result<(), Cut> {
         let parent = self.point().await?;
         let seeded_first = self.seed_parent(&parent.snap).await?;
