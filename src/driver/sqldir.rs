@@ -283,7 +283,7 @@ impl SqlDirDriver {
         let state = self.state_of(&applied);
         let steps = match steps_to(&self.order, &state, target, direction, interrupt) {
             Ok(steps) => steps,
-            Err(msg) => return Ok(Stop::Refused(msg)),
+            Err(no_way) => return Ok(Stop::Refused(no_way.to_string())),
         };
         let last = steps.last().copied();
         for i in steps {
@@ -525,34 +525,49 @@ fn truncate(s: &str, n: usize) -> String {
     format!("{}…", &s[..end])
 }
 
+/// Why there is no way to the target: the tool refuses, as the real one would.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum NoWay {
+    /// The target names no revision of the chain, or lies outside it.
+    #[error("{0}")]
+    Target(String),
+    #[error("target {target} is on the wrong side of {current}")]
+    WrongSide { target: String, current: String },
+    #[error("already at {target}: nothing to interrupt")]
+    NothingToInterrupt { target: String },
+}
+
 /// The migrations (indexes into `order`) that take the database from `state` to `target`
-/// going `direction`, in the order they run; the tool's refusal when there is no such way.
+/// going `direction`, in the order they run.
 fn steps_to(
     order: &[String],
     state: &VersionState,
     target: &Target,
     direction: Direction,
     interrupt: Option<usize>,
-) -> std::result::Result<Vec<usize>, String> {
+) -> std::result::Result<Vec<usize>, NoWay> {
     let current = state.current(order);
     let index = |rev: &str| order.iter().position(|o| o == rev).map(|i| i as i64);
     let cur = current.as_deref().and_then(index).unwrap_or(-1);
     let to = target
-        .resolve(order, current.as_deref())?
+        .resolve(order, current.as_deref())
+        .map_err(NoWay::Target)?
         .and_then(|r| index(&r))
         .unwrap_or(-1);
     let steps: Vec<usize> = match direction {
         Direction::Up if to >= cur => ((cur + 1)..=to).map(|i| i as usize).collect(),
         Direction::Down if to <= cur => ((to + 1)..=cur).rev().map(|i| i as usize).collect(),
         _ => {
-            return Err(format!(
-                "target {target} is on the wrong side of {}",
-                current.as_deref().unwrap_or("base")
-            ))
+            return Err(NoWay::WrongSide {
+                target: target.to_string(),
+                current: current.unwrap_or_else(|| "base".into()),
+            })
         }
     };
     if interrupt.is_some() && steps.is_empty() {
-        return Err(format!("already at {target}: nothing to interrupt"));
+        return Err(NoWay::NothingToInterrupt {
+            target: target.to_string(),
+        });
     }
     Ok(steps)
 }
@@ -796,11 +811,17 @@ mod tests {
                 Direction::Up,
                 None
             ),
-            Err("target 000001 is on the wrong side of 000002".into())
+            Err(NoWay::WrongSide {
+                target: "000001".into(),
+                current: "000002".into()
+            })
         );
         assert_eq!(
             steps_to(&order(), &mid, &Target::Head, Direction::Down, None),
-            Err("target head is on the wrong side of 000002".into())
+            Err(NoWay::WrongSide {
+                target: "head".into(),
+                current: "000002".into()
+            })
         );
         assert_eq!(
             steps_to(
@@ -810,7 +831,7 @@ mod tests {
                 Direction::Up,
                 None
             ),
-            Err("unknown revision 9".into())
+            Err(NoWay::Target("unknown revision 9".into()))
         );
         assert_eq!(
             steps_to(
@@ -820,7 +841,18 @@ mod tests {
                 Direction::Up,
                 Some(1)
             ),
-            Err("already at 000002: nothing to interrupt".into())
+            Err(NoWay::NothingToInterrupt {
+                target: "000002".into()
+            })
+        );
+        let wrong = NoWay::WrongSide {
+            target: "000001".into(),
+            current: "000002".into(),
+        };
+        assert_eq!(
+            wrong.to_string(),
+            "target 000001 is on the wrong side of 000002",
+            "the tool's words"
         );
     }
 
