@@ -4,37 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::formats::{Part, SqlFormat, Transaction};
+use super::formats::{Part, SqlFormat, SqlMigration};
 use super::{Chain, DowngradeKind, Revision};
 
-/// One migration of a SQL directory, with its SQL text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SqlMigration {
-    pub version: String,
-    pub name: String,
-    pub up: Option<String>,
-    pub down: Option<String>,
-    pub up_file: Option<PathBuf>,
-    pub down_file: Option<PathBuf>,
-    pub up_tx: Transaction,
-    pub down_tx: Transaction,
-}
-
 impl SqlMigration {
-    /// A migration with no file read yet.
-    pub fn new(version: &str, name: &str) -> Self {
-        SqlMigration {
-            version: version.to_string(),
-            name: name.to_string(),
-            up: None,
-            down: None,
-            up_file: None,
-            down_file: None,
-            up_tx: Transaction::Wrapped,
-            down_tx: Transaction::Wrapped,
-        }
-    }
-
     /// The file holding `part` (for `Both`, the up file).
     fn file(&self, part: Part) -> Option<&PathBuf> {
         match part {
@@ -156,7 +129,7 @@ fn linear_chain(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chain::formats::by_name;
+    use crate::chain::formats::{by_name, Transaction};
 
     fn format(name: &str) -> &'static dyn SqlFormat {
         by_name(name).unwrap()

@@ -2,11 +2,12 @@
 //! each in a transaction unless its marker says `transaction:false`; a
 //! `schema_migrations(version)` row per applied migration.
 
-use super::{
+use super::format::SqlMigration;
+use super::format::{
     role_by_suffix, Bookkeeping, Commands, DirSample, Direction, FileRole, Part, Section, Sections,
     SqlFormat, Transaction,
 };
-use crate::chain::{SqlMigration, VersionStyle};
+use crate::chain::VersionStyle;
 
 #[derive(Debug)]
 pub struct Dbmate;

@@ -2,11 +2,12 @@
 //! in a transaction; one `schema_migrations(version, dirty)` row that is set dirty before a
 //! migration runs (`migrate.go` `runMigrations`).
 
-use super::{
+use super::format::SqlMigration;
+use super::format::{
     role_by_suffix, version_number, Applied, Bookkeeping, Commands, DirSample, Direction, FileRole,
     Part, Section, Sections, SqlFormat, Transaction,
 };
-use crate::chain::{SqlMigration, VersionStyle};
+use crate::chain::VersionStyle;
 
 #[derive(Debug)]
 pub struct GolangMigrate;
@@ -53,7 +54,7 @@ impl SqlFormat for GolangMigrate {
         applied.iter().any(|a| !a.clean).then(|| {
             let rows: Vec<String> = applied
                 .iter()
-                .map(|a| super::spelled(&a.version, &order))
+                .map(|a| super::format::spelled(&a.version, &order))
                 .collect();
             format!(
                 "Dirty database version {}. Fix and force version.",

@@ -5,11 +5,12 @@
 //! up and deleted on down (`internal/dialect/dialectquery/mysql.go`). A file without a Down
 //! section rolls back by running nothing, so its downgrade is empty, not missing.
 
-use super::{
+use super::format::SqlMigration;
+use super::format::{
     role_by_suffix, version_number, Bookkeeping, Commands, DirSample, Direction, FileRole, Part,
     Section, Sections, SqlFormat, Transaction,
 };
-use crate::chain::{SqlMigration, VersionStyle};
+use crate::chain::VersionStyle;
 
 #[derive(Debug)]
 pub struct Goose;

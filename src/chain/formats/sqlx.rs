@@ -3,11 +3,12 @@
 //! `-- no-transaction`; a `_sqlx_migrations` row per migration with the SHA-384 of its up
 //! file, checked on every run (`sqlx-core/src/migrate/migrator.rs`).
 
-use super::{
+use super::format::SqlMigration;
+use super::format::{
     role_by_suffix, version_number, Applied, Bookkeeping, Commands, DirSample, Direction, FileRole,
     Part, Section, Sections, SqlFormat, Transaction,
 };
-use crate::chain::{SqlMigration, VersionStyle};
+use crate::chain::VersionStyle;
 
 #[derive(Debug)]
 pub struct Sqlx;
