@@ -104,19 +104,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
     let prepared_at = Instant::now();
     let slot: Arc<Mutex<Option<Arc<Server>>>> = Arc::new(Mutex::new(None));
     let start = run_start(cfg, driver.as_ref(), &plan, &run_id, req.mode);
-    let sinks: Vec<Box<dyn Sink>> = vec![
-        Box::new(ReportFiles::new(
-            formats,
-            settings.output_dir.clone(),
-            RenderContext {
-                root: std::env::current_dir().unwrap_or_default(),
-                report_url: settings.report_url.clone(),
-            },
-        )),
-        Box::new(Github::new(std::env::current_dir().unwrap_or_default())),
-        // Last: it reports what the others wrote.
-        Box::new(Console::new()),
-    ];
+    let sinks = sinks(settings, formats);
     // Every sink hears of the run only through this stream, fed in emission order by one
     // dispatcher task. It lives outside the run's future: a signal that drops the run
     // still lets it render what finished before.
@@ -139,22 +127,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
                     startup_ms: server.startup_ms,
                     waited_ms: prepared_at.elapsed().as_millis() as u64,
                 });
-                let m = &cfg.raw;
-                let ctx = Arc::new(RunContext {
-                    server: server.clone(),
-                    driver: driver.clone(),
-                    plan,
-                    setup_sql: m.baseline.setup_sql.clone(),
-                    hotfix_sql: m.baseline.hotfix_sql.clone(),
-                    probes: m.probes.clone(),
-                    app_command: m.app_command.as_ref().map(|a| a.run.clone()),
-                    production: m.production.clone(),
-                    previous: previous.clone(),
-                    timeout: settings.timeout,
-                    jobs: settings.jobs,
-                    server_lost: Default::default(),
-                    baseline_template: Default::default(),
-                });
+                let ctx = Arc::new(run_context(&cfg, settings, server, driver, plan, previous));
                 scenario::run_plan(ctx.clone(), tx.clone()).await;
                 let _ = tx.send(Event::RunFinished {
                     server_lost: ctx.server_lost.load(Ordering::SeqCst),
@@ -171,21 +144,17 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
         r = std::panic::AssertUnwindSafe(work).catch_unwind() => Ok(r),
         s = wait_signal() => Err(s),
     };
-    // Cleanup on every path: tool processes, databases, the server, stray containers, the
-    // previous release's files. A start still under way when a signal came is stopped.
+    // Cleanup on every path; a start still under way when a signal came is stopped.
     abort.abort();
-    driver.shutdown().await;
-    if let Some(p) = &previous {
-        p.close().await;
-    }
-    process::kill_all_running();
     let server = slot.lock().expect("slot").take();
-    if let Some(server) = server {
-        if let Err(e) = server.teardown().await {
-            eprintln!("warning: {}", redactor.redact(&e.to_string()));
-        }
-    }
-    remove_run_containers(&run_id).await;
+    clean_up(
+        driver.as_ref(),
+        previous.as_deref(),
+        server,
+        &run_id,
+        &redactor,
+    )
+    .await;
 
     if let Err(signal) = &outcome {
         let _ = events.send(Event::Interrupted {
@@ -196,15 +165,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
     // The stream ends once the run's last sender is gone (a cancelled scenario task drops
     // its own when the abort reaches it); the dispatcher has then seen everything.
     drop(events);
-    const REPORTER_WITHIN: Duration = Duration::from_secs(30);
-    let dispatcher = tokio::time::timeout(REPORTER_WITHIN, dispatcher).await;
-    let dispatcher = match dispatcher {
-        Ok(Ok(d)) => Ok(d),
-        Ok(Err(e)) => Err(HarnessError::Internal(Internal::Reporter(e.to_string()))),
-        Err(_) => Err(HarnessError::Internal(Internal::ReporterTimedOut {
-            seconds: REPORTER_WITHIN.as_secs(),
-        })),
-    };
+    let dispatcher = join_dispatcher(dispatcher).await;
     let dispatcher = match outcome {
         Err(signal) => {
             // What finished before the signal still reports; the exit code stays the
@@ -216,14 +177,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
             }
             return Err(HarnessError::Interrupted(signal.name()));
         }
-        Ok(Err(panic)) => {
-            let msg = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            return Err(HarnessError::Internal(Internal::Panic { message: msg }));
-        }
+        Ok(Err(panic)) => return Err(panicked(panic)),
         Ok(Ok(r)) => {
             r?;
             dispatcher?
@@ -235,6 +189,94 @@ pub async fn run(cfg: &Config, settings: &RunSettings) -> Result<i32> {
         eprintln!("error: {e}");
     }
     Ok(summary.status.exit_code())
+}
+
+/// Where the run's events go: the report files, GitHub, and the console last (it reports
+/// what the others wrote).
+fn sinks(settings: &RunSettings, formats: Vec<crate::report::Format>) -> Vec<Box<dyn Sink>> {
+    vec![
+        Box::new(ReportFiles::new(
+            formats,
+            settings.output_dir.clone(),
+            RenderContext {
+                root: std::env::current_dir().unwrap_or_default(),
+                report_url: settings.report_url.clone(),
+            },
+        )),
+        Box::new(Github::new(std::env::current_dir().unwrap_or_default())),
+        Box::new(Console::new()),
+    ]
+}
+
+/// What every scenario of the run shares.
+fn run_context(
+    cfg: &Config,
+    settings: &RunSettings,
+    server: Arc<Server>,
+    driver: Arc<dyn MigrationDriver>,
+    plan: Plan,
+    previous: Option<Arc<crate::previous::PreviousRelease>>,
+) -> RunContext {
+    let m = &cfg.raw;
+    RunContext {
+        server,
+        driver,
+        plan,
+        setup_sql: m.baseline.setup_sql.clone(),
+        hotfix_sql: m.baseline.hotfix_sql.clone(),
+        probes: m.probes.clone(),
+        app_command: m.app_command.as_ref().map(|a| a.run.clone()),
+        production: m.production.clone(),
+        previous,
+        timeout: settings.timeout,
+        jobs: settings.jobs,
+        server_lost: Default::default(),
+        baseline_template: Default::default(),
+    }
+}
+
+/// Cleanup on every path: tool processes, databases, the server, stray containers, the
+/// previous release's files.
+async fn clean_up(
+    driver: &dyn MigrationDriver,
+    previous: Option<&crate::previous::PreviousRelease>,
+    server: Option<Arc<Server>>,
+    run_id: &str,
+    redactor: &Redactor,
+) {
+    driver.shutdown().await;
+    if let Some(p) = previous {
+        p.close().await;
+    }
+    process::kill_all_running();
+    if let Some(server) = server {
+        if let Err(e) = server.teardown().await {
+            eprintln!("warning: {}", redactor.redact(&e.to_string()));
+        }
+    }
+    remove_run_containers(run_id).await;
+}
+
+/// The dispatcher once its stream ended, or why it could not finish.
+async fn join_dispatcher(dispatcher: tokio::task::JoinHandle<Dispatcher>) -> Result<Dispatcher> {
+    const REPORTER_WITHIN: Duration = Duration::from_secs(30);
+    match tokio::time::timeout(REPORTER_WITHIN, dispatcher).await {
+        Ok(Ok(d)) => Ok(d),
+        Ok(Err(e)) => Err(HarnessError::Internal(Internal::Reporter(e.to_string()))),
+        Err(_) => Err(HarnessError::Internal(Internal::ReporterTimedOut {
+            seconds: REPORTER_WITHIN.as_secs(),
+        })),
+    }
+}
+
+/// A panic of the run, after cleanup, as an internal error.
+fn panicked(panic: Box<dyn std::any::Any + Send>) -> HarnessError {
+    let message = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    HarnessError::Internal(Internal::Panic { message })
 }
 
 /// The driver (venv, worker, revision graph), the previous release and the plan: everything

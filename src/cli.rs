@@ -52,7 +52,7 @@ pub struct Cli {
     pub since: Option<String>,
 
     /// Report formats, comma-separated: md,html,json,junit (and pr-comment, sarif,
-    /// release-notes).
+    /// release-notes, gitlab-codequality).
     #[arg(long, default_value = "md,html,json,junit")]
     pub format: String,
 

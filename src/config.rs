@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::chain::SqlFormat;
 use crate::error::{HarnessError, Result};
 
 /// The file as written. Unknown keys are errors: a typo must not silently disable a check.
@@ -136,16 +137,6 @@ pub enum ToolKind {
     Django,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub enum SqlFormat {
-    #[serde(rename = "golang-migrate")]
-    GolangMigrate,
-    #[serde(rename = "dbmate")]
-    Dbmate,
-    #[serde(rename = "sqlx")]
-    Sqlx,
-}
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MigrationsConfig {
@@ -172,8 +163,9 @@ pub struct MigrationsConfig {
     pub url_env: Option<OneOrMany>,
     /// URL scheme handed to the tool: `mysql+pymysql` (SQLAlchemy) or `mysql`.
     pub url_scheme: Option<String>,
-    /// sqldir: file layout and version table.
-    pub format: Option<SqlFormat>,
+    /// sqldir: file layout and version table, one of `chain::formats::FORMATS` by name.
+    #[serde(default, deserialize_with = "crate::chain::formats::deserialize")]
+    pub format: Option<&'static dyn SqlFormat>,
     /// sqldir: SQL run at the start of every migration session.
     #[serde(default)]
     pub init_sql: Vec<String>,
@@ -500,7 +492,7 @@ impl Config {
             ToolKind::Sqldir if m.format.is_none() => {
                 return Err(missing(
                     "format",
-                    "for tool = \"sqldir\": \"golang-migrate\", \"dbmate\" or \"sqlx\"",
+                    &format!("for tool = \"sqldir\": {}", crate::chain::formats::names()),
                 ))
             }
             ToolKind::Command if m.version_where.is_some() && m.version_query.is_some() => {

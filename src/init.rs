@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::chain::formats::{DirSample, FORMATS};
 use crate::error::{exit, HarnessError, InitError, IoAction, Result};
 
 /// What kind of project a directory holds, with the paths a config needs (relative to it).
@@ -124,39 +125,20 @@ pub fn detect(root: &Path) -> Option<Detected> {
         let files: Vec<PathBuf> = std::fs::read_dir(&d)
             .map(|rd| rd.flatten().map(|e| e.path()).collect())
             .unwrap_or_default();
-        let names: Vec<String> = files
-            .iter()
-            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .collect();
-        if files.iter().any(|f| read(f).contains("-- migrate:up")) {
-            return Some(Detected::SqlDir {
-                format: "dbmate",
-                dir: rel(root, &d),
-                why: "files with `-- migrate:up` sections",
-            });
-        }
-        let uses_sqlx = read(&root.join("Cargo.toml")).contains("sqlx");
-        if names.iter().any(|n| n.ends_with(".up.sql")) {
-            return Some(if uses_sqlx {
-                Detected::SqlDir {
-                    format: "sqlx",
+        let sample = DirSample {
+            project: root,
+            files: &files,
+        };
+        // The registry's order is the detection order (dbmate's markers before sqlx's and
+        // golang-migrate's shared file names).
+        for f in FORMATS {
+            if let Some(why) = f.detect(&sample) {
+                return Some(Detected::SqlDir {
+                    format: f.name(),
                     dir: rel(root, &d),
-                    why: "`*.up.sql` files and sqlx in Cargo.toml",
-                }
-            } else {
-                Detected::SqlDir {
-                    format: "golang-migrate",
-                    dir: rel(root, &d),
-                    why: "`*.up.sql` / `*.down.sql` pairs (sqlx uses the same names: set format = \"sqlx\" if you deploy with sqlx)",
-                }
-            });
-        }
-        if uses_sqlx && names.iter().any(|n| n.ends_with(".sql")) {
-            return Some(Detected::SqlDir {
-                format: "sqlx",
-                dir: rel(root, &d),
-                why: "`<version>_<name>.sql` files and sqlx in Cargo.toml",
-            });
+                    why,
+                });
+            }
         }
     }
     None

@@ -7,6 +7,15 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+/// How a tool records its version: one row (Alembic, golang-migrate) or a row per applied
+/// revision (dbmate, sqlx, goose, Django).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionStyle {
+    Single,
+    PerRevision,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DowngradeKind {

@@ -1,15 +1,18 @@
 //! Revision graph: `Chain` (revisions in order base → head) and `verify()`, which reports
 //! duplicate ids, missing parents, cycles, several heads, orphan files and irreversible
-//! downgrades as data. Pure: parsing of files lives in `alembic` and `sqlfiles`.
+//! downgrades as data. Pure: parsing of files lives in `alembic` and `sqlfiles` (with the
+//! SQL-directory formats of `formats`).
 
 mod alembic;
 pub mod alembic_ini;
+pub mod formats;
 mod graph;
 mod sqlfiles;
 
 pub use alembic::parse_alembic_dir;
+pub use formats::{SqlFormat, SqlMigration, Transaction};
 pub use graph::{
     Chain, ChainReport, DowngradeKind, Finding, FindingKind, GraphSource, Revision, Severity,
-    UnresolvedRevision,
+    UnresolvedRevision, VersionStyle,
 };
-pub use sqlfiles::{parse_sql_dir, SqlMigration, Transaction};
+pub use sqlfiles::parse_sql_dir;

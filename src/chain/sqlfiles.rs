@@ -1,103 +1,37 @@
-//! Reads SQL migration directories: golang-migrate / sqlx (`<version>_<name>.up.sql` and
-//! `.down.sql`) and dbmate (`<version>_<name>.sql` with `-- migrate:up` / `-- migrate:down`).
+//! Reads a SQL migration directory into the chain, in version order: the format (one of
+//! `formats::FORMATS`) says what each file is and what it holds; this file pairs them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::formats::{Part, SqlFormat, SqlMigration};
 use super::{Chain, DowngradeKind, Revision};
-use crate::config::SqlFormat;
 
-/// Whether the tool wraps a migration section in a transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Transaction {
-    /// dbmate and sqlx by default (MySQL still commits implicitly at each DDL statement).
-    #[default]
-    Wrapped,
-    /// golang-migrate always; dbmate `-- migrate:up transaction:false`; sqlx `-- no-transaction`.
-    Off,
-}
-
-/// One migration of a SQL directory, with its SQL text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SqlMigration {
-    pub version: String,
-    pub name: String,
-    pub up: Option<String>,
-    pub down: Option<String>,
-    pub up_file: Option<PathBuf>,
-    pub down_file: Option<PathBuf>,
-    pub up_tx: Transaction,
-    pub down_tx: Transaction,
-}
-
-fn split_version(stem: &str) -> Option<(String, String)> {
-    let (v, name) = stem.split_once('_').unwrap_or((stem, ""));
-    (!v.is_empty() && v.chars().all(|c| c.is_ascii_digit()))
-        .then(|| (v.to_string(), name.replace('_', " ")))
-}
-
-/// `-- migrate:up transaction:false` turns dbmate's wrapping transaction off for a section
-/// (dbmate `pkg/dbmate/migration.go`, `parseMigrationOptions`).
-fn dbmate_tx(marker_line: &str) -> Transaction {
-    if marker_line
-        .split_whitespace()
-        .any(|w| w == "transaction:false")
-    {
-        Transaction::Off
-    } else {
-        Transaction::Wrapped
-    }
-}
-
-/// dbmate's per-section transaction options: (up, down).
-pub fn dbmate_options(src: &str) -> (Transaction, Transaction) {
-    let find = |marker: &str| {
-        src.lines()
-            .map(str::trim)
-            .find(|l| l.starts_with(marker))
-            .map(dbmate_tx)
-            .unwrap_or_default()
-    };
-    (find("-- migrate:up"), find("-- migrate:down"))
-}
-
-/// sqlx skips its transaction when a file starts with `-- no-transaction`
-/// (sqlx-core `migrate/source.rs`, `resolve_blocking`).
-fn sqlx_tx(sql: &str) -> Transaction {
-    if sql.trim_start().starts_with("-- no-transaction") {
-        Transaction::Off
-    } else {
-        Transaction::Wrapped
-    }
-}
-
-/// Splits a dbmate file into its up and down sections.
-pub fn dbmate_sections(src: &str) -> (Option<String>, Option<String>) {
-    let mut up: Option<String> = None;
-    let mut down: Option<String> = None;
-    let mut current: Option<&mut Option<String>> = None;
-    for line in src.lines() {
-        let t = line.trim();
-        if t.starts_with("-- migrate:up") {
-            current = Some(&mut up);
-            if let Some(c) = current.as_mut() {
-                **c = Some(String::new());
-            }
-            continue;
-        }
-        if t.starts_with("-- migrate:down") {
-            current = Some(&mut down);
-            if let Some(c) = current.as_mut() {
-                **c = Some(String::new());
-            }
-            continue;
-        }
-        if let Some(Some(buf)) = current.as_mut().map(|c| c.as_mut()) {
-            buf.push_str(line);
-            buf.push('\n');
+impl SqlMigration {
+    /// The file holding `part` (for `Both`, the up file).
+    fn file(&self, part: Part) -> Option<&PathBuf> {
+        match part {
+            Part::Down => self.down_file.as_ref(),
+            Part::Up | Part::Both => self.up_file.as_ref(),
         }
     }
-    (up, down)
+
+    /// Takes what `file` holds for `part`.
+    fn take(&mut self, format: &dyn SqlFormat, part: Part, file: &Path, text: &str) {
+        let sections = format.sections(part, text);
+        if let Some(up) = sections.up {
+            (self.up, self.up_tx) = (Some(up.sql), up.tx);
+        }
+        if let Some(down) = sections.down {
+            (self.down, self.down_tx) = (Some(down.sql), down.tx);
+        }
+        if part != Part::Down {
+            self.up_file = Some(file.to_path_buf());
+        }
+        if part != Part::Up {
+            self.down_file = Some(file.to_path_buf());
+        }
+    }
 }
 
 fn is_blank_sql(sql: &str) -> bool {
@@ -110,7 +44,10 @@ fn is_blank_sql(sql: &str) -> bool {
 /// Two files for the same version and direction (`001_a.up.sql`, `1_b.up.sql`) are an
 /// `InvalidData` error naming both: golang-migrate refuses them too ("duplicate migration
 /// file", `source/migration.go` `Migrations.Append`), and merging them would test neither.
-pub fn parse_sql_dir(dir: &Path, format: SqlFormat) -> std::io::Result<(Chain, Vec<SqlMigration>)> {
+pub fn parse_sql_dir(
+    dir: &Path,
+    format: &dyn SqlFormat,
+) -> std::io::Result<(Chain, Vec<SqlMigration>)> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file())
@@ -123,94 +60,48 @@ pub fn parse_sql_dir(dir: &Path, format: SqlFormat) -> std::io::Result<(Chain, V
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let text = || std::fs::read(&f).map(|b| String::from_utf8_lossy(&b).into_owned());
-        let (stem, kind) = if let Some(s) = name.strip_suffix(".up.sql") {
-            (s, "up")
-        } else if let Some(s) = name.strip_suffix(".down.sql") {
-            (s, "down")
-        } else if let Some(s) = name.strip_suffix(".sql") {
-            (s, "single")
-        } else {
-            orphans.push(f.clone());
+        let Some(role) = format.file_role(&name) else {
+            orphans.push(f);
             continue;
         };
-        let Some((version, title)) = split_version(stem) else {
-            orphans.push(f.clone());
-            continue;
-        };
-        let key: u128 = version.parse().unwrap_or(0);
-        let m = by_version.entry(key).or_insert_with(|| SqlMigration {
-            version: version.clone(),
-            name: title.clone(),
-            up: None,
-            down: None,
-            up_file: None,
-            down_file: None,
-            up_tx: Transaction::Wrapped,
-            down_tx: Transaction::Wrapped,
-        });
-        let taken = match (kind, format) {
-            ("down", _) => m.down_file.as_ref(),
-            _ => m.up_file.as_ref(),
-        };
-        if let Some(first) =
-            taken.filter(|_| kind != "single" || format != SqlFormat::GolangMigrate)
-        {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!(
-                    "duplicate version {key}: {} and {} both define its {} migration",
-                    first.display(),
-                    f.display(),
-                    if kind == "down" { "down" } else { "up" }
-                ),
-            ));
+        let key: u128 = role.version.parse().unwrap_or(0);
+        let m = by_version
+            .entry(key)
+            .or_insert_with(|| SqlMigration::new(&role.version, &role.name));
+        if let Some(first) = m.file(role.part) {
+            return Err(duplicate(key, first, &f, role.part));
         }
-        match (kind, format) {
-            ("up", SqlFormat::GolangMigrate | SqlFormat::Sqlx) => {
-                let sql = text()?;
-                m.up_tx = match format {
-                    SqlFormat::Sqlx => sqlx_tx(&sql),
-                    _ => Transaction::Off,
-                };
-                m.up = Some(sql);
-                m.up_file = Some(f.clone());
-            }
-            ("down", SqlFormat::GolangMigrate | SqlFormat::Sqlx) => {
-                let sql = text()?;
-                m.down_tx = match format {
-                    SqlFormat::Sqlx => sqlx_tx(&sql),
-                    _ => Transaction::Off,
-                };
-                m.down = Some(sql);
-                m.down_file = Some(f.clone());
-            }
-            ("single", SqlFormat::Dbmate) => {
-                let src = text()?;
-                let (up, down) = dbmate_sections(&src);
-                (m.up_tx, m.down_tx) = dbmate_options(&src);
-                m.up = up;
-                m.down = down;
-                m.up_file = Some(f.clone());
-                m.down_file = Some(f.clone());
-            }
-            // sqlx also allows irreversible `<version>_<name>.sql`.
-            ("single", SqlFormat::Sqlx) => {
-                let sql = text()?;
-                m.up_tx = sqlx_tx(&sql);
-                m.up = Some(sql);
-                m.up_file = Some(f.clone());
-            }
-            _ => orphans.push(f.clone()),
-        }
+        let text = String::from_utf8_lossy(&std::fs::read(&f)?).into_owned();
+        m.take(format, role.part, &f, &text);
     }
+    Ok(linear_chain(by_version.into_values(), orphans))
+}
+
+fn duplicate(key: u128, first: &Path, second: &Path, part: Part) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "duplicate version {key}: {} and {} both define its {} migration",
+            first.display(),
+            second.display(),
+            if part == Part::Down { "down" } else { "up" }
+        ),
+    )
+}
+
+/// The migrations in version order as a linear chain; one without an up part cannot be
+/// applied at all and is an orphan.
+fn linear_chain(
+    migrations: impl Iterator<Item = SqlMigration>,
+    orphans: Vec<PathBuf>,
+) -> (Chain, Vec<SqlMigration>) {
     let mut chain = Chain {
         orphans,
         ..Default::default()
     };
-    let mut migrations = Vec::new();
+    let mut kept = Vec::new();
     let mut prev: Option<String> = None;
-    for (_, m) in by_version {
+    for m in migrations {
         let downgrade = match &m.down {
             None => DowngradeKind::Missing,
             Some(d) if is_blank_sql(d) => DowngradeKind::Empty,
@@ -222,7 +113,6 @@ pub fn parse_sql_dir(dir: &Path, format: SqlFormat) -> std::io::Result<(Chain, V
         r.line = Some(1);
         r.downgrade = downgrade;
         let Some(up) = &m.up else {
-            // A down file without its up: the revision cannot be applied at all.
             chain.orphans.extend(m.down_file.clone());
             continue;
         };
@@ -231,22 +121,18 @@ pub fn parse_sql_dir(dir: &Path, format: SqlFormat) -> std::io::Result<(Chain, V
         }
         prev = Some(m.version.clone());
         chain.revisions.push(r);
-        migrations.push(m);
+        kept.push(m);
     }
-    Ok((chain, migrations))
+    (chain, kept)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chain::formats::{by_name, Transaction};
 
-    #[test]
-    fn dbmate_sections_split() {
-        let (up, down) = dbmate_sections(
-            "-- migrate:up\nCREATE TABLE t (id int);\n\n-- migrate:down\nDROP TABLE t;\n",
-        );
-        assert_eq!(up.unwrap().trim(), "CREATE TABLE t (id int);");
-        assert_eq!(down.unwrap().trim(), "DROP TABLE t;");
+    fn format(name: &str) -> &'static dyn SqlFormat {
+        by_name(name).unwrap()
     }
 
     #[test]
@@ -257,7 +143,7 @@ mod tests {
         std::fs::write(d.path().join("2_more.up.sql"), "CREATE TABLE b (id int);").unwrap();
         std::fs::write(d.path().join("3_gone.down.sql"), "DROP TABLE c;").unwrap();
         std::fs::write(d.path().join("notes.txt"), "x").unwrap();
-        let (chain, migs) = parse_sql_dir(d.path(), SqlFormat::GolangMigrate).unwrap();
+        let (chain, migs) = parse_sql_dir(d.path(), format("golang-migrate")).unwrap();
         assert_eq!(migs.len(), 2);
         assert_eq!(chain.revisions[1].parents, ["1"]);
         assert_eq!(chain.revisions[1].downgrade, DowngradeKind::Missing);
@@ -274,7 +160,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("001_a.up.sql"), "CREATE TABLE a (id int);").unwrap();
         std::fs::write(d.path().join("1_b.up.sql"), "CREATE TABLE b (id int);").unwrap();
-        let e = parse_sql_dir(d.path(), SqlFormat::GolangMigrate)
+        let e = parse_sql_dir(d.path(), format("golang-migrate"))
             .unwrap_err()
             .to_string();
         assert!(
@@ -289,7 +175,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("1_a.up.sql"), "").unwrap();
         std::fs::write(d.path().join("1_a.down.sql"), "SELECT 1;").unwrap();
-        let (chain, migs) = parse_sql_dir(d.path(), SqlFormat::GolangMigrate).unwrap();
+        let (chain, migs) = parse_sql_dir(d.path(), format("golang-migrate")).unwrap();
         assert_eq!(chain.empty_upgrades, ["1"]);
         assert_eq!(migs[0].up_tx, Transaction::Off);
         let report = chain.verify();
@@ -305,7 +191,7 @@ mod tests {
             "-- migrate:up transaction:false\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n",
         )
         .unwrap();
-        let (_, migs) = parse_sql_dir(d.path(), SqlFormat::Dbmate).unwrap();
+        let (_, migs) = parse_sql_dir(d.path(), format("dbmate")).unwrap();
         assert_eq!(
             (migs[0].up_tx, migs[0].down_tx),
             (Transaction::Off, Transaction::Wrapped)
@@ -316,7 +202,86 @@ mod tests {
             "-- no-transaction\nCREATE TABLE a (id int);",
         )
         .unwrap();
-        let (_, migs) = parse_sql_dir(d.path(), SqlFormat::Sqlx).unwrap();
+        let (_, migs) = parse_sql_dir(d.path(), format("sqlx")).unwrap();
         assert_eq!(migs[0].up_tx, Transaction::Off);
+    }
+
+    fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(d.path().join(name), text).unwrap();
+        }
+        d
+    }
+
+    #[test]
+    fn versions_are_ordered_as_numbers_not_as_names() {
+        let d = dir_with(&[
+            ("10_b.up.sql", "SELECT 10;"),
+            ("100_c.up.sql", "SELECT 100;"),
+            ("9_a.up.sql", "SELECT 9;"),
+        ]);
+        let (chain, migs) = parse_sql_dir(d.path(), format("golang-migrate")).unwrap();
+        let ids: Vec<&str> = chain.revisions.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["9", "10", "100"]);
+        assert_eq!(chain.revisions[2].parents, ["10"]);
+        assert_eq!(migs[1].name, "b");
+    }
+
+    #[test]
+    fn each_format_pairs_up_and_down_its_own_way() {
+        let pair = [
+            ("1_a.up.sql", "CREATE TABLE a (id int);"),
+            ("1_a.down.sql", "DROP TABLE a;"),
+        ];
+        for name in ["golang-migrate", "sqlx"] {
+            let d = dir_with(&pair);
+            let (chain, migs) = parse_sql_dir(d.path(), format(name)).unwrap();
+            assert_eq!(migs[0].down.as_deref(), Some("DROP TABLE a;"), "{name}");
+            assert_ne!(migs[0].up_file, migs[0].down_file, "{name}");
+            assert_eq!(chain.revisions[0].downgrade, DowngradeKind::Present);
+        }
+        // The same pair is no dbmate or goose migration at all: dbmate ignores the names,
+        // goose reads them as files without a `-- +goose Up` section.
+        let d = dir_with(&pair);
+        let (chain, _) = parse_sql_dir(d.path(), format("dbmate")).unwrap();
+        assert!(chain.revisions.is_empty());
+        assert_eq!(chain.orphans.len(), 2);
+
+        let d = dir_with(&[(
+            "1_a.sql",
+            "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n",
+        )]);
+        let (_, migs) = parse_sql_dir(d.path(), format("dbmate")).unwrap();
+        assert_eq!(migs[0].up_file, migs[0].down_file, "one file holds both");
+        assert_eq!(
+            migs[0].down.as_deref().map(str::trim),
+            Some("DROP TABLE a;")
+        );
+
+        let d = dir_with(&[
+            ("00001_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n"),
+            (
+                "00002_b.sql",
+                "-- +goose Up\nCREATE TABLE b (id int);\n-- +goose Down\nDROP TABLE b;\n",
+            ),
+            ("00003_c.sql", "CREATE TABLE c (id int);\n"),
+        ]);
+        let (chain, migs) = parse_sql_dir(d.path(), format("goose")).unwrap();
+        assert_eq!(migs.len(), 2);
+        assert_eq!(chain.revisions[0].downgrade, DowngradeKind::Empty);
+        assert_eq!(chain.revisions[1].downgrade, DowngradeKind::Present);
+        assert_eq!(chain.orphans.len(), 1, "no `-- +goose Up`: not applicable");
+    }
+
+    #[test]
+    fn an_irreversible_sqlx_file_has_no_down() {
+        let d = dir_with(&[("1_a.sql", "CREATE TABLE a (id int);")]);
+        let (chain, migs) = parse_sql_dir(d.path(), format("sqlx")).unwrap();
+        assert_eq!(migs[0].down, None);
+        assert_eq!(chain.revisions[0].downgrade, DowngradeKind::Missing);
+        let d = dir_with(&[("1_a.sql", "x"), ("1_b.up.sql", "y")]);
+        let e = parse_sql_dir(d.path(), format("sqlx")).unwrap_err();
+        assert!(e.to_string().contains("duplicate version 1"), "{e}");
     }
 }

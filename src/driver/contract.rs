@@ -214,14 +214,7 @@ impl Execution {
     }
 }
 
-/// How a tool records its version: one row (Alembic, golang-migrate) or a row per applied
-/// revision (dbmate, sqlx).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VersionStyle {
-    Single,
-    PerRevision,
-}
+pub use crate::chain::VersionStyle;
 
 /// The version table's content, read from the database itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,7 @@
-//! `SqlDirDriver`: runs golang-migrate / sqlx / dbmate SQL directories natively over
-//! mysql_async, keeping a version table compatible with each tool's own.
+//! `SqlDirDriver`: runs a SQL directory natively over mysql_async in any of the formats of
+//! `chain::formats` (golang-migrate, dbmate, sqlx, goose), keeping the version table the
+//! tool itself keeps. What differs between tools lives in the format's file; this driver
+//! only sends what the format says.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -12,17 +14,17 @@ use super::tool::ToolRunner;
 use super::{
     line_in, DbTarget, Execution, FailedStatement, MigrationDriver, Outcome, SourceLine,
     StatementOutcome, StatementRecord, StatementSource, Target, ToolCommands, VersionState,
-    VersionStyle,
 };
+use crate::chain::formats::{spelled, Applied, Bookkeeping, Direction, SqlFormat};
 use crate::chain::{parse_sql_dir, Chain, SqlMigration, Transaction};
-use crate::config::{Config, EmptyFiles, SqlFormat, ToolKind};
+use crate::config::{Config, EmptyFiles, ToolKind};
 use crate::db::{is_connection_lost, server_error, DbError, ServerError};
 use crate::driver::DriverError;
 use crate::error::{HarnessError, IoAction, ProjectError, Result};
 use crate::redact::Redactor;
 
 pub struct SqlDirDriver {
-    format: SqlFormat,
+    format: &'static dyn SqlFormat,
     chain: Chain,
     order: Vec<String>,
     migrations: Vec<SqlMigration>,
@@ -31,11 +33,6 @@ pub struct SqlDirDriver {
     redactor: Redactor,
     /// Runs the project's `[app_command]`.
     tool: ToolRunner,
-}
-
-enum Direction {
-    Up,
-    Down,
 }
 
 impl SqlDirDriver {
@@ -71,204 +68,77 @@ impl SqlDirDriver {
         })
     }
 
-    fn tool_name(&self) -> &'static str {
-        match self.format {
-            SqlFormat::GolangMigrate => "golang-migrate",
-            SqlFormat::Dbmate => "dbmate",
-            SqlFormat::Sqlx => "sqlx",
-        }
-    }
-
-    fn style(&self) -> VersionStyle {
-        match self.format {
-            SqlFormat::GolangMigrate => VersionStyle::Single,
-            _ => VersionStyle::PerRevision,
-        }
-    }
-
-    fn create_table_sql(&self) -> &'static str {
-        match self.format {
-            SqlFormat::GolangMigrate => "CREATE TABLE IF NOT EXISTS `schema_migrations` (version bigint NOT NULL, dirty boolean NOT NULL, PRIMARY KEY (version))",
-            SqlFormat::Dbmate => "CREATE TABLE IF NOT EXISTS `schema_migrations` (version varchar(128) NOT NULL, PRIMARY KEY (version))",
-            SqlFormat::Sqlx => "CREATE TABLE IF NOT EXISTS `_sqlx_migrations` (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
-                installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)",
-        }
-    }
-
     async fn connect(&self, db: &DbTarget) -> std::result::Result<Conn, mysql_async::Error> {
         let mut c = db.connect().await.map_err(DbError::into_source)?;
         for s in &self.init_sql {
             c.query_drop(s).await?;
         }
-        c.query_drop(self.create_table_sql()).await?;
+        for s in self.format.create_table() {
+            c.query_drop(*s).await?;
+        }
         Ok(c)
     }
 
-    async fn read_state(
+    /// The version table's rows, as the table stores them.
+    async fn read_applied(
         &self,
         c: &mut Conn,
-    ) -> std::result::Result<VersionState, mysql_async::Error> {
-        let (rows, dirty) = match self.format {
-            SqlFormat::GolangMigrate => {
-                let r: Vec<(i64, i64)> = c
-                    .query("SELECT version, dirty FROM `schema_migrations`")
-                    .await?;
-                (
-                    r.iter().map(|(v, _)| v.to_string()).collect(),
-                    r.iter().any(|(_, d)| *d != 0),
-                )
-            }
-            SqlFormat::Dbmate => (
-                c.query("SELECT version FROM `schema_migrations` ORDER BY version")
-                    .await?,
-                false,
-            ),
-            SqlFormat::Sqlx => {
-                let r: Vec<(i64, i64)> = c
-                    .query("SELECT version, success FROM `_sqlx_migrations` ORDER BY version")
-                    .await?;
-                (
-                    r.iter().map(|(v, _)| v.to_string()).collect(),
-                    r.iter().any(|(_, s)| *s == 0),
-                )
-            }
-        };
-        // golang-migrate stores the number: map it back to the file's spelling (leading zeros).
-        let rows = rows
+    ) -> std::result::Result<Vec<Applied>, mysql_async::Error> {
+        let rows: Vec<(String, i64, Option<Vec<u8>>)> =
+            c.query(self.format.applied_query()).await?;
+        Ok(rows
             .into_iter()
-            .map(|v| {
-                self.order
-                    .iter()
-                    .find(|o| o.parse::<u128>().ok() == v.parse::<u128>().ok())
-                    .cloned()
-                    .unwrap_or(v)
+            .map(|(version, clean, checksum)| Applied {
+                version,
+                clean: clean != 0,
+                checksum,
             })
-            .collect();
-        Ok(VersionState {
-            rows,
-            dirty,
-            style: self.style(),
-        })
+            .collect())
     }
 
-    /// Runs one version-table statement, recording it.
+    /// The rows as the chain spells them (golang-migrate and sqlx store the number).
+    fn state_of(&self, applied: &[Applied]) -> VersionState {
+        VersionState {
+            rows: applied
+                .iter()
+                .map(|a| spelled(&a.version, &self.order))
+                .collect(),
+            dirty: applied.iter().any(|a| !a.clean),
+            style: self.format.style(),
+        }
+    }
+
+    /// Runs the version-table statements, recording each.
     async fn bookkeep(
         &self,
         c: &mut Conn,
         run: &mut Vec<StatementRecord>,
         rev: &str,
-        sql: &str,
-        params: mysql_async::Params,
+        statements: Vec<Bookkeeping>,
     ) -> std::result::Result<(), mysql_async::Error> {
-        let t0 = Instant::now();
-        let r = c.exec_drop(sql, params).await;
-        run.push(StatementRecord {
-            revision: Some(rev.to_string()),
-            source: StatementSource::VersionTable,
-            sql: sql.to_string(),
-            outcome: match &r {
-                Ok(()) => StatementOutcome::Applied,
-                Err(e) => StatementOutcome::Failed {
-                    error: server_error(e),
+        for b in statements {
+            let t0 = Instant::now();
+            let r = c.exec_drop(b.sql, b.params).await;
+            run.push(StatementRecord {
+                revision: Some(rev.to_string()),
+                source: StatementSource::VersionTable,
+                sql: b.sql.to_string(),
+                outcome: match &r {
+                    Ok(()) => StatementOutcome::Applied,
+                    Err(e) => StatementOutcome::Failed {
+                        error: server_error(e),
+                    },
                 },
-            },
-            duration_ms: t0.elapsed().as_millis() as u64,
-        });
-        r
-    }
-
-    /// Records that a step starts. golang-migrate sets the version it is moving *to* dirty
-    /// before running the file (`migrate.go` `runMigrations`: `SetVersion(migr.TargetVersion,
-    /// true)`; a failed down of 3 leaves 2 dirty, a failed down of the first leaves -1 dirty,
-    /// `database/mysql/mysql.go` `SetVersion`). sqlx inserts `success = FALSE` inside its
-    /// transaction first (`sqlx-mysql/src/migrate.rs` `apply`), so MySQL's implicit commit at
-    /// the first DDL statement leaves a "partially applied" row behind when a later one fails.
-    async fn mark_start(
-        &self,
-        c: &mut Conn,
-        run: &mut Vec<StatementRecord>,
-        m: &SqlMigration,
-        dir: &Direction,
-        now: Option<&str>,
-    ) -> std::result::Result<(), mysql_async::Error> {
-        match (self.format, dir) {
-            (SqlFormat::GolangMigrate, _) => {
-                let to = now.map(|n| n.parse::<i64>().unwrap_or(0)).unwrap_or(-1);
-                self.bookkeep(c, run, &m.version, "DELETE FROM `schema_migrations`", ().into())
-                    .await?;
-                self.bookkeep(
-                    c,
-                    run,
-                    &m.version,
-                    "INSERT INTO `schema_migrations` (version, dirty) VALUES (?, 1)",
-                    (to,).into(),
-                )
-                .await
-            }
-            (SqlFormat::Sqlx, Direction::Up) => {
-                self.bookkeep(
-                    c,
-                    run,
-                    &m.version,
-                    "INSERT INTO `_sqlx_migrations` (version, description, success, checksum, execution_time) VALUES (?, ?, 0, ?, -1)",
-                    (m.version.parse::<i64>().unwrap_or(0), m.name.clone(), checksum(m.up.as_deref().unwrap_or(""))).into(),
-                )
-                .await
-            }
-            _ => Ok(()),
+                duration_ms: t0.elapsed().as_millis() as u64,
+            });
+            r?;
         }
+        Ok(())
     }
 
-    /// Records the result of a successful step: the version is now `now` (None = base).
-    async fn mark_done(
-        &self,
-        c: &mut Conn,
-        run: &mut Vec<StatementRecord>,
-        m: &SqlMigration,
-        dir: &Direction,
-        now: Option<&str>,
-        ms: u64,
-    ) -> std::result::Result<(), mysql_async::Error> {
-        let v = m.version.parse::<i64>().unwrap_or(0);
-        let rev = m.version.as_str();
-        match (self.format, dir) {
-            (SqlFormat::GolangMigrate, _) => {
-                self.bookkeep(c, run, rev, "DELETE FROM `schema_migrations`", ().into())
-                    .await?;
-                if let Some(n) = now {
-                    self.bookkeep(
-                        c,
-                        run,
-                        rev,
-                        "INSERT INTO `schema_migrations` (version, dirty) VALUES (?, 0)",
-                        (n.parse::<i64>().unwrap_or(0),).into(),
-                    )
-                    .await?;
-                }
-                Ok(())
-            }
-            (SqlFormat::Dbmate, Direction::Up) => {
-                self.bookkeep(c, run, rev, "INSERT INTO `schema_migrations` (version) VALUES (?)", (m.version.clone(),).into())
-                    .await
-            }
-            (SqlFormat::Dbmate, Direction::Down) => {
-                self.bookkeep(c, run, rev, "DELETE FROM `schema_migrations` WHERE version = ?", (m.version.clone(),).into())
-                    .await
-            }
-            (SqlFormat::Sqlx, Direction::Up) => {
-                self.bookkeep(c, run, rev, "UPDATE `_sqlx_migrations` SET success = 1, execution_time = ? WHERE version = ?", (ms as i64, v).into())
-                    .await
-            }
-            (SqlFormat::Sqlx, Direction::Down) => {
-                self.bookkeep(c, run, rev, "DELETE FROM `_sqlx_migrations` WHERE version = ?", (v,).into())
-                    .await
-            }
-        }
-    }
-
-    /// Runs `sql` as one multi-statement batch, as golang-migrate, dbmate and sqlx send a
-    /// file; on failure returns the index of the statement the server refused (earlier
-    /// statements stay applied — MySQL DDL does not roll back).
+    /// Runs `sql` as one multi-statement batch, as the tools send a file; on failure returns
+    /// the index of the statement the server refused (earlier statements stay applied —
+    /// MySQL DDL does not roll back).
     async fn run_batch(
         &self,
         c: &mut Conn,
@@ -290,68 +160,9 @@ impl SqlDirDriver {
         result.drop_result().await.map_err(|e| (e, expected))
     }
 
-    fn path_of<'m>(&self, m: &'m SqlMigration, dir: &Direction) -> Option<&'m PathBuf> {
-        match dir {
-            Direction::Up => m.up_file.as_ref(),
-            Direction::Down => m.down_file.as_ref(),
-        }
-    }
-
-    fn file_name(&self, m: &SqlMigration, dir: &Direction) -> String {
-        let f = match dir {
-            Direction::Up => &m.up_file,
-            Direction::Down => &m.down_file,
-        };
-        f.as_ref()
-            .and_then(|p| p.file_name())
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| m.version.clone())
-    }
-
-    /// Refuses to move a database the tool itself would refuse: golang-migrate's dirty flag
-    /// (`migrate.go`: "Dirty database version %v. Fix and force version."), sqlx's partially
-    /// applied row and its checksum check of applied migrations (`sqlx-core/src/migrate/
-    /// migrator.rs` `run`/`undo` → `MigrateError::Dirty`, `VersionMismatch`, `VersionMissing`).
-    async fn refusal(
-        &self,
-        c: &mut Conn,
-        state: &VersionState,
-    ) -> std::result::Result<Option<String>, mysql_async::Error> {
-        match self.format {
-            SqlFormat::GolangMigrate if state.dirty => Ok(Some(format!(
-                "Dirty database version {}. Fix and force version.",
-                state.rows.join(",")
-            ))),
-            SqlFormat::Sqlx => {
-                let applied: Vec<(i64, i64, Vec<u8>)> = c
-                    .query("SELECT version, success, checksum FROM `_sqlx_migrations` ORDER BY version")
-                    .await?;
-                for (v, success, sum) in applied {
-                    if success == 0 {
-                        return Ok(Some(format!("migration {v} is partially applied; fix and remove row from `_sqlx_migrations` table")));
-                    }
-                    match self.migrations.iter().find(|m| m.version.parse::<i64>().ok() == Some(v)) {
-                        None => return Ok(Some(format!("migration {v} was previously applied but is missing in the resolved migrations"))),
-                        Some(m) if checksum(m.up.as_deref().unwrap_or("")) != sum => {
-                            return Ok(Some(format!("migration {v} was previously applied but has been modified")))
-                        }
-                        Some(_) => {}
-                    }
-                }
-                Ok(None)
-            }
-            _ => Ok(None),
-        }
-    }
-
-    fn wraps(&self, m: &SqlMigration, dir: &Direction) -> bool {
-        let tx = match dir {
-            Direction::Up => m.up_tx,
-            Direction::Down => m.down_tx,
-        };
-        self.format != SqlFormat::GolangMigrate && tx == Transaction::Wrapped
-    }
-
+    /// Moves the database to `target`, one migration at a time. With `interrupt = Some(k)`,
+    /// the last migration of the way stops after its k-th statement and the session closes
+    /// without committing, as a crashed deploy would.
     /// Moves the database to `target`, one migration at a time. With `interrupt = Some(k)`,
     /// the last migration of the way stops after its k-th statement and the session closes
     /// without committing, as a crashed deploy would.
@@ -363,23 +174,11 @@ impl SqlDirDriver {
         interrupt: Option<usize>,
     ) -> Execution {
         let start = Instant::now();
-        let command = format!(
-            "{} {} {}{} (native)",
-            self.tool_name(),
-            match direction {
-                Direction::Up => "up to",
-                Direction::Down => "down to",
-            },
-            target,
-            interrupt
-                .map(|k| format!(", stopping after statement {k}"))
-                .unwrap_or_default()
-        );
-        let deadline = db.timeout;
+        let command = self.command_line(target, direction, interrupt);
         let mut run = Run::default();
         let result = tokio::time::timeout(
-            deadline,
-            self.migrate_inner(db, target, &direction, interrupt, &mut run),
+            db.timeout,
+            self.migrate_inner(db, target, direction, interrupt, &mut run),
         )
         .await;
         let mut exec = Execution {
@@ -398,7 +197,7 @@ impl SqlDirDriver {
         match result {
             Err(_) => {
                 exec.outcome = Outcome::TimedOut {
-                    seconds: deadline.as_secs(),
+                    seconds: db.timeout.as_secs(),
                 }
             }
             Ok(Ok(Stop::Done)) => {}
@@ -406,203 +205,242 @@ impl SqlDirDriver {
                 exec.outcome = Outcome::Failed;
                 exec.stderr = msg;
             }
-            Ok(Err(f)) => {
-                exec.outcome = if is_connection_lost(&f.error) && server_error(&f.error).is_none() {
-                    Outcome::NotStarted {
-                        reason: format!("connection lost: {}", f.error),
-                    }
-                } else {
-                    Outcome::Failed
-                };
-                exec.error = server_error(&f.error);
-                exec.stderr = self.redactor.redact(&match &exec.error {
-                    Some(ServerError { code, message }) => format!("Error {code}: {message}"),
-                    None => f.error.to_string(),
-                });
-                exec.failed_revision = f.revision;
-                exec.failed_statement = f.statement.map(|s| FailedStatement {
-                    sql: truncate(&s.sql, 2000),
-                    ..s
-                });
-                exec.failed_at = f.at;
-            }
+            Ok(Err(f)) => self.fill_failure(&mut exec, f),
         }
         exec
     }
 
+    /// `golang-migrate up to head (native)`: what the log says was run.
+    fn command_line(
+        &self,
+        target: &Target,
+        direction: Direction,
+        interrupt: Option<usize>,
+    ) -> String {
+        format!(
+            "{} {} {}{} (native)",
+            self.format.name(),
+            match direction {
+                Direction::Up => "up to",
+                Direction::Down => "down to",
+            },
+            target,
+            interrupt
+                .map(|k| format!(", stopping after statement {k}"))
+                .unwrap_or_default()
+        )
+    }
+
+    /// A failed statement or a lost connection into the execution's outcome and error.
+    fn fill_failure(&self, exec: &mut Execution, f: Failure) {
+        exec.outcome = if is_connection_lost(&f.error) && server_error(&f.error).is_none() {
+            Outcome::NotStarted {
+                reason: format!("connection lost: {}", f.error),
+            }
+        } else {
+            Outcome::Failed
+        };
+        exec.error = server_error(&f.error);
+        exec.stderr = self.redactor.redact(&match &exec.error {
+            Some(ServerError { code, message }) => format!("Error {code}: {message}"),
+            None => f.error.to_string(),
+        });
+        exec.failed_revision = f.revision;
+        exec.failed_statement = f.statement.map(|s| FailedStatement {
+            sql: truncate(&s.sql, 2000),
+            ..s
+        });
+        exec.failed_at = f.at;
+    }
+
+    /// One session: connect, walk, disconnect.
     async fn migrate_inner(
         &self,
         db: &DbTarget,
         target: &Target,
-        direction: &Direction,
+        direction: Direction,
         interrupt: Option<usize>,
         run: &mut Run,
     ) -> std::result::Result<Stop, Failure> {
         let mut c = self.connect(db).await.map_err(Failure::at(None))?;
-        let state = self.read_state(&mut c).await.map_err(Failure::at(None))?;
-        if let Some(msg) = self
-            .refusal(&mut c, &state)
-            .await
-            .map_err(Failure::at(None))?
-        {
-            let _ = c.disconnect().await;
+        let stop = self
+            .walk_to(&mut c, target, direction, interrupt, run)
+            .await;
+        let _ = c.disconnect().await;
+        stop
+    }
+
+    /// Reads where the database is, refuses what the tool would refuse, and runs each
+    /// migration on the way to `target`.
+    async fn walk_to(
+        &self,
+        c: &mut Conn,
+        target: &Target,
+        direction: Direction,
+        interrupt: Option<usize>,
+        run: &mut Run,
+    ) -> std::result::Result<Stop, Failure> {
+        let applied = self.read_applied(c).await.map_err(Failure::at(None))?;
+        if let Some(msg) = self.format.refusal(&applied, &self.migrations) {
             return Ok(Stop::Refused(msg));
         }
-        let current = state.current(&self.order);
-        let cur_idx = current
-            .as_ref()
-            .and_then(|c| self.order.iter().position(|o| o == c))
-            .map(|i| i as i64)
-            .unwrap_or(-1);
-        let to = match target.resolve(&self.order, current.as_deref()) {
-            Ok(t) => t
-                .and_then(|r| self.order.iter().position(|o| *o == r))
-                .map(|i| i as i64)
-                .unwrap_or(-1),
-            Err(e) => return Ok(Stop::Refused(e.to_string())),
+        let state = self.state_of(&applied);
+        let steps = match steps_to(&self.order, &state, target, direction, interrupt) {
+            Ok(steps) => steps,
+            Err(no_way) => return Ok(Stop::Refused(no_way.to_string())),
         };
-        let steps: Vec<usize> = match direction {
-            Direction::Up if to >= cur_idx => ((cur_idx + 1)..=to).map(|i| i as usize).collect(),
-            Direction::Down if to <= cur_idx => {
-                ((to + 1)..=cur_idx).rev().map(|i| i as usize).collect()
-            }
-            _ => {
-                return Ok(Stop::Refused(format!(
-                    "target {target} is on the wrong side of {}",
-                    current.as_deref().unwrap_or("base")
-                )))
-            }
-        };
-        if interrupt.is_some() && steps.is_empty() {
-            return Ok(Stop::Refused(format!(
-                "already at {target}: nothing to interrupt"
-            )));
-        }
         let last = steps.last().copied();
         for i in steps {
-            let m = &self.migrations[i];
-            let sql = match direction {
-                Direction::Up => m.up.clone().unwrap_or_default(),
-                Direction::Down => match &m.down {
-                    Some(d) => d.clone(),
-                    None => {
-                        return Ok(Stop::Refused(format!(
-                            "{} has no down migration",
-                            m.version
-                        )))
-                    }
-                },
-            };
-            let file = self.file_name(m, direction);
-            let now = match direction {
-                Direction::Up => Some(m.version.as_str()),
-                Direction::Down => (i > 0).then(|| self.order[i - 1].as_str()),
-            };
-            let fail = Failure::at(Some(m.version.clone()));
-            let tx = self.wraps(m, direction);
-            if tx {
-                c.query_drop("BEGIN").await.map_err(&fail)?;
+            let crash_after = interrupt.filter(|_| last == Some(i));
+            if let Stop::Refused(msg) = self.step(c, i, direction, crash_after, run).await? {
+                return Ok(Stop::Refused(msg));
             }
-            self.mark_start(&mut c, &mut run.records, m, direction, now)
-                .await
-                .map_err(&fail)?;
-            let t0 = Instant::now();
-            let stmts = split_statements(&sql);
-            if let (Some(k), Some(true)) = (interrupt, last.map(|l| l == i)) {
-                // A crash after statement k: what ran stays, the session goes away uncommitted.
-                for (n, stmt) in stmts.iter().take(k).enumerate() {
-                    let t = Instant::now();
-                    let r = c.query_drop(stmt.as_str()).await;
-                    run.records.push(record(&m.version, stmt, &r, t));
-                    if let Err(e) = r {
-                        let _ = c.disconnect().await;
-                        return Err(Failure {
-                            error: e,
-                            revision: Some(m.version.clone()),
-                            at: failed_at(self.path_of(m, direction), &sql, &stmts, n),
-                            statement: Some(FailedStatement::at(stmt.as_str(), n + 1, stmts.len())),
-                        });
-                    }
-                }
-                let _ = c.disconnect().await;
-                run.log.push(format!(
-                    "stopped {file} after statement {} of {} (simulated crash)",
-                    k.min(stmts.len()),
-                    stmts.len()
-                ));
-                return Ok(Stop::Refused(format!(
-                    "interrupted after statement {} of {} of {}",
-                    k.min(stmts.len()),
-                    stmts.len(),
-                    m.version
-                )));
-            }
-            // golang-migrate sends a file as it is, even an empty one (`database/mysql/
-            // mysql.go` `Run` → `ExecContext(query)`), and the server answers 1065.
-            let send = !is_blank(&sql)
-                || (self.format == SqlFormat::GolangMigrate
-                    && self.empty_files == EmptyFiles::Send);
-            if send {
-                if let Err((e, n)) = self.run_batch(&mut c, &sql).await {
-                    let err = server_error(&e);
-                    let shown: Vec<String> = if stmts.is_empty() {
-                        vec![sql.clone()]
-                    } else {
-                        stmts.clone()
-                    };
-                    for (j, s) in shown.iter().enumerate().take(n + 1) {
-                        run.records.push(StatementRecord {
-                            revision: Some(m.version.clone()),
-                            source: StatementSource::Migration,
-                            sql: s.clone(),
-                            outcome: if j < n {
-                                StatementOutcome::Applied
-                            } else {
-                                StatementOutcome::Failed { error: err.clone() }
-                            },
-                            duration_ms: 0,
-                        });
-                    }
-                    if tx {
-                        let _ = c.query_drop("ROLLBACK").await;
-                    }
-                    run.log.push(format!("FAILED {file}"));
-                    let stmt = shown
-                        .get(n)
-                        .map(|s| FailedStatement::at(s.as_str(), n + 1, shown.len()));
-                    let _ = c.disconnect().await;
-                    return Err(Failure {
-                        error: e,
-                        revision: Some(m.version.clone()),
-                        statement: stmt,
-                        at: failed_at(self.path_of(m, direction), &sql, &shown, n),
-                    });
-                }
-                let ms = t0.elapsed().as_millis() as u64;
-                for (j, s) in stmts.iter().enumerate() {
-                    run.records.push(StatementRecord {
-                        revision: Some(m.version.clone()),
-                        source: StatementSource::Migration,
-                        sql: s.clone(),
-                        outcome: StatementOutcome::Applied,
-                        duration_ms: if j + 1 == stmts.len() { ms } else { 0 },
-                    });
-                }
-            }
-            let ms = t0.elapsed().as_millis() as u64;
-            self.mark_done(&mut c, &mut run.records, m, direction, now, ms)
-                .await
-                .map_err(&fail)?;
-            if tx {
-                c.query_drop("COMMIT").await.map_err(&fail)?;
-            }
-            run.log.push(format!(
-                "applied {file} ({ms} ms{})",
-                if tx { ", in a transaction" } else { "" }
-            ));
         }
-        let _ = c.disconnect().await;
         Ok(Stop::Done)
+    }
+
+    /// Runs migration `i` one way, with the tool's transaction and version-table
+    /// bookkeeping around it. With `crash_after = Some(k)` it stops after statement k.
+    async fn step(
+        &self,
+        c: &mut Conn,
+        i: usize,
+        direction: Direction,
+        crash_after: Option<usize>,
+        run: &mut Run,
+    ) -> std::result::Result<Stop, Failure> {
+        let m = &self.migrations[i];
+        let Some(sql) = section_sql(m, direction) else {
+            return Ok(Stop::Refused(format!(
+                "{} has no down migration",
+                m.version
+            )));
+        };
+        let now = match direction {
+            Direction::Up => Some(m.version.as_str()),
+            Direction::Down => (i > 0).then(|| self.order[i - 1].as_str()),
+        };
+        let fail = Failure::at(Some(m.version.clone()));
+        let tx = section_tx(m, direction) == Transaction::Wrapped;
+        if tx {
+            c.query_drop("BEGIN").await.map_err(&fail)?;
+        }
+        let start = self.format.mark_start(m, direction, now);
+        self.bookkeep(c, &mut run.records, &m.version, start)
+            .await
+            .map_err(&fail)?;
+        let t0 = Instant::now();
+        if let Some(k) = crash_after {
+            return self.crash_after(c, m, direction, &sql, k, run).await;
+        }
+        if self.sends(&sql) {
+            self.send_section(c, m, direction, &sql, tx, t0, run)
+                .await?;
+        }
+        let ms = t0.elapsed().as_millis() as u64;
+        let done = self.format.mark_done(m, direction, now, ms);
+        self.bookkeep(c, &mut run.records, &m.version, done)
+            .await
+            .map_err(&fail)?;
+        if tx {
+            c.query_drop("COMMIT").await.map_err(&fail)?;
+        }
+        run.log.push(format!(
+            "applied {} ({ms} ms{})",
+            file_name(m, direction),
+            if tx { ", in a transaction" } else { "" }
+        ));
+        Ok(Stop::Done)
+    }
+
+    /// A section with no statement is skipped, unless the tool sends empty files anyway
+    /// and the project did not ask to skip them.
+    fn sends(&self, sql: &str) -> bool {
+        !is_blank(sql) || (self.format.sends_empty_files() && self.empty_files == EmptyFiles::Send)
+    }
+
+    /// Sends the section as one batch and records its statements; when the server refuses
+    /// one, the ones before it are recorded as applied and the transaction rolled back.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_section(
+        &self,
+        c: &mut Conn,
+        m: &SqlMigration,
+        direction: Direction,
+        sql: &str,
+        tx: bool,
+        t0: Instant,
+        run: &mut Run,
+    ) -> std::result::Result<(), Failure> {
+        let stmts = split_statements(sql);
+        if let Err((e, n)) = self.run_batch(c, sql).await {
+            let shown = if stmts.is_empty() {
+                vec![sql.to_string()]
+            } else {
+                stmts
+            };
+            record_until_failure(&mut run.records, &m.version, &shown, n, &e);
+            if tx {
+                let _ = c.query_drop("ROLLBACK").await;
+            }
+            run.log.push(format!("FAILED {}", file_name(m, direction)));
+            return Err(Failure {
+                statement: shown
+                    .get(n)
+                    .map(|s| FailedStatement::at(s.as_str(), n + 1, shown.len())),
+                at: failed_at(file_of(m, direction), sql, &shown, n),
+                error: e,
+                revision: Some(m.version.clone()),
+            });
+        }
+        let ms = t0.elapsed().as_millis() as u64;
+        for (j, s) in stmts.iter().enumerate() {
+            run.records.push(StatementRecord {
+                revision: Some(m.version.clone()),
+                source: StatementSource::Migration,
+                sql: s.clone(),
+                outcome: StatementOutcome::Applied,
+                duration_ms: if j + 1 == stmts.len() { ms } else { 0 },
+            });
+        }
+        Ok(())
+    }
+
+    /// A crash after statement `k`: what ran stays, the session goes away uncommitted.
+    async fn crash_after(
+        &self,
+        c: &mut Conn,
+        m: &SqlMigration,
+        direction: Direction,
+        sql: &str,
+        k: usize,
+        run: &mut Run,
+    ) -> std::result::Result<Stop, Failure> {
+        let stmts = split_statements(sql);
+        for (n, stmt) in stmts.iter().take(k).enumerate() {
+            let t = Instant::now();
+            let r = c.query_drop(stmt.as_str()).await;
+            run.records.push(record(&m.version, stmt, &r, t));
+            if let Err(e) = r {
+                return Err(Failure {
+                    error: e,
+                    revision: Some(m.version.clone()),
+                    at: failed_at(file_of(m, direction), sql, &stmts, n),
+                    statement: Some(FailedStatement::at(stmt.as_str(), n + 1, stmts.len())),
+                });
+            }
+        }
+        let ran = k.min(stmts.len());
+        run.log.push(format!(
+            "stopped {} after statement {ran} of {} (simulated crash)",
+            file_name(m, direction),
+            stmts.len()
+        ));
+        Ok(Stop::Refused(format!(
+            "interrupted after statement {ran} of {} of {}",
+            stmts.len(),
+            m.version
+        )))
     }
 }
 
@@ -693,9 +531,105 @@ fn truncate(s: &str, n: usize) -> String {
     format!("{}…", &s[..end])
 }
 
-fn checksum(sql: &str) -> Vec<u8> {
-    use sha2::{Digest, Sha384};
-    Sha384::digest(sql.as_bytes()).to_vec()
+/// Why there is no way to the target: the tool refuses, as the real one would.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum NoWay {
+    /// The target names no revision of the chain, or lies outside it.
+    #[error("{0}")]
+    Target(crate::driver::TargetError),
+    #[error("target {target} is on the wrong side of {current}")]
+    WrongSide { target: String, current: String },
+    #[error("already at {target}: nothing to interrupt")]
+    NothingToInterrupt { target: String },
+}
+
+/// The migrations (indexes into `order`) that take the database from `state` to `target`
+/// going `direction`, in the order they run.
+fn steps_to(
+    order: &[String],
+    state: &VersionState,
+    target: &Target,
+    direction: Direction,
+    interrupt: Option<usize>,
+) -> std::result::Result<Vec<usize>, NoWay> {
+    let current = state.current(order);
+    let index = |rev: &str| order.iter().position(|o| o == rev).map(|i| i as i64);
+    let cur = current.as_deref().and_then(index).unwrap_or(-1);
+    let to = target
+        .resolve(order, current.as_deref())
+        .map_err(NoWay::Target)?
+        .and_then(|r| index(&r))
+        .unwrap_or(-1);
+    let steps: Vec<usize> = match direction {
+        Direction::Up if to >= cur => ((cur + 1)..=to).map(|i| i as usize).collect(),
+        Direction::Down if to <= cur => ((to + 1)..=cur).rev().map(|i| i as usize).collect(),
+        _ => {
+            return Err(NoWay::WrongSide {
+                target: target.to_string(),
+                current: current.unwrap_or_else(|| "base".into()),
+            })
+        }
+    };
+    if interrupt.is_some() && steps.is_empty() {
+        return Err(NoWay::NothingToInterrupt {
+            target: target.to_string(),
+        });
+    }
+    Ok(steps)
+}
+
+/// The SQL of one direction; `None` for a missing down (an up without file text runs as empty).
+fn section_sql(m: &SqlMigration, direction: Direction) -> Option<String> {
+    match direction {
+        Direction::Up => Some(m.up.clone().unwrap_or_default()),
+        Direction::Down => m.down.clone(),
+    }
+}
+
+fn section_tx(m: &SqlMigration, direction: Direction) -> Transaction {
+    match direction {
+        Direction::Up => m.up_tx,
+        Direction::Down => m.down_tx,
+    }
+}
+
+fn file_of(m: &SqlMigration, direction: Direction) -> Option<&PathBuf> {
+    match direction {
+        Direction::Up => m.up_file.as_ref(),
+        Direction::Down => m.down_file.as_ref(),
+    }
+}
+
+/// The file's name for the log, or the version when there is no file.
+fn file_name(m: &SqlMigration, direction: Direction) -> String {
+    file_of(m, direction)
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| m.version.clone())
+}
+
+/// A batch the server refused at statement `n`: the ones before it applied, `n` failed.
+fn record_until_failure(
+    records: &mut Vec<StatementRecord>,
+    rev: &str,
+    shown: &[String],
+    n: usize,
+    e: &mysql_async::Error,
+) {
+    let err = server_error(e);
+    for (j, s) in shown.iter().enumerate().take(n + 1) {
+        records.push(StatementRecord {
+            revision: Some(rev.to_string()),
+            source: StatementSource::Migration,
+            sql: s.clone(),
+            outcome: if j < n {
+                StatementOutcome::Applied
+            } else {
+                StatementOutcome::Failed { error: err.clone() }
+            },
+            duration_ms: 0,
+        });
+    }
 }
 
 #[async_trait::async_trait]
@@ -709,10 +643,7 @@ impl MigrationDriver for SqlDirDriver {
     }
 
     fn version_table(&self) -> &str {
-        match self.format {
-            SqlFormat::Sqlx => "_sqlx_migrations",
-            _ => "schema_migrations",
-        }
+        self.format.version_table()
     }
 
     async fn upgrade(&self, db: &DbTarget, target: &Target) -> Execution {
@@ -737,45 +668,21 @@ impl MigrationDriver for SqlDirDriver {
 
     async fn stamp(&self, db: &DbTarget, target: &Target) -> Execution {
         let start = Instant::now();
-        let command = format!("{} force {target} (native)", self.tool_name());
+        let command = format!("{} force {target} (native)", self.format.name());
         let work = async {
             let mut c = self.connect(db).await?;
-            let state = self.read_state(&mut c).await?;
+            let state = self.state_of(&self.read_applied(&mut c).await?);
             let to = target
                 .resolve(&self.order, state.current(&self.order).as_deref())
                 .map_err(|e| mysql_async::Error::Other(e.into()))?;
             let upto = to
                 .as_ref()
                 .and_then(|r| self.order.iter().position(|o| o == r));
-            let table = self.version_table().to_string();
+            let table = self.format.version_table();
             c.query_drop(format!("DELETE FROM `{table}`")).await?;
-            match (self.format, upto) {
-                (_, None) => {}
-                (SqlFormat::GolangMigrate, Some(i)) => {
-                    c.exec_drop(
-                        "INSERT INTO `schema_migrations` (version, dirty) VALUES (?, 0)",
-                        (self.order[i].parse::<i64>().unwrap_or(0),),
-                    )
-                    .await?
-                }
-                (SqlFormat::Dbmate, Some(i)) => {
-                    for v in &self.order[..=i] {
-                        c.exec_drop(
-                            "INSERT INTO `schema_migrations` (version) VALUES (?)",
-                            (v.clone(),),
-                        )
-                        .await?;
-                    }
-                }
-                (SqlFormat::Sqlx, Some(i)) => {
-                    for m in &self.migrations[..=i] {
-                        c.exec_drop(
-                            "INSERT INTO `_sqlx_migrations` (version, description, success, checksum, execution_time) VALUES (?, ?, 1, ?, 0)",
-                            (m.version.parse::<i64>().unwrap_or(0), m.name.clone(), checksum(m.up.as_deref().unwrap_or(""))),
-                        )
-                        .await?;
-                    }
-                }
+            let applied = upto.map_or(&[][..], |i| &self.migrations[..=i]);
+            for b in self.format.stamp(applied) {
+                c.exec_drop(b.sql, b.params).await?;
             }
             let _ = c.disconnect().await;
             Ok::<_, mysql_async::Error>(())
@@ -803,9 +710,9 @@ impl MigrationDriver for SqlDirDriver {
         const WITHIN: Duration = Duration::from_secs(30);
         let work = async {
             let mut c = self.connect(db).await?;
-            let s = self.read_state(&mut c).await;
+            let s = self.read_applied(&mut c).await;
             let _ = c.disconnect().await;
-            Ok::<_, DbError>(s?)
+            Ok::<_, DbError>(self.state_of(&s?))
         };
         tokio::time::timeout(WITHIN, work)
             .await
@@ -820,29 +727,195 @@ impl MigrationDriver for SqlDirDriver {
     }
 
     fn commands(&self) -> ToolCommands {
-        match self.format {
-            SqlFormat::GolangMigrate => ToolCommands {
-                upgrade: "migrate -path migrations -database \"mysql://…\" up".into(),
-                current: "migrate -path migrations -database \"mysql://…\" version".into(),
-                downgrade_to: "migrate -path migrations -database \"mysql://…\" goto".into(),
-            },
-            SqlFormat::Dbmate => ToolCommands {
-                upgrade: "dbmate up".into(),
-                current: "dbmate status".into(),
-                downgrade_to: "dbmate rollback".into(),
-            },
-            SqlFormat::Sqlx => ToolCommands {
-                upgrade: "sqlx migrate run".into(),
-                current: "sqlx migrate info".into(),
-                downgrade_to: "sqlx migrate revert --target-version".into(),
-            },
+        let c = self.format.commands();
+        ToolCommands {
+            upgrade: c.upgrade.into(),
+            current: c.current.into(),
+            downgrade_to: c.downgrade_to.into(),
         }
     }
 
     fn versions(&self) -> Vec<(String, String)> {
         vec![(
-            format!("{} (native)", self.tool_name()),
+            format!("{} (native)", self.format.name()),
             env!("CARGO_PKG_VERSION").to_string(),
         )]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver::VersionStyle;
+
+    fn order() -> Vec<String> {
+        ["000001", "000002", "000003"].map(String::from).to_vec()
+    }
+
+    fn at(rows: &[&str], style: VersionStyle) -> VersionState {
+        VersionState {
+            rows: rows.iter().map(|r| r.to_string()).collect(),
+            dirty: false,
+            style,
+        }
+    }
+
+    #[test]
+    fn upgrades_run_oldest_first_and_downgrades_newest_first() {
+        let base = at(&[], VersionStyle::Single);
+        assert_eq!(
+            steps_to(&order(), &base, &Target::Head, Direction::Up, None),
+            Ok(vec![0, 1, 2])
+        );
+        let head = at(&["000003"], VersionStyle::Single);
+        assert_eq!(
+            steps_to(&order(), &head, &Target::Base, Direction::Down, None),
+            Ok(vec![2, 1, 0])
+        );
+        assert_eq!(
+            steps_to(
+                &order(),
+                &head,
+                &Target::Relative(-1),
+                Direction::Down,
+                None
+            ),
+            Ok(vec![2])
+        );
+        // A row per applied migration: the newest in chain order is the current one.
+        let per_rev = at(&["000002", "000001"], VersionStyle::PerRevision);
+        assert_eq!(
+            steps_to(&order(), &per_rev, &Target::Head, Direction::Up, None),
+            Ok(vec![2])
+        );
+        assert_eq!(
+            steps_to(
+                &order(),
+                &per_rev,
+                &Target::Revision("000002".into()),
+                Direction::Up,
+                None
+            ),
+            Ok(vec![])
+        );
+    }
+
+    #[test]
+    fn a_target_behind_the_direction_or_outside_the_chain_is_refused() {
+        let mid = at(&["000002"], VersionStyle::Single);
+        assert_eq!(
+            steps_to(
+                &order(),
+                &mid,
+                &Target::Revision("000001".into()),
+                Direction::Up,
+                None
+            ),
+            Err(NoWay::WrongSide {
+                target: "000001".into(),
+                current: "000002".into()
+            })
+        );
+        assert_eq!(
+            steps_to(&order(), &mid, &Target::Head, Direction::Down, None),
+            Err(NoWay::WrongSide {
+                target: "head".into(),
+                current: "000002".into()
+            })
+        );
+        assert_eq!(
+            steps_to(
+                &order(),
+                &mid,
+                &Target::Revision("9".into()),
+                Direction::Up,
+                None
+            ),
+            Err(NoWay::Target(crate::driver::TargetError::UnknownRevision(
+                "9".into()
+            )))
+        );
+        assert_eq!(
+            steps_to(
+                &order(),
+                &mid,
+                &Target::Revision("000002".into()),
+                Direction::Up,
+                Some(1)
+            ),
+            Err(NoWay::NothingToInterrupt {
+                target: "000002".into()
+            })
+        );
+        let wrong = NoWay::WrongSide {
+            target: "000001".into(),
+            current: "000002".into(),
+        };
+        assert_eq!(
+            wrong.to_string(),
+            "target 000001 is on the wrong side of 000002",
+            "the tool's words"
+        );
+    }
+
+    #[test]
+    fn a_refused_batch_records_the_statements_before_it_as_applied() {
+        let e = mysql_async::Error::Server(mysql_async::ServerError {
+            code: 1091,
+            message: "Can't DROP INDEX `ix_item_kode`".into(),
+            state: "42000".into(),
+        });
+        let shown = [
+            "DROP INDEX ix_item_kode ON item",
+            "ALTER TABLE item DROP COLUMN code",
+            "SELECT 1",
+        ]
+        .map(String::from);
+        let mut records = vec![];
+        record_until_failure(&mut records, "000002", &shown, 1, &e);
+        assert_eq!(records.len(), 2, "nothing after the refused statement ran");
+        assert!(records[0].applied());
+        assert_eq!(
+            records[1].outcome,
+            StatementOutcome::Failed {
+                error: server_error(&e)
+            }
+        );
+        assert_eq!(records[1].revision.as_deref(), Some("000002"));
+    }
+
+    #[test]
+    fn the_failed_statement_is_found_in_its_own_section_of_a_shared_file() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("2_b.sql");
+        let text = "-- migrate:up\nCREATE TABLE b (id int);\nDROP TABLE a;\n\n-- migrate:down\nCREATE TABLE a (id int);\nDROP TABLE b;\n";
+        std::fs::write(&path, text).unwrap();
+        let down = "CREATE TABLE a (id int);\nDROP TABLE b;\n";
+        let stmts = split_statements(down);
+        let at = failed_at(Some(&path), down, &stmts, 1).unwrap();
+        assert_eq!(
+            at.line, 7,
+            "the down section's DROP TABLE, not the up section's"
+        );
+        assert_eq!(failed_at(None, down, &stmts, 1), None);
+    }
+
+    #[test]
+    fn sections_and_files_follow_the_direction() {
+        let mut m = SqlMigration::new("7", "x");
+        m.up_file = Some(PathBuf::from("/m/7_x.up.sql"));
+        m.up_tx = Transaction::Off;
+        assert_eq!(section_sql(&m, Direction::Up).as_deref(), Some(""));
+        assert_eq!(section_sql(&m, Direction::Down), None, "no down: refused");
+        assert_eq!(file_name(&m, Direction::Up), "7_x.up.sql");
+        assert_eq!(file_name(&m, Direction::Down), "7", "no file: the version");
+        assert_eq!(section_tx(&m, Direction::Up), Transaction::Off);
+        assert_eq!(section_tx(&m, Direction::Down), Transaction::Wrapped);
+    }
+
+    #[test]
+    fn long_statements_are_cut_at_a_character_boundary() {
+        assert_eq!(truncate("abc", 5), "abc");
+        assert_eq!(truncate("ééé", 3), "é…");
     }
 }

@@ -147,4 +147,51 @@ mod tests {
             3
         );
     }
+
+    #[test]
+    fn semicolons_in_every_kind_of_quote_and_comment_do_not_split() {
+        let sql = "INSERT INTO t VALUES ('a;b', \"c;d\", 'it\\'s;', 'x'';y');\n\
+                   /* block; comment */ SELECT `odd;name` FROM t; # hash; comment\n\
+                   -- dash; comment\n\
+                   SELECT 2";
+        let s = split_statements(sql);
+        assert_eq!(s.len(), 3, "{s:?}");
+        assert!(s[0].ends_with("'x'';y')"), "{s:?}");
+        assert!(s[1].contains("`odd;name`"), "{s:?}");
+        assert_eq!(s[2], "SELECT 2", "a last statement without `;` counts");
+    }
+
+    #[test]
+    fn comment_only_and_empty_text_has_no_statement() {
+        assert!(split_statements("").is_empty());
+        assert!(split_statements("-- nothing here;\n# nor here\n\n").is_empty());
+        assert!(split_statements(";;\n;").is_empty());
+        // Leading comment lines are not part of the statement's quoted text.
+        assert_eq!(
+            split_statements("-- +goose Up\n-- +goose StatementBegin\nSELECT 1;"),
+            ["SELECT 1"]
+        );
+    }
+
+    #[test]
+    fn trigger_bodies_and_inner_blocks_stay_one_statement() {
+        let sql = "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  \
+                   CASE WHEN NEW.a < 0 THEN SET NEW.a = 0; ELSE SET NEW.a = NEW.a; END CASE;\n  \
+                   WHILE NEW.a > 10 DO SET NEW.a = NEW.a - 1; END WHILE;\nEND;\n\
+                   INSERT INTO t VALUES (1);";
+        let s = split_statements(sql);
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert!(s[1].starts_with("INSERT"));
+        // `BEGIN WORK` and `START TRANSACTION` are statements, not blocks.
+        assert_eq!(
+            split_statements("BEGIN WORK; INSERT INTO t VALUES (1); COMMIT").len(),
+            3
+        );
+    }
+
+    #[test]
+    fn words_ending_in_end_or_begin_are_not_keywords() {
+        let s = split_statements("CREATE TABLE legend (begin_at int, ended int); SELECT 1;");
+        assert_eq!(s.len(), 2, "{s:?}");
+    }
 }

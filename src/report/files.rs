@@ -1,4 +1,4 @@
-//! `ReportFiles`: the sink that writes the requested formats (md, html, json, junit, pr-comment, sarif, release-notes) into the
+//! `ReportFiles`: the sink that writes the requested formats (`Format::NAMES`) into the
 //! run's directory, and a copy into `reports/latest` when no `--output-dir` was given.
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,9 @@
 //! Reports: the sinks the run's event stream feeds (`sink`: console, collector, files,
 //! GitHub), the `RunSummary` the collector folds, and one renderer per format (markdown and
-//! HTML through askama, JSON, JUnit).
+//! HTML through askama, JSON, JUnit, …), each registered once in `format.rs`'s
+//! `Format::NAMES` and `render.rs`'s `render_all_in`. Adding a format: docs/architecture.md.
 
+mod codequality;
 mod collect;
 mod console;
 mod files;

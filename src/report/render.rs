@@ -7,7 +7,7 @@ use super::json::render_json;
 use super::junit::render_junit;
 use super::sarif::render_sarif;
 use super::summary::RunSummary;
-use super::{html, markdown, pr_comment, release_notes, view};
+use super::{codequality, html, markdown, pr_comment, release_notes, view};
 use crate::error::IoAction;
 use crate::error::{HarnessError, Result};
 
@@ -35,6 +35,7 @@ pub fn render_all_in(
                 Format::ReleaseNotes => {
                     release_notes::render_view(s, &v, ctx.report_url.as_deref())
                 }
+                Format::GitlabCodequality => codequality::render_codequality(s, &ctx.root),
             };
             (*f, text)
         })

@@ -107,7 +107,7 @@ fn uri(p: &Path) -> String {
 
 /// Stable across runs for the same defect (kind, revision, statement), so code scanning
 /// tracks one alert instead of opening a new one per run.
-fn fingerprint(f: &Finding) -> String {
+pub(super) fn fingerprint(f: &Finding) -> String {
     use sha2::{Digest, Sha256};
     let d = &f.defect;
     let mut h = Sha256::new();

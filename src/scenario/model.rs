@@ -82,6 +82,7 @@ pub enum ParentState {
 }
 
 /// The step vocabulary. Targets are `head`, `base`, `baseline`, a revision, or `+N`/`-N`.
+/// Adding a step: docs/architecture.md.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
@@ -200,20 +201,77 @@ impl Step {
 
     /// Checks run to the end of a scenario even after a failure, so a report shows every
     /// problem; a failed action (upgrade, downgrade, …) leaves nothing sound to build on.
+    /// Exhaustive on purpose: a new step must say which it is.
     pub fn is_check(&self) -> bool {
-        matches!(
-            self,
+        match self {
             Step::AssertSchemaEquals { .. }
-                | Step::AssertVersion { .. }
-                | Step::AssertDataPreserved
-                | Step::Probes { .. }
-                | Step::AppCommand { .. }
-                | Step::ModelCheck
-                | Step::ReportDiff { .. }
-                | Step::Snapshot { .. }
-                | Step::ReleaseCode { .. }
-        )
+            | Step::AssertVersion { .. }
+            | Step::AssertDataPreserved
+            | Step::Probes { .. }
+            | Step::AppCommand { .. }
+            | Step::ModelCheck
+            | Step::ReportDiff { .. }
+            | Step::Snapshot { .. }
+            | Step::ReleaseCode { .. } => true,
+            Step::Upgrade { .. }
+            | Step::Downgrade { .. }
+            | Step::Stamp { .. }
+            | Step::ReferenceSnapshot { .. }
+            | Step::Sql { .. }
+            | Step::SeedData
+            | Step::ChainChecks
+            | Step::Walk
+            | Step::Deploy
+            | Step::RoundTrips { .. }
+            | Step::CrashResume
+            | Step::OnlineDdl
+            | Step::Reset
+            | Step::Hotfix { .. }
+            | Step::BeginCheck { .. } => false,
+        }
     }
+
+    /// Which revisions its results are about (the runner attributes findings by it).
+    /// Exhaustive on purpose, like `is_check`.
+    pub fn reach(&self) -> Reach<'_> {
+        match self {
+            Step::Walk => Reach::Walk,
+            Step::RoundTrips { .. } | Step::CrashResume | Step::OnlineDdl => Reach::EachRevision,
+            Step::Upgrade { target } | Step::Downgrade { target } => Reach::Migrates { target },
+            Step::Stamp { .. }
+            | Step::Snapshot { .. }
+            | Step::ReferenceSnapshot { .. }
+            | Step::AssertSchemaEquals { .. }
+            | Step::AssertVersion { .. }
+            | Step::ReportDiff { .. }
+            | Step::Sql { .. }
+            | Step::SeedData
+            | Step::AssertDataPreserved
+            | Step::Probes { .. }
+            | Step::AppCommand { .. }
+            | Step::ModelCheck
+            | Step::ChainChecks
+            | Step::Deploy
+            | Step::Reset
+            | Step::Hotfix { .. }
+            | Step::BeginCheck { .. }
+            | Step::ReleaseCode { .. } => Reach::Target,
+        }
+    }
+}
+
+/// Which revisions a step's results are about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach<'a> {
+    /// Its target (an assertion's expected revision, a deploy's starting point) or none.
+    Target,
+    /// Moves the database to `target`; a failure the driver pins on another revision is
+    /// that revision's.
+    Migrates { target: &'a str },
+    /// Exercises every revision on its own database (round trips, crash-resume, online DDL).
+    EachRevision,
+    /// The walk, visiting the revisions in order.
+    Walk,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -11,7 +11,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::context::RunContext;
 use super::events::Event;
-use super::model::{ScenarioFile, Start, Step, StrictnessKey};
+use super::model::{Reach, ScenarioFile, Start, Step, StrictnessKey};
 use super::plan::{Disposition, PlannedScenario};
 use super::result::{ScenarioResult, Status, StepAction, StepResult, Warning, WarningKind};
 use super::state::{ScenarioState, StepOutcome};
@@ -277,15 +277,15 @@ async fn execute(
             .any(|r| matches!(r.status, Status::Failed | Status::Error))
             && !step.is_check();
         for r in results {
-            let attributed = match step {
-                Step::Walk => Attribution::Walk,
-                Step::RoundTrips { .. } | Step::CrashResume | Step::OnlineDdl => Attribution::Ran,
-                Step::Upgrade { target } | Step::Downgrade { target }
+            let attributed = match step.reach() {
+                Reach::Walk => Attribution::Walk,
+                Reach::EachRevision => Attribution::Ran,
+                Reach::Migrates { target }
                     if r.revision.is_some() && r.revision != steps::revision_of(ctx, target) =>
                 {
                     Attribution::Ran
                 }
-                _ => Attribution::Target,
+                Reach::Migrates { .. } | Reach::Target => Attribution::Target,
             };
             push(result, r, Part::Own { check, attributed });
         }

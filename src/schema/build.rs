@@ -67,242 +67,299 @@ fn is_table(table_type: &str) -> bool {
 }
 
 pub fn build(rec: &Recorded, db: &str, exclude: &[String]) -> Snapshot {
+    let reader = Reader { rec, db, exclude };
     let mut snap = Snapshot::default();
-    let skip = |t: &str| exclude.iter().any(|e| e.eq_ignore_ascii_case(t));
-    let create = |kind: CreateKind, name: &str| {
-        rec.creates
+    // Tables first: columns, indexes, keys and checks attach to them.
+    reader.tables(&mut snap);
+    reader.columns(&mut snap);
+    reader.indexes(&mut snap);
+    reader.foreign_keys(&mut snap);
+    reader.checks(&mut snap);
+    reader.views(&mut snap);
+    reader.triggers(&mut snap);
+    reader.routines(&mut snap);
+    reader.events(&mut snap);
+    snap
+}
+
+/// The recorded rows of one database, read section by section into a `Snapshot`.
+struct Reader<'a> {
+    rec: &'a Recorded,
+    db: &'a str,
+    /// Tables left out (the tool's version table).
+    exclude: &'a [String],
+}
+
+impl Reader<'_> {
+    fn skip(&self, table: &str) -> bool {
+        self.exclude.iter().any(|e| e.eq_ignore_ascii_case(table))
+    }
+
+    fn create(&self, kind: CreateKind, name: &str) -> String {
+        self.rec
+            .creates
             .get(&(kind, name.to_string()))
             .cloned()
             .unwrap_or_default()
-    };
-
-    for r in &rec.tables {
-        let name = text(r, "TABLE_NAME");
-        let ty = text(r, "TABLE_TYPE");
-        if skip(&name) {
-            continue;
-        }
-        if ty == "SEQUENCE" {
-            let definition = strip_definer(&create(CreateKind::Sequence, &name), db);
-            snap.sequences
-                .insert(name.clone(), Definition { name, definition });
-            continue;
-        }
-        if !is_table(&ty) {
-            continue;
-        }
-        let create_sql = strip_auto_increment(&create(CreateKind::Table, &name));
-        let options = TableOptions {
-            engine: text(r, "ENGINE"),
-            collation: normalize_collation(get(r, "TABLE_COLLATION")).unwrap_or_default(),
-            row_format: text(r, "ROW_FORMAT"),
-            comment: text(r, "TABLE_COMMENT"),
-            partitioning: partition_clause(&create_sql),
-            system_versioned: ty == "SYSTEM VERSIONED",
-        };
-        snap.tables.insert(
-            name.clone(),
-            Table {
-                create_lines: create_table_lines(&create_sql, &name),
-                name,
-                options,
-                create_sql,
-                ..Default::default()
-            },
-        );
     }
 
-    for r in &rec.columns {
-        let Some(t) = snap.tables.get_mut(&text(r, "TABLE_NAME")) else {
-            continue;
-        };
-        let name = text(r, "COLUMN_NAME");
-        // MariaDB: NULL when not generated; MySQL: empty string.
-        let generation_expression = get(r, "GENERATION_EXPRESSION")
-            .filter(|g| !g.trim().is_empty())
-            .map(|g| normalize_sql(g, db));
-        let extra = normalize_extra(&text(r, "EXTRA"));
-        t.columns.insert(
-            name.clone(),
-            Column {
-                name,
-                position: num(r, "ORDINAL_POSITION").unwrap_or(0) as u32,
-                column_type: normalize_type(&text(r, "COLUMN_TYPE")),
-                nullable: get(r, "IS_NULLABLE") == Some("YES"),
-                // A generated column has no default; MariaDB reports its expression there.
-                default: if generation_expression.is_some() {
-                    None
-                } else {
-                    normalize_default(get(r, "COLUMN_DEFAULT"), &text(r, "EXTRA"), rec.defaults)
-                },
-                extra,
-                collation: normalize_collation(get(r, "COLLATION_NAME")),
-                comment: text(r, "COLUMN_COMMENT"),
-                generation_expression,
-            },
-        );
-    }
-
-    let mut stats: Vec<&Record> = rec.statistics.iter().collect();
-    stats.sort_by_key(|r| {
-        (
-            text(r, "TABLE_NAME"),
-            text(r, "INDEX_NAME"),
-            num(r, "SEQ_IN_INDEX").unwrap_or(0),
-        )
-    });
-    for r in stats {
-        let Some(t) = snap.tables.get_mut(&text(r, "TABLE_NAME")) else {
-            continue;
-        };
-        let name = text(r, "INDEX_NAME");
-        // MySQL 8: IS_VISIBLE YES/NO; MariaDB 10.6+: IGNORED YES/NO.
-        let visible = get(r, "IS_VISIBLE") != Some("NO") && get(r, "IGNORED") != Some("YES");
-        let idx = t.indexes.entry(name.clone()).or_insert_with(|| Index {
-            name,
-            unique: num(r, "NON_UNIQUE") == Some(0),
-            columns: Vec::new(),
-            kind: IndexKind::from_index_type(get(r, "INDEX_TYPE").unwrap_or("BTREE")),
-            visible,
-        });
-        // MariaDB reports SUB_PART 32 for every SPATIAL key part; it is not a prefix anyone
-        // wrote (and `(g(32))` would not be accepted back).
-        let sub_part = num(r, "SUB_PART")
-            .filter(|_| idx.kind != IndexKind::Spatial)
-            .map(|v| v as u32);
-        idx.columns.push(IndexColumn {
-            name: text(r, "COLUMN_NAME"),
-            sub_part,
-            descending: get(r, "COLLATION") == Some("D"),
-            // MySQL 8.0.13+ functional key part: COLUMN_NAME is NULL, EXPRESSION holds it.
-            expression: get(r, "EXPRESSION")
-                .filter(|e| get(r, "COLUMN_NAME").is_none() && !e.is_empty())
-                .map(|e| normalize_sql(e, db)),
-        });
-    }
-
-    let mut fks: Vec<&Record> = rec.foreign_keys.iter().collect();
-    fks.sort_by_key(|r| {
-        (
-            text(r, "TABLE_NAME"),
-            text(r, "CONSTRAINT_NAME"),
-            num(r, "ORDINAL_POSITION").unwrap_or(0),
-        )
-    });
-    for r in fks {
-        let Some(t) = snap.tables.get_mut(&text(r, "TABLE_NAME")) else {
-            continue;
-        };
-        let name = text(r, "CONSTRAINT_NAME");
-        let fk = t
-            .foreign_keys
-            .entry(name.clone())
-            .or_insert_with(|| ForeignKey {
-                name,
-                columns: Vec::new(),
-                ref_table: text(r, "REFERENCED_TABLE_NAME"),
-                ref_columns: Vec::new(),
-                on_update: text(r, "UPDATE_RULE"),
-                on_delete: text(r, "DELETE_RULE"),
-            });
-        fk.columns.push(text(r, "COLUMN_NAME"));
-        fk.ref_columns.push(text(r, "REFERENCED_COLUMN_NAME"));
-    }
-
-    for r in &rec.checks {
-        if let Some(t) = snap.tables.get_mut(&text(r, "TABLE_NAME")) {
-            let mut clause = normalize_sql(&text(r, "CHECK_CLAUSE"), db);
-            // Switching a check off changes what the table accepts: part of the check.
-            if text(r, "ENFORCED") == "NO" {
-                clause.push_str(" NOT ENFORCED");
+    /// Base tables (with options and `SHOW CREATE TABLE`) and sequences.
+    fn tables(&self, snap: &mut Snapshot) {
+        for r in &self.rec.tables {
+            let name = text(r, "TABLE_NAME");
+            let ty = text(r, "TABLE_TYPE");
+            if self.skip(&name) {
+                continue;
             }
-            t.checks.insert(text(r, "CONSTRAINT_NAME"), clause);
+            if ty == "SEQUENCE" {
+                let definition = strip_definer(&self.create(CreateKind::Sequence, &name), self.db);
+                snap.sequences
+                    .insert(name.clone(), Definition { name, definition });
+                continue;
+            }
+            if !is_table(&ty) {
+                continue;
+            }
+            let create_sql = strip_auto_increment(&self.create(CreateKind::Table, &name));
+            let options = TableOptions {
+                engine: text(r, "ENGINE"),
+                collation: normalize_collation(get(r, "TABLE_COLLATION")).unwrap_or_default(),
+                row_format: text(r, "ROW_FORMAT"),
+                comment: text(r, "TABLE_COMMENT"),
+                partitioning: partition_clause(&create_sql),
+                system_versioned: ty == "SYSTEM VERSIONED",
+            };
+            snap.tables.insert(
+                name.clone(),
+                Table {
+                    create_lines: create_table_lines(&create_sql, &name),
+                    name,
+                    options,
+                    create_sql,
+                    ..Default::default()
+                },
+            );
         }
     }
 
-    for r in &rec.views {
-        let name = text(r, "TABLE_NAME");
-        if skip(&name) {
-            continue;
+    /// Each table's columns, normalised across engines.
+    fn columns(&self, snap: &mut Snapshot) {
+        for r in &self.rec.columns {
+            let Some(t) = snap.tables.get_mut(&text(r, "TABLE_NAME")) else {
+                continue;
+            };
+            let name = text(r, "COLUMN_NAME");
+            // MariaDB: NULL when not generated; MySQL: empty string.
+            let generation_expression = get(r, "GENERATION_EXPRESSION")
+                .filter(|g| !g.trim().is_empty())
+                .map(|g| normalize_sql(g, self.db));
+            let extra = normalize_extra(&text(r, "EXTRA"));
+            t.columns.insert(
+                name.clone(),
+                Column {
+                    name,
+                    position: num(r, "ORDINAL_POSITION").unwrap_or(0) as u32,
+                    column_type: normalize_type(&text(r, "COLUMN_TYPE")),
+                    nullable: get(r, "IS_NULLABLE") == Some("YES"),
+                    // A generated column has no default; MariaDB reports its expression there.
+                    default: if generation_expression.is_some() {
+                        None
+                    } else {
+                        normalize_default(
+                            get(r, "COLUMN_DEFAULT"),
+                            &text(r, "EXTRA"),
+                            self.rec.defaults,
+                        )
+                    },
+                    extra,
+                    collation: normalize_collation(get(r, "COLLATION_NAME")),
+                    comment: text(r, "COLUMN_COMMENT"),
+                    generation_expression,
+                },
+            );
         }
-        snap.views.insert(
-            name.clone(),
-            View {
-                name,
-                definition: normalize_sql(&text(r, "VIEW_DEFINITION"), db),
-                check_option: text(r, "CHECK_OPTION"),
-                security_type: text(r, "SECURITY_TYPE"),
-            },
-        );
     }
 
-    for r in &rec.triggers {
-        let name = text(r, "TRIGGER_NAME");
-        snap.triggers.insert(
-            name.clone(),
-            Trigger {
-                table: text(r, "EVENT_OBJECT_TABLE"),
-                timing: text(r, "ACTION_TIMING"),
-                event: text(r, "EVENT_MANIPULATION"),
-                order: num(r, "ACTION_ORDER").unwrap_or(0) as u32,
-                // MySQL keeps the body's closing `;`, MariaDB does not.
-                statement: without_trailing_semicolons(&normalize_sql(
-                    &text(r, "ACTION_STATEMENT"),
-                    db,
-                )),
-                create_sql: without_trailing_semicolons(&strip_definer(
-                    &create(CreateKind::Trigger, &name),
-                    db,
-                )),
+    /// Each table's indexes, key parts in order.
+    fn indexes(&self, snap: &mut Snapshot) {
+        let mut stats: Vec<&Record> = self.rec.statistics.iter().collect();
+        stats.sort_by_key(|r| {
+            (
+                text(r, "TABLE_NAME"),
+                text(r, "INDEX_NAME"),
+                num(r, "SEQ_IN_INDEX").unwrap_or(0),
+            )
+        });
+        for r in stats {
+            let Some(t) = snap.tables.get_mut(&text(r, "TABLE_NAME")) else {
+                continue;
+            };
+            let name = text(r, "INDEX_NAME");
+            // MySQL 8: IS_VISIBLE YES/NO; MariaDB 10.6+: IGNORED YES/NO.
+            let visible = get(r, "IS_VISIBLE") != Some("NO") && get(r, "IGNORED") != Some("YES");
+            let idx = t.indexes.entry(name.clone()).or_insert_with(|| Index {
                 name,
-            },
-        );
+                unique: num(r, "NON_UNIQUE") == Some(0),
+                columns: Vec::new(),
+                kind: IndexKind::from_index_type(get(r, "INDEX_TYPE").unwrap_or("BTREE")),
+                visible,
+            });
+            // MariaDB reports SUB_PART 32 for every SPATIAL key part; it is not a prefix anyone
+            // wrote (and `(g(32))` would not be accepted back).
+            let sub_part = num(r, "SUB_PART")
+                .filter(|_| idx.kind != IndexKind::Spatial)
+                .map(|v| v as u32);
+            idx.columns.push(IndexColumn {
+                name: text(r, "COLUMN_NAME"),
+                sub_part,
+                descending: get(r, "COLLATION") == Some("D"),
+                // MySQL 8.0.13+ functional key part: COLUMN_NAME is NULL, EXPRESSION holds it.
+                expression: get(r, "EXPRESSION")
+                    .filter(|e| get(r, "COLUMN_NAME").is_none() && !e.is_empty())
+                    .map(|e| normalize_sql(e, self.db)),
+            });
+        }
     }
 
-    for r in &rec.routines {
-        let name = text(r, "ROUTINE_NAME");
-        let kind = match text(r, "ROUTINE_TYPE").as_str() {
-            "FUNCTION" => RoutineKind::Function,
-            _ => RoutineKind::Procedure,
-        };
-        let ck = match kind {
-            RoutineKind::Procedure => CreateKind::Procedure,
-            RoutineKind::Function => CreateKind::Function,
-        };
-        snap.routines.insert(
-            format!("{kind} {name}"),
-            Routine {
-                definition: strip_definer(&create(ck, &name), db),
-                name,
-                kind,
-            },
-        );
+    /// Each table's foreign keys, columns in order.
+    fn foreign_keys(&self, snap: &mut Snapshot) {
+        let mut fks: Vec<&Record> = self.rec.foreign_keys.iter().collect();
+        fks.sort_by_key(|r| {
+            (
+                text(r, "TABLE_NAME"),
+                text(r, "CONSTRAINT_NAME"),
+                num(r, "ORDINAL_POSITION").unwrap_or(0),
+            )
+        });
+        for r in fks {
+            let Some(t) = snap.tables.get_mut(&text(r, "TABLE_NAME")) else {
+                continue;
+            };
+            let name = text(r, "CONSTRAINT_NAME");
+            let fk = t
+                .foreign_keys
+                .entry(name.clone())
+                .or_insert_with(|| ForeignKey {
+                    name,
+                    columns: Vec::new(),
+                    ref_table: text(r, "REFERENCED_TABLE_NAME"),
+                    ref_columns: Vec::new(),
+                    on_update: text(r, "UPDATE_RULE"),
+                    on_delete: text(r, "DELETE_RULE"),
+                });
+            fk.columns.push(text(r, "COLUMN_NAME"));
+            fk.ref_columns.push(text(r, "REFERENCED_COLUMN_NAME"));
+        }
     }
 
-    for r in &rec.events {
-        let name = text(r, "EVENT_NAME");
-        // STARTS/EXECUTE_AT default to the creation time: history, not schema.
-        let schedule = match text(r, "EVENT_TYPE").as_str() {
-            "RECURRING" => format!(
-                "EVERY {} {}",
-                text(r, "INTERVAL_VALUE"),
-                text(r, "INTERVAL_FIELD")
-            ),
-            other => other.to_string(),
-        };
-        snap.events.insert(
-            name.clone(),
-            Event {
-                schedule,
-                status: text(r, "STATUS"),
-                on_completion: text(r, "ON_COMPLETION"),
-                body: normalize_sql(&text(r, "EVENT_DEFINITION"), db),
-                create_sql: strip_definer(&create(CreateKind::Event, &name), db),
-                name,
-            },
-        );
+    /// Each table's check constraints.
+    fn checks(&self, snap: &mut Snapshot) {
+        for r in &self.rec.checks {
+            if let Some(t) = snap.tables.get_mut(&text(r, "TABLE_NAME")) {
+                let mut clause = normalize_sql(&text(r, "CHECK_CLAUSE"), self.db);
+                // Switching a check off changes what the table accepts: part of the check.
+                if text(r, "ENFORCED") == "NO" {
+                    clause.push_str(" NOT ENFORCED");
+                }
+                t.checks.insert(text(r, "CONSTRAINT_NAME"), clause);
+            }
+        }
     }
-    snap
+
+    /// Views, definitions normalised.
+    fn views(&self, snap: &mut Snapshot) {
+        for r in &self.rec.views {
+            let name = text(r, "TABLE_NAME");
+            if self.skip(&name) {
+                continue;
+            }
+            snap.views.insert(
+                name.clone(),
+                View {
+                    name,
+                    definition: normalize_sql(&text(r, "VIEW_DEFINITION"), self.db),
+                    check_option: text(r, "CHECK_OPTION"),
+                    security_type: text(r, "SECURITY_TYPE"),
+                },
+            );
+        }
+    }
+
+    /// Triggers with their bodies and `SHOW CREATE TRIGGER`.
+    fn triggers(&self, snap: &mut Snapshot) {
+        for r in &self.rec.triggers {
+            let name = text(r, "TRIGGER_NAME");
+            snap.triggers.insert(
+                name.clone(),
+                Trigger {
+                    table: text(r, "EVENT_OBJECT_TABLE"),
+                    timing: text(r, "ACTION_TIMING"),
+                    event: text(r, "EVENT_MANIPULATION"),
+                    order: num(r, "ACTION_ORDER").unwrap_or(0) as u32,
+                    // MySQL keeps the body's closing `;`, MariaDB does not.
+                    statement: without_trailing_semicolons(&normalize_sql(
+                        &text(r, "ACTION_STATEMENT"),
+                        self.db,
+                    )),
+                    create_sql: without_trailing_semicolons(&strip_definer(
+                        &self.create(CreateKind::Trigger, &name),
+                        self.db,
+                    )),
+                    name,
+                },
+            );
+        }
+    }
+
+    /// Procedures and functions, keyed by kind and name.
+    fn routines(&self, snap: &mut Snapshot) {
+        for r in &self.rec.routines {
+            let name = text(r, "ROUTINE_NAME");
+            let kind = match text(r, "ROUTINE_TYPE").as_str() {
+                "FUNCTION" => RoutineKind::Function,
+                _ => RoutineKind::Procedure,
+            };
+            let ck = match kind {
+                RoutineKind::Procedure => CreateKind::Procedure,
+                RoutineKind::Function => CreateKind::Function,
+            };
+            snap.routines.insert(
+                format!("{kind} {name}"),
+                Routine {
+                    definition: strip_definer(&self.create(ck, &name), self.db),
+                    name,
+                    kind,
+                },
+            );
+        }
+    }
+
+    /// Scheduled events.
+    fn events(&self, snap: &mut Snapshot) {
+        for r in &self.rec.events {
+            let name = text(r, "EVENT_NAME");
+            // STARTS/EXECUTE_AT default to the creation time: history, not schema.
+            let schedule = match text(r, "EVENT_TYPE").as_str() {
+                "RECURRING" => format!(
+                    "EVERY {} {}",
+                    text(r, "INTERVAL_VALUE"),
+                    text(r, "INTERVAL_FIELD")
+                ),
+                other => other.to_string(),
+            };
+            snap.events.insert(
+                name.clone(),
+                Event {
+                    schedule,
+                    status: text(r, "STATUS"),
+                    on_completion: text(r, "ON_COMPLETION"),
+                    body: normalize_sql(&text(r, "EVENT_DEFINITION"), self.db),
+                    create_sql: strip_definer(&self.create(CreateKind::Event, &name), self.db),
+                    name,
+                },
+            );
+        }
+    }
 }
 
 fn strip_auto_increment(create: &str) -> String {

@@ -15,7 +15,7 @@ use super::halfapplied::{measure, HalfApplied};
 use crate::data::{self, SeedOptions, SeedShape, TableContents};
 use crate::db::DbError;
 use crate::db::ServerError;
-use crate::driver::{DbTarget, Execution, FailedStatement, Target};
+use crate::driver::{DbTarget, Execution, FailedStatement, Target, VersionState};
 use crate::findings::{differences, joined, Defect, Kind, SchemaDifference};
 use crate::scenario::steps::error::StepError;
 use crate::schema::{diff, Snapshot};
@@ -203,220 +203,268 @@ async fn trip(
     db: &DbTarget,
     rev: &str,
     parent: Option<&str>,
-    mut r: StepResult,
+    r: StepResult,
 ) -> StepResult {
-    let exclude = ctx.exclude();
-    let up = Target::Revision(rev.to_string());
-    let down = match parent {
-        Some(p) => Target::Revision(p.to_string()),
-        None => Target::Base,
+    let mut t = TripRun {
+        ctx,
+        db,
+        rev,
+        parent,
+        exclude: ctx.exclude(),
+        r,
+        f: Findings::default(),
     };
-    let mut f = Findings::default();
-    let parent_snap = match snapshot(ctx, db).await {
-        Ok(s) => s,
-        Err(e) => return r.error(e),
-    };
-    let version_parent = ctx.driver.version(db).await.ok();
+    match t.run().await {
+        Ok(()) | Err(Cut::ToolFailed) => finish(t.r, t.f),
+        Err(Cut::Error(e)) => t.r.error(e),
+    }
+}
 
-    // 1. Rows in the parent's shapes, then up.
-    let unseeded = match contents(db, &parent_snap, &exclude).await {
-        Ok(c) => c,
-        Err(e) => return r.error(e),
-    };
-    match seed(db, &parent_snap, &exclude, 0).await {
-        Ok(s) => {
-            r.details
-                .push(format!("{} rows seeded at the parent state", s.rows()));
-            r.seeding.push(s);
-        }
-        Err(e) => return r.error(format!("seeding failed: {e}")),
-    }
-    let seeded_first = match contents(db, &parent_snap, &exclude).await {
-        Ok(c) => data::seeded_rows(&unseeded, &c),
-        Err(e) => return r.error(e),
-    };
-    let e = ctx.driver.upgrade(db, &up).await;
-    if !e.ok() {
-        let h = measure(
-            ctx,
-            db,
-            &parent_snap,
-            &version_parent,
-            &e,
-            ctx.driver.upgrade(db, &up),
-        )
-        .await;
-        let d = Defect::new(
-            Kind::UpgradeFails,
-            Some(rev),
-            format!("upgrade of {rev} with seeded rows failed: {}", why(&e)),
-        );
-        f.failed(d, &e, h);
-        return finish(r, f);
-    }
-    let first = match snapshot(ctx, db).await {
-        Ok(s) => s,
-        Err(e) => return r.error(e),
-    };
-    let version_r = ctx.driver.version(db).await.ok();
+/// Why a trip stopped before its end.
+enum Cut {
+    /// The harness could not go on (a snapshot, seeding): the trip is an error.
+    Error(String),
+    /// A tool call failed: what was found so far is the verdict.
+    ToolFailed,
+}
 
-    // 2. Rows in r's new shapes, then down: schema and rows must come back.
-    let upgraded = match contents(db, &parent_snap, &exclude).await {
-        Ok(c) => c,
-        Err(e) => return r.error(e),
-    };
-    match seed(db, &first, &exclude, 100).await {
-        Ok(s) => {
-            r.details
-                .push(format!("{} rows seeded in {rev}'s shapes", s.rows()));
-            r.seeding.push(s);
-        }
-        Err(e) => return r.error(format!("seeding failed: {e}")),
+impl From<DbError> for Cut {
+    fn from(e: DbError) -> Self {
+        Cut::Error(e.to_string())
     }
-    // What must survive the downgrade: the rows seeded, not rows a migration wrote.
-    let before_rows = match contents(db, &parent_snap, &exclude).await {
-        Ok(c) => {
-            // Kept as separate entries: the two reads may see different columns (an
-            // upgrade may drop one), and `compare` matches each entry on its own.
-            // Only what r's own schema still holds can be asked back of its downgrade: a
-            // column the upgrade dropped took its values with it.
-            let mut rows: Vec<TableContents> = seeded_first
-                .iter()
-                .filter_map(|t| {
-                    let now = first.tables.get(&t.table)?;
-                    Some(t.project(|c| now.columns.contains_key(c)))
-                })
-                .collect();
-            rows.extend(data::seeded_rows(&upgraded, &c));
-            rows
+}
+
+/// The two tool calls a trip makes.
+#[derive(Clone, Copy)]
+enum Call {
+    Up,
+    Down,
+}
+
+/// One trip under way: where, what it found so far.
+struct TripRun<'a> {
+    ctx: &'a RunContext,
+    db: &'a DbTarget,
+    rev: &'a str,
+    parent: Option<&'a str>,
+    exclude: Vec<String>,
+    r: StepResult,
+    f: Findings,
+}
+
+/// The database at one point of the trip: its schema and version table.
+struct Point {
+    snap: Snapshot,
+    version: Option<VersionState>,
+}
+
+impl TripRun<'_> {
+    /// Rows in the parent's shapes, then up; rows in r's new shapes, then down (schema and
+    /// rows must come back); up again (the schema must equal the first upgrade's).
+    async fn run(&mut self) -> Result<(), Cut> {
+        let parent = self.point().await?;
+        let seeded_first = self.seed_parent(&parent.snap).await?;
+        self.call(Call::Up, &parent, Kind::UpgradeFails, "with seeded rows")
+            .await?;
+        let first = self.point().await?;
+        let before_rows = self
+            .seed_upgraded(&parent.snap, &first.snap, seeded_first)
+            .await?;
+        let what = "with rows written after the upgrade";
+        self.call(Call::Down, &first, Kind::DowngradeFails, what)
+            .await?;
+        let after_down = self.point().await?;
+        self.check_schema_restored(&parent.snap, &after_down.snap);
+        self.check_rows_survived(&parent.snap, &before_rows).await?;
+        let what = "again after its downgrade";
+        self.call(Call::Up, &after_down, Kind::RoundTripFails, what)
+            .await?;
+        self.check_up_again(&first.snap).await
+    }
+
+    async fn point(&self) -> Result<Point, Cut> {
+        let snap = snapshot(self.ctx, self.db).await?;
+        let version = self.ctx.driver.version(self.db).await.ok();
+        Ok(Point { snap, version })
+    }
+
+    async fn exec(&self, call: Call) -> Execution {
+        match call {
+            Call::Up => {
+                let up = Target::Revision(self.rev.to_string());
+                self.ctx.driver.upgrade(self.db, &up).await
+            }
+            Call::Down => {
+                let down = match self.parent {
+                    Some(p) => Target::Revision(p.to_string()),
+                    None => Target::Base,
+                };
+                self.ctx.driver.downgrade(self.db, &down).await
+            }
         }
-        Err(e) => return r.error(e),
-    };
-    let e = ctx.driver.downgrade(db, &down).await;
-    if !e.ok() {
-        let h = measure(
-            ctx,
-            db,
-            &first,
-            &version_r,
-            &e,
-            ctx.driver.downgrade(db, &down),
-        )
-        .await;
+    }
+
+    /// Runs the upgrade or downgrade of r from `before`; when it fails, measures what it
+    /// left behind (by retrying it) and records the defect: "`<up|down>grade of r <how>`
+    /// failed: …".
+    async fn call(&mut self, call: Call, before: &Point, kind: Kind, how: &str) -> Result<(), Cut> {
+        let e = self.exec(call).await;
+        if e.ok() {
+            return Ok(());
+        }
+        let retry = self.exec(call);
+        let h = measure(self.ctx, self.db, &before.snap, &before.version, &e, retry).await;
+        let verb = match call {
+            Call::Up => "upgrade",
+            Call::Down => "downgrade",
+        };
+        let rev = self.rev;
         let d = Defect::new(
-            Kind::DowngradeFails,
+            kind,
             Some(rev),
-            format!(
-                "downgrade of {rev} with rows written after the upgrade failed: {}",
-                why(&e)
-            ),
+            format!("{verb} of {rev} {how} failed: {}", why(&e)),
         );
-        f.failed(d, &e, h);
-        return finish(r, f);
+        self.f.failed(d, &e, h);
+        Err(Cut::ToolFailed)
     }
-    let after_down = match snapshot(ctx, db).await {
-        Ok(s) => s,
-        Err(e) => return r.error(e),
-    };
-    let changes = diff(&parent_snap, &after_down);
-    if changes.is_empty() {
-        r.details.push(format!(
-            "downgrade restored the schema of {}",
-            parent.unwrap_or("base")
-        ));
-    } else {
+
+    async fn contents(&self, snap: &Snapshot) -> Result<Vec<TableContents>, Cut> {
+        Ok(contents(self.db, snap, &self.exclude).await?)
+    }
+
+    async fn seed(&mut self, snap: &Snapshot, offset: usize, at: String) -> Result<(), Cut> {
+        match seed(self.db, snap, &self.exclude, offset).await {
+            Ok(s) => {
+                self.r.details.push(format!("{} rows {at}", s.rows()));
+                self.r.seeding.push(s);
+                Ok(())
+            }
+            Err(e) => Err(Cut::Error(format!("seeding failed: {e}"))),
+        }
+    }
+
+    /// Seeds the parent state; returns the rows seeded.
+    async fn seed_parent(&mut self, parent: &Snapshot) -> Result<Vec<TableContents>, Cut> {
+        let unseeded = self.contents(parent).await?;
+        self.seed(parent, 0, "seeded at the parent state".into())
+            .await?;
+        Ok(data::seeded_rows(&unseeded, &self.contents(parent).await?))
+    }
+
+    /// Seeds r's new shapes; returns what must survive the downgrade: the rows seeded, not
+    /// rows a migration wrote.
+    async fn seed_upgraded(
+        &mut self,
+        parent: &Snapshot,
+        first: &Snapshot,
+        seeded_first: Vec<TableContents>,
+    ) -> Result<Vec<TableContents>, Cut> {
+        let upgraded = self.contents(parent).await?;
+        let at = format!("seeded in {}'s shapes", self.rev);
+        self.seed(first, 100, at).await?;
+        let c = self.contents(parent).await?;
+        // Kept as separate entries: the two reads may see different columns (an upgrade may
+        // drop one), and `compare` matches each entry on its own. Only what r's own schema
+        // still holds can be asked back of its downgrade: a column the upgrade dropped took
+        // its values with it.
+        let mut rows: Vec<TableContents> = seeded_first
+            .iter()
+            .filter_map(|t| {
+                let now = first.tables.get(&t.table)?;
+                Some(t.project(|c| now.columns.contains_key(c)))
+            })
+            .collect();
+        rows.extend(data::seeded_rows(&upgraded, &c));
+        Ok(rows)
+    }
+
+    fn check_schema_restored(&mut self, parent: &Snapshot, after_down: &Snapshot) {
+        let of = self.parent.unwrap_or("base");
+        let changes = diff(parent, after_down);
+        if changes.is_empty() {
+            self.r
+                .details
+                .push(format!("downgrade restored the schema of {of}"));
+            return;
+        }
         let lines = differences(changes);
-        r.diff.extend(lines.iter().cloned());
+        self.r.diff.extend(lines.iter().cloned());
         let what = format!(
-            "downgrade of {rev} does not restore the schema of {}",
-            parent.unwrap_or("base")
+            "downgrade of {} does not restore the schema of {of}",
+            self.rev
         );
-        f.found(
+        self.f.found(
             format!("{what}: {}", joined(&lines, "; ")),
-            Defect::new(Kind::DowngradeLeavesSchema, Some(rev), what).with_diff(lines),
+            Defect::new(Kind::DowngradeLeavesSchema, Some(self.rev), what).with_diff(lines),
         );
-    }
-    let values: usize = before_rows
-        .iter()
-        .map(|t| t.rows.len() * t.columns.len())
-        .sum();
-    if values == 0 {
-        r.details.push(
-            "no seeded values to compare: the parent state has no table the harness could seed"
-                .into(),
-        );
-    } else {
-        match contents(db, &parent_snap, &exclude).await {
-            Ok(after) => {
-                let loss = data::merge_losses(data::compare(&before_rows, &after));
-                if loss.is_empty() {
-                    r.details
-                        .push(format!("all {values} seeded values survived the downgrade"));
-                } else {
-                    let what = format!(
-                        "downgrade of {rev} lost seeded rows: {}",
-                        loss.iter()
-                            .map(|l| l.to_string())
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    );
-                    f.found(what.clone(), Defect::new(Kind::DataLost, Some(rev), what));
-                    r.data_loss.extend(loss);
-                }
-            }
-            Err(e) => return r.error(e),
-        }
     }
 
-    // 3. Up again: the schema must equal the first upgrade's.
-    let version_down = ctx.driver.version(db).await.ok();
-    let e = ctx.driver.upgrade(db, &up).await;
-    if !e.ok() {
-        let h = measure(
-            ctx,
-            db,
-            &after_down,
-            &version_down,
-            &e,
-            ctx.driver.upgrade(db, &up),
-        )
-        .await;
-        let d = Defect::new(
-            Kind::RoundTripFails,
-            Some(rev),
-            format!(
-                "upgrade of {rev} again after its downgrade failed: {}",
-                why(&e)
-            ),
-        );
-        f.failed(d, &e, h);
-        return finish(r, f);
-    }
-    match snapshot(ctx, db).await {
-        Ok(again) => {
-            let changes = diff(&first, &again);
-            if changes.is_empty() {
-                r.details
-                    .push("second upgrade gives the first upgrade's schema".into());
-            } else {
-                r.diff.extend(
-                    changes
-                        .iter()
-                        .cloned()
-                        .map(SchemaDifference::after_up_again),
-                );
-                let lines = differences(changes);
-                let what =
-                    format!("upgrading {rev} again gives a different schema than the first time");
-                f.found(
-                    what.clone(),
-                    Defect::new(Kind::RoundTripFails, Some(rev), what).with_diff(lines),
-                );
-            }
+    async fn check_rows_survived(
+        &mut self,
+        parent: &Snapshot,
+        before_rows: &[TableContents],
+    ) -> Result<(), Cut> {
+        let values: usize = before_rows
+            .iter()
+            .map(|t| t.rows.len() * t.columns.len())
+            .sum();
+        if values == 0 {
+            self.r.details.push(
+                "no seeded values to compare: the parent state has no table the harness could seed"
+                    .into(),
+            );
+            return Ok(());
         }
-        Err(e) => return r.error(e),
+        let after = self.contents(parent).await?;
+        let loss = data::merge_losses(data::compare(before_rows, &after));
+        if loss.is_empty() {
+            self.r
+                .details
+                .push(format!("all {values} seeded values survived the downgrade"));
+            return Ok(());
+        }
+        let what = format!(
+            "downgrade of {} lost seeded rows: {}",
+            self.rev,
+            loss.iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        self.f.found(
+            what.clone(),
+            Defect::new(Kind::DataLost, Some(self.rev), what),
+        );
+        self.r.data_loss.extend(loss);
+        Ok(())
     }
-    finish(r, f)
+
+    async fn check_up_again(&mut self, first: &Snapshot) -> Result<(), Cut> {
+        let again = snapshot(self.ctx, self.db).await?;
+        let changes = diff(first, &again);
+        if changes.is_empty() {
+            self.r
+                .details
+                .push("second upgrade gives the first upgrade's schema".into());
+            return Ok(());
+        }
+        self.r.diff.extend(
+            changes
+                .iter()
+                .cloned()
+                .map(SchemaDifference::after_up_again),
+        );
+        let lines = differences(changes);
+        let what = format!(
+            "upgrading {} again gives a different schema than the first time",
+            self.rev
+        );
+        self.f.found(
+            what.clone(),
+            Defect::new(Kind::RoundTripFails, Some(self.rev), what).with_diff(lines),
+        );
+        Ok(())
+    }
 }
 
 fn why(e: &Execution) -> String {

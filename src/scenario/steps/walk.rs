@@ -222,132 +222,213 @@ async fn explain_failure<F>(
 /// revision, measured (what it left half-applied, whether a re-run recovers), and the walk
 /// goes on from a database rebuilt from clean, so every failure of the walk shows.
 pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
-    let mut out = Vec::new();
     if ctx.plan.chain.has_errors() {
-        out.push(
-            StepResult::new(StepAction::Walk, "walk base → head → base → head")
-                .skip("the revision graph is broken"),
-        );
-        return outcome(out);
+        return outcome(vec![StepResult::new(
+            StepAction::Walk,
+            "walk base → head → base → head",
+        )
+        .skip("the revision graph is broken")]);
     }
-    let order = ctx.plan.order().to_vec();
-    let mut snaps: HashMap<String, Snapshot> = HashMap::new();
     let mut tracker = Tracker::new();
     let base = match tracker.snapshot(ctx, &state.db, None).await {
         Ok(s) => s,
         Err(e) => {
-            out.push(StepResult::new(StepAction::Walk, "snapshot of the empty database").error(e));
-            return outcome(out);
+            return outcome(vec![StepResult::new(
+                StepAction::Walk,
+                "snapshot of the empty database",
+            )
+            .error(e)])
         }
     };
+    let mut w = Walk {
+        ctx,
+        order: ctx.plan.order().to_vec(),
+        snaps: HashMap::new(),
+        tracker,
+        base,
+        now_snap: None,
+        out: Vec::new(),
+    };
+    if w.run(state).await.is_ok() {
+        if let Some(n) = w.tracker.verified() {
+            w.out.push(
+                StepResult::new(StepAction::Walk, "snapshot check (MH_SNAPSHOT=verify)").detail(
+                    format!("{n} incremental snapshots equalled a full read of the schema"),
+                ),
+            );
+        }
+    }
+    outcome(w.out)
+}
 
-    // Up, one revision at a time, as far as a clean database goes.
-    let mut top: Option<usize> = None;
-    for (i, rev) in order.iter().enumerate() {
-        let db = state.db.clone();
-        let before = if i == 0 {
-            Some(&base)
-        } else {
-            snaps.get(&order[i - 1])
-        };
-        let version_before = ctx.driver.version(&db).await.ok();
-        let target = Target::Revision(rev.clone());
-        let e = ctx.driver.upgrade(&db, &target).await;
-        let mut r = from_execution(
-            StepAction::Upgrade,
-            format!("walk up: upgrade → {rev}"),
-            &e,
-            Some(rev.clone()),
-        );
-        if r.status == Status::Passed {
-            match tracker.snapshot(ctx, &db, Some(&e)).await {
-                Ok(s) => {
-                    snaps.insert(rev.clone(), s);
-                    top = Some(i);
-                }
-                Err(err) => r = r.error(err),
+/// The walk ended early; its results say why.
+struct Stopped;
+
+/// The walk under way: the schema recorded at each revision on the way up, and the results.
+struct Walk<'a> {
+    ctx: &'a RunContext,
+    order: Vec<String>,
+    /// The schema at each revision on the first way up.
+    snaps: HashMap<String, Snapshot>,
+    tracker: Tracker,
+    /// The empty database's schema.
+    base: Snapshot,
+    /// The schema the database really has now (what a failed step is measured against).
+    now_snap: Option<Snapshot>,
+    out: Vec<StepResult>,
+}
+
+impl Walk<'_> {
+    async fn run(&mut self, state: &mut ScenarioState) -> Result<(), Stopped> {
+        let top = self.up(state).await.ok_or(Stopped)?;
+        if top + 1 < self.order.len() {
+            // The walk down starts where the clean upgrade stopped.
+            if let Err(e) = rebuild(self.ctx, state, Some(&self.order[top])).await {
+                self.out
+                    .push(StepResult::new(StepAction::Walk, "rebuild for the walk down").error(e));
+                return Err(Stopped);
             }
-        } else if r.status == Status::Failed {
-            explain_failure(
-                ctx,
-                &db,
-                before,
-                &version_before,
-                &e,
-                ctx.driver.upgrade(&db, &target),
-                &mut r,
-            )
-            .await;
         }
-        let ok = r.status == Status::Passed;
-        out.push(r);
-        if !ok {
-            break;
-        }
-    }
-    let Some(top) = top else {
-        return outcome(out);
-    };
-    if top + 1 < order.len() {
-        // The walk down starts where the clean upgrade stopped.
-        if let Err(e) = rebuild(ctx, state, Some(&order[top])).await {
-            out.push(StepResult::new(StepAction::Walk, "rebuild for the walk down").error(e));
-            return outcome(out);
-        }
+        let carried = self.down(state, top).await?;
+        self.up_again(state, top, carried).await
     }
 
-    // Down, one revision at a time; only discrepancies new at this step are its fault.
-    let mut carried: BTreeSet<String> = BTreeSet::new();
-    // The schema the database really has now (what a failed step is measured against).
-    let mut now_snap: Option<Snapshot> = snaps.get(&order[top]).cloned();
-    for i in (0..=top).rev() {
-        let rev = &order[i];
+    /// Up, one revision at a time, as far as a clean database goes; the last revision
+    /// reached.
+    async fn up(&mut self, state: &ScenarioState) -> Option<usize> {
+        let ctx = self.ctx;
+        let mut top: Option<usize> = None;
+        for (i, rev) in self.order.clone().iter().enumerate() {
+            let db = state.db.clone();
+            let version_before = ctx.driver.version(&db).await.ok();
+            let target = Target::Revision(rev.clone());
+            let e = ctx.driver.upgrade(&db, &target).await;
+            let title = format!("walk up: upgrade → {rev}");
+            let mut r = from_execution(StepAction::Upgrade, title, &e, Some(rev.clone()));
+            if r.status == Status::Passed {
+                match self.tracker.snapshot(ctx, &db, Some(&e)).await {
+                    Ok(s) => {
+                        self.snaps.insert(rev.clone(), s);
+                        top = Some(i);
+                    }
+                    Err(err) => r = r.error(err),
+                }
+            } else if r.status == Status::Failed {
+                let before = if i == 0 {
+                    Some(&self.base)
+                } else {
+                    self.snaps.get(&self.order[i - 1])
+                };
+                let retry = ctx.driver.upgrade(&db, &target);
+                explain_failure(ctx, &db, before, &version_before, &e, retry, &mut r).await;
+            }
+            let ok = r.status == Status::Passed;
+            self.out.push(r);
+            if !ok {
+                break;
+            }
+        }
+        top
+    }
+
+    /// Down from `top` to base, one revision at a time; only discrepancies new at a step
+    /// are its fault. Returns the differences the walk down left.
+    async fn down(
+        &mut self,
+        state: &mut ScenarioState,
+        top: usize,
+    ) -> Result<BTreeSet<String>, Stopped> {
+        let mut carried: BTreeSet<String> = BTreeSet::new();
+        self.now_snap = self.snaps.get(&self.order[top]).cloned();
+        for i in (0..=top).rev() {
+            self.down_one(state, i, &mut carried).await?;
+        }
+        Ok(carried)
+    }
+
+    async fn down_one(
+        &mut self,
+        state: &mut ScenarioState,
+        i: usize,
+        carried: &mut BTreeSet<String>,
+    ) -> Result<(), Stopped> {
+        let ctx = self.ctx;
+        let rev = self.order[i].clone();
         let db = state.db.clone();
-        let (target, expected, to_name) = if i == 0 {
-            (Target::Base, &base, "base".to_string())
-        } else {
-            (
-                Target::Revision(order[i - 1].clone()),
-                &snaps[&order[i - 1]],
-                order[i - 1].clone(),
-            )
+        let (target, to_name) = match i {
+            0 => (Target::Base, "base".to_string()),
+            _ => (
+                Target::Revision(self.order[i - 1].clone()),
+                self.order[i - 1].clone(),
+            ),
         };
         let version_before = ctx.driver.version(&db).await.ok();
         let e = ctx.driver.downgrade(&db, &target).await;
-        let mut r = from_execution(
-            StepAction::Downgrade,
-            format!("walk down: downgrade {rev} → {to_name}"),
-            &e,
-            Some(rev.clone()),
-        );
+        let title = format!("walk down: downgrade {rev} → {to_name}");
+        let mut r = from_execution(StepAction::Downgrade, title, &e, Some(rev.clone()));
         r.revision = Some(rev.clone());
         if r.status != Status::Passed {
             if let Some(err) = &e.error {
                 r.message = Some(format!("downgrade of {rev} failed: {err}"));
             }
-            let at = (i > 0).then(|| order[i - 1].as_str());
+            let at = (i > 0).then(|| self.order[i - 1].clone());
             let retry = ctx.driver.downgrade(&db, &target);
-            let before = now_snap.as_ref();
-            let recovered =
-                after_failure(ctx, state, before, &version_before, &e, retry, &mut r, at).await;
+            let before = self.now_snap.as_ref();
+            let recovered = after_failure(
+                ctx,
+                state,
+                before,
+                &version_before,
+                &e,
+                retry,
+                &mut r,
+                at.as_deref(),
+            )
+            .await;
+            self.out.push(r);
             if let Err(failed_rebuild) = recovered {
-                out.push(r);
-                out.push(failed_rebuild.into_step("downgrade"));
-                return outcome(out);
+                self.out.push(failed_rebuild.into_step("downgrade"));
+                return Err(Stopped);
             }
             carried.clear();
-            now_snap = Some(expected.clone());
-            out.push(r);
-            continue;
+            self.now_snap = Some(self.recorded_below(i).clone());
+            return Ok(());
         }
-        let actual = match tracker.snapshot(ctx, &db, Some(&e)).await {
+        let actual = match self.tracker.snapshot(ctx, &db, Some(&e)).await {
             Ok(s) => s,
             Err(err) => {
-                out.push(r.error(err));
-                return outcome(out);
+                self.out.push(r.error(err));
+                return Err(Stopped);
             }
         };
-        let changes = diff(expected, &actual);
+        let expected = self.recorded_below(i);
+        let (r, now) = self.judge_down(r, &rev, &to_name, expected, &actual, carried);
+        *carried = now;
+        self.now_snap = Some(actual);
+        self.out.push(r);
+        Ok(())
+    }
+
+    /// What the way up recorded just below revision `i` (the empty database below the first).
+    fn recorded_below(&self, i: usize) -> &Snapshot {
+        match i {
+            0 => &self.base,
+            _ => &self.snaps[&self.order[i - 1]],
+        }
+    }
+
+    /// Compares the schema after the downgrade of `rev` with the one recorded at
+    /// `to_name`; fails the step for differences it added. Returns every difference now.
+    fn judge_down(
+        &self,
+        mut r: StepResult,
+        rev: &str,
+        to_name: &str,
+        expected: &Snapshot,
+        actual: &Snapshot,
+        carried: &BTreeSet<String>,
+    ) -> (StepResult, BTreeSet<String>) {
+        let changes = diff(expected, actual);
         let now: BTreeSet<String> = changes.iter().map(|c| c.to_string()).collect();
         let new: Vec<Change> = changes
             .into_iter()
@@ -361,84 +442,69 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             // Equality would be a false claim: what an earlier downgrade left is still here.
             r.details.push(carried_note(now.len()));
         } else {
-            r.diff = annotate(new, &order, &snaps);
-            let msg = format!(
-                "downgrade of {rev} does not restore the schema of {to_name}: {}",
-                joined(&r.diff, "; ")
-            );
-            let d = Defect::new(
-                Kind::DowngradeLeavesSchema,
-                Some(rev),
-                format!("downgrade of {rev} does not restore the schema of {to_name}"),
-            )
-            .with_diff(r.diff.clone());
+            r.diff = annotate(new, &self.order, &self.snaps);
+            let what = format!("downgrade of {rev} does not restore the schema of {to_name}");
+            let msg = format!("{what}: {}", joined(&r.diff, "; "));
+            let d =
+                Defect::new(Kind::DowngradeLeavesSchema, Some(rev), what).with_diff(r.diff.clone());
             r = r.fail(msg).defect(d);
         }
-        carried = now;
-        now_snap = Some(actual);
-        out.push(r);
+        (r, now)
     }
 
-    // Up again, one revision at a time, each compared with the way up. What the walk down
-    // left behind is exactly what a second deploy meets, so it is not cleaned away.
-    if !carried.is_empty() {
-        out.push(
-            StepResult::new(StepAction::Walk, "walk up again").detail(format!(
-            "the walk down left {} difference(s) from the empty database; walking up again on it",
-            carried.len()
-        )),
-        );
+    /// Up again, one revision at a time, each compared with the way up. What the walk down
+    /// left behind is exactly what a second deploy meets, so it is not cleaned away.
+    async fn up_again(
+        &mut self,
+        state: &mut ScenarioState,
+        top: usize,
+        carried: BTreeSet<String>,
+    ) -> Result<(), Stopped> {
+        if !carried.is_empty() {
+            self.out.push(StepResult::new(StepAction::Walk, "walk up again").detail(format!(
+                "the walk down left {} difference(s) from the empty database; walking up again on it",
+                carried.len()
+            )));
+        }
+        // As on the way down, only a difference new at a step is its fault: what the walk
+        // down left is still there when the first revisions go up again.
+        let mut carried_up = carried;
+        for rev in self.order.clone().iter().take(top + 1) {
+            self.up_again_one(state, rev, &mut carried_up).await?;
+        }
+        Ok(())
     }
-    // As on the way down, only a difference new at a step is its fault: what the walk down
-    // left is still there when the first revisions go up again.
-    let mut carried_up = carried;
-    for rev in order.iter().take(top + 1) {
+
+    async fn up_again_one(
+        &mut self,
+        state: &mut ScenarioState,
+        rev: &str,
+        carried_up: &mut BTreeSet<String>,
+    ) -> Result<(), Stopped> {
+        let ctx = self.ctx;
         let db = state.db.clone();
-        let target = Target::Revision(rev.clone());
+        let target = Target::Revision(rev.to_string());
         let version_before = ctx.driver.version(&db).await.ok();
         let e = ctx.driver.upgrade(&db, &target).await;
-        let mut r = from_execution(
-            StepAction::Upgrade,
-            format!("walk up again: upgrade → {rev}"),
-            &e,
-            Some(rev.clone()),
-        );
-        r.revision = Some(rev.clone());
+        let title = format!("walk up again: upgrade → {rev}");
+        let mut r = from_execution(StepAction::Upgrade, title, &e, Some(rev.to_string()));
+        r.revision = Some(rev.to_string());
         again_after_downgrade(&mut r, &e);
         if r.status == Status::Passed {
-            match tracker.snapshot(ctx, &db, Some(&e)).await {
+            match self.tracker.snapshot(ctx, &db, Some(&e)).await {
                 Ok(s) => {
-                    let changes = diff(&snaps[rev], &s);
-                    let now: BTreeSet<String> = changes.iter().map(|c| c.to_string()).collect();
-                    let new: Vec<SchemaDifference> = differences(
-                        changes
-                            .into_iter()
-                            .filter(|c| !carried_up.contains(&c.to_string())),
-                    );
-                    if now.is_empty() {
-                        r.details
-                            .push("schema equals the one recorded on the first way up".into());
-                    } else if new.is_empty() {
-                        r.details.push(carried_note(now.len()));
-                    } else {
-                        r.diff = new;
-                        let msg = format!(
-                            "the second upgrade to {rev} gives a different schema than the first"
-                        );
-                        let d = Defect::new(Kind::RoundTripFails, Some(rev), msg.clone())
-                            .with_diff(r.diff.clone());
-                        r = r.fail(msg).defect(d);
-                    }
-                    carried_up = now;
-                    now_snap = Some(s);
+                    let (judged, now) = self.judge_up_again(r, rev, &s, carried_up);
+                    r = judged;
+                    *carried_up = now;
+                    self.now_snap = Some(s);
                 }
                 Err(err) => r = r.error(err),
             }
-            out.push(r);
-            continue;
+            self.out.push(r);
+            return Ok(());
         }
         let retry = ctx.driver.upgrade(&db, &target);
-        let before = now_snap.as_ref();
+        let before = self.now_snap.as_ref();
         let recovered = after_failure(
             ctx,
             state,
@@ -450,24 +516,48 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
             Some(rev),
         )
         .await;
+        self.out.push(r);
         if let Err(failed_rebuild) = recovered {
-            out.push(r);
-            out.push(failed_rebuild.into_step("upgrade"));
-            return outcome(out);
+            self.out.push(failed_rebuild.into_step("upgrade"));
+            return Err(Stopped);
         }
         // Rebuilt from clean at `rev`: nothing is carried any more.
         carried_up.clear();
-        now_snap = snaps.get(rev).cloned();
-        out.push(r);
+        self.now_snap = self.snaps.get(rev).cloned();
+        Ok(())
     }
-    if let Some(n) = tracker.verified() {
-        out.push(
-            StepResult::new(StepAction::Walk, "snapshot check (MH_SNAPSHOT=verify)").detail(
-                format!("{n} incremental snapshots equalled a full read of the schema"),
-            ),
+
+    /// Compares the schema after upgrading `rev` again with the first way up; fails the
+    /// step for differences it added. Returns every difference now.
+    fn judge_up_again(
+        &self,
+        mut r: StepResult,
+        rev: &str,
+        again: &Snapshot,
+        carried_up: &BTreeSet<String>,
+    ) -> (StepResult, BTreeSet<String>) {
+        let changes = diff(&self.snaps[rev], again);
+        let now: BTreeSet<String> = changes.iter().map(|c| c.to_string()).collect();
+        let new: Vec<SchemaDifference> = differences(
+            changes
+                .into_iter()
+                .filter(|c| !carried_up.contains(&c.to_string())),
         );
+        if now.is_empty() {
+            r.details
+                .push("schema equals the one recorded on the first way up".into());
+        } else if new.is_empty() {
+            r.details.push(carried_note(now.len()));
+        } else {
+            r.diff = new;
+            let msg =
+                format!("the second upgrade to {rev} gives a different schema than the first");
+            let d =
+                Defect::new(Kind::RoundTripFails, Some(rev), msg.clone()).with_diff(r.diff.clone());
+            r = r.fail(msg).defect(d);
+        }
+        (r, now)
     }
-    outcome(out)
 }
 
 /// The walk-down note for a step that added no difference of its own while earlier ones remain.

@@ -165,6 +165,11 @@ async fn dbmate_driver_lifecycle() {
 }
 
 #[tokio::test]
+async fn goose_driver_lifecycle() {
+    lifecycle("tests/fixtures/goose/harness.toml", ("orders", None)).await;
+}
+
+#[tokio::test]
 async fn command_driver_lifecycle() {
     lifecycle(
         "examples/alembic-basic/harness.command.toml",

@@ -35,6 +35,8 @@ const CONFIGS: &[&str] = &[
     "tests/fixtures/reupgrade-1060/sql/harness.toml",
     "tests/fixtures/reupgrade-1062/sql/harness.toml",
     "tests/fixtures/two-broken-downs/sql/harness.toml",
+    "tests/fixtures/goose/harness.toml",
+    "tests/fixtures/two-broken-downs/goose/harness.toml",
     "tests/fixtures/engines/trigger-as-app/harness.toml",
     "tests/fixtures/engines/function-not-deterministic/harness.toml",
     "tests/fixtures/engines/unique-key-drop-column/harness.toml",

@@ -2,7 +2,8 @@
 //! official SARIF 2.1.0 schema (vendored in tests/fixtures/sarif/), one result per finding,
 //! a rule per kind, and each result at the line that sent the failing statement — the
 //! `drop_index` line of the seed's 3e5106ee570c (Alembic, from the worker's capture) and the
-//! second `DROP INDEX` of a dbmate file (SQL directories, the statement's own line).
+//! second `DROP INDEX` of a dbmate file (SQL directories, the statement's own line). The
+//! GitLab Code Quality format shares the fingerprints and locations.
 
 use crate::common;
 
@@ -130,4 +131,68 @@ fn sql_directory_sarif_points_at_the_statement_that_failed() {
         )
     );
     assert_eq!(down["level"], "error");
+}
+
+/// `--format gitlab-codequality`: one GitLab Code Quality issue per finding, each with the
+/// fields GitLab requires, the downgrade's at the line of the goose file's failing
+/// `DROP INDEX` (relative to the checkout), severities GitLab's, fingerprints unique.
+#[test]
+fn gitlab_code_quality_issues_point_at_the_failing_statement_of_a_goose_file() {
+    let r = harness(
+        &[
+            "--config",
+            "tests/fixtures/two-broken-downs/goose/harness.toml",
+            "--db",
+            "local",
+            "--scenario",
+            "chain,round-trip",
+            "--format",
+            "json,gitlab-codequality",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let text = r.file("gl-code-quality-report.json");
+    let issues: Vec<Value> = serde_json::from_str(&text).expect("a JSON array");
+    let findings = r.json()["findings"].as_array().unwrap().len();
+    assert_eq!(issues.len(), findings, "one issue per finding");
+    for i in &issues {
+        for key in ["description", "check_name", "fingerprint", "severity"] {
+            assert!(i[key].as_str().is_some_and(|v| !v.is_empty()), "{key}: {i}");
+        }
+        assert!(i["location"]["path"].as_str().is_some(), "{i}");
+        assert!(
+            i["location"]["lines"]["begin"].as_u64().unwrap() >= 1,
+            "{i}"
+        );
+    }
+    let mut prints: Vec<&str> = issues
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    prints.sort();
+    prints.dedup();
+    assert_eq!(prints.len(), issues.len(), "fingerprints are unique");
+
+    let file = "tests/fixtures/two-broken-downs/goose/migrations/00002_item_code.sql";
+    let drop = issues
+        .iter()
+        .find(|i| i["check_name"] == "downgrade_fails" && i["location"]["path"] == file)
+        .unwrap_or_else(|| panic!("no downgrade_fails issue at {file}: {issues:#?}"));
+    assert_eq!(
+        drop["location"]["lines"]["begin"].as_u64(),
+        Some(line_of(file, "-- +goose Down", "DROP INDEX ix_item_kode"))
+    );
+    // Only the head is judged by default: 00002 is history, 00003 blocks.
+    assert_eq!(drop["severity"], "info");
+    let head = issues
+        .iter()
+        .find(|i| {
+            i["description"]
+                .as_str()
+                .unwrap()
+                .contains("downgrade of 00003")
+        })
+        .expect("the head's downgrade");
+    assert_eq!(head["severity"], "critical");
 }

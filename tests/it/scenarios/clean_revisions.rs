@@ -30,7 +30,8 @@ enum Clean {
 const CLEAN: [Clean; 3] = [Clean::Noop, Clean::Index, Clean::AddColumn];
 
 /// Tables of the tools themselves: never the inserted revisions' target.
-const TOOL_TABLES: &str = "'alembic_version', 'schema_migrations', '_sqlx_migrations'";
+const TOOL_TABLES: &str =
+    "'alembic_version', 'schema_migrations', '_sqlx_migrations', 'goose_db_version'";
 
 /// `SET @mh_s = …; PREPARE; EXECUTE` of `ddl` (SQL building the statement from `@mh_t`,
 /// `@mh_c`), or `SELECT 1` when `find` found no table.
@@ -132,8 +133,13 @@ fn sqldir(config: &Path, format: &str) -> Option<Variant> {
     let dir = tmp
         .path()
         .join(migrations_key(&t, "dir").unwrap_or("migrations"));
-    let dbmate = format == "dbmate";
-    let file = Regex::new(if dbmate {
+    // dbmate and goose keep up and down in one file, under their own markers.
+    let markers = match format {
+        "dbmate" => Some(("-- migrate:up", "-- migrate:down")),
+        "goose" => Some(("-- +goose Up", "-- +goose Down")),
+        _ => None,
+    };
+    let file = Regex::new(if markers.is_some() {
         r"^(\d+)_(.+)\.sql$"
     } else {
         r"^(\d+)_(.+)\.(up|down)\.sql$"
@@ -176,14 +182,10 @@ fn sqldir(config: &Path, format: &str) -> Option<Variant> {
             let (up, down) = statements(*kind, n);
             let sql = |s: &[String]| format!("{};\n", s.join(";\n"));
             let name = format!("{v}_mh_clean_{n}");
-            if dbmate {
+            if let Some((up_marker, down_marker)) = markers {
                 std::fs::write(
                     dir.join(format!("{name}.sql")),
-                    format!(
-                        "-- migrate:up\n{}\n-- migrate:down\n{}",
-                        sql(&up),
-                        sql(&down)
-                    ),
+                    format!("{up_marker}\n{}\n{down_marker}\n{}", sql(&up), sql(&down)),
                 )
                 .unwrap();
             } else {

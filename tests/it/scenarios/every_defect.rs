@@ -77,6 +77,11 @@ fn second_broken_downgrade_below_the_first_is_reported_sql() {
 }
 
 #[test]
+fn second_broken_downgrade_below_the_first_is_reported_goose() {
+    two_broken_downs("goose", "00001", "00002", "00003");
+}
+
+#[test]
 fn second_broken_downgrade_below_the_first_is_reported_alembic() {
     two_broken_downs("alembic", "0001aaaaaaa", "0002aaaaaaa", "0003aaaaaaa");
 }
@@ -266,6 +271,17 @@ fn clean_dbmate_chain_passes_every_new_check() {
         ],
         &[],
     );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for id in ["chain", "round-trip", "crash-resume"] {
+        assert_eq!(r.status(id), "passed", "{id}: {}", r.scenario(id));
+    }
+    let trips = r.scenario("round-trip")["steps"].as_array().unwrap().len();
+    assert_eq!(trips, 3, "one trip per revision");
+}
+
+#[test]
+fn clean_goose_chain_passes_every_new_check() {
+    let r = run("goose/harness.toml");
     assert_eq!(r.code, 0, "{}", r.stderr);
     for id in ["chain", "round-trip", "crash-resume"] {
         assert_eq!(r.status(id), "passed", "{id}: {}", r.scenario(id));
