@@ -131,7 +131,7 @@ pub async fn take_snapshot_since(
     engine: Engine,
     exclude: &[String],
     prev: Recorded,
-    prev_snapshot: &Snapshot,
+    prev_snapshot: Snapshot,
     touched: &BTreeSet<String>,
 ) -> Result<(Snapshot, Recorded), mysql_async::Error> {
     let names = records(
@@ -157,25 +157,16 @@ pub async fn take_snapshot_since(
 
 /// `prev` with the tables and sequences of `refresh` replaced by `fresh`'s and the
 /// schema-wide objects (views, triggers, routines, events) all `fresh`'s: what `build` makes
-/// of `merge`'s rows, since `build` makes each table from that table's rows alone.
-fn splice(prev: &Snapshot, fresh: Snapshot, refresh: &BTreeSet<String>) -> Snapshot {
-    fn kept<T: Clone>(
-        objects: &BTreeMap<String, T>,
-        refresh: &BTreeSet<String>,
-    ) -> BTreeMap<String, T> {
-        objects
-            .iter()
-            .filter(|(name, _)| !refresh.contains(*name))
-            .map(|(name, o)| (name.clone(), o.clone()))
-            .collect()
-    }
-    let mut tables = kept(&prev.tables, refresh);
-    tables.extend(fresh.tables);
-    let mut sequences = kept(&prev.sequences, refresh);
-    sequences.extend(fresh.sequences);
+/// of `merge`'s rows, since `build` makes each table from that table's rows alone. Takes
+/// `prev` by value: its tables move into the result instead of being copied.
+fn splice(mut prev: Snapshot, fresh: Snapshot, refresh: &BTreeSet<String>) -> Snapshot {
+    prev.tables.retain(|name, _| !refresh.contains(name));
+    prev.tables.extend(fresh.tables);
+    prev.sequences.retain(|name, _| !refresh.contains(name));
+    prev.sequences.extend(fresh.sequences);
     Snapshot {
-        tables,
-        sequences,
+        tables: prev.tables,
+        sequences: prev.sequences,
         views: fresh.views,
         triggers: fresh.triggers,
         routines: fresh.routines,

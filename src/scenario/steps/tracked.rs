@@ -81,7 +81,7 @@ impl Tracker {
                     engine,
                     &exclude,
                     recorded,
-                    &snapshot,
+                    snapshot,
                     &t,
                 )
                 .await

@@ -153,7 +153,7 @@ fn splicing_the_refreshed_tables_into_the_last_snapshot_equals_building_the_merg
     let refresh = set(&["orders", "notes", "v_orders", "seq_ids"]);
     let exclude = ["alembic_version".to_string()];
     let spliced = splice(
-        &build(&before, "db", &exclude),
+        build(&before, "db", &exclude),
         build(&fresh, "db", &exclude),
         &refresh,
     );
