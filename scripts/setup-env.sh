@@ -54,7 +54,7 @@ fi
 # hash) and reuses it when it is already there.
 log "preparing the Python venv for requirements.txt"
 cargo run --quiet --locked -- prepare --config harness.toml
-# The Django example and tests (tests/django.rs) use their own pinned venv: Django 5.2, PyMySQL.
+# The Django example and tests (tests/it/drivers/django.rs) use their own pinned venv: Django 5.2, PyMySQL.
 log "preparing the Python venv for examples/django/requirements.txt"
 cargo run --quiet --locked -- prepare --config examples/django/harness.toml
 log "environment ready"

@@ -20,6 +20,7 @@ use crate::scenario::{
     self, builtin::all_scenarios, Event, Plan, PlannedId, RunContext, RunStart, Status,
 };
 use crate::settings::{RunSettings, Servers};
+use crate::signal::wait_signal;
 
 /// `YYMMDDHHMMSS` + 4 hex digits: sortable, and `clean` can read the age from it.
 pub fn new_run_id() -> String {
@@ -47,35 +48,6 @@ fn os_name() -> String {
         pretty.unwrap_or_else(|| std::env::consts::OS.into()),
         std::env::consts::ARCH
     )
-}
-
-pub(crate) enum Interrupt {
-    Int,
-    Term,
-}
-
-impl Interrupt {
-    pub(crate) fn name(&self) -> &'static str {
-        match self {
-            Interrupt::Int => "SIGINT",
-            Interrupt::Term => "SIGTERM",
-        }
-    }
-}
-
-pub(crate) async fn wait_signal() -> Interrupt {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        std::future::pending::<()>().await;
-        unreachable!()
-    };
-    tokio::select! {
-        _ = int.recv() => Interrupt::Int,
-        _ = term.recv() => Interrupt::Term,
-    }
 }
 
 /// Removes containers of this run that a cancelled start may have left without an owner.

@@ -26,3 +26,4 @@ pub mod report;
 pub mod scenario;
 pub mod schema;
 pub mod settings;
+pub mod signal;

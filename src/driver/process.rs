@@ -1,15 +1,15 @@
 //! Runs a tool process with a timeout (killing its whole process group), capturing bounded,
 //! ANSI-stripped, credential-redacted output.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 
+pub use super::groups::{kill_all_running, Registered};
 use super::worker::{Ended, Zygote};
 use crate::redact::Redactor;
 
@@ -17,49 +17,6 @@ use crate::redact::Redactor;
 /// marker. The end matters most: it holds the traceback's last line with the server error.
 const HEAD: usize = 32 * 1024;
 const TAIL: usize = 96 * 1024;
-
-/// Process groups currently running, so a signal handler can kill them all.
-static RUNNING: Mutex<Option<HashSet<i32>>> = Mutex::new(None);
-
-pub fn kill_all_running() {
-    let groups: Vec<i32> = RUNNING
-        .lock()
-        .map(|g| g.iter().flatten().copied().collect())
-        .unwrap_or_default();
-    for pgid in groups {
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(pgid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-    }
-}
-
-/// Kills its process group when dropped, and lets `kill_all_running` find it meanwhile.
-pub struct Registered(i32);
-
-impl Registered {
-    pub fn new(pgid: i32) -> Self {
-        if let Ok(mut g) = RUNNING.lock() {
-            g.get_or_insert_with(HashSet::new).insert(pgid);
-        }
-        Registered(pgid)
-    }
-}
-
-impl Drop for Registered {
-    fn drop(&mut self) {
-        // Kill the group if it still runs (cancelled future, timeout); harmless otherwise.
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(self.0),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-        if let Ok(mut g) = RUNNING.lock() {
-            if let Some(s) = g.as_mut() {
-                s.remove(&self.0);
-            }
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct ProcessSpec {

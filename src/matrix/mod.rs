@@ -235,7 +235,7 @@ pub async fn run(cfg: &Config, settings: &RunSettings, specs: Vec<ServerSpec>) -
     tokio::pin!(all);
     let finished = tokio::select! {
         r = &mut all => r,
-        s = crate::app::wait_signal() => {
+        s = crate::signal::wait_signal() => {
             // Each child cleans up its own server on SIGTERM; wait for that before leaving.
             for pid in pids.lock().expect("pids").iter() {
                 let _ = nix::sys::signal::kill(

@@ -2,6 +2,7 @@
 //! `provision()`, which picks a provider for `--db auto|container|local|url`.
 
 mod container;
+mod contract;
 mod docker;
 mod local;
 mod server;
@@ -9,6 +10,10 @@ pub mod tuning;
 mod url;
 
 pub use container::ContainerProvisioner;
+pub use contract::{
+    alternatives, ProvisionRequest, Provisioner, DEFAULT_IMAGE, LOCAL_MYSQL_REPOSITORY,
+    SERVER_REPOSITORIES,
+};
 pub use docker::{
     docker_engine, image_present, labelled_containers, labelled_containers_with_pids, local_images,
     remove_container, DockerEngine, PID_LABEL, RUN_LABEL,
@@ -17,51 +22,9 @@ pub use local::{find_server_binary, LocalProvisioner, TEMP_PREFIX};
 pub use server::{version_numbers, Choice, Engine, Profile, ProviderKind, Server, ServerHandle};
 pub use url::UrlProvisioner;
 
-use std::path::PathBuf;
-use std::time::Duration;
-
-use crate::config::{DbMode, MigrateAs};
+use crate::config::DbMode;
 use crate::error::{HarnessError, Result};
 use crate::redact::Redactor;
-
-#[async_trait::async_trait]
-pub trait Provisioner: Send + Sync {
-    /// Starts (or connects to) a server and returns it ready for `SELECT 1`.
-    async fn provision(&self, run_id: &str, redactor: &Redactor) -> Result<Server>;
-}
-
-/// What the user asked for, after CLI and config are merged.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProvisionRequest {
-    pub mode: DbMode,
-    pub image: String,
-    pub binary: Option<PathBuf>,
-    pub database_url: Option<String>,
-    pub startup_timeout: Duration,
-    pub migrate_as: MigrateAs,
-}
-
-pub const DEFAULT_IMAGE: &str = "mysql:8.0";
-
-/// Image repositories holding MySQL or MariaDB servers: the official ones, then the ones
-/// `scripts/build-images.sh` builds where no registry is reachable.
-pub const SERVER_REPOSITORIES: &[&str] = &[
-    "mysql",
-    "mariadb",
-    LOCAL_MYSQL_REPOSITORY,
-    "migration-harness/mariadb",
-];
-
-/// The locally built Oracle MySQL images (`--db auto` uses the newest when the default image
-/// cannot be pulled).
-pub const LOCAL_MYSQL_REPOSITORY: &str = "migration-harness/mysql";
-
-pub fn alternatives() -> &'static str {
-    "ways to proceed:\n  \
-     1. start a Docker engine (or set DOCKER_HOST) and use --db container [--image mariadb:11]\n  \
-     2. install a server binary (Debian: apt-get install mariadb-server) and use --db local [--server-binary PATH]\n  \
-     3. point at an existing server you may create databases on: --db url --database-url mysql://USER:PASS@HOST:PORT/"
-}
 
 /// Provisions the server the request names; `auto` prefers a container, then a local binary.
 pub async fn provision(

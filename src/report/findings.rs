@@ -178,25 +178,11 @@ fn diff_key(line: &str) -> &str {
 /// without a code of their own (graph, seeding, a scenario that could not run) the text.
 type Key = (Kind, Option<String>, Option<u16>, Option<String>);
 
-/// Where a sighting was: scenario, step and defect positions.
-type At = (usize, usize, usize);
-
 /// Findings being folded: one entry per key, sightings in the order seen.
 #[derive(Default)]
 struct Fold {
     entries: Vec<Entry>,
     index: HashMap<Key, usize>,
-}
-
-struct Entry {
-    defect: Defect,
-    seen: Vec<Seen>,
-    /// (scenario, step, defect within the step) positions of each sighting, to tell what
-    /// came first.
-    at: Vec<At>,
-    severity: Severity,
-    /// Entries known to cause this one (a half-applied state: the failure that left it).
-    linked: Vec<usize>,
 }
 
 impl Fold {
@@ -464,8 +450,10 @@ impl Fold {
     }
 }
 
+mod entry;
 mod link;
 
+use entry::{At, Entry};
 use link::causes;
 
 #[cfg(test)]

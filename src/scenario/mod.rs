@@ -3,16 +3,19 @@
 //! (`runner`), and the results it produces (`result`).
 
 pub mod builtin;
+pub mod context;
 pub mod events;
 pub mod info;
 pub mod model;
 pub mod plan;
 pub mod result;
 pub mod runner;
+pub mod state;
 mod steps;
 
+pub use context::RunContext;
 pub use events::{Event, PlannedId, RunStart};
 pub use model::{Expect, ScenarioFile, Start, Step};
 pub use plan::{plan, Disposition, Plan, PlannedScenario};
 pub use result::{ScenarioResult, Status, StepResult};
-pub use runner::{run_plan, RunContext};
+pub use runner::run_plan;

@@ -2,56 +2,21 @@
 //! each in its own task (a panic is an `error` for that scenario alone), and applies the
 //! verdict policy (opinionated checks, history). What it finds leaves only as `Event`s.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::context::RunContext;
 use super::events::Event;
 use super::model::{ScenarioFile, Start, Step, StrictnessKey};
-use super::plan::{Disposition, Plan, PlannedScenario};
+use super::plan::{Disposition, PlannedScenario};
 use super::result::{ScenarioResult, Status, StepResult, Warning, WarningKind};
-use super::steps::{self, ScenarioState, StepOutcome};
-use crate::config::{ProbeConfig, ProductionConfig, Strictness};
-use crate::driver::{DbTarget, MigrationDriver};
-use crate::provision::Server;
-
-/// Everything a scenario needs, shared by all of them.
-pub struct RunContext {
-    pub server: Arc<Server>,
-    pub driver: Arc<dyn MigrationDriver>,
-    pub plan: Plan,
-    pub setup_sql: Vec<String>,
-    pub hotfix_sql: Vec<String>,
-    pub probes: Vec<ProbeConfig>,
-    pub app_command: Option<String>,
-    /// `[production]`: row counts for online-DDL estimates.
-    pub production: ProductionConfig,
-    /// The release production runs today (`--since`, `[compat] previous`), if named.
-    pub previous: Option<Arc<crate::previous::PreviousRelease>>,
-    pub timeout: Duration,
-    pub jobs: usize,
-    /// Set when the server stopped answering: the remaining scenarios are `error`.
-    pub server_lost: AtomicBool,
-    /// The baseline, prepared once for the scenarios that start there (`prepare_baseline`).
-    pub baseline_template: tokio::sync::OnceCell<steps::BaselineTemplate>,
-}
-
-impl RunContext {
-    pub fn db(&self, name: &str) -> DbTarget {
-        DbTarget {
-            conn: self.server.migration_conn().clone(),
-            database: name.to_string(),
-            timeout: self.timeout,
-        }
-    }
-
-    pub fn exclude(&self) -> Vec<String> {
-        vec![self.driver.version_table().to_string()]
-    }
-}
+use super::state::{ScenarioState, StepOutcome};
+use super::steps;
+use crate::config::Strictness;
 
 /// Runs every planned scenario, `jobs` at a time, started in plan order; each reports its
 /// result as `Event::ScenarioFinished` when it ends, so results arrive in the order the

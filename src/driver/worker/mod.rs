@@ -19,7 +19,7 @@ use tokio::io::{
 };
 use tokio::process::{Child, Command};
 
-use super::process::Registered;
+use super::groups::Registered;
 use super::statement::{SourceLine, StatementOutcome, StatementRecord, StatementSource};
 use crate::db::ServerError;
 use crate::error::{HarnessError, Result};

@@ -24,7 +24,7 @@ use tokio::net::unix::pipe;
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
-use crate::driver::process::Registered;
+use crate::driver::groups::Registered;
 
 /// What the zygote says about one child.
 #[derive(Debug)]

@@ -3,7 +3,7 @@
 //! "unknown" and "can't drop" — the same object, of the same kind, on the same table, seen
 //! earlier in every scenario that saw the error (or the same revision's own round trip).
 
-use super::{At, Entry};
+use super::entry::{At, Entry};
 use crate::db::ServerError;
 use crate::findings::Kind;
 

@@ -2,10 +2,11 @@
 //! clean scratch database walked one revision at a time, and what the drift fixture changed:
 //! the evidence `compat::blame` reads to name the revision behind an incompatibility.
 
-use super::{snapshot, ScenarioState};
+use super::super::state::ScenarioState;
+use super::common::snapshot;
 use crate::compat::{RevisionChanges, Subject};
 use crate::driver::Target;
-use crate::scenario::runner::RunContext;
+use crate::scenario::context::RunContext;
 use crate::schema::{self, Change};
 
 /// For a probe whose error named a bare column: the table a revision or the drift changed

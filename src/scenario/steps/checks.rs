@@ -3,13 +3,12 @@
 
 use mysql_async::prelude::Queryable;
 
+use super::super::context::RunContext;
 use super::super::model::Expect;
 use super::super::result::{Status, StepResult};
-use super::super::runner::RunContext;
-use super::{
-    from_execution, label, meets, prepare_baseline, revision_of, run_sql_list, snapshot, target_of,
-    ScenarioState, StepOutcome,
-};
+use super::super::state::{ScenarioState, StepOutcome};
+use super::baseline::{prepare_baseline, run_sql_list};
+use super::common::{from_execution, label, meets, revision_of, snapshot, target_of};
 use crate::data;
 use crate::db::{ident, server_error};
 use crate::driver::{DbTarget, Outcome};
@@ -164,7 +163,7 @@ pub async fn sql_step(ctx: &RunContext, db: &DbTarget, sql: &str, expect: Expect
     };
     match tokio::time::timeout(db.timeout, result).await {
         Err(_) => {
-            super::kill_connections(ctx, &db.database).await;
+            super::common::kill_connections(ctx, &db.database).await;
             r.error(format!(
                 "timed out after {} s and was killed",
                 db.timeout.as_secs()
@@ -522,7 +521,7 @@ pub async fn reset(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
         Err(e) => return r.error(e.to_string()).into(),
     };
     let old = std::mem::replace(&mut state.db, ctx.db(&name));
-    state.used.push(name.clone());
+    state.created(name.clone());
     let _ = ctx.server.drop_database(&old.database).await;
     let baseline_snapshot = state.snapshots.remove("baseline");
     let mut results = prepare_baseline(ctx, state).await;

@@ -6,13 +6,13 @@
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Params, Value};
 
+use super::super::state::{ScenarioState, StepOutcome};
 use super::changes::{drift_of, history, owner};
-use super::{ScenarioState, StepOutcome};
 use crate::compat::{self, Blame, CodeStatement, Incompatibility, Op, Release, Role, Subject};
 use crate::db::{ident, server_error, ServerError};
 use crate::findings::{Defect, Kind};
+use crate::scenario::context::RunContext;
 use crate::scenario::result::StepResult;
-use crate::scenario::runner::RunContext;
 
 /// A statement the server refused, with what it lacked.
 struct Refusal {

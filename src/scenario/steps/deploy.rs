@@ -3,10 +3,12 @@
 //! schema is behind them) is named as what it is: a deploy that cannot start. Which of the
 //! two happened is read from the database (version table and schema), not from log lines.
 
+use super::super::context::RunContext;
 use super::super::result::{Status, StepResult};
-use super::super::runner::RunContext;
+use super::super::state::{ScenarioState, StepOutcome};
+use super::baseline::prepare_baseline;
+use super::common::{after, from_execution, snapshot};
 use super::halfapplied::measure;
-use super::{after, from_execution, prepare_baseline, snapshot, ScenarioState, StepOutcome};
 use crate::driver::{DbTarget, Execution, Target, VersionState};
 use crate::findings::{Defect, Kind};
 use crate::schema::{diff, Snapshot};

@@ -3,8 +3,8 @@
 
 use mysql_async::prelude::Queryable;
 
+use super::super::context::RunContext;
 use super::super::model::ParentState;
-use super::super::runner::RunContext;
 use crate::db::ident;
 use crate::driver::{DbTarget, Target};
 

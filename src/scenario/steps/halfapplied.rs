@@ -1,8 +1,8 @@
 //! After a failed step: what it left behind (statements that ran, the version table, the
 //! schema compared with the state before it) and whether simply running it again recovers.
 
-use super::super::runner::RunContext;
-use super::snapshot;
+use super::super::context::RunContext;
+use super::common::snapshot;
 use crate::driver::{DbTarget, Execution, Outcome, VersionState};
 use crate::findings::{LeftBehind, Retry};
 use crate::schema::{diff, Snapshot};

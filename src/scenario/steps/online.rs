@@ -6,12 +6,13 @@
 use mysql_async::prelude::Queryable;
 use mysql_async::Conn;
 
+use super::super::context::RunContext;
 use super::super::model::ParentState;
 use super::super::result::StepResult;
-use super::super::runner::RunContext;
+use super::super::state::{ScenarioState, StepOutcome};
+use super::common::snapshot;
 use super::fork::{clone_database, parent_state};
 use super::online_timing::time_at_scale;
-use super::{snapshot, ScenarioState, StepOutcome};
 use crate::data::{self, SeedOptions};
 use crate::db::{server_error, ServerError};
 use crate::driver::{DbTarget, StatementSource, Target};
@@ -100,7 +101,11 @@ pub async fn online_ddl(ctx: &RunContext, state: &mut ScenarioState) -> StepOutc
                 .detail("no revision sends a statement that changes a table's definition"),
         );
     }
-    out.extend(super::older_left_out("online_ddl", left_out, "probed"));
+    out.extend(super::common::older_left_out(
+        "online_ddl",
+        left_out,
+        "probed",
+    ));
     StepOutcome {
         results: out,
         skip_scenario: None,

@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use mysql_async::prelude::Queryable;
 
-use super::super::runner::RunContext;
+use super::super::context::RunContext;
+use super::common::snapshot;
 use super::fork::clone_database;
-use super::snapshot;
 use crate::data::{self, SeedIssue, SeedOptions};
 use crate::driver::DbTarget;
 use crate::online::{classify, with_clause, Attempt, Estimate, Sample, StatementKind};

@@ -5,10 +5,11 @@
 use crate::findings::{Defect, Kind};
 use futures_util::StreamExt;
 
+use super::super::context::RunContext;
 use super::super::result::StepResult;
-use super::super::runner::RunContext;
+use super::super::state::{ScenarioState, StepOutcome};
+use super::common::snapshot;
 use super::fork::clone_database;
-use super::{snapshot, ScenarioState, StepOutcome};
 use crate::driver::{DbTarget, Outcome, StatementSource, Target};
 use crate::schema::{diff, Snapshot};
 
@@ -129,7 +130,11 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
                 .detail("no revision sends more than one statement: nothing can stop half-way"),
         );
     }
-    out.extend(super::older_left_out("crash_resume", left_out, "crashed"));
+    out.extend(super::common::older_left_out(
+        "crash_resume",
+        left_out,
+        "crashed",
+    ));
     StepOutcome {
         results: out,
         skip_scenario: None,

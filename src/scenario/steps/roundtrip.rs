@@ -5,12 +5,13 @@
 
 use futures_util::StreamExt;
 
+use super::super::context::RunContext;
 use super::super::model::ParentState;
 use super::super::result::StepResult;
-use super::super::runner::RunContext;
+use super::super::state::{ScenarioState, StepOutcome};
+use super::common::snapshot;
 use super::fork::parent_state;
 use super::halfapplied::{measure, HalfApplied};
-use super::{snapshot, ScenarioState, StepOutcome};
 use crate::data::{self, SeedOptions, SeedShape, TableContents};
 use crate::db::ServerError;
 use crate::driver::{DbTarget, Execution, Target};
@@ -84,7 +85,7 @@ pub async fn round_trips(
     let ((), mut results) = tokio::join!(producer, consumer);
     results.sort_by_key(|(i, _)| *i);
     let mut results: Vec<StepResult> = results.into_iter().map(|(_, r)| r).collect();
-    results.extend(super::older_left_out(
+    results.extend(super::common::older_left_out(
         "round_trip",
         left_out,
         "round-tripped",

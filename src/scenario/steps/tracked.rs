@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use super::super::runner::RunContext;
+use super::super::context::RunContext;
 use crate::driver::{DbTarget, Execution};
 use crate::schema::{self, diff, Recorded, Snapshot};
 

@@ -4,11 +4,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use super::super::context::RunContext;
 use super::super::result::{Status, StepResult, WarningKind};
-use super::super::runner::RunContext;
+use super::super::state::{ScenarioState, StepOutcome};
+use super::common::{again_after_downgrade, from_execution};
 use super::halfapplied::measure;
 use super::tracked::Tracker;
-use super::{again_after_downgrade, from_execution, ScenarioState, StepOutcome};
 use crate::chain::Severity;
 use crate::driver::{DbTarget, Execution, Target};
 use crate::findings::{Defect, Kind};
@@ -139,7 +140,7 @@ async fn rebuild(
         .create_database()
         .await
         .map_err(|e| e.to_string())?;
-    state.used.push(name.clone());
+    state.created(name.clone());
     let old = std::mem::replace(&mut state.db, ctx.db(&name));
     let _ = ctx.server.drop_database(&old.database).await;
     if let Some(rev) = at {

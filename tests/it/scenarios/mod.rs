@@ -1,0 +1,10 @@
+//! Scenarios: the built-in scenarios on the examples and the defect fixtures, clean revisions
+//! staying silent, seeding, compat, online DDL, hot-fix DDL and incremental snapshots.
+mod clean_revisions;
+mod compat;
+mod every_defect;
+mod examples;
+mod hotfix;
+mod online_ddl;
+mod seeding;
+mod snapshot_incremental;
