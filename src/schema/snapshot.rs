@@ -121,14 +121,17 @@ pub async fn read_all(
 
 /// A snapshot that re-reads only the tables in `touched` (names a step's statements used),
 /// those created or dropped since `prev`, the views, and the tables whose foreign keys point
-/// at a touched one; the other tables' rows are `prev`'s. Views, triggers, routines and
+/// at a touched one; the other tables' rows are `prev`'s, and so are their built tables
+/// (`prev_snapshot`, what `build` made of `prev`): only what was read again is built, so a
+/// step costs what it changed, not the size of the schema. Views, triggers, routines and
 /// events are always read in full. Returns the snapshot and what it read, for the next call.
 pub async fn take_snapshot_since(
     conn: &mut Conn,
     db: &str,
     engine: Engine,
     exclude: &[String],
-    prev: &Recorded,
+    prev: Recorded,
+    prev_snapshot: Snapshot,
     touched: &BTreeSet<String>,
 ) -> Result<(Snapshot, Recorded), mysql_async::Error> {
     let names = records(
@@ -141,15 +144,34 @@ pub async fn take_snapshot_since(
         .iter()
         .map(|r| (field(r, "TABLE_NAME"), field(r, "TABLE_TYPE")))
         .collect();
-    let refresh = to_refresh(prev, &now, touched);
+    let refresh = to_refresh(&prev, &now, touched);
     // Most tables changed: one full read is cheaper than filtering.
     if refresh.len() * 2 > now.len().max(1) {
         let rec = read(conn, db, engine, None).await?;
         return Ok((build(&rec, db, exclude), rec));
     }
     let fresh = read(conn, db, engine, Some(&refresh)).await?;
-    let rec = merge(prev, fresh, &refresh);
-    Ok((build(&rec, db, exclude), rec))
+    let snapshot = splice(prev_snapshot, build(&fresh, db, exclude), &refresh);
+    Ok((snapshot, merge(prev, fresh, &refresh)))
+}
+
+/// `prev` with the tables and sequences of `refresh` replaced by `fresh`'s and the
+/// schema-wide objects (views, triggers, routines, events) all `fresh`'s: what `build` makes
+/// of `merge`'s rows, since `build` makes each table from that table's rows alone. Takes
+/// `prev` by value: its tables move into the result instead of being copied.
+fn splice(mut prev: Snapshot, fresh: Snapshot, refresh: &BTreeSet<String>) -> Snapshot {
+    prev.tables.retain(|name, _| !refresh.contains(name));
+    prev.tables.extend(fresh.tables);
+    prev.sequences.retain(|name, _| !refresh.contains(name));
+    prev.sequences.extend(fresh.sequences);
+    Snapshot {
+        tables: prev.tables,
+        sequences: prev.sequences,
+        views: fresh.views,
+        triggers: fresh.triggers,
+        routines: fresh.routines,
+        events: fresh.events,
+    }
 }
 
 fn field(r: &Record, key: &str) -> String {
@@ -200,31 +222,40 @@ fn to_refresh(
 
 /// `prev` with the rows of `refresh` replaced by `fresh`'s; the schema-wide lists (views,
 /// triggers, routines, events) are `fresh`'s.
-fn merge(prev: &Recorded, fresh: Recorded, refresh: &BTreeSet<String>) -> Recorded {
-    let keep = |rows: &[Record], new: Vec<Record>| -> Vec<Record> {
-        rows.iter()
-            .filter(|r| !refresh.contains(&field(r, "TABLE_NAME")))
-            .cloned()
+/// Takes `prev` by value: its rows move into the result instead of being copied, as a walk
+/// keeps only the latest.
+fn merge(prev: Recorded, fresh: Recorded, refresh: &BTreeSet<String>) -> Recorded {
+    let table_of = |r: &Record| -> String {
+        r.get("TABLE_NAME")
+            .and_then(|v| v.as_deref())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let keep = |rows: Vec<Record>, new: Vec<Record>| -> Vec<Record> {
+        rows.into_iter()
+            .filter(|r| {
+                let name = r.get("TABLE_NAME").and_then(|v| v.as_deref());
+                !refresh.contains(name.unwrap_or_default())
+            })
             .chain(new)
             .collect()
     };
-    let mut tables = keep(&prev.tables, fresh.tables);
-    tables.sort_by_key(|r| field(r, "TABLE_NAME"));
+    let mut tables = keep(prev.tables, fresh.tables);
+    tables.sort_by_cached_key(table_of);
     let mut creates: BTreeMap<(CreateKind, String), String> = prev
         .creates
-        .iter()
+        .into_iter()
         .filter(|((k, n), _)| {
             matches!(k, CreateKind::Table | CreateKind::Sequence) && !refresh.contains(n)
         })
-        .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     creates.extend(fresh.creates);
     Recorded {
         tables,
-        columns: keep(&prev.columns, fresh.columns),
-        statistics: keep(&prev.statistics, fresh.statistics),
-        foreign_keys: keep(&prev.foreign_keys, fresh.foreign_keys),
-        checks: keep(&prev.checks, fresh.checks),
+        columns: keep(prev.columns, fresh.columns),
+        statistics: keep(prev.statistics, fresh.statistics),
+        foreign_keys: keep(prev.foreign_keys, fresh.foreign_keys),
+        checks: keep(prev.checks, fresh.checks),
         views: fresh.views,
         triggers: fresh.triggers,
         routines: fresh.routines,

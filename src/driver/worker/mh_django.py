@@ -7,6 +7,7 @@ graph comes from Django's MigrationLoader; every statement is recorded through
 `connection.execute_wrapper` with the migration that sent it. Shipped inside the
 migration-harness binary next to mh_worker.py, whose helpers it shares.
 """
+import collections
 import functools
 import io
 import json
@@ -93,6 +94,8 @@ def install_hooks():
     one migration at a time through these two methods."""
     from django.db.migrations.executor import MigrationExecutor
 
+    mh_worker.share_ssl_contexts()
+
     def tracked(original, direction):
         @functools.wraps(original)
         def run(self, state, migration, *a, **kw):
@@ -111,6 +114,122 @@ def install_hooks():
 
     MigrationExecutor.apply_migration = tracked(MigrationExecutor.apply_migration, "upgrade")
     MigrationExecutor.unapply_migration = tracked(MigrationExecutor.unapply_migration, "downgrade")
+
+
+class _States:
+    """Rendered project states, by the migrations applied, kept across one worker's calls.
+
+    Every `migrate` call builds the project state of the applied migrations and renders all
+    its models (twice: before and after), and a downgrade replays the states of every applied
+    migration; on a long chain that is most of a call, and it grows with the chain. A state is
+    a function of the set of applied migrations mutated in the full plan's order (what
+    `_create_project_state` computes), so the worker keeps the last few, rendered, and each
+    call starts from a copy: the state Django would compute, without rendering it again. A
+    call stores its end state only when it is that function of its applied set (a real,
+    forwards run of migrations after every applied one, or a downgrade)."""
+
+    LIMIT = 8
+
+    def __init__(self):
+        self.saved = collections.OrderedDict()
+
+    @staticmethod
+    def key(executor, applied):
+        return (frozenset(executor.loader.unmigrated_apps), frozenset(applied))
+
+    def get(self, executor, applied, full_plan):
+        """A copy of the rendered state of `applied` (migration keys)."""
+        from django.db.migrations.state import ProjectState
+
+        key = self.key(executor, applied)
+        state = self.saved.get(key)
+        if state is None:
+            state = ProjectState(real_apps=executor.loader.unmigrated_apps)
+            for migration, _ in full_plan:
+                if (migration.app_label, migration.name) in applied:
+                    migration.mutate_state(state, preserve=False)
+            state.apps  # render once, here
+            self.put(key, state)
+        else:
+            self.saved.move_to_end(key)
+        return state.clone()
+
+    def put(self, key, state):
+        self.saved[key] = state
+        self.saved.move_to_end(key)
+        while len(self.saved) > self.LIMIT:
+            self.saved.popitem(last=False)
+
+
+STATES = _States()
+
+
+def _applied(executor):
+    return {k for k in executor.loader.applied_migrations if k in executor.loader.graph.nodes}
+
+
+def _positions(full_plan):
+    return {(m.app_label, m.name): i for i, (m, _) in enumerate(full_plan)}
+
+
+def install_state_cache():
+    """Serves `MigrationExecutor`'s project states from `STATES` (see `_States`)."""
+    from django.db.migrations.executor import MigrationExecutor
+    from django.db.migrations.state import ProjectState
+    from django.db.models import signals
+
+    original_create = MigrationExecutor._create_project_state
+    original_migrate = MigrationExecutor.migrate
+    original_clear = ProjectState.clear_delayed_apps_cache
+
+    def full_plan(self):
+        return self.migration_plan(self.loader.graph.leaf_nodes(), clean_start=True)
+
+    def create(self, with_applied_migrations=False):
+        if not with_applied_migrations:
+            return original_create(self, with_applied_migrations)
+        return STATES.get(self, _applied(self), full_plan(self))
+
+    def migrate(self, targets, plan=None, state=None, fake=False, fake_initial=False):
+        before = _applied(self)
+        if plan is None:
+            plan = self.migration_plan(targets)
+        end = original_migrate(self, targets, plan, state, fake, fake_initial)
+        if plan and not fake and not fake_initial and all(not back for _, back in plan):
+            at = _positions(full_plan(self))
+            ran = [(m.app_label, m.name) for m, _ in plan]
+            # Applied after every migration already applied: the full plan's order.
+            last_before = max((at[k] for k in before if k in at), default=-1)
+            if all(k in at and at[k] > last_before for k in ran):
+                STATES.put(STATES.key(self, before | set(ran)), end.clone())
+        return end
+
+    def backwards(self, plan, full, fake):
+        """Django's `_migrate_all_backwards` with each migration's prior state from STATES."""
+        applied = _applied(self)
+        at = _positions(full)
+        keys = [(m.app_label, m.name) for m, _ in plan]
+        prior = {k: {a for a in applied if at.get(a, -1) < at[k]} for k in keys}
+        states = {k: STATES.get(self, prior[k], full) for k in keys}
+        for (migration, _), k in zip(plan, keys):
+            self.unapply_migration(states[k], migration, fake=fake)
+            applied.discard(k)
+        # Django's end state: the one before the last migration undone, plus whatever is
+        # still applied after it.
+        last = keys[-1]
+        remaining = prior[last] | {a for a in applied if at.get(a, -1) > at[last]}
+        return STATES.get(self, remaining, full)
+
+    def clear_delayed(self):
+        # The migrate command renders its end state again only to hand it to post_migrate
+        # receivers; without any, nothing would see it.
+        if signals.post_migrate.receivers:
+            original_clear(self)
+
+    MigrationExecutor._create_project_state = create
+    MigrationExecutor.migrate = migrate
+    MigrationExecutor._migrate_all_backwards = backwards
+    ProjectState.clear_delayed_apps_cache = clear_delayed
 
 
 def _point_at(url):
@@ -283,6 +402,7 @@ def main():
         proto.write(json.dumps({"ready": False, "missing": [[name, dist]], "versions": versions()}) + "\n")
         return
     install_hooks()
+    install_state_cache()
     mh_worker.answer_requests(handle, versions)
 
 

@@ -126,6 +126,29 @@ def _track_batch_lines():
     batch.BatchOperationsImpl.__init__ = init
 
 
+def share_ssl_contexts():
+    """PyMySQL builds a default SSL context on every connect (loading the system's CA store:
+    20-70 ms, most of a short migration command's time); one context per set of SSL
+    parameters serves every connection, as an SSLContext is meant to be shared."""
+    try:
+        import pymysql.connections as pyconn
+    except ImportError:
+        return
+    original_ctx = getattr(pyconn.Connection, "_create_ssl_ctx", None)
+    if original_ctx is None or getattr(original_ctx, "_mh_shared", False):
+        return
+    contexts = {}
+
+    def shared_ssl_ctx(self, sslp):
+        key = repr(sorted(sslp.items())) if isinstance(sslp, dict) else repr(sslp)
+        if key not in contexts:
+            contexts[key] = original_ctx(self, sslp)
+        return contexts[key]
+
+    shared_ssl_ctx._mh_shared = True
+    pyconn.Connection._create_ssl_ctx = shared_ssl_ctx
+
+
 def install_hooks():
     _track_batch_lines()
 
@@ -205,24 +228,7 @@ def install_hooks():
     for module in (sqlalchemy, sqlalchemy.engine, create_module):
         module.create_engine = cached_create_engine
 
-    # PyMySQL builds a default SSL context on every connect (loading the system's CA store:
-    # ~20 ms, most of a migration command's time); one context per set of SSL parameters
-    # serves every connection, as an SSLContext is meant to be shared.
-    try:
-        import pymysql.connections as pyconn
-
-        original_ctx = pyconn.Connection._create_ssl_ctx
-        contexts = {}
-
-        def shared_ssl_ctx(self, sslp):
-            key = repr(sorted(sslp.items())) if isinstance(sslp, dict) else repr(sslp)
-            if key not in contexts:
-                contexts[key] = original_ctx(self, sslp)
-            return contexts[key]
-
-        pyconn.Connection._create_ssl_ctx = shared_ssl_ctx
-    except (ImportError, AttributeError):
-        pass
+    share_ssl_contexts()
 
     # Alembic calls each revision's upgrade()/downgrade() through RevisionStep.migration_fn;
     # wrapping it tells every statement which revision sent it.

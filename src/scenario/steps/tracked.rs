@@ -19,12 +19,19 @@ enum Mode {
     Verify,
 }
 
-/// What the last snapshot of one database read, to start the next one from.
+/// What the last snapshot of one database read and built, to start the next one from.
 pub struct Tracker {
     mode: Mode,
-    last: Option<(String, Recorded)>,
+    last: Option<Last>,
     /// Incremental snapshots compared with a full read (`MH_SNAPSHOT=verify`).
     verified: usize,
+}
+
+/// The last snapshot of `database`: the rows read and the snapshot built from them.
+struct Last {
+    database: String,
+    recorded: Recorded,
+    snapshot: Snapshot,
 }
 
 impl Tracker {
@@ -56,17 +63,25 @@ impl Tracker {
         let mut c = db.connect().await?;
         let engine = ctx.server.engine;
         let exclude = ctx.exclude();
-        let prev = self
-            .last
-            .take()
-            .filter(|(name, _)| name == &db.database)
-            .map(|(_, r)| r);
+        let prev = self.last.take().filter(|l| l.database == db.database);
         let touched = after.and_then(touched);
         let mut incremental = false;
         let read = match (self.mode, prev, touched) {
             (Mode::Incremental | Mode::Verify, Some(prev), Some(t)) => {
                 incremental = true;
-                schema::take_snapshot_since(&mut c, &db.database, engine, &exclude, &prev, &t).await
+                let Last {
+                    recorded, snapshot, ..
+                } = prev;
+                schema::take_snapshot_since(
+                    &mut c,
+                    &db.database,
+                    engine,
+                    &exclude,
+                    recorded,
+                    snapshot,
+                    &t,
+                )
+                .await
             }
             _ => match schema::read_all(&mut c, &db.database, engine).await {
                 Ok(rec) => Ok((schema::build(&rec, &db.database, &exclude), rec)),
@@ -94,7 +109,11 @@ impl Tracker {
         let (snap, rec) = read.map_err(DbError::from)?;
         checked?;
         if self.mode != Mode::Full {
-            self.last = Some((db.database.clone(), rec));
+            self.last = Some(Last {
+                database: db.database.clone(),
+                recorded: rec,
+                snapshot: snap.clone(),
+            });
         }
         Ok(snap)
     }

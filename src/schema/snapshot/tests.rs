@@ -89,7 +89,7 @@ fn merge_keeps_untouched_rows_and_replaces_the_refreshed_ones() {
             .collect(),
         ..Default::default()
     };
-    let m = merge(&prev(), fresh, &set(&["orders", "v_orders"]));
+    let m = merge(prev(), fresh, &set(&["orders", "v_orders"]));
     let tables: Vec<String> = m.tables.iter().map(|r| field(r, "TABLE_NAME")).collect();
     assert_eq!(
         tables,
@@ -107,4 +107,62 @@ fn merge_keeps_untouched_rows_and_replaces_the_refreshed_ones() {
             .contains_key(&(CreateKind::Trigger, "t1".to_string())),
         "schema-wide objects come from the fresh read only"
     );
+}
+
+#[test]
+fn splicing_the_refreshed_tables_into_the_last_snapshot_equals_building_the_merged_rows() {
+    let mut before = prev();
+    before.columns.push(rec(&[
+        ("TABLE_NAME", "child"),
+        ("COLUMN_NAME", "parent_id"),
+    ]));
+    before.tables.push(table("seq_ids", "SEQUENCE"));
+    before.creates.insert(
+        (CreateKind::Sequence, "seq_ids".to_string()),
+        "CREATE SEQUENCE `seq_ids`".to_string(),
+    );
+    before.triggers = vec![rec(&[
+        ("TRIGGER_NAME", "t1"),
+        ("EVENT_OBJECT_TABLE", "orders"),
+    ])];
+    // `orders` altered, `v_orders` and `seq_ids` gone, `notes` new; the trigger dropped.
+    let fresh = Recorded {
+        tables: vec![table("orders", "BASE TABLE"), table("notes", "BASE TABLE")],
+        columns: vec![
+            rec(&[("TABLE_NAME", "orders"), ("COLUMN_NAME", "id")]),
+            rec(&[("TABLE_NAME", "orders"), ("COLUMN_NAME", "total")]),
+            rec(&[("TABLE_NAME", "notes"), ("COLUMN_NAME", "body")]),
+        ],
+        statistics: vec![rec(&[
+            ("TABLE_NAME", "notes"),
+            ("INDEX_NAME", "PRIMARY"),
+            ("COLUMN_NAME", "body"),
+            ("NON_UNIQUE", "0"),
+        ])],
+        creates: [
+            ((CreateKind::Table, "orders".to_string()), "new".to_string()),
+            (
+                (CreateKind::Table, "notes".to_string()),
+                "notes".to_string(),
+            ),
+        ]
+        .into_iter()
+        .collect(),
+        ..Default::default()
+    };
+    let refresh = set(&["orders", "notes", "v_orders", "seq_ids"]);
+    let exclude = ["alembic_version".to_string()];
+    let spliced = splice(
+        build(&before, "db", &exclude),
+        build(&fresh, "db", &exclude),
+        &refresh,
+    );
+    let built = build(&merge(before, fresh, &refresh), "db", &exclude);
+    assert_eq!(spliced, built);
+    assert_eq!(
+        built.tables.keys().collect::<Vec<_>>(),
+        ["child", "notes", "orders", "parent", "quiet"]
+    );
+    assert_eq!(built.tables["orders"].columns.len(), 2);
+    assert!(built.triggers.is_empty() && built.sequences.is_empty());
 }
