@@ -12,11 +12,11 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::context::RunContext;
 use super::events::Event;
 use super::model::{Reach, ScenarioFile, Start, Step, StrictnessKey};
-use super::plan::{Disposition, PlannedScenario};
+use super::plan::{Disposition, PlannedScenario, Scope};
 use super::result::{ScenarioResult, Status, StepAction, StepResult, Warning, WarningKind};
 use super::state::{ScenarioState, StepOutcome};
 use super::steps;
-use crate::config::Strictness;
+use crate::config::{ScenariosConfig, Strictness};
 
 /// Runs every planned scenario, `jobs` at a time, started in plan order; each reports its
 /// result as `Event::ScenarioFinished` when it ends, so results arrive in the order the
@@ -214,7 +214,7 @@ async fn execute(
         unqualify(&mut s);
         // Judged before it is sent: every sink sees how the failure counts.
         if s.status == Status::Failed {
-            if let Some(w) = verdict(ctx, &s, part) {
+            if let Some(w) = verdict(&ctx.plan.scope, &ctx.plan.policy, &s, part) {
                 s.demoted = Some(w.kind);
                 ran.demoted.push(w);
             }
@@ -331,7 +331,12 @@ fn unqualify(s: &mut StepResult) {
 }
 
 /// How one failed step counts: against the run, or as a warning.
-fn verdict(ctx: &RunContext, step: &StepResult, part: Part) -> Option<Warning> {
+fn verdict(
+    scope: &Scope,
+    policy: &ScenariosConfig,
+    step: &StepResult,
+    part: Part,
+) -> Option<Warning> {
     let message = step.message.clone().unwrap_or_else(|| step.title.clone());
     let Part::Own { check, attributed } = part else {
         // Without the baseline nothing of the change could be tested: that always counts.
@@ -343,7 +348,7 @@ fn verdict(ctx: &RunContext, step: &StepResult, part: Part) -> Option<Warning> {
         .revision
         .as_deref()
         .filter(|_| attributed != Attribution::Target);
-    if !ctx.plan.scope.judged(ran_revision) {
+    if !scope.judged(ran_revision) {
         return Some(Warning {
             kind: WarningKind::History,
             check: None,
@@ -352,7 +357,7 @@ fn verdict(ctx: &RunContext, step: &StepResult, part: Part) -> Option<Warning> {
         });
     }
     match check {
-        Some(k) if ctx.plan.policy.strictness(k) == Strictness::Warn => Some(Warning {
+        Some(k) if policy.strictness(k) == Strictness::Warn => Some(Warning {
             kind: WarningKind::Check,
             check: Some(k),
             revision: step.revision.clone(),
@@ -499,4 +504,99 @@ async fn finish(
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::History;
+    use crate::scenario::model::StrictnessKey;
+    use crate::scenario::StepAction;
+
+    fn scope(history: History) -> Scope {
+        Scope {
+            since: None,
+            new: vec!["000003".into()],
+            history,
+        }
+    }
+
+    fn failed_at(revision: &str) -> StepResult {
+        let mut r = StepResult::new(StepAction::Downgrade, "downgrade").fail("1091 boom");
+        r.revision = Some(revision.into());
+        r
+    }
+
+    fn own(check: Option<StrictnessKey>, attributed: Attribution) -> Part {
+        Part::Own { check, attributed }
+    }
+
+    #[test]
+    fn a_failure_preparing_the_baseline_always_counts() {
+        let s = scope(History::Informational);
+        let r = failed_at("000001");
+        assert_eq!(
+            verdict(&s, &ScenariosConfig::default(), &r, Part::Prepare),
+            None
+        );
+    }
+
+    #[test]
+    fn a_failure_of_a_revision_before_the_scope_is_history_unless_history_is_strict() {
+        let r = failed_at("000001");
+        let w = verdict(
+            &scope(History::Informational),
+            &ScenariosConfig::default(),
+            &r,
+            own(None, Attribution::Ran),
+        )
+        .expect("a warning");
+        assert_eq!(w.kind, WarningKind::History);
+        assert_eq!(w.revision.as_deref(), Some("000001"));
+        assert_eq!(w.message, "1091 boom");
+        let strict = verdict(
+            &scope(History::Strict),
+            &ScenariosConfig::default(),
+            &r,
+            own(None, Attribution::Ran),
+        );
+        assert_eq!(strict, None, "judged like a new revision");
+    }
+
+    #[test]
+    fn a_new_revision_or_an_assertions_expected_revision_counts() {
+        let s = scope(History::Informational);
+        let p = ScenariosConfig::default();
+        let new = failed_at("000003");
+        assert_eq!(verdict(&s, &p, &new, own(None, Attribution::Ran)), None);
+        // An assertion names the revision it expected, not one that ran: it is about the
+        // change under test whatever that revision is.
+        let assertion = failed_at("000001");
+        assert_eq!(
+            verdict(&s, &p, &assertion, own(None, Attribution::Target)),
+            None
+        );
+    }
+
+    #[test]
+    fn an_opinionated_check_set_to_warn_is_a_warning_and_required_counts() {
+        let s = scope(History::Informational);
+        let r = failed_at("000003");
+        let warn = ScenariosConfig::default();
+        let w = verdict(
+            &s,
+            &warn,
+            &r,
+            own(Some(StrictnessKey::Idempotency), Attribution::Ran),
+        )
+        .expect("a warning");
+        assert_eq!(w.kind, WarningKind::Check);
+        assert_eq!(w.check, Some(StrictnessKey::Idempotency));
+        let required = ScenariosConfig {
+            idempotency: Strictness::Required,
+            ..ScenariosConfig::default()
+        };
+        let part = own(Some(StrictnessKey::Idempotency), Attribution::Ran);
+        assert_eq!(verdict(&s, &required, &r, part), None);
+    }
 }
