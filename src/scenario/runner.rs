@@ -367,25 +367,30 @@ fn verdict(
     }
 }
 
-async fn finish(
-    ctx: &RunContext,
-    f: &ScenarioFile,
-    result: &mut ScenarioResult,
-    ran: Ran,
-    started: Instant,
-) {
-    result.duration_ms = started.elapsed().as_millis() as u64;
-    // Skipped never counts as passed: a scenario passes only when one of its own steps was
-    // checked (passed, or failed a check set to `warn`).
+/// A scenario's status from its steps, and the new revisions a history failure kept the
+/// walk from reaching (then nothing new was tested).
+struct Concluded {
+    status: Status,
+    unreached: Vec<String>,
+}
+
+/// Skipped never counts as passed: a scenario passes only when one of its own steps was
+/// checked (passed, or failed a check set to `warn`). An error outranks a failure, a failure
+/// a pass. A walk that a history failure stopped before the new revisions tested nothing new.
+fn conclude(
+    steps: &[StepResult],
+    parts: &[Part],
+    demoted: &[Warning],
+    new: &[String],
+    skipped: bool,
+) -> Concluded {
     let mut tested = false;
     let mut failed = false;
     let mut errored = false;
-    let demoted = ran.demoted;
-    // Revisions a migration step ran cleanly (the walk's): a history failure that stopped
-    // the walk before the new revisions leaves them untested.
+    // Revisions a migration step ran cleanly (the walk's).
     let mut reached: Vec<&str> = Vec::new();
     let mut walked = false;
-    for (step, part) in result.steps.iter_mut().zip(&ran.parts) {
+    for (step, part) in steps.iter().zip(parts) {
         if let Part::Own {
             attributed: Attribution::Walk,
             ..
@@ -393,9 +398,7 @@ async fn finish(
         {
             walked = true;
             if step.status == Status::Passed {
-                if let Some(r) = &step.revision {
-                    reached.push(r.as_str());
-                }
+                reached.extend(step.revision.as_deref());
             }
         }
         match step.status {
@@ -408,29 +411,53 @@ async fn finish(
             },
         }
     }
-    let unreached: Vec<&String> = ctx
-        .plan
-        .scope
-        .new
+    let unreached: Vec<String> = new
         .iter()
         .filter(|n| !reached.contains(&n.as_str()))
+        .cloned()
         .collect();
     let history_stopped =
         walked && !unreached.is_empty() && demoted.iter().any(|w| w.kind == WarningKind::History);
-    if history_stopped {
-        tested = false;
-    }
-    result.status = if ran.skip.is_some() {
+    let status = if skipped {
         Status::Skipped
     } else if errored {
         Status::Error
     } else if failed {
         Status::Failed
-    } else if tested {
+    } else if tested && !history_stopped {
         Status::Passed
     } else {
         Status::Skipped
     };
+    Concluded {
+        status,
+        unreached: if history_stopped {
+            unreached
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+async fn finish(
+    ctx: &RunContext,
+    f: &ScenarioFile,
+    result: &mut ScenarioResult,
+    ran: Ran,
+    started: Instant,
+) {
+    result.duration_ms = started.elapsed().as_millis() as u64;
+    let demoted = ran.demoted;
+    let verdict = conclude(
+        &result.steps,
+        &ran.parts,
+        &demoted,
+        &ctx.plan.scope.new,
+        ran.skip.is_some(),
+    );
+    result.status = verdict.status;
+    let history_stopped = !verdict.unreached.is_empty();
+    let unreached = verdict.unreached;
     if matches!(result.status, Status::Error | Status::Failed) && server_gone(ctx).await {
         ctx.server_lost.store(true, Ordering::SeqCst);
         result.status = Status::Error;
@@ -598,5 +625,100 @@ mod tests {
         };
         let part = own(Some(StrictnessKey::Idempotency), Attribution::Ran);
         assert_eq!(verdict(&s, &required, &r, part), None);
+    }
+
+    fn step(status: Status, revision: &str) -> StepResult {
+        let mut r = StepResult::new(StepAction::Upgrade, "upgrade");
+        r.status = status;
+        r.revision = Some(revision.into());
+        r
+    }
+
+    fn history(revision: &str) -> Warning {
+        Warning {
+            kind: WarningKind::History,
+            check: None,
+            revision: Some(revision.into()),
+            message: "1091 boom".into(),
+        }
+    }
+
+    const WALK: Part = Part::Own {
+        check: None,
+        attributed: Attribution::Walk,
+    };
+
+    #[test]
+    fn a_scenario_passes_only_when_one_of_its_own_steps_was_checked() {
+        let new = ["000002".to_string()];
+        let prepared = [step(Status::Passed, "000001")];
+        let c = conclude(&prepared, &[Part::Prepare], &[], &new, false);
+        assert_eq!(c.status, Status::Skipped, "preparing is not testing");
+        let own = [
+            step(Status::Passed, "000001"),
+            step(Status::Passed, "000002"),
+        ];
+        let parts = [Part::Prepare, own_part()];
+        assert_eq!(
+            conclude(&own, &parts, &[], &new, false).status,
+            Status::Passed
+        );
+        assert_eq!(
+            conclude(&own, &parts, &[], &new, true).status,
+            Status::Skipped
+        );
+    }
+
+    fn own_part() -> Part {
+        Part::Own {
+            check: None,
+            attributed: Attribution::Ran,
+        }
+    }
+
+    #[test]
+    fn an_error_outranks_a_failure_and_a_failure_a_pass() {
+        let steps = [
+            step(Status::Passed, "000001"),
+            step(Status::Failed, "000002"),
+            step(Status::Error, "000003"),
+        ];
+        let parts = [own_part(), own_part(), own_part()];
+        assert_eq!(
+            conclude(&steps, &parts, &[], &[], false).status,
+            Status::Error
+        );
+        assert_eq!(
+            conclude(&steps[..2], &parts[..2], &[], &[], false).status,
+            Status::Failed
+        );
+    }
+
+    #[test]
+    fn a_failed_check_set_to_warn_still_tested_and_a_demoted_history_failure_did_not() {
+        let mut check = step(Status::Failed, "000002");
+        check.demoted = Some(WarningKind::Check);
+        let c = conclude(&[check], &[own_part()], &[], &[], false);
+        assert_eq!(c.status, Status::Passed);
+        let mut old = step(Status::Failed, "000001");
+        old.demoted = Some(WarningKind::History);
+        let c = conclude(&[old], &[own_part()], &[history("000001")], &[], false);
+        assert_eq!(c.status, Status::Skipped);
+    }
+
+    #[test]
+    fn a_walk_stopped_by_history_before_the_new_revisions_tested_nothing_new() {
+        let new = ["000003".to_string()];
+        let mut stopped = step(Status::Failed, "000002");
+        stopped.demoted = Some(WarningKind::History);
+        let steps = [step(Status::Passed, "000001"), stopped];
+        let c = conclude(&steps, &[WALK, WALK], &[history("000002")], &new, false);
+        assert_eq!(c.status, Status::Skipped);
+        assert_eq!(c.unreached, ["000003"]);
+        // The same history failure after the walk reached the new revision: tested.
+        let reached = [step(Status::Passed, "000003"), steps[1].clone()];
+        let c = conclude(&reached, &[WALK, WALK], &[history("000002")], &new, false);
+        assert_eq!(c.status, Status::Passed);
+        assert!(c.unreached.is_empty());
     }
 }
