@@ -5,6 +5,7 @@
 mod build;
 mod diff;
 mod hotfix;
+mod incremental;
 mod model;
 mod normalize;
 mod snapshot;

@@ -1,12 +1,15 @@
 //! Reads a `Snapshot` of one database from information_schema and `SHOW CREATE …` (the only
 //! I/O in `schema`); `build` interprets the rows.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row, Value};
 
 use super::build::{build, CreateKind, Record, Recorded};
+use super::incremental::{
+    field, listed_names, merge, splice, to_refresh, wide_to_read, Listing, WideList,
+};
 use super::model::Snapshot;
 use super::normalize::DefaultSpelling;
 use crate::db::ident;
@@ -106,7 +109,7 @@ pub async fn take_snapshot(
     engine: Engine,
     exclude: &[String],
 ) -> Result<Snapshot, mysql_async::Error> {
-    let rec = read(conn, db, engine, None).await?;
+    let rec = read(conn, db, engine, None, &WideList::ALL).await?;
     Ok(build(&rec, db, exclude))
 }
 
@@ -116,15 +119,17 @@ pub async fn read_all(
     db: &str,
     engine: Engine,
 ) -> Result<Recorded, mysql_async::Error> {
-    read(conn, db, engine, None).await
+    read(conn, db, engine, None, &WideList::ALL).await
 }
 
-/// A snapshot that re-reads only the tables in `touched` (names a step's statements used),
-/// those created or dropped since `prev`, the views, and the tables whose foreign keys point
-/// at a touched one; the other tables' rows are `prev`'s, and so are their built tables
-/// (`prev_snapshot`, what `build` made of `prev`): only what was read again is built, so a
-/// step costs what it changed, not the size of the schema. Views, triggers, routines and
-/// events are always read in full. Returns the snapshot and what it read, for the next call.
+/// A snapshot that re-reads only what `touched` (the words a step's statements used) can
+/// have changed: the tables it names (created, altered or dropped), the views, the tables
+/// whose foreign keys point at one of those, and the schema-wide lists the statements can
+/// reach (`incremental::wide_to_read`). The rest is `prev`'s, rows and built objects alike
+/// (`prev_snapshot`, what `build` made of `prev`), so a step costs what it changed, not the
+/// size of the schema: listing every table, view or trigger grows with the schema, and a
+/// walk takes three snapshots per revision. Returns the snapshot and what it read, for the
+/// next call.
 pub async fn take_snapshot_since(
     conn: &mut Conn,
     db: &str,
@@ -134,135 +139,47 @@ pub async fn take_snapshot_since(
     prev_snapshot: Snapshot,
     touched: &BTreeSet<String>,
 ) -> Result<(Snapshot, Recorded), mysql_async::Error> {
-    let names = records(
+    let listing = list_tables(conn, db, &prev, touched).await?;
+    let refresh = to_refresh(&prev, &listing, touched);
+    // Most tables changed: one full read is cheaper than filtering.
+    if refresh.len() * 2 > prev.tables.len().max(1) {
+        let rec = read(conn, db, engine, None, &WideList::ALL).await?;
+        return Ok((build(&rec, db, exclude), rec));
+    }
+    let wide = wide_to_read(&prev, touched, &refresh);
+    let fresh = read(conn, db, engine, Some(&refresh), &wide).await?;
+    let snapshot = splice(prev_snapshot, build(&fresh, db, exclude), &refresh, &wide);
+    Ok((snapshot, merge(prev, fresh, &refresh, &wide)))
+}
+
+/// The tables (name and type) among the statements' words and the last snapshot's views,
+/// or every table when the words are too many for one query.
+async fn list_tables(
+    conn: &mut Conn,
+    db: &str,
+    prev: &Recorded,
+    touched: &BTreeSet<String>,
+) -> Result<Listing, mysql_async::Error> {
+    let names = listed_names(prev, touched);
+    let only = names.as_ref();
+    let rows = records_in(
         conn,
-        "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
+        &format!(
+            "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?{}",
+            filter("TABLE_NAME", only)
+        ),
         db,
+        only,
     )
     .await?;
-    let now: Vec<(String, String)> = names
+    let tables = rows
         .iter()
         .map(|r| (field(r, "TABLE_NAME"), field(r, "TABLE_TYPE")))
         .collect();
-    let refresh = to_refresh(&prev, &now, touched);
-    // Most tables changed: one full read is cheaper than filtering.
-    if refresh.len() * 2 > now.len().max(1) {
-        let rec = read(conn, db, engine, None).await?;
-        return Ok((build(&rec, db, exclude), rec));
-    }
-    let fresh = read(conn, db, engine, Some(&refresh)).await?;
-    let snapshot = splice(prev_snapshot, build(&fresh, db, exclude), &refresh);
-    Ok((snapshot, merge(prev, fresh, &refresh)))
-}
-
-/// `prev` with the tables and sequences of `refresh` replaced by `fresh`'s and the
-/// schema-wide objects (views, triggers, routines, events) all `fresh`'s: what `build` makes
-/// of `merge`'s rows, since `build` makes each table from that table's rows alone. Takes
-/// `prev` by value: its tables move into the result instead of being copied.
-fn splice(mut prev: Snapshot, fresh: Snapshot, refresh: &BTreeSet<String>) -> Snapshot {
-    prev.tables.retain(|name, _| !refresh.contains(name));
-    prev.tables.extend(fresh.tables);
-    prev.sequences.retain(|name, _| !refresh.contains(name));
-    prev.sequences.extend(fresh.sequences);
-    Snapshot {
-        tables: prev.tables,
-        sequences: prev.sequences,
-        views: fresh.views,
-        triggers: fresh.triggers,
-        routines: fresh.routines,
-        events: fresh.events,
-    }
-}
-
-fn field(r: &Record, key: &str) -> String {
-    r.get(key).cloned().flatten().unwrap_or_default()
-}
-
-/// The tables whose rows must be read again (lower-cased names are compared: an
-/// over-approximation is only slower).
-fn to_refresh(
-    prev: &Recorded,
-    now: &[(String, String)],
-    touched: &BTreeSet<String>,
-) -> BTreeSet<String> {
-    let lower: BTreeSet<String> = touched.iter().map(|t| t.to_lowercase()).collect();
-    let before: BTreeSet<String> = prev.tables.iter().map(|r| field(r, "TABLE_NAME")).collect();
-    let after: BTreeSet<String> = now.iter().map(|(n, _)| n.clone()).collect();
-    let mut out: BTreeSet<String> = after
-        .iter()
-        .chain(before.iter())
-        .filter(|n| lower.contains(&n.to_lowercase()))
-        .cloned()
-        .collect();
-    // Created or dropped since.
-    out.extend(after.symmetric_difference(&before).cloned());
-    // A view's columns follow the tables it selects from.
-    out.extend(
-        now.iter()
-            .filter(|(_, ty)| ty == "VIEW")
-            .map(|(n, _)| n.clone()),
-    );
-    out.extend(
-        prev.tables
-            .iter()
-            .filter(|r| field(r, "TABLE_TYPE") == "VIEW")
-            .map(|r| field(r, "TABLE_NAME")),
-    );
-    // A foreign key names its parent: renaming or changing the parent changes the child's
-    // rows too.
-    let parents = out.clone();
-    out.extend(
-        prev.foreign_keys
-            .iter()
-            .filter(|r| parents.contains(&field(r, "REFERENCED_TABLE_NAME")))
-            .map(|r| field(r, "TABLE_NAME")),
-    );
-    out
-}
-
-/// `prev` with the rows of `refresh` replaced by `fresh`'s; the schema-wide lists (views,
-/// triggers, routines, events) are `fresh`'s.
-/// Takes `prev` by value: its rows move into the result instead of being copied, as a walk
-/// keeps only the latest.
-fn merge(prev: Recorded, fresh: Recorded, refresh: &BTreeSet<String>) -> Recorded {
-    let table_of = |r: &Record| -> String {
-        r.get("TABLE_NAME")
-            .and_then(|v| v.as_deref())
-            .unwrap_or_default()
-            .to_string()
-    };
-    let keep = |rows: Vec<Record>, new: Vec<Record>| -> Vec<Record> {
-        rows.into_iter()
-            .filter(|r| {
-                let name = r.get("TABLE_NAME").and_then(|v| v.as_deref());
-                !refresh.contains(name.unwrap_or_default())
-            })
-            .chain(new)
-            .collect()
-    };
-    let mut tables = keep(prev.tables, fresh.tables);
-    tables.sort_by_cached_key(table_of);
-    let mut creates: BTreeMap<(CreateKind, String), String> = prev
-        .creates
-        .into_iter()
-        .filter(|((k, n), _)| {
-            matches!(k, CreateKind::Table | CreateKind::Sequence) && !refresh.contains(n)
-        })
-        .collect();
-    creates.extend(fresh.creates);
-    Recorded {
-        tables,
-        columns: keep(prev.columns, fresh.columns),
-        statistics: keep(prev.statistics, fresh.statistics),
-        foreign_keys: keep(prev.foreign_keys, fresh.foreign_keys),
-        checks: keep(prev.checks, fresh.checks),
-        views: fresh.views,
-        triggers: fresh.triggers,
-        routines: fresh.routines,
-        events: fresh.events,
-        creates,
-        defaults: fresh.defaults,
-    }
+    Ok(match names {
+        Some(_) => Listing::Named(tables),
+        None => Listing::All(tables),
+    })
 }
 
 /// `AND TABLE_NAME IN (…)` for `only`, with the names as parameters after the schema.
@@ -286,13 +203,14 @@ async fn records_in(
     Ok(rows.iter().map(record).collect())
 }
 
-/// Reads the rows of every table, or only of `only`'s tables (the schema-wide lists are
-/// always read in full).
+/// Reads the rows of every table, or only of `only`'s tables, and the schema-wide lists in
+/// `wide` (in full; the others stay empty).
 async fn read(
     conn: &mut Conn,
     db: &str,
     engine: Engine,
     only: Option<&BTreeSet<String>>,
+    wide: &[WideList],
 ) -> Result<Recorded, mysql_async::Error> {
     let tn = filter("TABLE_NAME", only);
     let mut rec = Recorded {
@@ -300,16 +218,21 @@ async fn read(
         columns: records_in(conn, &format!("SELECT * FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?{tn} ORDER BY TABLE_NAME, ORDINAL_POSITION"), db, only).await?,
         statistics: records_in(conn, &format!("SELECT * FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ?{tn}"), db, only).await?,
         foreign_keys: foreign_keys(conn, db, only).await?,
-        views: records(conn, "SELECT * FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?", db).await?,
-        triggers: records(conn, "SELECT * FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?", db).await?,
-        routines: records(conn, "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?", db).await?,
-        events: records(conn, "SELECT * FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?", db).await?,
         defaults: match engine {
             Engine::Mariadb => DefaultSpelling::Mariadb,
             Engine::Mysql => DefaultSpelling::Mysql,
         },
         ..Default::default()
     };
+    for list in wide {
+        let rows = records(conn, list.query(), db).await?;
+        match list {
+            WideList::Views => rec.views = rows,
+            WideList::Triggers => rec.triggers = rows,
+            WideList::Routines => rec.routines = rows,
+            WideList::Events => rec.events = rows,
+        }
+    }
 
     // MariaDB's CHECK_CONSTRAINTS names the table; MySQL's does not (names are unique per schema).
     // MySQL's checks may be NOT ENFORCED (TABLE_CONSTRAINTS.ENFORCED); MariaDB's always are.
@@ -394,6 +317,3 @@ async fn read(
     }
     Ok(rec)
 }
-
-#[cfg(test)]
-mod tests;

@@ -134,7 +134,8 @@ const OPAQUE: &[&str] = &[
     "CALL", "EXECUTE", "EXEC", "PREPARE", "DO", "HANDLER", "SOURCE", "LOAD", "USE",
 ];
 
-/// Every name the statements mention (words and back-quoted names, lower-cased), or None
+/// Every name the statements mention (words and back-quoted names, as written and
+/// lower-cased: MySQL's information_schema compares table names by case), or None
 /// when they cannot tell: nothing was captured, or a statement hides what it does.
 fn touched(e: &Execution) -> Option<BTreeSet<String>> {
     if e.statements.is_empty() {
@@ -157,13 +158,17 @@ fn touched(e: &Execution) -> Option<BTreeSet<String>> {
 }
 
 fn words(sql: &str, out: &mut BTreeSet<String>) {
+    let mut add = |w: &str| {
+        out.insert(w.to_lowercase());
+        out.insert(w.to_string());
+    };
     let mut word = String::new();
     let mut quoted = false;
     for ch in sql.chars() {
         match (quoted, ch) {
             (false, '`') | (true, '`') => {
                 if !word.is_empty() {
-                    out.insert(word.to_lowercase());
+                    add(&word);
                     word.clear();
                 }
                 quoted = !quoted;
@@ -172,14 +177,14 @@ fn words(sql: &str, out: &mut BTreeSet<String>) {
             (false, c) if c.is_alphanumeric() || c == '_' || c == '$' => word.push(c),
             (false, _) => {
                 if !word.is_empty() {
-                    out.insert(word.to_lowercase());
+                    add(&word);
                     word.clear();
                 }
             }
         }
     }
     if !word.is_empty() {
-        out.insert(word.to_lowercase());
+        add(&word);
     }
 }
 
@@ -211,7 +216,14 @@ mod tests {
             "UPDATE alembic_version SET version_num='x'",
         ]))
         .unwrap();
-        for n in ["order items", "a", "b2", "alembic_version", "note"] {
+        for n in [
+            "order items",
+            "Order Items",
+            "a",
+            "b2",
+            "alembic_version",
+            "note",
+        ] {
             assert!(t.contains(n), "{n} missing from {t:?}");
         }
         assert!(touched(&exec(&["CALL add_columns()"])).is_none());

@@ -400,7 +400,7 @@ fn server_args() -> Vec<String> {
     a
 }
 
-fn run(v: &Variant, scenarios: &str) -> Run {
+fn run(v: &Variant, scenarios: &str, env: &[(&str, &str)]) -> Run {
     let cfg = v.config.display().to_string();
     let mut args: Vec<String> = vec![
         "--config".into(),
@@ -410,7 +410,7 @@ fn run(v: &Variant, scenarios: &str) -> Run {
     ];
     args.extend(server_args());
     let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
-    harness(&args, &[])
+    harness(&args, env)
 }
 
 /// Sets `[scenarios]` keys in the variant's config; the server is the test's to choose (no
@@ -449,6 +449,23 @@ fn against(r: &Run, inserted: &[String], blocking_only: bool) -> Vec<String> {
         .collect()
 }
 
+/// Steps where an incremental snapshot differed from a full read (`MH_SNAPSHOT=verify`).
+fn snapshot_mismatches(r: &Run) -> Vec<String> {
+    let j: Value = r.json();
+    let steps = j["scenarios"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["steps"].as_array().cloned().unwrap_or_default());
+    steps
+        .filter_map(|st| {
+            let m = st["message"].as_str()?;
+            m.contains("incremental snapshot differs")
+                .then(|| format!("{}: {m}", st["title"]))
+        })
+        .collect()
+}
+
 /// Checks one chain; `None` when it has nothing to vary, else the problems found.
 fn check(config: &Path) -> Option<Vec<String>> {
     let name = config
@@ -465,7 +482,12 @@ fn check(config: &Path) -> Option<Vec<String>> {
     let t0 = std::time::Instant::now();
     let mut problems = Vec::new();
     set_checks(&v, "off");
-    let off = run(&v, "chain,round-trip,downgrade");
+    // Every incremental snapshot is also checked against a full read on the way.
+    let off = run(
+        &v,
+        "chain,round-trip,downgrade",
+        &[("MH_SNAPSHOT", "verify")],
+    );
     if !off.out.path().join("report.json").exists() {
         // A configuration-error fixture (exit 2) says so without a report.
         eprintln!("{name}: exit {} without a report; left out", off.code);
@@ -474,9 +496,12 @@ fn check(config: &Path) -> Option<Vec<String>> {
     for f in against(&off, &v.inserted, false) {
         problems.push(format!("{name} (checks off): {f}"));
     }
+    for m in snapshot_mismatches(&off) {
+        problems.push(format!("{name}: {m}"));
+    }
     // Under the defaults only crash-resume differs (the other scenarios hold no check).
     set_checks(&v, "warn");
-    let defaults = run(&v, "crash-resume");
+    let defaults = run(&v, "crash-resume", &[]);
     if defaults.out.path().join("report.json").exists() {
         for f in against(&defaults, &v.inserted, true) {
             problems.push(format!("{name} (defaults): {f}"));

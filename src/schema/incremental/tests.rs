@@ -1,5 +1,7 @@
-//! Which tables an incremental snapshot reads again, and how it merges (pure: no server).
+//! Which tables and lists an incremental snapshot reads again, and how it merges (pure: no
+//! server).
 
+use super::super::build::build;
 use super::*;
 
 fn rec(pairs: &[(&str, &str)]) -> Record {
@@ -67,7 +69,7 @@ fn set(v: &[&str]) -> BTreeSet<String> {
 #[test]
 fn touched_created_dropped_views_and_children_of_touched_parents_are_read_again() {
     // `PARENT` (another spelling) is touched, `orders` was dropped, `notes` created.
-    let now = names(&["parent", "child", "v_orders", "quiet", "notes"]);
+    let now = Listing::All(names(&["parent", "child", "v_orders", "quiet", "notes"]));
     let r = to_refresh(&prev(), &now, &set(&["PARENT", "unrelated_word"]));
     assert_eq!(
         r,
@@ -89,7 +91,7 @@ fn merge_keeps_untouched_rows_and_replaces_the_refreshed_ones() {
             .collect(),
         ..Default::default()
     };
-    let m = merge(prev(), fresh, &set(&["orders", "v_orders"]));
+    let m = merge(prev(), fresh, &set(&["orders", "v_orders"]), &WideList::ALL);
     let tables: Vec<String> = m.tables.iter().map(|r| field(r, "TABLE_NAME")).collect();
     assert_eq!(
         tables,
@@ -105,7 +107,7 @@ fn merge_keeps_untouched_rows_and_replaces_the_refreshed_ones() {
     assert!(
         !m.creates
             .contains_key(&(CreateKind::Trigger, "t1".to_string())),
-        "schema-wide objects come from the fresh read only"
+        "schema-wide objects read again come from the fresh read only"
     );
 }
 
@@ -156,8 +158,13 @@ fn splicing_the_refreshed_tables_into_the_last_snapshot_equals_building_the_merg
         build(&before, "db", &exclude),
         build(&fresh, "db", &exclude),
         &refresh,
+        &WideList::ALL,
     );
-    let built = build(&merge(before, fresh, &refresh), "db", &exclude);
+    let built = build(
+        &merge(before, fresh, &refresh, &WideList::ALL),
+        "db",
+        &exclude,
+    );
     assert_eq!(spliced, built);
     assert_eq!(
         built.tables.keys().collect::<Vec<_>>(),
@@ -165,4 +172,92 @@ fn splicing_the_refreshed_tables_into_the_last_snapshot_equals_building_the_merg
     );
     assert_eq!(built.tables["orders"].columns.len(), 2);
     assert!(built.triggers.is_empty() && built.sequences.is_empty());
+}
+
+#[test]
+fn a_listing_by_name_sees_created_and_dropped_tables_only_among_the_words() {
+    // `notes` created and `orders` dropped by name; `quiet` and `parent` are not listed
+    // because no statement named them, which does not make them dropped.
+    let now = Listing::Named(names(&["notes", "v_orders"]));
+    let r = to_refresh(&prev(), &now, &set(&["notes", "orders", "drop", "table"]));
+    assert_eq!(r, set(&["notes", "orders", "v_orders"]));
+}
+
+#[test]
+fn too_many_words_list_every_table_and_views_are_always_listed() {
+    let words: BTreeSet<String> = (0..=MAX_LISTED_NAMES).map(|i| format!("w{i}")).collect();
+    assert_eq!(listed_names(&prev(), &words), None);
+    let named = listed_names(&prev(), &set(&["Orders", "orders"])).unwrap();
+    assert_eq!(named, set(&["Orders", "orders", "v_orders"]));
+}
+
+#[test]
+fn schema_wide_lists_are_read_when_the_statements_can_reach_them() {
+    let mut with_trigger = prev();
+    with_trigger
+        .tables
+        .retain(|r| field(r, "TABLE_TYPE") != "VIEW");
+    with_trigger.triggers = vec![rec(&[
+        ("TRIGGER_NAME", "t1"),
+        ("EVENT_OBJECT_TABLE", "orders"),
+    ])];
+    let quiet_step = set(&["alter", "table", "quiet", "add", "column", "note"]);
+    assert_eq!(
+        wide_to_read(&with_trigger, &quiet_step, &set(&["quiet"])),
+        [],
+        "a column on a table without triggers, no view, no routine"
+    );
+    assert_eq!(
+        wide_to_read(
+            &with_trigger,
+            &set(&["drop", "table", "orders"]),
+            &set(&["orders"])
+        ),
+        [WideList::Triggers],
+        "dropping a table drops its triggers"
+    );
+    assert_eq!(
+        wide_to_read(&with_trigger, &set(&["CREATE", "FUNCTION", "f"]), &set(&[])),
+        [WideList::Routines]
+    );
+    assert_eq!(
+        wide_to_read(
+            &with_trigger,
+            &set(&["create", "view", "v", "event"]),
+            &set(&[])
+        ),
+        [WideList::Views, WideList::Events]
+    );
+    assert_eq!(
+        wide_to_read(&prev(), &quiet_step, &set(&["quiet"])),
+        [WideList::Views],
+        "a view's columns follow its tables: read whenever there is one"
+    );
+}
+
+#[test]
+fn lists_not_read_again_keep_their_rows_and_their_create_text() {
+    let mut before = prev();
+    before.triggers = vec![rec(&[
+        ("TRIGGER_NAME", "t1"),
+        ("EVENT_OBJECT_TABLE", "orders"),
+    ])];
+    let fresh = Recorded {
+        tables: vec![table("quiet", "BASE TABLE")],
+        ..Default::default()
+    };
+    let exclude: [String; 0] = [];
+    let m = merge(before.clone(), fresh.clone(), &set(&["quiet"]), &[]);
+    assert_eq!(m.triggers, before.triggers);
+    assert_eq!(
+        m.creates[&(CreateKind::Trigger, "t1".to_string())],
+        "trigger"
+    );
+    let spliced = splice(
+        build(&before, "db", &exclude),
+        build(&fresh, "db", &exclude),
+        &set(&["quiet"]),
+        &[],
+    );
+    assert_eq!(spliced.triggers, build(&m, "db", &exclude).triggers);
 }
