@@ -763,6 +763,25 @@ def _preload(conf):
             pass
 
 
+def _prewarm():
+    """Builds once what every child would build again on its first connection: PyMySQL's
+    default SSL context (it offers TLS to every server, and loading the CA store costs
+    10-70 ms per process) and the host-name codec `getaddrinfo` imports. Only for a PyMySQL
+    the tools' preload imported; a context is shared the way `share_ssl_contexts` shares it
+    within one worker, so what a connection does is unchanged."""
+    import encodings.idna  # noqa: F401
+
+    if "pymysql.connections" not in sys.modules:
+        return
+    share_ssl_contexts()
+    pyconn = sys.modules["pymysql.connections"]
+    if getattr(pyconn, "SSL_ENABLED", False):
+        try:
+            pyconn.Connection._create_ssl_ctx(None, {})
+        except Exception:
+            pass
+
+
 def _exit_code(exc):
     code = exc.code
     if code is None:
@@ -857,6 +876,7 @@ def zygote(conf):
     _own_stdout()
     os.chdir(conf["workdir"])
     _preload(conf)
+    _prewarm()
     gc.collect()
     gc.freeze()  # the children's garbage collector leaves the shared pages alone
     sock = socket.socket(fileno=0)  # SOCK_SEQPACKET: one request (and its pipes) per message
