@@ -55,7 +55,7 @@ fn failure_of(scenario: &ScenarioResult) -> Option<Failure> {
     Some(Failure {
         code: step.error.as_ref().map(|e| u64::from(e.code)),
         revision: step.revision.clone(),
-        action: step.action.to_string(),
+        action: step.action,
         message,
     })
 }

@@ -87,8 +87,11 @@ fn uuid_column_fails_on_mariadb_10_5_only_and_is_a_divergence() {
     );
 }
 
-/// Each `<testsuite>`'s name and its cases' `(name, failure message)`, from a JUnit file.
-fn junit_suites(xml: &str) -> Vec<(String, Vec<(String, Option<String>)>)> {
+/// A test case's name and its failure's message.
+type Case = (String, Option<String>);
+
+/// Each `<testsuite>`'s name and its cases, from a JUnit file.
+fn junit_suites(xml: &str) -> Vec<(String, Vec<Case>)> {
     use quick_xml::events::Event;
     let attr = |e: &quick_xml::events::BytesStart, name: &str| {
         e.try_get_attribute(name)
@@ -101,7 +104,7 @@ fn junit_suites(xml: &str) -> Vec<(String, Vec<(String, Option<String>)>)> {
             .unwrap_or_default()
     };
     let mut reader = quick_xml::Reader::from_str(xml);
-    let mut suites: Vec<(String, Vec<(String, Option<String>)>)> = Vec::new();
+    let mut suites: Vec<(String, Vec<Case>)> = Vec::new();
     loop {
         match reader.read_event().expect("well-formed JUnit XML") {
             Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {

@@ -18,7 +18,7 @@ fn case_status(cell: &Cell, server: &ServerColumn) -> TestCaseStatus {
     match (&cell.failure, cell.status) {
         (Some(f), _) => {
             s.set_message(f.to_string());
-            s.set_type(f.action.clone());
+            s.set_type(f.action.to_string());
             s.set_description(format!(
                 "{}{}\n",
                 f.code

@@ -83,7 +83,7 @@ pub(crate) fn fixture() -> MatrixSummary {
     let uuid = Failure {
         code: Some(4161),
         revision: Some("000002".into()),
-        action: "upgrade".into(),
+        action: crate::scenario::StepAction::Upgrade,
         message: "Unknown data type: 'UUID'".into(),
     };
     let cell = |status, failure| Cell { status, failure };

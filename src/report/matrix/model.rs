@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::online::Blocking;
 use crate::report::{RunStatus, RunSummary};
-use crate::scenario::Status;
+use crate::scenario::{Status, StepAction};
 
 /// What the matrix sinks render: the folded matrix, each server's run (their reports are
 /// embedded in report.json) and the project's name for the titles.
@@ -113,7 +113,7 @@ pub struct Failure {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
     /// The step's action, for a failure without a server code.
-    pub action: String,
+    pub action: StepAction,
     pub message: String,
 }
 
