@@ -8,7 +8,7 @@ pub use crate::error::MergeError;
 use std::path::{Path, PathBuf};
 
 use crate::error::Result;
-use crate::matrix::{self, Peak, ServerRun};
+use crate::matrix::{self, MatrixSummary, Peak, ServerRun};
 use crate::report::{self, Format, RenderContext, RunSummary, SCHEMA_VERSION};
 
 /// What `merge` was asked for.
@@ -100,12 +100,12 @@ fn matrix_of(servers: Vec<(String, RunSummary)>, dir: &Path, formats: &[Format])
             peak: Peak::default(),
         });
     }
-    let m = matrix::fold(&runs);
-    for p in matrix::write_reports(&m, &runs, dir, formats, &project)? {
-        println!("matrix report: {}", p.display());
-    }
-    println!("matrix {}: exit code {}", m.status, m.exit_code);
-    Ok(m.exit_code)
+    let ms = MatrixSummary {
+        project,
+        matrix: matrix::fold(&runs),
+        runs,
+    };
+    matrix::render(ms, dir, formats)
 }
 
 fn read(path: &Path) -> Result<Part, MergeError> {

@@ -3,16 +3,13 @@
 //! spelled out, and the exit code over all servers. Pure: it reads each server's typed
 //! `RunSummary` (its report.json, read back).
 
-use serde::Serialize;
-
 use crate::error::exit;
-use crate::report::RunStatus;
-use crate::scenario::{ScenarioResult, Status};
-
-pub use super::model::{
-    Cell, CellStatus, Divergence, Failure, Matrix, MatrixRow, Peak, ServerColumn, ServerOutcome,
+use crate::report::matrix::{
+    Answer, Cell, CellStatus, Divergence, Failure, Matrix, MatrixRow, ServerColumn, ServerOutcome,
     ServerRun,
 };
+use crate::report::RunStatus;
+use crate::scenario::{ScenarioResult, Status};
 
 /// `MariaDB 10.5.23` from `10.5.23-MariaDB-0+deb11u1`; `MySQL 8.0.36` from `8.0.36`.
 pub fn server_name(version: &str) -> String {
@@ -58,21 +55,9 @@ fn failure_of(scenario: &ScenarioResult) -> Option<Failure> {
     Some(Failure {
         code: step.error.as_ref().map(|e| u64::from(e.code)),
         revision: step.revision.clone(),
-        action: step.action.to_string(),
+        action: step.action,
         message,
     })
-}
-
-/// The word report.json uses for a status (`passed`, …).
-fn word<T: Serialize>(status: T) -> String {
-    serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-fn list(names: &[String]) -> String {
-    names.join(", ")
 }
 
 pub fn fold(runs: &[ServerRun]) -> Matrix {
@@ -88,7 +73,7 @@ pub fn fold(runs: &[ServerRun]) -> Matrix {
                     .map(server_name)
                     .unwrap_or_else(|| r.label.clone()),
                 version,
-                status: word(r.report.as_ref().map_or(RunStatus::Error, |s| s.status)),
+                status: r.report.as_ref().map_or(RunStatus::Error, |s| s.status),
                 exit_code: r.exit_code,
                 peak_memory: r.peak,
                 error: r
@@ -152,12 +137,11 @@ pub fn fold(runs: &[ServerRun]) -> Matrix {
     let exit_code = fold_exit_codes(&runs.iter().map(|r| r.exit_code).collect::<Vec<_>>());
     Matrix {
         status: match exit_code {
-            exit::PASSED => "passed",
-            exit::FAILED => "failed",
-            4 => "empty",
-            _ => "error",
-        }
-        .to_string(),
+            exit::PASSED => RunStatus::Passed,
+            exit::FAILED => RunStatus::Failed,
+            exit::NOTHING_TESTED => RunStatus::Skipped,
+            _ => RunStatus::Error,
+        },
         exit_code,
         servers,
         scenarios: rows,
@@ -191,51 +175,17 @@ fn divergence(id: &str, cells: &[Cell], servers: &[ServerColumn]) -> Option<Dive
         .iter()
         .map(|(c, s)| ServerOutcome {
             server: s.name.clone(),
-            status: c.status.word().to_string(),
+            status: Answer::Status(c.status),
             failure: c.failure.clone(),
         })
         .collect();
     Some(Divergence {
         scenario: id.to_string(),
-        summary: summary(&failing, &passing, &outcomes),
         failing,
         passing,
         outcomes,
+        statement: None,
     })
-}
-
-/// One line: when every failing server failed alike, that failure once; otherwise each
-/// server's outcome, its own message quoted.
-fn summary(failing: &[String], passing: &[String], outcomes: &[ServerOutcome]) -> String {
-    let failures: Vec<&ServerOutcome> = outcomes.iter().filter(|o| o.failure.is_some()).collect();
-    let alike = failures.windows(2).all(|w| {
-        w[0].failure.as_ref().map(|f| f.to_string()) == w[1].failure.as_ref().map(|f| f.to_string())
-    });
-    let others = failing.len() + passing.len() == outcomes.len();
-    if alike && others && !failing.is_empty() && !passing.is_empty() {
-        let detail = failures
-            .first()
-            .and_then(|o| o.failure.as_ref())
-            .map(|f| f.to_string())
-            .unwrap_or_default();
-        return if failing.len() <= passing.len() {
-            format!("fails on {} only: {detail}", list(failing))
-        } else {
-            format!(
-                "passes on {} only; fails on {}: {detail}",
-                list(passing),
-                list(failing)
-            )
-        };
-    }
-    let each: Vec<String> = outcomes
-        .iter()
-        .map(|o| match &o.failure {
-            Some(f) => format!("{} on {}: {f}", o.status, o.server),
-            None => format!("{} on {}", o.status, o.server),
-        })
-        .collect();
-    format!("differs between servers: {}", each.join("; "))
 }
 
 /// How many servers run at once: as many as `available_kib` holds at `per_server_kib` each,
@@ -250,6 +200,7 @@ pub fn parallel_slots(available_kib: Option<u64>, per_server_kib: u64, servers: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::matrix::{divergence_text, Peak};
     use serde_json::{json, Value};
 
     fn run(label: &str, version: &str, code: i32, chain: &str, failing_step: Value) -> ServerRun {
@@ -294,13 +245,13 @@ mod tests {
             run("mariadb-11.8", "11.8.3-MariaDB-1", 0, "passed", ok),
         ]);
         assert_eq!(m.exit_code, 1);
-        assert_eq!(m.status, "failed");
+        assert_eq!(m.status, RunStatus::Failed);
         assert_eq!(m.divergences.len(), 1);
         let d = &m.divergences[0];
         assert_eq!(d.scenario, "chain");
         assert_eq!(d.failing, ["MariaDB 10.5.23"]);
         assert_eq!(
-            d.summary,
+            divergence_text(d),
             "fails on MariaDB 10.5.23 only: 1064 at r7 — You have an error in your SQL syntax; check the manual near 'UUID NOT NULL'"
         );
         assert_eq!(m.scenarios[0].cells[0].status, CellStatus::Failed);
@@ -360,7 +311,7 @@ mod tests {
         assert_eq!(d.failing, ["MySQL 9.7.0", "MariaDB 10.11.14"]);
         assert!(d.passing.is_empty());
         assert_eq!(
-            d.summary,
+            divergence_text(d),
             "differs between servers: failed on MySQL 9.7.0: 1418 at r5 — This function has none of DETERMINISTIC; \
              failed on MariaDB 10.11.14: 1072 at r4 — Key column 'x' doesn't exist in table"
         );
@@ -407,8 +358,8 @@ mod tests {
             ),
         ]);
         assert_eq!(same_code.divergences.len(), 1);
-        assert!(same_code.divergences[0].summary.contains("1060 at r1"));
-        assert!(same_code.divergences[0].summary.contains("1060 at r2"));
+        assert!(divergence_text(&same_code.divergences[0]).contains("1060 at r1"));
+        assert!(divergence_text(&same_code.divergences[0]).contains("1060 at r2"));
     }
 
     #[test]
@@ -442,7 +393,7 @@ mod tests {
         ]);
         assert_eq!(m.divergences.len(), 1);
         assert_eq!(
-            m.divergences[0].summary,
+            divergence_text(&m.divergences[0]),
             "differs between servers: passed on MariaDB 10.11.14; skipped on MariaDB 11.8.3"
         );
     }

@@ -2,17 +2,16 @@
 //! `--server-binary`, `[server] matrix = [...]`). Each server gets its own child harness
 //! process (its own provisioning, cleanup and reports under `servers/<label>/`), as many at
 //! once as memory allows; `fold` turns their reports into scenario × server with the
-//! divergences called out, and the exit code covers every server.
+//! divergences called out, and the exit code covers every server. The matrix as data and
+//! its renderers live in `report::matrix`, below both, and render through the report sinks.
 
 mod fold;
-mod model;
 mod online;
-mod render;
 
-pub use fold::{
-    fold, fold_exit_codes, parallel_slots, server_name, Cell, CellStatus, Divergence, Matrix,
-    MatrixRow, Peak, ServerColumn, ServerRun,
+pub use crate::report::matrix::{
+    Cell, CellStatus, Divergence, Matrix, MatrixRow, MatrixSummary, Peak, ServerColumn, ServerRun,
 };
+pub use fold::{fold, fold_exit_codes, parallel_slots, server_name};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,8 +19,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::config::{Config, DbMode};
-use crate::error::{HarnessError, Internal, IoAction, Result};
-use crate::report::Format;
+use crate::error::{HarnessError, Internal, Result};
+use crate::report::{Console, Format, Github, RenderContext, ReportFiles, Sink};
 use crate::settings::RunSettings;
 pub use crate::settings::ServerSpec;
 
@@ -274,52 +273,38 @@ pub async fn run(cfg: &Config, settings: &RunSettings, specs: Vec<ServerSpec>) -
             peak,
         });
     }
-    let m = fold(&runs);
     let project = cfg.raw.project.name.clone().unwrap_or_else(|| {
         cfg.dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     });
-    let written = write_reports(&m, &runs, &dir, formats, &project)?;
-    for d in &m.divergences {
-        println!("divergence: {} {}", d.scenario, d.summary);
-    }
-    for p in &written {
-        println!("matrix report: {}", p.display());
-    }
-    println!("matrix {}: exit code {}", m.status, m.exit_code);
-    Ok(m.exit_code)
+    render(
+        MatrixSummary {
+            project,
+            matrix: fold(&runs),
+            runs,
+        },
+        &dir,
+        formats,
+    )
 }
 
-/// Writes the matrix's report.md and report.json into `dir` (and the markdown into
-/// `$GITHUB_STEP_SUMMARY`); returns the paths written.
-pub fn write_reports(
-    m: &Matrix,
-    runs: &[ServerRun],
-    dir: &Path,
-    formats: &[Format],
-    project: &str,
-) -> Result<Vec<PathBuf>> {
-    let md = render::markdown(m, project);
-    std::fs::create_dir_all(dir).map_err(HarnessError::io(IoAction::Create, dir))?;
-    let mut written = Vec::new();
-    for (name, text) in [
-        ("report.md", md.clone()),
-        ("report.json", render::json(m, runs)),
-    ] {
-        let keep = match name {
-            "report.md" => formats.contains(&Format::Markdown) || !formats.contains(&Format::Json),
-            _ => true,
-        };
-        if keep {
-            let p = dir.join(name);
-            std::fs::write(&p, text).map_err(HarnessError::io(IoAction::Write, &p))?;
-            written.push(p);
-        }
-    }
-    let _ = crate::report::append_step_summary(&md);
-    Ok(written)
+/// Renders the matrix through the report sinks — its files into `dir`, GitHub's step
+/// summary and annotations, the console's verdict last — and returns the exit code.
+pub fn render(ms: MatrixSummary, dir: &Path, formats: &[Format]) -> Result<i32> {
+    let root = std::env::current_dir().unwrap_or_default();
+    let sinks: Vec<Box<dyn Sink<MatrixSummary>>> = vec![
+        Box::new(ReportFiles::new(
+            formats.to_vec(),
+            Some(dir.to_path_buf()),
+            RenderContext::default(),
+        )),
+        Box::new(Github::new(root)),
+        Box::new(Console::new()),
+    ];
+    crate::report::render_sinks(sinks, &ms)?;
+    Ok(ms.matrix.exit_code)
 }
 
 #[cfg(test)]

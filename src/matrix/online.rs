@@ -2,10 +2,10 @@
 //! servers and not on others (instant on MariaDB 11.8, a table copy on 10.5), read from each
 //! server's typed `RevisionDdl` results.
 
-use std::collections::BTreeMap;
-
-use super::fold::{Divergence, ServerColumn, ServerOutcome, ServerRun};
 use crate::online::{Blocking, RevisionDdl};
+use crate::report::matrix::{
+    Answer, DdlStatementRef, Divergence, ServerColumn, ServerOutcome, ServerRun,
+};
 use crate::report::RunSummary;
 
 /// The scenario whose steps carry the classifications.
@@ -22,8 +22,8 @@ fn revisions(report: &RunSummary) -> Vec<RevisionDdl> {
         .collect()
 }
 
-/// A statement (revision, index, sql) and each server's answer, in server order.
-type Answers = Vec<((String, usize, String), Vec<(String, Blocking)>)>;
+/// A statement and each server's answer, in server order.
+type Answers = Vec<(DdlStatementRef, Vec<(String, Blocking)>)>;
 
 pub fn divergences(runs: &[ServerRun], servers: &[ServerColumn]) -> Vec<Divergence> {
     // In the order the first server that probed them lists them (chain order).
@@ -35,7 +35,11 @@ pub fn divergences(runs: &[ServerRun], servers: &[ServerColumn]) -> Vec<Divergen
                 let Some(b) = s.verdict.blocking() else {
                     continue;
                 };
-                let key = (d.revision.clone(), s.index, s.sql.clone());
+                let key = DdlStatementRef {
+                    revision: d.revision.clone(),
+                    index: s.index,
+                    sql: s.sql.clone(),
+                };
                 match seen.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, answers)) => answers.push((col.name.clone(), b)),
                     None => seen.push((key, vec![(col.name.clone(), b)])),
@@ -44,23 +48,12 @@ pub fn divergences(runs: &[ServerRun], servers: &[ServerColumn]) -> Vec<Divergen
         }
     }
     let mut out = Vec::new();
-    for ((rev, index, sql), answers) in seen {
+    for (statement, answers) in seen {
         let (blocking, free): (Vec<_>, Vec<_>) =
             answers.iter().partition(|(_, b)| b.blocks_writes());
         if blocking.is_empty() || free.is_empty() {
             continue;
         }
-        let say = |group: &[&(String, Blocking)]| -> String {
-            let mut by: BTreeMap<Blocking, Vec<&str>> = BTreeMap::new();
-            for (name, b) in group {
-                by.entry(*b).or_default().push(name);
-            }
-            by.iter()
-                .map(|(b, names)| format!("{b} on {}", names.join(", ")))
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
-        let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
         out.push(Divergence {
             scenario: SCENARIO.into(),
             failing: blocking.iter().map(|(n, _)| n.clone()).collect(),
@@ -70,18 +63,11 @@ pub fn divergences(runs: &[ServerRun], servers: &[ServerColumn]) -> Vec<Divergen
                 .iter()
                 .map(|(n, b)| ServerOutcome {
                     server: n.clone(),
-                    status: serde_json::to_value(b)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
+                    status: Answer::Ddl(*b),
                     failure: None,
                 })
                 .collect(),
-            summary: format!(
-                "{rev} statement {index} ({sql}): {}; but {}",
-                say(&blocking),
-                say(&free)
-            ),
+            statement: Some(statement),
         });
     }
     out
@@ -90,8 +76,9 @@ pub fn divergences(runs: &[ServerRun], servers: &[ServerColumn]) -> Vec<Divergen
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matrix::fold::Peak;
     use crate::online::{Algorithm, Attempt, DdlStatement, Verdict};
+    use crate::report::matrix::{divergence_text, Peak};
+    use crate::report::RunStatus;
 
     fn run(version: &str, blocking: Blocking, algorithm: Algorithm) -> (ServerRun, ServerColumn) {
         let d = RevisionDdl {
@@ -130,7 +117,7 @@ mod tests {
                 target: name.clone(),
                 name,
                 version: Some(version.into()),
-                status: "passed".into(),
+                status: RunStatus::Passed,
                 exit_code: 0,
                 peak_memory: Peak::default(),
                 error: None,
@@ -147,7 +134,7 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].failing, ["MariaDB 10.5.23"]);
         assert_eq!(
-            d[0].summary,
+            divergence_text(&d[0]),
             "000004 statement 1 (ALTER TABLE orders MODIFY customer VARCHAR(120) NOT NULL): \
              copy (blocks writes) on MariaDB 10.5.23; but instant on MariaDB 10.11.14, MariaDB 11.8.3"
         );

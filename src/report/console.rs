@@ -8,6 +8,7 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use super::group::{shorten, Grouper};
+use super::matrix::{divergence_text, verdict_line, MatrixSummary};
 use super::sink::{Outcome, Sink};
 use super::summary::{RunStatus, RunSummary, ServerInfo};
 use super::view::scenario_short;
@@ -258,6 +259,42 @@ impl Sink for Console {
                 eprintln!("report: {}", p.display());
             }
         }
+        Ok(())
+    }
+}
+
+/// A matrix's end: its divergences, the formats only each server has, where the reports went
+/// and the verdict over every server.
+impl Sink<MatrixSummary> for Console {
+    fn finish(&mut self, ms: &MatrixSummary, done: &mut Vec<Outcome>) -> Result<()> {
+        if let Some(m) = self.multi.take() {
+            let _ = m.clear();
+        }
+        let m = &ms.matrix;
+        for d in &m.divergences {
+            eprintln!("divergence: {} {}", d.scenario, divergence_text(d));
+        }
+        for d in done.iter() {
+            match d {
+                Outcome::Report(p) => eprintln!("matrix report: {}", p.display()),
+                Outcome::StepSummary => {
+                    eprintln!("appended the matrix report to $GITHUB_STEP_SUMMARY")
+                }
+                Outcome::PerServerOnly(f) => eprintln!(
+                    "{}: about one run's findings, so only in each server's own report \
+                     (servers/<label>/{}), not for the matrix",
+                    f.name(),
+                    f.file_name()
+                ),
+            }
+        }
+        let st = match m.status {
+            RunStatus::Passed => Status::Passed,
+            RunStatus::Failed => Status::Failed,
+            RunStatus::Error => Status::Error,
+            RunStatus::Skipped => Status::Skipped,
+        };
+        eprintln!("{}", self.paint(st, &verdict_line(m)));
         Ok(())
     }
 }

@@ -1,8 +1,11 @@
 //! `ReportFiles`: the sink that writes the requested formats (`Format::NAMES`) into the
-//! run's directory, and a copy into `reports/latest` when no `--output-dir` was given.
+//! run's directory, and a copy into `reports/latest` when no `--output-dir` was given; for a
+//! matrix, the matrix's formats into the matrix's directory (each server's own reports are
+//! its child's, under `servers/<label>/`).
 
 use std::path::{Path, PathBuf};
 
+use super::matrix::{self, MatrixSummary, Rendered};
 use super::sink::{Outcome, Sink};
 use super::summary::RunSummary;
 use super::{render_all_in, write_reports, Format, RenderContext};
@@ -46,6 +49,27 @@ impl Sink for ReportFiles {
             let _ = std::fs::remove_dir_all(&latest);
             let _ = write_reports(&rendered, &latest);
         }
+        done.extend(paths.into_iter().map(Outcome::Report));
+        Ok(())
+    }
+}
+
+impl Sink<MatrixSummary> for ReportFiles {
+    fn finish(&mut self, m: &MatrixSummary, done: &mut Vec<Outcome>) -> Result<()> {
+        let dir = self.output_dir.clone().unwrap_or_else(|| {
+            PathBuf::from("reports").join(format!(
+                "{}-matrix",
+                chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+            ))
+        });
+        let mut files = Vec::new();
+        for r in matrix::render_all(m, &self.formats) {
+            match r {
+                Rendered::File(f, text) => files.push((f, text)),
+                Rendered::PerServer(f) => done.push(Outcome::PerServerOnly(f)),
+            }
+        }
+        let paths = write_reports(&files, &dir)?;
         done.extend(paths.into_iter().map(Outcome::Report));
         Ok(())
     }

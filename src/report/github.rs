@@ -1,10 +1,13 @@
 //! GitHub Actions: the markdown summary into `$GITHUB_STEP_SUMMARY`, and one `::error`
 //! (`::warning`, `::notice`) annotation per finding, at its revision's migration file;
-//! `Github` is the sink that does both when a run ends.
+//! `Github` is the sink that does both when a run ends. For a server matrix (whose children
+//! write neither): the matrix markdown once, every server's annotations once each, and one
+//! `::warning` per divergence.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::matrix::{divergence_text, MatrixSummary};
 use super::sink::{Outcome, Sink};
 use super::summary::RunSummary;
 use crate::error::Result;
@@ -38,6 +41,46 @@ impl Sink for Github {
         }
         Ok(())
     }
+}
+
+impl Sink<MatrixSummary> for Github {
+    fn finish(&mut self, m: &MatrixSummary, done: &mut Vec<Outcome>) -> Result<()> {
+        if std::env::var_os("GITHUB_STEP_SUMMARY").is_some() {
+            if let Ok(true) = append_step_summary(&super::matrix::render_markdown(m)) {
+                done.push(Outcome::StepSummary);
+            }
+        }
+        if std::env::var_os("GITHUB_ACTIONS").is_some() {
+            for a in matrix_annotations(m, &self.root) {
+                println!("{a}");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Each server's finding annotations, one line once however many servers found it, then a
+/// `::warning` per divergence (which says on which servers).
+pub fn matrix_annotations(m: &MatrixSummary, root: &Path) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in m.runs.iter().filter_map(|r| r.report.as_ref()) {
+        for a in annotations(s, root) {
+            if !out.contains(&a) {
+                out.push(a);
+            }
+        }
+    }
+    out.extend(m.matrix.divergences.iter().map(|d| {
+        format!(
+            "::warning title={}::{}",
+            escape_prop(&format!(
+                "migration-harness divergence between servers: {}",
+                d.scenario
+            )),
+            escape_data(&divergence_text(d))
+        )
+    }));
+    out
 }
 
 /// Appends the report to `$GITHUB_STEP_SUMMARY` when the variable is set.
@@ -102,4 +145,22 @@ pub fn annotations(s: &RunSummary, root: &Path) -> Vec<String> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::matrix::fixture;
+
+    #[test]
+    fn a_matrix_divergence_is_one_warning_naming_the_scenario() {
+        let a = matrix_annotations(&fixture(), Path::new("/repo"));
+        assert_eq!(
+            a,
+            [
+                "::warning title=migration-harness divergence between servers%3A upgrade::\
+              fails on MariaDB 10.5.23 only: 4161 at 000002 — Unknown data type: 'UUID'"
+            ]
+        );
+    }
 }

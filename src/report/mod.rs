@@ -2,6 +2,7 @@
 //! GitHub), the `RunSummary` the collector folds, and one renderer per format (markdown and
 //! HTML through askama, JSON, JUnit, …), each registered once in `format.rs`'s
 //! `Format::NAMES` and `render.rs`'s `render_all_in`. Adding a format: docs/architecture.md.
+//! `matrix/` is the server matrix's data and renderers, rendered through the same sinks.
 
 mod codequality;
 mod collect;
@@ -15,6 +16,7 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+pub mod matrix;
 pub mod merge;
 pub mod online;
 pub mod pr_comment;

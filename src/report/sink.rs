@@ -3,12 +3,15 @@
 //! (its runner emits `TestEvent`s, one reporter fans them out to the display and the
 //! structured outputs; `nextest-runner/src/reporter/`). At the end, every sink renders from
 //! the `RunSummary` the collector folded from that same stream: there is no second source.
+//! A sink is generic over what it renders: a server matrix renders its `MatrixSummary`
+//! through the same sinks (`Sink<MatrixSummary>`) and the same `render` fan-out.
 
 use std::path::PathBuf;
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::collect::Collector;
+use super::format::Format;
 use super::summary::RunSummary;
 use crate::error::{HarnessError, Internal, Result};
 use crate::scenario::Event;
@@ -20,15 +23,18 @@ pub enum Outcome {
     Report(PathBuf),
     /// The markdown report was appended to `$GITHUB_STEP_SUMMARY`.
     StepSummary,
+    /// A requested format that only each server's own report has (a matrix's SARIF).
+    PerServerOnly(Format),
 }
 
-pub trait Sink: Send {
+/// Renders `R`: a run's `RunSummary` (the default) or a matrix's `MatrixSummary`.
+pub trait Sink<R = RunSummary>: Send {
     /// Each event as it happens (live progress). Most sinks wait for the summary instead.
     fn event(&mut self, _ev: &Event) {}
 
-    /// The run is over: `summary` is what the collector folded. `done` holds what the sinks
-    /// before this one did; push onto it what this one did.
-    fn finish(&mut self, summary: &RunSummary, done: &mut Vec<Outcome>) -> Result<()>;
+    /// The run is over: `report` is what was folded (for a run, by the collector). `done`
+    /// holds what the sinks before this one did; push onto it what this one did.
+    fn finish(&mut self, report: &R, done: &mut Vec<Outcome>) -> Result<()>;
 }
 
 pub struct Dispatcher {
@@ -71,14 +77,14 @@ impl Dispatcher {
     }
 }
 
-/// Lets every sink render `summary`, in order (a merge renders a folded summary this way).
-/// A sink that fails does not keep the others (the console's verdict above all) from
-/// rendering; the first failure is the error.
-pub fn render(sinks: Vec<Box<dyn Sink>>, summary: &RunSummary) -> Result<()> {
+/// Lets every sink render `report`, in order (a merge renders a folded summary this way, a
+/// matrix its matrix). A sink that fails does not keep the others (the console's verdict
+/// above all) from rendering; the first failure is the error.
+pub fn render<R>(sinks: Vec<Box<dyn Sink<R>>>, report: &R) -> Result<()> {
     let mut done = Vec::new();
     let mut first_error = None;
     for mut s in sinks {
-        if let Err(e) = s.finish(summary, &mut done) {
+        if let Err(e) = s.finish(report, &mut done) {
             first_error.get_or_insert(e);
         }
     }

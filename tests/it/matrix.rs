@@ -87,9 +87,50 @@ fn uuid_column_fails_on_mariadb_10_5_only_and_is_a_divergence() {
     );
 }
 
+/// A test case's name and its failure's message.
+type Case = (String, Option<String>);
+
+/// Each `<testsuite>`'s name and its cases, from a JUnit file.
+fn junit_suites(xml: &str) -> Vec<(String, Vec<Case>)> {
+    use quick_xml::events::Event;
+    let attr = |e: &quick_xml::events::BytesStart, name: &str| {
+        e.try_get_attribute(name)
+            .unwrap()
+            .map(|a| {
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .unwrap()
+                    .into_owned()
+            })
+            .unwrap_or_default()
+    };
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut suites: Vec<(String, Vec<Case>)> = Vec::new();
+    loop {
+        match reader.read_event().expect("well-formed JUnit XML") {
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                b"testsuite" => suites.push((attr(&e, "name"), Vec::new())),
+                b"testcase" => {
+                    let suite = suites.last_mut().expect("a case inside a suite");
+                    suite.1.push((attr(&e, "name"), None));
+                }
+                b"failure" | b"error" => {
+                    let case = suites.last_mut().and_then(|s| s.1.last_mut());
+                    case.expect("a failure inside a case").1 = Some(attr(&e, "message"));
+                }
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    suites
+}
+
 #[test]
-fn servers_that_both_fail_differently_diverge_each_quoted() {
+fn servers_that_both_fail_differently_diverge_each_quoted_in_every_format() {
     // 10.5 refuses the UUID type (4161), 10.11 the UUID_v7() default (1901).
+    let summary_dir = tempfile::tempdir().unwrap();
+    let step_summary = summary_dir.path().join("step-summary.md");
     let run = common::harness(
         &[
             "--config",
@@ -99,9 +140,9 @@ fn servers_that_both_fail_differently_diverge_each_quoted() {
             "--scenario",
             "upgrade",
             "--format",
-            "md,json",
+            "md,html,json,junit,sarif",
         ],
-        &[],
+        &[("GITHUB_STEP_SUMMARY", step_summary.to_str().unwrap())],
     );
     assert_eq!(
         run.code, 1,
@@ -132,6 +173,65 @@ fn servers_that_both_fail_differently_diverge_each_quoted() {
     }
     let md = run.file("report.md");
     assert!(md.contains(&format!("- **upgrade** {summary}")), "{md}");
+
+    // The same sinks as a run: every format the matrix has is a file beside report.md.
+    for f in ["report.md", "report.html", "report.json", "junit.xml"] {
+        assert!(run.out.path().join(f).exists(), "no matrix {f}");
+    }
+    // SARIF is about one run's findings: each server's own report has it, the matrix not.
+    assert!(!run.out.path().join("report.sarif").exists());
+    assert!(run
+        .out
+        .path()
+        .join("servers/mariadb-10.5/report.sarif")
+        .exists());
+    assert!(
+        run.stderr
+            .contains("sarif: about one run's findings, so only in each server's own report"),
+        "{}",
+        run.stderr
+    );
+
+    let suites = junit_suites(&run.file("junit.xml"));
+    let names: Vec<&str> = suites.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(suites.len(), 2, "one suite per server: {names:?}");
+    assert!(names[0].starts_with("MariaDB 10.5."), "{names:?}");
+    assert!(names[1].starts_with("MariaDB 10.11."), "{names:?}");
+    for ((_, cases), code) in suites.iter().zip(["4161", "1901"]) {
+        assert_eq!(cases.len(), 1, "one case per scenario: {cases:?}");
+        let (name, failure) = &cases[0];
+        assert!(name.starts_with("upgrade"), "{name}");
+        let failure = failure.as_deref().expect("a failing case");
+        assert!(
+            failure.starts_with(&format!("{code} at 000002")),
+            "{failure}"
+        );
+    }
+
+    let html = run.file("report.html");
+    assert!(
+        html.contains("<thead><tr><th>Scenario</th><th>MariaDB 10.5."),
+        "{html}"
+    );
+    assert_eq!(html.matches("<tr class=\"scenario\">").count(), 1, "{html}");
+    assert_eq!(html.matches("<td class=\"cell fail\"").count(), 2, "{html}");
+
+    // The matrix's markdown lands in the step summary once; the children write none.
+    let written = std::fs::read_to_string(&step_summary).unwrap();
+    assert_eq!(written, format!("{md}\n"));
+    assert_eq!(written.matches("# Server Matrix").count(), 1, "{written}");
+    assert!(
+        run.stderr
+            .contains("appended the matrix report to $GITHUB_STEP_SUMMARY"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("matrix FAILED — NO-GO: 2 servers, 1 divergence, exit code 1"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

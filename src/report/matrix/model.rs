@@ -1,9 +1,22 @@
 //! The matrix as data: each server's run, the scenario × server cells, the divergences
-//! between servers and the verdict, which `fold` computes and the renderers print.
+//! between servers and the verdict, which `matrix::fold` computes and the renderers beside
+//! this file print. It sits below both `report` and `matrix` so the report sinks can render
+//! it without `report` importing `matrix`.
 
-use crate::report::RunSummary;
-use crate::scenario::Status;
 use serde::{Deserialize, Serialize};
+
+use crate::online::Blocking;
+use crate::report::{RunStatus, RunSummary};
+use crate::scenario::{Status, StepAction};
+
+/// What the matrix sinks render: the folded matrix, each server's run (their reports are
+/// embedded in report.json) and the project's name for the titles.
+#[derive(Debug, Clone)]
+pub struct MatrixSummary {
+    pub project: String,
+    pub matrix: Matrix,
+    pub runs: Vec<ServerRun>,
+}
 
 /// What one server's child run left behind.
 #[derive(Debug, Clone)]
@@ -40,7 +53,8 @@ pub struct ServerColumn {
     /// `MariaDB 10.5.23` from the server's own version string, else the label.
     pub name: String,
     pub version: Option<String>,
-    pub status: String,
+    /// The server's own verdict; `error` when it left no report.
+    pub status: RunStatus,
     pub exit_code: i32,
     pub peak_memory: Peak,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -99,7 +113,7 @@ pub struct Failure {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
     /// The step's action, for a failure without a server code.
-    pub action: String,
+    pub action: StepAction,
     pub message: String,
 }
 
@@ -124,7 +138,7 @@ impl std::fmt::Display for Failure {
 impl Cell {
     /// What makes two servers' outcomes differ: the status, the failing revision and the
     /// server code (not the wording, which differs between MariaDB and MySQL).
-    pub(super) fn outcome_key(&self) -> (CellStatus, Option<&str>, Option<u64>) {
+    pub fn outcome_key(&self) -> (CellStatus, Option<&str>, Option<u64>) {
         let f = self.failure.as_ref();
         (
             self.status,
@@ -133,7 +147,7 @@ impl Cell {
         )
     }
 
-    pub(super) fn is_bad(&self) -> bool {
+    pub fn is_bad(&self) -> bool {
         matches!(self.status, CellStatus::Failed | CellStatus::Error)
     }
 }
@@ -146,29 +160,52 @@ pub struct MatrixRow {
     pub cells: Vec<Cell>,
 }
 
+/// A scenario whose outcome differs between servers, or (with `statement`) one online-DDL
+/// statement that blocks writes on some servers only. The renderers word it
+/// (`fails on MariaDB 10.5.23 only: 1064 at r7 — …`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Divergence {
     pub scenario: String,
+    /// The servers that failed (for a statement: where it blocks writes).
     pub failing: Vec<String>,
     pub passing: Vec<String>,
     /// Every server with a result, its status and its own failure.
     pub outcomes: Vec<ServerOutcome>,
-    /// `fails on MariaDB 10.5.23 only: 1064 at r7 — You have an error …`
-    pub summary: String,
+    /// The online-DDL statement the servers answered differently.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<DdlStatementRef>,
+}
+
+/// Which statement of the chain: its revision, its position in the revision, its SQL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DdlStatementRef {
+    pub revision: String,
+    pub index: usize,
+    pub sql: String,
 }
 
 /// One server's outcome of a diverging scenario.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServerOutcome {
     pub server: String,
-    pub status: String,
+    pub status: Answer,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
 }
 
+/// A server's answer in a divergence: the scenario's status, or for an online-DDL
+/// statement how much it blocks (`instant`, `copy`, …). Written as the bare word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Answer {
+    Status(CellStatus),
+    Ddl(Blocking),
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Matrix {
-    pub status: String,
+    /// Over every server: the worst exit code's verdict (`skipped`: nothing tested).
+    pub status: RunStatus,
     pub exit_code: i32,
     pub servers: Vec<ServerColumn>,
     pub scenarios: Vec<MatrixRow>,
