@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{Aspect, ScenarioFile, Start};
-pub use super::step_kind::{StepAction, StepPhase};
+use super::model::{Aspect, Expect, ScenarioFile, Start};
+pub use super::step_kind::{StepAction, StepPhase, WalkLeg};
 use crate::config::StrictnessKey;
 use crate::data::{DataLoss, SeedReport};
 use crate::db::ServerError;
@@ -100,6 +100,12 @@ pub struct StepResult {
     /// `"phase": "prepare"` on the former; the latter is the default and left out).
     #[serde(default, skip_serializing_if = "StepPhase::is_exercise")]
     pub phase: StepPhase,
+    /// The walk's per-revision results: which leg (`up`, `down`, `up_again`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub walk: Option<WalkLeg>,
+    /// What a `sql` step expected of its statement (`ok`, `error`, `error:1062`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expect>,
     /// Human line: `upgrade c682ef478e45 → head`.
     pub title: String,
     pub status: Status,
@@ -156,6 +162,8 @@ impl StepResult {
         StepResult {
             action,
             phase: StepPhase::Exercise,
+            walk: None,
+            expect: None,
             title: title.into(),
             status: Status::Passed,
             revision: None,

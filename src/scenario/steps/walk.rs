@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::super::context::RunContext;
-use super::super::result::{Status, StepAction, StepResult, WarningKind};
+use super::super::result::{Status, StepAction, StepResult, WalkLeg, WarningKind};
 use super::super::state::{ScenarioState, StepOutcome};
 use super::common::{again_after_downgrade, from_execution};
 use super::halfapplied::measure;
@@ -305,6 +305,7 @@ impl Walk<'_> {
             let e = ctx.driver.upgrade(&db, &target).await;
             let title = format!("walk up: upgrade → {rev}");
             let mut r = from_execution(StepAction::Upgrade, title, &e, Some(rev.clone()));
+            r.walk = Some(WalkLeg::Up);
             if r.status == Status::Passed {
                 match self.tracker.snapshot(ctx, &db, Some(&e)).await {
                     Ok(s) => {
@@ -366,6 +367,7 @@ impl Walk<'_> {
         let e = ctx.driver.downgrade(&db, &target).await;
         let title = format!("walk down: downgrade {rev} → {to_name}");
         let mut r = from_execution(StepAction::Downgrade, title, &e, Some(rev.clone()));
+        r.walk = Some(WalkLeg::Down);
         r.revision = Some(rev.clone());
         if r.status != Status::Passed {
             if let Some(err) = &e.error {
@@ -488,6 +490,7 @@ impl Walk<'_> {
         let e = ctx.driver.upgrade(&db, &target).await;
         let title = format!("walk up again: upgrade → {rev}");
         let mut r = from_execution(StepAction::Upgrade, title, &e, Some(rev.to_string()));
+        r.walk = Some(WalkLeg::UpAgain);
         r.revision = Some(rev.to_string());
         again_after_downgrade(&mut r, &e);
         if r.status == Status::Passed {
