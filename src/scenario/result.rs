@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::model::{Aspect, Expect, ScenarioFile, Start};
 pub use super::step_kind::{StepAction, StepPhase, WalkLeg};
 use crate::config::StrictnessKey;
-use crate::data::{DataLoss, SeedReport};
+use crate::data::{DataLoss, QueryRows, SeedReport};
 use crate::db::ServerError;
 use crate::driver::FailedStatement;
 use crate::findings::{Defect, SchemaDifference};
@@ -152,6 +152,9 @@ pub struct StepResult {
     /// What the step found wrong, typed; the report folds them into findings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub defects: Vec<Defect>,
+    /// `assert_query`: the rows expected and the rows the query returned, when they differ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<Box<QueryRows>>,
     /// `online_ddl`: how each schema change of the revision holds up writers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub online_ddl: Option<Box<RevisionDdl>>,
@@ -182,6 +185,7 @@ impl StepResult {
             demoted: None,
             check: None,
             defects: vec![],
+            query: None,
             online_ddl: None,
         }
     }

@@ -18,6 +18,7 @@ pub enum StepAction {
     ReferenceSnapshot,
     AssertSchemaEquals,
     AssertVersion,
+    AssertQuery,
     ReportDiff,
     Sql,
     SeedData,
@@ -50,6 +51,7 @@ impl StepAction {
             StepAction::ReferenceSnapshot => "reference_snapshot",
             StepAction::AssertSchemaEquals => "assert_schema_equals",
             StepAction::AssertVersion => "assert_version",
+            StepAction::AssertQuery => "assert_query",
             StepAction::ReportDiff => "report_diff",
             StepAction::Sql => "sql",
             StepAction::SeedData => "seed_data",
@@ -146,6 +148,10 @@ mod tests {
                 target: "head".into(),
             },
             Step::AssertSchemaEquals { name: "a".into() },
+            Step::AssertQuery {
+                sql: "SELECT 1".into(),
+                rows: vec![vec![Some("1".into())]],
+            },
             Step::SeedData,
             Step::ChainChecks,
             Step::RoundTrips {
