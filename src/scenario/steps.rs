@@ -8,6 +8,7 @@ mod common;
 mod compat;
 mod deploy;
 mod error;
+mod failure;
 mod fork;
 mod halfapplied;
 mod online;
