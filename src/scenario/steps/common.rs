@@ -6,7 +6,7 @@ use mysql_async::prelude::Queryable;
 use super::super::context::RunContext;
 use super::super::model::Expect;
 use super::super::result::{StepAction, StepResult};
-use super::failure::{CallFailed, How, StopLine};
+use super::failure::{CallFailed, Failed, How, StopLine, Tried};
 use crate::db::DbError;
 use crate::db::ServerError;
 use crate::driver::{DbTarget, Execution, Outcome, Target};
@@ -134,15 +134,8 @@ pub fn from_execution(
     }
 }
 
-/// Whether a failed call was the first of its kind or an upgrade again after a downgrade.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Tried {
-    First,
-    AgainAfterDowngrade,
-}
-
-/// A failed call's defect summary: `upgrade of 3e51 failed: 1060 …`,
-/// `upgrade of 3e51 again after its downgrade failed: …`, `downgrade failed: …`.
+/// A failed call's defect summary (`upgrade of 3e51 failed: 1060 …`): the server's error,
+/// else the tool's last words.
 pub(crate) fn failed_summary(
     action: StepAction,
     tried: Tried,
@@ -153,14 +146,13 @@ pub(crate) fn failed_summary(
         Some(err) => err.to_string(),
         None => crate::driver::process::last_line(&e.log()),
     };
-    let again = match tried {
-        Tried::First => "",
-        Tried::AgainAfterDowngrade => " again after its downgrade",
-    };
-    match revision {
-        Some(r) => format!("{action} of {r}{again} failed: {why}"),
-        None => format!("{action} failed: {why}"),
+    Failed {
+        action,
+        tried,
+        revision: revision.map(str::to_string),
+        why,
     }
+    .to_string()
 }
 
 /// An upgrade failing after a downgrade undid it (the walk's way up again, a scenario's

@@ -5,8 +5,40 @@
 
 use std::fmt;
 
+use super::super::result::StepAction;
 use crate::db::ServerError;
 use crate::driver::{FailurePoint, StatementAt};
+
+/// Whether a failed call was the first of its kind or an upgrade again after a downgrade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tried {
+    First,
+    AgainAfterDowngrade,
+}
+
+/// A failed migration call as a defect summarises it: `upgrade of 3e51 failed: 1060 …`,
+/// `upgrade of 3e51 again after its downgrade failed: …`, `downgrade failed: …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failed {
+    pub action: StepAction,
+    pub tried: Tried,
+    pub revision: Option<String>,
+    /// The server's error, else the tool's last words.
+    pub why: String,
+}
+
+impl fmt::Display for Failed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let again = match self.tried {
+            Tried::First => "",
+            Tried::AgainAfterDowngrade => " again after its downgrade",
+        };
+        match &self.revision {
+            Some(r) => write!(f, "{} of {r}{again} failed: {}", self.action, self.why),
+            None => write!(f, "{} failed: {}", self.action, self.why),
+        }
+    }
+}
 
 /// A detail line of a failed call: where it stopped, or what it had already applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,6 +254,27 @@ mod tests {
             exited.to_string(),
             "`flask db upgrade` failed (exit 1): boom"
         );
+    }
+
+    #[test]
+    fn a_summary_says_which_call_of_which_revision_failed_and_whether_again() {
+        let again = Failed {
+            action: StepAction::Upgrade,
+            tried: Tried::AgainAfterDowngrade,
+            revision: Some("3e51".into()),
+            why: "1060 Duplicate column name 'x'".into(),
+        };
+        assert_eq!(
+            again.to_string(),
+            "upgrade of 3e51 again after its downgrade failed: 1060 Duplicate column name 'x'"
+        );
+        let bare = Failed {
+            action: StepAction::Downgrade,
+            tried: Tried::First,
+            revision: None,
+            why: "boom".into(),
+        };
+        assert_eq!(bare.to_string(), "downgrade failed: boom");
     }
 
     #[test]
