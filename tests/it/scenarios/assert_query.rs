@@ -7,10 +7,14 @@ use crate::common;
 use common::{copy_dir, harness, repo};
 use serde_json::Value;
 
-const BACKFILLED: &str = r#"
-id = "book-slugs"
-title = "Every book gets a slug"
-summary = "the slug migration backfills every existing book"
+/// A scenario whose books (`books`, the VALUES of an INSERT) exist before the slug
+/// migration, followed by `checks` after it.
+fn scenario(id: &str, books: &str, checks: &str) -> String {
+    format!(
+        r#"
+id = "{id}"
+title = "Book slugs"
+summary = "what the slug migration does to existing books"
 
 [[steps]]
 action = "upgrade"
@@ -23,13 +27,18 @@ expect = "ok"
 
 [[steps]]
 action = "sql"
-sql = "INSERT INTO books (author_id, title) VALUES (1, 'Rust Book'), (1, 'Rust Book')"
+sql = "INSERT INTO books (author_id, title) VALUES {books}"
 expect = "ok"
 
 [[steps]]
 action = "upgrade"
 target = "head"
+{checks}"#
+    )
+}
 
+/// The backfill as it is: every book gets its slug, ids keep them apart.
+const BACKFILLED: &str = r#"
 [[steps]]
 action = "assert_query"
 sql = "SELECT slug, isbn FROM books ORDER BY id"
@@ -41,30 +50,8 @@ sql = "SELECT count(*) FROM books WHERE slug IS NULL"
 rows = [[0]]
 "#;
 
-/// The same data, expecting what the backfill does not do; and a query that would write.
+/// Expecting what the backfill does not do; and a query that would write.
 const WRONG: &str = r#"
-id = "book-slugs-wrong"
-title = "Slugs without ids"
-summary = "expects slugs the migration does not write"
-
-[[steps]]
-action = "upgrade"
-target = "20240201000000"
-
-[[steps]]
-action = "sql"
-sql = "INSERT INTO authors (id, name) VALUES (1, 'Ann')"
-expect = "ok"
-
-[[steps]]
-action = "sql"
-sql = "INSERT INTO books (author_id, title) VALUES (1, 'Rust Book')"
-expect = "ok"
-
-[[steps]]
-action = "upgrade"
-target = "head"
-
 [[steps]]
 action = "assert_query"
 sql = "SELECT slug FROM books"
@@ -86,8 +73,15 @@ fn project() -> tempfile::TempDir {
     copy_dir(&repo().join("examples/dbmate"), d.path());
     let dir = d.path().join("scenarios");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("book-slugs.toml"), BACKFILLED).unwrap();
-    std::fs::write(dir.join("book-slugs-wrong.toml"), WRONG).unwrap();
+    let two = "(1, 'Rust Book'), (1, 'Rust Book')";
+    let one = "(1, 'Rust Book')";
+    let files = [
+        ("book-slugs", scenario("book-slugs", two, BACKFILLED)),
+        ("book-slugs-wrong", scenario("book-slugs-wrong", one, WRONG)),
+    ];
+    for (id, text) in files {
+        std::fs::write(dir.join(format!("{id}.toml")), text).unwrap();
+    }
     d
 }
 
