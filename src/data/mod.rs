@@ -6,6 +6,7 @@
 mod compare;
 mod generate;
 mod io;
+mod rows;
 mod seeded;
 
 pub use compare::{
@@ -14,4 +15,5 @@ pub use compare::{
 };
 pub use generate::{generate, generate_with, InsertPlan, RowRef, SeedOptions, SeedPlan, SeedShape};
 pub use io::{apply_seed, read_contents};
+pub use rows::{cell_of, rows_text, written_rows, QueryRows, Row};
 pub use seeded::{SeedIssue, SeedNote, SeedNotes, SeedReport, TableSeed};

@@ -28,8 +28,8 @@ pub use error::{DriverError, TargetError, VersionMismatch};
 pub use sqldir::SqlDirDriver;
 pub use sqlsplit::split_statements;
 pub use statement::{
-    line_in, FailedStatement, FailurePoint, SourceLine, StatementOutcome, StatementPosition,
-    StatementRecord, StatementSource,
+    line_in, FailedStatement, FailurePoint, SourceLine, StatementAt, StatementOutcome,
+    StatementPosition, StatementRecord, StatementSource,
 };
 
 use crate::config::{Config, ToolKind};

@@ -173,11 +173,27 @@ impl FailurePoint {
         })
     }
 
-    /// "statement 3 of 5" or "statement 3".
-    pub fn position(&self) -> String {
+    /// Where it stopped: `statement 3 of 5`, or `statement 3` when the total is not known.
+    pub fn position(&self) -> StatementAt {
+        StatementAt {
+            index: self.index,
+            total: self.total,
+        }
+    }
+}
+
+/// Statement `index` (1-based) of a migration, of `total` when known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatementAt {
+    pub index: usize,
+    pub total: Option<usize>,
+}
+
+impl std::fmt::Display for StatementAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.total {
-            Some(t) => format!("statement {} of {t}", self.index),
-            None => format!("statement {}", self.index),
+            Some(t) => write!(f, "statement {} of {t}", self.index),
+            None => write!(f, "statement {}", self.index),
         }
     }
 }
@@ -242,7 +258,12 @@ mod tests {
         assert_eq!(f.revision.as_deref(), Some("b"));
         assert_eq!(f.index, 3);
         assert_eq!(f.applied_before.len(), 2);
-        assert_eq!(f.position(), "statement 3");
+        assert_eq!(f.position().to_string(), "statement 3");
+        let counted = FailurePoint {
+            total: Some(5),
+            ..f
+        };
+        assert_eq!(counted.position().to_string(), "statement 3 of 5");
         assert!(FailurePoint::of(&s[..3]).is_none());
     }
 }

@@ -55,8 +55,14 @@ impl SchemaDifference {
     /// Two sightings show the same difference: the same change, whatever the notes and a
     /// column's ordinal position (compared only as a warning, never a difference).
     pub fn same_change(&self, other: &SchemaDifference) -> bool {
-        without_positions(&self.change) == without_positions(&other.change)
+        same_change(&self.change, &other.change)
     }
+}
+
+/// The same change, whatever a column's ordinal position (compared only as a warning,
+/// never a difference).
+pub fn same_change(a: &Change, b: &Change) -> bool {
+    without_positions(a) == without_positions(b)
 }
 
 /// Every difference of `changes`, with nothing more known about it.

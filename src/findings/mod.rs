@@ -4,7 +4,7 @@
 
 mod difference;
 
-pub use difference::{differences, joined, DiffNote, SchemaDifference};
+pub use difference::{differences, joined, same_change, DiffNote, SchemaDifference};
 
 use std::sync::LazyLock;
 

@@ -61,13 +61,12 @@ impl Grouper {
     }
 
     /// Groups `(message, revision)` pairs by template, keeping the order of first sight.
-    /// A member without a revision of its own is listed under the first id its text names.
+    /// The revisions listed are the members' own (typed), never ids read out of the text.
     pub fn group(&self, items: impl IntoIterator<Item = (String, Option<String>)>) -> Vec<Group> {
         let mut groups: Vec<Group> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         for (msg, rev) in items {
-            let (template, named) = self.template(&msg);
-            let rev = rev.or(named);
+            let (template, _) = self.template(&msg);
             let i = *index.entry(template.clone()).or_insert_with(|| {
                 groups.push(Group {
                     template,
@@ -190,9 +189,9 @@ mod tests {
         let g = grouper();
         let groups = g.group(
             [
-                ("000002 has an empty downgrade", None),
-                ("000003 has an empty downgrade", None),
-                ("000004 has an empty downgrade", None),
+                ("000002 has an empty downgrade", Some("000002")),
+                ("000003 has an empty downgrade", Some("000003")),
+                ("000004 has an empty downgrade", Some("000004")),
                 ("downgrade of 000005 failed: 1091", Some("000005")),
             ]
             .map(|(m, r)| (m.to_string(), r.map(str::to_string))),
@@ -204,6 +203,21 @@ mod tests {
             "3 × ‹rev› has an empty downgrade — 000002 … 000004"
         );
         assert_eq!(g.full(&groups[1]), "downgrade of 000005 failed: 1091");
+    }
+
+    #[test]
+    fn the_revisions_listed_are_the_members_own_not_ids_in_their_text() {
+        let g = grouper();
+        let groups = g.group(
+            [
+                ("000002 and 000003 differ", None),
+                ("000003 and 000004 differ", None),
+            ]
+            .map(|(m, r): (&str, Option<&str>)| (m.to_string(), r.map(str::to_string))),
+        );
+        assert_eq!(groups.len(), 1);
+        assert!(groups[0].revisions.is_empty(), "{:?}", groups[0].revisions);
+        assert_eq!(g.full(&groups[0]), "2 × 000002 and 000003 differ");
     }
 
     #[test]

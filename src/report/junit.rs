@@ -9,20 +9,28 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::summary::RunSummary;
-use crate::scenario::{ScenarioResult, Status, StepResult};
+use crate::scenario::{ScenarioResult, Status, StepAction, StepPhase, StepResult};
 
-/// `walk down 000021`: the step's title up to its first colon, with the revision it ran
-/// when the title does not already name it.
+/// `walk down 000021`: the case is named from what the step is, as data — the phase
+/// (`prepare`), the walk's leg, the command a model check ran, what a `sql` step expected
+/// (its statement is in the title), the step family of a
+/// per-revision action (`round trip`, `deploy`) — followed by the revision; any other step
+/// by its title, with the revision it ran when the title does not already name it.
 fn case_name(st: &StepResult) -> String {
-    let (label, prefixed) = match st.title.split_once(": ") {
-        Some((l, _)) => (l.trim(), true),
-        None => (st.title.trim(), false),
+    let short = match (st.phase, st.walk, st.action, &st.command, st.expect) {
+        (StepPhase::Prepare, ..) => Some("prepare".to_string()),
+        (_, Some(leg), ..) => Some(leg.name().to_string()),
+        (_, None, StepAction::ModelCheck, Some(command), _) => Some(format!("`{command}`")),
+        (_, None, StepAction::Sql, _, Some(expect)) => {
+            Some(format!("sql expecting {}", String::from(expect)))
+        }
+        (_, None, action, ..) => action.family().map(str::to_string),
     };
-    match &st.revision {
-        Some(r) if label.contains(r.as_str()) => label.to_string(),
-        Some(r) if prefixed => format!("{label} {r}"),
-        Some(r) => format!("{label} (at {r})"),
-        None => label.to_string(),
+    match (short, &st.revision) {
+        (Some(s), Some(r)) => format!("{s} {r}"),
+        (Some(s), None) => s,
+        (None, Some(r)) if !st.title.contains(r.as_str()) => format!("{} (at {r})", st.title),
+        (None, _) => st.title.clone(),
     }
 }
 
@@ -179,4 +187,77 @@ pub fn render_junit(s: &RunSummary) -> String {
         report.add_test_suite(scenario_suite(sc));
     }
     report.to_string().expect("junit serialises")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::WalkLeg;
+
+    fn step(action: StepAction, title: &str, revision: Option<&str>) -> StepResult {
+        StepResult {
+            revision: revision.map(str::to_string),
+            ..StepResult::new(action, title)
+        }
+    }
+
+    #[test]
+    fn the_walks_legs_are_named_by_the_leg_and_the_revision() {
+        for (leg, action, name) in [
+            (WalkLeg::Up, StepAction::Upgrade, "walk up r2"),
+            (WalkLeg::Down, StepAction::Downgrade, "walk down r2"),
+            (WalkLeg::UpAgain, StepAction::Upgrade, "walk up again r2"),
+        ] {
+            let mut st = step(action, "any words: r2 → r1", Some("r2"));
+            st.walk = Some(leg);
+            assert_eq!(case_name(&st), name);
+        }
+    }
+
+    #[test]
+    fn preparation_and_step_families_are_named_without_their_description() {
+        let mut st = step(StepAction::Upgrade, "get ready somehow", Some("b1"));
+        st.phase = StepPhase::Prepare;
+        assert_eq!(case_name(&st), "prepare b1");
+        let deploy = step(
+            StepAction::Deploy,
+            "deploy as production runs it",
+            Some("h"),
+        );
+        assert_eq!(case_name(&deploy), "deploy h");
+        let trips = step(StepAction::RoundTrips, "round trips for all", None);
+        assert_eq!(case_name(&trips), "round trips");
+    }
+
+    #[test]
+    fn a_model_check_is_named_by_the_command_it_ran() {
+        let mut st = step(StepAction::ModelCheck, "model matches schema", None);
+        assert_eq!(case_name(&st), "model matches schema");
+        st.command = Some("flask db check".into());
+        assert_eq!(case_name(&st), "`flask db check`");
+    }
+
+    #[test]
+    fn a_sql_step_is_named_by_what_it_expected_not_by_its_statement() {
+        let mut st = step(
+            StepAction::Sql,
+            "sql expecting ok: INSERT INTO t VALUES ('a: b')",
+            None,
+        );
+        st.expect = Some(crate::scenario::model::Expect::Error(1062));
+        assert_eq!(case_name(&st), "sql expecting error:1062");
+    }
+
+    #[test]
+    fn a_title_with_a_colon_of_its_own_is_not_cut() {
+        // An application command may hold `: `; the old cut named the case after half of it.
+        let st = step(
+            StepAction::AppCommand,
+            "`sh -c 'echo a: b'` expecting ok",
+            Some("r3"),
+        );
+        assert_eq!(case_name(&st), "`sh -c 'echo a: b'` expecting ok (at r3)");
+        let named = step(StepAction::Upgrade, "upgrade → head (r3)", Some("r3"));
+        assert_eq!(case_name(&named), "upgrade → head (r3)");
+    }
 }

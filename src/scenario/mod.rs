@@ -20,4 +20,4 @@ pub use model::{Expect, ScenarioFile, Start, Step};
 pub use plan::{plan, Disposition, Plan, PlannedScenario};
 pub use result::{ScenarioResult, Status, StepResult};
 pub use runner::run_plan;
-pub use step_kind::{StepAction, StepPhase};
+pub use step_kind::{StepAction, StepPhase, WalkLeg};

@@ -109,6 +109,13 @@ pub enum Step {
     AssertVersion {
         target: String,
     },
+    /// Runs a read-only query on the scenario's database and compares the rows it returns
+    /// (as text, NULL apart) with `rows` (`[["0"]]`; `"null"` for NULL), in order.
+    AssertQuery {
+        sql: String,
+        #[serde(deserialize_with = "crate::data::written_rows")]
+        rows: Vec<crate::data::Row>,
+    },
     /// Records the diff between two snapshots (no verdict).
     ReportDiff {
         from: String,
@@ -179,6 +186,7 @@ impl Step {
             Step::ReferenceSnapshot { .. } => StepAction::ReferenceSnapshot,
             Step::AssertSchemaEquals { .. } => StepAction::AssertSchemaEquals,
             Step::AssertVersion { .. } => StepAction::AssertVersion,
+            Step::AssertQuery { .. } => StepAction::AssertQuery,
             Step::ReportDiff { .. } => StepAction::ReportDiff,
             Step::Sql { .. } => StepAction::Sql,
             Step::SeedData => StepAction::SeedData,
@@ -206,6 +214,7 @@ impl Step {
         match self {
             Step::AssertSchemaEquals { .. }
             | Step::AssertVersion { .. }
+            | Step::AssertQuery { .. }
             | Step::AssertDataPreserved
             | Step::Probes { .. }
             | Step::AppCommand { .. }
@@ -243,6 +252,7 @@ impl Step {
             | Step::ReferenceSnapshot { .. }
             | Step::AssertSchemaEquals { .. }
             | Step::AssertVersion { .. }
+            | Step::AssertQuery { .. }
             | Step::ReportDiff { .. }
             | Step::Sql { .. }
             | Step::SeedData

@@ -2,10 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{Aspect, ScenarioFile, Start};
-pub use super::step_kind::{StepAction, StepPhase};
+use super::model::{Aspect, Expect, ScenarioFile, Start};
+pub use super::step_kind::{StepAction, StepPhase, WalkLeg};
 use crate::config::StrictnessKey;
-use crate::data::{DataLoss, SeedReport};
+use crate::data::{DataLoss, QueryRows, SeedReport};
 use crate::db::ServerError;
 use crate::driver::FailedStatement;
 use crate::findings::{Defect, SchemaDifference};
@@ -100,6 +100,12 @@ pub struct StepResult {
     /// `"phase": "prepare"` on the former; the latter is the default and left out).
     #[serde(default, skip_serializing_if = "StepPhase::is_exercise")]
     pub phase: StepPhase,
+    /// The walk's per-revision results: which leg (`up`, `down`, `up_again`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub walk: Option<WalkLeg>,
+    /// What a `sql` step expected of its statement (`ok`, `error`, `error:1062`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expect>,
     /// Human line: `upgrade c682ef478e45 → head`.
     pub title: String,
     pub status: Status,
@@ -146,6 +152,9 @@ pub struct StepResult {
     /// What the step found wrong, typed; the report folds them into findings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub defects: Vec<Defect>,
+    /// `assert_query`: the rows expected and the rows the query returned, when they differ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<Box<QueryRows>>,
     /// `online_ddl`: how each schema change of the revision holds up writers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub online_ddl: Option<Box<RevisionDdl>>,
@@ -156,6 +165,8 @@ impl StepResult {
         StepResult {
             action,
             phase: StepPhase::Exercise,
+            walk: None,
+            expect: None,
             title: title.into(),
             status: Status::Passed,
             revision: None,
@@ -174,6 +185,7 @@ impl StepResult {
             demoted: None,
             check: None,
             defects: vec![],
+            query: None,
             online_ddl: None,
         }
     }

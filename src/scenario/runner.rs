@@ -447,19 +447,46 @@ async fn finish(
     started: Instant,
 ) {
     result.duration_ms = started.elapsed().as_millis() as u64;
+    let on_pass = |first_error| fill(f.on_pass.as_deref().unwrap_or(&f.summary), ctx, first_error);
+    let server = settle(result, ran, &ctx.plan.scope.new, on_pass, || {
+        server_gone(ctx)
+    })
+    .await;
+    if server == Server::Lost {
+        ctx.server_lost.store(true, Ordering::SeqCst);
+    }
+}
+
+/// What the probe after a failed scenario found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Server {
+    Answering,
+    Lost,
+}
+
+/// The scenario's status, warnings and details from what its steps did. `gone` asks whether
+/// the server stopped answering — only after a failure or an error, which a lost server
+/// turns into an error of the scenario rather than a verdict on the migrations. Pure but
+/// for `gone`, so a test passes a probe of its own.
+async fn settle<G, F>(
+    result: &mut ScenarioResult,
+    ran: Ran,
+    new: &[String],
+    on_pass: impl FnOnce(Option<String>) -> String,
+    gone: G,
+) -> Server
+where
+    G: FnOnce() -> F,
+    F: std::future::Future<Output = bool>,
+{
     let demoted = ran.demoted;
-    let verdict = conclude(
-        &result.steps,
-        &ran.parts,
-        &demoted,
-        &ctx.plan.scope.new,
-        ran.skip.is_some(),
-    );
+    let verdict = conclude(&result.steps, &ran.parts, &demoted, new, ran.skip.is_some());
     result.status = verdict.status;
     let history_stopped = !verdict.unreached.is_empty();
     let unreached = verdict.unreached;
-    if matches!(result.status, Status::Error | Status::Failed) && server_gone(ctx).await {
-        ctx.server_lost.store(true, Ordering::SeqCst);
+    let mut server = Server::Answering;
+    if matches!(result.status, Status::Error | Status::Failed) && gone().await {
+        server = Server::Lost;
         result.status = Status::Error;
         result.reason =
             Some("the server stopped answering (died or was killed) during this scenario".into());
@@ -511,9 +538,7 @@ async fn finish(
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
-        (None, Status::Passed) => {
-            fill(f.on_pass.as_deref().unwrap_or(&f.summary), ctx, first_error)
-        }
+        (None, Status::Passed) => on_pass(first_error),
         (None, _) => {
             let problems: Vec<String> = result
                 .steps
@@ -531,6 +556,7 @@ async fn finish(
             }
         }
     };
+    server
 }
 
 #[cfg(test)]
@@ -641,6 +667,58 @@ mod tests {
             revision: Some(revision.into()),
             message: "1091 boom".into(),
         }
+    }
+
+    /// A scenario whose one own step ended with `st`, settled with a probe answering `gone`
+    /// (`None`: a probe that must not be asked).
+    async fn settled(st: StepResult, gone: Option<bool>) -> (ScenarioResult, Server) {
+        let mut result = ScenarioResult {
+            steps: vec![st],
+            reason: None,
+            ..ScenarioResult::skipped("s", "S", "")
+        };
+        let ran = Ran {
+            parts: vec![own(None, Attribution::Ran)],
+            skip: None,
+            demoted: vec![],
+        };
+        let new = ["000003".to_string()];
+        let server = settle(
+            &mut result,
+            ran,
+            &new,
+            |_| "all good".into(),
+            || async move { gone.expect("the server is probed only after a failure or an error") },
+        )
+        .await;
+        (result, server)
+    }
+
+    #[tokio::test]
+    async fn a_server_lost_during_the_scenario_turns_its_failure_into_an_error() {
+        let (r, server) = settled(failed_at("000003"), Some(true)).await;
+        assert_eq!(server, Server::Lost);
+        assert_eq!(r.status, Status::Error);
+        let reason = r.reason.as_deref().unwrap_or_default();
+        assert!(reason.contains("stopped answering"), "{reason}");
+        assert!(r.details.starts_with(reason), "{}", r.details);
+    }
+
+    #[tokio::test]
+    async fn a_server_still_answering_keeps_the_failure_a_verdict_on_the_migrations() {
+        let (r, server) = settled(failed_at("000003"), Some(false)).await;
+        assert_eq!(server, Server::Answering);
+        assert_eq!(r.status, Status::Failed);
+        assert_eq!(r.reason, None);
+        assert_eq!(r.details, "1091 boom");
+    }
+
+    #[tokio::test]
+    async fn a_passed_scenario_does_not_probe_the_server() {
+        let (r, server) = settled(step(Status::Passed, "000003"), None).await;
+        assert_eq!(server, Server::Answering);
+        assert_eq!(r.status, Status::Passed);
+        assert_eq!(r.details, "all good");
     }
 
     const WALK: Part = Part::Own {

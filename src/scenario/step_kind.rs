@@ -18,6 +18,7 @@ pub enum StepAction {
     ReferenceSnapshot,
     AssertSchemaEquals,
     AssertVersion,
+    AssertQuery,
     ReportDiff,
     Sql,
     SeedData,
@@ -50,6 +51,7 @@ impl StepAction {
             StepAction::ReferenceSnapshot => "reference_snapshot",
             StepAction::AssertSchemaEquals => "assert_schema_equals",
             StepAction::AssertVersion => "assert_version",
+            StepAction::AssertQuery => "assert_query",
             StepAction::ReportDiff => "report_diff",
             StepAction::Sql => "sql",
             StepAction::SeedData => "seed_data",
@@ -72,9 +74,47 @@ impl StepAction {
     }
 }
 
+impl StepAction {
+    /// The short name of a step family whose results each stand for one revision (or for
+    /// the family as a whole, when it is skipped or fails before any revision): `round trip`
+    /// for `round trip 000021`. `None` for the actions whose title is their name.
+    pub fn family(self) -> Option<&'static str> {
+        match self {
+            StepAction::RoundTrips => Some("round trips"),
+            StepAction::RoundTrip => Some("round trip"),
+            StepAction::CrashResume => Some("crash-resume"),
+            StepAction::OnlineDdl => Some("online DDL"),
+            StepAction::Deploy => Some("deploy"),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for StepAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// Which leg of the walk a per-revision upgrade or downgrade belongs to: the action says
+/// `upgrade` on the way up and up again alike, so the JUnit case (`walk up again 000021`)
+/// and the report's grouping read the leg here, never in the title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WalkLeg {
+    Up,
+    Down,
+    UpAgain,
+}
+
+impl WalkLeg {
+    /// `walk up again`: the leg's name in a test case or a line of the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            WalkLeg::Up => "walk up",
+            WalkLeg::Down => "walk down",
+            WalkLeg::UpAgain => "walk up again",
+        }
     }
 }
 
@@ -108,6 +148,10 @@ mod tests {
                 target: "head".into(),
             },
             Step::AssertSchemaEquals { name: "a".into() },
+            Step::AssertQuery {
+                sql: "SELECT 1".into(),
+                rows: vec![vec![Some("1".into())]],
+            },
             Step::SeedData,
             Step::ChainChecks,
             Step::RoundTrips {

@@ -8,10 +8,12 @@ mod common;
 mod compat;
 mod deploy;
 mod error;
+mod failure;
 mod fork;
 mod halfapplied;
 mod online;
 mod online_timing;
+mod query;
 mod resume;
 mod roundtrip;
 mod tracked;
@@ -97,6 +99,7 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
             checks::assert_schema_equals(ctx, state, name).await.into()
         }
         Step::AssertVersion { target } => checks::assert_version(ctx, &db, target).await.into(),
+        Step::AssertQuery { sql, rows } => query::assert_query(ctx, &db, sql, rows).await.into(),
         Step::ReportDiff { from, to } => checks::report_diff(state, from, to).into(),
         Step::Sql { sql, expect } => checks::sql_step(ctx, &db, sql, *expect).await.into(),
         Step::SeedData => checks::seed_data(ctx, state).await.into(),

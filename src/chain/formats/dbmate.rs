@@ -2,17 +2,13 @@
 //! each in a transaction unless its marker says `transaction:false`; a
 //! `schema_migrations(version)` row per applied migration.
 
-use super::format::SqlMigration;
 use super::format::{
-    role_by_suffix, Bookkeeping, Commands, DirSample, Direction, FileRole, Part, Section, Sections,
-    SqlFormat, Transaction,
+    role_by_suffix, split_marked, Commands, DirSample, Direction, FileRole, Part, RowPerMigration,
+    Section, Sections, SqlFormat, Transaction, VersionKey,
 };
-use crate::chain::VersionStyle;
 
 #[derive(Debug)]
 pub struct Dbmate;
-
-const INSERT: &str = "INSERT INTO `schema_migrations` (version) VALUES (?)";
 
 impl SqlFormat for Dbmate {
     fn name(&self) -> &'static str {
@@ -43,33 +39,17 @@ impl SqlFormat for Dbmate {
         &["CREATE TABLE IF NOT EXISTS `schema_migrations` (version varchar(128) NOT NULL, PRIMARY KEY (version))"]
     }
 
-    fn style(&self) -> VersionStyle {
-        VersionStyle::PerRevision
-    }
-
     fn applied_query(&self) -> &'static str {
         "SELECT version, 1, NULL FROM `schema_migrations` ORDER BY version"
     }
 
-    fn mark_done(
-        &self,
-        m: &SqlMigration,
-        dir: Direction,
-        _now: Option<&str>,
-        _ms: u64,
-    ) -> Vec<Bookkeeping> {
-        let sql = match dir {
-            Direction::Up => INSERT,
-            Direction::Down => "DELETE FROM `schema_migrations` WHERE version = ?",
-        };
-        vec![Bookkeeping::new(sql, vec![m.version.clone().into()])]
-    }
-
-    fn stamp(&self, applied: &[SqlMigration]) -> Vec<Bookkeeping> {
-        applied
-            .iter()
-            .map(|m| Bookkeeping::new(INSERT, vec![m.version.clone().into()]))
-            .collect()
+    fn rows(&self) -> Option<RowPerMigration> {
+        Some(RowPerMigration {
+            insert: "INSERT INTO `schema_migrations` (version) VALUES (?)",
+            delete: "DELETE FROM `schema_migrations` WHERE version = ?",
+            key: VersionKey::Spelled,
+            stamp_first: None,
+        })
     }
 
     fn commands(&self) -> Commands {
@@ -88,32 +68,16 @@ impl SqlFormat for Dbmate {
 
 /// The up and down sections of a dbmate file (the text after each marker line).
 pub fn split_sections(src: &str) -> (Option<String>, Option<String>) {
-    let mut up: Option<String> = None;
-    let mut down: Option<String> = None;
-    let mut current = None;
-    for line in src.lines() {
+    split_marked(src, |line| {
         let t = line.trim();
         if t.starts_with("-- migrate:up") {
-            up = Some(String::new());
-            current = Some(Direction::Up);
-            continue;
+            Some(Direction::Up)
+        } else if t.starts_with("-- migrate:down") {
+            Some(Direction::Down)
+        } else {
+            None
         }
-        if t.starts_with("-- migrate:down") {
-            down = Some(String::new());
-            current = Some(Direction::Down);
-            continue;
-        }
-        let buf = match current {
-            Some(Direction::Up) => up.as_mut(),
-            Some(Direction::Down) => down.as_mut(),
-            None => None,
-        };
-        if let Some(buf) = buf {
-            buf.push_str(line);
-            buf.push('\n');
-        }
-    }
-    (up, down)
+    })
 }
 
 /// `-- migrate:up transaction:false` turns the wrapping transaction off for that section
@@ -169,5 +133,24 @@ mod tests {
         );
         assert_eq!(Dbmate.file_role("1_a.up.sql"), None);
         assert_eq!(Dbmate.file_role("schema.sql"), None);
+    }
+
+    #[test]
+    fn a_row_per_migration_keyed_by_the_version_as_spelled() {
+        use super::super::format::{Bookkeeping, SqlMigration};
+        use crate::chain::VersionStyle;
+        let m = SqlMigration::new("20240101000000", "books");
+        let up = Dbmate.mark_done(&m, Direction::Up, Some("20240101000000"), 5);
+        assert_eq!(
+            up,
+            [Bookkeeping::new(
+                "INSERT INTO `schema_migrations` (version) VALUES (?)",
+                vec!["20240101000000".into()]
+            )]
+        );
+        let down = Dbmate.mark_done(&m, Direction::Down, None, 5);
+        assert!(down[0].sql.starts_with("DELETE"), "{down:?}");
+        assert_eq!(Dbmate.stamp(&[m]).len(), 1);
+        assert_eq!(Dbmate.style(), VersionStyle::PerRevision);
     }
 }

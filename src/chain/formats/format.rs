@@ -57,8 +57,21 @@ pub trait SqlFormat: Debug + Send + Sync {
     /// start of every session).
     fn create_table(&self) -> &'static [&'static str];
 
+    /// A version table that only holds a row per applied migration (inserted on up and by a
+    /// stamp, deleted on down): declared here, it gives `style`, `mark_done` and `stamp`
+    /// their defaults. `None` for a format keeping more (a dirty flag, checksums), which
+    /// then writes those three itself.
+    fn rows(&self) -> Option<RowPerMigration> {
+        None
+    }
+
     /// One row for the current version, or a row per applied migration.
-    fn style(&self) -> VersionStyle;
+    fn style(&self) -> VersionStyle {
+        match self.rows() {
+            Some(_) => VersionStyle::PerRevision,
+            None => VersionStyle::Single,
+        }
+    }
 
     /// A query whose rows are `(version, 1 when cleanly applied else 0, checksum or NULL)`.
     fn applied_query(&self) -> &'static str;
@@ -85,12 +98,16 @@ pub trait SqlFormat: Debug + Send + Sync {
         &self,
         m: &SqlMigration,
         dir: Direction,
-        now: Option<&str>,
-        ms: u64,
-    ) -> Vec<Bookkeeping>;
+        _now: Option<&str>,
+        _ms: u64,
+    ) -> Vec<Bookkeeping> {
+        self.rows().map(|r| r.mark(m, dir)).into_iter().collect()
+    }
 
     /// Rows that say `applied` (base first) are applied, written after the table was emptied.
-    fn stamp(&self, applied: &[SqlMigration]) -> Vec<Bookkeeping>;
+    fn stamp(&self, applied: &[SqlMigration]) -> Vec<Bookkeeping> {
+        self.rows().map(|r| r.stamp(applied)).unwrap_or_default()
+    }
 
     /// Whether the tool sends a file with no statement to the server anyway.
     fn sends_empty_files(&self) -> bool {
@@ -102,6 +119,86 @@ pub trait SqlFormat: Debug + Send + Sync {
 
     /// `init`: why `dir` looks like this format's directory, or `None`.
     fn detect(&self, dir: &DirSample) -> Option<&'static str>;
+}
+
+/// A version table of one row per applied migration (dbmate, goose): the statements that
+/// insert and delete a migration's row, each with the version as its one parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowPerMigration {
+    pub insert: &'static str,
+    pub delete: &'static str,
+    /// How the table stores the version.
+    pub key: VersionKey,
+    /// A statement a stamp runs before the rows (goose's version 0), if any.
+    pub stamp_first: Option<&'static str>,
+}
+
+/// How a version table stores a migration's version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionKey {
+    /// As the file name spells it (`000002`).
+    Spelled,
+    /// As a number (`2`).
+    Number,
+}
+
+impl RowPerMigration {
+    fn key(&self, m: &SqlMigration) -> Value {
+        match self.key {
+            VersionKey::Spelled => m.version.clone().into(),
+            VersionKey::Number => version_number(&m.version).into(),
+        }
+    }
+
+    /// The row inserted when `m` went up, deleted when it went down.
+    pub fn mark(&self, m: &SqlMigration, dir: Direction) -> Bookkeeping {
+        let sql = match dir {
+            Direction::Up => self.insert,
+            Direction::Down => self.delete,
+        };
+        Bookkeeping::new(sql, vec![self.key(m)])
+    }
+
+    /// A row for each of `applied`.
+    pub fn stamp(&self, applied: &[SqlMigration]) -> Vec<Bookkeeping> {
+        self.stamp_first
+            .map(|sql| Bookkeeping::new(sql, vec![]))
+            .into_iter()
+            .chain(applied.iter().map(|m| self.mark(m, Direction::Up)))
+            .collect()
+    }
+}
+
+/// The up and down sections of a file holding both (dbmate, goose): the lines after the
+/// line `marker` says opens the up or the down section, each up to the next marker. Lines
+/// before the first marker belong to neither.
+pub fn split_marked(
+    text: &str,
+    marker: impl Fn(&str) -> Option<Direction>,
+) -> (Option<String>, Option<String>) {
+    let mut up: Option<String> = None;
+    let mut down: Option<String> = None;
+    let mut current = None;
+    for line in text.lines() {
+        if let Some(dir) = marker(line) {
+            match dir {
+                Direction::Up => up = Some(String::new()),
+                Direction::Down => down = Some(String::new()),
+            }
+            current = Some(dir);
+            continue;
+        }
+        let buf = match current {
+            Some(Direction::Up) => up.as_mut(),
+            Some(Direction::Down) => down.as_mut(),
+            None => None,
+        };
+        if let Some(buf) = buf {
+            buf.push_str(line);
+            buf.push('\n');
+        }
+    }
+    (up, down)
 }
 
 /// The part of a migration a file holds.

@@ -7,7 +7,6 @@ use super::format::{
     role_by_suffix, version_number, Applied, Bookkeeping, Commands, DirSample, Direction, FileRole,
     Part, Section, Sections, SqlFormat, Transaction,
 };
-use crate::chain::VersionStyle;
 
 #[derive(Debug)]
 pub struct GolangMigrate;
@@ -38,10 +37,6 @@ impl SqlFormat for GolangMigrate {
 
     fn create_table(&self) -> &'static [&'static str] {
         &["CREATE TABLE IF NOT EXISTS `schema_migrations` (version bigint NOT NULL, dirty boolean NOT NULL, PRIMARY KEY (version))"]
-    }
-
-    fn style(&self) -> VersionStyle {
-        VersionStyle::Single
     }
 
     fn applied_query(&self) -> &'static str {

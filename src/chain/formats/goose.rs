@@ -5,12 +5,10 @@
 //! up and deleted on down (`internal/dialect/dialectquery/mysql.go`). A file without a Down
 //! section rolls back by running nothing, so its downgrade is empty, not missing.
 
-use super::format::SqlMigration;
 use super::format::{
-    role_by_suffix, version_number, Bookkeeping, Commands, DirSample, Direction, FileRole, Part,
-    Section, Sections, SqlFormat, Transaction,
+    role_by_suffix, split_marked, Commands, DirSample, Direction, FileRole, Part, RowPerMigration,
+    Section, Sections, SqlFormat, Transaction, VersionKey,
 };
-use crate::chain::VersionStyle;
 
 #[derive(Debug)]
 pub struct Goose;
@@ -30,35 +28,19 @@ impl SqlFormat for Goose {
     }
 
     fn sections(&self, _part: Part, text: &str) -> Sections {
-        let mut up: Option<String> = None;
-        let mut down: Option<String> = None;
-        let mut current = None;
-        let mut tx = Transaction::Wrapped;
-        for line in text.lines() {
-            match annotation(line).as_deref() {
-                Some("up") => {
-                    up = Some(String::new());
-                    current = Some(Direction::Up);
-                    continue;
-                }
-                Some("down") => {
-                    down = Some(String::new());
-                    current = Some(Direction::Down);
-                    continue;
-                }
-                Some("no transaction") => tx = Transaction::Off,
-                _ => {}
-            }
-            let buf = match current {
-                Some(Direction::Up) => up.as_mut(),
-                Some(Direction::Down) => down.as_mut(),
-                None => None,
-            };
-            if let Some(buf) = buf {
-                buf.push_str(line);
-                buf.push('\n');
-            }
-        }
+        let (up, down) = split_marked(text, |line| match annotation(line).as_deref() {
+            Some("up") => Some(Direction::Up),
+            Some("down") => Some(Direction::Down),
+            _ => None,
+        });
+        let tx = if text
+            .lines()
+            .any(|l| annotation(l).as_deref() == Some("no transaction"))
+        {
+            Transaction::Off
+        } else {
+            Transaction::Wrapped
+        };
         // No Down annotation: `goose down` runs nothing and deletes the row.
         let down = down.or_else(|| up.as_ref().map(|_| String::new()));
         Sections {
@@ -79,39 +61,17 @@ impl SqlFormat for Goose {
         ]
     }
 
-    fn style(&self) -> VersionStyle {
-        VersionStyle::PerRevision
-    }
-
     fn applied_query(&self) -> &'static str {
         "SELECT version_id, 1, NULL FROM `goose_db_version` WHERE version_id > 0 AND is_applied ORDER BY id"
     }
 
-    fn mark_done(
-        &self,
-        m: &SqlMigration,
-        dir: Direction,
-        _now: Option<&str>,
-        _ms: u64,
-    ) -> Vec<Bookkeeping> {
-        let v = version_number(&m.version);
-        vec![match dir {
-            Direction::Up => Bookkeeping::new(INSERT, vec![v.into()]),
-            Direction::Down => Bookkeeping::new(
-                "DELETE FROM `goose_db_version` WHERE version_id = ?",
-                vec![v.into()],
-            ),
-        }]
-    }
-
-    fn stamp(&self, applied: &[SqlMigration]) -> Vec<Bookkeeping> {
-        std::iter::once(Bookkeeping::new(VERSION_ZERO, vec![]))
-            .chain(
-                applied
-                    .iter()
-                    .map(|m| Bookkeeping::new(INSERT, vec![version_number(&m.version).into()])),
-            )
-            .collect()
+    fn rows(&self) -> Option<RowPerMigration> {
+        Some(RowPerMigration {
+            insert: INSERT,
+            delete: "DELETE FROM `goose_db_version` WHERE version_id = ?",
+            key: VersionKey::Number,
+            stamp_first: Some(VERSION_ZERO),
+        })
     }
 
     fn commands(&self) -> Commands {
@@ -137,6 +97,7 @@ fn annotation(line: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::format::{Bookkeeping, SqlMigration};
     use super::*;
 
     #[test]

@@ -46,6 +46,7 @@ impl SqlFormat for Sqlx {
             installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)"]
     }
 
+    /// A row per migration, with a success flag and a checksum beside it (so not `rows`).
     fn style(&self) -> VersionStyle {
         VersionStyle::PerRevision
     }

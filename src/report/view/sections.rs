@@ -148,7 +148,7 @@ fn step_lines(steps: &[StepResult], g: &Grouper) -> Vec<StepLine> {
         let st = &steps[i];
         let more: Vec<String> = steps[i + 1..j]
             .iter()
-            .filter_map(|x| x.revision.clone().or_else(|| g.template(&x.title).1))
+            .filter_map(|x| x.revision.clone())
             .collect();
         let repeat = (j - i > 1).then(|| {
             if more.is_empty() {

@@ -158,7 +158,7 @@ pub fn report_diff(state: &ScenarioState, from: &str, to: &str) -> StepResult {
 }
 
 pub async fn sql_step(ctx: &RunContext, db: &DbTarget, sql: &str, expect: Expect) -> StepResult {
-    let r = StepResult::new(
+    let mut r = StepResult::new(
         StepAction::Sql,
         format!(
             "sql expecting {}: {}",
@@ -166,6 +166,7 @@ pub async fn sql_step(ctx: &RunContext, db: &DbTarget, sql: &str, expect: Expect
             short(sql, 100)
         ),
     );
+    r.expect = Some(expect);
     let result = async {
         let mut c = db.connect().await?;
         let r = c.query_drop(sql).await.map_err(DbError::at(sql));

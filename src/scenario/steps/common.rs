@@ -6,6 +6,7 @@ use mysql_async::prelude::Queryable;
 use super::super::context::RunContext;
 use super::super::model::Expect;
 use super::super::result::{StepAction, StepResult};
+use super::failure::{CallFailed, Failed, How, StopLine, Tried};
 use crate::db::DbError;
 use crate::db::ServerError;
 use crate::driver::{DbTarget, Execution, Outcome, Target};
@@ -91,24 +92,8 @@ pub fn from_execution(
         Outcome::Succeeded => s,
         Outcome::Failed => {
             let point = e.failure_point();
-            if let Some(p) = &point {
-                s.details.push(format!(
-                    "failed at {}: {}",
-                    p.position(),
-                    one_line(&p.statement)
-                ));
-                for (i, a) in p.applied_before.iter().enumerate() {
-                    s.details.push(format!(
-                        "statement {} had run and stays applied (MySQL DDL commits as it goes): {}",
-                        i + 1,
-                        one_line(a)
-                    ));
-                }
-            }
-            let at = |r: &str| match &point {
-                Some(p) => format!("{r}, {}", p.position()),
-                None => r.to_string(),
-            };
+            let stops = point.as_ref().map(StopLine::of).unwrap_or_default();
+            s.details.extend(stops.iter().map(|l| l.to_string()));
             // Other actions (the app, the model check) are classified by the report.
             let kind = match action {
                 StepAction::Upgrade => Some(Kind::UpgradeFails),
@@ -121,19 +106,23 @@ pub fn from_execution(
                     .with_error(e.error.clone(), e.refused_statement())
                     .with_statement_at(e.failed_at.clone())
             }));
-            let what = match (&e.error, &e.failed_revision) {
-                (Some(err), Some(r)) => format!("`{}` failed at {}: {err}", e.command, at(r)),
-                (Some(err), None) => format!("`{}` failed: {err}", e.command),
-                (None, _) => format!(
-                    "`{}` failed{}: {}",
-                    e.command,
-                    e.exit_code
-                        .map(|c| format!(" (exit {c})"))
-                        .unwrap_or_default(),
-                    crate::driver::process::last_line(&e.log())
-                ),
+            let how = match &e.error {
+                Some(error) => How::Refused {
+                    error: error.clone(),
+                    revision: e
+                        .failed_revision
+                        .clone()
+                        .map(|r| (r, point.as_ref().map(|p| p.position()))),
+                },
+                None => How::Exited {
+                    code: e.exit_code,
+                    last_line: crate::driver::process::last_line(&e.log()),
+                },
             };
-            s.fail(what)
+            s.fail(CallFailed {
+                command: e.command.clone(),
+                how,
+            })
         }
         Outcome::TimedOut { seconds } => s.error(format!(
             "`{}` timed out after {seconds} s and was killed",
@@ -145,15 +134,8 @@ pub fn from_execution(
     }
 }
 
-/// Whether a failed call was the first of its kind or an upgrade again after a downgrade.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Tried {
-    First,
-    AgainAfterDowngrade,
-}
-
-/// A failed call's defect summary: `upgrade of 3e51 failed: 1060 …`,
-/// `upgrade of 3e51 again after its downgrade failed: …`, `downgrade failed: …`.
+/// A failed call's defect summary (`upgrade of 3e51 failed: 1060 …`): the server's error,
+/// else the tool's last words.
 pub(crate) fn failed_summary(
     action: StepAction,
     tried: Tried,
@@ -164,14 +146,13 @@ pub(crate) fn failed_summary(
         Some(err) => err.to_string(),
         None => crate::driver::process::last_line(&e.log()),
     };
-    let again = match tried {
-        Tried::First => "",
-        Tried::AgainAfterDowngrade => " again after its downgrade",
-    };
-    match revision {
-        Some(r) => format!("{action} of {r}{again} failed: {why}"),
-        None => format!("{action} failed: {why}"),
+    Failed {
+        action,
+        tried,
+        revision: revision.map(str::to_string),
+        why,
     }
+    .to_string()
 }
 
 /// An upgrade failing after a downgrade undid it (the walk's way up again, a scenario's
@@ -188,16 +169,6 @@ pub(crate) fn again_after_downgrade(r: &mut StepResult, e: &Execution) {
                 e,
             );
         }
-    }
-}
-
-/// A statement on one line, shortened for a message.
-pub fn one_line(sql: &str) -> String {
-    let s = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.chars().count() > 300 {
-        format!("{}…", s.chars().take(300).collect::<String>())
-    } else {
-        s
     }
 }
 

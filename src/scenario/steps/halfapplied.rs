@@ -3,6 +3,7 @@
 
 use super::super::context::RunContext;
 use super::common::snapshot;
+use super::failure::Applied;
 use crate::driver::{DbTarget, Execution, Outcome, VersionState};
 use crate::findings::{differences, joined, LeftBehind, Retry};
 use crate::schema::{diff, Snapshot};
@@ -67,23 +68,7 @@ where
 {
     let mut lines = Vec::new();
     let fp = failed.failure_point();
-    match &fp {
-        Some(fp) if fp.applied_before.is_empty() => lines.push(format!(
-            "not half-applied: {} of {} failed before any of its statements ran",
-            fp.position(),
-            fp.revision.as_deref().unwrap_or("the migration"),
-        )),
-        Some(fp) => lines.push(format!(
-            "half-applied: {} statement(s) of {} ran before {} failed",
-            fp.applied_before.len(),
-            fp.revision.as_deref().unwrap_or("the migration"),
-            fp.position()
-        )),
-        None if failed.statements.is_empty() => {
-            lines.push("statement capture unavailable for this driver".into())
-        }
-        None => lines.push("no migration statement failed (the tool stopped)".into()),
-    }
+    lines.push(Applied::of(fp.as_ref(), !failed.statements.is_empty()).to_string());
     let version_after = ctx.driver.version(db).await.ok();
     let version_table = if version_after.as_ref().map(|v| &v.rows)
         == version_before.as_ref().map(|v| &v.rows)

@@ -5,14 +5,14 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::super::context::RunContext;
-use super::super::result::{Status, StepAction, StepResult, WarningKind};
+use super::super::result::{Status, StepAction, StepResult, WalkLeg, WarningKind};
 use super::super::state::{ScenarioState, StepOutcome};
 use super::common::{again_after_downgrade, from_execution};
 use super::halfapplied::measure;
 use super::tracked::Tracker;
 use crate::chain::Severity;
 use crate::driver::{DbTarget, Execution, Target};
-use crate::findings::{differences, joined, Defect, Kind, SchemaDifference};
+use crate::findings::{differences, joined, same_change, Defect, Kind, SchemaDifference};
 use crate::scenario::steps::error::StepError;
 use crate::schema::{diff, Change, Snapshot};
 
@@ -305,6 +305,7 @@ impl Walk<'_> {
             let e = ctx.driver.upgrade(&db, &target).await;
             let title = format!("walk up: upgrade → {rev}");
             let mut r = from_execution(StepAction::Upgrade, title, &e, Some(rev.clone()));
+            r.walk = Some(WalkLeg::Up);
             if r.status == Status::Passed {
                 match self.tracker.snapshot(ctx, &db, Some(&e)).await {
                     Ok(s) => {
@@ -333,12 +334,8 @@ impl Walk<'_> {
 
     /// Down from `top` to base, one revision at a time; only discrepancies new at a step
     /// are its fault. Returns the differences the walk down left.
-    async fn down(
-        &mut self,
-        state: &mut ScenarioState,
-        top: usize,
-    ) -> Result<BTreeSet<String>, Stopped> {
-        let mut carried: BTreeSet<String> = BTreeSet::new();
+    async fn down(&mut self, state: &mut ScenarioState, top: usize) -> Result<Carried, Stopped> {
+        let mut carried = Carried::default();
         self.now_snap = self.snaps.get(&self.order[top]).cloned();
         for i in (0..=top).rev() {
             self.down_one(state, i, &mut carried).await?;
@@ -350,7 +347,7 @@ impl Walk<'_> {
         &mut self,
         state: &mut ScenarioState,
         i: usize,
-        carried: &mut BTreeSet<String>,
+        carried: &mut Carried,
     ) -> Result<(), Stopped> {
         let ctx = self.ctx;
         let rev = self.order[i].clone();
@@ -366,6 +363,7 @@ impl Walk<'_> {
         let e = ctx.driver.downgrade(&db, &target).await;
         let title = format!("walk down: downgrade {rev} → {to_name}");
         let mut r = from_execution(StepAction::Downgrade, title, &e, Some(rev.clone()));
+        r.walk = Some(WalkLeg::Down);
         r.revision = Some(rev.clone());
         if r.status != Status::Passed {
             if let Some(err) = &e.error {
@@ -426,14 +424,11 @@ impl Walk<'_> {
         to_name: &str,
         expected: &Snapshot,
         actual: &Snapshot,
-        carried: &BTreeSet<String>,
-    ) -> (StepResult, BTreeSet<String>) {
+        carried: &Carried,
+    ) -> (StepResult, Carried) {
         let changes = diff(expected, actual);
-        let now: BTreeSet<String> = changes.iter().map(|c| c.to_string()).collect();
-        let new: Vec<Change> = changes
-            .into_iter()
-            .filter(|c| !carried.contains(&c.to_string()))
-            .collect();
+        let now = Carried::of(&changes);
+        let new = carried.new_in(changes);
         if now.is_empty() {
             r.details.push(format!(
                 "schema equals the one recorded at {to_name} on the way up"
@@ -458,7 +453,7 @@ impl Walk<'_> {
         &mut self,
         state: &mut ScenarioState,
         top: usize,
-        carried: BTreeSet<String>,
+        carried: Carried,
     ) -> Result<(), Stopped> {
         if !carried.is_empty() {
             self.out.push(StepResult::new(StepAction::Walk, "walk up again").detail(format!(
@@ -479,7 +474,7 @@ impl Walk<'_> {
         &mut self,
         state: &mut ScenarioState,
         rev: &str,
-        carried_up: &mut BTreeSet<String>,
+        carried_up: &mut Carried,
     ) -> Result<(), Stopped> {
         let ctx = self.ctx;
         let db = state.db.clone();
@@ -488,6 +483,7 @@ impl Walk<'_> {
         let e = ctx.driver.upgrade(&db, &target).await;
         let title = format!("walk up again: upgrade → {rev}");
         let mut r = from_execution(StepAction::Upgrade, title, &e, Some(rev.to_string()));
+        r.walk = Some(WalkLeg::UpAgain);
         r.revision = Some(rev.to_string());
         again_after_downgrade(&mut r, &e);
         if r.status == Status::Passed {
@@ -534,15 +530,11 @@ impl Walk<'_> {
         mut r: StepResult,
         rev: &str,
         again: &Snapshot,
-        carried_up: &BTreeSet<String>,
-    ) -> (StepResult, BTreeSet<String>) {
+        carried_up: &Carried,
+    ) -> (StepResult, Carried) {
         let changes = diff(&self.snaps[rev], again);
-        let now: BTreeSet<String> = changes.iter().map(|c| c.to_string()).collect();
-        let new: Vec<SchemaDifference> = differences(
-            changes
-                .into_iter()
-                .filter(|c| !carried_up.contains(&c.to_string())),
-        );
+        let now = Carried::of(&changes);
+        let new: Vec<SchemaDifference> = differences(carried_up.new_in(changes));
         if now.is_empty() {
             r.details
                 .push("schema equals the one recorded on the first way up".into());
@@ -560,6 +552,45 @@ impl Walk<'_> {
     }
 }
 
+/// The differences earlier steps of the walk left, which a later step meets again: only a
+/// difference new at a step is its fault. Compared as typed changes (a column's position
+/// aside, as `same_change` says), never by their printed lines.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Carried(Vec<Change>);
+
+impl Carried {
+    /// Every difference now, each once.
+    fn of(changes: &[Change]) -> Self {
+        let mut kept: Vec<Change> = Vec::new();
+        for c in changes {
+            if !kept.iter().any(|k| same_change(k, c)) {
+                kept.push(c.clone());
+            }
+        }
+        Carried(kept)
+    }
+
+    /// The changes of `changes` not carried from an earlier step.
+    fn new_in(&self, changes: Vec<Change>) -> Vec<Change> {
+        changes
+            .into_iter()
+            .filter(|c| !self.0.iter().any(|k| same_change(k, c)))
+            .collect()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
 /// The walk-down note for a step that added no difference of its own while earlier ones remain.
 fn carried_note(n: usize) -> String {
     format!(
@@ -571,7 +602,35 @@ fn carried_note(n: usize) -> String {
 
 #[cfg(test)]
 mod carried_tests {
-    use super::carried_note;
+    use super::{carried_note, Carried};
+    use crate::schema::{Change, Column};
+
+    fn dropped(name: &str, position: u32) -> Change {
+        Change::DropColumn {
+            table: "user".into(),
+            column: Column {
+                name: name.into(),
+                position,
+                column_type: "varchar(64)".into(),
+                nullable: true,
+                ..Column::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_difference_met_again_is_carried_whatever_its_column_position() {
+        let carried = Carried::of(&[dropped("api_token", 3)]);
+        let new = carried.new_in(vec![dropped("api_token", 7), dropped("oauth_id", 3)]);
+        assert_eq!(new, vec![dropped("oauth_id", 3)]);
+    }
+
+    #[test]
+    fn every_difference_now_is_counted_once() {
+        let now = Carried::of(&[dropped("a", 1), dropped("a", 2), dropped("b", 1)]);
+        assert_eq!(now.len(), 2);
+        assert!(Carried::default().new_in(vec![dropped("a", 1)]).len() == 1);
+    }
 
     #[test]
     fn carried_differences_are_not_called_equal() {

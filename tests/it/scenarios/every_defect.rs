@@ -426,7 +426,7 @@ async fn sqldir_transactions_and_golang_dirty_target_follow_the_tools() {
         let e = d.upgrade(&db, &Target::Head).await;
         assert_eq!(e.error.as_ref().map(|x| x.code), Some(1146), "{format}");
         let fp = e.failure_point().expect("capture");
-        assert_eq!(fp.position(), "statement 2", "{format}");
+        assert_eq!(fp.position().to_string(), "statement 2", "{format}");
         let n: Option<i64> = conn
             .query_first(format!("SELECT COUNT(*) FROM `{}`.t", db.database))
             .await
