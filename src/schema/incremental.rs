@@ -198,10 +198,8 @@ pub fn merge(
             .chain(new)
             .collect()
     };
-    let pick = |list: WideList, old: Vec<Record>, new: Vec<Record>| match wide.contains(&list) {
-        true => new,
-        false => old,
-    };
+    let pick =
+        |list: WideList, old: Vec<Record>, new: Vec<Record>| choose(wide.contains(&list), new, old);
     let mut tables = keep(prev.tables, fresh.tables);
     tables.sort_by_cached_key(table_of);
     let mut creates: BTreeMap<(CreateKind, String), String> = prev
@@ -242,30 +240,23 @@ pub fn splice(
     prev.tables.extend(fresh.tables);
     prev.sequences.retain(|name, _| !refresh.contains(name));
     prev.sequences.extend(fresh.sequences);
-    let read = |list| wide.contains(&list);
+    let fresh_if = |list: WideList| wide.contains(&list);
     Snapshot {
         tables: prev.tables,
         sequences: prev.sequences,
-        views: if read(WideList::Views) {
-            fresh.views
-        } else {
-            prev.views
-        },
-        triggers: if read(WideList::Triggers) {
-            fresh.triggers
-        } else {
-            prev.triggers
-        },
-        routines: if read(WideList::Routines) {
-            fresh.routines
-        } else {
-            prev.routines
-        },
-        events: if read(WideList::Events) {
-            fresh.events
-        } else {
-            prev.events
-        },
+        views: choose(fresh_if(WideList::Views), fresh.views, prev.views),
+        triggers: choose(fresh_if(WideList::Triggers), fresh.triggers, prev.triggers),
+        routines: choose(fresh_if(WideList::Routines), fresh.routines, prev.routines),
+        events: choose(fresh_if(WideList::Events), fresh.events, prev.events),
+    }
+}
+
+/// `fresh` when the list was read again, else what the last snapshot had.
+fn choose<T>(read_again: bool, fresh: T, prev: T) -> T {
+    if read_again {
+        fresh
+    } else {
+        prev
     }
 }
 

@@ -5,7 +5,7 @@
 use askama::Template;
 
 use super::model::{CellStatus, MatrixSummary};
-use super::wording::divergence_text;
+use super::wording::{divergence_text, failure_lines};
 use crate::report::html::mark_svg;
 use crate::report::RunStatus;
 
@@ -145,17 +145,7 @@ fn servers(ms: &MatrixSummary) -> Vec<ServerView> {
 pub fn render_html(ms: &MatrixSummary) -> String {
     let m = &ms.matrix;
     let (status_class, word) = run_class(m.status);
-    let failures = m
-        .scenarios
-        .iter()
-        .flat_map(|r| {
-            r.cells.iter().zip(&m.servers).filter_map(move |(c, srv)| {
-                c.failure
-                    .as_ref()
-                    .map(|f| format!("{} on {}: {f}", r.scenario, srv.name))
-            })
-        })
-        .collect();
+    let failures = failure_lines(m);
     MatrixHtml {
         project: &ms.project,
         status_class,

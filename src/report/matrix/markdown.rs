@@ -3,7 +3,7 @@
 //! and a link to its own report, and every server's failures.
 
 use super::model::{CellStatus, MatrixSummary};
-use super::wording::divergence_text;
+use super::wording::{divergence_text, failure_lines};
 use crate::report::RunStatus;
 
 fn mark(status: CellStatus) -> &'static str {
@@ -102,16 +102,9 @@ pub fn render_markdown(ms: &MatrixSummary) -> String {
             c.label
         ));
     }
-    let failures: Vec<String> = m
-        .scenarios
-        .iter()
-        .flat_map(|r| {
-            r.cells.iter().zip(&m.servers).filter_map(move |(c, srv)| {
-                c.failure
-                    .as_ref()
-                    .map(|f| format!("- {} on {}: {f}", r.scenario, srv.name))
-            })
-        })
+    let failures: Vec<String> = failure_lines(m)
+        .into_iter()
+        .map(|l| format!("- {l}"))
         .collect();
     if !failures.is_empty() {
         s.push_str("\n## Failures\n\n");

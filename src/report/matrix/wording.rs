@@ -1,5 +1,5 @@
-//! The matrix's sentences, shared by every matrix renderer: a divergence in one line and
-//! the verdict.
+//! The matrix's sentences, shared by every matrix renderer: a divergence in one line, each
+//! server's failure and the verdict.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +14,21 @@ pub fn divergence_text(d: &Divergence) -> String {
         Some(st) => statement_text(st, &d.outcomes),
         None => outcome_text(&d.failing, &d.passing, &d.outcomes),
     }
+}
+
+/// `round-trip on MariaDB 10.5.23: 4161 at 000002 — Unknown data type …`: every scenario's
+/// first failure on each server, in scenario then server order.
+pub fn failure_lines(m: &Matrix) -> Vec<String> {
+    m.scenarios
+        .iter()
+        .flat_map(|r| {
+            r.cells.iter().zip(&m.servers).filter_map(move |(c, srv)| {
+                c.failure
+                    .as_ref()
+                    .map(|f| format!("{} on {}: {f}", r.scenario, srv.name))
+            })
+        })
+        .collect()
 }
 
 /// `passed`, `failed`, … or the statement's answer `instant`, `copy (blocks writes)`.
