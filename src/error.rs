@@ -16,9 +16,6 @@ pub mod exit;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HarnessError {
-    /// Bad command line or a value that names nothing, said in one sentence.
-    #[error("{0}")]
-    Usage(String),
     /// `harness.toml` is malformed; always points at the spot.
     #[error("{}:{line}:{column}: {message}", file.display())]
     Config {
@@ -133,10 +130,6 @@ pub enum HarnessError {
     /// `merge` was given reports that do not add up (missing, malformed, of other runs).
     #[error(transparent)]
     Merge(#[from] MergeError),
-    /// The machine cannot run what was asked: no Docker, no server binary, tool missing,
-    /// server would not start or died.
-    #[error("{0}")]
-    Environment(String),
     /// SIGINT / SIGTERM arrived; cleanup already ran.
     #[error("interrupted by {0}")]
     Interrupted(&'static str),
@@ -218,8 +211,7 @@ impl HarnessError {
     /// The exit code of the CLI contract for this error; the only mapping there is.
     pub fn exit_code(&self) -> i32 {
         match self {
-            HarnessError::Usage(_)
-            | HarnessError::Config { .. }
+            HarnessError::Config { .. }
             | HarnessError::ConfigUnreadable { .. }
             | HarnessError::Init(_)
             | HarnessError::UnknownValue { .. }
@@ -249,8 +241,7 @@ impl HarnessError {
             | HarnessError::Docker(_)
             | HarnessError::Provision(_)
             | HarnessError::CleanupIncomplete(_)
-            | HarnessError::Internal(_)
-            | HarnessError::Environment(_) => exit::ENVIRONMENT,
+            | HarnessError::Internal(_) => exit::ENVIRONMENT,
             HarnessError::Interrupted("SIGTERM") => exit::SIGTERM,
             HarnessError::Interrupted(_) => exit::SIGINT,
         }
@@ -274,14 +265,6 @@ impl HarnessError {
             needed_by: "--db url",
             hint: "mysql://USER:PASS@HOST:PORT/ (or MH_DATABASE_URL)",
         }
-    }
-
-    pub fn env(msg: impl Into<String>) -> Self {
-        HarnessError::Environment(msg.into())
-    }
-
-    pub fn usage(msg: impl Into<String>) -> Self {
-        HarnessError::Usage(msg.into())
     }
 
     /// A problem with what the config file `file` points at.
@@ -340,7 +323,6 @@ mod tests {
     #[test]
     fn usage_errors_exit_2() {
         let cases = [
-            HarnessError::usage("x"),
             HarnessError::UnknownValue {
                 what: "format",
                 value: "pdf".into(),
@@ -375,7 +357,6 @@ mod tests {
     #[test]
     fn environment_errors_exit_3() {
         let cases = [
-            HarnessError::env("x"),
             HarnessError::MissingTool {
                 tool: "python3",
                 install: "Debian: apt-get install python3 python3-venv",

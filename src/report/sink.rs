@@ -99,6 +99,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
+    use crate::error::IoAction;
     use crate::report::collect::tests::{finished, server_ready, started, PLAN};
     use crate::scenario::Status;
 
@@ -126,7 +127,8 @@ mod tests {
             seen.summary_ids = summary.scenarios.iter().map(|s| s.id.clone()).collect();
             seen.done_before = done.clone();
             if self.fails {
-                return Err(HarnessError::env("disk full"));
+                let full = std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full");
+                return Err(HarnessError::io(IoAction::Write, "out/report.json")(full));
             }
             done.extend(self.writes.clone().map(Outcome::Report));
             Ok(())
