@@ -8,8 +8,9 @@
 //! The inserted revisions find their table at run time (information_schema and a prepared
 //! statement), so one generator serves every chain without knowing its schema.
 //! Server: `MH_TEST_IMAGE` (a container image such as `migration-harness/mysql:9.7`) or
-//! `MH_TEST_SERVER_BINARY` (a mariadbd/mysqld), else the local mariadbd. `MH_CLEAN_ONLY`
-//! (a substring of the project path) narrows the run while debugging.
+//! `MH_TEST_SERVER_BINARY` (a mariadbd/mysqld), else the local mariadbd; the examples run on
+//! MySQL 9.7 as well (`MH_TEST_MYSQL_IMAGE`). `MH_CLEAN_ONLY` (a substring of the project
+//! path) narrows the run while debugging.
 
 use crate::common;
 
@@ -400,7 +401,7 @@ fn server_args() -> Vec<String> {
     a
 }
 
-fn run(v: &Variant, scenarios: &str, env: &[(&str, &str)]) -> Run {
+fn run(v: &Variant, server: &[String], scenarios: &str, env: &[(&str, &str)]) -> Run {
     let cfg = v.config.display().to_string();
     let mut args: Vec<String> = vec![
         "--config".into(),
@@ -408,7 +409,7 @@ fn run(v: &Variant, scenarios: &str, env: &[(&str, &str)]) -> Run {
         "--scenario".into(),
         scenarios.into(),
     ];
-    args.extend(server_args());
+    args.extend(server.iter().cloned());
     let args: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
     harness(&args, env)
 }
@@ -467,7 +468,7 @@ fn snapshot_mismatches(r: &Run) -> Vec<String> {
 }
 
 /// Checks one chain; `None` when it has nothing to vary, else the problems found.
-fn check(config: &Path) -> Option<Vec<String>> {
+fn check(config: &Path, server: &[String]) -> Option<Vec<String>> {
     let name = config
         .strip_prefix(repo())
         .unwrap()
@@ -485,6 +486,7 @@ fn check(config: &Path) -> Option<Vec<String>> {
     // Every incremental snapshot is also checked against a full read on the way.
     let off = run(
         &v,
+        server,
         "chain,round-trip,downgrade",
         &[("MH_SNAPSHOT", "verify")],
     );
@@ -501,7 +503,7 @@ fn check(config: &Path) -> Option<Vec<String>> {
     }
     // Under the defaults only crash-resume differs (the other scenarios hold no check).
     set_checks(&v, "warn");
-    let defaults = run(&v, "crash-resume", &[]);
+    let defaults = run(&v, server, "crash-resume", &[]);
     if defaults.out.path().join("report.json").exists() {
         for f in against(&defaults, &v.inserted, true) {
             problems.push(format!("{name} (defaults): {f}"));
@@ -515,16 +517,16 @@ fn check(config: &Path) -> Option<Vec<String>> {
     Some(problems)
 }
 
-#[test]
-fn inserted_clean_revisions_produce_no_finding_in_any_chain() {
+/// Checks every project in `projects` on `server`, two chains at a time (each on its own
+/// server; `MH_CLEAN_JOBS` changes it): how many could be varied, and the problems found.
+fn check_all(projects: Vec<PathBuf>, server: &[String]) -> (usize, Vec<String>) {
     let started = std::time::Instant::now();
-    // Chains run side by side (each on its own server): `MH_CLEAN_JOBS`, default 2.
     let jobs: usize = std::env::var("MH_CLEAN_JOBS")
         .ok()
         .and_then(|j| j.parse().ok())
         .unwrap_or(2)
         .max(1);
-    let queue = std::sync::Mutex::new(projects());
+    let queue = std::sync::Mutex::new(projects);
     let results = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..jobs {
@@ -532,7 +534,7 @@ fn inserted_clean_revisions_produce_no_finding_in_any_chain() {
                 let Some(config) = queue.lock().unwrap().pop() else {
                     break;
                 };
-                let r = check(&config);
+                let r = check(&config, server);
                 results.lock().unwrap().push(r);
             });
         }
@@ -544,8 +546,34 @@ fn inserted_clean_revisions_produce_no_finding_in_any_chain() {
         "{checked} chains in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    (checked, problems)
+}
+
+#[test]
+fn inserted_clean_revisions_produce_no_finding_in_any_chain() {
+    let (checked, problems) = check_all(projects(), &server_args());
     if std::env::var("MH_CLEAN_ONLY").is_err() {
         assert!(checked > 10, "only {checked} chains could be varied");
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The server users run most: the examples' chains on MySQL 9.7, incremental snapshots
+/// verified there too (its information_schema compares table names by case).
+#[test]
+fn inserted_clean_revisions_produce_no_finding_in_the_examples_on_mysql() {
+    let examples = repo().join("examples");
+    let projects: Vec<PathBuf> = projects()
+        .into_iter()
+        .filter(|p| p.starts_with(&examples))
+        .collect();
+    let server: Vec<String> = ["--db", "container", "--image", &common::mysql_image()]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let (checked, problems) = check_all(projects, &server);
+    if std::env::var("MH_CLEAN_ONLY").is_err() {
+        assert!(checked >= 5, "only {checked} examples could be varied");
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
