@@ -16,6 +16,7 @@ mod online_timing;
 mod query;
 mod resume;
 mod roundtrip;
+mod text;
 mod tracked;
 mod walk;
 

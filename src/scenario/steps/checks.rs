@@ -9,6 +9,7 @@ use super::super::result::{Status, StepAction, StepResult};
 use super::super::state::{ScenarioState, StepOutcome};
 use super::baseline::{prepare_baseline, run_sql_list};
 use super::common::{from_execution, label, meets, revision_of, snapshot, target_of};
+use super::text::short;
 use crate::data;
 use crate::db::{ident, server_error, DbError};
 use crate::driver::{DbTarget, Outcome};
@@ -174,13 +175,7 @@ pub async fn sql_step(ctx: &RunContext, db: &DbTarget, sql: &str, expect: Expect
         r
     };
     match tokio::time::timeout(db.timeout, result).await {
-        Err(_) => {
-            super::common::kill_connections(ctx, &db.database).await;
-            r.error(format!(
-                "timed out after {} s and was killed",
-                db.timeout.as_secs()
-            ))
-        }
+        Err(_) => super::common::killed_at_timeout(ctx, db, r).await,
         Ok(res) => {
             let err = res.as_ref().err().and_then(DbError::server_error);
             let mut r = r;
@@ -616,15 +611,6 @@ fn hotfix_labels(sql: &[String], refused: Option<(usize, Option<u16>)>) -> Vec<S
             _ => format!("applied: {s}"),
         })
         .collect()
-}
-
-fn short(s: &str, n: usize) -> String {
-    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one.chars().count() <= n {
-        one
-    } else {
-        format!("{}…", one.chars().take(n).collect::<String>())
-    }
 }
 
 #[cfg(test)]

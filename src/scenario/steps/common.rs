@@ -174,6 +174,16 @@ pub(crate) fn again_after_downgrade(r: &mut StepResult, e: &Execution) {
 
 /// Kills every server connection still working in `db` (after a timeout, a hung
 /// migration's session keeps its locks until killed).
+/// `r` as an error after its statement outlived the step timeout: the statement's
+/// connections are killed first, so the next step does not wait on its locks.
+pub async fn killed_at_timeout(ctx: &RunContext, db: &DbTarget, r: StepResult) -> StepResult {
+    kill_connections(ctx, &db.database).await;
+    r.error(format!(
+        "timed out after {} s and was killed",
+        db.timeout.as_secs()
+    ))
+}
+
 pub async fn kill_connections(ctx: &RunContext, db: &str) {
     let Ok(mut c) = ctx.server.admin().await else {
         return;

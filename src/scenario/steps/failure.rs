@@ -6,6 +6,7 @@
 use std::fmt;
 
 use super::super::result::StepAction;
+use super::text::short;
 use crate::db::ServerError;
 use crate::driver::{FailurePoint, StatementAt};
 
@@ -188,13 +189,8 @@ impl fmt::Display for Applied {
 }
 
 /// A statement on one line, shortened for a message.
-pub fn one_line(sql: &str) -> String {
-    let s = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.chars().count() > 300 {
-        format!("{}…", s.chars().take(300).collect::<String>())
-    } else {
-        s
-    }
+fn one_line(sql: &str) -> String {
+    short(sql, 300)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use mysql_async::prelude::Queryable;
 
 use super::super::context::RunContext;
 use super::super::result::{StepAction, StepResult};
+use super::text::one_line;
 use crate::data::{cell_of, rows_text, QueryRows, Row};
 use crate::db::DbError;
 use crate::driver::DbTarget;
@@ -21,13 +22,7 @@ pub async fn assert_query(
         format!("query `{}` gives {} row(s)", one_line(sql), expected.len()),
     );
     match tokio::time::timeout(db.timeout, read_rows(db, sql)).await {
-        Err(_) => {
-            super::common::kill_connections(ctx, &db.database).await;
-            r.error(format!(
-                "timed out after {} s and was killed",
-                db.timeout.as_secs()
-            ))
-        }
+        Err(_) => super::common::killed_at_timeout(ctx, db, r).await,
         Ok(Err(e)) => {
             let mut r = r;
             r.error = e.server_error();
@@ -66,10 +61,6 @@ async fn read_rows(db: &DbTarget, sql: &str) -> Result<Vec<Row>, DbError> {
         .into_iter()
         .map(|row| row.unwrap().into_iter().map(cell_of).collect())
         .collect())
-}
-
-fn one_line(sql: &str) -> String {
-    sql.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
