@@ -25,6 +25,7 @@ pub mod previous;
 pub mod provision;
 pub mod redact;
 pub mod report;
+pub mod said;
 pub mod scenario;
 pub mod schema;
 pub mod settings;

@@ -6,22 +6,14 @@ mod difference;
 
 pub use difference::{differences, joined, same_change, DiffNote, SchemaDifference};
 
-use std::sync::LazyLock;
-
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::compat::Incompatibility;
 use crate::db::ServerError;
 use crate::driver::{FailedStatement, SourceLine};
+use crate::said::Said;
 
-/// `'mh_2611241818265973_17.tags'` → `'tags'`: the scratch database a scenario ran in is
-/// not part of what went wrong, and two scenarios' sightings of one defect must read alike.
-pub fn unqualified(text: &str) -> String {
-    static QUALIFIER: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"\bmh_[0-9a-f]{8,}_[0-9]+\.").expect("valid regex"));
-    QUALIFIER.replace_all(text, "").into_owned()
-}
+pub use crate::said::unqualified;
 
 /// What is wrong. A finding's kind says what failed, not which scenario saw it: a broken
 /// downgrade is `downgrade_fails` whether the walk, a round trip or the rollback hit it.
@@ -182,7 +174,7 @@ pub struct Defect {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement_at: Option<SourceLine>,
     /// One line: what is wrong, expected vs actual.
-    pub summary: String,
+    pub summary: Said,
     /// Schema differences (`- column user.api_token …`), typed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diff: Vec<SchemaDifference>,
@@ -192,7 +184,7 @@ pub struct Defect {
 }
 
 impl Defect {
-    pub fn new(kind: Kind, revision: Option<&str>, summary: impl Into<String>) -> Self {
+    pub fn new(kind: Kind, revision: Option<&str>, summary: impl Into<Said>) -> Self {
         Defect {
             kind,
             revision: revision.map(str::to_string),
@@ -364,7 +356,7 @@ impl Finding {
             | Kind::NotResumable
             | Kind::DeployBlocked
             | Kind::EmptyUpgrade
-            | Kind::EmptyDowngrade => d.summary.clone(),
+            | Kind::EmptyDowngrade => d.summary.to_string(),
             k => format!("{}: {}", k.words(), d.summary),
         }
     }

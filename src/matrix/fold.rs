@@ -50,7 +50,7 @@ fn failure_of(scenario: &ScenarioResult) -> Option<Failure> {
         .error
         .as_ref()
         .map(|e| e.message.clone())
-        .or_else(|| step.message.clone())
+        .or_else(|| step.message.as_ref().map(ToString::to_string))
         .unwrap_or_default();
     Some(Failure {
         code: step.error.as_ref().map(|e| u64::from(e.code)),

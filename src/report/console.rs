@@ -20,12 +20,13 @@ use crate::scenario::{Event, Status, StepResult};
 /// statement it refused (shortened): `FAIL walk down … [000050] 1091 Can't DROP … — ALTER …`.
 pub fn failure_line(st: &StepResult) -> String {
     let mut out = format!("{} {}", st.status.word(), st.title);
-    if let Some(r) = st.revision.as_deref().filter(|r| !st.title.contains(r)) {
+    let title = st.title.to_string();
+    if let Some(r) = st.revision.as_deref().filter(|r| !title.contains(r)) {
         out.push_str(&format!(" [{r}]"));
     }
     match (&st.error, &st.message) {
         (Some(e), _) => out.push_str(&format!(": {} {}", e.code, shorten(&e.message, 100))),
-        (None, Some(m)) => out.push_str(&format!(": {}", shorten(m, 140))),
+        (None, Some(m)) => out.push_str(&format!(": {}", shorten(&m.to_string(), 140))),
         (None, None) => {}
     }
     if let Some(q) = st.statement.as_ref().map(|q| q.text()) {

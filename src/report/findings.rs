@@ -11,6 +11,7 @@ use crate::chain::{FindingKind as GraphKind, Severity as GraphSeverity};
 use crate::config::History;
 use crate::driver::FailedStatement;
 use crate::findings::{Defect, Finding, FindingId, Kind, Place, Retry, Seen, Severity};
+use crate::said::Said;
 use crate::scenario::model::StrictnessKey;
 use crate::scenario::plan::Scope;
 use crate::scenario::result::WarningKind;
@@ -58,14 +59,16 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
                 let kind = match w.kind {
                     // The graph's warnings are folded above; others (a tool that would not
                     // list its heads) are the graph's too.
-                    WarningKind::Chain if !graph_messages.contains(&w.message.as_str()) => {
+                    WarningKind::Chain
+                        if !graph_messages.contains(&w.message.to_string().as_str()) =>
+                    {
                         Kind::Graph
                     }
                     _ => continue,
                 };
                 let counted = Severity::Warning;
-                let d = Defect::new(kind, w.revision.as_deref(), clean.text(&w.message));
-                fold.add(d, scenario(), &st.title, counted, at(i, 0));
+                let d = Defect::new(kind, w.revision.as_deref(), clean.said(&w.message));
+                fold.add(d, scenario(), &st.title.to_string(), counted, at(i, 0));
             }
             if !matches!(st.status, Status::Failed | Status::Error) {
                 continue;
@@ -77,12 +80,18 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
                 Some(_) => Severity::Warning,
             };
             for (k, d) in defects_of(st).into_iter().enumerate() {
-                fold.add(clean.defect(d), scenario(), &st.title, counted, at(i, k));
+                fold.add(
+                    clean.defect(d),
+                    scenario(),
+                    &st.title.to_string(),
+                    counted,
+                    at(i, k),
+                );
             }
         }
         if s.status == Status::Error && !any_step {
             let why = s.reason.clone().unwrap_or_else(|| s.details.clone());
-            let d = Defect::new(Kind::ScenarioError, None, clean.text(&why));
+            let d = Defect::new(Kind::ScenarioError, None, Said::raised(clean.text(&why)));
             fold.add(
                 d,
                 scenario(),
@@ -154,8 +163,13 @@ impl Normalizer {
         self.bare.replace_all(&s, "‹database›").into_owned()
     }
 
+    /// Text the run did not word is cleaned; a typed message names no scratch database.
+    fn said(&self, s: &Said) -> Said {
+        s.map_text(|t| self.text(t))
+    }
+
     fn defect(&self, mut d: Defect) -> Defect {
-        d.summary = self.text(&d.summary);
+        d.summary = self.said(&d.summary);
         if let Some(e) = &mut d.error {
             e.message = self.text(&e.message);
         }
@@ -200,7 +214,7 @@ impl Fold {
                 | Kind::BreaksPreviousRelease
                 | Kind::CodeAheadOfSchema
         )
-        .then(|| d.summary.clone());
+        .then(|| d.summary.to_string());
         let key = (d.kind, d.revision.clone(), code, text);
         let found = self.index.get(&key).copied();
         let seen = Seen {

@@ -1,11 +1,21 @@
 //! `Grouper`: folds messages that differ only in the revision they name into one line with a
 //! count and the list of revisions ("30 × ‹rev› has an empty downgrade … — 000020 … 000049"),
-//! so a 55-revision chain does not print the same sentence 30 times.
+//! so a 55-revision chain does not print the same sentence 30 times. A message this run
+//! worded brings its own template (its wording with the revisions masked); only text it did
+//! not word (a server's error, a report read back) is masked by the ids the grouper knows.
 
 use std::collections::HashMap;
 
-/// Stands for a revision id inside a grouped message.
-pub const REV: &str = "‹rev›";
+pub use crate::said::REV;
+use crate::said::{Masked, Words};
+
+/// One message to group: its words, its template and the revision it is about.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub text: String,
+    pub template: String,
+    pub revision: Option<String>,
+}
 
 /// Messages sharing a template (the text with every revision id replaced by [`REV`]).
 #[derive(Debug, Clone)]
@@ -60,13 +70,47 @@ impl Grouper {
         (out, first)
     }
 
-    /// Groups `(message, revision)` pairs by template, keeping the order of first sight.
-    /// The revisions listed are the members' own (typed), never ids read out of the text.
-    pub fn group(&self, items: impl IntoIterator<Item = (String, Option<String>)>) -> Vec<Group> {
+    /// A message about `revision`, its template from its own wording when typed.
+    pub fn member(&self, m: &dyn Words, revision: Option<String>) -> Member {
+        let text = Masked::shown(m);
+        let template = if m.worded() {
+            Masked(m).to_string()
+        } else {
+            self.template(&text).0
+        };
+        Member {
+            text,
+            template,
+            revision,
+        }
+    }
+
+    /// The template of a message `m`, as [`Grouper::member`] makes it.
+    pub fn template_of(&self, m: &dyn Words) -> String {
+        self.member(m, None).template
+    }
+
+    /// A line the report worded from typed data it does not keep as a message.
+    pub fn text(&self, text: String, revision: Option<String>) -> Member {
+        let (template, _) = self.template(&text);
+        Member {
+            text,
+            template,
+            revision,
+        }
+    }
+
+    /// Groups members by template, keeping the order of first sight. The revisions listed
+    /// are the members' own (typed), never ids read out of the text.
+    pub fn group(&self, items: impl IntoIterator<Item = Member>) -> Vec<Group> {
         let mut groups: Vec<Group> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
-        for (msg, rev) in items {
-            let (template, _) = self.template(&msg);
+        for Member {
+            text: msg,
+            template,
+            revision: rev,
+        } in items
+        {
             let i = *index.entry(template.clone()).or_insert_with(|| {
                 groups.push(Group {
                     template,
@@ -194,7 +238,7 @@ mod tests {
                 ("000004 has an empty downgrade", Some("000004")),
                 ("downgrade of 000005 failed: 1091", Some("000005")),
             ]
-            .map(|(m, r)| (m.to_string(), r.map(str::to_string))),
+            .map(|(m, r)| g.text(m.to_string(), r.map(str::to_string))),
         );
         assert_eq!(groups.len(), 2);
         assert_eq!(groups[0].count, 3);
@@ -213,7 +257,7 @@ mod tests {
                 ("000002 and 000003 differ", None),
                 ("000003 and 000004 differ", None),
             ]
-            .map(|(m, r): (&str, Option<&str>)| (m.to_string(), r.map(str::to_string))),
+            .map(|(m, r): (&str, Option<&str>)| g.text(m.to_string(), r.map(str::to_string))),
         );
         assert_eq!(groups.len(), 1);
         assert!(groups[0].revisions.is_empty(), "{:?}", groups[0].revisions);

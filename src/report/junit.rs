@@ -26,11 +26,12 @@ fn case_name(st: &StepResult) -> String {
         }
         (_, None, action, ..) => action.family().map(str::to_string),
     };
+    let title = st.title.to_string();
     match (short, &st.revision) {
         (Some(s), Some(r)) => format!("{s} {r}"),
         (Some(s), None) => s,
-        (None, Some(r)) if !st.title.contains(r.as_str()) => format!("{} (at {r})", st.title),
-        (None, _) => st.title.clone(),
+        (None, Some(r)) if !title.contains(r.as_str()) => format!("{title} (at {r})"),
+        (None, _) => title,
     }
 }
 
@@ -45,8 +46,7 @@ fn tail(log: &str, n: usize) -> String {
 fn failure_text(st: &StepResult) -> String {
     let mut out = String::new();
     if let Some(m) = &st.message {
-        out.push_str(m);
-        out.push('\n');
+        out.push_str(&format!("{m}\n"));
     }
     if let Some(e) = &st.error {
         out.push_str(&format!("server error: {} {}\n", e.code, e.message));
@@ -56,9 +56,11 @@ fn failure_text(st: &StepResult) -> String {
             out.push_str(&format!("failing statement:\n{q}\n"));
         }
     }
+    let message = st.message.as_ref().map(ToString::to_string);
+    let details = st.details.iter().map(ToString::to_string);
     let diff = st.diff.iter().map(|d| d.to_string());
-    for d in st.details.iter().cloned().chain(diff) {
-        if Some(&d) != st.message.as_ref() {
+    for d in details.chain(diff) {
+        if Some(&d) != message.as_ref() {
             out.push_str(&format!("  {d}\n"));
         }
     }
@@ -74,8 +76,8 @@ fn failure_text(st: &StepResult) -> String {
 fn failure_message(st: &StepResult) -> String {
     let what = match (&st.error, &st.message) {
         (Some(e), _) => format!("{} {}", e.code, e.message),
-        (None, Some(m)) => m.lines().next().unwrap_or_default().to_string(),
-        (None, None) => st.title.clone(),
+        (None, Some(m)) => m.to_string().lines().next().unwrap_or_default().to_string(),
+        (None, None) => st.title.to_string(),
     };
     match st.statement.as_ref().map(|q| q.text()) {
         Some(q) if !q.is_empty() => format!("{what} — statement: {}", q.replace('\n', " ")),
@@ -91,7 +93,7 @@ fn step_case(sc: &ScenarioResult, st: &StepResult, name: String) -> TestCase {
         (Status::Skipped, _) => {
             let mut s = TestCaseStatus::skipped();
             if let Some(m) = &st.message {
-                s.set_message(m.clone());
+                s.set_message(m.to_string());
             }
             s
         }

@@ -154,13 +154,14 @@ fn merge_steps(
     position: &dyn Fn(&str) -> Option<usize>,
 ) -> Vec<StepResult> {
     type Key = (String, String, Option<String>, Status, Option<String>);
+    // Read back from report.json, the words are all that is left of the messages.
     let key = |s: &StepResult| -> Key {
         (
             s.action.to_string(),
-            s.title.clone(),
+            s.title.to_string(),
             s.revision.clone(),
             s.status,
-            s.message.clone(),
+            s.message.as_ref().map(ToString::to_string),
         )
     };
     let mut seen: Vec<Key> = Vec::new();
@@ -245,7 +246,7 @@ fn details(
                 .iter()
                 .filter(|s| matches!(s.status, Status::Failed | Status::Error))
                 .filter(|s| s.demoted.is_none())
-                .map(|s| s.message.clone().unwrap_or_else(|| s.title.clone()))
+                .map(|s| s.message.as_ref().unwrap_or(&s.title).to_string())
                 .collect::<Vec<_>>()
                 .join("; ");
             match &merged.reason {
@@ -265,7 +266,7 @@ mod tests {
         StepResult {
             status,
             revision: Some(rev.into()),
-            message: (status != Status::Passed).then(|| format!("trip {rev} failed")),
+            message: (status != Status::Passed).then(|| format!("trip {rev} failed").into()),
             ..StepResult::new(
                 crate::scenario::StepAction::RoundTrip,
                 format!("round trip {rev}"),
@@ -321,7 +322,7 @@ mod tests {
         );
         let two = result(vec![note, stuck], Status::Skipped);
         let m = merge_scenario(&[&one, &two], &position);
-        let titles: Vec<&str> = m.steps.iter().map(|s| s.title.as_str()).collect();
+        let titles: Vec<String> = m.steps.iter().map(|s| s.title.to_string()).collect();
         assert_eq!(titles, ["round trip r1", "round trip r3"]);
         assert_eq!(m.status, Status::Passed);
         assert_eq!(m.details, "every revision round-trips");

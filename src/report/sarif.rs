@@ -118,7 +118,7 @@ pub(super) fn fingerprint(f: &Finding) -> String {
     h.update(
         d.statement
             .as_ref()
-            .map_or(d.summary.as_str(), |q| q.text()),
+            .map_or(d.summary.to_string(), |q| q.text().to_string()),
     );
     let digest = h.finalize();
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()

@@ -38,8 +38,8 @@ fn walk_step(rev: &str, kind: Option<Kind>) -> StepResult {
     st.status = Status::Failed;
     st.error = Some(error.clone());
     st.statement = Some(FailedStatement::sql(statement.clone()));
-    st.message = Some(format!("downgrade of {rev} failed: {error}"));
-    st.details = vec![format!("failed at statement 2 of 2: {statement}")];
+    st.message = Some(format!("downgrade of {rev} failed: {error}").into());
+    st.details = vec![format!("failed at statement 2 of 2: {statement}").into()];
     st.log = Some("x\n".repeat(40));
     st.defects = vec![Defect::new(
         kind,

@@ -11,6 +11,8 @@ use crate::driver::FailedStatement;
 use crate::findings::{Defect, SchemaDifference};
 use crate::online::RevisionDdl;
 
+use crate::said::{Revs, Said, Words};
+
 /// What a warning is about; a warning never fails the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -32,11 +34,11 @@ pub struct Warning {
     pub check: Option<StrictnessKey>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
-    pub message: String,
+    pub message: Said,
 }
 
 impl Warning {
-    pub fn new(kind: WarningKind, message: impl Into<String>) -> Self {
+    pub fn new(kind: WarningKind, message: impl Into<Said>) -> Self {
         Warning {
             kind,
             check: None,
@@ -46,21 +48,32 @@ impl Warning {
     }
 }
 
-impl std::fmt::Display for Warning {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Words for Warning {
+    fn words(&self, f: &mut std::fmt::Formatter<'_>, revs: Revs) -> std::fmt::Result {
         match (self.kind, self.check, &self.revision) {
             (WarningKind::Check, Some(k), _) => {
-                write!(f, "{} = \"warn\": {}", k.key(), self.message)
+                write!(f, "{} = \"warn\": ", k.key())?;
             }
             (WarningKind::History, _, Some(r)) => {
                 write!(
                     f,
-                    "history ({r}, before the revisions under test): {}",
-                    self.message
-                )
+                    "history ({}, before the revisions under test): ",
+                    revs.id(r)
+                )?;
             }
-            _ => f.write_str(&self.message),
+            _ => {}
         }
+        self.message.words(f, revs)
+    }
+
+    fn worded(&self) -> bool {
+        self.message.worded()
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.words(f, Revs::Shown)
     }
 }
 
@@ -107,7 +120,7 @@ pub struct StepResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<Expect>,
     /// Human line: `upgrade c682ef478e45 → head`.
-    pub title: String,
+    pub title: Said,
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
@@ -123,14 +136,14 @@ pub struct StepResult {
     pub error: Option<ServerError>,
     /// What went wrong, in words (expected vs actual).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<Said>,
     /// The statement the server refused (`statement`, and `statement_position` when the
     /// driver counted the file's statements).
     #[serde(flatten)]
     pub statement: Option<FailedStatement>,
     /// Verification bullets: what was checked and what was found.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub details: Vec<String>,
+    pub details: Vec<Said>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diff: Vec<SchemaDifference>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -161,7 +174,7 @@ pub struct StepResult {
 }
 
 impl StepResult {
-    pub fn new(action: StepAction, title: impl Into<String>) -> Self {
+    pub fn new(action: StepAction, title: impl Into<Said>) -> Self {
         StepResult {
             action,
             phase: StepPhase::Exercise,
@@ -199,27 +212,26 @@ impl StepResult {
         }
     }
 
-    /// `message` is any typed reason (a `StepError`, a `VersionMismatch`) or a sentence:
-    /// its `Display` is what the report shows.
-    pub fn fail(mut self, message: impl std::fmt::Display) -> Self {
+    /// `message` is a typed message (its wording is under `said/`).
+    pub fn fail(mut self, message: impl Into<Said>) -> Self {
         self.status = Status::Failed;
-        self.message = Some(message.to_string());
+        self.message = Some(message.into());
         self
     }
 
-    pub fn skip(mut self, message: impl std::fmt::Display) -> Self {
+    pub fn skip(mut self, message: impl Into<Said>) -> Self {
         self.status = Status::Skipped;
-        self.message = Some(message.to_string());
+        self.message = Some(message.into());
         self
     }
 
-    pub fn error(mut self, message: impl std::fmt::Display) -> Self {
+    pub fn error(mut self, message: impl Into<Said>) -> Self {
         self.status = Status::Error;
-        self.message = Some(message.to_string());
+        self.message = Some(message.into());
         self
     }
 
-    pub fn detail(mut self, d: impl Into<String>) -> Self {
+    pub fn detail(mut self, d: impl Into<Said>) -> Self {
         self.details.push(d.into());
         self
     }
@@ -230,7 +242,7 @@ impl StepResult {
         self
     }
 
-    pub fn warn(mut self, kind: WarningKind, message: impl Into<String>) -> Self {
+    pub fn warn(mut self, kind: WarningKind, message: impl Into<Said>) -> Self {
         self.warnings.push(Warning::new(kind, message));
         self
     }

@@ -300,22 +300,15 @@ async fn execute(
     ran
 }
 
-/// Drops `mh_<run>_<n>.` qualifiers from what a step says (its database is on the scenario).
+/// Drops `mh_<run>_<n>.` qualifiers from what a step quotes (its database is on the
+/// scenario); what it says (`Said`) was unqualified when the words were raised.
 fn unqualify(s: &mut StepResult) {
     use crate::findings::unqualified;
-    s.message = s.message.as_deref().map(unqualified);
     s.log = s.log.as_deref().map(unqualified);
     if let Some(e) = &mut s.error {
         e.message = unqualified(&e.message);
     }
-    for d in s.details.iter_mut() {
-        *d = unqualified(d);
-    }
-    for w in s.warnings.iter_mut() {
-        w.message = unqualified(&w.message);
-    }
     for d in s.defects.iter_mut() {
-        d.summary = unqualified(&d.summary);
         if let Some(e) = &mut d.error {
             e.message = unqualified(&e.message);
         }
@@ -546,7 +539,7 @@ where
                 // What counts against the run; demoted failures are in the warnings.
                 .filter(|s| matches!(s.status, Status::Failed | Status::Error))
                 .filter(|s| s.demoted.is_none())
-                .map(|s| s.message.clone().unwrap_or_else(|| s.title.clone()))
+                .map(|s| s.message.as_ref().unwrap_or(&s.title).to_string())
                 .collect();
             let what = problems.join("; ");
             match &result.reason {

@@ -380,10 +380,12 @@ fn a_half_applied_failure_that_a_rerun_cannot_pass_is_its_own_linked_finding() {
     assert!(half
         .defect
         .summary
+        .to_string()
         .starts_with("1 statement(s) of 000002 stay applied after statement 2 failed"));
     assert!(
         half.defect
             .summary
+            .to_string()
             .ends_with("re-running fails with 1091 Can't DROP INDEX `ix_item_kode`"),
         "{}",
         half.defect.summary

@@ -109,7 +109,7 @@ pub fn finding_lines(
     let groups = g.group(
         keys.iter()
             .zip(&kept)
-            .map(|(k, f)| (k.clone(), f.defect.revision.clone())),
+            .map(|(k, f)| g.text(k.clone(), f.defect.revision.clone())),
     );
     groups
         .iter()

@@ -5,7 +5,7 @@ use crate::report::online::{self, OnlineTable};
 use crate::scenario::model::Aspect as Covers;
 use crate::scenario::{ScenarioResult, Start, Status, StepPhase, StepResult};
 
-use super::super::group::{shorten, Grouper};
+use super::super::group::{shorten, Grouper, Member};
 use super::super::summary::RunSummary;
 use super::text::{class, condense, secs, tail_lines};
 
@@ -87,7 +87,7 @@ fn refer_to_first(sections: &mut [Section]) {
 /// The scenario's verdict on one line: its problems (or warnings) grouped by revision, the
 /// first clause of each. The full text is printed once, in the scenario's section.
 pub fn scenario_short(s: &ScenarioResult, g: &Grouper) -> String {
-    let (lead, items): (String, Vec<(String, Option<String>)>) = match s.status {
+    let (lead, items): (String, Vec<Member>) = match s.status {
         Status::Failed | Status::Error => (
             String::new(),
             s.steps
@@ -95,8 +95,8 @@ pub fn scenario_short(s: &ScenarioResult, g: &Grouper) -> String {
                 .filter(|st| matches!(st.status, Status::Failed | Status::Error))
                 .filter(|st| st.demoted.is_none())
                 .map(|st| {
-                    (
-                        st.message.clone().unwrap_or_else(|| st.title.clone()),
+                    g.member(
+                        st.message.as_ref().unwrap_or(&st.title),
                         st.revision.clone(),
                     )
                 })
@@ -110,7 +110,7 @@ pub fn scenario_short(s: &ScenarioResult, g: &Grouper) -> String {
             ),
             s.warnings
                 .iter()
-                .map(|w| (w.to_string(), w.revision.clone()))
+                .map(|w| g.member(w, w.revision.clone()))
                 .collect(),
         ),
         _ => (String::new(), Vec::new()),
@@ -130,10 +130,10 @@ pub fn scenario_short(s: &ScenarioResult, g: &Grouper) -> String {
 /// Steps that said the same thing about consecutive revisions fold into one line.
 fn step_lines(steps: &[StepResult], g: &Grouper) -> Vec<StepLine> {
     let key = |st: &StepResult| -> String {
-        let mut k = format!("{:?}|{}", st.status, g.template(&st.title).0);
+        let mut k = format!("{:?}|{}", st.status, g.template_of(&st.title));
         for t in st.message.iter().chain(st.details.iter()) {
             k.push('|');
-            k.push_str(&g.template(t).0);
+            k.push_str(&g.template_of(t));
         }
         k
     };
@@ -159,10 +159,10 @@ fn step_lines(steps: &[StepResult], g: &Grouper) -> Vec<StepLine> {
         });
         out.push(StepLine {
             class: class(st.status),
-            title: st.title.clone(),
+            title: st.title.to_string(),
             repeat,
             seconds: secs(steps[i..j].iter().map(|x| x.duration_ms).sum()),
-            message: st.message.clone(),
+            message: st.message.as_ref().map(ToString::to_string),
             statement: st
                 .statement
                 .as_ref()
@@ -172,8 +172,8 @@ fn step_lines(steps: &[StepResult], g: &Grouper) -> Vec<StepLine> {
             details: st
                 .details
                 .iter()
-                .filter(|d| Some(*d) != st.message.as_ref())
-                .cloned()
+                .map(ToString::to_string)
+                .filter(|d| st.message.as_ref().is_none_or(|m| m != d.as_str()))
                 .collect(),
         });
         i = j;
@@ -220,16 +220,16 @@ fn section_warnings(s: &ScenarioResult, g: &Grouper) -> Vec<String> {
     let echoes = |w: &crate::scenario::result::Warning| {
         s.steps
             .iter()
-            .any(|st| st.message.as_deref() == Some(w.message.as_str()))
+            .any(|st| st.message.as_ref() == Some(&w.message))
     };
     let (echo, own): (Vec<_>, Vec<_>) = s.warnings.iter().partition(|w| echoes(w));
     let mut out: Vec<String> = g
-        .group(own.iter().map(|w| (w.to_string(), w.revision.clone())))
+        .group(own.iter().map(|w| g.member(*w, w.revision.clone())))
         .iter()
         .map(|x| g.full(x))
         .collect();
     out.extend(
-        g.group(echo.iter().map(|w| (w.to_string(), w.revision.clone())))
+        g.group(echo.iter().map(|w| g.member(*w, w.revision.clone())))
             .iter()
             .map(|x| {
                 format!(

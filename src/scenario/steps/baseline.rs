@@ -132,7 +132,7 @@ async fn prepare_steps(ctx: &RunContext, state: &mut ScenarioState) -> Vec<StepR
                 r.details = ctx
                     .setup_sql
                     .iter()
-                    .map(|s| format!("applied: {s}"))
+                    .map(|s| format!("applied: {s}").into())
                     .collect();
             }
             Err((stmt, err)) => {

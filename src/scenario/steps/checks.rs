@@ -41,11 +41,14 @@ pub async fn reference_snapshot(
     if out.status == Status::Passed {
         match snapshot(ctx, &db).await {
             Ok(s) => {
-                out.details.push(format!(
-                    "{} tables in a clean install at {}",
-                    s.tables.len(),
-                    label(ctx, target)
-                ));
+                out.details.push(
+                    format!(
+                        "{} tables in a clean install at {}",
+                        s.tables.len(),
+                        label(ctx, target)
+                    )
+                    .into(),
+                );
                 state.snapshots.insert(name.to_string(), s);
             }
             Err(e) => out = out.error(e),
@@ -133,7 +136,7 @@ pub async fn assert_version(ctx: &RunContext, db: &DbTarget, target: &str) -> St
             match state.check_at(rev.as_deref(), ctx.plan.order()) {
                 Ok(()) => r.detail(format!("{} holds {shown}", ctx.driver.version_table())),
                 Err(e) => {
-                    let mut r = r.fail(e);
+                    let mut r = r.fail(crate::said::Said::raised(e));
                     r.revision = rev;
                     r
                 }
@@ -218,15 +221,18 @@ pub async fn seed_data(ctx: &RunContext, state: &mut ScenarioState) -> StepResul
         Ok((seeding, contents)) => {
             let mut r = r;
             let rows: usize = contents.iter().map(|t| t.rows.len()).sum();
-            r.details.push(format!(
-                "{rows} rows seeded in {} table(s): {}",
-                contents.len(),
-                contents
-                    .iter()
-                    .map(|t| t.table.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            r.details.push(
+                format!(
+                    "{rows} rows seeded in {} table(s): {}",
+                    contents.len(),
+                    contents
+                        .iter()
+                        .map(|t| t.table.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+                .into(),
+            );
             // What could not be seeded is run information, never a finding.
             r.seeding.push(seeding);
             state.seeded = Some((snap, contents));
@@ -268,15 +274,18 @@ pub async fn assert_data_preserved(ctx: &RunContext, state: &ScenarioState) -> S
         "data lost on rollback: {lost} seeded value(s)/row(s) in {}",
         describe_loss(&loss)
     ));
-    r.details = loss.iter().map(|l| l.to_string()).collect();
+    r.details = loss.iter().map(crate::said::Said::raised).collect();
     r.data_loss = loss;
     let rev = state.undone(ctx.plan.order());
     let summary = match &rev {
         Some(rev) => format!(
             "downgrade of {rev} lost seeded rows: {}",
-            r.details.join("; ")
+            crate::said::Said::All(r.details.clone())
         ),
-        None => format!("seeded rows lost: {}", r.details.join("; ")),
+        None => format!(
+            "seeded rows lost: {}",
+            crate::said::Said::All(r.details.clone())
+        ),
     };
     r.defect(Defect::new(Kind::DataLost, rev.as_deref(), summary))
 }
@@ -443,13 +452,14 @@ pub async fn probes(
         match verdict {
             Ok(()) => r
                 .details
-                .push(format!("{}: {outcome} (as expected)", p.name)),
+                .push(format!("{}: {outcome} (as expected)", p.name).into()),
             Err(why) => {
-                r.details.push(format!("{}: {why}", p.name));
+                r.details.push(format!("{}: {why}", p.name).into());
                 failures.push(format!("{}: {why}", p.name));
             }
         }
-        r.details.push(format!("query: {}", short(&p.sql, 300)));
+        r.details
+            .push(format!("query: {}", short(&p.sql, 300)).into());
     }
     let _ = conn.disconnect().await;
     if expect == Expect::Ok {
@@ -516,7 +526,7 @@ pub async fn model_check(ctx: &RunContext, db: &DbTarget) -> StepResult {
             .join(" ");
         let mut r = r;
         if !msg.is_empty() {
-            r.message = Some(format!("model and schema disagree: {}", short(&msg, 400)));
+            r.message = Some(format!("model and schema disagree: {}", short(&msg, 400)).into());
         }
         r
     }
@@ -568,7 +578,7 @@ pub async fn hotfix(ctx: &RunContext, state: &ScenarioState, from: &str, to: &st
         ));
     }
     let mut r = r;
-    r.details.push(format!("hot-fix DDL ({source}):"));
+    r.details.push(format!("hot-fix DDL ({source}):").into());
     // One statement at a time, so each is labelled by what the server answered to it.
     let mut refused = None;
     for (i, stmt) in sql.iter().enumerate() {
@@ -583,7 +593,11 @@ pub async fn hotfix(ctx: &RunContext, state: &ScenarioState, from: &str, to: &st
     let at = refused
         .as_ref()
         .map(|(i, e)| (*i, server_error(e).map(|s| s.code)));
-    r.details.extend(hotfix_labels(&sql, at));
+    r.details.extend(
+        hotfix_labels(&sql, at)
+            .into_iter()
+            .map(crate::said::Said::from),
+    );
     match refused {
         None => r,
         Some((i, e)) => {

@@ -93,7 +93,8 @@ pub fn from_execution(
         Outcome::Failed => {
             let point = e.failure_point();
             let stops = point.as_ref().map(StopLine::of).unwrap_or_default();
-            s.details.extend(stops.iter().map(|l| l.to_string()));
+            s.details
+                .extend(stops.iter().map(crate::said::Said::raised));
             // Other actions (the app, the model check) are classified by the report.
             let kind = match action {
                 StepAction::Upgrade => Some(Kind::UpgradeFails),
@@ -119,10 +120,10 @@ pub fn from_execution(
                     last_line: crate::driver::process::last_line(&e.log()),
                 },
             };
-            s.fail(CallFailed {
+            s.fail(crate::said::Said::raised(CallFailed {
                 command: e.command.clone(),
                 how,
-            })
+            }))
         }
         Outcome::TimedOut { seconds } => s.error(format!(
             "`{}` timed out after {seconds} s and was killed",
@@ -162,12 +163,12 @@ pub(crate) fn again_after_downgrade(r: &mut StepResult, e: &Execution) {
     for d in &mut r.defects {
         d.kind = Kind::RoundTripFails;
         if d.revision.is_some() {
-            d.summary = failed_summary(
+            d.summary = crate::said::Said::raised(failed_summary(
                 StepAction::Upgrade,
                 Tried::AgainAfterDowngrade,
                 d.revision.as_deref(),
                 e,
-            );
+            ));
         }
     }
 }

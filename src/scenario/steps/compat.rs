@@ -55,7 +55,7 @@ pub async fn release_code(
             statements.len()
         ),
     );
-    r.details = details;
+    r.details = details.into_iter().map(crate::said::Said::from).collect();
     if refusals.is_empty() {
         return r.into();
     }
@@ -83,12 +83,15 @@ pub async fn release_code(
             .unwrap_or(Blame::Finding(compat::Cause::Unexplained));
         let cause = match blame {
             Blame::Expand => {
-                r.details.push(format!(
-                    "{} {}: {} — the migration adds it; migrating first is the expand step",
-                    f.statement.op,
-                    table.as_deref().unwrap_or("?"),
-                    f.error
-                ));
+                r.details.push(
+                    format!(
+                        "{} {}: {} — the migration adds it; migrating first is the expand step",
+                        f.statement.op,
+                        table.as_deref().unwrap_or("?"),
+                        f.error
+                    )
+                    .into(),
+                );
                 continue;
             }
             Blame::Finding(c) => c,
@@ -109,7 +112,7 @@ pub async fn release_code(
             compat::Cause::Revision { revision } => Some(revision.clone()),
             _ => None,
         };
-        r.details.push(i.to_string());
+        r.details.push(crate::said::Said::raised(i.to_string()));
         r.defects.push(
             Defect::new(kind, revision.as_deref(), i.to_string())
                 .with_error(
@@ -126,8 +129,8 @@ pub async fn release_code(
         .defects
         .iter()
         .map(|d| d.summary.clone())
-        .collect::<Vec<_>>()
-        .join("; ");
+        .collect::<Vec<_>>();
+    let message = crate::said::Said::All(message);
     r.error = r.defects.first().and_then(|d| d.error.clone());
     r.fail(message).into()
 }

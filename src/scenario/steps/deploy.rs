@@ -177,7 +177,7 @@ async fn stopped_at(ctx: &RunContext, rev: Option<&str>) -> Result<Snapshot, Ste
         let prep = prepare_baseline(ctx, &mut scratch).await;
         if let Some(bad) = prep.iter().find(|s| s.status != Status::Passed) {
             return Err(StepError::Baseline(
-                bad.message.clone().unwrap_or_else(|| bad.title.clone()),
+                bad.message.as_ref().unwrap_or(&bad.title).to_string(),
             ));
         }
         if let Some(rev) = rev {
@@ -212,10 +212,13 @@ fn blocked(ctx: &RunContext, r: StepResult, e: &Execution) -> StepResult {
     };
     let mut r = r;
     r.revision = ctx.plan.baseline.clone();
-    r.details.push(format!(
-        "no migration ran: the version table is still at the baseline {}",
-        ctx.plan.baseline.as_deref().unwrap_or("base")
-    ));
+    r.details.push(
+        format!(
+            "no migration ran: the version table is still at the baseline {}",
+            ctx.plan.baseline.as_deref().unwrap_or("base")
+        )
+        .into(),
+    );
     let blocked = format!(
         "deploy blocked: {place} {what}; `{}` cannot start while the schema is behind the model{code}",
         e.command
@@ -277,8 +280,9 @@ async fn partly(
     let summary = format!("{how}: `{}` failed in {rev}{reached} with {why}", e.command);
     let mut r = r;
     r.revision = failing.clone();
-    r.details.extend(h.lines.iter().cloned());
-    r.details.push(h.retry_line());
+    r.details
+        .extend(h.lines.iter().map(crate::said::Said::from));
+    r.details.push(crate::said::Said::raised(h.retry_line()));
     let d = Defect::new(Kind::UpgradeFails, failing.as_deref(), summary.clone())
         .with_error(e.error.clone(), e.failed_statement.clone())
         .with_left_behind(Some(h.left.clone()));

@@ -123,6 +123,13 @@ impl StepError {
     }
 }
 
+/// A step that stops on this error says the error's own words.
+impl From<StepError> for crate::said::Said {
+    fn from(e: StepError) -> Self {
+        crate::said::Said::raised(e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -194,7 +194,8 @@ async fn revision(
             statements,
         },
     );
-    r.details.extend(untimed);
+    r.details
+        .extend(untimed.into_iter().map(crate::said::Said::from));
     Ok(r)
 }
 

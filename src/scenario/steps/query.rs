@@ -42,7 +42,7 @@ fn judge(r: StepResult, sql: &str, expected: &[Row], actual: Vec<Row>) -> StepRe
         expected: expected.to_vec(),
         actual,
     };
-    let mut r = r.fail(&rows);
+    let mut r = r.fail(crate::said::Said::raised(&rows));
     r.query = Some(Box::new(rows));
     r
 }

@@ -261,7 +261,9 @@ fn verdict(rev: &str, n: usize, verdicts: &[(usize, Resume)]) -> StepResult {
     for (k, v) in verdicts {
         let at = format!("crash after statement {k} of {n}");
         match v {
-            Resume::Recovers => r.details.push(format!("{at}: deploying again recovers")),
+            Resume::Recovers => r
+                .details
+                .push(format!("{at}: deploying again recovers").into()),
             Resume::CrashLoops(e) => problems.push(format!(
                 "{at}: deploying again fails with {e} (the deploy would crash-loop)"
             )),
@@ -273,7 +275,7 @@ fn verdict(rev: &str, n: usize, verdicts: &[(usize, Resume)]) -> StepResult {
             )),
             Resume::NotMeasured(why) => r
                 .details
-                .push(format!("{at}: not measured (harness limitation: {why})")),
+                .push(format!("{at}: not measured (harness limitation: {why})").into()),
         }
     }
     if problems.is_empty() {
@@ -291,7 +293,8 @@ fn verdict(rev: &str, n: usize, verdicts: &[(usize, Resume)]) -> StepResult {
             problems[0]
         )
     };
-    r.details.extend(problems);
+    r.details
+        .extend(problems.iter().map(crate::said::Said::from));
     r.fail(msg)
         .defect(Defect::new(Kind::NotResumable, Some(rev), summary))
 }
@@ -312,7 +315,11 @@ mod tests {
         ];
         let r = verdict("2", 3, &v);
         assert_eq!(r.status, Status::Failed);
-        assert!(r.message.unwrap().contains("crash after statement 2 of 3"));
+        assert!(r
+            .message
+            .unwrap()
+            .to_string()
+            .contains("crash after statement 2 of 3"));
         let ok = verdict("2", 3, &[(1, Resume::Recovers)]);
         assert_eq!(ok.status, Status::Passed);
     }

@@ -186,10 +186,13 @@ async fn run_trip(ctx: &RunContext, t: Trip) -> (usize, StepResult) {
             return (t.index, r.skip(why));
         }
     };
-    r.details.push(format!(
-        "database at {} {made}",
-        t.parent.as_deref().unwrap_or("base (empty)")
-    ));
+    r.details.push(
+        format!(
+            "database at {} {made}",
+            t.parent.as_deref().unwrap_or("base (empty)")
+        )
+        .into(),
+    );
     let db = ctx.db(&name);
     let r = trip(ctx, &db, &t.rev, t.parent.as_deref(), r).await;
     let _ = ctx.server.drop_database(&name).await;
@@ -335,7 +338,9 @@ impl TripRun<'_> {
     async fn seed(&mut self, snap: &Snapshot, offset: usize, at: String) -> Result<(), Cut> {
         match seed(self.db, snap, &self.exclude, offset).await {
             Ok(s) => {
-                self.r.details.push(format!("{} rows {at}", s.rows()));
+                self.r
+                    .details
+                    .push(format!("{} rows {at}", s.rows()).into());
                 self.r.seeding.push(s);
                 Ok(())
             }
@@ -384,7 +389,7 @@ impl TripRun<'_> {
         if changes.is_empty() {
             self.r
                 .details
-                .push(format!("downgrade restored the schema of {of}"));
+                .push(format!("downgrade restored the schema of {of}").into());
             return;
         }
         let lines = differences(changes);
@@ -420,7 +425,7 @@ impl TripRun<'_> {
         if loss.is_empty() {
             self.r
                 .details
-                .push(format!("all {values} seeded values survived the downgrade"));
+                .push(format!("all {values} seeded values survived the downgrade").into());
             return Ok(());
         }
         let what = format!(
@@ -488,7 +493,8 @@ fn finish(mut r: StepResult, f: Findings) -> StepResult {
     r.error = f.error;
     r.statement = f.statement;
     r.defects = f.defects;
-    r.details.extend(f.problems.iter().cloned());
+    r.details
+        .extend(f.problems.iter().map(crate::said::Said::from));
     r.fail(f.problems.join("; "))
 }
 
@@ -537,7 +543,7 @@ mod tests {
         assert_eq!(r.status, Status::Failed);
         assert_eq!(r.error.unwrap().code, 1062);
         assert_eq!(
-            r.message.as_deref(),
+            r.message.map(|m| m.to_string()).as_deref(),
             Some(
                 "first; not half-applied; re-running the same step recovers; \
                  second; not half-applied; re-running the same step recovers"

@@ -188,6 +188,13 @@ fn words(sql: &str, out: &mut BTreeSet<String>) {
     }
 }
 
+/// A step that stops on this error says the error's own words.
+impl From<SnapshotError> for crate::said::Said {
+    fn from(e: SnapshotError) -> Self {
+        crate::said::Said::raised(e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,7 +21,7 @@ pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
     let n = ctx.driver.chain().revisions.len();
     let mut r = StepResult::new(StepAction::ChainChecks, "revision graph checks");
     r.details.push(match report.head() {
-        Some(h) => format!("{n} revisions, single head {h}"),
+        Some(h) => format!("{n} revisions, single head {h}").into(),
         None => format!(
             "{n} revisions, heads: {}",
             if report.heads.is_empty() {
@@ -29,13 +29,14 @@ pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
             } else {
                 report.heads.join(", ")
             }
-        ),
+        )
+        .into(),
     });
     r.details
-        .push(format!("revision graph {}", ctx.driver.chain().source));
+        .push(format!("revision graph {}", ctx.driver.chain().source).into());
     for f in &report.findings {
         match f.severity {
-            Severity::Error => r.details.push(format!("error: {}", f.message)),
+            Severity::Error => r.details.push(format!("error: {}", f.message).into()),
             Severity::Warning => r = r.warn(WarningKind::Chain, f.message.clone()),
         }
     }
@@ -52,7 +53,7 @@ pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
                 let theirs: BTreeSet<&String> = tool.iter().collect();
                 if mine == theirs {
                     r.details
-                        .push(format!("the tool agrees: heads = {}", tool.join(", ")));
+                        .push(format!("the tool agrees: heads = {}", tool.join(", ")).into());
                 } else {
                     errors.push(format!(
                         "the tool reports heads [{}] but the files say [{}]",
@@ -190,7 +191,7 @@ where
         explain_failure(ctx, &db, before, version_before, e, retry, r).await;
     }
     let note = rebuild(ctx, state, at).await.map_err(FailedRebuild)?;
-    r.details.push(note);
+    r.details.push(crate::said::Said::raised(note));
     Ok(())
 }
 
@@ -208,13 +209,14 @@ async fn explain_failure<F>(
     let Some(before) = before else { return };
     let h = measure(ctx, db, before, version_before, e, retry).await;
     let summary = h.summary();
-    r.details.extend(h.lines.iter().cloned());
-    r.details.push(h.retry_line());
+    r.details
+        .extend(h.lines.iter().map(crate::said::Said::from));
+    r.details.push(crate::said::Said::raised(h.retry_line()));
     if let Some(d) = r.defects.last_mut() {
         d.left_behind = Some(h.left);
     }
     if let Some(m) = r.message.take() {
-        r.message = Some(format!("{m}; {summary}"));
+        r.message = Some(format!("{m}; {summary}").into());
     }
 }
 
@@ -367,7 +369,7 @@ impl Walk<'_> {
         r.revision = Some(rev.clone());
         if r.status != Status::Passed {
             if let Some(err) = &e.error {
-                r.message = Some(format!("downgrade of {rev} failed: {err}"));
+                r.message = Some(format!("downgrade of {rev} failed: {err}").into());
             }
             let at = (i > 0).then(|| self.order[i - 1].clone());
             let retry = ctx.driver.downgrade(&db, &target);
@@ -430,12 +432,12 @@ impl Walk<'_> {
         let now = Carried::of(&changes);
         let new = carried.new_in(changes);
         if now.is_empty() {
-            r.details.push(format!(
-                "schema equals the one recorded at {to_name} on the way up"
-            ));
+            r.details
+                .push(format!("schema equals the one recorded at {to_name} on the way up").into());
         } else if new.is_empty() {
             // Equality would be a false claim: what an earlier downgrade left is still here.
-            r.details.push(carried_note(now.len()));
+            r.details
+                .push(crate::said::Said::raised(carried_note(now.len())));
         } else {
             r.diff = annotate(new, &self.order, &self.snaps);
             let what = format!("downgrade of {rev} does not restore the schema of {to_name}");
@@ -539,7 +541,8 @@ impl Walk<'_> {
             r.details
                 .push("schema equals the one recorded on the first way up".into());
         } else if new.is_empty() {
-            r.details.push(carried_note(now.len()));
+            r.details
+                .push(crate::said::Said::raised(carried_note(now.len())));
         } else {
             r.diff = new;
             let msg =

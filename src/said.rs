@@ -1,0 +1,12 @@
+//! What steps say, as data: a `Said` holds each message as a typed value. The sentences are
+//! written only in the `Words` impls under `said/`, so report wording changes in one place, and
+//! grouping alike messages reads the values (revision ids masked by the wording itself), never
+//! text scanned after the fact.
+
+mod common;
+mod message;
+mod words;
+
+pub use common::Common;
+pub use message::Said;
+pub use words::{unqualified, Masked, Quoted, Revs, Words, REV};
