@@ -2,8 +2,10 @@
 //! and server errors as data.
 
 mod error;
+mod pool;
 
 pub use error::{server_error, DbError, ServerError, Unready};
+pub use pool::{Pooled, Pools};
 
 use std::time::Duration;
 
@@ -23,12 +25,14 @@ pub fn url_encode(s: &str) -> String {
 }
 
 /// Where a server listens and how to log in. The password is never printed by `Debug`.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct ConnInfo {
     pub host: String,
     pub port: u16,
     pub user: String,
     pub password: String,
+    /// Connections of this login kept for reuse, per database (shared by clones).
+    pub pools: Pools,
 }
 
 impl std::fmt::Debug for ConnInfo {
@@ -53,10 +57,19 @@ impl ConnInfo {
     }
 
     /// The one way to log in; the error names the server and database (never the password).
-    pub async fn connect(&self, db: Option<&str>) -> Result<Conn, DbError> {
-        Conn::new(self.opts(db))
+    /// The connection comes from `db`'s pool, reset since its last use.
+    pub async fn connect(&self, db: Option<&str>) -> Result<Pooled, DbError> {
+        self.pools
+            .get(db, || self.opts(db))
+            .get_conn()
             .await
+            .map(Pooled::new)
             .map_err(|e| DbError::connect(format!("{self:?}"), db, e))
+    }
+
+    /// Closes the pooled connections to `db` (before it is dropped).
+    pub async fn forget(&self, db: &str) {
+        self.pools.close(Some(db)).await;
     }
 
     /// URL in the given scheme (`mysql+pymysql`, `mysql`), credentials percent-encoded
@@ -114,6 +127,7 @@ impl ConnInfo {
                 port: u.port().unwrap_or(3306),
                 user,
                 password: u.password().map(dec).unwrap_or_default(),
+                pools: Default::default(),
             },
             db,
         ))
@@ -233,6 +247,7 @@ mod tests {
             port: 3307,
             user: "ro ot".into(),
             password: "p@ss:w/rd".into(),
+            pools: Default::default(),
         };
         let u = c.url("mysql+pymysql", Some("mh_1"));
         assert_eq!(

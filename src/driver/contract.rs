@@ -317,7 +317,7 @@ pub struct DbTarget {
 impl DbTarget {
     /// The one way to open a connection to the database a step works on (the scratch
     /// database of a scenario, a clone, a parent state).
-    pub async fn connect(&self) -> std::result::Result<mysql_async::Conn, DbError> {
+    pub async fn connect(&self) -> std::result::Result<crate::db::Pooled, DbError> {
         self.conn.connect(Some(&self.database)).await
     }
 }

@@ -18,7 +18,7 @@ use super::{
 use crate::chain::formats::{spelled, Applied, Bookkeeping, Direction, SqlFormat};
 use crate::chain::{parse_sql_dir, Chain, SqlMigration, Transaction};
 use crate::config::{Config, EmptyFiles, ToolKind};
-use crate::db::{is_connection_lost, server_error, DbError, ServerError};
+use crate::db::{is_connection_lost, server_error, DbError, Pooled, ServerError};
 use crate::driver::DriverError;
 use crate::error::{HarnessError, IoAction, ProjectError, Result};
 use crate::redact::Redactor;
@@ -68,7 +68,7 @@ impl SqlDirDriver {
         })
     }
 
-    async fn connect(&self, db: &DbTarget) -> std::result::Result<Conn, mysql_async::Error> {
+    async fn connect(&self, db: &DbTarget) -> std::result::Result<Pooled, mysql_async::Error> {
         let mut c = db.connect().await.map_err(DbError::into_source)?;
         for s in &self.init_sql {
             c.query_drop(s).await?;

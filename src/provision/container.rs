@@ -128,6 +128,7 @@ async fn wait_until_ready(
         port,
         user: "root".into(),
         password: password.to_string(),
+        pools: Default::default(),
     };
     loop {
         if start.elapsed() > timeout {

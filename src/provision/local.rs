@@ -246,6 +246,7 @@ impl Provisioner for LocalProvisioner {
                 port,
                 user: "root".into(),
                 password: String::new(),
+                pools: Default::default(),
             };
             let deadline = self.timeout.saturating_sub(started.elapsed());
             let ready = tokio::select! {

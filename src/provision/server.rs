@@ -4,7 +4,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use mysql_async::prelude::Queryable;
-use mysql_async::Conn;
 use serde::{Deserialize, Serialize};
 
 use super::{AdminCall, ProvisionError};
@@ -222,6 +221,8 @@ impl Server {
             let app = ConnInfo {
                 user: format!("mh_app_{}", self.run_id),
                 password: random_password(),
+                // Its own connections: a pool belongs to one login.
+                pools: Default::default(),
                 ..self.conn.clone()
             };
             redactor.add(&app.password);
@@ -276,7 +277,7 @@ impl Server {
     }
 
     /// A connection without a default database (for CREATE/DROP DATABASE).
-    pub async fn admin(&self) -> Result<Conn> {
+    pub async fn admin(&self) -> Result<crate::db::Pooled> {
         Ok(self
             .conn
             .connect(None)
@@ -327,6 +328,7 @@ impl Server {
             }
             .into());
         }
+        self.forget(name).await;
         let mut c = self.admin().await?;
         c.query_drop(format!("DROP DATABASE IF EXISTS {}", ident(name)))
             .await
@@ -337,6 +339,16 @@ impl Server {
         let _ = c.disconnect().await;
         self.created.lock().expect("lock").retain(|n| n != name);
         Ok(())
+    }
+
+    /// Closes the pooled connections to `name`, of both logins: before the database is
+    /// dropped, or after its connections were killed (a killed connection must not be
+    /// handed out again).
+    pub async fn forget(&self, name: &str) {
+        self.conn.forget(name).await;
+        if let Some(app) = &self.app {
+            app.forget(name).await;
+        }
     }
 
     /// True for databases this run created and has not dropped yet.
@@ -370,6 +382,10 @@ impl Server {
     pub async fn teardown(&self) -> Result<()> {
         let mut errors = Vec::new();
         let handle = self.handle.lock().await.take();
+        // The application login's connections go before its user does.
+        if let Some(app) = &self.app {
+            app.pools.close_all().await;
+        }
         // A container or temp server vanishes whole; dropping its databases first would
         // only cost time. An existing server keeps living, so clean up inside it.
         if handle.is_none() || self.provider == ProviderKind::Url {
@@ -382,6 +398,7 @@ impl Server {
                 errors.push(e);
             }
         }
+        self.conn.pools.close_all().await;
         if let Some(h) = handle {
             if let Err(e) = h.stop().await {
                 errors.push(e);
@@ -407,6 +424,7 @@ mod tests {
             port: 3306,
             user: "root".into(),
             password: String::new(),
+            pools: Default::default(),
         };
         let old = Server::new(
             ProviderKind::Url,

@@ -200,6 +200,8 @@ pub async fn kill_connections(ctx: &RunContext, db: &str) {
         let _ = c.query_drop(format!("KILL {id}")).await;
     }
     let _ = c.disconnect().await;
+    // Idle pooled connections to it were killed too.
+    ctx.server.forget(db).await;
 }
 
 pub(crate) async fn after(ctx: &RunContext, db: &DbTarget, e: &Execution) {

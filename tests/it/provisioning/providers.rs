@@ -162,6 +162,7 @@ fn url_rendering_encodes_credentials() {
         port: 3310,
         user: "app".into(),
         password: "p@ss/word".into(),
+        pools: Default::default(),
     };
     assert_eq!(
         c.url("mysql", Some("d")),
