@@ -5,8 +5,14 @@
 
 mod common;
 mod message;
+mod resume;
+mod roundtrip;
+mod walk;
 mod words;
 
 pub use common::Common;
 pub use message::Said;
+pub use resume::{AfterCrash, AfterForce, NotMeasured, Resume};
+pub use roundtrip::{RoundTrip, TripCall};
+pub use walk::{Made, Verb, Walk};
 pub use words::{unqualified, Masked, Quoted, Revs, Words, REV};

@@ -6,6 +6,9 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::common::Common;
+use super::resume::Resume;
+use super::roundtrip::RoundTrip;
+use super::walk::Walk;
 use super::words::{unqualified, Masked, Quoted, Revs, Words};
 
 /// One message of a step or a scenario. Two messages are equal when they say the same
@@ -20,6 +23,9 @@ pub enum Said {
     /// Several problems of one step, in the order found, joined by "; ".
     All(Vec<Said>),
     Common(Common),
+    Walk(Walk),
+    RoundTrip(RoundTrip),
+    Resume(Resume),
 }
 
 impl Said {
@@ -65,6 +71,9 @@ impl Words for Said {
                 Ok(())
             }
             Said::Common(c) => c.words(f, revs),
+            Said::Walk(w) => w.words(f, revs),
+            Said::RoundTrip(t) => t.words(f, revs),
+            Said::Resume(r) => r.words(f, revs),
         }
     }
 
@@ -72,6 +81,9 @@ impl Words for Said {
         match self {
             Said::Raised(_) | Said::Recorded(_) | Said::All(_) => Vec::new(),
             Said::Common(c) => c.quoted_mut(),
+            Said::Walk(w) => w.quoted_mut(),
+            Said::RoundTrip(t) => t.quoted_mut(),
+            Said::Resume(r) => r.quoted_mut(),
         }
     }
 
@@ -80,6 +92,9 @@ impl Words for Said {
             Said::Raised(_) | Said::Recorded(_) => false,
             Said::All(parts) => parts.iter().all(Words::worded),
             Said::Common(c) => c.worded(),
+            Said::Walk(w) => w.worded(),
+            Said::RoundTrip(t) => t.worded(),
+            Said::Resume(r) => r.worded(),
         }
     }
 }
@@ -93,6 +108,24 @@ impl fmt::Display for Said {
 impl From<Common> for Said {
     fn from(c: Common) -> Self {
         Said::Common(c)
+    }
+}
+
+impl From<Walk> for Said {
+    fn from(w: Walk) -> Self {
+        Said::Walk(w)
+    }
+}
+
+impl From<RoundTrip> for Said {
+    fn from(t: RoundTrip) -> Self {
+        Said::RoundTrip(t)
+    }
+}
+
+impl From<Resume> for Said {
+    fn from(r: Resume) -> Self {
+        Said::Resume(r)
     }
 }
 

@@ -8,6 +8,7 @@ use super::super::model::ParentState;
 use crate::db::ident;
 use crate::db::DbError;
 use crate::driver::{DbTarget, Target};
+use crate::said::Made;
 use crate::scenario::steps::error::StepError;
 
 /// Copies the tables and rows of `from` into a new database. Views, triggers, routines,
@@ -157,10 +158,10 @@ pub async fn parent_state(
     how: ParentState,
     spine: Option<&DbTarget>,
     parent: Option<&str>,
-) -> Result<(String, &'static str), StepError> {
+) -> Result<(String, Made), StepError> {
     if let (ParentState::Clone, Some(s)) = (how, spine) {
         if let Ok(name) = clone_database(ctx, s).await {
-            return Ok((name, "cloned"));
+            return Ok((name, Made::Cloned));
         }
     }
     let name = ctx.server.create_database().await?;
@@ -182,7 +183,7 @@ pub async fn parent_state(
             });
         }
     }
-    Ok((name, "rebuilt from clean"))
+    Ok((name, Made::RebuiltFromClean))
 }
 
 #[cfg(test)]

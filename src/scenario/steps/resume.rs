@@ -11,29 +11,13 @@ use super::super::state::{ScenarioState, StepOutcome};
 use super::common::snapshot;
 use super::fork::clone_database;
 use crate::driver::{DbTarget, Outcome, StatementSource, Target};
+use crate::said::{AfterCrash, AfterForce, Common, Masked, NotMeasured, Quoted, Resume, Said};
 use crate::schema::{diff, Snapshot};
 
-/// How the deploy after a crash ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Resume {
-    /// The re-run reached the clean install's schema.
-    Recovers,
-    /// The re-run failed: the deploy would crash-loop.
-    CrashLoops(String),
-    /// The tool refuses to run until someone intervenes (a dirty version); what deploying
-    /// again does after the documented fix (forcing the version back to the parent).
-    Blocked(String, String),
-    /// The re-run succeeded but left a different schema.
-    Diverges(String),
-    /// The harness could not set the crash up.
-    NotMeasured(String),
-}
-
 pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
-    let title = "crash-resume: stop after each statement, deploy again";
     if ctx.plan.chain.has_errors() {
-        return StepResult::new(StepAction::CrashResume, title)
-            .skip("the revision graph is broken")
+        return StepResult::new(StepAction::CrashResume, Resume::Title)
+            .skip(Common::NotRunBecauseGraphBroken)
             .into();
     }
     let order = ctx.plan.order().to_vec();
@@ -60,8 +44,8 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
             Ok(n) => n,
             Err(e) => {
                 out.push(
-                    StepResult::new(StepAction::CrashResume, format!("crash-resume {rev}"))
-                        .skip(format!("cannot copy the parent state: {e}")),
+                    StepResult::new(StepAction::CrashResume, rev_title(rev))
+                        .skip(Resume::CannotCopyParent(Quoted::new(e))),
                 );
                 break;
             }
@@ -84,16 +68,18 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
         }
         if e.statements.is_empty() {
             let _ = ctx.server.drop_database(&parent).await;
-            return skip_all(title, "statement capture unavailable for this driver");
+            return skip_all(Resume::NoCapture);
         }
         if n < 2 {
             let _ = ctx.server.drop_database(&parent).await;
             // Said for the revisions under test only: on a long chain the rest is noise.
             if ctx.plan.scope.new.contains(rev) {
-                let mut r = StepResult::new(StepAction::CrashResume, format!("crash-resume {rev}"))
-                    .detail(format!(
-                    "{rev} sends {n} statement(s): there is no point between statements to stop at"
-                ));
+                let mut r = StepResult::new(StepAction::CrashResume, rev_title(rev)).detail(
+                    Resume::TooFewStatements {
+                        rev: rev.clone(),
+                        n,
+                    },
+                );
                 r.revision = Some(rev.clone());
                 out.push(r);
             }
@@ -103,10 +89,7 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
             Ok(s) => s,
             Err(err) => {
                 let _ = ctx.server.drop_database(&parent).await;
-                out.push(
-                    StepResult::new(StepAction::CrashResume, format!("crash-resume {rev}"))
-                        .error(err),
-                );
+                out.push(StepResult::new(StepAction::CrashResume, rev_title(rev)).error(err));
                 break;
             }
         };
@@ -114,7 +97,7 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
         let parent_db = ctx.db(&parent);
         let pos = order.iter().position(|o| o == rev).unwrap_or(0);
         let prev = pos.checked_sub(1).map(|j| order[j].as_str());
-        let verdicts: Vec<(usize, Resume)> = futures_util::stream::iter(1..n)
+        let verdicts: Vec<(usize, AfterCrash)> = futures_util::stream::iter(1..n)
             .map(|k| {
                 let parent_db = parent_db.clone();
                 let clean = &clean;
@@ -130,8 +113,7 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
     }
     if out.is_empty() {
         out.push(
-            StepResult::new(StepAction::CrashResume, title)
-                .detail("no revision sends more than one statement: nothing can stop half-way"),
+            StepResult::new(StepAction::CrashResume, Resume::Title).detail(Resume::NothingToStop),
         );
     }
     out.extend(super::common::older_left_out(
@@ -145,17 +127,23 @@ pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOu
     }
 }
 
-/// The spine could not go up through `rev`: nothing after it can be reached.
-fn unreachable(rev: &str) -> StepResult {
-    StepResult::new(StepAction::CrashResume, format!("crash-resume {rev}")).skip(format!(
-        "{rev} does not upgrade on a clean database; later revisions are not reachable"
-    ))
+fn rev_title(rev: &str) -> Resume {
+    Resume::RevTitle {
+        rev: rev.to_string(),
+    }
 }
 
-fn skip_all(title: &str, why: &str) -> StepOutcome {
+/// The spine could not go up through `rev`: nothing after it can be reached.
+fn unreachable(rev: &str) -> StepResult {
+    StepResult::new(StepAction::CrashResume, rev_title(rev)).skip(Resume::Unreachable {
+        rev: rev.to_string(),
+    })
+}
+
+fn skip_all(why: Resume) -> StepOutcome {
     StepOutcome {
-        results: vec![StepResult::new(StepAction::CrashResume, title).skip(why)],
-        skip_scenario: Some(why.to_string()),
+        skip_scenario: Some(Masked::shown(&why)),
+        results: vec![StepResult::new(StepAction::CrashResume, Resume::Title).skip(why)],
     }
 }
 
@@ -168,18 +156,18 @@ async fn crash_point(
     prev: Option<&str>,
     k: usize,
     clean: &Snapshot,
-) -> Resume {
+) -> AfterCrash {
+    let not_measured =
+        |e: &dyn std::fmt::Display| AfterCrash::NotMeasured(NotMeasured::Harness(Quoted::new(e)));
     let name = match clone_database(ctx, parent).await {
         Ok(n) => n,
-        Err(e) => return Resume::NotMeasured(e.to_string()),
+        Err(e) => return not_measured(&e),
     };
     let db = ctx.db(&name);
     let target = Target::Revision(rev.to_string());
     let v = async {
         let Some(e) = ctx.driver.upgrade_interrupted(&db, &target, k).await else {
-            return Resume::NotMeasured(
-                "the driver cannot stop a migration between statements".into(),
-            );
+            return AfterCrash::NotMeasured(NotMeasured::CannotStop);
         };
         if e.error.is_some()
             || matches!(
@@ -187,41 +175,37 @@ async fn crash_point(
                 Outcome::TimedOut { .. } | Outcome::NotStarted { .. }
             )
         {
-            return Resume::NotMeasured(format!(
-                "stopping after statement {k} failed: {}",
-                e.stderr.trim()
-            ));
+            return AfterCrash::NotMeasured(NotMeasured::StopFailed {
+                k,
+                output: Quoted::new(e.stderr.trim()),
+            });
         }
         let again = ctx.driver.upgrade(&db, &target).await;
         if !again.ok() {
             return match &again.error {
-                Some(err) => Resume::CrashLoops(err.to_string()),
+                Some(err) => AfterCrash::CrashLoops(Quoted::new(err)),
                 None => {
                     // golang-migrate's `force`, sqlx's "remove the row": back to the parent.
                     let to = prev.map_or(Target::Base, |p| Target::Revision(p.to_string()));
                     let forced = ctx.driver.stamp(&db, &to).await;
                     let after = if !forced.ok() {
-                        "forcing the version back failed too".to_string()
+                        AfterForce::ForceFailed
                     } else {
                         let e = ctx.driver.upgrade(&db, &target).await;
                         match (&e.error, e.ok()) {
                             (_, true) => match snapshot(ctx, &db).await {
-                                Ok(s) if diff(clean, &s).is_empty() => {
-                                    "after forcing the version back to the parent, deploying again recovers".to_string()
-                                }
-                                Ok(_) => "after forcing the version back to the parent, deploying again leaves a schema unlike a clean install".to_string(),
-                                Err(e) => e.to_string(),
+                                Ok(s) if diff(clean, &s).is_empty() => AfterForce::Recovers,
+                                Ok(_) => AfterForce::UnlikeClean,
+                                Err(e) => AfterForce::Unreadable(Quoted::new(e)),
                             },
-                            (Some(err), false) => format!(
-                                "after forcing the version back to the parent, deploying again fails with {err}"
-                            ),
-                            (None, false) => format!(
-                                "after forcing the version back, deploying again fails: {}",
-                                e.stderr.trim()
-                            ),
+                            (Some(err), false) => AfterForce::FailsWith(Quoted::new(err)),
+                            (None, false) => AfterForce::Fails(Quoted::new(e.stderr.trim())),
                         }
                     };
-                    Resume::Blocked(again.stderr.trim().to_string(), after)
+                    AfterCrash::Blocked {
+                        tool: Quoted::new(again.stderr.trim()),
+                        after,
+                    }
                 }
             };
         }
@@ -229,18 +213,18 @@ async fn crash_point(
             Ok(s) => {
                 let changes = diff(clean, &s);
                 if changes.is_empty() {
-                    Resume::Recovers
+                    AfterCrash::Recovers
                 } else {
-                    Resume::Diverges(
+                    AfterCrash::Diverges(Quoted::new(
                         changes
                             .iter()
                             .map(|c| c.to_string())
                             .collect::<Vec<_>>()
                             .join(", "),
-                    )
+                    ))
                 }
             }
-            Err(e) => Resume::NotMeasured(e.to_string()),
+            Err(e) => not_measured(&e),
         }
     }
     .await;
@@ -251,50 +235,51 @@ async fn crash_point(
 /// One step result per revision; `warn` keeps the findings as warnings.
 /// A failed step when a crash point does not recover; `[scenarios] resumable` decides in
 /// the runner whether that fails the run (`required`) or is a warning (`warn`, the default).
-fn verdict(rev: &str, n: usize, verdicts: &[(usize, Resume)]) -> StepResult {
+fn verdict(rev: &str, n: usize, verdicts: &[(usize, AfterCrash)]) -> StepResult {
     let mut r = StepResult::new(
         StepAction::CrashResume,
-        format!("crash-resume {rev}: stop after each of its {n} statements, deploy again"),
+        Resume::VerdictTitle {
+            rev: rev.to_string(),
+            n,
+        },
     );
     r.revision = Some(rev.to_string());
     let mut problems = Vec::new();
     for (k, v) in verdicts {
-        let at = format!("crash after statement {k} of {n}");
+        let point = Resume::Point {
+            k: *k,
+            n,
+            after: v.clone(),
+        };
         match v {
-            Resume::Recovers => r
-                .details
-                .push(format!("{at}: deploying again recovers").into()),
-            Resume::CrashLoops(e) => problems.push(format!(
-                "{at}: deploying again fails with {e} (the deploy would crash-loop)"
-            )),
-            Resume::Blocked(msg, after) => problems.push(format!(
-                "{at}: the tool refuses to run again until fixed by hand: {msg}; {after}"
-            )),
-            Resume::Diverges(d) => problems.push(format!(
-                "{at}: deploying again succeeds but the schema differs from a clean install: {d}"
-            )),
-            Resume::NotMeasured(why) => r
-                .details
-                .push(format!("{at}: not measured (harness limitation: {why})").into()),
+            AfterCrash::Recovers | AfterCrash::NotMeasured(_) => r.details.push(point.into()),
+            AfterCrash::CrashLoops(_) | AfterCrash::Blocked { .. } | AfterCrash::Diverges(_) => {
+                problems.push(point)
+            }
         }
     }
     if problems.is_empty() {
         return r;
     }
-    let msg = format!("{rev} is not resumable: {}", problems.join("; "));
     // One line for the finding: how many crash points fail, and the first one's outcome.
-    let points = verdicts.len();
     let summary = if problems.len() == 1 {
-        format!("{rev} is not resumable: {}", problems[0])
+        Resume::NotResumable {
+            rev: rev.to_string(),
+            problems: problems.clone(),
+        }
     } else {
-        format!(
-            "{rev} is not resumable: {} of {points} crash points do not recover; first: {}",
-            problems.len(),
-            problems[0]
-        )
+        Resume::NotResumableCount {
+            rev: rev.to_string(),
+            failing: problems.len(),
+            points: verdicts.len(),
+            first: Box::new(problems[0].clone()),
+        }
     };
-    r.details
-        .extend(problems.iter().map(crate::said::Said::from));
+    r.details.extend(problems.iter().cloned().map(Said::from));
+    let msg = Resume::NotResumable {
+        rev: rev.to_string(),
+        problems,
+    };
     r.fail(msg)
         .defect(Defect::new(Kind::NotResumable, Some(rev), summary))
 }
@@ -307,10 +292,10 @@ mod tests {
     #[test]
     fn a_crash_point_that_does_not_recover_fails_the_step() {
         let v = vec![
-            (1, Resume::Recovers),
+            (1, AfterCrash::Recovers),
             (
                 2,
-                Resume::CrashLoops("1060 (42S21): Duplicate column name 'b'".into()),
+                AfterCrash::CrashLoops(Quoted::new("1060 (42S21): Duplicate column name 'b'")),
             ),
         ];
         let r = verdict("2", 3, &v);
@@ -320,7 +305,7 @@ mod tests {
             .unwrap()
             .to_string()
             .contains("crash after statement 2 of 3"));
-        let ok = verdict("2", 3, &[(1, Resume::Recovers)]);
+        let ok = verdict("2", 3, &[(1, AfterCrash::Recovers)]);
         assert_eq!(ok.status, Status::Passed);
     }
 }

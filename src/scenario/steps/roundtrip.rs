@@ -17,6 +17,7 @@ use crate::db::DbError;
 use crate::db::ServerError;
 use crate::driver::{DbTarget, Execution, FailedStatement, Target, VersionState};
 use crate::findings::{differences, joined, Defect, Kind, SchemaDifference};
+use crate::said::{Common, Made, Quoted, RoundTrip, Said, TripCall, Walk};
 use crate::scenario::steps::error::StepError;
 use crate::schema::{diff, Snapshot};
 
@@ -26,7 +27,7 @@ struct Trip {
     index: usize,
     rev: String,
     parent: Option<String>,
-    db: Result<(String, &'static str), StepError>,
+    db: Result<(String, Made), StepError>,
 }
 
 pub async fn round_trips(
@@ -34,10 +35,9 @@ pub async fn round_trips(
     state: &mut ScenarioState,
     how: ParentState,
 ) -> StepOutcome {
-    let title = "round trips: up → down → up for every revision";
     if ctx.plan.chain.has_errors() {
-        return StepResult::new(StepAction::RoundTrips, title)
-            .skip("the revision graph is broken")
+        return StepResult::new(StepAction::RoundTrips, RoundTrip::Title)
+            .skip(Common::NotRunBecauseGraphBroken)
             .into();
     }
     let order = ctx.plan.order().to_vec();
@@ -144,7 +144,7 @@ async fn contents(
 /// server error among them.
 #[derive(Default)]
 struct Findings {
-    problems: Vec<String>,
+    problems: Vec<Said>,
     defects: Vec<Defect>,
     error: Option<ServerError>,
     statement: Option<FailedStatement>,
@@ -157,8 +157,10 @@ impl Findings {
             self.error = e.error.clone();
             self.statement = e.failed_statement.clone();
         }
-        self.problems
-            .push(format!("{}; {}", d.summary, h.summary()));
+        self.problems.push(Said::All(vec![
+            d.summary.clone(),
+            Said::raised(h.summary()),
+        ]));
         self.defects.push(
             d.with_error(e.error.clone(), e.refused_statement())
                 .with_statement_at(e.failed_at.clone())
@@ -167,7 +169,7 @@ impl Findings {
     }
 
     /// A problem found by comparing, not refused by the server.
-    fn found(&mut self, line: String, d: Defect) {
+    fn found(&mut self, line: Said, d: Defect) {
         self.problems.push(line);
         self.defects.push(d);
     }
@@ -176,7 +178,7 @@ impl Findings {
 async fn run_trip(ctx: &RunContext, t: Trip) -> (usize, StepResult) {
     let mut r = StepResult::new(
         StepAction::RoundTrip,
-        format!("round trip {}: up → down → up", t.rev),
+        RoundTrip::TripTitle { rev: t.rev.clone() },
     );
     r.revision = Some(t.rev.clone());
     let started = std::time::Instant::now();
@@ -187,10 +189,10 @@ async fn run_trip(ctx: &RunContext, t: Trip) -> (usize, StepResult) {
         }
     };
     r.details.push(
-        format!(
-            "database at {} {made}",
-            t.parent.as_deref().unwrap_or("base (empty)")
-        )
+        RoundTrip::DatabaseAt {
+            parent: t.parent.clone(),
+            made,
+        }
         .into(),
     );
     let db = ctx.db(&name);
@@ -226,14 +228,14 @@ async fn trip(
 /// Why a trip stopped before its end.
 enum Cut {
     /// The harness could not go on (a snapshot, seeding): the trip is an error.
-    Error(String),
+    Error(Said),
     /// A tool call failed: what was found so far is the verdict.
     ToolFailed,
 }
 
 impl From<DbError> for Cut {
     fn from(e: DbError) -> Self {
-        Cut::Error(e.to_string())
+        Cut::Error(e.into())
     }
 }
 
@@ -267,20 +269,19 @@ impl TripRun<'_> {
     async fn run(&mut self) -> Result<(), Cut> {
         let parent = self.point().await?;
         let seeded_first = self.seed_parent(&parent.snap).await?;
-        self.call(Call::Up, &parent, Kind::UpgradeFails, "with seeded rows")
+        self.call(Call::Up, &parent, Kind::UpgradeFails, TripCall::Up)
             .await?;
         let first = self.point().await?;
         let before_rows = self
             .seed_upgraded(&parent.snap, &first.snap, seeded_first)
             .await?;
-        let what = "with rows written after the upgrade";
-        self.call(Call::Down, &first, Kind::DowngradeFails, what)
+        self.call(Call::Down, &first, Kind::DowngradeFails, TripCall::Down)
             .await?;
         let after_down = self.point().await?;
         self.check_schema_restored(&parent.snap, &after_down.snap);
         self.check_rows_survived(&parent.snap, &before_rows).await?;
-        let what = "again after its downgrade";
-        self.call(Call::Up, &after_down, Kind::RoundTripFails, what)
+        let again = TripCall::UpAgain;
+        self.call(Call::Up, &after_down, Kind::RoundTripFails, again)
             .await?;
         self.check_up_again(&first.snap).await
     }
@@ -310,23 +311,26 @@ impl TripRun<'_> {
     /// Runs the upgrade or downgrade of r from `before`; when it fails, measures what it
     /// left behind (by retrying it) and records the defect: "`<up|down>grade of r <how>`
     /// failed: …".
-    async fn call(&mut self, call: Call, before: &Point, kind: Kind, how: &str) -> Result<(), Cut> {
+    async fn call(
+        &mut self,
+        call: Call,
+        before: &Point,
+        kind: Kind,
+        how: TripCall,
+    ) -> Result<(), Cut> {
         let e = self.exec(call).await;
         if e.ok() {
             return Ok(());
         }
         let retry = self.exec(call);
         let h = measure(self.ctx, self.db, &before.snap, &before.version, &e, retry).await;
-        let verb = match call {
-            Call::Up => "upgrade",
-            Call::Down => "downgrade",
-        };
         let rev = self.rev;
-        let d = Defect::new(
-            kind,
-            Some(rev),
-            format!("{verb} of {rev} {how} failed: {}", why(&e)),
-        );
+        let said = RoundTrip::CallFailed {
+            call: how,
+            rev: rev.to_string(),
+            why: why(&e),
+        };
+        let d = Defect::new(kind, Some(rev), said);
         self.f.failed(d, &e, h);
         Err(Cut::ToolFailed)
     }
@@ -335,24 +339,30 @@ impl TripRun<'_> {
         Ok(contents(self.db, snap, &self.exclude).await?)
     }
 
-    async fn seed(&mut self, snap: &Snapshot, offset: usize, at: String) -> Result<(), Cut> {
+    /// Seeds `snap`'s tables; `shapes_of` None = the parent state, else r's new shapes.
+    async fn seed(
+        &mut self,
+        snap: &Snapshot,
+        offset: usize,
+        shapes_of: Option<String>,
+    ) -> Result<(), Cut> {
         match seed(self.db, snap, &self.exclude, offset).await {
             Ok(s) => {
+                let rows = s.rows();
                 self.r
                     .details
-                    .push(format!("{} rows {at}", s.rows()).into());
+                    .push(RoundTrip::Seeded { rows, shapes_of }.into());
                 self.r.seeding.push(s);
                 Ok(())
             }
-            Err(e) => Err(Cut::Error(format!("seeding failed: {e}"))),
+            Err(e) => Err(Cut::Error(RoundTrip::SeedingFailed(Quoted::new(e)).into())),
         }
     }
 
     /// Seeds the parent state; returns the rows seeded.
     async fn seed_parent(&mut self, parent: &Snapshot) -> Result<Vec<TableContents>, Cut> {
         let unseeded = self.contents(parent).await?;
-        self.seed(parent, 0, "seeded at the parent state".into())
-            .await?;
+        self.seed(parent, 0, None).await?;
         Ok(data::seeded_rows(&unseeded, &self.contents(parent).await?))
     }
 
@@ -365,8 +375,7 @@ impl TripRun<'_> {
         seeded_first: Vec<TableContents>,
     ) -> Result<Vec<TableContents>, Cut> {
         let upgraded = self.contents(parent).await?;
-        let at = format!("seeded in {}'s shapes", self.rev);
-        self.seed(first, 100, at).await?;
+        self.seed(first, 100, Some(self.rev.to_string())).await?;
         let c = self.contents(parent).await?;
         // Kept as separate entries: the two reads may see different columns (an upgrade may
         // drop one), and `compare` matches each entry on its own. Only what r's own schema
@@ -384,23 +393,22 @@ impl TripRun<'_> {
     }
 
     fn check_schema_restored(&mut self, parent: &Snapshot, after_down: &Snapshot) {
-        let of = self.parent.unwrap_or("base");
+        let of = self.parent.map(str::to_string);
         let changes = diff(parent, after_down);
         if changes.is_empty() {
-            self.r
-                .details
-                .push(format!("downgrade restored the schema of {of}").into());
+            self.r.details.push(RoundTrip::Restored { of }.into());
             return;
         }
         let lines = differences(changes);
         self.r.diff.extend(lines.iter().cloned());
-        let what = format!(
-            "downgrade of {} does not restore the schema of {of}",
-            self.rev
-        );
+        let what = |diff| Walk::NotRestored {
+            rev: self.rev.to_string(),
+            of: of.clone(),
+            diff,
+        };
         self.f.found(
-            format!("{what}: {}", joined(&lines, "; ")),
-            Defect::new(Kind::DowngradeLeavesSchema, Some(self.rev), what).with_diff(lines),
+            what(Some(Quoted::new(joined(&lines, "; ")))).into(),
+            Defect::new(Kind::DowngradeLeavesSchema, Some(self.rev), what(None)).with_diff(lines),
         );
     }
 
@@ -414,10 +422,7 @@ impl TripRun<'_> {
             .map(|t| t.rows.len() * t.columns.len())
             .sum();
         if values == 0 {
-            self.r.details.push(
-                "no seeded values to compare: the parent state has no table the harness could seed"
-                    .into(),
-            );
+            self.r.details.push(RoundTrip::NothingSeeded.into());
             return Ok(());
         }
         let after = self.contents(parent).await?;
@@ -425,19 +430,20 @@ impl TripRun<'_> {
         if loss.is_empty() {
             self.r
                 .details
-                .push(format!("all {values} seeded values survived the downgrade").into());
+                .push(RoundTrip::ValuesSurvived { values }.into());
             return Ok(());
         }
-        let what = format!(
-            "downgrade of {} lost seeded rows: {}",
-            self.rev,
-            loss.iter()
-                .map(|l| l.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
+        let what = RoundTrip::LostRows {
+            rev: self.rev.to_string(),
+            losses: Quoted::new(
+                loss.iter()
+                    .map(|l| l.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        };
         self.f.found(
-            what.clone(),
+            what.clone().into(),
             Defect::new(Kind::DataLost, Some(self.rev), what),
         );
         self.r.data_loss.extend(loss);
@@ -448,9 +454,7 @@ impl TripRun<'_> {
         let again = snapshot(self.ctx, self.db).await?;
         let changes = diff(first, &again);
         if changes.is_empty() {
-            self.r
-                .details
-                .push("second upgrade gives the first upgrade's schema".into());
+            self.r.details.push(RoundTrip::UpAgainEqual.into());
             return Ok(());
         }
         self.r.diff.extend(
@@ -460,29 +464,27 @@ impl TripRun<'_> {
                 .map(SchemaDifference::after_up_again),
         );
         let lines = differences(changes);
-        let what = format!(
-            "upgrading {} again gives a different schema than the first time",
-            self.rev
-        );
+        let what = RoundTrip::UpAgainDiffers {
+            rev: self.rev.to_string(),
+        };
         self.f.found(
-            what.clone(),
+            what.clone().into(),
             Defect::new(Kind::RoundTripFails, Some(self.rev), what).with_diff(lines),
         );
         Ok(())
     }
 }
 
-fn why(e: &Execution) -> String {
+/// The server's error, else the tool's last line (None: it said nothing).
+fn why(e: &Execution) -> Option<Quoted> {
     match &e.error {
-        Some(err) => err.to_string(),
+        Some(err) => Some(Quoted::new(err)),
         None => e
             .stderr
             .lines()
             .rev()
             .find(|l| !l.trim().is_empty())
-            .unwrap_or("the tool failed")
-            .trim()
-            .to_string(),
+            .map(|l| Quoted::new(l.trim())),
     }
 }
 
@@ -493,9 +495,8 @@ fn finish(mut r: StepResult, f: Findings) -> StepResult {
     r.error = f.error;
     r.statement = f.statement;
     r.defects = f.defects;
-    r.details
-        .extend(f.problems.iter().map(crate::said::Said::from));
-    r.fail(f.problems.join("; "))
+    r.details.extend(f.problems.iter().cloned());
+    r.fail(Said::All(f.problems))
 }
 
 #[cfg(test)]
@@ -526,7 +527,7 @@ mod tests {
         });
         let mut f = Findings::default();
         f.failed(
-            Defect::new(Kind::UpgradeFails, Some("1"), "first"),
+            Defect::new(Kind::UpgradeFails, Some("1"), Said::raised("first")),
             &e,
             left(),
         );
@@ -535,11 +536,12 @@ mod tests {
             message: "Duplicate column".into(),
         });
         f.failed(
-            Defect::new(Kind::RoundTripFails, Some("1"), "second"),
+            Defect::new(Kind::RoundTripFails, Some("1"), Said::raised("second")),
             &e,
             left(),
         );
-        let r = finish(StepResult::new(StepAction::RoundTrip, "t"), f);
+        let t = RoundTrip::TripTitle { rev: "1".into() };
+        let r = finish(StepResult::new(StepAction::RoundTrip, t), f);
         assert_eq!(r.status, Status::Failed);
         assert_eq!(r.error.unwrap().code, 1062);
         assert_eq!(

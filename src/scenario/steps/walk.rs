@@ -13,38 +13,43 @@ use super::tracked::Tracker;
 use crate::chain::Severity;
 use crate::driver::{DbTarget, Execution, Target};
 use crate::findings::{differences, joined, same_change, Defect, Kind, SchemaDifference};
+use crate::said::{Common, Quoted, Said, Verb, Walk};
 use crate::scenario::steps::error::StepError;
 use crate::schema::{diff, Change, Snapshot};
 
 pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
     let report = &ctx.plan.chain;
     let n = ctx.driver.chain().revisions.len();
-    let mut r = StepResult::new(StepAction::ChainChecks, "revision graph checks");
-    r.details.push(match report.head() {
-        Some(h) => format!("{n} revisions, single head {h}").into(),
-        None => format!(
-            "{n} revisions, heads: {}",
-            if report.heads.is_empty() {
-                "none".into()
-            } else {
-                report.heads.join(", ")
-            }
-        )
+    let mut r = StepResult::new(StepAction::ChainChecks, Walk::ChecksTitle);
+    r.details.push(
+        match report.head() {
+            Some(h) => Walk::SingleHead {
+                n,
+                head: h.to_string(),
+            },
+            None => Walk::Heads {
+                n,
+                heads: report.heads.clone(),
+            },
+        }
         .into(),
-    });
+    );
     r.details
-        .push(format!("revision graph {}", ctx.driver.chain().source).into());
+        .push(Walk::GraphSource(Quoted::new(&ctx.driver.chain().source)).into());
     for f in &report.findings {
         match f.severity {
-            Severity::Error => r.details.push(format!("error: {}", f.message).into()),
-            Severity::Warning => r = r.warn(WarningKind::Chain, f.message.clone()),
+            Severity::Error => r
+                .details
+                .push(Walk::GraphError(Quoted::new(&f.message)).into()),
+            // The graph checks' own sentence, its revisions masked by the grouper's ids.
+            Severity::Warning => r = r.warn(WarningKind::Chain, Said::raised(&f.message)),
         }
     }
-    let mut errors: Vec<String> = report
+    let mut errors: Vec<Said> = report
         .findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
-        .map(|f| f.message.clone())
+        .map(|f| Said::raised(&f.message))
         .collect();
     if !report.has_errors() {
         match ctx.driver.tool_heads(db).await {
@@ -52,23 +57,21 @@ pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
                 let mine: BTreeSet<&String> = report.heads.iter().collect();
                 let theirs: BTreeSet<&String> = tool.iter().collect();
                 if mine == theirs {
-                    r.details
-                        .push(format!("the tool agrees: heads = {}", tool.join(", ")).into());
+                    r.details.push(Walk::ToolAgrees { heads: tool }.into());
                 } else {
-                    errors.push(format!(
-                        "the tool reports heads [{}] but the files say [{}]",
-                        tool.join(", "),
-                        report.heads.join(", ")
-                    ));
+                    errors.push(
+                        Walk::ToolDisagrees {
+                            tool,
+                            files: report.heads.clone(),
+                        }
+                        .into(),
+                    );
                 }
             }
             Some(Err(e)) => {
                 r = r.warn(
                     WarningKind::Chain,
-                    format!(
-                        "could not ask the tool for its heads: {}",
-                        e.to_string().lines().last().unwrap_or("")
-                    ),
+                    Walk::ToolHeadsUnknown(Quoted::new(e.to_string().lines().last().unwrap_or(""))),
                 )
             }
             None => {}
@@ -77,7 +80,7 @@ pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
     if errors.is_empty() {
         r
     } else {
-        r.fail(errors.join("; "))
+        r.fail(Said::All(errors))
     }
 }
 
@@ -133,7 +136,7 @@ async fn rebuild(
     ctx: &RunContext,
     state: &mut ScenarioState,
     at: Option<&str>,
-) -> Result<String, StepError> {
+) -> Result<Walk, StepError> {
     let name = ctx.server.create_database().await?;
     state.created(name.clone());
     let old = std::mem::replace(&mut state.db, ctx.db(&name));
@@ -147,10 +150,17 @@ async fn rebuild(
             return Err(StepError::rebuild(rev, true, &e));
         }
     }
-    Ok(format!(
-        "continued on a database rebuilt from clean at {}",
-        at.unwrap_or("base")
-    ))
+    Ok(Walk::ContinuedRebuilt {
+        at: at.map(str::to_string),
+    })
+}
+
+/// A walk step from its tool call, titled by the walk. `from_execution` (common.rs) still
+/// takes its title as a `String`: the typed title replaces it until it takes a `Said`.
+fn walk_step(action: StepAction, title: Walk, e: &Execution, rev: String) -> StepResult {
+    let mut r = from_execution(action, String::new(), e, Some(rev));
+    r.title = title.into();
+    r
 }
 
 fn outcome(results: Vec<StepResult>) -> StepOutcome {
@@ -165,8 +175,8 @@ fn outcome(results: Vec<StepResult>) -> StepOutcome {
 struct FailedRebuild(StepError);
 
 impl FailedRebuild {
-    fn into_step(self, action: &str) -> StepResult {
-        StepResult::new(StepAction::Walk, format!("rebuild after a failed {action}")).error(self.0)
+    fn into_step(self, verb: Verb) -> StepResult {
+        StepResult::new(StepAction::Walk, Walk::RebuildAfterFailed(verb)).error(self.0)
     }
 }
 
@@ -191,7 +201,7 @@ where
         explain_failure(ctx, &db, before, version_before, e, retry, r).await;
     }
     let note = rebuild(ctx, state, at).await.map_err(FailedRebuild)?;
-    r.details.push(crate::said::Said::raised(note));
+    r.details.push(note.into());
     Ok(())
 }
 
@@ -209,14 +219,13 @@ async fn explain_failure<F>(
     let Some(before) = before else { return };
     let h = measure(ctx, db, before, version_before, e, retry).await;
     let summary = h.summary();
-    r.details
-        .extend(h.lines.iter().map(crate::said::Said::from));
-    r.details.push(crate::said::Said::raised(h.retry_line()));
+    r.details.extend(h.lines.iter().map(Said::raised));
+    r.details.push(Said::raised(h.retry_line()));
     if let Some(d) = r.defects.last_mut() {
         d.left_behind = Some(h.left);
     }
     if let Some(m) = r.message.take() {
-        r.message = Some(format!("{m}; {summary}").into());
+        r.message = Some(Said::All(vec![m, Said::raised(summary)]));
     }
 }
 
@@ -225,11 +234,9 @@ async fn explain_failure<F>(
 /// goes on from a database rebuilt from clean, so every failure of the walk shows.
 pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
     if ctx.plan.chain.has_errors() {
-        return outcome(vec![StepResult::new(
-            StepAction::Walk,
-            "walk base → head → base → head",
-        )
-        .skip("the revision graph is broken")]);
+        return outcome(vec![
+            StepResult::new(StepAction::Walk, Walk::Title).skip(Common::NotRunBecauseGraphBroken)
+        ]);
     }
     let mut tracker = Tracker::new();
     let base = match tracker.snapshot(ctx, &state.db, None).await {
@@ -237,12 +244,12 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
         Err(e) => {
             return outcome(vec![StepResult::new(
                 StepAction::Walk,
-                "snapshot of the empty database",
+                Walk::EmptySnapshotTitle,
             )
             .error(e)])
         }
     };
-    let mut w = Walk {
+    let mut w = WalkRun {
         ctx,
         order: ctx.plan.order().to_vec(),
         snaps: HashMap::new(),
@@ -254,9 +261,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
     if w.run(state).await.is_ok() {
         if let Some(n) = w.tracker.verified() {
             w.out.push(
-                StepResult::new(StepAction::Walk, "snapshot check (MH_SNAPSHOT=verify)").detail(
-                    format!("{n} incremental snapshots equalled a full read of the schema"),
-                ),
+                StepResult::new(StepAction::Walk, Walk::VerifyTitle).detail(Walk::Verified { n }),
             );
         }
     }
@@ -267,7 +272,7 @@ pub async fn walk(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
 struct Stopped;
 
 /// The walk under way: the schema recorded at each revision on the way up, and the results.
-struct Walk<'a> {
+struct WalkRun<'a> {
     ctx: &'a RunContext,
     order: Vec<String>,
     /// The schema at each revision on the first way up.
@@ -280,14 +285,14 @@ struct Walk<'a> {
     out: Vec<StepResult>,
 }
 
-impl Walk<'_> {
+impl WalkRun<'_> {
     async fn run(&mut self, state: &mut ScenarioState) -> Result<(), Stopped> {
         let top = self.up(state).await.ok_or(Stopped)?;
         if top + 1 < self.order.len() {
             // The walk down starts where the clean upgrade stopped.
             if let Err(e) = rebuild(self.ctx, state, Some(&self.order[top])).await {
                 self.out
-                    .push(StepResult::new(StepAction::Walk, "rebuild for the walk down").error(e));
+                    .push(StepResult::new(StepAction::Walk, Walk::RebuildForDownTitle).error(e));
                 return Err(Stopped);
             }
         }
@@ -305,8 +310,8 @@ impl Walk<'_> {
             let version_before = ctx.driver.version(&db).await.ok();
             let target = Target::Revision(rev.clone());
             let e = ctx.driver.upgrade(&db, &target).await;
-            let title = format!("walk up: upgrade → {rev}");
-            let mut r = from_execution(StepAction::Upgrade, title, &e, Some(rev.clone()));
+            let title = Walk::UpTitle { rev: rev.clone() };
+            let mut r = walk_step(StepAction::Upgrade, title, &e, rev.clone());
             r.walk = Some(WalkLeg::Up);
             if r.status == Status::Passed {
                 match self.tracker.snapshot(ctx, &db, Some(&e)).await {
@@ -354,24 +359,28 @@ impl Walk<'_> {
         let ctx = self.ctx;
         let rev = self.order[i].clone();
         let db = state.db.clone();
-        let (target, to_name) = match i {
-            0 => (Target::Base, "base".to_string()),
-            _ => (
-                Target::Revision(self.order[i - 1].clone()),
-                self.order[i - 1].clone(),
-            ),
-        };
+        let to = i.checked_sub(1).map(|j| self.order[j].clone());
+        let target = to.clone().map_or(Target::Base, Target::Revision);
         let version_before = ctx.driver.version(&db).await.ok();
         let e = ctx.driver.downgrade(&db, &target).await;
-        let title = format!("walk down: downgrade {rev} → {to_name}");
-        let mut r = from_execution(StepAction::Downgrade, title, &e, Some(rev.clone()));
+        let title = Walk::DownTitle {
+            rev: rev.clone(),
+            to: to.clone(),
+        };
+        let mut r = walk_step(StepAction::Downgrade, title, &e, rev.clone());
         r.walk = Some(WalkLeg::Down);
         r.revision = Some(rev.clone());
         if r.status != Status::Passed {
             if let Some(err) = &e.error {
-                r.message = Some(format!("downgrade of {rev} failed: {err}").into());
+                r.message = Some(
+                    Walk::DowngradeFailed {
+                        rev: rev.clone(),
+                        error: Quoted::new(err),
+                    }
+                    .into(),
+                );
             }
-            let at = (i > 0).then(|| self.order[i - 1].clone());
+            let at = to;
             let retry = ctx.driver.downgrade(&db, &target);
             let before = self.now_snap.as_ref();
             let recovered = after_failure(
@@ -387,7 +396,7 @@ impl Walk<'_> {
             .await;
             self.out.push(r);
             if let Err(failed_rebuild) = recovered {
-                self.out.push(failed_rebuild.into_step("downgrade"));
+                self.out.push(failed_rebuild.into_step(Verb::Downgrade));
                 return Err(Stopped);
             }
             carried.clear();
@@ -402,7 +411,7 @@ impl Walk<'_> {
             }
         };
         let expected = self.recorded_below(i);
-        let (r, now) = self.judge_down(r, &rev, &to_name, expected, &actual, carried);
+        let (r, now) = self.judge_down(r, &rev, &to, expected, &actual, carried);
         *carried = now;
         self.now_snap = Some(actual);
         self.out.push(r);
@@ -417,13 +426,13 @@ impl Walk<'_> {
         }
     }
 
-    /// Compares the schema after the downgrade of `rev` with the one recorded at
-    /// `to_name`; fails the step for differences it added. Returns every difference now.
+    /// Compares the schema after the downgrade of `rev` with the one recorded at `to`
+    /// (None = base); fails the step for differences it added. Returns every difference now.
     fn judge_down(
         &self,
         mut r: StepResult,
         rev: &str,
-        to_name: &str,
+        to: &Option<String>,
         expected: &Snapshot,
         actual: &Snapshot,
         carried: &Carried,
@@ -433,17 +442,20 @@ impl Walk<'_> {
         let new = carried.new_in(changes);
         if now.is_empty() {
             r.details
-                .push(format!("schema equals the one recorded at {to_name} on the way up").into());
+                .push(Walk::EqualsRecorded { at: to.clone() }.into());
         } else if new.is_empty() {
             // Equality would be a false claim: what an earlier downgrade left is still here.
-            r.details
-                .push(crate::said::Said::raised(carried_note(now.len())));
+            r.details.push(Walk::Carried { n: now.len() }.into());
         } else {
             r.diff = annotate(new, &self.order, &self.snaps);
-            let what = format!("downgrade of {rev} does not restore the schema of {to_name}");
-            let msg = format!("{what}: {}", joined(&r.diff, "; "));
-            let d =
-                Defect::new(Kind::DowngradeLeavesSchema, Some(rev), what).with_diff(r.diff.clone());
+            let what = |diff| Walk::NotRestored {
+                rev: rev.to_string(),
+                of: to.clone(),
+                diff,
+            };
+            let msg = what(Some(Quoted::new(joined(&r.diff, "; "))));
+            let d = Defect::new(Kind::DowngradeLeavesSchema, Some(rev), what(None))
+                .with_diff(r.diff.clone());
             r = r.fail(msg).defect(d);
         }
         (r, now)
@@ -458,10 +470,10 @@ impl Walk<'_> {
         carried: Carried,
     ) -> Result<(), Stopped> {
         if !carried.is_empty() {
-            self.out.push(StepResult::new(StepAction::Walk, "walk up again").detail(format!(
-                "the walk down left {} difference(s) from the empty database; walking up again on it",
-                carried.len()
-            )));
+            self.out.push(
+                StepResult::new(StepAction::Walk, Walk::UpAgainWalkTitle)
+                    .detail(Walk::WalkingUpAgain { n: carried.len() }),
+            );
         }
         // As on the way down, only a difference new at a step is its fault: what the walk
         // down left is still there when the first revisions go up again.
@@ -483,8 +495,10 @@ impl Walk<'_> {
         let target = Target::Revision(rev.to_string());
         let version_before = ctx.driver.version(&db).await.ok();
         let e = ctx.driver.upgrade(&db, &target).await;
-        let title = format!("walk up again: upgrade → {rev}");
-        let mut r = from_execution(StepAction::Upgrade, title, &e, Some(rev.to_string()));
+        let title = Walk::UpAgainTitle {
+            rev: rev.to_string(),
+        };
+        let mut r = walk_step(StepAction::Upgrade, title, &e, rev.to_string());
         r.walk = Some(WalkLeg::UpAgain);
         r.revision = Some(rev.to_string());
         again_after_downgrade(&mut r, &e);
@@ -516,7 +530,7 @@ impl Walk<'_> {
         .await;
         self.out.push(r);
         if let Err(failed_rebuild) = recovered {
-            self.out.push(failed_rebuild.into_step("upgrade"));
+            self.out.push(failed_rebuild.into_step(Verb::Upgrade));
             return Err(Stopped);
         }
         // Rebuilt from clean at `rev`: nothing is carried any more.
@@ -538,15 +552,14 @@ impl Walk<'_> {
         let now = Carried::of(&changes);
         let new: Vec<SchemaDifference> = differences(carried_up.new_in(changes));
         if now.is_empty() {
-            r.details
-                .push("schema equals the one recorded on the first way up".into());
+            r.details.push(Walk::EqualsFirstWayUp.into());
         } else if new.is_empty() {
-            r.details
-                .push(crate::said::Said::raised(carried_note(now.len())));
+            r.details.push(Walk::Carried { n: now.len() }.into());
         } else {
             r.diff = new;
-            let msg =
-                format!("the second upgrade to {rev} gives a different schema than the first");
+            let msg = Walk::SecondUpgradeDiffers {
+                rev: rev.to_string(),
+            };
             let d =
                 Defect::new(Kind::RoundTripFails, Some(rev), msg.clone()).with_diff(r.diff.clone());
             r = r.fail(msg).defect(d);
@@ -594,18 +607,9 @@ impl Carried {
     }
 }
 
-/// The walk-down note for a step that added no difference of its own while earlier ones remain.
-fn carried_note(n: usize) -> String {
-    format!(
-        "no new difference at this step; {n} difference{} carried from earlier steps remain{}",
-        if n == 1 { "" } else { "s" },
-        if n == 1 { "s" } else { "" }
-    )
-}
-
 #[cfg(test)]
 mod carried_tests {
-    use super::{carried_note, Carried};
+    use super::Carried;
     use crate::schema::{Change, Column};
 
     fn dropped(name: &str, position: u32) -> Change {
@@ -633,18 +637,5 @@ mod carried_tests {
         let now = Carried::of(&[dropped("a", 1), dropped("a", 2), dropped("b", 1)]);
         assert_eq!(now.len(), 2);
         assert!(Carried::default().new_in(vec![dropped("a", 1)]).len() == 1);
-    }
-
-    #[test]
-    fn carried_differences_are_not_called_equal() {
-        assert_eq!(
-            carried_note(2),
-            "no new difference at this step; 2 differences carried from earlier steps remain"
-        );
-        assert_eq!(
-            carried_note(1),
-            "no new difference at this step; 1 difference carried from earlier steps remains"
-        );
-        assert!(!carried_note(3).contains("equals"));
     }
 }
