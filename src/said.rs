@@ -3,10 +3,16 @@
 //! grouping alike messages reads the values (revision ids masked by the wording itself), never
 //! text scanned after the fact.
 
+mod checks;
 mod common;
+mod exercise;
+mod left;
 mod message;
 mod words;
 
+pub use checks::{Check, Fate, HotfixSource, Target};
 pub use common::Common;
+pub use exercise::{Exercise, LostIn, ProbeName};
+pub use left::{Left, VersionRows, VersionTable};
 pub use message::Said;
 pub use words::{unqualified, Masked, Quoted, Revs, Words, REV};

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::checks::Check;
 use super::common::Common;
 use super::words::{unqualified, Masked, Quoted, Revs, Words};
 
@@ -20,6 +21,7 @@ pub enum Said {
     /// Several problems of one step, in the order found, joined by "; ".
     All(Vec<Said>),
     Common(Common),
+    Check(Check),
 }
 
 impl Said {
@@ -65,6 +67,7 @@ impl Words for Said {
                 Ok(())
             }
             Said::Common(c) => c.words(f, revs),
+            Said::Check(c) => c.words(f, revs),
         }
     }
 
@@ -72,6 +75,7 @@ impl Words for Said {
         match self {
             Said::Raised(_) | Said::Recorded(_) | Said::All(_) => Vec::new(),
             Said::Common(c) => c.quoted_mut(),
+            Said::Check(c) => c.quoted_mut(),
         }
     }
 
@@ -80,6 +84,7 @@ impl Words for Said {
             Said::Raised(_) | Said::Recorded(_) => false,
             Said::All(parts) => parts.iter().all(Words::worded),
             Said::Common(c) => c.worded(),
+            Said::Check(c) => c.worded(),
         }
     }
 }
@@ -93,6 +98,31 @@ impl fmt::Display for Said {
 impl From<Common> for Said {
     fn from(c: Common) -> Self {
         Said::Common(c)
+    }
+}
+
+impl From<Check> for Said {
+    fn from(c: Check) -> Self {
+        Said::Check(c)
+    }
+}
+
+impl From<super::exercise::Exercise> for Said {
+    fn from(e: super::exercise::Exercise) -> Self {
+        Said::Check(Check::Exercise(e))
+    }
+}
+
+impl From<super::left::Left> for Said {
+    fn from(l: super::left::Left) -> Self {
+        Said::Check(Check::Left(l))
+    }
+}
+
+/// A message kept in a list (`HalfApplied::lines`) said again by another step.
+impl From<&Said> for Said {
+    fn from(s: &Said) -> Self {
+        s.clone()
     }
 }
 
