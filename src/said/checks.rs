@@ -6,7 +6,7 @@
 use std::fmt;
 
 use super::exercise::Exercise;
-use super::left::Left;
+use super::left::{ids, Left};
 use super::words::{Quoted, Revs, Words};
 
 /// A target a step names, as `label` shows it: `baseline (ae10…)`, `head (3e51…)`, a
@@ -274,17 +274,6 @@ impl Words for Check {
             | Check::HotfixDdl { .. } => Vec::new(),
         }
     }
-}
-
-/// Revision ids joined by ", ".
-pub(super) fn ids(f: &mut fmt::Formatter<'_>, revs: Revs, rows: &[String]) -> fmt::Result {
-    for (i, r) in rows.iter().enumerate() {
-        if i > 0 {
-            f.write_str(", ")?;
-        }
-        f.write_str(revs.id(r))?;
-    }
-    Ok(())
 }
 
 impl fmt::Display for Check {

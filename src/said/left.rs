@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use super::checks::ids;
 use super::words::{Quoted, Revs, Words};
 
 /// The version table's rows as the half-applied measure read them.
@@ -140,6 +139,17 @@ impl Words for Left {
             _ => Vec::new(),
         }
     }
+}
+
+/// Revision ids joined by ", ".
+pub(super) fn ids(f: &mut fmt::Formatter<'_>, revs: Revs, rows: &[String]) -> fmt::Result {
+    for (i, r) in rows.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        f.write_str(revs.id(r))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
