@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::checks::Check;
 use super::common::Common;
 use super::resume::Resume;
 use super::roundtrip::RoundTrip;
@@ -26,6 +27,7 @@ pub enum Said {
     Walk(Walk),
     RoundTrip(RoundTrip),
     Resume(Resume),
+    Check(Check),
 }
 
 impl Said {
@@ -74,6 +76,7 @@ impl Words for Said {
             Said::Walk(w) => w.words(f, revs),
             Said::RoundTrip(t) => t.words(f, revs),
             Said::Resume(r) => r.words(f, revs),
+            Said::Check(c) => c.words(f, revs),
         }
     }
 
@@ -84,6 +87,7 @@ impl Words for Said {
             Said::Walk(w) => w.quoted_mut(),
             Said::RoundTrip(t) => t.quoted_mut(),
             Said::Resume(r) => r.quoted_mut(),
+            Said::Check(c) => c.quoted_mut(),
         }
     }
 
@@ -95,6 +99,7 @@ impl Words for Said {
             Said::Walk(w) => w.worded(),
             Said::RoundTrip(t) => t.worded(),
             Said::Resume(r) => r.worded(),
+            Said::Check(c) => c.worded(),
         }
     }
 }
@@ -126,6 +131,31 @@ impl From<RoundTrip> for Said {
 impl From<Resume> for Said {
     fn from(r: Resume) -> Self {
         Said::Resume(r)
+    }
+}
+
+impl From<Check> for Said {
+    fn from(c: Check) -> Self {
+        Said::Check(c)
+    }
+}
+
+impl From<super::exercise::Exercise> for Said {
+    fn from(e: super::exercise::Exercise) -> Self {
+        Said::Check(Check::Exercise(e))
+    }
+}
+
+impl From<super::left::Left> for Said {
+    fn from(l: super::left::Left) -> Self {
+        Said::Check(Check::Left(l))
+    }
+}
+
+/// A message kept in a list (`HalfApplied::lines`) said again by another step.
+impl From<&Said> for Said {
+    fn from(s: &Said) -> Self {
+        s.clone()
     }
 }
 

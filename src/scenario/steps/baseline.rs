@@ -10,6 +10,7 @@ use super::common::{after, from_execution, snapshot};
 use super::fork;
 use crate::db::server_error;
 use crate::driver::{DbTarget, Target};
+use crate::said::{Check, Fate, Left, Quoted, Said};
 
 /// Whether scenarios copy the run's prepared baseline (`MH_PREPARE=replay`: each replays
 /// the chain up to it, as the copy stands for).
@@ -35,8 +36,8 @@ pub async fn prepare_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Ve
                         database: String::new(),
                         results: vec![StepResult {
                             phase: StepPhase::Prepare,
-                            ..StepResult::new(StepAction::Sql, "prepare the baseline")
-                                .error(e.to_string())
+                            ..StepResult::new(StepAction::Sql, Left::PrepareTitle)
+                                .error(Said::raised(e))
                         }],
                         snapshot: None,
                     }
@@ -67,10 +68,7 @@ pub async fn prepare_baseline(ctx: &RunContext, state: &mut ScenarioState) -> Ve
                         let mut r = r.clone();
                         r.duration_ms = if i == 0 { copied } else { 0 };
                         if i == 0 {
-                            r.details.push(
-                                "the baseline was prepared once for the run; this scenario's database is a copy of its tables and rows"
-                                    .into(),
-                            );
+                            r.details.push(Left::PreparedOnce.into());
                         }
                         r
                     })
@@ -111,7 +109,10 @@ async fn prepare_steps(ctx: &RunContext, state: &mut ScenarioState) -> Vec<StepR
         after(ctx, &state.db, &e).await;
         let r = from_execution(
             StepAction::Upgrade,
-            format!("prepare: upgrade base → baseline ({b})"),
+            Said::from(Left::UpgradeToBaseline {
+                revision: b.clone(),
+            })
+            .to_string(),
             &e,
             Some(b.clone()),
         );
@@ -122,23 +123,27 @@ async fn prepare_steps(ctx: &RunContext, state: &mut ScenarioState) -> Vec<StepR
         }
     }
     if !ctx.setup_sql.is_empty() {
-        let mut r = StepResult::new(
-            StepAction::Sql,
-            "prepare: drift fixture ([baseline] setup_sql)",
-        );
+        let mut r = StepResult::new(StepAction::Sql, Left::DriftFixtureTitle);
         match run_sql_list(&state.db, &ctx.setup_sql).await {
             Ok(ms) => {
                 r.duration_ms = ms;
                 r.details = ctx
                     .setup_sql
                     .iter()
-                    .map(|s| format!("applied: {s}").into())
+                    .map(|s| {
+                        Check::Statement {
+                            fate: Fate::Applied,
+                            sql: Quoted::new(s),
+                        }
+                        .into()
+                    })
                     .collect();
             }
             Err((stmt, err)) => {
-                r = r.fail(format!(
-                    "drift fixture statement refused: {err} (statement: {stmt})"
-                ));
+                r = r.fail(Left::DriftFixtureRefused {
+                    error: Quoted::new(&err),
+                    statement: Quoted::new(stmt),
+                });
                 r.error = server_error(&err);
                 out.push(r);
                 return out;
@@ -150,7 +155,9 @@ async fn prepare_steps(ctx: &RunContext, state: &mut ScenarioState) -> Vec<StepR
         Ok(s) => {
             state.snapshots.insert("baseline".into(), s);
         }
-        Err(e) => out.push(StepResult::new(StepAction::Snapshot, "snapshot baseline").error(e)),
+        Err(e) => {
+            out.push(StepResult::new(StepAction::Snapshot, Left::SnapshotBaselineTitle).error(e))
+        }
     }
     out
 }

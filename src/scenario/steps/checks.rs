@@ -8,14 +8,27 @@ use super::super::model::Expect;
 use super::super::result::{Status, StepAction, StepResult};
 use super::super::state::{ScenarioState, StepOutcome};
 use super::baseline::{prepare_baseline, run_sql_list};
-use super::common::{from_execution, label, meets, revision_of, snapshot, target_of};
+use super::common::{from_execution, meets, revision_of, snapshot, target_of};
 use super::text::short;
 use crate::data;
 use crate::db::{ident, server_error, DbError};
 use crate::driver::{DbTarget, Outcome};
 use crate::findings::{differences, Defect, Kind};
+use crate::said::{
+    Check, Common, Exercise, Fate, HotfixSource, LostIn, ProbeName, Quoted, Said, Target as Named,
+};
 use crate::scenario::steps::Unmet;
 use crate::schema::{diff, hotfix_ddl, Snapshot};
+
+/// A target as `label` shows it, typed: a revision id the wording masks in its template.
+fn named(ctx: &RunContext, t: &str) -> Named {
+    match t {
+        "baseline" => Named::Baseline(ctx.plan.baseline.clone()),
+        "head" => Named::Head(ctx.plan.head.clone()),
+        r if ctx.plan.order().iter().any(|o| o == r) => Named::Revision(r.to_string()),
+        w => Named::Word(w.to_string()),
+    }
+}
 
 pub async fn reference_snapshot(
     ctx: &RunContext,
@@ -23,18 +36,21 @@ pub async fn reference_snapshot(
     name: &str,
     target: &str,
 ) -> StepResult {
-    let title = format!("clean install base → {} as `{name}`", label(ctx, target));
+    let title = Check::ReferenceTitle {
+        target: named(ctx, target),
+        name: name.to_string(),
+    };
     let scratch = match ctx.server.create_database().await {
         Ok(d) => d,
         Err(e) => {
-            return StepResult::new(StepAction::ReferenceSnapshot, title).error(e.to_string())
+            return StepResult::new(StepAction::ReferenceSnapshot, title).error(Said::raised(e))
         }
     };
     let db = ctx.db(&scratch);
     let e = ctx.driver.upgrade(&db, &target_of(ctx, target)).await;
     let mut out = from_execution(
         StepAction::ReferenceSnapshot,
-        title,
+        title.to_string(),
         &e,
         revision_of(ctx, target),
     );
@@ -42,11 +58,10 @@ pub async fn reference_snapshot(
         match snapshot(ctx, &db).await {
             Ok(s) => {
                 out.details.push(
-                    format!(
-                        "{} tables in a clean install at {}",
-                        s.tables.len(),
-                        label(ctx, target)
-                    )
+                    Check::CleanInstallTables {
+                        tables: s.tables.len(),
+                        target: named(ctx, target),
+                    }
                     .into(),
                 );
                 state.snapshots.insert(name.to_string(), s);
@@ -63,14 +78,13 @@ pub async fn assert_schema_equals(
     state: &ScenarioState,
     name: &str,
 ) -> StepResult {
+    let name_ = || name.to_string();
     let r = StepResult::new(
         StepAction::AssertSchemaEquals,
-        format!("schema equals `{name}`"),
+        Check::SchemaEqualsTitle { name: name_() },
     );
     let Some(expected) = state.snapshots.get(name) else {
-        return r.error(format!(
-            "no snapshot named `{name}` was taken before this step"
-        ));
+        return r.error(Check::NoSnapshotTaken { name: name_() });
     };
     let actual = match snapshot(ctx, &state.db).await {
         Ok(s) => s,
@@ -80,39 +94,49 @@ pub async fn assert_schema_equals(
     // Column order is reported, never failed on (schema::warnings).
     let r = crate::schema::warnings(expected, &actual)
         .into_iter()
-        .fold(r, |r, w| r.detail(format!("warning: {w}")));
+        .fold(r, |r, w| {
+            r.detail(Check::SchemaWarning {
+                warning: Quoted::new(w),
+            })
+        });
     if changes.is_empty() {
-        return r.detail(format!(
-            "schema identical to `{name}` ({} tables compared)",
-            actual.tables.len()
-        ));
+        return r.detail(Check::SchemaIdentical {
+            name: name_(),
+            tables: actual.tables.len(),
+        });
     }
-    let mut r = r.fail(format!(
-        "schema differs from `{name}`: {} difference(s)",
-        changes.len()
-    ));
+    let mut r = r.fail(Check::SchemaDiffers {
+        name: name_(),
+        differences: changes.len(),
+    });
     r.diff = differences(changes);
     let d = match (state.undone(ctx.plan.order()), &state.downgraded) {
         (Some(rev), _) => Defect::new(
             Kind::DowngradeLeavesSchema,
             Some(&rev),
-            format!("downgrade of {rev} does not restore the schema `{name}`"),
+            Check::DowngradeLeavesSchema {
+                revision: rev.clone(),
+                name: name_(),
+            },
         ),
         // Several revisions undone at once: which one left what is the walk's to say; the
         // report files this under the walk's finding with the same differences.
         (None, Some((from, to))) => Defect::new(
             Kind::DowngradeLeavesSchema,
             None,
-            format!(
-                "downgrade {} → {} does not restore the schema `{name}`",
-                from.as_deref().unwrap_or("?"),
-                to
-            ),
+            Check::DowngradesLeaveSchema {
+                from: from.clone(),
+                to: match to {
+                    crate::driver::Target::Revision(r) => Named::Revision(r.clone()),
+                    other => Named::Word(other.to_string()),
+                },
+                name: name_(),
+            },
         ),
         (None, None) => Defect::new(
             Kind::SchemaMismatch,
             None,
-            format!("schema differs from `{name}`"),
+            Check::SchemaMismatch { name: name_() },
         ),
     };
     let diff = r.diff.clone();
@@ -123,52 +147,57 @@ pub async fn assert_version(ctx: &RunContext, db: &DbTarget, target: &str) -> St
     let rev = revision_of(ctx, target);
     let r = StepResult::new(
         StepAction::AssertVersion,
-        format!("version table says {}", label(ctx, target)),
+        Check::VersionTitle {
+            target: named(ctx, target),
+        },
     );
     match ctx.driver.version(db).await {
-        Err(e) => r.error(format!("cannot read the version table: {e}")),
-        Ok(state) => {
-            let shown = if state.rows.is_empty() {
-                "(empty)".to_string()
-            } else {
-                state.rows.join(", ")
-            };
-            match state.check_at(rev.as_deref(), ctx.plan.order()) {
-                Ok(()) => r.detail(format!("{} holds {shown}", ctx.driver.version_table())),
-                Err(e) => {
-                    let mut r = r.fail(crate::said::Said::raised(e));
-                    r.revision = rev;
-                    r
-                }
+        Err(e) => r.error(Check::VersionUnreadable {
+            error: Quoted::new(e),
+        }),
+        Ok(state) => match state.check_at(rev.as_deref(), ctx.plan.order()) {
+            Ok(()) => r.detail(Check::VersionHolds {
+                table: ctx.driver.version_table().to_string(),
+                rows: state.rows.clone(),
+            }),
+            Err(e) => {
+                let mut r = r.fail(Said::raised(e));
+                r.revision = rev;
+                r
             }
-        }
+        },
     }
 }
 
 pub fn report_diff(state: &ScenarioState, from: &str, to: &str) -> StepResult {
-    let mut r = StepResult::new(StepAction::ReportDiff, format!("schema diff {from} → {to}"));
+    let (from_, to_) = (from.to_string(), to.to_string());
+    let mut r = StepResult::new(
+        StepAction::ReportDiff,
+        Check::DiffTitle {
+            from: from_.clone(),
+            to: to_.clone(),
+        },
+    );
     match (state.snapshots.get(from), state.snapshots.get(to)) {
         (Some(a), Some(b)) => {
             r.diff = differences(diff(a, b));
-            let n = r.diff.len();
-            r.detail(if n == 0 {
-                "no schema change".to_string()
-            } else {
-                format!("{n} schema change(s)")
-            })
+            let changes = r.diff.len();
+            r.detail(Check::SchemaChanges { changes })
         }
-        _ => r.error(format!("snapshots `{from}` and `{to}` are needed first")),
+        _ => r.error(Common::SnapshotsNeeded {
+            from: from_,
+            to: to_,
+        }),
     }
 }
 
 pub async fn sql_step(ctx: &RunContext, db: &DbTarget, sql: &str, expect: Expect) -> StepResult {
     let mut r = StepResult::new(
         StepAction::Sql,
-        format!(
-            "sql expecting {}: {}",
-            String::from(expect),
-            short(sql, 100)
-        ),
+        Check::SqlTitle {
+            expect: expect.into(),
+            sql: Quoted::new(short(sql, 100)),
+        },
     );
     r.expect = Some(expect);
     let result = async {
@@ -185,14 +214,14 @@ pub async fn sql_step(ctx: &RunContext, db: &DbTarget, sql: &str, expect: Expect
             r.error = err.clone();
             match meets(expect, res.is_ok(), err.as_ref()) {
                 Ok(()) => r,
-                Err(m) => r.fail(m.to_string()),
+                Err(m) => r.fail(Said::raised(m)),
             }
         }
     }
 }
 
 pub async fn seed_data(ctx: &RunContext, state: &mut ScenarioState) -> StepResult {
-    let r = StepResult::new(StepAction::SeedData, "seed rows in every table");
+    let r = StepResult::new(StepAction::SeedData, Exercise::SeedTitle);
     let snap = match snapshot(ctx, &state.db).await {
         Ok(s) => s,
         Err(e) => return r.error(e),
@@ -217,20 +246,17 @@ pub async fn seed_data(ctx: &RunContext, state: &mut ScenarioState) -> StepResul
         Ok::<_, DbError>((seeding, contents))
     };
     match work.await {
-        Err(e) => r.error(format!("seeding failed: {e}")),
+        Err(e) => r.error(Exercise::SeedingFailed {
+            error: Quoted::new(e),
+        }),
         Ok((seeding, contents)) => {
             let mut r = r;
             let rows: usize = contents.iter().map(|t| t.rows.len()).sum();
             r.details.push(
-                format!(
-                    "{rows} rows seeded in {} table(s): {}",
-                    contents.len(),
-                    contents
-                        .iter()
-                        .map(|t| t.table.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                Exercise::Seeded {
+                    rows,
+                    tables: contents.iter().map(|t| t.table.clone()).collect(),
+                }
                 .into(),
             );
             // What could not be seeded is run information, never a finding.
@@ -242,9 +268,9 @@ pub async fn seed_data(ctx: &RunContext, state: &mut ScenarioState) -> StepResul
 }
 
 pub async fn assert_data_preserved(ctx: &RunContext, state: &ScenarioState) -> StepResult {
-    let r = StepResult::new(StepAction::AssertDataPreserved, "seeded data still there");
+    let r = StepResult::new(StepAction::AssertDataPreserved, Exercise::PreservedTitle);
     let Some((shape, before)) = &state.seeded else {
-        return r.error("no seed_data step ran before this one");
+        return r.error(Exercise::NoSeed);
     };
     let tables: Vec<String> = before.iter().map(|t| t.table.clone()).collect();
     let work = async {
@@ -255,49 +281,43 @@ pub async fn assert_data_preserved(ctx: &RunContext, state: &ScenarioState) -> S
     };
     let after = match work.await {
         Ok(a) => a,
-        Err(e) => return r.error(e.to_string()),
+        Err(e) => return r.error(e),
     };
     let values: usize = before.iter().map(|t| t.rows.len() * t.columns.len()).sum();
     if values == 0 {
         // Nothing was compared: that is no evidence the data survived.
-        return r.skip("no seeded values to compare (no table could be seeded)");
+        return r.skip(Exercise::NothingSeeded);
     }
     let loss = data::compare(before, &after);
     if loss.is_empty() {
-        return r.detail(format!(
-            "all {values} seeded values in {} table(s) intact",
-            before.len()
-        ));
+        return r.detail(Exercise::DataIntact {
+            values,
+            tables: before.len(),
+        });
     }
     let lost: usize = loss.iter().map(|l| l.lost).sum();
-    let mut r = r.fail(format!(
-        "data lost on rollback: {lost} seeded value(s)/row(s) in {}",
-        describe_loss(&loss)
-    ));
-    r.details = loss.iter().map(crate::said::Said::raised).collect();
-    r.data_loss = loss;
-    let rev = state.undone(ctx.plan.order());
-    let summary = match &rev {
-        Some(rev) => format!(
-            "downgrade of {rev} lost seeded rows: {}",
-            crate::said::Said::All(r.details.clone())
-        ),
-        None => format!(
-            "seeded rows lost: {}",
-            crate::said::Said::All(r.details.clone())
-        ),
+    let mut r = r.fail(Exercise::DataLostOnRollback {
+        lost,
+        places: lost_in(&loss),
+    });
+    // Each loss line is `DataLoss`'s own wording (crate::data).
+    r.details = loss.iter().map(Said::raised).collect();
+    let revision = state.undone(ctx.plan.order());
+    let summary = Exercise::DataLost {
+        revision: revision.clone(),
+        losses: loss.iter().map(Quoted::new).collect(),
     };
-    r.defect(Defect::new(Kind::DataLost, rev.as_deref(), summary))
+    r.data_loss = loss;
+    r.defect(Defect::new(Kind::DataLost, revision.as_deref(), summary))
 }
 
-fn describe_loss(loss: &[data::DataLoss]) -> String {
+fn lost_in(loss: &[data::DataLoss]) -> Vec<LostIn> {
     loss.iter()
-        .map(|l| match &l.column {
-            Some(c) => format!("{}.{c}", l.table),
-            None => l.table.clone(),
+        .map(|l| LostIn {
+            table: l.table.clone(),
+            column: l.column.clone(),
         })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect()
 }
 
 /// ORM-style probe: `SELECT user.id AS user_id, … FROM user`, as SQLAlchemy writes it.
@@ -320,7 +340,7 @@ fn orm_select(table: &crate::schema::Table) -> String {
 }
 
 struct Probe {
-    name: String,
+    name: ProbeName,
     sql: String,
     /// Columns one of which the error must name (derived probes).
     missing: Vec<String>,
@@ -351,7 +371,9 @@ fn derive_probes(model: &Snapshot, against: Option<&Snapshot>, exclude: &[String
             continue;
         }
         out.push(Probe {
-            name: format!("model query on {name}"),
+            name: ProbeName::Model {
+                table: name.clone(),
+            },
             sql: orm_select(t),
             missing,
             declared: false,
@@ -370,15 +392,21 @@ pub async fn probes(
 ) -> StepOutcome {
     let r = StepResult::new(
         StepAction::Probes,
-        format!("application queries expecting {}", String::from(expect)),
+        Exercise::ProbesTitle {
+            expect: expect.into(),
+        },
     );
     let Some(m) = state.snapshots.get(model) else {
-        return r.error(format!("no snapshot named `{model}`")).into();
+        let name = model.to_string();
+        return r.error(Common::NoSnapshot { name }).into();
     };
     let a = match against {
         Some(n) => match state.snapshots.get(n) {
             Some(s) => Some(s),
-            None => return r.error(format!("no snapshot named `{n}`")).into(),
+            None => {
+                let name = n.to_string();
+                return r.error(Common::NoSnapshot { name }).into();
+            }
         },
         None => None,
     };
@@ -389,28 +417,24 @@ pub async fn probes(
         .iter()
         .filter(|p| p.release == crate::compat::Release::Next);
     list.extend(today.map(|p| Probe {
-        name: p.name.clone(),
+        name: ProbeName::Declared(p.name.clone()),
         sql: p.sql.clone(),
         missing: vec![],
         declared: true,
     }));
     if list.is_empty() {
-        let why =
-            "the rolled-back schema misses nothing the head needs: no application query can fail";
         if skip_if_none {
             return StepOutcome {
-                results: vec![r.skip(why)],
-                skip_scenario: Some(why.into()),
+                results: vec![r.skip(Exercise::NothingToProbe)],
+                skip_scenario: Some(Said::from(Exercise::NothingToProbe).to_string()),
             };
         }
-        return r
-            .skip("no probes: nothing derived and no [[probes]] in harness.toml")
-            .into();
+        return r.skip(Exercise::NoProbes).into();
     }
     let mut r = r;
     let mut conn = match state.db.connect().await {
         Ok(c) => c,
-        Err(e) => return r.error(e.to_string()).into(),
+        Err(e) => return r.error(e).into(),
     };
     let mut failures = Vec::new();
     for p in &list {
@@ -418,7 +442,12 @@ pub async fn probes(
         let res = match res {
             Ok(x) => x,
             Err(_) => {
-                failures.push(format!("{}: timed out", p.name));
+                failures.push(
+                    Exercise::ProbeTimedOut {
+                        probe: p.name.clone(),
+                    }
+                    .into(),
+                );
                 break;
             }
         };
@@ -442,24 +471,32 @@ pub async fn probes(
                 _ => Ok(()),
             }
         });
-        let outcome = match &err {
-            Some(e) => format!("{} {}", e.code, e.message),
-            None => "succeeded".to_string(),
-        };
         if r.error.is_none() {
             r.error = err.clone();
         }
         match verdict {
-            Ok(()) => r
-                .details
-                .push(format!("{}: {outcome} (as expected)", p.name).into()),
+            Ok(()) => r.details.push(
+                Exercise::ProbeAsExpected {
+                    probe: p.name.clone(),
+                    error: err.as_ref().map(Quoted::new),
+                }
+                .into(),
+            ),
             Err(why) => {
-                r.details.push(format!("{}: {why}", p.name).into());
-                failures.push(format!("{}: {why}", p.name));
+                let unmet = Said::from(Exercise::ProbeUnmet {
+                    probe: p.name.clone(),
+                    why: Quoted::new(why),
+                });
+                r.details.push(unmet.clone());
+                failures.push(unmet);
             }
         }
-        r.details
-            .push(format!("query: {}", short(&p.sql, 300)).into());
+        r.details.push(
+            Exercise::ProbeQuery {
+                sql: Quoted::new(short(&p.sql, 300)),
+            }
+            .into(),
+        );
     }
     let _ = conn.disconnect().await;
     if expect == Expect::Ok {
@@ -468,33 +505,42 @@ pub async fn probes(
     if failures.is_empty() {
         r.into()
     } else {
-        r.fail(failures.join("; ")).into()
+        r.fail(Said::All(failures)).into()
     }
 }
 
 pub async fn app_command(ctx: &RunContext, db: &DbTarget, expect: Expect) -> StepResult {
     let Some(cmd) = &ctx.app_command else {
-        return StepResult::new(StepAction::AppCommand, "application command")
-            .skip("no [app_command] in harness.toml");
+        return StepResult::new(StepAction::AppCommand, Exercise::AppTitle)
+            .skip(Exercise::NoAppCommand);
     };
     let e = ctx.driver.app_command(db, cmd).await;
-    let title = format!("`{cmd}` expecting {}", String::from(expect));
-    let mut r = from_execution(StepAction::AppCommand, title, &e, None);
+    let command = || cmd.to_string();
+    let title = Exercise::AppCommandTitle {
+        command: command(),
+        expect: expect.into(),
+    };
+    let mut r = from_execution(
+        StepAction::AppCommand,
+        Said::from(title).to_string(),
+        &e,
+        None,
+    );
     match &e.outcome {
         Outcome::TimedOut { .. } | Outcome::NotStarted { .. } => r,
         _ => {
             r.status = Status::Passed;
             r.message = None;
             match meets(expect, e.ok(), e.error.as_ref()) {
-                Ok(()) => {
-                    let seen = e
-                        .error
-                        .as_ref()
-                        .map(|x| x.to_string())
-                        .unwrap_or_else(|| format!("exit {}", e.exit_code.unwrap_or(0)));
-                    r.detail(format!("`{cmd}`: {seen} (as expected)"))
-                }
-                Err(m) => r.fail(format!("`{cmd}`: {m}")),
+                Ok(()) => r.detail(Exercise::AppAsExpected {
+                    command: command(),
+                    error: e.error.as_ref().map(Quoted::new),
+                    exit: e.exit_code.unwrap_or(0),
+                }),
+                Err(m) => r.fail(Exercise::AppUnmet {
+                    command: command(),
+                    why: Quoted::new(m),
+                }),
             }
         }
     }
@@ -502,21 +548,25 @@ pub async fn app_command(ctx: &RunContext, db: &DbTarget, expect: Expect) -> Ste
 
 pub async fn model_check(ctx: &RunContext, db: &DbTarget) -> StepResult {
     let Some(e) = ctx.driver.model_check(db).await else {
-        return StepResult::new(StepAction::ModelCheck, "model matches schema")
-            .skip("this migration tool has no model check");
+        return StepResult::new(StepAction::ModelCheck, Exercise::ModelTitle)
+            .skip(Exercise::NoModelCheck);
     };
     if let Outcome::NotStarted { reason } = &e.outcome {
-        return StepResult::new(StepAction::ModelCheck, "model matches schema")
-            .skip(reason.clone());
+        // The tool's own words for why it could not start.
+        return StepResult::new(StepAction::ModelCheck, Exercise::ModelTitle)
+            .skip(Said::raised(reason));
     }
+    let title = Exercise::ModelCommandTitle {
+        command: e.command.clone(),
+    };
     let r = from_execution(
         StepAction::ModelCheck,
-        format!("`{}`: model matches schema", e.command),
+        Said::from(title).to_string(),
         &e,
         None,
     );
     if r.status == Status::Passed {
-        r.detail("no pending model changes")
+        r.detail(Exercise::NoPendingModelChanges)
     } else {
         let msg = e
             .log()
@@ -526,17 +576,22 @@ pub async fn model_check(ctx: &RunContext, db: &DbTarget) -> StepResult {
             .join(" ");
         let mut r = r;
         if !msg.is_empty() {
-            r.message = Some(format!("model and schema disagree: {}", short(&msg, 400)).into());
+            r.message = Some(
+                Exercise::ModelDisagrees {
+                    output: Quoted::new(short(&msg, 400)),
+                }
+                .into(),
+            );
         }
         r
     }
 }
 
 pub async fn reset(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
-    let mut r = StepResult::new(StepAction::Reset, "fresh database at the baseline");
+    let mut r = StepResult::new(StepAction::Reset, Check::ResetTitle);
     let name = match ctx.server.create_database().await {
         Ok(n) => n,
-        Err(e) => return r.error(e.to_string()).into(),
+        Err(e) => return r.error(Said::raised(e)).into(),
     };
     let old = std::mem::replace(&mut state.db, ctx.db(&name));
     state.created(name.clone());
@@ -548,9 +603,9 @@ pub async fn reset(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
     }
     let ok = results.iter().all(|s| s.status == Status::Passed);
     r = if ok {
-        r.detail(format!("now working in {name}"))
+        r.detail(Check::NowWorkingIn { database: name })
     } else {
-        r.fail("could not bring the new database to the baseline")
+        r.fail(Check::NotAtBaseline)
     };
     results.insert(0, r);
     StepOutcome {
@@ -560,25 +615,27 @@ pub async fn reset(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
 }
 
 pub async fn hotfix(ctx: &RunContext, state: &ScenarioState, from: &str, to: &str) -> StepResult {
+    let (from, to) = (from.to_string(), to.to_string());
     let r = StepResult::new(
         StepAction::Hotfix,
-        format!("apply the {from} → {to} change by hand"),
+        Check::HotfixTitle {
+            from: from.clone(),
+            to: to.clone(),
+        },
     );
-    let (Some(a), Some(b)) = (state.snapshots.get(from), state.snapshots.get(to)) else {
-        return r.error(format!("snapshots `{from}` and `{to}` are needed first"));
+    let (Some(a), Some(b)) = (state.snapshots.get(&from), state.snapshots.get(&to)) else {
+        return r.error(Common::SnapshotsNeeded { from, to });
     };
     let (sql, source) = if ctx.hotfix_sql.is_empty() {
-        (hotfix_ddl(a, b), "derived from the schema diff")
+        (hotfix_ddl(a, b), HotfixSource::Derived)
     } else {
-        (ctx.hotfix_sql.clone(), "[baseline] hotfix_sql")
+        (ctx.hotfix_sql.clone(), HotfixSource::Configured)
     };
     if sql.is_empty() {
-        return r.detail(format!(
-            "{from} and {to} have the same schema: nothing to apply by hand"
-        ));
+        return r.detail(Check::SameSchema { from, to });
     }
     let mut r = r;
-    r.details.push(format!("hot-fix DDL ({source}):").into());
+    r.details.push(Check::HotfixDdl { source }.into());
     // One statement at a time, so each is labelled by what the server answered to it.
     let mut refused = None;
     for (i, stmt) in sql.iter().enumerate() {
@@ -593,19 +650,16 @@ pub async fn hotfix(ctx: &RunContext, state: &ScenarioState, from: &str, to: &st
     let at = refused
         .as_ref()
         .map(|(i, e)| (*i, server_error(e).map(|s| s.code)));
-    r.details.extend(
-        hotfix_labels(&sql, at)
-            .into_iter()
-            .map(crate::said::Said::from),
-    );
+    r.details
+        .extend(hotfix_labels(&sql, at).into_iter().map(Said::from));
     match refused {
         None => r,
         Some((i, e)) => {
             r.error = server_error(&e);
-            r.fail(format!(
-                "hot-fix statement refused: {e} (statement: {})",
-                short(&sql[i], 200)
-            ))
+            r.fail(Check::HotfixRefused {
+                error: Quoted::new(e),
+                statement: Quoted::new(short(&sql[i], 200)),
+            })
         }
     }
 }
@@ -613,16 +667,16 @@ pub async fn hotfix(ctx: &RunContext, state: &ScenarioState, from: &str, to: &st
 /// What became of each hot-fix statement: `applied` only once the server accepted it; the
 /// refused one names the server's code (or `refused (no server code)` when the connection
 /// failed); those after it never ran.
-fn hotfix_labels(sql: &[String], refused: Option<(usize, Option<u16>)>) -> Vec<String> {
+fn hotfix_labels(sql: &[String], refused: Option<(usize, Option<u16>)>) -> Vec<Check> {
     sql.iter()
         .enumerate()
-        .map(|(i, s)| match refused {
-            Some((at, code)) if i == at => match code {
-                Some(c) => format!("refused ({c}): {s}"),
-                None => format!("refused (no server code): {s}"),
+        .map(|(i, s)| Check::Statement {
+            fate: match refused {
+                Some((at, code)) if i == at => Fate::Refused(code),
+                Some((at, _)) if i > at => Fate::NotRun,
+                _ => Fate::Applied,
             },
-            Some((at, _)) if i > at => format!("not run: {s}"),
-            _ => format!("applied: {s}"),
+            sql: Quoted::new(s),
         })
         .collect()
 }
@@ -634,17 +688,20 @@ mod hotfix_tests {
     #[test]
     fn only_accepted_statements_are_labelled_applied() {
         let sql: Vec<String> = ["A", "B", "C"].iter().map(|s| s.to_string()).collect();
+        let labels = |refused| -> Vec<String> {
+            hotfix_labels(&sql, refused)
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
         assert_eq!(
-            hotfix_labels(&sql, Some((1, Some(1091)))),
+            labels(Some((1, Some(1091)))),
             ["applied: A", "refused (1091): B", "not run: C"]
         );
         assert_eq!(
-            hotfix_labels(&sql, Some((0, None))),
+            labels(Some((0, None))),
             ["refused (no server code): A", "not run: B", "not run: C"]
         );
-        assert_eq!(
-            hotfix_labels(&sql, None),
-            ["applied: A", "applied: B", "applied: C"]
-        );
+        assert_eq!(labels(None), ["applied: A", "applied: B", "applied: C"]);
     }
 }

@@ -5,51 +5,53 @@ use super::super::context::RunContext;
 use super::common::snapshot;
 use super::failure::Applied;
 use crate::driver::{DbTarget, Execution, Outcome, VersionState};
-use crate::findings::{differences, joined, LeftBehind, Retry};
+use crate::findings::{differences, LeftBehind, Retry};
+use crate::said::{Left, Masked, Quoted, Said, VersionRows, VersionTable};
 use crate::schema::{diff, Snapshot};
 
 /// What a failed step left behind, and what a re-run did: as data, and as report lines.
 #[derive(Debug, Clone)]
 pub struct HalfApplied {
     /// One line each: statements, version table, schema.
-    pub lines: Vec<String>,
+    pub lines: Vec<Said>,
     pub left: LeftBehind,
 }
 
 impl HalfApplied {
     /// The retry's outcome in words.
-    pub fn retry_line(&self) -> String {
+    pub fn retry_line(&self) -> Said {
         match &self.left.retry {
-            Retry::Recovers => "re-running the same step recovers".to_string(),
-            Retry::Fails { error: Some(e), .. } => {
-                format!("re-running the same step fails with {e}")
-            }
+            Retry::Recovers => Left::RetryRecovers,
+            Retry::Fails { error: Some(e), .. } => Left::RetryFailsWith {
+                error: Quoted::new(e),
+            },
             Retry::Fails {
                 error: None,
                 message,
                 ..
-            } => {
-                format!("re-running the same step fails: {message}")
-            }
+            } => Left::RetryFails {
+                message: Quoted::new(message),
+            },
         }
+        .into()
     }
 
     /// `half-applied: 2 statement(s) ran before statement 3 failed; version table still at 1;
     /// changed: …; re-run fails with 1091 …`
-    pub fn summary(&self) -> String {
-        format!("{}; {}", self.lines.join("; "), self.retry_line())
+    pub fn summary(&self) -> Said {
+        let mut all = self.lines.clone();
+        all.push(self.retry_line());
+        Said::All(all)
     }
 }
 
-fn rows(v: &Option<VersionState>) -> String {
+fn rows(v: &Option<VersionState>) -> VersionRows {
     match v {
-        None => "unreadable".into(),
-        Some(s) if s.rows.is_empty() => "empty".into(),
-        Some(s) => format!(
-            "{}{}",
-            s.rows.join(", "),
-            if s.dirty { " (dirty)" } else { "" }
-        ),
+        None => VersionRows::Unreadable,
+        Some(s) => VersionRows::At {
+            rows: s.rows.clone(),
+            dirty: s.dirty,
+        },
     }
 }
 
@@ -68,32 +70,43 @@ where
 {
     let mut lines = Vec::new();
     let fp = failed.failure_point();
-    lines.push(Applied::of(fp.as_ref(), !failed.statements.is_empty()).to_string());
+    // `Applied` words itself (steps/failure.rs).
+    lines.push(Said::raised(Applied::of(
+        fp.as_ref(),
+        !failed.statements.is_empty(),
+    )));
     let version_after = ctx.driver.version(db).await.ok();
     let version_table = if version_after.as_ref().map(|v| &v.rows)
         == version_before.as_ref().map(|v| &v.rows)
         && version_after.as_ref().map(|v| v.dirty) == version_before.as_ref().map(|v| v.dirty)
     {
-        format!("still at {}", rows(version_before))
+        VersionTable::Still(rows(version_before))
     } else {
-        format!(
-            "moved from {} to {}",
-            rows(version_before),
-            rows(&version_after)
-        )
+        VersionTable::Moved {
+            from: rows(version_before),
+            to: rows(&version_after),
+        }
     };
-    lines.push(format!("version table {version_table}"));
+    lines.push(Left::VersionTable(version_table.clone()).into());
     let mut changed = Vec::new();
     match snapshot(ctx, db).await {
         Ok(now) => {
             changed = differences(diff(before, &now));
-            if changed.is_empty() {
-                lines.push("schema unchanged by the failed step".into());
+            lines.push(if changed.is_empty() {
+                Left::SchemaUnchanged.into()
             } else {
-                lines.push(format!("changed: {}", joined(&changed, ", ")));
-            }
+                Left::SchemaChanged {
+                    changes: changed.iter().map(Quoted::new).collect(),
+                }
+                .into()
+            });
         }
-        Err(e) => lines.push(format!("schema unreadable: {e}")),
+        Err(e) => lines.push(
+            Left::SchemaUnreadable {
+                error: Quoted::new(e),
+            }
+            .into(),
+        ),
     }
     let again = retry.await;
     let retry = match (&again.outcome, &again.error) {
@@ -114,7 +127,8 @@ where
     let left = LeftBehind {
         statements_applied: fp.as_ref().map_or(0, |f| f.applied_before.len()),
         failed_statement: fp.as_ref().map(|f| f.index),
-        version_table,
+        // report.json's `version_table`: the same words as the line, without its lead.
+        version_table: Masked::shown(&version_table),
         changed,
         retry,
     };

@@ -10,6 +10,7 @@ use super::text::one_line;
 use crate::data::{cell_of, rows_text, QueryRows, Row};
 use crate::db::DbError;
 use crate::driver::DbTarget;
+use crate::said::{Check, Quoted, Said};
 
 pub async fn assert_query(
     ctx: &RunContext,
@@ -19,14 +20,19 @@ pub async fn assert_query(
 ) -> StepResult {
     let r = StepResult::new(
         StepAction::AssertQuery,
-        format!("query `{}` gives {} row(s)", one_line(sql), expected.len()),
+        Check::QueryTitle {
+            sql: Quoted::new(one_line(sql)),
+            rows: expected.len(),
+        },
     );
     match tokio::time::timeout(db.timeout, read_rows(db, sql)).await {
         Err(_) => super::common::killed_at_timeout(ctx, db, r).await,
         Ok(Err(e)) => {
             let mut r = r;
             r.error = e.server_error();
-            r.fail(format!("the query failed: {e}"))
+            r.fail(Check::QueryFailed {
+                error: Quoted::new(e),
+            })
         }
         Ok(Ok(actual)) => judge(r, sql, expected, actual),
     }
@@ -35,14 +41,17 @@ pub async fn assert_query(
 /// Passes on the same rows in the same order; fails carrying both sets otherwise.
 fn judge(r: StepResult, sql: &str, expected: &[Row], actual: Vec<Row>) -> StepResult {
     if actual == expected {
-        return r.detail(format!("returned {}", rows_text(&actual)));
+        return r.detail(Check::QueryReturned {
+            rows: Quoted::new(rows_text(&actual)),
+        });
     }
     let rows = QueryRows {
         sql: sql.to_string(),
         expected: expected.to_vec(),
         actual,
     };
-    let mut r = r.fail(crate::said::Said::raised(&rows));
+    // `QueryRows` words the two row sets itself (crate::data).
+    let mut r = r.fail(Said::raised(&rows));
     r.query = Some(Box::new(rows));
     r
 }
@@ -68,6 +77,14 @@ mod tests {
     use super::*;
     use crate::scenario::Status;
 
+    fn titled() -> StepResult {
+        let title = Check::QueryTitle {
+            sql: Quoted::new("q"),
+            rows: 1,
+        };
+        StepResult::new(StepAction::AssertQuery, title)
+    }
+
     fn rows(cells: &[&[Option<&str>]]) -> Vec<Row> {
         cells
             .iter()
@@ -78,12 +95,7 @@ mod tests {
     #[test]
     fn the_same_rows_in_the_same_order_pass() {
         let want = rows(&[&[Some("1"), None]]);
-        let r = judge(
-            StepResult::new(StepAction::AssertQuery, "q"),
-            "SELECT 1, NULL",
-            &want,
-            want.clone(),
-        );
+        let r = judge(titled(), "SELECT 1, NULL", &want, want.clone());
         assert_eq!(r.status, Status::Passed);
         assert!(r.query.is_none());
     }
@@ -93,7 +105,7 @@ mod tests {
         let want = rows(&[&[Some("0")]]);
         let got = rows(&[&[Some("3")]]);
         let r = judge(
-            StepResult::new(StepAction::AssertQuery, "q"),
+            titled(),
             "SELECT count(*) FROM user WHERE api_token IS NULL",
             &want,
             got.clone(),
@@ -103,7 +115,7 @@ mod tests {
         assert_eq!((&q.expected, &q.actual), (&want, &got));
         // NULL is not the text `null`.
         let text_null = judge(
-            StepResult::new(StepAction::AssertQuery, "q"),
+            titled(),
             "SELECT 'null'",
             &rows(&[&[None]]),
             rows(&[&[Some("null")]]),
