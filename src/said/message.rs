@@ -6,6 +6,10 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::common::Common;
+use super::compat::Compat;
+use super::deploy::Deploy;
+use super::online::Online;
+use super::run::Run;
 use super::words::{unqualified, Masked, Quoted, Revs, Words};
 
 /// One message of a step or a scenario. Two messages are equal when they say the same
@@ -20,6 +24,10 @@ pub enum Said {
     /// Several problems of one step, in the order found, joined by "; ".
     All(Vec<Said>),
     Common(Common),
+    Deploy(Deploy),
+    Online(Online),
+    Compat(Compat),
+    Run(Run),
 }
 
 impl Said {
@@ -65,6 +73,10 @@ impl Words for Said {
                 Ok(())
             }
             Said::Common(c) => c.words(f, revs),
+            Said::Deploy(d) => d.words(f, revs),
+            Said::Online(o) => o.words(f, revs),
+            Said::Compat(c) => c.words(f, revs),
+            Said::Run(r) => r.words(f, revs),
         }
     }
 
@@ -72,6 +84,10 @@ impl Words for Said {
         match self {
             Said::Raised(_) | Said::Recorded(_) | Said::All(_) => Vec::new(),
             Said::Common(c) => c.quoted_mut(),
+            Said::Deploy(d) => d.quoted_mut(),
+            Said::Online(o) => o.quoted_mut(),
+            Said::Compat(c) => c.quoted_mut(),
+            Said::Run(r) => r.quoted_mut(),
         }
     }
 
@@ -80,6 +96,10 @@ impl Words for Said {
             Said::Raised(_) | Said::Recorded(_) => false,
             Said::All(parts) => parts.iter().all(Words::worded),
             Said::Common(c) => c.worded(),
+            Said::Deploy(d) => d.worded(),
+            Said::Online(o) => o.worded(),
+            Said::Compat(c) => c.worded(),
+            Said::Run(r) => r.worded(),
         }
     }
 }
@@ -95,6 +115,43 @@ impl From<Common> for Said {
         Said::Common(c)
     }
 }
+
+impl From<Deploy> for Said {
+    fn from(d: Deploy) -> Self {
+        Said::Deploy(d)
+    }
+}
+
+impl From<Online> for Said {
+    fn from(o: Online) -> Self {
+        Said::Online(o)
+    }
+}
+
+impl From<Compat> for Said {
+    fn from(c: Compat) -> Self {
+        Said::Compat(c)
+    }
+}
+
+impl From<Run> for Said {
+    fn from(r: Run) -> Self {
+        Said::Run(r)
+    }
+}
+
+/// A failed call's parts are `Run` messages of their own.
+macro_rules! run_parts {
+    ($($t:ident),*) => {$(
+        impl From<super::call::$t> for Said {
+            fn from(x: super::call::$t) -> Self {
+                Said::Run(x.into())
+            }
+        }
+    )*};
+}
+
+run_parts!(StopLine, CallFailed, Failed, Applied);
 
 // Transitional: untyped sentences still built by steps; each family's conversion removes
 // its callers, and these impls go once none is left.

@@ -97,4 +97,3 @@ impl fmt::Display for Masked<'_> {
         self.0.words(f, Revs::Masked)
     }
 }
-
