@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::said::{Revs, Words};
 use crate::schema::Change;
 
 /// What a step knows about a difference besides the change itself.
@@ -92,13 +93,21 @@ fn without_positions(c: &Change) -> Change {
     c
 }
 
-impl fmt::Display for SchemaDifference {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Words for SchemaDifference {
+    fn words(&self, f: &mut fmt::Formatter<'_>, revs: Revs) -> fmt::Result {
         match &self.note {
             None => write!(f, "{}", self.change),
-            Some(DiffNote::CreatedBy(r)) => write!(f, "{} (created by {r})", self.change),
+            Some(DiffNote::CreatedBy(r)) => {
+                write!(f, "{} (created by {})", self.change, revs.id(r))
+            }
             Some(DiffNote::AfterUpAgain) => write!(f, "after up again: {}", self.change),
         }
+    }
+}
+
+impl fmt::Display for SchemaDifference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.words(f, Revs::Shown)
     }
 }
 

@@ -8,10 +8,12 @@ pub use difference::{differences, joined, same_change, DiffNote, SchemaDifferenc
 
 use serde::{Deserialize, Serialize};
 
+use std::fmt;
+
 use crate::compat::Incompatibility;
 use crate::db::ServerError;
 use crate::driver::{FailedStatement, SourceLine};
-use crate::said::Said;
+use crate::said::{Masked, Revs, Said, Words};
 
 pub use crate::said::unqualified;
 
@@ -346,7 +348,16 @@ impl Finding {
     /// What is wrong in one line: the summary, led by the kind's words unless the summary
     /// already says it (`downgrade of 000003 failed: …`).
     pub fn headline(&self) -> String {
-        let d = &self.defect;
+        Masked::shown(&Headline(self))
+    }
+}
+
+/// A finding's headline as a wording, so the report can group alike ones by its template.
+pub struct Headline<'a>(pub &'a Finding);
+
+impl Words for Headline<'_> {
+    fn words(&self, f: &mut fmt::Formatter<'_>, revs: Revs) -> fmt::Result {
+        let d = &self.0.defect;
         match d.kind {
             Kind::UpgradeFails
             | Kind::DowngradeFails
@@ -356,11 +367,20 @@ impl Finding {
             | Kind::NotResumable
             | Kind::DeployBlocked
             | Kind::EmptyUpgrade
-            | Kind::EmptyDowngrade => d.summary.to_string(),
-            k => format!("{}: {}", k.words(), d.summary),
+            | Kind::EmptyDowngrade => d.summary.words(f, revs),
+            k => {
+                write!(f, "{}: ", k.words())?;
+                d.summary.words(f, revs)
+            }
         }
     }
 
+    fn worded(&self) -> bool {
+        self.0.defect.summary.worded()
+    }
+}
+
+impl Finding {
     /// The scenarios that saw it, in order, each once.
     pub fn scenarios(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();

@@ -90,7 +90,8 @@ impl Grouper {
         self.member(m, None).template
     }
 
-    /// A line the report worded from typed data it does not keep as a message.
+    /// A line of text the run did not word: masked by the revision ids the grouper knows.
+    #[cfg(test)]
     pub fn text(&self, text: String, revision: Option<String>) -> Member {
         let (template, _) = self.template(&text);
         Member {
@@ -247,6 +248,21 @@ mod tests {
             "3 × ‹rev› has an empty downgrade — 000002 … 000004"
         );
         assert_eq!(g.full(&groups[1]), "downgrade of 000005 failed: 1091");
+    }
+
+    #[test]
+    fn a_typed_message_masks_only_the_revisions_its_wording_names() {
+        use crate::said::{Common, Said};
+        let g = grouper();
+        // A snapshot named like a revision is not a revision: its words say so.
+        let typed = ["000002", "000003"].map(|n| Said::from(Common::NoSnapshot { name: n.into() }));
+        let groups = g.group(typed.iter().map(|s| g.member(s, None)));
+        assert_eq!(groups.len(), 2, "{groups:?}");
+        // Text the run did not word is masked by the ids the grouper knows.
+        let raised = ["000002", "000003"].map(|n| Said::raised(format!("no snapshot named `{n}`")));
+        let groups = g.group(raised.iter().map(|s| g.member(s, None)));
+        assert_eq!(groups.len(), 1, "{groups:?}");
+        assert_eq!(groups[0].template, "no snapshot named `‹rev›`");
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! Findings on one line each: ranked, alike ones grouped (`30 × history · …`), with their
 //! ids as ranges (`F3–F32`) and the counts per severity.
 
-use crate::findings::{id_list, joined, Finding, Severity};
+use std::fmt;
+
+use crate::findings::{id_list, Finding, Headline, Severity};
+use crate::said::{Masked, Revs, Words};
 use crate::scenario::Status;
 
-use super::super::group::{shorten, Grouper};
+use super::super::group::{shorten, Grouper, Member};
 use super::super::summary::RunSummary;
 
 /// One ranked finding (or a group of alike ones) on one line.
@@ -64,12 +67,41 @@ enum Causes {
 }
 
 fn describe(f: &Finding, causes: Causes) -> String {
-    let mut out = format!("{} · {}", f.severity.word(), f.headline());
+    Masked::shown(&Described { f, causes })
+}
+
+/// A finding's line as a wording: grouping takes alike lines' template from it, with the
+/// revisions the headline and the differences name masked.
+struct Described<'a> {
+    f: &'a Finding,
+    causes: Causes,
+}
+
+impl Words for Described<'_> {
+    fn words(&self, out: &mut fmt::Formatter<'_>, revs: Revs) -> fmt::Result {
+        let f = self.f;
+        write!(out, "{} · ", f.severity.word())?;
+        Headline(f).words(out, revs)?;
+        out.write_str(&tail(f, self.causes, revs))
+    }
+
+    /// A fix names what the release's code needs, in its own words.
+    fn worded(&self) -> bool {
+        Headline(self.f).worded() && self.f.defect.compat.is_none()
+    }
+}
+
+/// What follows the headline: the differences (shortened), the statement, the causes, a fix.
+fn tail(f: &Finding, causes: Causes, revs: Revs) -> String {
+    let mut out = String::new();
     if !f.defect.diff.is_empty() {
-        out.push_str(&format!(
-            ": {}",
-            shorten(&joined(&f.defect.diff, "; "), 200)
-        ));
+        let diff: Vec<String> = f
+            .defect
+            .diff
+            .iter()
+            .map(|d| Worded(d, revs).to_string())
+            .collect();
+        out.push_str(&format!(": {}", shorten(&diff.join("; "), 200)));
     }
     if let Some(q) = f
         .defect
@@ -89,6 +121,37 @@ fn describe(f: &Finding, causes: Causes) -> String {
     out
 }
 
+/// A finding as a group member: its line without causes, and where it was seen.
+struct Grouped<'a>(&'a Finding);
+
+impl Words for Grouped<'_> {
+    fn words(&self, f: &mut fmt::Formatter<'_>, revs: Revs) -> fmt::Result {
+        let d = Described {
+            f: self.0,
+            causes: Causes::Omitted,
+        };
+        d.words(f, revs)?;
+        write!(f, " · seen in {}", self.0.scenarios().join(", "))
+    }
+
+    fn worded(&self) -> bool {
+        Described {
+            f: self.0,
+            causes: Causes::Omitted,
+        }
+        .worded()
+    }
+}
+
+/// One wording rendered with the given revisions.
+struct Worded<'a>(&'a dyn Words, Revs);
+
+impl fmt::Display for Worded<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.words(f, self.1)
+    }
+}
+
 /// The findings `keep` selects, ranked; alike ones that differ only in their revision are
 /// one line (`30 × warning · empty migration: ‹rev› … — 000020 … 000049`).
 pub fn finding_lines(
@@ -97,20 +160,12 @@ pub fn finding_lines(
     keep: impl Fn(&Finding) -> bool,
 ) -> Vec<FindingLine> {
     let kept: Vec<&Finding> = summary.findings.iter().filter(|f| keep(f)).collect();
-    let key = |f: &Finding| {
-        format!(
-            "{} · seen in {}",
-            describe(f, Causes::Omitted),
-            f.scenarios().join(", ")
-        )
-    };
-    let keys: Vec<String> = kept.iter().map(|f| key(f)).collect();
-    let templates: Vec<String> = keys.iter().map(|k| g.template(k).0).collect();
-    let groups = g.group(
-        keys.iter()
-            .zip(&kept)
-            .map(|(k, f)| g.text(k.clone(), f.defect.revision.clone())),
-    );
+    let members: Vec<Member> = kept
+        .iter()
+        .map(|f| g.member(&Grouped(f), f.defect.revision.clone()))
+        .collect();
+    let templates: Vec<String> = members.iter().map(|m| m.template.clone()).collect();
+    let groups = g.group(members);
     groups
         .iter()
         .map(|grp| {
