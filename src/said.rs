@@ -3,22 +3,32 @@
 //! grouping alike messages reads the values (revision ids masked by the wording itself), never
 //! text scanned after the fact.
 
+mod call;
 mod checks;
 mod common;
+mod compat;
+mod deploy;
 mod exercise;
 mod left;
 mod message;
+mod online;
 mod resume;
 mod roundtrip;
+mod run;
 mod walk;
 mod words;
 
-pub use checks::{Check, Fate, HotfixSource, Target};
-pub use common::Common;
+pub use call::{Applied, Call, CallFailed, Failed, How, StopLine, Tried};
+pub use checks::{Check, Fate, HotfixSource};
+pub use common::{Common, Target};
+pub use compat::{Compat, Statement};
+pub use deploy::{Blocked, Deploy, Partly};
 pub use exercise::{Exercise, LostIn, ProbeName};
 pub use left::{Left, VersionRows, VersionTable};
 pub use message::Said;
+pub use online::Online;
 pub use resume::{AfterCrash, AfterForce, NotMeasured, Resume};
 pub use roundtrip::{RoundTrip, TripCall};
+pub use run::Run;
 pub use walk::{Made, Verb, Walk};
 pub use words::{unqualified, Masked, Quoted, Revs, Words, REV};

@@ -11,7 +11,7 @@ use crate::chain::{FindingKind as GraphKind, Severity as GraphSeverity};
 use crate::config::History;
 use crate::driver::FailedStatement;
 use crate::findings::{Defect, Finding, FindingId, Kind, Place, Retry, Seen, Severity};
-use crate::said::Said;
+use crate::said::{Left, Quoted, Said};
 use crate::scenario::model::StrictnessKey;
 use crate::scenario::plan::Scope;
 use crate::scenario::result::WarningKind;
@@ -39,7 +39,8 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
         } else {
             counted
         };
-        let d = Defect::new(kind, g.revision.as_deref(), g.message.clone());
+        // The graph's sentences are the chain module's (`chain::graph`).
+        let d = Defect::new(kind, g.revision.as_deref(), Said::raised(&g.message));
         fold.add(
             d,
             Place::GraphLoad,
@@ -428,25 +429,18 @@ impl Fold {
             if !l.is_half_applied() {
                 continue;
             }
-            let rev = e.defect.revision.as_deref().unwrap_or("the migration");
             let again = match error {
-                Some(err) => err.to_string(),
-                None => message.clone(),
+                Some(err) => Quoted::new(err),
+                None => Quoted::new(message),
             };
             // A real process's statements are not seen: then its schema changes are what stays.
-            let stayed = match l.statements_applied {
-                0 => format!("schema changes of {rev} stay applied"),
-                n => format!(
-                    "{n} statement(s) of {rev} stay applied{}",
-                    l.failed_statement
-                        .map(|k| format!(" after statement {k} failed"))
-                        .unwrap_or_default()
-                ),
+            let summary = Left::StaysApplied {
+                revision: e.defect.revision.clone(),
+                statements: l.statements_applied,
+                failed: l.failed_statement,
+                version_table: Quoted::new(&l.version_table),
+                again,
             };
-            let summary = format!(
-                "{stayed}; version table {}; re-running fails with {again}",
-                l.version_table
-            );
             let mut d = Defect::new(Kind::HalfApplied, e.defect.revision.as_deref(), summary)
                 .with_diff(l.changed.clone());
             // The re-run's own error and statement: it may fail elsewhere than the first run.

@@ -5,36 +5,10 @@
 
 use std::fmt;
 
+use super::common::Target;
 use super::exercise::Exercise;
 use super::left::{ids, Left};
 use super::words::{Quoted, Revs, Words};
-
-/// A target a step names, as `label` shows it: `baseline (ae10…)`, `head (3e51…)`, a
-/// revision id, or a word the scenario wrote (`base`, `-1`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// The baseline revision, `None` when the chain's base is the baseline.
-    Baseline(Option<String>),
-    /// The head revision, `None` when the chain has none.
-    Head(Option<String>),
-    Revision(String),
-    Word(String),
-}
-
-impl Target {
-    fn words(&self, f: &mut fmt::Formatter<'_>, revs: Revs) -> fmt::Result {
-        match self {
-            Target::Baseline(r) => write!(
-                f,
-                "baseline ({})",
-                r.as_deref().map_or("base", |r| revs.id(r))
-            ),
-            Target::Head(r) => write!(f, "head ({})", r.as_deref().map_or("?", |r| revs.id(r))),
-            Target::Revision(r) => f.write_str(revs.id(r)),
-            Target::Word(w) => f.write_str(w),
-        }
-    }
-}
 
 /// What became of one statement the harness ran by hand (hot-fix, drift fixture).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -86,6 +86,16 @@ pub enum Left {
     RetryFails {
         message: Quoted,
     },
+    /// A half-applied revision as one finding: what stayed, the version table (as the
+    /// report recorded it) and what re-running answers.
+    StaysApplied {
+        revision: Option<String>,
+        /// Statements that stayed applied; 0 when a real process's were not seen.
+        statements: usize,
+        failed: Option<usize>,
+        version_table: Quoted,
+        again: Quoted,
+    },
 }
 
 impl Words for Left {
@@ -127,7 +137,30 @@ impl Words for Left {
                 write!(f, "re-running the same step fails with {error}")
             }
             Left::RetryFails { message } => write!(f, "re-running the same step fails: {message}"),
+            Left::StaysApplied {
+                revision,
+                statements,
+                failed,
+                version_table,
+                again,
+            } => {
+                let rev = revision.as_deref().map_or("the migration", |r| revs.id(r));
+                match (statements, failed) {
+                    (0, _) => write!(f, "schema changes of {rev} stay applied")?,
+                    (n, None) => write!(f, "{n} statement(s) of {rev} stay applied")?,
+                    (n, Some(k)) => {
+                        write!(f, "{n} statement(s) of {rev} stay applied after statement {k} failed")?
+                    }
+                }
+                write!(f, "; version table {version_table}; re-running fails with {again}")
+            }
         }
+    }
+
+    /// The version table's line is quoted as recorded and names revisions: grouping masks
+    /// them in the text.
+    fn worded(&self) -> bool {
+        !matches!(self, Left::StaysApplied { .. })
     }
 
     fn quoted_mut(&mut self) -> Vec<&mut Quoted> {
@@ -136,6 +169,11 @@ impl Words for Left {
             Left::SchemaUnreadable { error } | Left::RetryFailsWith { error } => vec![error],
             Left::RetryFails { message } => vec![message],
             Left::SchemaChanged { changes } => changes.iter_mut().collect(),
+            Left::StaysApplied {
+                version_table,
+                again,
+                ..
+            } => vec![version_table, again],
             _ => Vec::new(),
         }
     }

@@ -7,8 +7,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::checks::Check;
 use super::common::Common;
+use super::compat::Compat;
+use super::deploy::Deploy;
+use super::online::Online;
 use super::resume::Resume;
 use super::roundtrip::RoundTrip;
+use super::run::Run;
 use super::walk::Walk;
 use super::words::{unqualified, Masked, Quoted, Revs, Words};
 
@@ -28,6 +32,10 @@ pub enum Said {
     RoundTrip(RoundTrip),
     Resume(Resume),
     Check(Check),
+    Deploy(Deploy),
+    Online(Online),
+    Compat(Compat),
+    Run(Run),
 }
 
 impl Said {
@@ -77,6 +85,10 @@ impl Words for Said {
             Said::RoundTrip(t) => t.words(f, revs),
             Said::Resume(r) => r.words(f, revs),
             Said::Check(c) => c.words(f, revs),
+            Said::Deploy(d) => d.words(f, revs),
+            Said::Online(o) => o.words(f, revs),
+            Said::Compat(c) => c.words(f, revs),
+            Said::Run(r) => r.words(f, revs),
         }
     }
 
@@ -88,6 +100,10 @@ impl Words for Said {
             Said::RoundTrip(t) => t.quoted_mut(),
             Said::Resume(r) => r.quoted_mut(),
             Said::Check(c) => c.quoted_mut(),
+            Said::Deploy(d) => d.quoted_mut(),
+            Said::Online(o) => o.quoted_mut(),
+            Said::Compat(c) => c.quoted_mut(),
+            Said::Run(r) => r.quoted_mut(),
         }
     }
 
@@ -100,6 +116,10 @@ impl Words for Said {
             Said::RoundTrip(t) => t.worded(),
             Said::Resume(r) => r.worded(),
             Said::Check(c) => c.worded(),
+            Said::Deploy(d) => d.worded(),
+            Said::Online(o) => o.worded(),
+            Said::Compat(c) => c.worded(),
+            Said::Run(r) => r.worded(),
         }
     }
 }
@@ -152,32 +172,63 @@ impl From<super::left::Left> for Said {
     }
 }
 
-/// A message kept in a list (`HalfApplied::lines`) said again by another step.
-impl From<&Said> for Said {
-    fn from(s: &Said) -> Self {
-        s.clone()
-    }
-}
-
-// Transitional: untyped sentences still built by steps; each family's conversion removes
-// its callers, and these impls go once none is left.
-impl From<String> for Said {
-    fn from(t: String) -> Self {
-        Said::raised(t)
-    }
-}
-
+/// Test fixtures write their messages as sentences.
+#[cfg(test)]
 impl From<&str> for Said {
     fn from(t: &str) -> Self {
         Said::raised(t)
     }
 }
 
-impl From<&String> for Said {
-    fn from(t: &String) -> Self {
+#[cfg(test)]
+impl From<String> for Said {
+    fn from(t: String) -> Self {
         Said::raised(t)
     }
 }
+
+/// A message kept in a list (`HalfApplied::lines`) said again by another step.
+impl From<&Said> for Said {
+    fn from(s: &Said) -> Self {
+        s.clone()
+    }
+}
+impl From<Deploy> for Said {
+    fn from(d: Deploy) -> Self {
+        Said::Deploy(d)
+    }
+}
+
+impl From<Online> for Said {
+    fn from(o: Online) -> Self {
+        Said::Online(o)
+    }
+}
+
+impl From<Compat> for Said {
+    fn from(c: Compat) -> Self {
+        Said::Compat(c)
+    }
+}
+
+impl From<Run> for Said {
+    fn from(r: Run) -> Self {
+        Said::Run(r)
+    }
+}
+
+/// A failed call's parts are `Run` messages of their own.
+macro_rules! run_parts {
+    ($($t:ident),*) => {$(
+        impl From<super::call::$t> for Said {
+            fn from(x: super::call::$t) -> Self {
+                Said::Run(x.into())
+            }
+        }
+    )*};
+}
+
+run_parts!(StopLine, CallFailed, Failed, Applied);
 
 /// A step that stops on a database error says the server's words.
 impl From<crate::db::DbError> for Said {

@@ -17,6 +17,7 @@ use super::result::{ScenarioResult, Status, StepAction, StepResult, Warning, War
 use super::state::{ScenarioState, StepOutcome};
 use super::steps;
 use crate::config::{ScenariosConfig, Strictness};
+use crate::said::Run;
 
 /// Runs every planned scenario, `jobs` at a time, started in plan order; each reports its
 /// result as `Event::ScenarioFinished` when it ends, so results arrive in the order the
@@ -251,11 +252,9 @@ async fn execute(
         if let Step::BeginCheck { check: key } = step {
             check = Some(*key);
             if ctx.plan.policy.strictness(*key) == Strictness::Off {
-                let s = StepResult::new(StepAction::BeginCheck, format!("{} check", key.key()))
-                    .skip(format!(
-                        "{} = \"off\" in harness.toml: the steps of this check were not run",
-                        key.key()
-                    ));
+                let key = key.key();
+                let s = StepResult::new(StepAction::BeginCheck, Run::CheckTitle { key })
+                    .skip(Run::CheckOff { key });
                 push(
                     result,
                     s,
@@ -556,6 +555,7 @@ where
 mod tests {
     use super::*;
     use crate::config::History;
+    use crate::said::Said;
     use crate::scenario::model::StrictnessKey;
     use crate::scenario::StepAction;
 
@@ -568,7 +568,8 @@ mod tests {
     }
 
     fn failed_at(revision: &str) -> StepResult {
-        let mut r = StepResult::new(StepAction::Downgrade, "downgrade").fail("1091 boom");
+        let mut r = StepResult::new(StepAction::Downgrade, Said::raised("downgrade"))
+            .fail(Said::raised("1091 boom"));
         r.revision = Some(revision.into());
         r
     }
@@ -647,7 +648,7 @@ mod tests {
     }
 
     fn step(status: Status, revision: &str) -> StepResult {
-        let mut r = StepResult::new(StepAction::Upgrade, "upgrade");
+        let mut r = StepResult::new(StepAction::Upgrade, Said::raised("upgrade"));
         r.status = status;
         r.revision = Some(revision.into());
         r
@@ -658,7 +659,7 @@ mod tests {
             kind: WarningKind::History,
             check: None,
             revision: Some(revision.into()),
-            message: "1091 boom".into(),
+            message: Said::raised("1091 boom"),
         }
     }
 

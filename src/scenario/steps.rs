@@ -24,6 +24,7 @@ use super::context::RunContext;
 use super::model::Step;
 use super::result::{StepAction, StepResult};
 use super::state::{ScenarioState, StepOutcome};
+use crate::said::{Call, Run};
 
 pub(crate) use baseline::prepare_baseline;
 pub(crate) use common::revision_of;
@@ -65,7 +66,15 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
             after(ctx, &db, &e).await;
             let came_down = state.downgraded.is_some();
             state.downgraded = down.then(|| (from, t.clone()));
-            let title = format!("{} → {}", step.action(), label(ctx, target));
+            let call = match step {
+                Step::Upgrade { .. } => Call::Upgrade,
+                Step::Downgrade { .. } => Call::Downgrade,
+                _ => Call::Stamp,
+            };
+            let title = Run::Migrate {
+                call,
+                target: label(ctx, target),
+            };
             let mut r = from_execution(step.action(), title, &e, revision_of(ctx, target));
             if down && e.failed_revision.is_none() {
                 // The driver could not say which migration failed: not the target (it is
@@ -82,12 +91,16 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
         }
         Step::Snapshot { name } => match snapshot(ctx, &db).await {
             Ok(s) => {
-                let r = StepResult::new(StepAction::Snapshot, format!("snapshot `{name}`"))
-                    .detail(format!("{} tables captured as `{name}`", s.tables.len()));
+                let r = StepResult::new(StepAction::Snapshot, snapshot_title(name)).detail(
+                    Run::SnapshotTaken {
+                        tables: s.tables.len(),
+                        name: name.clone(),
+                    },
+                );
                 state.snapshots.insert(name.clone(), s);
                 r.into()
             }
-            Err(e) => StepResult::new(StepAction::Snapshot, format!("snapshot `{name}`"))
+            Err(e) => StepResult::new(StepAction::Snapshot, snapshot_title(name))
                 .error(e)
                 .into(),
         },
@@ -137,5 +150,11 @@ async fn run_step_inner(ctx: &RunContext, state: &mut ScenarioState, step: &Step
             results: vec![],
             skip_scenario: None,
         },
+    }
+}
+
+fn snapshot_title(name: &str) -> Run {
+    Run::SnapshotTitle {
+        name: name.to_string(),
     }
 }

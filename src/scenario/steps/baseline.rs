@@ -109,10 +109,9 @@ async fn prepare_steps(ctx: &RunContext, state: &mut ScenarioState) -> Vec<StepR
         after(ctx, &state.db, &e).await;
         let r = from_execution(
             StepAction::Upgrade,
-            Said::from(Left::UpgradeToBaseline {
+            Left::UpgradeToBaseline {
                 revision: b.clone(),
-            })
-            .to_string(),
+            },
             &e,
             Some(b.clone()),
         );

@@ -50,7 +50,7 @@ pub async fn reference_snapshot(
     let e = ctx.driver.upgrade(&db, &target_of(ctx, target)).await;
     let mut out = from_execution(
         StepAction::ReferenceSnapshot,
-        title.to_string(),
+        title.clone(),
         &e,
         revision_of(ctx, target),
     );
@@ -520,12 +520,7 @@ pub async fn app_command(ctx: &RunContext, db: &DbTarget, expect: Expect) -> Ste
         command: command(),
         expect: expect.into(),
     };
-    let mut r = from_execution(
-        StepAction::AppCommand,
-        Said::from(title).to_string(),
-        &e,
-        None,
-    );
+    let mut r = from_execution(StepAction::AppCommand, title, &e, None);
     match &e.outcome {
         Outcome::TimedOut { .. } | Outcome::NotStarted { .. } => r,
         _ => {
@@ -559,12 +554,7 @@ pub async fn model_check(ctx: &RunContext, db: &DbTarget) -> StepResult {
     let title = Exercise::ModelCommandTitle {
         command: e.command.clone(),
     };
-    let r = from_execution(
-        StepAction::ModelCheck,
-        Said::from(title).to_string(),
-        &e,
-        None,
-    );
+    let r = from_execution(StepAction::ModelCheck, title, &e, None);
     if r.status == Status::Passed {
         r.detail(Exercise::NoPendingModelChanges)
     } else {

@@ -6,11 +6,14 @@ use mysql_async::prelude::Queryable;
 use super::super::context::RunContext;
 use super::super::model::Expect;
 use super::super::result::{StepAction, StepResult};
-use super::failure::{CallFailed, Failed, How, StopLine, Tried};
+use super::text::short;
 use crate::db::DbError;
 use crate::db::ServerError;
 use crate::driver::{DbTarget, Execution, Outcome, Target};
 use crate::findings::{Defect, Kind};
+use crate::said::{
+    Call, CallFailed, Failed, How, Quoted, Run, Said, StopLine, Target as Named, Tried,
+};
 use crate::scenario::steps::Unmet;
 use crate::schema::{self, Snapshot};
 
@@ -22,10 +25,10 @@ pub(crate) fn older_left_out(
     done: &str,
 ) -> Option<StepResult> {
     (left_out > 0).then(|| {
-        StepResult::new(action, "older revisions").skip(format!(
-            "{left_out} revision(s) before the revisions under test were not {done} \
-             ([scenarios] per_revision = \"new\")"
-        ))
+        StepResult::new(action, Run::OlderTitle).skip(Run::OlderLeftOut {
+            left_out,
+            done: done.to_string(),
+        })
     })
 }
 
@@ -49,15 +52,14 @@ pub fn target_of(ctx: &RunContext, t: &str) -> Target {
     }
 }
 
-/// `head (d1f2e3c4b5a6)`, `baseline (c682ef478e45)`, or the target as written.
-pub fn label(ctx: &RunContext, t: &str) -> String {
+/// `head (d1f2e3c4b5a6)`, `baseline (c682ef478e45)`, or the target as written (a
+/// revision of the chain when it names one).
+pub fn label(ctx: &RunContext, t: &str) -> Named {
     match t {
-        "baseline" => format!(
-            "baseline ({})",
-            ctx.plan.baseline.as_deref().unwrap_or("base")
-        ),
-        "head" => format!("head ({})", ctx.plan.head.as_deref().unwrap_or("?")),
-        other => other.to_string(),
+        "baseline" => Named::Baseline(ctx.plan.baseline.clone()),
+        "head" => Named::Head(ctx.plan.head.clone()),
+        r if ctx.plan.order().iter().any(|o| o == r) => Named::Revision(r.to_string()),
+        other => Named::Word(other.to_string()),
     }
 }
 
@@ -75,7 +77,7 @@ pub fn revision_of(ctx: &RunContext, t: &str) -> Option<String> {
 /// (timed out, tool missing).
 pub fn from_execution(
     action: StepAction,
-    title: String,
+    title: impl Into<Said>,
     e: &Execution,
     revision: Option<String>,
 ) -> StepResult {
@@ -92,24 +94,26 @@ pub fn from_execution(
         Outcome::Succeeded => s,
         Outcome::Failed => {
             let point = e.failure_point();
-            let stops = point.as_ref().map(StopLine::of).unwrap_or_default();
-            s.details
-                .extend(stops.iter().map(crate::said::Said::raised));
+            let stops = point
+                .as_ref()
+                .map(|p| StopLine::of(p, |sql| short(sql, 300)))
+                .unwrap_or_default();
+            s.details.extend(stops.into_iter().map(Said::from));
             // Other actions (the app, the model check) are classified by the report.
             let kind = match action {
-                StepAction::Upgrade => Some(Kind::UpgradeFails),
-                StepAction::Downgrade => Some(Kind::DowngradeFails),
+                StepAction::Upgrade => Some((Kind::UpgradeFails, Call::Upgrade)),
+                StepAction::Downgrade => Some((Kind::DowngradeFails, Call::Downgrade)),
                 _ => None,
             };
-            let summary = failed_summary(action, Tried::First, s.revision.as_deref(), e);
-            s.defects.extend(kind.map(|kind| {
+            s.defects.extend(kind.map(|(kind, call)| {
+                let summary = failed_summary(call, Tried::First, s.revision.as_deref(), e);
                 Defect::new(kind, s.revision.as_deref(), summary)
                     .with_error(e.error.clone(), e.refused_statement())
                     .with_statement_at(e.failed_at.clone())
             }));
             let how = match &e.error {
                 Some(error) => How::Refused {
-                    error: error.clone(),
+                    error: Quoted::new(error),
                     revision: e
                         .failed_revision
                         .clone()
@@ -117,43 +121,44 @@ pub fn from_execution(
                 },
                 None => How::Exited {
                     code: e.exit_code,
-                    last_line: crate::driver::process::last_line(&e.log()),
+                    last_line: Quoted::new(crate::driver::process::last_line(&e.log())),
                 },
             };
-            s.fail(crate::said::Said::raised(CallFailed {
-                command: e.command.clone(),
+            s.fail(CallFailed {
+                command: Quoted::new(&e.command),
                 how,
-            }))
+            })
         }
-        Outcome::TimedOut { seconds } => s.error(format!(
-            "`{}` timed out after {seconds} s and was killed",
-            e.command
-        )),
-        Outcome::NotStarted { reason } => {
-            s.error(format!("`{}` could not run: {reason}", e.command))
-        }
+        Outcome::TimedOut { seconds } => s.error(Run::CallTimedOut {
+            command: Quoted::new(&e.command),
+            seconds: *seconds,
+        }),
+        Outcome::NotStarted { reason } => s.error(Run::CouldNotRun {
+            command: Quoted::new(&e.command),
+            reason: Quoted::new(reason),
+        }),
     }
 }
 
 /// A failed call's defect summary (`upgrade of 3e51 failed: 1060 …`): the server's error,
 /// else the tool's last words.
 pub(crate) fn failed_summary(
-    action: StepAction,
+    call: Call,
     tried: Tried,
     revision: Option<&str>,
     e: &Execution,
-) -> String {
+) -> Said {
     let why = match &e.error {
-        Some(err) => err.to_string(),
-        None => crate::driver::process::last_line(&e.log()),
+        Some(err) => Quoted::new(err),
+        None => Quoted::new(crate::driver::process::last_line(&e.log())),
     };
     Failed {
-        action,
+        call,
         tried,
         revision: revision.map(str::to_string),
         why,
     }
-    .to_string()
+    .into()
 }
 
 /// An upgrade failing after a downgrade undid it (the walk's way up again, a scenario's
@@ -163,12 +168,12 @@ pub(crate) fn again_after_downgrade(r: &mut StepResult, e: &Execution) {
     for d in &mut r.defects {
         d.kind = Kind::RoundTripFails;
         if d.revision.is_some() {
-            d.summary = crate::said::Said::raised(failed_summary(
-                StepAction::Upgrade,
+            d.summary = failed_summary(
+                Call::Upgrade,
                 Tried::AgainAfterDowngrade,
                 d.revision.as_deref(),
                 e,
-            ));
+            );
         }
     }
 }
@@ -179,10 +184,9 @@ pub(crate) fn again_after_downgrade(r: &mut StepResult, e: &Execution) {
 /// connections are killed first, so the next step does not wait on its locks.
 pub async fn killed_at_timeout(ctx: &RunContext, db: &DbTarget, r: StepResult) -> StepResult {
     kill_connections(ctx, &db.database).await;
-    r.error(format!(
-        "timed out after {} s and was killed",
-        db.timeout.as_secs()
-    ))
+    r.error(Run::KilledAtTimeout {
+        seconds: db.timeout.as_secs(),
+    })
 }
 
 pub async fn kill_connections(ctx: &RunContext, db: &str) {

@@ -12,6 +12,7 @@ use crate::compat::{self, Blame, CodeStatement, Incompatibility, Op, Release, Ro
 use crate::db::{ident, server_error, ServerError};
 use crate::driver::FailedStatement;
 use crate::findings::{Defect, Kind};
+use crate::said::{Compat, Quoted, Said, Statement};
 use crate::scenario::context::RunContext;
 use crate::scenario::result::{StepAction, StepResult};
 use crate::scenario::steps::error::StepError;
@@ -28,34 +29,30 @@ pub async fn release_code(
     state: &ScenarioState,
     release: Release,
 ) -> StepOutcome {
-    let title = match release {
-        Release::Previous => "the previous release's statements on this schema (rolled back)",
-        Release::Next => "the new release's statements on this schema (rolled back)",
-    };
-    let r = StepResult::new(StepAction::ReleaseCode, title);
+    let r = StepResult::new(StepAction::ReleaseCode, Compat::Title { release });
     let statements = match statements(ctx, state, release).await {
         Ok(s) => s,
         Err(why) => return r.skip(why).into(),
     };
     let mut conn = match state.db.connect().await {
         Ok(c) => c,
-        Err(e) => return r.error(e.to_string()).into(),
+        Err(e) => return r.error(e).into(),
     };
     let ran = run_rolled_back(&mut conn, state, &statements).await;
     let _ = conn.disconnect().await;
     let (refusals, mut details) = match ran {
         Ok(x) => x,
-        Err(e) => return r.error(e.to_string()).into(),
+        Err(e) => return r.error(Said::raised(e)).into(),
     };
     let mut r = r;
     details.insert(
         0,
-        format!(
-            "{} statement(s) of the {release}, in one transaction rolled back",
-            statements.len()
-        ),
+        Compat::RolledBack {
+            statements: statements.len(),
+            release,
+        },
     );
-    r.details = details.into_iter().map(crate::said::Said::from).collect();
+    r.details = details.into_iter().map(Said::from).collect();
     if refusals.is_empty() {
         return r.into();
     }
@@ -63,7 +60,9 @@ pub async fn release_code(
         Ok(h) => h,
         Err(e) => {
             return r
-                .error(format!("cannot read the revisions' schema changes: {e}"))
+                .error(Compat::NoHistory {
+                    error: Quoted::new(e),
+                })
                 .into()
         }
     };
@@ -84,12 +83,11 @@ pub async fn release_code(
         let cause = match blame {
             Blame::Expand => {
                 r.details.push(
-                    format!(
-                        "{} {}: {} — the migration adds it; migrating first is the expand step",
-                        f.statement.op,
-                        table.as_deref().unwrap_or("?"),
-                        f.error
-                    )
+                    Compat::Expand {
+                        op: f.statement.op,
+                        table,
+                        error: Quoted::new(&f.error),
+                    }
                     .into(),
                 );
                 continue;
@@ -112,9 +110,10 @@ pub async fn release_code(
             compat::Cause::Revision { revision } => Some(revision.clone()),
             _ => None,
         };
-        r.details.push(crate::said::Said::raised(i.to_string()));
+        let said = Said::from(Compat::incompatible(i.clone()));
+        r.details.push(said.clone());
         r.defects.push(
-            Defect::new(kind, revision.as_deref(), i.to_string())
+            Defect::new(kind, revision.as_deref(), said)
                 .with_error(
                     Some(f.error),
                     Some(FailedStatement::sql(f.statement.sql.clone())),
@@ -130,7 +129,7 @@ pub async fn release_code(
         .iter()
         .map(|d| d.summary.clone())
         .collect::<Vec<_>>();
-    let message = crate::said::Said::All(message);
+    let message = Said::All(message);
     r.error = r.defects.first().and_then(|d| d.error.clone());
     r.fail(message).into()
 }
@@ -180,7 +179,7 @@ async fn run_rolled_back(
     conn: &mut Conn,
     state: &ScenarioState,
     statements: &[CodeStatement],
-) -> Result<(Vec<Refusal>, Vec<String>), mysql_async::Error> {
+) -> Result<(Vec<Refusal>, Vec<Compat>), mysql_async::Error> {
     conn.query_drop("SET FOREIGN_KEY_CHECKS = 0").await?;
     conn.query_drop("START TRANSACTION").await?;
     let mut refusals: Vec<Refusal> = Vec::new();
@@ -196,7 +195,9 @@ async fn run_rolled_back(
         let res = match tokio::time::timeout(state.db.timeout, run).await {
             Ok(r) => r,
             Err(_) => {
-                details.push(format!("{}: timed out", label(s)));
+                details.push(Compat::TimedOut {
+                    statement: label(s),
+                });
                 break;
             }
         };
@@ -213,10 +214,10 @@ async fn run_rolled_back(
                     subject,
                 }),
             Some(_) => {}
-            None => details.push(format!(
-                "{}: {error} (made-up values; not judged)",
-                label(s)
-            )),
+            None => details.push(Compat::NotJudged {
+                statement: label(s),
+                error: Quoted::new(&error),
+            }),
         }
     }
     conn.query_drop("ROLLBACK").await?;
@@ -233,11 +234,11 @@ fn same_object(f: &Refusal, s: &CodeStatement, subject: &Subject) -> bool {
         && table(&f.statement, &f.subject) == table(s, subject)
 }
 
-fn label(s: &CodeStatement) -> String {
-    match (&s.name, &s.table) {
-        (Some(n), _) => format!("probe `{n}`"),
-        (None, Some(t)) => format!("{} {t}", s.op),
-        (None, None) => s.op.to_string(),
+fn label(s: &CodeStatement) -> Statement {
+    Statement {
+        name: s.name.clone(),
+        op: s.op,
+        table: s.table.clone(),
     }
 }
 

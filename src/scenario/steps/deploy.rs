@@ -11,6 +11,7 @@ use super::common::{after, from_execution, snapshot};
 use super::halfapplied::measure;
 use crate::driver::{DbTarget, Execution, Target, VersionState};
 use crate::findings::{Defect, Kind};
+use crate::said::{Blocked, Deploy, Partly, Quoted, Said};
 use crate::scenario::steps::error::StepError;
 use crate::schema::{diff, Snapshot};
 
@@ -95,6 +96,7 @@ pub async fn deploy(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome 
     let Some(e) = ctx.driver.deploy(&db).await else {
         return StepOutcome {
             results: vec![],
+            // The scenario's reason stays text this round.
             skip_scenario: Some(
                 "the harness runs these migrations natively: the upgrade scenario is the deploy"
                     .into(),
@@ -102,13 +104,14 @@ pub async fn deploy(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome 
         };
     };
     after(ctx, &db, &e).await;
-    let title = format!("deploy: `{}` as production runs it", e.command);
+    let title = Deploy::Title {
+        command: Quoted::new(&e.command),
+    };
     let r = from_execution(StepAction::Deploy, title, &e, ctx.plan.head.clone());
     if r.status != Status::Failed {
         let mut r = r;
         if r.status == Status::Passed {
-            r.details
-                .push("ran as a real process with the project's own app".into());
+            r.details.push(Deploy::RanAsProcess.into());
         }
         return r.into();
     }
@@ -116,13 +119,21 @@ pub async fn deploy(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome 
         Ok(b) => b,
         Err(why) => {
             return r
-                .detail(format!("schema before the deploy unreadable: {why}"))
+                .detail(Deploy::SchemaBeforeUnreadable {
+                    error: Quoted::new(why),
+                })
                 .into()
         }
     };
     let current = match ctx.driver.version(&db).await {
         Ok(v) => v.current(ctx.plan.order()),
-        Err(why) => return r.detail(format!("version table unreadable: {why}")).into(),
+        Err(why) => {
+            return r
+                .detail(Deploy::VersionUnreadable {
+                    error: Quoted::new(why),
+                })
+                .into()
+        }
     };
     // What the version table says should be there: the start, or a clean stop at `current`.
     let expected = if current == ctx.plan.baseline {
@@ -138,11 +149,13 @@ pub async fn deploy(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome 
             }
             Err(why) => {
                 return r
-                    .detail(format!("schema after the deploy unreadable: {why}"))
+                    .detail(Deploy::SchemaAfterUnreadable {
+                        error: Quoted::new(why),
+                    })
                     .into()
             }
         },
-        Err(why) => return r.detail(why.to_string()).into(),
+        Err(why) => return r.detail(why).into(),
     };
     match judge(
         ctx.plan.order(),
@@ -151,11 +164,7 @@ pub async fn deploy(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome 
         changed,
     ) {
         Left::Nothing => blocked(ctx, r, &e).into(),
-        Left::AllMigrated => r
-            .detail(
-                "every migration ran (the version table is at head): the command failed after them",
-            )
-            .into(),
+        Left::AllMigrated => r.detail(Deploy::AllMigrated).into(),
         Left::Partly { failing } => {
             let measured = Measured {
                 expected: &expected,
@@ -198,39 +207,28 @@ async fn stopped_at(ctx: &RunContext, rev: Option<&str>) -> Result<Snapshot, Ste
 
 /// A deploy that could not start: no migration ran, the app failed first.
 fn blocked(ctx: &RunContext, r: StepResult, e: &Execution) -> StepResult {
-    let log = e.log();
-    let place = project_frame(&log).unwrap_or_else(|| "the app".into());
-    let (what, code) = match &e.error {
-        Some(err) => (
-            match unknown_column(&err.message) {
-                Some(col) => format!("queries `{col}` at import"),
-                None => format!("fails at import ({err})"),
-            },
-            format!(" ({} {})", err.code, err.message),
-        ),
-        None => ("fails at import".to_string(), String::new()),
+    let blocked = Blocked {
+        place: project_frame(&e.log()).map(Quoted::new),
+        column: e
+            .error
+            .as_ref()
+            .and_then(|err| unknown_column(&err.message))
+            .map(Quoted::new),
+        command: Quoted::new(&e.command),
+        error: e.error.as_ref().map(Quoted::new),
     };
     let mut r = r;
     r.revision = ctx.plan.baseline.clone();
     r.details.push(
-        format!(
-            "no migration ran: the version table is still at the baseline {}",
-            ctx.plan.baseline.as_deref().unwrap_or("base")
-        )
+        Deploy::NoMigrationRan {
+            baseline: ctx.plan.baseline.clone(),
+        }
         .into(),
     );
-    let blocked = format!(
-        "deploy blocked: {place} {what}; `{}` cannot start while the schema is behind the model{code}",
-        e.command
-    );
     // Not a migration's fault: the app's, at the baseline production runs.
-    let d =
-        Defect::new(Kind::DeployBlocked, None, blocked.clone()).with_error(e.error.clone(), None);
-    r.fail(format!(
-        "{blocked}. No migration ran. Production needs a manual hot-fix first, \
-         or an app that does not query at import"
-    ))
-    .defect(d)
+    let d = Defect::new(Kind::DeployBlocked, None, Deploy::Blocked(blocked.clone()))
+        .with_error(e.error.clone(), None);
+    r.fail(Deploy::BlockedVerdict(blocked)).defect(d)
 }
 
 /// What `partly` compares against and blames.
@@ -257,37 +255,33 @@ async fn partly(
     let mut h = measure(ctx, db, m.expected, m.version_before, e, retry).await;
     if e.statements.is_empty() {
         // A real process: its statements are not seen, the schema shows what stayed.
-        h.lines[0] =
-            "statements not captured (a real process): the schema shows what stayed applied".into();
+        h.lines[0] = Deploy::NotCaptured.into();
     }
     let failing = m.failing.or_else(|| e.failed_revision.clone());
-    let rev = failing.as_deref().unwrap_or("the next migration");
     let why = match &e.error {
-        Some(err) => err.to_string(),
-        None => crate::driver::process::last_line(&e.log()),
+        Some(err) => Quoted::new(err),
+        None => Quoted::new(crate::driver::process::last_line(&e.log())),
     };
-    let how = if h.left.is_half_applied() {
-        "deploy half-applied"
-    } else {
-        "deploy stopped part-way"
-    };
-    let reached = match m.current {
-        Some(c) if m.current != ctx.plan.baseline.as_deref() => {
-            format!(" after applying up to {c}")
-        }
-        _ => String::new(),
-    };
-    let summary = format!("{how}: `{}` failed in {rev}{reached} with {why}", e.command);
+    let summary = Deploy::Partly(Partly {
+        half_applied: h.left.is_half_applied(),
+        command: Quoted::new(&e.command),
+        failing: failing.clone(),
+        reached: m
+            .current
+            .filter(|c| Some(*c) != ctx.plan.baseline.as_deref())
+            .map(str::to_string),
+        why,
+    });
     let mut r = r;
     r.revision = failing.clone();
-    r.details
-        .extend(h.lines.iter().map(crate::said::Said::from));
-    r.details.push(crate::said::Said::raised(h.retry_line()));
+    r.details.extend(h.lines.iter().cloned());
+    r.details.push(h.retry_line());
     let d = Defect::new(Kind::UpgradeFails, failing.as_deref(), summary.clone())
         .with_error(e.error.clone(), e.failed_statement.clone())
         .with_left_behind(Some(h.left.clone()));
     r.defects.clear();
-    r.fail(format!("{summary}; {}", h.summary())).defect(d)
+    r.fail(Said::All(vec![summary.into(), h.summary()]))
+        .defect(d)
 }
 
 #[cfg(test)]

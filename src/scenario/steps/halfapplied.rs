@@ -71,7 +71,7 @@ where
     let mut lines = Vec::new();
     let fp = failed.failure_point();
     // `Applied` words itself (steps/failure.rs).
-    lines.push(Said::raised(Applied::of(
+    lines.push(Said::from(Applied::of(
         fp.as_ref(),
         !failed.statements.is_empty(),
     )));

@@ -22,17 +22,16 @@ use crate::online::{
     classify, ladder, with_clause, Algorithm, Blocking, ClauseForm, DdlStatement, Metadata,
     Refusal, RevisionDdl, StatementKind, Verdict,
 };
+use crate::said::{Common, Online, Quoted, Said};
 use crate::scenario::steps::error::StepError;
 
 /// The server's "not supported" answers to an ALGORITHM or LOCK clause.
 const NOT_SUPPORTED: &[u16] = &[1845, 1846];
 
 pub async fn online_ddl(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
-    let title = "online DDL: how each schema change holds up writers";
+    let title = || StepResult::new(StepAction::OnlineDdl, Online::Title);
     if ctx.plan.chain.has_errors() {
-        return StepResult::new(StepAction::OnlineDdl, title)
-            .skip("the revision graph is broken")
-            .into();
+        return title().skip(Common::NotRunBecauseGraphBroken).into();
     }
     let order = ctx.plan.order().to_vec();
     let spine = state.db.clone();
@@ -53,7 +52,9 @@ pub async fn online_ddl(ctx: &RunContext, state: &mut ScenarioState) -> StepOutc
         let parent = match parent_state(ctx, ParentState::Clone, Some(&spine), prev).await {
             Ok((n, _)) => n,
             Err(e) => {
-                out.push(step(rev).skip(format!("cannot copy the parent state: {e}")));
+                out.push(step(rev).skip(Online::CannotCopyParent {
+                    error: Quoted::new(e),
+                }));
                 break;
             }
         };
@@ -64,10 +65,10 @@ pub async fn online_ddl(ctx: &RunContext, state: &mut ScenarioState) -> StepOutc
                 out.push(unreachable(rev));
                 break;
             }
-            let why = "statement capture unavailable for this driver";
             return StepOutcome {
-                results: vec![StepResult::new(StepAction::OnlineDdl, title).skip(why)],
-                skip_scenario: Some(why.into()),
+                results: vec![title().skip(Online::CaptureUnavailable)],
+                // The scenario's reason stays text this round.
+                skip_scenario: Some(Said::from(Online::CaptureUnavailable).to_string()),
             };
         }
         let sent: Vec<String> = e
@@ -104,10 +105,7 @@ pub async fn online_ddl(ctx: &RunContext, state: &mut ScenarioState) -> StepOutc
         }
     }
     if out.is_empty() {
-        out.push(
-            StepResult::new(StepAction::OnlineDdl, title)
-                .detail("no revision sends a statement that changes a table's definition"),
-        );
+        out.push(title().detail(Online::NoTableChanges));
     }
     out.extend(super::common::older_left_out(
         StepAction::OnlineDdl,
@@ -121,15 +119,20 @@ pub async fn online_ddl(ctx: &RunContext, state: &mut ScenarioState) -> StepOutc
 }
 
 fn step(rev: &str) -> StepResult {
-    let mut r = StepResult::new(StepAction::OnlineDdl, format!("online DDL {rev}"));
+    let mut r = StepResult::new(
+        StepAction::OnlineDdl,
+        Online::RevisionTitle {
+            revision: rev.to_string(),
+        },
+    );
     r.revision = Some(rev.to_string());
     r
 }
 
 fn unreachable(rev: &str) -> StepResult {
-    step(rev).skip(format!(
-        "{rev} does not upgrade on a clean database; later revisions are not reachable"
-    ))
+    step(rev).skip(Online::Unreachable {
+        revision: rev.to_string(),
+    })
 }
 
 /// Probes every statement of `rev` on the scratch copy `parent` — or, when production's
@@ -181,10 +184,10 @@ async fn revision(
         };
         match time_at_scale(ctx, parent, sent, s.index - 1, *accepted, table, rows).await {
             Ok(e) => s.estimate = Some(e),
-            Err(why) => untimed.push(format!(
-                "statement {} not timed at production scale (harness limitation: {why})",
-                s.index
-            )),
+            Err(why) => untimed.push(Online::NotTimed {
+                index: s.index,
+                why: Quoted::new(why),
+            }),
         }
     }
     let mut r = verdict(
@@ -194,8 +197,7 @@ async fn revision(
             statements,
         },
     );
-    r.details
-        .extend(untimed.into_iter().map(crate::said::Said::from));
+    r.details.extend(untimed.into_iter().map(Said::from));
     Ok(r)
 }
 
@@ -356,21 +358,22 @@ fn verdict(rev: &str, ddl: RevisionDdl) -> StepResult {
     let n = ddl.statements.len();
     let mut r = StepResult::new(
         StepAction::OnlineDdl,
-        format!("online DDL {rev}: {n} schema change(s) asked of the server"),
+        Online::Asked {
+            revision: rev.to_string(),
+            changes: n,
+        },
     );
     r.revision = Some(rev.to_string());
     let defects: Vec<Defect> = ddl
         .blocking()
         .map(|s| {
-            let mut summary = format!(
-                "{rev} statement {} on `{}`: {}",
-                s.index,
-                s.table.as_deref().unwrap_or("?"),
-                s.verdict
-            );
-            if let Some(e) = &s.estimate {
-                summary.push_str(&format!(" — {e}"));
-            }
+            let summary = Online::Blocks {
+                revision: rev.to_string(),
+                index: s.index,
+                table: s.table.clone(),
+                verdict: s.verdict.clone(),
+                estimate: s.estimate.clone(),
+            };
             Defect::new(Kind::BlocksWrites, Some(rev), summary).with_error(
                 s.reason().cloned(),
                 Some(FailedStatement::sql(s.sql.clone())),
@@ -381,10 +384,11 @@ fn verdict(rev: &str, ddl: RevisionDdl) -> StepResult {
     if defects.is_empty() {
         return r;
     }
-    let mut r = r.fail(format!(
-        "{} of {rev}'s {n} schema change(s) block writes",
-        defects.len()
-    ));
+    let mut r = r.fail(Online::BlockWrites {
+        blocking: defects.len(),
+        revision: rev.to_string(),
+        changes: n,
+    });
     for d in defects {
         r = r.defect(d);
     }

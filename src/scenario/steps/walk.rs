@@ -155,12 +155,9 @@ async fn rebuild(
     })
 }
 
-/// A walk step from its tool call, titled by the walk. `from_execution` (common.rs) still
-/// takes its title as a `String`: the typed title replaces it until it takes a `Said`.
+/// A walk step from its tool call, titled by the walk.
 fn walk_step(action: StepAction, title: Walk, e: &Execution, rev: String) -> StepResult {
-    let mut r = from_execution(action, String::new(), e, Some(rev));
-    r.title = title.into();
-    r
+    from_execution(action, title, e, Some(rev))
 }
 
 fn outcome(results: Vec<StepResult>) -> StepOutcome {
