@@ -476,3 +476,50 @@ fn no_function_is_longer_than_a_reader_can_hold() {
         listed.join("\n")
     );
 }
+
+/// Calls that hand a sentence built with `format!` to `Said::raised`: wording belongs in a
+/// `said/` family, `raised` is for words the run did not write (an error's, a tool's).
+struct FormattedRaises {
+    file: PathBuf,
+    found: Vec<String>,
+}
+
+impl<'ast> Visit<'ast> for FormattedRaises {
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if !is_test_only(&m.attrs) {
+            syn::visit::visit_item_mod(self, m);
+        }
+    }
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        let raised = matches!(&*c.func, syn::Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == "raised"));
+        let formatted = c
+            .args
+            .iter()
+            .any(|a| matches!(a, syn::Expr::Macro(m) if m.mac.path.is_ident("format")));
+        if raised && formatted {
+            let at = c.span().start();
+            self.found
+                .push(format!("{}:{}", self.file.display(), at.line));
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
+}
+
+#[test]
+fn no_stage_raises_a_sentence_it_formatted() {
+    let mut found = Vec::new();
+    for f in library_files() {
+        let mut v = FormattedRaises {
+            file: f.file.clone(),
+            found: Vec::new(),
+        };
+        v.visit_file(&f.ast);
+        found.extend(v.found);
+    }
+    assert!(
+        found.is_empty(),
+        "Said::raised(format!(…)) — word it in a said/ family instead:\n{}",
+        found.join("\n")
+    );
+}

@@ -157,10 +157,8 @@ impl Findings {
             self.error = e.error.clone();
             self.statement = e.failed_statement.clone();
         }
-        self.problems.push(Said::All(vec![
-            d.summary.clone(),
-            Said::raised(h.summary()),
-        ]));
+        self.problems
+            .push(Said::All(vec![d.summary.clone(), h.summary()]));
         self.defects.push(
             d.with_error(e.error.clone(), e.refused_statement())
                 .with_statement_at(e.failed_at.clone())

@@ -216,13 +216,13 @@ async fn explain_failure<F>(
     let Some(before) = before else { return };
     let h = measure(ctx, db, before, version_before, e, retry).await;
     let summary = h.summary();
-    r.details.extend(h.lines.iter().map(Said::raised));
-    r.details.push(Said::raised(h.retry_line()));
+    r.details.extend(h.lines.iter().cloned());
+    r.details.push(h.retry_line());
     if let Some(d) = r.defects.last_mut() {
         d.left_behind = Some(h.left);
     }
     if let Some(m) = r.message.take() {
-        r.message = Some(Said::All(vec![m, Said::raised(summary)]));
+        r.message = Some(Said::All(vec![m, summary]));
     }
 }
 
