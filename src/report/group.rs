@@ -266,6 +266,29 @@ mod tests {
     }
 
     #[test]
+    fn half_applied_summaries_group_although_their_version_table_line_names_the_revision() {
+        use crate::said::{Left, Quoted, Said};
+        let g = grouper();
+        let stays = |r: &str| {
+            Said::from(Left::StaysApplied {
+                revision: Some(r.into()),
+                statements: 1,
+                failed: Some(2),
+                version_table: Quoted::new(format!("still at {r}")),
+                again: Quoted::new("1091 Can't DROP INDEX `ix`"),
+            })
+        };
+        let members = [stays("000002"), stays("000003")];
+        let groups = g.group(members.iter().map(|s| g.member(s, None)));
+        assert_eq!(groups.len(), 1, "{groups:?}");
+        assert_eq!(
+            groups[0].template,
+            "1 statement(s) of ‹rev› stay applied after statement 2 failed; \
+             version table still at ‹rev›; re-running fails with 1091 Can't DROP INDEX `ix`"
+        );
+    }
+
+    #[test]
     fn the_revisions_listed_are_the_members_own_not_ids_in_their_text() {
         let g = grouper();
         let groups = g.group(

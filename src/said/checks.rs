@@ -216,6 +216,14 @@ impl Words for Check {
         }
     }
 
+    fn worded(&self) -> bool {
+        match self {
+            Check::Exercise(e) => e.worded(),
+            Check::Left(l) => l.worded(),
+            _ => true,
+        }
+    }
+
     fn quoted_mut(&mut self) -> Vec<&mut Quoted> {
         match self {
             Check::VersionUnreadable { error } | Check::QueryFailed { error } => vec![error],
