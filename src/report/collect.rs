@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::summary::{revision_marks, PartialRun, RunStatus, RunSummary, ServerInfo, Timings};
 use crate::config::History;
+use crate::said::{Said, Summed};
 use crate::scenario::events::RunStart;
 use crate::scenario::{Event, ScenarioResult, Status};
 
@@ -55,7 +56,7 @@ impl Collector {
                     .push((**step).clone());
             }
             Event::ScenarioFinished { result } => {
-                let mut result = result.clone();
+                let mut result = (**result).clone();
                 // A scenario that panicked reports no steps: keep what it did report, its
                 // failures before the panic included.
                 if result.steps.is_empty() {
@@ -84,11 +85,13 @@ impl Collector {
             .iter()
             .map(|p| {
                 self.finished.remove(&p.id).unwrap_or_else(|| {
-                    let why = match self.interrupted {
-                        Some(sig) => format!("interrupted by {sig} before it finished"),
-                        None => "the run ended before this scenario reported a result".into(),
+                    let why: Said = match self.interrupted {
+                        Some(sig) => Summed::Interrupted {
+                            signal: sig.to_string(),
+                        }
+                        .into(),
+                        None => Summed::NoResult.into(),
                     };
-                    let why = why.as_str();
                     ScenarioResult {
                         status: Status::Error,
                         ..ScenarioResult::skipped(&p.id, &p.title, why)
@@ -271,11 +274,11 @@ pub(crate) mod tests {
 
     pub(crate) fn finished(id: &str, status: Status, steps: Vec<StepResult>) -> Event {
         Event::ScenarioFinished {
-            result: ScenarioResult {
+            result: Box::new(ScenarioResult {
                 status,
                 steps,
                 ..ScenarioResult::skipped(id, &format!("{id} title"), "")
-            },
+            }),
         }
     }
 
@@ -315,11 +318,11 @@ pub(crate) mod tests {
             step("chain", &walk_a),
             step("downgrade", &before_panic),
             Event::ScenarioFinished {
-                result: ScenarioResult {
+                result: Box::new(ScenarioResult {
                     status: Status::Error,
                     reason: Some("internal error (panic): boom".into()),
                     ..ScenarioResult::skipped("downgrade", "downgrade title", "")
-                },
+                }),
             },
             step("chain", &walk_b),
             finished("chain", Status::Failed, vec![walk_a, walk_b]),
@@ -341,7 +344,10 @@ pub(crate) mod tests {
             ]
         );
         assert_eq!(
-            s.scenario("downgrade").and_then(|d| d.reason.as_deref()),
+            s.scenario("downgrade")
+                .and_then(|d| d.reason.as_ref())
+                .map(ToString::to_string)
+                .as_deref(),
             Some("internal error (panic): boom")
         );
         assert_eq!(s.status, RunStatus::Failed);

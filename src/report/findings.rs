@@ -92,7 +92,7 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
         }
         if s.status == Status::Error && !any_step {
             let why = s.reason.clone().unwrap_or_else(|| s.details.clone());
-            let d = Defect::new(Kind::ScenarioError, None, Said::raised(clean.text(&why)));
+            let d = Defect::new(Kind::ScenarioError, None, clean.said(&why));
             fold.add(
                 d,
                 scenario(),

@@ -159,7 +159,7 @@ fn scenario_suite(sc: &ScenarioResult) -> TestSuite {
             Status::Passed => TestCaseStatus::success(),
             Status::Skipped => {
                 let mut s = TestCaseStatus::skipped();
-                s.set_message(sc.details.clone());
+                s.set_message(sc.details.to_string());
                 s
             }
             Status::Failed | Status::Error => {
@@ -168,7 +168,7 @@ fn scenario_suite(sc: &ScenarioResult) -> TestSuite {
                 } else {
                     NonSuccessKind::Error
                 });
-                s.set_message(sc.details.clone());
+                s.set_message(sc.details.to_string());
                 s.set_type("scenario");
                 s
             }

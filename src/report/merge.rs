@@ -11,6 +11,7 @@
 use super::summary::{RunStatus, RunSummary, Timings};
 use crate::config::History;
 use crate::data::SeedNotes;
+use crate::said::{Said, Summed};
 use crate::scenario::result::{Warning, WarningKind};
 use crate::scenario::{ScenarioResult, Status, StepResult};
 
@@ -209,52 +210,44 @@ fn warnings_of(steps: &[StepResult]) -> Vec<Warning> {
     demoted.chain(own).collect::<Vec<_>>()
 }
 
-/// The one line of the summary table, worded as the runner words it (`runner::finish`).
+/// The one line of the summary table, concluded as the runner concludes it
+/// (`runner::settle`), from the same `Summed` lines.
 fn details(
     merged: &ScenarioResult,
     like: Option<&ScenarioResult>,
     worked: &[&ScenarioResult],
-) -> String {
-    let warnings = || {
-        merged
-            .warnings
-            .iter()
-            .map(|w| w.to_string())
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
+) -> Said {
     match merged.status {
-        Status::Passed if !merged.warnings.is_empty() => {
-            format!("passed with warnings: {}", warnings())
+        Status::Passed if !merged.warnings.is_empty() => Summed::PassedWithWarnings {
+            warnings: merged.warnings.iter().map(Warning::said).collect(),
         }
+        .into(),
         // The file's own words for a pass are the same in every partition.
-        Status::Passed => like.map(|r| r.details.clone()).unwrap_or_default(),
+        Status::Passed => like.map_or_else(Said::nothing, |r| r.details.clone()),
         Status::Skipped if worked.windows(2).all(|w| w[0].details == w[1].details) => {
             worked[0].details.clone()
         }
-        Status::Skipped => format!(
-            "nothing was tested: {}",
-            merged
-                .warnings
-                .first()
-                .map(|w| w.to_string())
-                .unwrap_or_else(|| "every step was skipped".into())
-        ),
-        Status::Failed | Status::Error => {
-            let what = merged
+        Status::Skipped => Summed::NothingTested {
+            why: Box::new(
+                merged
+                    .warnings
+                    .first()
+                    .map(Warning::said)
+                    .unwrap_or_else(|| Summed::EveryStepSkipped.into()),
+            ),
+        }
+        .into(),
+        Status::Failed | Status::Error => Summed::Failed {
+            reason: merged.reason.clone().map(Box::new),
+            problems: merged
                 .steps
                 .iter()
                 .filter(|s| matches!(s.status, Status::Failed | Status::Error))
                 .filter(|s| s.demoted.is_none())
-                .map(|s| s.message.as_ref().unwrap_or(&s.title).to_string())
-                .collect::<Vec<_>>()
-                .join("; ");
-            match &merged.reason {
-                Some(r) if what.is_empty() => r.clone(),
-                Some(r) => format!("{r}: {what}"),
-                None => what,
-            }
+                .map(|s| s.message.clone().unwrap_or_else(|| s.title.clone()))
+                .collect(),
         }
+        .into(),
     }
 }
 
@@ -339,7 +332,9 @@ mod tests {
         assert_eq!(m.warnings.len(), 1);
         assert_eq!(m.warnings[0].revision.as_deref(), Some("r2"));
         assert!(
-            m.details.starts_with("passed with warnings: history (r2"),
+            m.details
+                .to_string()
+                .starts_with("passed with warnings: history (r2"),
             "{}",
             m.details
         );

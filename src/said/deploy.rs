@@ -70,6 +70,8 @@ pub enum Deploy {
         command: Quoted,
     },
     RanAsProcess,
+    /// The native SQL-directory driver has no deploy command of its own.
+    RunNatively,
     SchemaBeforeUnreadable {
         error: Quoted,
     },
@@ -98,6 +100,9 @@ impl Words for Deploy {
         match self {
             Deploy::Title { command } => write!(f, "deploy: `{command}` as production runs it"),
             Deploy::RanAsProcess => f.write_str("ran as a real process with the project's own app"),
+            Deploy::RunNatively => f.write_str(
+                "the harness runs these migrations natively: the upgrade scenario is the deploy",
+            ),
             Deploy::SchemaBeforeUnreadable { error } => {
                 write!(f, "schema before the deploy unreadable: {error}")
             }
@@ -152,6 +157,7 @@ impl Words for Deploy {
             Deploy::Blocked(b) | Deploy::BlockedVerdict(b) => b.quoted_mut(),
             Deploy::Partly(p) => vec![&mut p.command, &mut p.why],
             Deploy::RanAsProcess
+            | Deploy::RunNatively
             | Deploy::AllMigrated
             | Deploy::NoMigrationRan { .. }
             | Deploy::NotCaptured => Vec::new(),

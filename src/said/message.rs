@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::checks::Check;
 use super::common::Common;
 use super::compat::Compat;
+use super::conclusion::Summed;
 use super::deploy::Deploy;
 use super::online::Online;
 use super::resume::Resume;
@@ -36,9 +37,15 @@ pub enum Said {
     Online(Online),
     Compat(Compat),
     Run(Run),
+    Summed(Box<Summed<Said>>),
 }
 
 impl Said {
+    /// Nothing said (a scenario's line before it concludes).
+    pub fn nothing() -> Said {
+        Said::All(Vec::new())
+    }
+
     /// A typed error's or a tool's own words, without the scratch database's qualifier.
     pub fn raised(text: impl fmt::Display) -> Said {
         Said::Raised(unqualified(&text.to_string()))
@@ -89,6 +96,7 @@ impl Words for Said {
             Said::Online(o) => o.words(f, revs),
             Said::Compat(c) => c.words(f, revs),
             Said::Run(r) => r.words(f, revs),
+            Said::Summed(c) => c.words(f, revs),
         }
     }
 
@@ -104,6 +112,7 @@ impl Words for Said {
             Said::Online(o) => o.quoted_mut(),
             Said::Compat(c) => c.quoted_mut(),
             Said::Run(r) => r.quoted_mut(),
+            Said::Summed(c) => c.quoted_mut(),
         }
     }
 
@@ -120,6 +129,7 @@ impl Words for Said {
             Said::Online(o) => o.worded(),
             Said::Compat(c) => c.worded(),
             Said::Run(r) => r.worded(),
+            Said::Summed(c) => c.worded(),
         }
     }
 }
@@ -127,6 +137,12 @@ impl Words for Said {
 impl fmt::Display for Said {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.words(f, Revs::Shown)
+    }
+}
+
+impl From<Summed<Said>> for Said {
+    fn from(c: Summed<Said>) -> Self {
+        Said::Summed(Box::new(c))
     }
 }
 

@@ -33,7 +33,7 @@ pub enum Event {
     /// Once for every planned scenario, skipped, errored and panicked ones included, in the
     /// order they finish (not plan order when `--jobs` > 1).
     ScenarioFinished {
-        result: ScenarioResult,
+        result: Box<ScenarioResult>,
     },
     /// Last: every scenario has finished (or the server was lost and the rest were not run).
     RunFinished {

@@ -7,6 +7,7 @@ use crate::chain::{Chain, ChainReport, UnresolvedRevision};
 use crate::config::{History, ScenariosConfig, Strictness};
 use crate::error::{HarnessError, Result};
 use crate::partition::Partition;
+use crate::said::{Quoted, Said, Summed};
 use crate::settings::ScenarioSelection;
 
 use super::model::{ScenarioFile, Step};
@@ -14,7 +15,7 @@ use super::model::{ScenarioFile, Step};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Disposition {
     Run,
-    Skip(String),
+    Skip(Said),
 }
 
 #[derive(Debug, Clone)]
@@ -106,10 +107,13 @@ impl Plan {
         };
         for s in &mut self.scenarios {
             if s.disposition == Disposition::Run && !is_per_revision(&s.file) {
-                s.disposition = Disposition::Skip(format!(
-                    "partition {p}: the whole-chain scenarios run in partition 1/{}",
-                    p.count
-                ));
+                s.disposition = Disposition::Skip(
+                    Summed::OtherPartition {
+                        partition: p.to_string(),
+                        count: p.count,
+                    }
+                    .into(),
+                );
             }
         }
         self
@@ -213,9 +217,12 @@ pub fn plan(
         (None, None) => None,
     };
 
-    let broken = report
-        .has_errors()
-        .then(|| format!("revision graph is broken: {}", report.error_summary()));
+    let broken = report.has_errors().then(|| -> Said {
+        Summed::GraphBroken {
+            errors: Quoted::new(report.error_summary()),
+        }
+        .into()
+    });
     let scenarios = selected
         .into_iter()
         .map(|file| {
@@ -227,9 +234,12 @@ pub fn plan(
             let disposition = match (&broken, off) {
                 (Some(_), _) if checks_graph => Disposition::Run,
                 (Some(why), _) => Disposition::Skip(why.clone()),
-                (None, Some(k)) => {
-                    Disposition::Skip(format!("{} = \"off\" in harness.toml", k.key()))
-                }
+                (None, Some(k)) => Disposition::Skip(
+                    Summed::Off {
+                        key: k.key().to_string(),
+                    }
+                    .into(),
+                ),
                 (None, None) => Disposition::Run,
             };
             PlannedScenario { file, disposition }
@@ -396,7 +406,7 @@ mod tests {
         .unwrap();
         assert_eq!(p.scenarios[0].disposition, Disposition::Run);
         match &p.scenarios[1].disposition {
-            Disposition::Skip(why) => assert!(why.contains("missing"), "{why}"),
+            Disposition::Skip(why) => assert!(why.to_string().contains("missing"), "{why}"),
             d => panic!("{d:?}"),
         }
     }

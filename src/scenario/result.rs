@@ -11,7 +11,7 @@ use crate::driver::FailedStatement;
 use crate::findings::{Defect, SchemaDifference};
 use crate::online::RevisionDdl;
 
-use crate::said::{Revs, Said, Words};
+use crate::said::{Lead, Revs, Said, Summed, Words};
 
 /// What a warning is about; a warning never fails the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,22 +48,25 @@ impl Warning {
     }
 }
 
+impl Warning {
+    /// The warning as a message: led by its check's key or its history revision.
+    pub fn said(&self) -> Said {
+        let lead = match (self.kind, self.check, &self.revision) {
+            (WarningKind::Check, Some(k), _) => Lead::Check(k.key().to_string()),
+            (WarningKind::History, _, Some(r)) => Lead::History(r.clone()),
+            _ => Lead::None,
+        };
+        Summed::Warned {
+            lead,
+            message: Box::new(self.message.clone()),
+        }
+        .into()
+    }
+}
+
 impl Words for Warning {
     fn words(&self, f: &mut std::fmt::Formatter<'_>, revs: Revs) -> std::fmt::Result {
-        match (self.kind, self.check, &self.revision) {
-            (WarningKind::Check, Some(k), _) => {
-                write!(f, "{} = \"warn\": ", k.key())?;
-            }
-            (WarningKind::History, _, Some(r)) => {
-                write!(
-                    f,
-                    "history ({}, before the revisions under test): ",
-                    revs.id(r)
-                )?;
-            }
-            _ => {}
-        }
-        self.message.words(f, revs)
+        self.said().words(f, revs)
     }
 
     fn worded(&self) -> bool {
@@ -255,9 +258,9 @@ pub struct ScenarioResult {
     pub status: Status,
     pub duration_ms: u64,
     /// One line for the summary table (the seed's "Details" column).
-    pub details: String,
+    pub details: Said,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Said>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -273,14 +276,15 @@ pub struct ScenarioResult {
 }
 
 impl ScenarioResult {
-    pub fn skipped(id: &str, title: &str, reason: &str) -> Self {
+    pub fn skipped(id: &str, title: &str, reason: impl Into<Said>) -> Self {
+        let reason = reason.into();
         ScenarioResult {
             id: id.into(),
             title: title.into(),
             status: Status::Skipped,
             duration_ms: 0,
-            details: reason.into(),
-            reason: Some(reason.into()),
+            details: reason.clone(),
+            reason: Some(reason),
             warnings: vec![],
             database: None,
             aspect: None,
@@ -293,11 +297,11 @@ impl ScenarioResult {
     pub fn of(f: &ScenarioFile) -> Self {
         ScenarioResult {
             status: Status::Passed,
-            details: String::new(),
+            details: Said::nothing(),
             reason: None,
             aspect: f.aspect,
             start: f.start,
-            ..ScenarioResult::skipped(&f.id, &f.title, "")
+            ..ScenarioResult::skipped(&f.id, &f.title, Said::nothing())
         }
     }
 

@@ -17,7 +17,7 @@ use super::result::{ScenarioResult, Status, StepAction, StepResult, Warning, War
 use super::state::{ScenarioState, StepOutcome};
 use super::steps;
 use crate::config::{ScenariosConfig, Strictness};
-use crate::said::Run;
+use crate::said::{Quoted, Run, Said, Summed};
 
 /// Runs every planned scenario, `jobs` at a time, started in plan order; each reports its
 /// result as `Event::ScenarioFinished` when it ends, so results arrive in the order the
@@ -41,14 +41,19 @@ pub async fn run_plan(ctx: Arc<RunContext>, events: UnboundedSender<Event>) {
                 let _abort = AbortOnDrop(task.abort_handle());
                 if let Err(e) = task.await {
                     // Its databases are on the server's list; teardown drops them.
-                    let why = format!("internal error (panic): {}", panic_message(e));
+                    let why: Said = Summed::Panicked {
+                        why: Quoted::new(panic_message(e)),
+                    }
+                    .into();
                     let result = ScenarioResult {
                         status: Status::Error,
                         details: why.clone(),
                         reason: Some(why),
                         ..blank
                     };
-                    let _ = events.send(Event::ScenarioFinished { result });
+                    let _ = events.send(Event::ScenarioFinished {
+                        result: Box::new(result),
+                    });
                 }
             }
         })
@@ -110,7 +115,9 @@ async fn run_scenario(
             reason: Some(why.clone()),
             ..ScenarioResult::of(f)
         };
-        let _ = events.send(Event::ScenarioFinished { result: r.clone() });
+        let _ = events.send(Event::ScenarioFinished {
+            result: Box::new(r.clone()),
+        });
         return r;
     }
     let _ = events.send(Event::ScenarioStarted {
@@ -121,10 +128,10 @@ async fn run_scenario(
     let mut result = ScenarioResult::of(f);
     if ctx.server_lost.load(Ordering::SeqCst) {
         result.status = Status::Error;
-        result.reason = Some("the server stopped answering earlier in this run".into());
-        result.details = result.reason.clone().unwrap_or_default();
+        result.reason = Some(Summed::ServerLost.into());
+        result.details = Summed::ServerLost.into();
         let _ = events.send(Event::ScenarioFinished {
-            result: result.clone(),
+            result: Box::new(result.clone()),
         });
         return result;
     }
@@ -132,12 +139,12 @@ async fn run_scenario(
         Ok(d) => d,
         Err(e) => {
             result.status = Status::Error;
-            result.reason = Some(e.to_string());
-            result.details = e.to_string();
+            result.reason = Some(Said::raised(&e));
+            result.details = Said::raised(&e);
             // The error says whether the server is gone; no second probe.
             ctx.server_lost.store(e.is_server_lost(), Ordering::SeqCst);
             let _ = events.send(Event::ScenarioFinished {
-                result: result.clone(),
+                result: Box::new(result.clone()),
             });
             return result;
         }
@@ -156,7 +163,7 @@ async fn run_scenario(
     }
     finish(ctx, f, &mut result, ran, started).await;
     let _ = events.send(Event::ScenarioFinished {
-        result: result.clone(),
+        result: Box::new(result.clone()),
     });
     result
 }
@@ -189,7 +196,7 @@ enum Attribution {
 /// `result.steps`) and why the scenario as a whole stopped, if it did.
 struct Ran {
     parts: Vec<Part>,
-    skip: Option<String>,
+    skip: Option<Said>,
     /// Failed steps the verdict policy counted as warnings, decided as each step finished.
     demoted: Vec<Warning>,
 }
@@ -234,10 +241,12 @@ async fn execute(
             push(result, s, Part::Prepare);
         }
         if !ok {
-            result.reason = Some(format!(
-                "could not bring a fresh database to the baseline {}",
-                ctx.plan.baseline.as_deref().unwrap_or("base")
-            ));
+            result.reason = Some(
+                Summed::NotAtBaseline {
+                    baseline: ctx.plan.baseline.clone(),
+                }
+                .into(),
+            );
             return ran;
         }
     }
@@ -480,8 +489,7 @@ where
     if matches!(result.status, Status::Error | Status::Failed) && gone().await {
         server = Server::Lost;
         result.status = Status::Error;
-        result.reason =
-            Some("the server stopped answering (died or was killed) during this scenario".into());
+        result.reason = Some(Summed::ServerDied.into());
     }
     result.warnings.extend(demoted);
     result.warnings.extend(
@@ -499,20 +507,22 @@ where
         .map(|e| format!("{} {}", e.code, e.message));
     let skip = ran.skip.or_else(|| {
         (result.status == Status::Skipped).then(|| {
-            let why = result
-                .warnings
-                .first()
-                .map(|w| w.to_string())
-                .or_else(|| result.reason.clone())
-                .unwrap_or_else(|| "every step was skipped".into());
+            let why = Box::new(
+                result
+                    .warnings
+                    .first()
+                    .map(Warning::said)
+                    .or_else(|| result.reason.clone())
+                    .unwrap_or_else(|| Summed::EveryStepSkipped.into()),
+            );
             if history_stopped {
-                let names: Vec<&str> = unreached.iter().map(|s| s.as_str()).collect();
-                format!(
-                    "nothing new was tested: it stopped before {} ({why})",
-                    names.join(", ")
-                )
+                Summed::NothingNewTested {
+                    before: unreached.clone(),
+                    why,
+                }
+                .into()
             } else {
-                format!("nothing was tested: {why}")
+                Summed::NothingTested { why }.into()
             }
         })
     });
@@ -521,32 +531,23 @@ where
             result.reason = Some(why.clone());
             why.clone()
         }
-        (None, Status::Passed) if !result.warnings.is_empty() => format!(
-            "passed with warnings: {}",
-            result
-                .warnings
-                .iter()
-                .map(|w| w.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-        (None, Status::Passed) => on_pass(first_error),
-        (None, _) => {
-            let problems: Vec<String> = result
+        (None, Status::Passed) if !result.warnings.is_empty() => Summed::PassedWithWarnings {
+            warnings: result.warnings.iter().map(Warning::said).collect(),
+        }
+        .into(),
+        (None, Status::Passed) => Said::raised(on_pass(first_error)),
+        (None, _) => Summed::Failed {
+            reason: result.reason.clone().map(Box::new),
+            problems: result
                 .steps
                 .iter()
                 // What counts against the run; demoted failures are in the warnings.
                 .filter(|s| matches!(s.status, Status::Failed | Status::Error))
                 .filter(|s| s.demoted.is_none())
-                .map(|s| s.message.as_ref().unwrap_or(&s.title).to_string())
-                .collect();
-            let what = problems.join("; ");
-            match &result.reason {
-                Some(r) if what.is_empty() => r.clone(),
-                Some(r) => format!("{r}: {what}"),
-                None => what,
-            }
+                .map(|s| s.message.clone().unwrap_or_else(|| s.title.clone()))
+                .collect(),
         }
+        .into(),
     };
     server
 }
@@ -693,9 +694,13 @@ mod tests {
         let (r, server) = settled(failed_at("000003"), Some(true)).await;
         assert_eq!(server, Server::Lost);
         assert_eq!(r.status, Status::Error);
-        let reason = r.reason.as_deref().unwrap_or_default();
+        let reason = r
+            .reason
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         assert!(reason.contains("stopped answering"), "{reason}");
-        assert!(r.details.starts_with(reason), "{}", r.details);
+        assert!(r.details.to_string().starts_with(&reason), "{}", r.details);
     }
 
     #[tokio::test]

@@ -59,7 +59,7 @@ impl ScenarioState {
 pub struct StepOutcome {
     pub results: Vec<StepResult>,
     /// Set when the scenario as a whole does not apply (e.g. nothing to reproduce).
-    pub skip_scenario: Option<String>,
+    pub skip_scenario: Option<crate::said::Said>,
 }
 
 impl From<StepResult> for StepOutcome {

@@ -116,7 +116,7 @@ pub fn scenario_short(s: &ScenarioResult, g: &Grouper) -> String {
         _ => (String::new(), Vec::new()),
     };
     if items.is_empty() {
-        return shorten(&s.details, 200);
+        return shorten(&s.details.to_string(), 200);
     }
     let groups = g.group(items);
     let budget = if groups.len() == 1 { 220 } else { 120 };
@@ -296,7 +296,7 @@ fn section(n: usize, s: &ScenarioResult, summary: &RunSummary, g: &Grouper) -> S
             .flat_map(|st| st.data_loss.iter().map(|d| d.to_string()))
             .collect(),
         quoted_error,
-        reason: s.reason.clone(),
+        reason: s.reason.as_ref().map(ToString::to_string),
         warnings: section_warnings(s, g),
         seconds: secs(s.duration_ms),
         database: s.database.clone().unwrap_or_else(|| "—".into()),

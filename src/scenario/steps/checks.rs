@@ -426,7 +426,7 @@ pub async fn probes(
         if skip_if_none {
             return StepOutcome {
                 results: vec![r.skip(Exercise::NothingToProbe)],
-                skip_scenario: Some(Said::from(Exercise::NothingToProbe).to_string()),
+                skip_scenario: Some(Exercise::NothingToProbe.into()),
             };
         }
         return r.skip(Exercise::NoProbes).into();

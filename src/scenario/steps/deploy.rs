@@ -96,11 +96,7 @@ pub async fn deploy(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome 
     let Some(e) = ctx.driver.deploy(&db).await else {
         return StepOutcome {
             results: vec![],
-            // The scenario's reason stays text this round.
-            skip_scenario: Some(
-                "the harness runs these migrations natively: the upgrade scenario is the deploy"
-                    .into(),
-            ),
+            skip_scenario: Some(Deploy::RunNatively.into()),
         };
     };
     after(ctx, &db, &e).await;

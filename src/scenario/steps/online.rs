@@ -68,7 +68,7 @@ pub async fn online_ddl(ctx: &RunContext, state: &mut ScenarioState) -> StepOutc
             return StepOutcome {
                 results: vec![title().skip(Online::CaptureUnavailable)],
                 // The scenario's reason stays text this round.
-                skip_scenario: Some(Said::from(Online::CaptureUnavailable).to_string()),
+                skip_scenario: Some(Online::CaptureUnavailable.into()),
             };
         }
         let sent: Vec<String> = e

@@ -11,7 +11,7 @@ use super::super::state::{ScenarioState, StepOutcome};
 use super::common::snapshot;
 use super::fork::clone_database;
 use crate::driver::{DbTarget, Outcome, StatementSource, Target};
-use crate::said::{AfterCrash, AfterForce, Common, Masked, NotMeasured, Quoted, Resume, Said};
+use crate::said::{AfterCrash, AfterForce, Common, NotMeasured, Quoted, Resume, Said};
 use crate::schema::{diff, Snapshot};
 
 pub async fn crash_resume(ctx: &RunContext, state: &mut ScenarioState) -> StepOutcome {
@@ -142,7 +142,7 @@ fn unreachable(rev: &str) -> StepResult {
 
 fn skip_all(why: Resume) -> StepOutcome {
     StepOutcome {
-        skip_scenario: Some(Masked::shown(&why)),
+        skip_scenario: Some(why.clone().into()),
         results: vec![StepResult::new(StepAction::CrashResume, Resume::Title).skip(why)],
     }
 }
