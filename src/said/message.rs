@@ -146,36 +146,6 @@ impl From<Summed<Said>> for Said {
     }
 }
 
-impl From<Common> for Said {
-    fn from(c: Common) -> Self {
-        Said::Common(c)
-    }
-}
-
-impl From<Walk> for Said {
-    fn from(w: Walk) -> Self {
-        Said::Walk(w)
-    }
-}
-
-impl From<RoundTrip> for Said {
-    fn from(t: RoundTrip) -> Self {
-        Said::RoundTrip(t)
-    }
-}
-
-impl From<Resume> for Said {
-    fn from(r: Resume) -> Self {
-        Said::Resume(r)
-    }
-}
-
-impl From<Check> for Said {
-    fn from(c: Check) -> Self {
-        Said::Check(c)
-    }
-}
-
 impl From<super::exercise::Exercise> for Said {
     fn from(e: super::exercise::Exercise) -> Self {
         Said::Check(Check::Exercise(e))
@@ -209,31 +179,20 @@ impl From<&Said> for Said {
         s.clone()
     }
 }
-impl From<Deploy> for Said {
-    fn from(d: Deploy) -> Self {
-        Said::Deploy(d)
-    }
-}
-
-impl From<Online> for Said {
-    fn from(o: Online) -> Self {
-        Said::Online(o)
-    }
-}
-
-impl From<Compat> for Said {
-    fn from(c: Compat) -> Self {
-        Said::Compat(c)
-    }
-}
-
-impl From<Run> for Said {
-    fn from(r: Run) -> Self {
-        Said::Run(r)
-    }
-}
-
 /// A failed call's parts are `Run` messages of their own.
+/// Each family is a message.
+macro_rules! families {
+    ($($t:ident),*) => {$(
+        impl From<$t> for Said {
+            fn from(x: $t) -> Self {
+                Said::$t(x)
+            }
+        }
+    )*};
+}
+
+families!(Common, Walk, RoundTrip, Resume, Check, Deploy, Online, Compat, Run);
+
 macro_rules! run_parts {
     ($($t:ident),*) => {$(
         impl From<super::call::$t> for Said {

@@ -389,17 +389,29 @@ impl<'ast> Visit<'ast> for StringErrors {
     }
 }
 
+/// What a visitor made for each library file found, every file's findings in order.
+fn found_by<V: for<'ast> Visit<'ast>>(
+    make: impl Fn(PathBuf) -> V,
+    found: impl Fn(V) -> Vec<String>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in library_files() {
+        let mut v = make(f.file.clone());
+        v.visit_file(&f.ast);
+        out.extend(found(v));
+    }
+    out
+}
+
 #[test]
 fn no_function_returns_its_error_as_a_string() {
-    let mut found = Vec::new();
-    for f in library_files() {
-        let mut v = StringErrors {
-            file: f.file.clone(),
+    let found = found_by(
+        |file| StringErrors {
+            file,
             found: Vec::new(),
-        };
-        v.visit_file(&f.ast);
-        found.extend(v.found);
-    }
+        },
+        |v| v.found,
+    );
     assert!(
         found.is_empty(),
         "{} Result<_, String>:\n{}",
@@ -508,15 +520,13 @@ impl<'ast> Visit<'ast> for FormattedRaises {
 
 #[test]
 fn no_stage_raises_a_sentence_it_formatted() {
-    let mut found = Vec::new();
-    for f in library_files() {
-        let mut v = FormattedRaises {
-            file: f.file.clone(),
+    let found = found_by(
+        |file| FormattedRaises {
+            file,
             found: Vec::new(),
-        };
-        v.visit_file(&f.ast);
-        found.extend(v.found);
-    }
+        },
+        |v| v.found,
+    );
     assert!(
         found.is_empty(),
         "Said::raised(format!(…)) — word it in a said/ family instead:\n{}",
