@@ -43,16 +43,21 @@ impl WideList {
         WideList::Events,
     ];
 
-    pub fn query(self) -> &'static str {
+    /// The list's query, `schema` standing for the database (a `?` parameter or a literal).
+    pub fn query(self, schema: &str) -> String {
         match self {
-            WideList::Views => "SELECT * FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?",
+            WideList::Views => {
+                format!("SELECT * FROM information_schema.VIEWS WHERE TABLE_SCHEMA = {schema}")
+            }
             WideList::Triggers => {
-                "SELECT * FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?"
+                format!("SELECT * FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = {schema}")
             }
-            WideList::Routines => {
-                "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?"
+            WideList::Routines => format!(
+                "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {schema}"
+            ),
+            WideList::Events => {
+                format!("SELECT * FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {schema}")
             }
-            WideList::Events => "SELECT * FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?",
         }
     }
 

@@ -8,6 +8,7 @@ binary; not meant to be edited in place.
 """
 import ast
 import functools
+import importlib.util
 import io
 import json
 import os
@@ -39,6 +40,8 @@ STATE = {
 CONF = {}
 _SCRIPTS = {}
 _ENGINES = {}
+_CODE = {}
+_FLASK_APPS = {}
 
 READ_ONLY = ("SELECT", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "WITH")
 
@@ -285,6 +288,30 @@ def install_hooks():
 
     ScriptDirectory.from_config = classmethod(from_config)
 
+    # env.py is executed on every command; it is compiled once per run. Python would
+    # otherwise compile it again each time wherever it writes no bytecode
+    # (PYTHONDONTWRITEBYTECODE, a read-only checkout).
+    import alembic.util.pyfiles as pyfiles
+
+    original_load = pyfiles.load_module_py
+
+    def load_module_py(module_id, path):
+        source = os.fspath(path)
+        if not source.endswith(".py"):
+            return original_load(module_id, path)
+        st = os.stat(source)
+        key = (source, st.st_mtime_ns, st.st_size)
+        code = _CODE.get(key)
+        if code is None:
+            with open(source, "rb") as f:
+                code = _CODE[key] = compile(f.read(), source, "exec", dont_inherit=True)
+        spec = importlib.util.spec_from_file_location(module_id, source)
+        module = importlib.util.module_from_spec(spec)
+        exec(code, module.__dict__)  # what SourceFileLoader.exec_module does with the code
+        return module
+
+    pyfiles.load_module_py = load_module_py
+
 
 class _Args:
     """What `alembic -x k=v` leaves in config.cmd_opts."""
@@ -309,19 +336,32 @@ def alembic_config(url):
 class FlaskContext:
     """A minimal Flask app with Flask-SQLAlchemy and Migrate pointed at the project's
     migrations directory: the project's env.py finds `current_app.extensions['migrate']`,
-    and the user's app (which may query its models at import) is never imported."""
+    and the user's app (which may query its models at import) is never imported. One app per
+    database URL serves every command on it (building one costs more than most commands);
+    each command pushes its own app context and disposes the engine's connections after."""
+
+    KEEP = 8  # apps kept, most recently used (a run touches a few databases at a time)
 
     def __init__(self, url):
+        key = url or "mysql+pymysql://unused@127.0.0.1/"
+        built = _FLASK_APPS.pop(key, None) or self._build(key)
+        _FLASK_APPS[key] = built
+        while len(_FLASK_APPS) > self.KEEP:
+            _FLASK_APPS.pop(next(iter(_FLASK_APPS)))
+        self.app, self.db, self.migrate = built
+        self.ctx = None
+
+    @staticmethod
+    def _build(url):
         from flask import Flask
         from flask_migrate import Migrate
         from flask_sqlalchemy import SQLAlchemy
 
-        self.app = Flask("migration_harness_worker")
-        self.app.config["SQLALCHEMY_DATABASE_URI"] = url or "mysql+pymysql://unused@127.0.0.1/"
-        self.db = SQLAlchemy()
-        self.db.init_app(self.app)
-        self.migrate = Migrate(self.app, self.db, directory=CONF["directory"])
-        self.ctx = None
+        app = Flask("migration_harness_worker")
+        app.config["SQLALCHEMY_DATABASE_URI"] = url
+        db = SQLAlchemy()
+        db.init_app(app)
+        return app, db, Migrate(app, db, directory=CONF["directory"])
 
     def __enter__(self):
         self.ctx = self.app.app_context()
