@@ -10,6 +10,7 @@ mod compat;
 mod conclusion;
 mod deploy;
 mod exercise;
+mod graph;
 mod left;
 mod message;
 mod online;

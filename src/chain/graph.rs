@@ -84,7 +84,13 @@ pub enum FindingKind {
     OrphanFile {
         file: PathBuf,
     },
-    MissingDown,
+    MissingDown {
+        /// The tool refuses to reverse it (`DowngradeKind::Irreversible`) rather than the
+        /// revision having none; written only when true, so a plain missing downgrade reads
+        /// as it always did.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        irreversible: bool,
+    },
     MissingUp,
     IrreversibleDowngrade,
     EmptyUpgrade,
@@ -97,13 +103,14 @@ pub enum FindingKind {
     },
 }
 
+/// One finding of `verify()`, as data: its sentence is written by `said::graph` (report.json
+/// keeps it next to the data as `message`, which reading it back ignores).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub severity: Severity,
     #[serde(flatten)]
     pub kind: FindingKind,
     pub revision: Option<String>,
-    pub message: String,
 }
 
 /// Where the graph came from: the tool itself, or the files read without executing them.
@@ -164,14 +171,11 @@ impl ChainReport {
         (self.heads.len() == 1).then(|| self.heads[0].as_str())
     }
 
-    /// Error findings as one line, for "skipped because ..." reasons.
-    pub fn error_summary(&self) -> String {
+    /// The error findings, in the order found (a skipped scenario's reason names them).
+    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
         self.findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
-            .map(|f| f.message.clone())
-            .collect::<Vec<_>>()
-            .join("; ")
     }
 }
 
@@ -248,48 +252,34 @@ impl Chain {
 
     pub fn verify(&self) -> ChainReport {
         let mut findings = Vec::new();
-        let mut err = |kind: FindingKind, rev: Option<&str>, message: String| {
+        let mut found = |severity: Severity, kind: FindingKind, rev: Option<&str>| {
             findings.push(Finding {
-                severity: Severity::Error,
+                severity,
                 kind,
                 revision: rev.map(str::to_string),
-                message,
             })
         };
         if self.revisions.is_empty() {
-            err(FindingKind::NoRevisions, None, "no revisions found".into());
+            found(Severity::Error, FindingKind::NoRevisions, None);
         }
 
         let mut by_id: BTreeMap<&str, &Revision> = BTreeMap::new();
         for r in &self.revisions {
             if by_id.insert(r.id.as_str(), r).is_some() {
-                err(
-                    FindingKind::DuplicateId,
-                    Some(&r.id),
-                    format!("revision id {} is defined more than once", r.id),
-                );
+                found(Severity::Error, FindingKind::DuplicateId, Some(&r.id));
             }
         }
         for r in &self.revisions {
             for p in r.parents.iter().chain(r.depends_on.iter()) {
                 if !by_id.contains_key(p.as_str()) {
-                    err(
-                        FindingKind::MissingParent { parent: p.clone() },
-                        Some(&r.id),
-                        format!(
-                            "{} names {} as its parent, but no such revision exists",
-                            r.id, p
-                        ),
-                    );
+                    let kind = FindingKind::MissingParent { parent: p.clone() };
+                    found(Severity::Error, kind, Some(&r.id));
                 }
             }
         }
         if let Some(path) = find_cycle(&by_id) {
-            err(
-                FindingKind::Cycle { path: path.clone() },
-                Some(&path[0]),
-                format!("revision cycle: {}", path.join(" → ")),
-            );
+            let first = path[0].clone();
+            found(Severity::Error, FindingKind::Cycle { path }, Some(&first));
         }
 
         let referenced: BTreeSet<&str> = self
@@ -303,76 +293,42 @@ impl Chain {
             .map(|s| s.to_string())
             .collect();
         if heads.len() > 1 {
-            err(
-                FindingKind::MultipleHeads {
-                    heads: heads.clone(),
-                },
-                None,
-                format!(
-                    "{} heads: {} (merge them into one)",
-                    heads.len(),
-                    heads.join(", ")
-                ),
-            );
+            let kind = FindingKind::MultipleHeads {
+                heads: heads.clone(),
+            };
+            found(Severity::Error, kind, None);
         }
         if let GraphSource::FilesFallback { reason } = &self.source {
-            findings.push(Finding {
-                severity: Severity::Warning,
-                kind: FindingKind::ToolCouldNotLoad {
-                    reason: reason.clone(),
-                },
-                revision: None,
-                message: format!(
-                    "the tool could not load the migration scripts ({reason}); the graph was parsed from the files, and every command that needs the tool will fail the same way"
-                ),
-            });
+            let kind = FindingKind::ToolCouldNotLoad {
+                reason: reason.clone(),
+            };
+            found(Severity::Warning, kind, None);
         }
         for f in &self.orphans {
-            findings.push(Finding {
-                severity: Severity::Warning,
-                kind: FindingKind::OrphanFile { file: f.clone() },
-                revision: None,
-                message: format!("{} is not part of any revision", f.display()),
-            });
+            found(
+                Severity::Warning,
+                FindingKind::OrphanFile { file: f.clone() },
+                None,
+            );
         }
+        let downgrades = if self.require_downgrades {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
         for r in &self.revisions {
-            let severity = if self.require_downgrades {
-                Severity::Error
-            } else {
-                Severity::Warning
+            let kind = match r.downgrade {
+                DowngradeKind::Present => continue,
+                DowngradeKind::Empty => FindingKind::IrreversibleDowngrade,
+                DowngradeKind::Missing => FindingKind::MissingDown {
+                    irreversible: false,
+                },
+                DowngradeKind::Irreversible => FindingKind::MissingDown { irreversible: true },
             };
-            match r.downgrade {
-                DowngradeKind::Present => {}
-                DowngradeKind::Empty => findings.push(Finding {
-                    severity,
-                    kind: FindingKind::IrreversibleDowngrade,
-                    revision: Some(r.id.clone()),
-                    message: format!(
-                        "{} has an empty downgrade: rolling it back changes nothing",
-                        r.id
-                    ),
-                }),
-                DowngradeKind::Missing => findings.push(Finding {
-                    severity,
-                    kind: FindingKind::MissingDown,
-                    revision: Some(r.id.clone()),
-                    message: format!("{} has no down migration", r.id),
-                }),
-                DowngradeKind::Irreversible => findings.push(Finding {
-                    severity,
-                    kind: FindingKind::MissingDown,
-                    revision: Some(r.id.clone()),
-                    message: format!("{} is irreversible: the tool refuses to roll it back", r.id),
-                }),
-            }
+            found(downgrades, kind, Some(&r.id));
         }
         for id in &self.empty_upgrades {
-            findings.push(Finding {
-                severity: Severity::Warning,
-                kind: FindingKind::EmptyUpgrade,
-                revision: Some(id.clone()),
-                message: format!("{id} has an empty up migration: applying it changes nothing"),
-            });
+            found(Severity::Warning, FindingKind::EmptyUpgrade, Some(id));
         }
         let order = if findings
             .iter()
@@ -550,11 +506,15 @@ mod tests {
             .iter()
             .find(|f| matches!(f.kind, FindingKind::Cycle { .. }))
             .unwrap();
+        let FindingKind::Cycle { path } = &f.kind else {
+            unreachable!()
+        };
         assert!(
-            f.message.contains("b") && f.message.contains("c"),
-            "{}",
-            f.message
+            path.contains(&"b".to_string()) && path.contains(&"c".to_string()),
+            "{path:?}"
         );
+        assert_eq!(path.first(), path.last(), "a cycle ends where it starts");
+        assert_eq!(f.revision.as_ref(), path.first());
         assert!(r.order.is_empty());
     }
 
@@ -583,6 +543,32 @@ mod tests {
         assert_eq!(w.findings[0].severity, Severity::Warning);
         c.require_downgrades = true;
         assert!(c.verify().has_errors());
+    }
+
+    #[test]
+    fn a_refused_downgrade_is_told_from_a_missing_one_and_survives_json() {
+        let mut gone = Revision::new("a", &[], "");
+        gone.downgrade = DowngradeKind::Missing;
+        let mut refused = Revision::new("b", &["a"], "");
+        refused.downgrade = DowngradeKind::Irreversible;
+        let r = chain(vec![gone, refused]);
+        let kinds: Vec<&FindingKind> = r.findings.iter().map(|f| &f.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                &FindingKind::MissingDown {
+                    irreversible: false
+                },
+                &FindingKind::MissingDown { irreversible: true },
+            ]
+        );
+        let j = serde_json::to_string(&r.findings).unwrap();
+        assert_eq!(
+            j,
+            r#"[{"severity":"warning","kind":"missing_down","revision":"a"},{"severity":"warning","kind":"missing_down","irreversible":true,"revision":"b"}]"#
+        );
+        let back: Vec<Finding> = serde_json::from_str(&j).unwrap();
+        assert_eq!(back, r.findings);
     }
 
     #[test]

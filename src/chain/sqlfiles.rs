@@ -148,10 +148,10 @@ mod tests {
         assert_eq!(chain.revisions[1].parents, ["1"]);
         assert_eq!(chain.revisions[1].downgrade, DowngradeKind::Missing);
         let report = chain.verify();
-        assert!(report
-            .findings
-            .iter()
-            .any(|f| f.kind == crate::chain::FindingKind::MissingDown));
+        assert!(report.findings.iter().any(|f| f.kind
+            == crate::chain::FindingKind::MissingDown {
+                irreversible: false
+            }));
         assert_eq!(chain.orphans.len(), 2, "{:?}", chain.orphans);
     }
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use regex::Regex;
 
 use super::summary::ChainView;
-use crate::chain::{FindingKind as GraphKind, Severity as GraphSeverity};
+use crate::chain::{Finding as GraphFinding, FindingKind as GraphKind, Severity as GraphSeverity};
 use crate::config::History;
 use crate::driver::FailedStatement;
 use crate::findings::{Defect, Finding, FindingId, Kind, Place, Retry, Seen, Severity};
@@ -27,7 +27,9 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
             GraphSeverity::Warning => Severity::Warning,
         };
         let kind = match g.kind {
-            GraphKind::MissingDown | GraphKind::IrreversibleDowngrade => Kind::EmptyDowngrade,
+            GraphKind::MissingDown { .. } | GraphKind::IrreversibleDowngrade => {
+                Kind::EmptyDowngrade
+            }
             GraphKind::MissingUp | GraphKind::EmptyUpgrade => Kind::EmptyUpgrade,
             _ => Kind::Graph,
         };
@@ -39,8 +41,7 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
         } else {
             counted
         };
-        // The graph's sentences are the chain module's (`chain::graph`).
-        let d = Defect::new(kind, g.revision.as_deref(), Said::raised(&g.message));
+        let d = Defect::new(kind, g.revision.as_deref(), Said::from(g.clone()));
         fold.add(
             d,
             Place::GraphLoad,
@@ -49,7 +50,6 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
             (0, 0, 0),
         );
     }
-    let graph_messages: Vec<&str> = chain.findings.iter().map(|f| f.message.as_str()).collect();
     for (si, s) in scenarios.iter().enumerate() {
         let at = |i: usize, k: usize| (si + 1, i, k);
         let scenario = || Place::Scenario(s.id.clone());
@@ -60,9 +60,7 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
                 let kind = match w.kind {
                     // The graph's warnings are folded above; others (a tool that would not
                     // list its heads) are the graph's too.
-                    WarningKind::Chain
-                        if !graph_messages.contains(&w.message.to_string().as_str()) =>
-                    {
+                    WarningKind::Chain if !repeats_graph(&w.message, &chain.findings) => {
                         Kind::Graph
                     }
                     _ => continue,
@@ -103,6 +101,20 @@ pub fn derive(chain: &ChainView, scope: &Scope, scenarios: &[ScenarioResult]) ->
         }
     }
     fold.finish(chain, scope)
+}
+
+/// Whether a walk's warning is one of the graph checks' own findings, which `derive` folds
+/// from `chain.findings` already. A warning of this run is the finding itself, compared as a
+/// value. One read back from report.json (`merge`) is only the sentence the file kept: a
+/// graph finding's sentence is a function of the finding (`said::graph`), so it is that
+/// finding when it says that finding's words (`Said`'s equality, as for every message read
+/// back); report.json holds nothing else to tell it by.
+fn repeats_graph(message: &Said, graph: &[GraphFinding]) -> bool {
+    match message {
+        Said::Graph(g) => graph.contains(g),
+        Said::Recorded(_) => graph.iter().any(|g| *message == Said::from(g.clone())),
+        _ => false,
+    }
 }
 
 /// The step's own defects, the kind set by the opinionated check it ran under; a failed

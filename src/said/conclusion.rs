@@ -5,6 +5,7 @@
 use std::fmt;
 
 use super::words::{Quoted, Revs, Words};
+use crate::chain::Finding;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Summed<S> {
@@ -49,9 +50,9 @@ pub enum Summed<S> {
     Off {
         key: String,
     },
-    /// The revision graph's errors, in the chain module's words.
+    /// The revision graph's error findings, worded by `said::graph`.
     GraphBroken {
-        errors: Quoted,
+        errors: Vec<Finding>,
     },
     /// A warning, led by the check that demoted it or the history revision it is about.
     Warned {
@@ -130,7 +131,10 @@ impl<S: Words> Words for Summed<S> {
                 "partition {partition}: the whole-chain scenarios run in partition 1/{count}"
             ),
             Summed::Off { key } => write!(f, "{key} = \"off\" in harness.toml"),
-            Summed::GraphBroken { errors } => write!(f, "revision graph is broken: {errors}"),
+            Summed::GraphBroken { errors } => {
+                f.write_str("revision graph is broken: ")?;
+                joined(f, revs, errors)
+            }
             Summed::Warned { lead, message } => {
                 match lead {
                     Lead::Check(key) => write!(f, "{key} = \"warn\": ")?,
@@ -148,7 +152,7 @@ impl<S: Words> Words for Summed<S> {
 
     fn quoted_mut(&mut self) -> Vec<&mut Quoted> {
         match self {
-            Summed::Panicked { why } | Summed::GraphBroken { errors: why } => vec![why],
+            Summed::Panicked { why } => vec![why],
             Summed::NothingTested { why } | Summed::NothingNewTested { why, .. } => {
                 why.quoted_mut()
             }
@@ -169,8 +173,6 @@ impl<S: Words> Words for Summed<S> {
         match self {
             Summed::NothingTested { why } | Summed::NothingNewTested { why, .. } => why.worded(),
             Summed::Warned { message, .. } => message.worded(),
-            // The graph's errors name revisions in the chain module's words.
-            Summed::GraphBroken { .. } => false,
             Summed::PassedWithWarnings { warnings } => warnings.iter().all(|w| w.worded()),
             Summed::Failed { reason, problems } => {
                 reason.iter().all(|r| r.worded()) && problems.iter().all(|p| p.worded())

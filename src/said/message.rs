@@ -16,6 +16,7 @@ use super::roundtrip::RoundTrip;
 use super::run::Run;
 use super::walk::Walk;
 use super::words::{unqualified, Masked, Quoted, Revs, Words};
+use crate::chain::Finding;
 
 /// One message of a step or a scenario. Two messages are equal when they say the same
 /// words: a message read back from report.json equals the one that was written.
@@ -37,6 +38,8 @@ pub enum Said {
     Online(Online),
     Compat(Compat),
     Run(Run),
+    /// A finding of the revision graph checks (`said::graph` words it).
+    Graph(Finding),
     Summed(Box<Summed<Said>>),
 }
 
@@ -96,6 +99,7 @@ impl Words for Said {
             Said::Online(o) => o.words(f, revs),
             Said::Compat(c) => c.words(f, revs),
             Said::Run(r) => r.words(f, revs),
+            Said::Graph(g) => g.words(f, revs),
             Said::Summed(c) => c.words(f, revs),
         }
     }
@@ -112,6 +116,7 @@ impl Words for Said {
             Said::Online(o) => o.quoted_mut(),
             Said::Compat(c) => c.quoted_mut(),
             Said::Run(r) => r.quoted_mut(),
+            Said::Graph(g) => g.quoted_mut(),
             Said::Summed(c) => c.quoted_mut(),
         }
     }
@@ -129,6 +134,7 @@ impl Words for Said {
             Said::Online(o) => o.worded(),
             Said::Compat(c) => c.worded(),
             Said::Run(r) => r.worded(),
+            Said::Graph(g) => g.worded(),
             Said::Summed(c) => c.worded(),
         }
     }
@@ -149,6 +155,12 @@ impl From<Summed<Said>> for Said {
 impl From<super::exercise::Exercise> for Said {
     fn from(e: super::exercise::Exercise) -> Self {
         Said::Check(Check::Exercise(e))
+    }
+}
+
+impl From<Finding> for Said {
+    fn from(g: Finding) -> Self {
+        Said::Graph(g)
     }
 }
 

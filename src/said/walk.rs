@@ -5,6 +5,7 @@
 use std::fmt;
 
 use super::words::{Quoted, Revs, Words};
+use crate::chain::Finding;
 
 /// A call of the migration tool, as a step names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,8 +54,8 @@ pub enum Walk {
     },
     /// Where the graph came from (the graph source's own words).
     GraphSource(Quoted),
-    /// An error finding of the graph checks, in the checks' words.
-    GraphError(Quoted),
+    /// An error finding of the graph checks (`said::graph` words it).
+    GraphError(Finding),
     ToolAgrees {
         heads: Vec<String>,
     },
@@ -148,7 +149,10 @@ impl Words for Walk {
                 }
             }
             Walk::GraphSource(s) => write!(f, "revision graph {s}"),
-            Walk::GraphError(m) => write!(f, "error: {m}"),
+            Walk::GraphError(g) => {
+                f.write_str("error: ")?;
+                g.words(f, revs)
+            }
             Walk::ToolAgrees { heads } => {
                 f.write_str("the tool agrees: heads = ")?;
                 ids(f, revs, heads)
@@ -228,7 +232,6 @@ impl Words for Walk {
     fn quoted_mut(&mut self) -> Vec<&mut Quoted> {
         match self {
             Walk::GraphSource(q)
-            | Walk::GraphError(q)
             | Walk::ToolHeadsUnknown(q)
             | Walk::DowngradeFailed { error: q, .. } => vec![q],
             Walk::NotRestored { diff, .. } => diff.iter_mut().collect(),

@@ -2,12 +2,13 @@
 //! migration tool and the revision chain. The run start and server events carry these; the
 //! reports show them.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::result::Status;
 use crate::chain::{Finding, Severity};
 use crate::driver::ToolCommands;
 use crate::provision::{Engine, ProviderKind};
+use crate::said::Masked;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HarnessInfo {
@@ -59,7 +60,24 @@ pub struct ChainView {
     /// Base first, head last.
     pub revisions: Vec<RevisionView>,
     pub heads: Vec<String>,
+    /// Each with its sentence as `message` (report.json's readers see the words); reading
+    /// the file back takes the data and ignores the words, which are the data's again.
+    #[serde(serialize_with = "with_messages")]
     pub findings: Vec<Finding>,
+}
+
+/// Writes each graph finding's data followed by its sentence, as `said::graph` words it.
+fn with_messages<S: Serializer>(findings: &[Finding], s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Worded<'a> {
+        #[serde(flatten)]
+        finding: &'a Finding,
+        message: String,
+    }
+    s.collect_seq(findings.iter().map(|finding| Worded {
+        finding,
+        message: Masked::shown(finding),
+    }))
 }
 
 impl ChainView {

@@ -7,7 +7,7 @@ use crate::chain::{Chain, ChainReport, UnresolvedRevision};
 use crate::config::{History, ScenariosConfig, Strictness};
 use crate::error::{HarnessError, Result};
 use crate::partition::Partition;
-use crate::said::{Quoted, Said, Summed};
+use crate::said::{Said, Summed};
 use crate::settings::ScenarioSelection;
 
 use super::model::{ScenarioFile, Step};
@@ -219,7 +219,7 @@ pub fn plan(
 
     let broken = report.has_errors().then(|| -> Said {
         Summed::GraphBroken {
-            errors: Quoted::new(report.error_summary()),
+            errors: report.errors().cloned().collect(),
         }
         .into()
     });

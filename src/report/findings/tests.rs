@@ -229,9 +229,10 @@ fn new_revisions_rank_first_then_blocking_before_warnings() {
     ];
     let graph = vec![GraphFinding {
         severity: GraphSeverity::Warning,
-        kind: GraphKind::MissingDown,
+        kind: GraphKind::MissingDown {
+            irreversible: false,
+        },
         revision: Some("000001".into()),
-        message: "000001 has an empty downgrade".into(),
     }];
     let f = derive(
         &chain(&["000001", "000002", "000003"], graph),
@@ -443,15 +444,15 @@ fn alike_texts_fold_by_text_and_an_empty_file_explains_only_its_own_direction() 
     let graph = vec![
         GraphFinding {
             severity: GraphSeverity::Warning,
-            kind: GraphKind::MissingDown,
+            kind: GraphKind::MissingDown {
+                irreversible: false,
+            },
             revision: Some("000002".into()),
-            message: "000002 has an empty downgrade".into(),
         },
         GraphFinding {
             severity: GraphSeverity::Warning,
             kind: GraphKind::EmptyUpgrade,
             revision: Some("000002".into()),
-            message: "000002 has an empty up migration".into(),
         },
     ];
     let up = {
@@ -568,4 +569,75 @@ fn a_blocked_deploy_and_the_compat_check_on_the_same_column_are_one_finding() {
             .and_then(|c| c.column.as_deref()),
         Some("nickname")
     );
+}
+
+/// The `chain` scenario's graph checks as `walk::chain_checks` reports them: each warning
+/// of the graph repeated as the step's warning, then the tool's heads it could not ask for.
+fn graph_checks(graph: &[GraphFinding]) -> ScenarioResult {
+    let mut st = StepResult::new(StepAction::ChainChecks, crate::said::Walk::ChecksTitle);
+    for g in graph {
+        st = st.warn(WarningKind::Chain, g.clone());
+    }
+    st = st.warn(
+        WarningKind::Chain,
+        crate::said::Walk::ToolHeadsUnknown(Quoted::new("ModuleNotFoundError: flask")),
+    );
+    scenario("chain", vec![st])
+}
+
+#[test]
+fn a_graph_warning_the_walk_repeats_is_one_finding_also_when_read_back_from_report_json() {
+    let graph = vec![
+        GraphFinding {
+            severity: GraphSeverity::Warning,
+            kind: GraphKind::IrreversibleDowngrade,
+            revision: Some("000001".into()),
+        },
+        // About no revision: only the skip keeps it from gaining the walk as a sighting.
+        GraphFinding {
+            severity: GraphSeverity::Warning,
+            kind: GraphKind::OrphanFile {
+                file: "migrations/notes.txt".into(),
+            },
+            revision: None,
+        },
+    ];
+    let view = chain(&["000001", "000002"], graph.clone());
+    let runs = vec![graph_checks(&graph)];
+    let live = derive(&view, &scope(&["000002"]), &runs);
+    let seen: Vec<(Kind, Vec<Place>)> = live
+        .iter()
+        .map(|f| {
+            let places = f.seen_in.iter().map(|s| s.scenario.clone()).collect();
+            (f.defect.kind, places)
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (Kind::Graph, vec![Place::GraphLoad]),
+            (Kind::Graph, vec![Place::Scenario("chain".into())]),
+            (Kind::EmptyDowngrade, vec![Place::GraphLoad]),
+        ],
+        "{live:#?}"
+    );
+
+    // report.json keeps the graph's sentences (and reads back the data), the walk's
+    // warnings only as sentences: the same findings are derived from it (`merge`).
+    let json = serde_json::to_string(&view).unwrap();
+    assert!(
+        json.contains(
+            r#""revision":"000001","message":"000001 has an empty downgrade: rolling it back changes nothing""#
+        ),
+        "{json}"
+    );
+    let view_back: ChainView = serde_json::from_str(&json).unwrap();
+    assert_eq!(view_back.findings, graph);
+    let runs_back: Vec<ScenarioResult> =
+        serde_json::from_str(&serde_json::to_string(&runs).unwrap()).unwrap();
+    assert!(matches!(
+        runs_back[0].steps[0].warnings[0].message,
+        Said::Recorded(_)
+    ));
+    assert_eq!(derive(&view_back, &scope(&["000002"]), &runs_back), live);
 }

@@ -38,19 +38,13 @@ pub async fn chain_checks(ctx: &RunContext, db: &DbTarget) -> StepResult {
         .push(Walk::GraphSource(Quoted::new(&ctx.driver.chain().source)).into());
     for f in &report.findings {
         match f.severity {
-            Severity::Error => r
-                .details
-                .push(Walk::GraphError(Quoted::new(&f.message)).into()),
-            // The graph checks' own sentence, its revisions masked by the grouper's ids.
-            Severity::Warning => r = r.warn(WarningKind::Chain, Said::raised(&f.message)),
+            Severity::Error => r.details.push(Walk::GraphError(f.clone()).into()),
+            // The finding itself (`Said::Graph`): the report knows it for one the graph
+            // reported already and does not count it twice.
+            Severity::Warning => r = r.warn(WarningKind::Chain, f.clone()),
         }
     }
-    let mut errors: Vec<Said> = report
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .map(|f| Said::raised(&f.message))
-        .collect();
+    let mut errors: Vec<Said> = report.errors().cloned().map(Said::from).collect();
     if !report.has_errors() {
         match ctx.driver.tool_heads(db).await {
             Some(Ok(tool)) => {
