@@ -221,6 +221,8 @@ pub fn normalize(text: &str) -> String {
         (r#"[^\s"'(]*/venvs/[0-9a-f]+/bin/python"#, "VENV/bin/python"),
         // The worker scripts' cache directory is named by their hash: any edit renames it.
         (r#"[^\s"'(]*/worker/[0-9a-f]+/"#, "WORKER/"),
+        // ... and any edit moves their line numbers.
+        (r#"(WORKER/\w+\.py\\?", line )\d+"#, "${1}N"),
         (r"(?m)^(- OS: |\| OS \| ).*$", "${1}OS"),
         (r#""os": "[^"]*""#, r#""os": "OS""#),
         (r"<dt>OS</dt><dd>[^<]*</dd>", "<dt>OS</dt><dd>OS</dd>"),
