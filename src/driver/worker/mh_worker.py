@@ -915,10 +915,14 @@ def zygote(conf):
 
     _own_stdout()
     os.chdir(conf["workdir"])
+    # The imports build some 150k objects and almost no garbage: the collector running
+    # during them is a fifth of the start (measured 380 ms against 310 ms), and the whole
+    # run waits for this start. What they built is frozen as it is.
+    gc.disable()
     _preload(conf)
     _prewarm()
-    gc.collect()
     gc.freeze()  # the children's garbage collector leaves the shared pages alone
+    gc.enable()
     sock = socket.socket(fileno=0)  # SOCK_SEQPACKET: one request (and its pipes) per message
     _PROTO.write(json.dumps({"ready": True, "pid": os.getpid()}) + "\n")
     waiting = {}
