@@ -932,7 +932,10 @@ def zygote(conf):
             if r is sock:
                 msg, fds, _, _ = socket.recv_fds(sock, 1 << 20, 4)
                 if not msg:
-                    return  # the harness is gone; its process groups are its own to kill
+                    # The harness is gone (its process groups are its own to kill), and it
+                    # waits for this exit: skip tearing down the interpreter's objects.
+                    _PROTO.flush()
+                    os._exit(0)
                 req = json.loads(msg)
                 try:
                     pid = os.fork()
