@@ -126,6 +126,18 @@ pub struct ChildPipes {
     pub stderr: pipe::Receiver,
 }
 
+/// Starts the worker script as an imported module rather than as `__main__`: Python caches
+/// an imported module's bytecode (in the harness's own cache directory, even where the user
+/// set PYTHONDONTWRITEBYTECODE) but compiles a script on every start, and the whole run
+/// waits for this start. `sys.path[0]` is the script's directory, as when run as a script.
+const IMPORT_WORKER: &str = "import os, sys\n\
+sys.path[0] = os.path.dirname(sys.argv.pop(1))\n\
+keep = sys.dont_write_bytecode\n\
+sys.dont_write_bytecode = False\n\
+import mh_worker\n\
+sys.dont_write_bytecode = keep\n\
+mh_worker.main()\n";
+
 impl Zygote {
     /// Starts the zygote and waits until it has imported what it preloads. `conf` is the
     /// worker's (its mode picks what to preload, its workdir is the project's).
@@ -146,6 +158,8 @@ impl Zygote {
         .map_err(ZygoteError::SocketPair)?;
         let mut cmd = Command::new(python);
         cmd.arg("-u")
+            .arg("-c")
+            .arg(IMPORT_WORKER)
             .arg(script)
             .arg("--zygote")
             .arg(conf.to_string())
