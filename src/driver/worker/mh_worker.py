@@ -731,7 +731,18 @@ def handle(req):
     return resp
 
 
+_VERSIONS = []
+
+
 def versions():
+    """The tools' versions, read once per interpreter (the zygote reads them before forking:
+    each read scans every installed distribution)."""
+    if not _VERSIONS:
+        _VERSIONS.extend(_read_versions())
+    return list(_VERSIONS)
+
+
+def _read_versions():
     import importlib.metadata as md
 
     out = [["Python", sys.version.split()[0]]]
@@ -924,6 +935,7 @@ def zygote(conf):
     gc.disable()
     _preload(conf)
     _prewarm()
+    versions()
     gc.freeze()  # the children's garbage collector leaves the shared pages alone
     gc.enable()
     sock = socket.socket(fileno=0)  # SOCK_SEQPACKET: one request (and its pipes) per message
