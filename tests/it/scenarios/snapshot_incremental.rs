@@ -126,3 +126,69 @@ fn walk_verified(server: &[&str]) {
     // walk down (after a rebuild) incremental.
     assert!(n >= 2 * CHAIN.len(), "{detail}");
 }
+
+/// A full snapshot reads its lists in one multi-statement query when the database's name
+/// needs no quoting (the harness's own), and one prepared query at a time otherwise: the
+/// same schema reads alike both ways, every kind of object included.
+#[test]
+fn a_full_snapshot_reads_alike_in_one_query_and_one_query_at_a_time() {
+    use migration_harness::schema;
+    use mysql_async::prelude::Queryable;
+
+    const SCHEMA: &[&str] = &[
+        "CREATE TABLE parent (id int NOT NULL, name varchar(20) DEFAULT 'x', PRIMARY KEY (id))",
+        "CREATE TABLE child (id int NOT NULL, parent_id int NOT NULL, PRIMARY KEY (id), \
+         KEY ix_both (id, parent_id), CONSTRAINT chk_id CHECK (id > 0), \
+         CONSTRAINT fk_parent FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE CASCADE)",
+        "CREATE VIEW v_parent AS SELECT id FROM parent",
+        "CREATE TRIGGER trg_child BEFORE INSERT ON child FOR EACH ROW SET NEW.id = NEW.id",
+        "CREATE FUNCTION f_one() RETURNS int DETERMINISTIC RETURN 1",
+        "CREATE EVENT ev_noop ON SCHEDULE EVERY 1 DAY DO SELECT 1",
+    ];
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = common::local_server(&rt, "tsnapq");
+    rt.block_on(async {
+        let plain = server.create_database().await.unwrap();
+        let quoted = format!("{plain}-q");
+        let mut admin = server.conn.connect(None).await.unwrap();
+        admin
+            .query_drop(format!("CREATE DATABASE `{quoted}` CHARACTER SET utf8mb4"))
+            .await
+            .unwrap();
+        let mut snaps = Vec::new();
+        for db in [&plain, &quoted] {
+            let mut c = server.conn.connect(Some(db)).await.unwrap();
+            for s in SCHEMA {
+                c.query_drop(*s)
+                    .await
+                    .unwrap_or_else(|e| panic!("{s}: {e}"));
+            }
+            snaps.push(
+                schema::take_snapshot(&mut c, db, server.engine, &[])
+                    .await
+                    .unwrap(),
+            );
+            c.disconnect().await.unwrap();
+        }
+        admin
+            .query_drop(format!("DROP DATABASE `{quoted}`"))
+            .await
+            .unwrap();
+        admin.disconnect().await.unwrap();
+        server.drop_database(&plain).await.unwrap();
+        let (one_query, one_at_a_time) = (&snaps[0], &snaps[1]);
+        assert_eq!(one_query, one_at_a_time);
+        let child = &one_query.tables["child"];
+        assert!(
+            one_query.views.contains_key("v_parent")
+                && one_query.triggers.contains_key("trg_child")
+                && one_query.routines.len() == 1
+                && one_query.events.contains_key("ev_noop")
+                && format!("{child:?}").contains("chk_id")
+                && format!("{child:?}").contains("fk_parent")
+                && format!("{child:?}").contains("ix_both"),
+            "{one_query:#?}"
+        );
+    });
+    rt.block_on(server.teardown()).unwrap();
+}
