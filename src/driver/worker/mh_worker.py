@@ -705,10 +705,14 @@ def handle(req):
         resp["crashed"] = isinstance(e, SimulatedCrash) or isinstance(
             getattr(e, "orig", None), SimulatedCrash
         )
-        # A crash the harness asked for needs no traceback (formatting one reads the source
-        # of every frame: a twentieth of the worker's time on a crash-resume run).
-        trace = None if resp["crashed"] else e.__traceback__
-        resp["exception"] = "".join(traceback.format_exception(type(e), e, trace))[-20000:]
+        # A crash the harness asked for needs no traceback, nor do the exceptions it is
+        # chained to (formatting one reads the source of every frame: a twentieth of the
+        # worker's time on a crash-resume run).
+        if resp["crashed"]:
+            lines = traceback.format_exception_only(type(e), e)
+        else:
+            lines = traceback.format_exception(type(e), e, e.__traceback__)
+        resp["exception"] = "".join(lines)[-20000:]
         resp["failed_revision"] = STATE["failed_rev"]
     finally:
         sys.stdout, sys.stderr = saved
