@@ -59,12 +59,29 @@ impl ConnInfo {
     /// The one way to log in; the error names the server and database (never the password).
     /// The connection comes from `db`'s pool, reset since its last use.
     pub async fn connect(&self, db: Option<&str>) -> Result<Pooled, DbError> {
-        self.pools
+        let first = self.pools.session().is_none();
+        let mut c = self
+            .pools
             .get(db, || self.opts(db))
             .get_conn()
             .await
             .map(Pooled::new)
-            .map_err(|e| DbError::connect(format!("{self:?}"), db, e))
+            .map_err(|e| DbError::connect(format!("{self:?}"), db, e))?;
+        if first {
+            // Read once per login: later pools are told, and their connections skip the
+            // question (a run opens a hundred connections, to dozens of databases).
+            use mysql_async::prelude::Queryable;
+            if let Ok(Some((max_allowed_packet, wait_timeout))) = c
+                .query_first::<(usize, usize), _>("SELECT @@max_allowed_packet, @@wait_timeout")
+                .await
+            {
+                self.pools.remember(pool::Session {
+                    max_allowed_packet,
+                    wait_timeout,
+                });
+            }
+        }
+        Ok(c)
     }
 
     /// Closes the pooled connections to `db` (before it is dropped).

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use mysql_async::{Conn, Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
@@ -22,11 +22,31 @@ const IDLE: usize = 1;
 
 /// One pool per database (`None`: no default database) of one login; clones share them.
 #[derive(Clone, Default)]
-pub struct Pools(Arc<Mutex<HashMap<Option<String>, Pool>>>);
+pub struct Pools(Arc<Mutex<HashMap<Option<String>, Pool>>>, Arc<OnceLock<Session>>);
+
+/// What mysql_async asks the server after every login (`@@max_allowed_packet`,
+/// `@@wait_timeout`) unless its options say it: the same for every connection of a login,
+/// so read once and given to every pool made after.
+#[derive(Clone, Copy, Debug)]
+pub struct Session {
+    pub max_allowed_packet: usize,
+    pub wait_timeout: usize,
+}
 
 impl Pools {
+    /// The session settings, once a connection has read them.
+    pub fn session(&self) -> Option<Session> {
+        self.1.get().copied()
+    }
+
+    /// Keeps the session settings a connection read (the first one kept wins).
+    pub fn remember(&self, session: Session) {
+        let _ = self.1.set(session);
+    }
+
     /// The pool for `db`, made from `opts` the first time.
     pub fn get(&self, db: Option<&str>, opts: impl FnOnce() -> Opts) -> Pool {
+        let session = self.session();
         let mut pools = self.0.lock().expect("pool registry lock");
         pools
             .entry(db.map(str::to_string))
@@ -43,7 +63,10 @@ impl Pools {
                 let pool_opts = PoolOpts::default()
                     .with_constraints(PoolConstraints::new(idle, 16).expect("idle <= 16"))
                     .with_reset_connection(true);
-                Pool::new(OptsBuilder::from_opts(opts()).pool_opts(pool_opts))
+                let known = OptsBuilder::from_opts(opts())
+                    .max_allowed_packet(session.map(|s| s.max_allowed_packet))
+                    .wait_timeout(session.map(|s| s.wait_timeout));
+                Pool::new(known.pool_opts(pool_opts))
             })
             .clone()
     }
