@@ -22,7 +22,10 @@ const IDLE: usize = 1;
 
 /// One pool per database (`None`: no default database) of one login; clones share them.
 #[derive(Clone, Default)]
-pub struct Pools(Arc<Mutex<HashMap<Option<String>, Pool>>>, Arc<OnceLock<Session>>);
+pub struct Pools(
+    Arc<Mutex<HashMap<Option<String>, Pool>>>,
+    Arc<OnceLock<Session>>,
+);
 
 /// What mysql_async asks the server after every login (`@@max_allowed_packet`,
 /// `@@wait_timeout`) unless its options say it: the same for every connection of a login,

@@ -241,11 +241,18 @@ impl Server {
                 .map_err(|e| refused("CREATE USER", e.into()))?;
                 // Once one exists, teardown drops it (and the other, if any).
                 self.app = Some(app.clone());
-                // Each database is granted as it is created: find out now, not in every
-                // scenario, whether this account may grant at all (GRANT OPTION).
+                // MariaDB: one grant on the pattern of this run's database names covers
+                // them all. MySQL deprecates such patterns and reads them literally under
+                // `partial_revokes`, so there each database is granted as it is created:
+                // find out now, not in every scenario, whether this account may grant at
+                // all (GRANT OPTION).
+                let on = match self.engine {
+                    Engine::Mariadb => format!("`{}`", run_pattern(&self.run_id)),
+                    Engine::Mysql => format!("`mh_{}_grant_probe`", self.run_id),
+                };
                 c.query_drop(format!(
-                    "GRANT ALL PRIVILEGES ON `mh_{}_grant_probe`.* TO '{}'@'{host}'",
-                    self.run_id, app.user
+                    "GRANT ALL PRIVILEGES ON {on}.* TO '{}'@'{host}'",
+                    app.user
                 ))
                 .await
                 .map_err(|e| refused("GRANT", e.into()))?;
@@ -301,7 +308,7 @@ impl Server {
             call: AdminCall::CreateDatabase { name: name.clone() },
             source: e.into(),
         })?;
-        if let Some(app) = &self.app {
+        if let Some(app) = self.app.as_ref().filter(|_| self.engine == Engine::Mysql) {
             for host in APP_HOSTS {
                 c.query_drop(format!(
                     "GRANT ALL PRIVILEGES ON {}.* TO '{}'@'{host}'",
@@ -412,8 +419,19 @@ impl Server {
     }
 }
 
+/// The LIKE pattern of this run's database names (`mh_<run>_<n>`), its `_` escaped.
+fn run_pattern(run_id: &str) -> String {
+    format!("{DB_PREFIX}{run_id}_").replace('_', "\\_") + "%"
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_run_pattern_matches_only_the_runs_databases() {
+        // `_` would match any one character: escaped, the pattern is the run's prefix.
+        assert_eq!(super::run_pattern("26120a"), "mh\\_26120a\\_%");
+    }
+
     use super::version_numbers;
 
     #[test]
