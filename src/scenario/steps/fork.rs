@@ -5,8 +5,7 @@ use mysql_async::prelude::Queryable;
 
 use super::super::context::RunContext;
 use super::super::model::ParentState;
-use crate::db::ident;
-use crate::db::DbError;
+use crate::db::{ident, literal, DbError, Pooled};
 use crate::driver::{DbTarget, Target};
 use crate::said::Made;
 use crate::scenario::steps::error::StepError;
@@ -23,75 +22,106 @@ pub async fn copy_into(ctx: &RunContext, from: &DbTarget, to: &str) -> Result<()
     copy_database(ctx, from, Some(to)).await.map(|_| ())
 }
 
+/// What a copy of a database needs to know of it, read in two round trips.
+struct Source {
+    /// Views, triggers, routines, events and tables that are not base tables.
+    others: u64,
+    /// Each base table's `SHOW CREATE TABLE` and its stored (not generated) columns.
+    tables: Vec<(String, String, Vec<String>)>,
+}
+
+/// Reads `db`'s tables, their columns and definitions: one multi-statement query for the
+/// lists and one for the definitions, where a query per table and list would cost twenty
+/// round trips on a three-table schema (every scenario starts from a copy).
+async fn read_source(c: &mut Pooled, db: &str) -> Result<Source, DbError> {
+    let s = literal(db);
+    let mut lists = c
+        .query_iter(format!(
+            "SELECT (SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = {s}) \
+             + (SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = {s}) \
+             + (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {s}) \
+             + (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {s}) \
+             + (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = {s} AND TABLE_TYPE NOT IN ('BASE TABLE', 'VIEW'));\n\
+             SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = {s} AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME;\n\
+             SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {s} \
+             AND EXTRA NOT LIKE '%GENERATED%' AND EXTRA NOT LIKE '%PERSISTENT%' AND EXTRA NOT LIKE '%VIRTUAL%' \
+             ORDER BY TABLE_NAME, ORDINAL_POSITION"
+        ))
+        .await?;
+    let others: Vec<u64> = lists.collect().await?;
+    let names: Vec<String> = lists.collect().await?;
+    let columns: Vec<(String, String)> = lists.collect().await?;
+    drop(lists);
+    let mut source = Source {
+        others: others.first().copied().unwrap_or(0),
+        tables: Vec::new(),
+    };
+    if source.others > 0 || names.is_empty() {
+        return Ok(source);
+    }
+    let shows: Vec<String> = names
+        .iter()
+        .map(|t| format!("SHOW CREATE TABLE {}.{}", ident(db), ident(t)))
+        .collect();
+    let mut creates = c.query_iter(shows.join(";\n")).await?;
+    for t in names {
+        let row: Vec<(String, String)> = creates.collect().await?;
+        let Some((_, create)) = row.into_iter().next() else {
+            continue;
+        };
+        let cols = columns
+            .iter()
+            .filter(|(table, _)| *table == t)
+            .map(|(_, col)| col.clone())
+            .collect();
+        source.tables.push((t, create, cols));
+    }
+    drop(creates);
+    Ok(source)
+}
+
+/// The statements that copy `source`'s tables and rows from `from` into the current database.
+fn copy_script(from: &str, into: &str, source: &Source) -> String {
+    let mut script = vec!["SET SESSION FOREIGN_KEY_CHECKS = 0".to_string()];
+    for (t, create, cols) in &source.tables {
+        let list = cols.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
+        script.push(without_implicit_fk_indexes(create));
+        script.push(format!(
+            "INSERT INTO {}.{} ({list}) SELECT {list} FROM {}.{}",
+            ident(into),
+            ident(t),
+            ident(from),
+            ident(t)
+        ));
+    }
+    script.join(";\n")
+}
+
 async fn copy_database(
     ctx: &RunContext,
     from: &DbTarget,
     into: Option<&str>,
 ) -> Result<String, StepError> {
     let mut c = from.connect().await?;
-    let others: u64 = c
-        .exec_first(
-            "SELECT (SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?) \
-             + (SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?) \
-             + (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?) \
-             + (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?) \
-             + (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE NOT IN ('BASE TABLE', 'VIEW'))",
-            (&from.database, &from.database, &from.database, &from.database, &from.database),
-        )
-        .await
-        .map_err(DbError::from)?
-        .unwrap_or(0);
-    if others > 0 {
-        let _ = c.disconnect().await;
+    let source = read_source(&mut c, &from.database).await;
+    let _ = c.disconnect().await;
+    let source = source?;
+    if source.others > 0 {
         return Err(StepError::NotCopyable);
     }
-    let tables: Vec<String> = c
-        .exec(
-            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
-            (&from.database,),
-        )
-        .await
-        .map_err(DbError::from)?;
     let name = match into {
         Some(n) => n.to_string(),
         None => ctx.server.create_database().await?,
     };
     let work = async {
         let mut n = ctx.db(&name).connect().await?;
-        n.query_drop("SET SESSION FOREIGN_KEY_CHECKS = 0").await?;
-        for t in &tables {
-            let row: Option<(String, String)> = c
-                .query_first(format!(
-                    "SHOW CREATE TABLE {}.{}",
-                    ident(&from.database),
-                    ident(t)
-                ))
-                .await?;
-            let Some((_, create)) = row else { continue };
-            n.query_drop(without_implicit_fk_indexes(&create)).await?;
-            let cols: Vec<String> = c
-                .exec(
-                    "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? \
-                     AND EXTRA NOT LIKE '%GENERATED%' AND EXTRA NOT LIKE '%PERSISTENT%' AND EXTRA NOT LIKE '%VIRTUAL%' ORDER BY ORDINAL_POSITION",
-                    (&from.database, t),
-                )
-                .await?;
-            let list = cols.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
-            n.query_drop(format!(
-                "INSERT INTO {}.{} ({list}) SELECT {list} FROM {}.{}",
-                ident(&name),
-                ident(t),
-                ident(&from.database),
-                ident(t)
-            ))
+        // One round trip: a statement that fails ends the script with its error.
+        n.query_drop(copy_script(&from.database, &name, &source))
             .await?;
-        }
         let _ = n.disconnect().await;
         Ok::<_, DbError>(())
     };
-    let r = work.await;
-    let _ = c.disconnect().await;
-    match (r, into) {
+    match (work.await, into) {
         (Ok(()), _) => Ok(name),
         (Err(source), None) => {
             let _ = ctx.server.drop_database(&name).await;
