@@ -22,10 +22,10 @@ const IDLE: usize = 1;
 
 /// One pool per database (`None`: no default database) of one login; clones share them.
 #[derive(Clone, Default)]
-pub struct Pools(
-    Arc<Mutex<HashMap<Option<String>, Pool>>>,
-    Arc<OnceLock<Session>>,
-);
+pub struct Pools {
+    by_database: Arc<Mutex<HashMap<Option<String>, Pool>>>,
+    session: Arc<OnceLock<Session>>,
+}
 
 /// What mysql_async asks the server after every login (`@@max_allowed_packet`,
 /// `@@wait_timeout`) unless its options say it: the same for every connection of a login,
@@ -39,18 +39,18 @@ pub struct Session {
 impl Pools {
     /// The session settings, once a connection has read them.
     pub fn session(&self) -> Option<Session> {
-        self.1.get().copied()
+        self.session.get().copied()
     }
 
     /// Keeps the session settings a connection read (the first one kept wins).
     pub fn remember(&self, session: Session) {
-        let _ = self.1.set(session);
+        let _ = self.session.set(session);
     }
 
     /// The pool for `db`, made from `opts` the first time.
     pub fn get(&self, db: Option<&str>, opts: impl FnOnce() -> Opts) -> Pool {
         let session = self.session();
-        let mut pools = self.0.lock().expect("pool registry lock");
+        let mut pools = self.by_database.lock().expect("pool registry lock");
         pools
             .entry(db.map(str::to_string))
             .or_insert_with(|| {
@@ -78,7 +78,7 @@ impl Pools {
     /// otherwise keep pointing at a database that no longer exists).
     pub async fn close(&self, db: Option<&str>) {
         let pool = self
-            .0
+            .by_database
             .lock()
             .expect("pool registry lock")
             .remove(&db.map(str::to_string));
@@ -91,7 +91,7 @@ impl Pools {
     /// aborted connection in the server's log.
     pub async fn close_all(&self) {
         let pools: Vec<Pool> = self
-            .0
+            .by_database
             .lock()
             .expect("pool registry lock")
             .drain()
