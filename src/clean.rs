@@ -1,12 +1,13 @@
 //! `clean`: removes what crashed runs left behind — containers carrying the harness label
 //! whose harness process is gone, local-server temp dirs likewise, and in URL mode `mh_`
-//! databases older than a limit. Never touches anything without the harness's marks.
+//! databases and `mh_app_` users older than a limit. Never touches anything without the
+//! harness's marks.
 
 use std::path::PathBuf;
 
 use mysql_async::prelude::Queryable;
 
-use crate::db::{ident, ConnInfo, DbError};
+use crate::db::{ident, literal, ConnInfo, DbError, Pooled};
 use crate::error::{exit, Result};
 use crate::provision::{self, AdminCall, ProvisionError};
 
@@ -16,7 +17,17 @@ fn pid_alive(pid: i32) -> bool {
 
 /// Age in minutes of a database named `mh_<YYMMDDHHMMSS><hex>_<n>`.
 pub fn database_age_minutes(name: &str, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
-    let stamp = name.strip_prefix("mh_")?.get(..12)?;
+    run_age_minutes(name.strip_prefix("mh_")?, now)
+}
+
+/// Age in minutes of a run's application user, `mh_app_<YYMMDDHHMMSS><hex>`.
+pub fn user_age_minutes(name: &str, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+    run_age_minutes(name.strip_prefix("mh_app_")?, now)
+}
+
+/// Age in minutes of what a run id starting with its UTC start time names.
+fn run_age_minutes(run: &str, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+    let stamp = run.get(..12)?;
     let t = chrono::NaiveDateTime::parse_from_str(stamp, "%y%m%d%H%M%S").ok()?;
     Some((now.naive_utc() - t).num_minutes())
 }
@@ -109,8 +120,46 @@ async fn drop_stale_databases(conn: &ConnInfo, older_than: u64) -> Result<usize>
             _ => {}
         }
     }
+    n += drop_stale_users(&mut c, older_than, now).await;
     let _ = c.disconnect().await;
+    // Each pooled connection says goodbye rather than being cut at exit.
+    conn.pools.close_all().await;
     Ok(n)
+}
+
+/// Drops the application users of runs older than `older_than` minutes (a run killed
+/// before its teardown leaves its user). An account that may not read `mysql.user` is told
+/// so and nothing else happens.
+async fn drop_stale_users(
+    c: &mut Pooled,
+    older_than: u64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> usize {
+    let sql = "SELECT User, Host FROM mysql.user WHERE User LIKE 'mh\\_app\\_%'";
+    let users: Vec<(String, String)> = match c.query(sql).await {
+        Ok(u) => u,
+        Err(e) => {
+            println!("· users not checked ({e})");
+            return 0;
+        }
+    };
+    let mut n = 0;
+    for (user, host) in users {
+        match user_age_minutes(&user, now) {
+            Some(age) if age >= older_than as i64 => {
+                let sql = format!("DROP USER IF EXISTS {}@{}", literal(&user), literal(&host));
+                match c.query_drop(&sql).await {
+                    Ok(()) => {
+                        println!("dropped user {user}@{host} ({age} min old)");
+                        n += 1;
+                    }
+                    Err(e) => println!("· user {user}@{host} kept: {e}"),
+                }
+            }
+            _ => {}
+        }
+    }
+    n
 }
 
 #[cfg(test)]
@@ -125,5 +174,8 @@ mod tests {
         assert_eq!(database_age_minutes("mh_261124045000a3f9_3", now), Some(70));
         assert_eq!(database_age_minutes("mh_notatime", now), None);
         assert_eq!(database_age_minutes("production", now), None);
+        assert_eq!(user_age_minutes("mh_app_261124045000a3f9", now), Some(70));
+        assert_eq!(user_age_minutes("mh_261124045000a3f9_3", now), None);
+        assert_eq!(user_age_minutes("app", now), None);
     }
 }

@@ -449,12 +449,19 @@ fn clean_removes_leftovers_of_dead_runs_only() {
     std::fs::write(live_dir.join("harness.pid"), &me).unwrap();
 
     let outer = common::local_server(&rt, "tclean");
+    let running_user = format!("mh_app_{}abcd", chrono::Utc::now().format("%y%m%d%H%M%S"));
     rt.block_on(async {
         let mut c = outer.conn.connect(None).await.unwrap();
         c.query_drop("CREATE DATABASE mh_200101000000abcd_1")
             .await
             .unwrap();
         c.query_drop("CREATE DATABASE customers").await.unwrap();
+        // A killed run's application user, a running one's, and an account of the user's.
+        for user in ["mh_app_200101000000abcd", &running_user, "customers_app"] {
+            c.query_drop(format!("CREATE USER '{user}'@'%'"))
+                .await
+                .unwrap();
+        }
         c.disconnect().await.unwrap();
     });
     let url = outer.conn.url("mysql", None);
@@ -478,6 +485,16 @@ fn clean_removes_leftovers_of_dead_runs_only() {
         !dbs.contains(&"mh_200101000000abcd_1".to_string())
             && dbs.contains(&"customers".to_string()),
         "{dbs:?}"
+    );
+    let users: Vec<String> = rt.block_on(async {
+        let mut c = outer.conn.connect(None).await.unwrap();
+        c.query("SELECT User FROM mysql.user").await.unwrap()
+    });
+    assert!(
+        !users.contains(&"mh_app_200101000000abcd".to_string())
+            && users.contains(&running_user)
+            && users.contains(&"customers_app".to_string()),
+        "{users:?}\n{text}"
     );
     run(&["rm", "-f", &live_id]);
     let _ = std::fs::remove_dir_all(&live_dir);
