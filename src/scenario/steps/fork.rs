@@ -26,7 +26,10 @@ pub async fn copy_into(ctx: &RunContext, from: &DbTarget, to: &str) -> Result<()
 struct Source {
     /// Views, triggers, routines, events and tables that are not base tables.
     others: u64,
-    /// Each base table's `SHOW CREATE TABLE` and its stored (not generated) columns.
+    /// Each base table's `SHOW CREATE TABLE` and the columns a copy writes: all but the
+    /// generated ones (a generation expression). MySQL's EXTRA also says DEFAULT_GENERATED
+    /// of a plain column with an expression default (`DEFAULT CURRENT_TIMESTAMP`), whose
+    /// values a copy must keep.
     tables: Vec<(String, String, Vec<String>)>,
 }
 
@@ -44,7 +47,7 @@ async fn read_source(c: &mut Pooled, db: &str) -> Result<Source, DbError> {
              + (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = {s} AND TABLE_TYPE NOT IN ('BASE TABLE', 'VIEW'));\n\
              SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = {s} AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME;\n\
              SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {s} \
-             AND EXTRA NOT LIKE '%GENERATED%' AND EXTRA NOT LIKE '%PERSISTENT%' AND EXTRA NOT LIKE '%VIRTUAL%' \
+             AND COALESCE(GENERATION_EXPRESSION, '') = '' \
              ORDER BY TABLE_NAME, ORDINAL_POSITION"
         ))
         .await?;

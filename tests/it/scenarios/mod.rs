@@ -4,6 +4,7 @@
 mod assert_query;
 mod clean_revisions;
 mod compat;
+mod copies;
 mod every_defect;
 mod examples;
 mod hotfix;
