@@ -1,7 +1,7 @@
 //! Deployment recommendations: prerequisites, the deploy steps in the tool's own commands,
 //! what to fix first, and the rollback production would run (verified or not).
 
-use crate::findings::Severity;
+use crate::findings::{Kind, Severity};
 use crate::scenario::model::Aspect as Covers;
 use crate::scenario::{ScenarioResult, Start, Status, StepAction};
 
@@ -107,11 +107,19 @@ pub fn rollback(summary: &RunSummary, short: &[String]) -> Rollback {
             .any(|st| st.action == StepAction::SeedData && st.status == Status::Passed)
     });
     let (rollback_note, rollback_steps) = if down_ok {
+        let verified = if seeded {
+            format!("The downgrade {head} → {baseline} was verified with rows seeded: the schema and the seeded rows were restored.")
+        } else {
+            format!("The downgrade {head} → {baseline} was verified on the schema only (no rows were seeded): the schema was restored; data was not checked.")
+        };
         (
-            if seeded {
-                format!("The downgrade {head} → {baseline} was verified with rows seeded: the schema and the seeded rows were restored.")
-            } else {
-                format!("The downgrade {head} → {baseline} was verified on the schema only (no rows were seeded): the schema was restored; data was not checked.")
+            match unsafe_elsewhere(summary, &head) {
+                // Verified from the baseline as production has it; from another start (the
+                // chain built from empty) the same downgrade failed: both are true, say so.
+                Some(ids) => format!(
+                    "{verified} This holds from the baseline as production has it; on a database built from empty the same downgrade is not safe ({ids})."
+                ),
+                None => verified,
             },
             vec![
                 "Stop the application".to_string(),
@@ -145,4 +153,23 @@ pub fn rollback(summary: &RunSummary, short: &[String]) -> Rollback {
         note: rollback_note,
         steps: rollback_steps,
     }
+}
+
+/// The blocking findings against `head`'s downgrade (`F1, F2`), which other scenarios saw
+/// from other starts than the baseline.
+fn unsafe_elsewhere(summary: &RunSummary, head: &str) -> Option<String> {
+    let ids: Vec<String> = summary
+        .findings
+        .iter()
+        .filter(|f| {
+            f.severity == Severity::Blocking
+                && f.defect.revision.as_deref() == Some(head)
+                && matches!(
+                    f.defect.kind,
+                    Kind::DowngradeFails | Kind::DowngradeLeavesSchema | Kind::DataLost
+                )
+        })
+        .map(|f| f.id.to_string())
+        .collect();
+    (!ids.is_empty()).then(|| ids.join(", "))
 }
