@@ -211,6 +211,13 @@ pub fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
 }
 
+/// `s` as a string literal when it needs no escaping at all (the harness's own database
+/// names), so it reads the same whatever the session's `sql_mode` says of backslashes.
+pub fn plain_literal(s: &str) -> Option<String> {
+    (!s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .then(|| format!("'{s}'"))
+}
+
 /// Tries `SELECT 1` until it works or the deadline passes; the error keeps the last failure.
 pub async fn wait_ready(info: &ConnInfo, deadline: Duration) -> Result<(), DbError> {
     let start = std::time::Instant::now();

@@ -7,8 +7,8 @@ use std::fmt;
 
 use super::common::Target;
 use super::exercise::Exercise;
-use super::left::{ids, Left};
-use super::words::{Quoted, Revs, Words};
+use super::left::Left;
+use super::words::{ids, Quoted, Revs, Words};
 
 /// What became of one statement the harness ran by hand (hot-fix, drift fixture).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,7 +180,7 @@ impl Words for Check {
             }
             Check::VersionHolds { table, rows } => {
                 write!(f, "{table} holds ")?;
-                ids(f, revs, rows)
+                ids(f, revs, rows, ", ")
             }
             Check::DiffTitle { from, to } => write!(f, "schema diff {from} → {to}"),
             Check::SchemaChanges { changes: 0 } => f.write_str("no schema change"),

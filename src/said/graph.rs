@@ -5,19 +5,8 @@
 
 use std::fmt;
 
-use super::words::{Revs, Words};
+use super::words::{ids, Revs, Words};
 use crate::chain::{Finding, FindingKind};
-
-/// `a, b` with each revision id as `revs` shows it.
-fn ids(f: &mut fmt::Formatter<'_>, revs: Revs, list: &[String], sep: &str) -> fmt::Result {
-    for (i, id) in list.iter().enumerate() {
-        if i > 0 {
-            f.write_str(sep)?;
-        }
-        f.write_str(revs.id(id))?;
-    }
-    Ok(())
-}
 
 impl Words for Finding {
     fn words(&self, f: &mut fmt::Formatter<'_>, revs: Revs) -> fmt::Result {

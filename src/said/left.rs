@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::words::{Quoted, Revs, Words};
+use super::words::{ids, Quoted, Revs, Words};
 
 /// The version table's rows as the half-applied measure read them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +22,7 @@ impl VersionRows {
             VersionRows::Unreadable => f.write_str("unreadable"),
             VersionRows::At { rows, .. } if rows.is_empty() => f.write_str("empty"),
             VersionRows::At { rows, dirty } => {
-                ids(f, revs, rows)?;
+                ids(f, revs, rows, ", ")?;
                 f.write_str(if *dirty { " (dirty)" } else { "" })
             }
         }
@@ -177,17 +177,6 @@ impl Words for Left {
             _ => Vec::new(),
         }
     }
-}
-
-/// Revision ids joined by ", ".
-pub(super) fn ids(f: &mut fmt::Formatter<'_>, revs: Revs, rows: &[String]) -> fmt::Result {
-    for (i, r) in rows.iter().enumerate() {
-        if i > 0 {
-            f.write_str(", ")?;
-        }
-        f.write_str(revs.id(r))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::words::{Quoted, Revs, Words};
+use super::words::{ids, Quoted, Revs, Words};
 use crate::chain::Finding;
 
 /// A call of the migration tool, as a step names it.
@@ -117,17 +117,6 @@ pub enum Walk {
     },
 }
 
-/// `a, b, c` with each id as `revs` shows it.
-fn ids(f: &mut fmt::Formatter<'_>, revs: Revs, list: &[String]) -> fmt::Result {
-    for (i, id) in list.iter().enumerate() {
-        if i > 0 {
-            f.write_str(", ")?;
-        }
-        f.write_str(revs.id(id))?;
-    }
-    Ok(())
-}
-
 /// A revision id, or `base` for none.
 fn at_or_base(revs: Revs, at: &Option<String>) -> &str {
     at.as_deref().map_or("base", |r| revs.id(r))
@@ -145,7 +134,7 @@ impl Words for Walk {
                 if heads.is_empty() {
                     f.write_str("none")
                 } else {
-                    ids(f, revs, heads)
+                    ids(f, revs, heads, ", ")
                 }
             }
             Walk::GraphSource(s) => write!(f, "revision graph {s}"),
@@ -155,13 +144,13 @@ impl Words for Walk {
             }
             Walk::ToolAgrees { heads } => {
                 f.write_str("the tool agrees: heads = ")?;
-                ids(f, revs, heads)
+                ids(f, revs, heads, ", ")
             }
             Walk::ToolDisagrees { tool, files } => {
                 f.write_str("the tool reports heads [")?;
-                ids(f, revs, tool)?;
+                ids(f, revs, tool, ", ")?;
                 f.write_str("] but the files say [")?;
-                ids(f, revs, files)?;
+                ids(f, revs, files, ", ")?;
                 f.write_str("]")
             }
             Walk::ToolHeadsUnknown(line) => {

@@ -97,3 +97,19 @@ impl fmt::Display for Masked<'_> {
         self.0.words(f, Revs::Masked)
     }
 }
+
+/// `list`'s revision ids joined by `sep`, each as `revs` shows it.
+pub(super) fn ids(
+    f: &mut fmt::Formatter<'_>,
+    revs: Revs,
+    list: &[String],
+    sep: &str,
+) -> fmt::Result {
+    for (i, id) in list.iter().enumerate() {
+        if i > 0 {
+            f.write_str(sep)?;
+        }
+        f.write_str(revs.id(id))?;
+    }
+    Ok(())
+}

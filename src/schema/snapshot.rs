@@ -114,13 +114,6 @@ fn with_rules(columns: Vec<Record>, rules: &[Record]) -> Vec<Record> {
         .collect()
 }
 
-/// The database's name as an SQL string literal, when it needs no escaping (the harness's
-/// own databases), whatever the session's `sql_mode`.
-fn plain_literal(db: &str) -> Option<String> {
-    (!db.is_empty() && db.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-        .then(|| format!("'{db}'"))
-}
-
 /// Every list of a full read in one multi-statement query: one round trip instead of two per
 /// query (prepare and execute), and a run reads dozens of full snapshots.
 async fn lists_at_once(
@@ -154,14 +147,12 @@ async fn lists_one_by_one(
 ) -> Result<Vec<(List, Vec<Record>)>, mysql_async::Error> {
     let tn = filter("TABLE_NAME", only);
     let mut out = Vec::new();
+    let mut fk_columns_found = false;
     for (list, sql) in list_queries(engine, "?", &tn, wide) {
         let narrowed = match list {
             List::Wide(_) => None,
             _ => only,
         };
-        let fk_columns_found = out
-            .iter()
-            .any(|(l, rows): &(List, Vec<Record>)| *l == List::FkColumns && !rows.is_empty());
         let rows = match list {
             // No foreign key: no rules to read.
             List::FkRules if !fk_columns_found => Vec::new(),
@@ -171,6 +162,7 @@ async fn lists_one_by_one(
                 Err(e) => return Err(e),
             },
         };
+        fk_columns_found |= list == List::FkColumns && !rows.is_empty();
         out.push((list, rows));
     }
     Ok(out)
@@ -290,7 +282,7 @@ async fn read(
     only: Option<&BTreeSet<String>>,
     wide: &[WideList],
 ) -> Result<Recorded, mysql_async::Error> {
-    let lists = match (only, plain_literal(db)) {
+    let lists = match (only, crate::db::plain_literal(db)) {
         (None, Some(literal)) => lists_at_once(conn, &literal, engine, wide).await?,
         _ => lists_one_by_one(conn, db, engine, only, wide).await?,
     };

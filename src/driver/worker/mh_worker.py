@@ -735,18 +735,10 @@ def handle(req):
     return resp
 
 
-_VERSIONS = []
-
-
+@functools.lru_cache(maxsize=None)
 def versions():
     """The tools' versions, read once per interpreter (the zygote reads them before forking:
     each read scans every installed distribution)."""
-    if not _VERSIONS:
-        _VERSIONS.extend(_read_versions())
-    return list(_VERSIONS)
-
-
-def _read_versions():
     import importlib.metadata as md
 
     out = [["Python", sys.version.split()[0]]]
